@@ -1,0 +1,184 @@
+import 'reflect-metadata';
+import { type INestApplication, Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { deadLetterTopic, topicName, type ModuleName } from '@crm/events';
+import type { EventBus } from './bus/event-bus';
+import { InProcessEventBus } from './bus/in-process-event-bus';
+import { KafkaEventBus } from './bus/kafka-event-bus';
+import { baseServiceConfig, ConfigError, envPort, loadConfig, type BaseServiceConfig } from './config';
+import { createDataSource, migrate } from './db/data-source';
+import { PlatformTables1764000000000 } from './db/platform-migration';
+import { subgraphOptions } from './graphql/graphql-options';
+import { createLogger, PinoNestLogger } from './logger';
+import { ServiceMetrics } from './metrics';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { PlatformModule } from './platform.module';
+import type { ServiceInfo } from './service-info';
+
+/** Everything the platform needs to know about a service; each service exports one. */
+export interface ServiceDefinition {
+  name: ModuleName;
+  defaultPort: number;
+  /** The service's feature module(s): resolvers, use cases, consumers. */
+  modules: Type<unknown>[];
+  entities: Function[];
+  /** Service migrations; the platform's own (outbox, inbox, app role) run first. */
+  migrations: Function[];
+  orphanedTypes?: Function[];
+}
+
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Shared bus in embedded mode (all modules in one process). */
+  bus?: EventBus;
+  logger?: Logger;
+  /** Build the GraphQL schema only: no database, no broker, no listening. */
+  schemaOnly?: boolean;
+}
+
+export interface RunningService {
+  name: ModuleName;
+  app: INestApplication;
+  config: BaseServiceConfig & { PORT: number };
+  info: ServiceInfo;
+  dataSource: DataSource;
+  bus: EventBus;
+  relay?: OutboxRelay;
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const schemaOnlyEnv = {
+  DATABASE_URL: 'postgres://schema-only/none',
+  GATEWAY_INTERNAL_SECRET: 'schema-only-not-a-secret',
+  RUN_MIGRATIONS: 'false',
+};
+
+export function serviceConfigSchema(def: ServiceDefinition) {
+  return baseServiceConfig.extend({ PORT: envPort(def.defaultPort), CONSUMER_GROUP_PREFIX: z.string().default('') });
+}
+
+export async function startService(def: ServiceDefinition, opts: StartOptions = {}): Promise<RunningService> {
+  const env = opts.schemaOnly ? { ...schemaOnlyEnv, ...opts.env } : (opts.env ?? process.env);
+  const config = loadConfig(serviceConfigSchema(def), env);
+  const production = config.NODE_ENV === 'production';
+  const logger = opts.logger ?? createLogger(def.name, opts.schemaOnly ? 'silent' : config.LOG_LEVEL);
+  const schema = config.DB_SCHEMA ?? def.name;
+  const info: ServiceInfo = {
+    name: def.name,
+    schema,
+    topic: topicName(def.name, config.KAFKA_TOPIC_PREFIX),
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    consumerGroupPrefix: config.CONSUMER_GROUP_PREFIX,
+    production,
+    schemaOnly: !!opts.schemaOnly,
+  };
+  const dataSource = createDataSource({
+    url: config.DATABASE_URL,
+    schema,
+    entities: def.entities,
+    migrations: [PlatformTables1764000000000, ...def.migrations],
+    poolSize: config.DB_POOL_SIZE,
+    applicationName: `crm-${def.name}`,
+  });
+  const ownsBus = !opts.bus;
+  let bus: EventBus = opts.bus ?? new InProcessEventBus();
+  if (!opts.bus && config.KAFKA_BROKERS) bus = new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: `crm-${def.name}`, logger });
+  else if (!opts.bus && !opts.schemaOnly) logger.warn('KAFKA_BROKERS is not set: events stay inside this process (in-process bus)');
+
+  let relay: OutboxRelay | undefined;
+  if (!opts.schemaOnly) {
+    await dataSource.initialize();
+    if (config.RUN_MIGRATIONS) {
+      const ran = await migrate(dataSource, schema);
+      if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
+    }
+    if (ownsBus) await bus.connect();
+    await bus.ensureTopics([info.topic, deadLetterTopic(info.topic)]);
+  }
+
+  const metrics = new ServiceMetrics(def.name);
+  @Module({
+    imports: [
+      PlatformModule.forService({ config, info, dataSource, bus, metrics, logger }),
+      GraphQLModule.forRoot(subgraphOptions({ production, metrics, log: logger, orphanedTypes: def.orphanedTypes })),
+      ...def.modules,
+    ],
+  })
+  class ServiceRootModule {}
+
+  const app = await NestFactory.create(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false });
+  if (opts.schemaOnly) {
+    await app.init();
+  } else {
+    await app.listen(config.PORT, config.HOST);
+    relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE }, logger.child({ component: 'outbox-relay' }), metrics);
+    await relay.start();
+  }
+  const address = opts.schemaOnly ? null : app.getHttpServer().address();
+  const port = address && typeof address === 'object' ? address.port : config.PORT;
+  const url = `http://${config.HOST}:${port}/graphql`;
+  if (!opts.schemaOnly) logger.info({ url, bus: bus.kind, schema }, `${def.name} service ready`);
+
+  let stopped = false;
+  return {
+    name: def.name,
+    app,
+    config,
+    info,
+    dataSource,
+    bus,
+    relay,
+    url,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      // Order matters: stop taking requests and events, flush the outbox, then close pools.
+      await app.close();
+      await relay?.stop();
+      if (ownsBus && !opts.schemaOnly) await bus.disconnect();
+      if (dataSource.isInitialized) await dataSource.destroy();
+    },
+  };
+}
+
+/** Federation SDL of a service, without a database or broker (for supergraph composition). */
+export async function printServiceSchema(def: ServiceDefinition): Promise<string> {
+  const svc = await startService(def, { schemaOnly: true });
+  try {
+    return printSubgraphSchema(svc.app.get(GraphQLSchemaHost).schema);
+  } finally {
+    await svc.stop();
+  }
+}
+
+/** `main.ts` calls this and nothing else: validate config, start, stop cleanly on SIGTERM/SIGINT. */
+export async function bootstrap(def: ServiceDefinition): Promise<void> {
+  let svc: RunningService;
+  try {
+    svc = await startService(def);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${def.name}: ${err.message}\n`);
+      process.exit(1);
+    }
+    process.stderr.write(`${def.name}: failed to start: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  }
+  const shutdown = async (signal: string) => {
+    process.stderr.write(`${def.name}: ${signal} received, shutting down\n`);
+    const timer = setTimeout(() => process.exit(1), 25000);
+    timer.unref();
+    await svc.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

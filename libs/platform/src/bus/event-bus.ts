@@ -1,0 +1,48 @@
+/** A message as it travels on the bus: Kafka record shape, value = CloudEvent JSON. */
+export interface OutboundMessage {
+  topic: string;
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface InboundMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface SubscriptionSpec {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  /**
+   * Called once per message, in partition order. The bus commits the offset only after it resolves;
+   * a rejection makes the bus redeliver (the idempotent consumer turns failures into DLT entries
+   * itself, so a rejection means "could not even dead-letter": stop and retry).
+   */
+  handle(message: InboundMessage): Promise<void>;
+}
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+/**
+ * The publish/consume port. Kafka in distributed mode; an in-process bus in the embedded
+ * single-process mode. Delivery guarantees (outbox, inbox, DLT) are built on top, identically.
+ */
+export interface EventBus {
+  readonly kind: 'kafka' | 'in-process';
+  connect(): Promise<void>;
+  /** Publishes all messages or throws; acknowledged by all in-sync replicas on Kafka. */
+  publish(messages: OutboundMessage[]): Promise<void>;
+  subscribe(spec: SubscriptionSpec): Promise<Subscription>;
+  /** Creates topics if missing (no-op in process). */
+  ensureTopics(topics: string[]): Promise<void>;
+  isReady(): Promise<boolean>;
+  disconnect(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+import { Kafka, logLevel, type Consumer, type Producer, type Admin, CompressionTypes, type IHeaders } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { EventBus, InboundMessage, OutboundMessage, Subscription, SubscriptionSpec } from './event-bus';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+  /** How long a fetch waits for data when none is there; small keeps end-to-end latency low. */
+  maxWaitTimeInMs?: number;
+  partitions?: number;
+}
+
+function headersOf(h: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) if (v != null) out[k] = Array.isArray(v) ? v.map(String).join(',') : v.toString();
+  return out;
+}
+
+export class KafkaEventBus implements EventBus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly admin: Admin;
+  private readonly consumers = new Set<Consumer>();
+  private connected = false;
+  private readonly knownTopics = new Set<string>();
+
+  constructor(private readonly opts: KafkaBusOptions) {
+    const log = opts.logger.child({ component: 'kafkajs' });
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      retry: { initialRetryTime: 100, retries: 8 },
+      logLevel: logLevel.WARN,
+      logCreator: () => ({ level, log: entry }) => {
+        const { message, ...rest } = entry;
+        if (level <= logLevel.ERROR) log.error(rest, message);
+        else log.warn(rest, message);
+      },
+    });
+    // Idempotent producer: acks from all in-sync replicas, broker-side dedupe of retried sends.
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, retry: { retries: 10 } });
+    this.admin = this.kafka.admin();
+  }
+
+  async connect(): Promise<void> {
+    await this.admin.connect();
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  async ensureTopics(topics: string[]): Promise<void> {
+    const missing = topics.filter((t) => !this.knownTopics.has(t));
+    if (!missing.length) return;
+    const existing = new Set(await this.admin.listTopics());
+    const toCreate = missing.filter((t) => !existing.has(t));
+    if (toCreate.length) {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: toCreate.map((topic) => ({ topic, numPartitions: this.opts.partitions ?? 3, replicationFactor: -1 })),
+      });
+    }
+    missing.forEach((t) => this.knownTopics.add(t));
+  }
+
+  async publish(messages: OutboundMessage[]): Promise<void> {
+    if (!messages.length) return;
+    const byTopic = new Map<string, OutboundMessage[]>();
+    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    await this.producer.sendBatch({
+      acks: -1,
+      compression: CompressionTypes.None,
+      topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
+    });
+  }
+
+  async subscribe(spec: SubscriptionSpec): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: spec.groupId,
+      maxWaitTimeInMs: this.opts.maxWaitTimeInMs ?? 20,
+      allowAutoTopicCreation: true,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      retry: { retries: 10 },
+    });
+    await consumer.connect();
+    for (const topic of spec.topics) await consumer.subscribe({ topic, fromBeginning: spec.fromBeginning ?? true });
+    this.consumers.add(consumer);
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        let last: string | undefined;
+        for (const m of batch.messages) {
+          if (!isRunning() || isStale()) break;
+          const inbound: InboundMessage = {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ? m.key.toString() : null,
+            value: m.value,
+            headers: headersOf(m.headers),
+          };
+          await spec.handle(inbound);
+          resolveOffset(m.offset);
+          last = m.offset;
+          await heartbeat();
+        }
+        // Offsets move only past messages that were fully handled (applied or dead-lettered).
+        if (last !== undefined) {
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        }
+      },
+    });
+    return {
+      close: async () => {
+        this.consumers.delete(consumer);
+        await consumer.disconnect();
+      },
+    };
+  }
+
+  async isReady(): Promise<boolean> {
+    if (!this.connected) return false;
+    try {
+      await this.admin.describeCluster();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+    this.connected = false;
+  }
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/** Raised when the environment is wrong; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses env against a zod object schema whose keys are the variable names. */
+export function loadConfig<S extends z.ZodObject<any>>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => {
+    const name = i.path.join('.') || '(environment)';
+    const value = env[String(i.path[0])];
+    return `${name}: ${i.message}${value === undefined ? ' (not set)' : ''}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Boolean env var: "true"/"1"/"yes" or "false"/"0"/"no"; anything else is an error naming the value. */
+export const envBoolean = (defaultValue: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return defaultValue;
+      if (/^(true|1|yes)$/i.test(v)) return true;
+      if (/^(false|0|no)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+export const envPort = (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort);
+
+/** Comma-separated list of host:port. */
+export const envBrokers = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    const brokers = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = brokers.filter((b) => !/^[^\s:]+:\d+$/.test(b));
+    if (bad.length) {
+      ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port…], got "${bad.join(',')}"` });
+      return z.NEVER;
+    }
+    return brokers;
+  });
+
+export const envSecret = (name: string) =>
+  z.string({ error: `${name} is required` }).min(16, `${name} must be at least 16 characters`);
+
+/** Settings every service shares; a service extends this with its own. */
+export const baseServiceConfig = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  DATABASE_URL: z
+    .string({ error: 'DATABASE_URL is required (postgres://user:pass@host:5432/db)' })
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),
+  /** Postgres schema owned by the service; defaults to the service name. */
+  DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'DB_SCHEMA must be a lower-case SQL identifier').optional(),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  RUN_MIGRATIONS: envBoolean(true),
+  /** Unset = in-process event bus (embedded mode only). */
+  KAFKA_BROKERS: envBrokers,
+  KAFKA_TOPIC_PREFIX: z.string().default(''),
+  GATEWAY_INTERNAL_SECRET: envSecret('GATEWAY_INTERNAL_SECRET'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(1).max(60000).default(500),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
+});
+export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;

@@ -1,0 +1,44 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import type { EventBus } from '../bus/event-bus';
+import { ServiceMetrics } from '../metrics';
+import { EVENT_BUS, LOGGER, SERVICE_INFO } from '../tokens';
+import { IdempotentConsumer, type ConsumerSpec } from './idempotent-consumer';
+import type { ServiceInfo } from '../service-info';
+
+/**
+ * Service modules register their consumers here (in their constructor or onModuleInit); the
+ * platform starts them once the app is up and stops them first on shutdown.
+ */
+@Injectable()
+export class ConsumerRegistry implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly specs: ConsumerSpec[] = [];
+  private readonly running: IdempotentConsumer[] = [];
+
+  constructor(
+    private readonly ds: DataSource,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(LOGGER) private readonly log: Logger,
+    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    private readonly metrics: ServiceMetrics,
+  ) {}
+
+  register(spec: ConsumerSpec): void {
+    this.specs.push(spec);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.info.schemaOnly) return;
+    for (const spec of this.specs) {
+      const c = new IdempotentConsumer(this.ds, this.bus, spec, this.log.child({ consumer: spec.name }), this.metrics);
+      await c.start(this.info.consumerGroupPrefix);
+      this.running.push(c);
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.running.map((c) => c.stop()));
+    this.running.length = 0;
+  }
+}

@@ -1,0 +1,121 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { decodeEvent, deadLetterTopic, type CloudEvent } from '@crm/events';
+import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
+import { bindTenant } from '../db/data-source';
+import type { ServiceMetrics } from '../metrics';
+
+export type EventHandler = (event: CloudEvent<any>, m: EntityManager) => Promise<void>;
+
+export interface ConsumerSpec {
+  /** Consumer group id and inbox key, e.g. "sales.contact-replica". */
+  name: string;
+  topics: string[];
+  /** Handlers by event type; other types are acknowledged and skipped. */
+  handlers: Record<string, EventHandler>;
+  maxAttempts?: number;
+  retryBackoffMs?: number;
+}
+
+export const DLT_HEADERS = {
+  error: 'crm-dlt-error',
+  errorType: 'crm-dlt-error-type',
+  topic: 'crm-dlt-original-topic',
+  partition: 'crm-dlt-original-partition',
+  offset: 'crm-dlt-original-offset',
+  consumer: 'crm-dlt-consumer',
+  attempts: 'crm-dlt-attempts',
+  failedAt: 'crm-dlt-failed-at',
+} as const;
+
+/**
+ * Applies each event exactly once: the event id goes into the inbox in the same transaction as the
+ * handler's writes, so a redelivered event finds its id and has no second effect. A failing event is
+ * retried a few times in place (keeping per-key order), then dead-lettered with its error, and the
+ * stream moves on. The handler runs bound to the event's tenant (row-level security applies).
+ */
+export class IdempotentConsumer {
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly bus: EventBus,
+    private readonly spec: ConsumerSpec,
+    private readonly log: Logger,
+    private readonly metrics?: ServiceMetrics,
+  ) {}
+
+  async start(groupPrefix = ''): Promise<void> {
+    await this.bus.ensureTopics([...this.spec.topics, ...this.spec.topics.map(deadLetterTopic)]);
+    this.subscription = await this.bus.subscribe({
+      groupId: `${groupPrefix}${this.spec.name}`,
+      topics: this.spec.topics,
+      fromBeginning: true,
+      handle: (msg) => this.handle(msg),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+    this.subscription = undefined;
+  }
+
+  async handle(msg: InboundMessage): Promise<void> {
+    let event: CloudEvent;
+    try {
+      event = decodeEvent(msg.value);
+    } catch (err) {
+      // A message that does not satisfy its contract can never succeed: dead-letter at once.
+      return this.deadLetter(msg, err as Error, 0);
+    }
+    const handler = this.spec.handlers[event.type];
+    if (!handler) return;
+    const maxAttempts = this.spec.maxAttempts ?? 3;
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      try {
+        const applied = await this.ds.transaction(async (m) => {
+          const inserted: unknown[] = await m.query(
+            `INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
+            [this.spec.name, event.id, event.type],
+          );
+          if (inserted.length === 0) return false;
+          await bindTenant(m, event.tenantid);
+          await handler(event, m);
+          return true;
+        });
+        this.metrics?.eventsConsumed.inc({ consumer: this.spec.name, result: applied ? 'applied' : 'duplicate' });
+        return;
+      } catch (err) {
+        lastError = err as Error;
+        this.log.warn({ err, eventId: event.id, type: event.type, attempt }, 'event handler failed');
+        if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, (this.spec.retryBackoffMs ?? 100) * attempt));
+      }
+    }
+    await this.deadLetter(msg, lastError!, maxAttempts);
+  }
+
+  private async deadLetter(msg: InboundMessage, err: Error, attempts: number): Promise<void> {
+    const topic = deadLetterTopic(msg.topic);
+    this.log.error({ err, topic: msg.topic, offset: msg.offset, dlt: topic }, 'event dead-lettered');
+    await this.bus.publish([
+      {
+        topic,
+        key: msg.key ?? '',
+        value: msg.value ? msg.value.toString() : '',
+        headers: {
+          ...msg.headers,
+          [DLT_HEADERS.error]: err.message.slice(0, 4000),
+          [DLT_HEADERS.errorType]: err.name,
+          [DLT_HEADERS.topic]: msg.topic,
+          [DLT_HEADERS.partition]: String(msg.partition),
+          [DLT_HEADERS.offset]: msg.offset,
+          [DLT_HEADERS.consumer]: this.spec.name,
+          [DLT_HEADERS.attempts]: String(attempts),
+          [DLT_HEADERS.failedAt]: new Date().toISOString(),
+        },
+      },
+    ]);
+    this.metrics?.eventsConsumed.inc({ consumer: this.spec.name, result: 'dead_lettered' });
+  }
+}

@@ -1,0 +1,54 @@
+import { DataSource, type EntityManager, type MixedList, type EntitySchema } from 'typeorm';
+
+export interface DataSourceOptions {
+  url: string;
+  schema: string;
+  entities: MixedList<Function | string | EntitySchema>;
+  migrations: MixedList<Function | string>;
+  poolSize: number;
+  applicationName: string;
+}
+
+/**
+ * One schema per service; search_path puts it first so hand-written SQL needs no qualifier.
+ * Never `synchronize`: the schema changes only through migrations.
+ */
+export function createDataSource(o: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: o.url,
+    schema: o.schema,
+    entities: o.entities,
+    migrations: o.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    applicationName: o.applicationName,
+    extra: { max: o.poolSize, options: `-c search_path=${o.schema},public` },
+  });
+}
+
+/** Creates the schema (migrations live inside it) and runs pending migrations. */
+export async function migrate(ds: DataSource, schema: string): Promise<string[]> {
+  await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  const ran = await ds.runMigrations({ transaction: 'each' });
+  return ran.map((m) => m.name);
+}
+
+/** Role that tenant-scoped transactions switch to, so row-level security applies even to an owner/superuser login. */
+export const APP_ROLE = 'crm_app';
+
+/**
+ * Runs `fn` in a transaction bound to one tenant: `app.tenant_id` is set for the transaction and the
+ * role is switched to the RLS-bound app role, so Postgres itself refuses other tenants' rows.
+ */
+export async function withTenant<T>(ds: DataSource, tenantId: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  return ds.transaction(async (m) => {
+    await bindTenant(m, tenantId);
+    return fn(m);
+  });
+}
+
+export async function bindTenant(m: EntityManager, tenantId: string): Promise<void> {
+  await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
+}

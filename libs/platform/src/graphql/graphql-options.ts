@@ -1,0 +1,52 @@
+import { ApolloFederationDriver, type ApolloFederationDriverConfig } from '@nestjs/apollo';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import type { ServiceMetrics } from '../metrics';
+
+const PUBLIC_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
+
+function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      const end = metrics.graphqlDuration.startTimer();
+      return {
+        async willSendResponse(ctx) {
+          const errors = ctx.errors ?? [];
+          end({ operation: ctx.operationName ?? 'anonymous', status: errors.length ? 'error' : 'ok' });
+          for (const e of errors) {
+            const code = e.extensions?.code;
+            if (!code || !PUBLIC_CODES.has(String(code))) log.error({ err: e.originalError ?? e, operation: ctx.operationName }, 'graphql operation failed');
+          }
+        },
+      };
+    },
+  };
+}
+
+/** The same subgraph setup for every service: Federation 2, code-first, masked internal errors in production. */
+export function subgraphOptions(o: { production: boolean; metrics: ServiceMetrics; log: Logger; orphanedTypes?: Function[] }): ApolloFederationDriverConfig {
+  return {
+    driver: ApolloFederationDriver,
+    autoSchemaFile: { federation: 2 },
+    sortSchema: true,
+    path: '/graphql',
+    playground: false,
+    graphiql: false,
+    // Subgraphs are reachable only from the gateway, which needs the schema; users get introspection policy from the gateway.
+    introspection: true,
+    includeStacktraceInErrorResponses: !o.production,
+    buildSchemaOptions: { orphanedTypes: o.orphanedTypes ?? [] },
+    plugins: [metricsPlugin(o.metrics, o.log)],
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
+      const code = formatted.extensions?.code;
+      if (code && PUBLIC_CODES.has(String(code))) return formatted;
+      // Class-validator / Nest HTTP exceptions → BAD_USER_INPUT; anything else is internal.
+      const original = error instanceof GraphQLError ? error.originalError : error;
+      const status = (original as any)?.status ?? (original as any)?.getStatus?.();
+      if (status === 400) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
+      if (o.production) return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' }, path: formatted.path };
+      return formatted;
+    },
+  };
+}

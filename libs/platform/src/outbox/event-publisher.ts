@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { envelope } from '@crm/events';
+import { currentTraceparent } from '../auth/context-store';
+import { SERVICE_INFO } from '../tokens';
+import type { ServiceInfo } from '../service-info';
+import { OutboxWriter } from './outbox-writer';
+
+export interface DomainEvent<T = unknown> {
+  type: string;
+  subject: string;
+  data: T;
+}
+
+/** What service code uses to emit events: always through the outbox, in the caller's transaction. */
+@Injectable()
+export class EventPublisher {
+  private readonly writer: OutboxWriter;
+  constructor(@Inject(SERVICE_INFO) private readonly info: ServiceInfo) {
+    this.writer = new OutboxWriter(info.schema);
+  }
+
+  async emit(m: EntityManager, tenantId: string, events: DomainEvent[]): Promise<void> {
+    const traceparent = currentTraceparent();
+    await this.writer.append(
+      m,
+      events.map((e) => ({
+        topic: this.info.topic,
+        event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: `crm/${this.info.name}`, traceparent }),
+      })),
+    );
+  }
+}

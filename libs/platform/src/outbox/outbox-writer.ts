@@ -1,0 +1,39 @@
+import type { EntityManager } from 'typeorm';
+import { validateEvent, type CloudEvent } from '@crm/events';
+
+export interface OutboxEntry {
+  event: CloudEvent;
+  topic: string;
+}
+
+/** NOTIFY channel of a schema's outbox; the relay LISTENs on it. */
+export const outboxChannel = (schema: string) => `${schema}_outbox`;
+
+/**
+ * Writes events into the outbox inside the caller's transaction: the event exists iff the state
+ * change committed. Validates each event against its contract first (publisher side).
+ */
+export class OutboxWriter {
+  constructor(private readonly schema: string) {}
+
+  async append(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
+    if (!entries.length) return;
+    for (const e of entries) validateEvent(e.event);
+    // One multi-row insert via unnest: bulk paths (imports) write thousands of events per transaction.
+    await m.query(
+      `INSERT INTO outbox (id, topic, key, type, tenant_id, payload, headers)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])`,
+      [
+        entries.map((e) => e.event.id),
+        entries.map((e) => e.topic),
+        entries.map((e) => e.event.subject),
+        entries.map((e) => e.event.type),
+        entries.map((e) => e.event.tenantid),
+        entries.map((e) => JSON.stringify(e.event)),
+        entries.map((e) => JSON.stringify(e.event.traceparent ? { traceparent: e.event.traceparent } : {})),
+      ],
+    );
+    // Delivered at commit, not before; several NOTIFYs in one transaction collapse into one.
+    await m.query(`SELECT pg_notify($1, '')`, [outboxChannel(this.schema)]);
+  }
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
+import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
+import { IdempotentConsumer, DLT_HEADERS } from '../src';
+import { platformHarness, silentLogger } from './harness';
+
+type Harness = Awaited<ReturnType<typeof platformHarness>>;
+
+describe('idempotent consumer (real Postgres + Kafka)', () => {
+  let h: Harness;
+  let topic: string;
+  let dlt: TopicRecorder;
+  let consumer: IdempotentConsumer;
+  const applied: string[] = [];
+
+  beforeAll(async () => {
+    h = await platformHarness();
+    topic = uniqueId('consumer-test');
+    await h.bus.ensureTopics([topic, deadLetterTopic(topic)]);
+    dlt = await new TopicRecorder(deadLetterTopic(topic)).start();
+    consumer = new IdempotentConsumer(
+      h.ds,
+      h.bus,
+      {
+        name: uniqueId('notes-projection'),
+        topics: [topic],
+        maxAttempts: 3,
+        retryBackoffMs: 10,
+        handlers: {
+          [ContactErasedV1.type]: async (event, m) => {
+            if (event.data.contactId === POISON) throw new Error('cannot project contact 00000000-poison');
+            await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'projected')`, [event.id, event.tenantid]);
+            applied.push(event.id);
+          },
+        },
+      },
+      silentLogger,
+    );
+    await consumer.start();
+  });
+  afterAll(async () => {
+    await consumer.stop();
+    await dlt.stop();
+    await h.close();
+  });
+
+  const POISON = randomUUID();
+  const ev = (contactId = randomUUID()) =>
+    envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId: 'tenant-c', data: { contactId, erasedAt: new Date().toISOString() } });
+  const send = (e: object, key = 'k') => h.bus.publish([{ topic, key, value: JSON.stringify(e) }]);
+  const notesCount = async (id: string) => (await h.ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [id]))[0].n;
+
+  it('applies a duplicate delivery only once', async () => {
+    const e = ev();
+    await send(e, e.subject);
+    await send(e, e.subject);
+    const after = ev();
+    await send(after, e.subject); // same key → same partition → handled after both copies
+    await eventually(async () => (await notesCount(after.id)) === 1, 30000, 'event after the duplicate');
+    expect(await notesCount(e.id)).toBe(1);
+    expect(applied.filter((id) => id === e.id)).toHaveLength(1);
+    const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [e.id]);
+    expect(n).toBe(1);
+  });
+
+  it('dead-letters a poison event with its error and keeps processing later events', async () => {
+    const poison = ev(POISON);
+    const garbage = '{"this is": "not a cloud event"';
+    const later = ev();
+    await send(poison, 'same-key');
+    await send({ raw: true } as object, 'same-key');
+    await h.bus.publish([{ topic, key: 'same-key', value: garbage }]);
+    await send(later, 'same-key');
+
+    await eventually(async () => (await notesCount(later.id)) === 1, 30000, 'event after the poison ones');
+    const failed = await dlt.waitFor((r) => r.event?.id === poison.id);
+    expect(failed.headers[DLT_HEADERS.error]).toContain('cannot project contact');
+    expect(failed.headers[DLT_HEADERS.topic]).toBe(topic);
+    expect(failed.headers[DLT_HEADERS.attempts]).toBe('3');
+    const invalid = await dlt.waitFor((r) => r.raw === garbage);
+    expect(invalid.headers[DLT_HEADERS.error]).toMatch(/not JSON/);
+    await dlt.waitFor((r) => r.raw === JSON.stringify({ raw: true }));
+    expect(await notesCount(poison.id)).toBe(0);
+  });
+});

@@ -1,0 +1,141 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { decodeEvent, type CloudEvent } from '@crm/events';
+
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789';
+export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
+
+export function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set (the integration global setup provides it)');
+  return url;
+}
+
+export function kafkaBrokers(): string[] {
+  const b = process.env.KAFKA_BROKERS;
+  if (!b) throw new Error('KAFKA_BROKERS is not set (the integration global setup provides it)');
+  return b.split(',');
+}
+
+export const uniqueId = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
+export const uniqueTenant = () => `tenant-${randomUUID().slice(0, 8)}`;
+
+/** A fresh, empty Postgres schema for one test file; drop() removes it and everything in it. */
+export async function freshSchema(prefix = 't'): Promise<{ schema: string; drop(): Promise<void> }> {
+  const schema = uniqueId(prefix).toLowerCase();
+  return {
+    schema,
+    async drop() {
+      const c = new Client({ connectionString: databaseUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+/**
+ * Environment for `startService` in a test: real database in a fresh schema, real Kafka with a
+ * per-file topic prefix and consumer-group prefix, an ephemeral port.
+ */
+export function serviceTestEnv(schema: string, topicPrefix: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl(),
+    DB_SCHEMA: schema,
+    KAFKA_BROKERS: kafkaBrokers().join(','),
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    CONSUMER_GROUP_PREFIX: topicPrefix,
+    GATEWAY_INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    DB_POOL_SIZE: '5',
+    ...extra,
+  };
+}
+
+/**
+ * Collects the events on a topic with a plain kafkajs consumer (what an integrator would run), so
+ * tests assert on what really reached the broker.
+ */
+export class TopicRecorder {
+  readonly events: { event?: CloudEvent<any>; raw: string; key: string | null; headers: Record<string, string>; partition: number }[] = [];
+  private consumer?: Consumer;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly topic: string) {}
+
+  async start(): Promise<this> {
+    const kafka = new Kafka({ clientId: 'test-recorder', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = await admin.listTopics();
+    if (!topics.includes(this.topic)) await admin.createTopics({ topics: [{ topic: this.topic, numPartitions: 3 }], waitForLeaders: true }).catch(() => undefined);
+    await admin.disconnect();
+    this.consumer = kafka.consumer({ groupId: uniqueId('recorder'), maxWaitTimeInMs: 50 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        const raw = message.value?.toString() ?? '';
+        let event: CloudEvent<any> | undefined;
+        try {
+          event = decodeEvent(message.value);
+        } catch {
+          event = undefined;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v != null) headers[k] = v.toString();
+        this.events.push({ event, raw, key: message.key?.toString() ?? null, headers, partition });
+        this.waiters.splice(0).forEach((w) => w());
+      },
+    });
+    return this;
+  }
+
+  /** Resolves with the first recorded entry that matches, waiting up to timeoutMs. */
+  async waitFor<T = any>(predicate: (e: TopicRecorder['events'][number]) => boolean, timeoutMs = 30000): Promise<TopicRecorder['events'][number] & { event: CloudEvent<T> }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.events.find(predicate);
+      if (hit) return hit as any;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message on ${this.topic} within ${timeoutMs} ms (saw ${this.events.length})`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.min(left, 500));
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  matching(predicate: (e: TopicRecorder['events'][number]) => boolean) {
+    return this.events.filter(predicate);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+/** Polls until fn returns a truthy value (for eventually consistent projections). */
+export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 30000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${lastErr ? `: ${(lastErr as Error).message}` : ''}`);
+}
