@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Print Kubernetes manifests for the enabled CRM modules (+ gateway, ConfigMap,
+# optional dev Secret) to stdout. No Helm/kustomize needed:
+#
+#   infra/k8s/render.sh | kubectl apply -f -
+#   MODULES="contacts sales" IMAGE_TAG=1.2.3 infra/k8s/render.sh > crm.yaml
+#   infra/k8s/render.sh path/to/other-values.env
+#
+# Settings come from values.env (or the file given as $1); any of them can be
+# overridden from the environment.
+set -euo pipefail
+DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VALUES="${1:-$DIR/values.env}"
+# shellcheck source=/dev/null
+source "$VALUES"
+
+declare -A PORTS=([contacts]=4001 [sales]=4002 [marketing]=4003 [support]=4004 [loyalty]=4005)
+
+# de-duplicate, keep order, validate
+enabled=()
+for m in ${MODULES//,/ }; do
+  [[ -n "${PORTS[$m]:-}" ]] || { echo "render.sh: unknown module '$m' (known: ${!PORTS[*]})" >&2; exit 1; }
+  [[ " ${enabled[*]} " == *" $m "* ]] || enabled+=("$m")
+done
+((${#enabled[@]} > 0)) || { echo "render.sh: MODULES is empty" >&2; exit 1; }
+
+subgraphs=""
+for m in "${enabled[@]}"; do
+  subgraphs+="${subgraphs:+,}$m=http://$m:${PORTS[$m]}/graphql"
+done
+MODULES_CSV="$(IFS=,; echo "${enabled[*]}")"
+
+VARS=(NAMESPACE IMAGE_REGISTRY IMAGE_TAG IMAGE_PULL_POLICY CPU_REQUEST MEMORY_REQUEST CPU_LIMIT MEMORY_LIMIT
+      KAFKA_BROKERS DATABASE_URL JWT_SECRET GATEWAY_INTERNAL_SECRET MODULES_CSV
+      APP APP_PORT APP_REPLICAS COMPONENT SERVICE_TYPE EXTRA_ENV_NAME EXTRA_ENV_VALUE)
+
+# Replace ${NAME} for every NAME in VARS; values are escaped for YAML double quotes.
+render() {
+  local out v val
+  out="$(<"$1")"
+  for v in "${VARS[@]}"; do
+    val="${!v-}"
+    val="${val//\\/\\\\}"
+    val="${val//\"/\\\"}"
+    out="${out//"\${$v}"/"$val"}"
+  done
+  if [[ "$out" =~ \$\{[A-Za-z_]+\} ]]; then
+    echo "render.sh: unresolved placeholder ${BASH_REMATCH[0]} in $1" >&2
+    exit 1
+  fi
+  printf '%s\n' "$out"
+}
+
+echo "# Rendered by infra/k8s/render.sh - modules: $MODULES_CSV"
+render "$DIR/templates/config.yaml.tpl"
+if [[ "${RENDER_SECRET}" == "true" ]]; then
+  render "$DIR/templates/secret.yaml.tpl"
+fi
+
+for m in "${enabled[@]}"; do
+  APP="$m" APP_PORT="${PORTS[$m]}" APP_REPLICAS="$REPLICAS" COMPONENT=module SERVICE_TYPE=ClusterIP \
+    EXTRA_ENV_NAME=DB_SCHEMA EXTRA_ENV_VALUE="$m" render "$DIR/templates/app.yaml.tpl"
+done
+
+APP=gateway APP_PORT=4000 APP_REPLICAS="$GATEWAY_REPLICAS" COMPONENT=gateway SERVICE_TYPE="$GATEWAY_SERVICE_TYPE" \
+  EXTRA_ENV_NAME=SUBGRAPHS EXTRA_ENV_VALUE="$subgraphs" render "$DIR/templates/app.yaml.tpl"

@@ -1,0 +1,97 @@
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${APP}
+  namespace: ${NAMESPACE}
+  labels:
+    app.kubernetes.io/name: ${APP}
+    app.kubernetes.io/part-of: crm
+    app.kubernetes.io/component: ${COMPONENT}
+spec:
+  replicas: ${APP_REPLICAS}
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${APP}
+  template:
+    metadata:
+      labels:
+        app.kubernetes.io/name: ${APP}
+        app.kubernetes.io/part-of: crm
+        app.kubernetes.io/component: ${COMPONENT}
+    spec:
+      terminationGracePeriodSeconds: 30
+      containers:
+        - name: ${APP}
+          image: ${IMAGE_REGISTRY}/${APP}:${IMAGE_TAG}
+          imagePullPolicy: ${IMAGE_PULL_POLICY}
+          ports:
+            - name: http
+              containerPort: ${APP_PORT}
+          envFrom:
+            - configMapRef:
+                name: crm-config
+          env:
+            - name: PORT
+              value: "${APP_PORT}"
+            - name: DATABASE_URL
+              valueFrom:
+                secretKeyRef:
+                  name: crm-secrets
+                  key: DATABASE_URL
+            - name: JWT_SECRET
+              valueFrom:
+                secretKeyRef:
+                  name: crm-secrets
+                  key: JWT_SECRET
+            - name: GATEWAY_INTERNAL_SECRET
+              valueFrom:
+                secretKeyRef:
+                  name: crm-secrets
+                  key: GATEWAY_INTERNAL_SECRET
+            - name: ${EXTRA_ENV_NAME}
+              value: "${EXTRA_ENV_VALUE}"
+          startupProbe:
+            httpGet:
+              path: /health/live
+              port: http
+            periodSeconds: 2
+            failureThreshold: 60
+          readinessProbe:
+            httpGet:
+              path: /health/ready
+              port: http
+            periodSeconds: 5
+            timeoutSeconds: 3
+            failureThreshold: 3
+          livenessProbe:
+            httpGet:
+              path: /health/live
+              port: http
+            periodSeconds: 10
+            timeoutSeconds: 3
+            failureThreshold: 3
+          resources:
+            requests:
+              cpu: ${CPU_REQUEST}
+              memory: ${MEMORY_REQUEST}
+            limits:
+              cpu: "${CPU_LIMIT}"
+              memory: ${MEMORY_LIMIT}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${APP}
+  namespace: ${NAMESPACE}
+  labels:
+    app.kubernetes.io/name: ${APP}
+    app.kubernetes.io/part-of: crm
+spec:
+  type: ${SERVICE_TYPE}
+  selector:
+    app.kubernetes.io/name: ${APP}
+  ports:
+    - name: http
+      port: ${APP_PORT}
+      targetPort: http

@@ -1,0 +1,14 @@
+---
+# DEV ONLY: rendered because RENDER_SECRET=true. Create crm-secrets out of band in production.
+apiVersion: v1
+kind: Secret
+metadata:
+  name: crm-secrets
+  namespace: ${NAMESPACE}
+  labels:
+    app.kubernetes.io/part-of: crm
+type: Opaque
+stringData:
+  DATABASE_URL: "${DATABASE_URL}"
+  JWT_SECRET: "${JWT_SECRET}"
+  GATEWAY_INTERNAL_SECRET: "${GATEWAY_INTERNAL_SECRET}"
