@@ -1,5 +1,8 @@
 import { Kafka, logLevel, type Consumer, type Producer, type Admin, CompressionTypes, type IHeaders } from 'kafkajs';
 import type { Logger } from 'pino';
+// kafkajs 2 warns about its default partitioner on every producer; ours is intentional (murmur2 by key).
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
 import type { EventBus, InboundMessage, OutboundMessage, Subscription, SubscriptionSpec } from './event-bus';
 
 export interface KafkaBusOptions {
@@ -40,7 +43,7 @@ export class KafkaEventBus implements EventBus {
       },
     });
     // Idempotent producer: acks from all in-sync replicas, broker-side dedupe of retried sends.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, retry: { retries: 10 } });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
     this.admin = this.kafka.admin();
   }
 

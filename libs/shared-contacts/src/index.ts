@@ -1,0 +1,6 @@
+export * from './normalise';
+export * from './contact-reference';
+export * from './replica/reachability';
+export * from './replica/contact-replica';
+export * from './replica/contact-replica.migration';
+export * from './replica/contact-replica.module';

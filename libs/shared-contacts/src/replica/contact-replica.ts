@@ -1,0 +1,280 @@
+import { DataSource, type EntityManager } from 'typeorm';
+import {
+  ContactCreatedV1,
+  ContactErasedV1,
+  ContactMergedV1,
+  ContactUpdatedV1,
+  topicName,
+  type CloudEvent,
+  type ContactSnapshot,
+  type EventData,
+} from '@crm/events';
+import { withTenant, type ConsumerSpec, type EventHandler } from '@crm/platform';
+import type { ContactChannel, ContactConsent } from './reachability';
+
+/** A contact as a module's replica holds it. PII fields are null/empty once the contact is erased. */
+export interface ReplicaContact {
+  tenantId: string;
+  contactId: string;
+  /** Snapshot version applied; 0 for a row that only records a merge or erasure seen before any snapshot. */
+  version: number;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string;
+  emails: { email: string; primary: boolean }[];
+  phones: { phone: string; primary: boolean }[];
+  primaryEmail: string | null;
+  primaryPhone: string | null;
+  companyId: string | null;
+  companyName: string | null;
+  tags: string[];
+  ownerId: string | null;
+  lifecycleStage: string | null;
+  preferredChannels: ContactChannel[];
+  consents: ContactConsent[];
+  /** Set on a duplicate that was merged into this survivor id. */
+  mergedInto: string | null;
+  erasedAt: Date | null;
+  updatedAt: Date;
+}
+
+/**
+ * Runs in the contact-merged handler's transaction, after the replica has recorded the merge: move
+ * this module's references from the duplicate to the survivor (a throw rolls the whole event back).
+ */
+export type MergeHook = (m: EntityManager, tenantId: string, duplicateId: string, survivorId: string) => Promise<void>;
+/** Runs in the contact-erased handler's transaction, after the replica row was wiped: delete or anonymise this module's personal data of the contact. */
+export type EraseHook = (m: EntityManager, tenantId: string, contactId: string) => Promise<void>;
+
+export interface ContactReplicaHooks {
+  onMerge?: MergeHook | MergeHook[];
+  onErase?: EraseHook | EraseHook[];
+}
+
+export interface ContactReplicaConsumerOptions {
+  /** Service name: the consumer (group id and inbox key) is `<service>.contact-replica`. */
+  service: string;
+  /** Topic prefix (ServiceInfo.topicPrefix); the topic is `topicName('contacts', prefix)`. */
+  topicPrefix?: string;
+  maxAttempts?: number;
+  retryBackoffMs?: number;
+}
+
+export const ERASED_DISPLAY_NAME = 'Erased contact';
+export const MERGED_DISPLAY_NAME = 'Merged contact';
+/** Longest merged_into chain followed (A merged into B merged into C …); guards against cycles. */
+const MAX_MERGE_HOPS = 16;
+
+const COLUMNS = `tenant_id, contact_id, version, first_name, last_name, display_name, emails, phones, primary_email, primary_phone,
+  company_id, company_name, tags, owner_id, lifecycle_stage, preferred_channels, consents, merged_into, erased_at, updated_at`;
+
+/** Every personal-data column back to empty (SET list, for a row being erased or merged away). */
+const WIPE = (displayName: string) => `first_name = NULL, last_name = NULL, display_name = '${displayName}', emails = '[]', phones = '[]',
+  primary_email = NULL, primary_phone = NULL, tags = '{}', preferred_channels = '{}', consents = '[]', updated_at = now()`;
+
+function toContact(r: Record<string, any>): ReplicaContact {
+  return {
+    tenantId: r.tenant_id,
+    contactId: r.contact_id,
+    version: r.version,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    displayName: r.display_name,
+    emails: r.emails,
+    phones: r.phones,
+    primaryEmail: r.primary_email,
+    primaryPhone: r.primary_phone,
+    companyId: r.company_id,
+    companyName: r.company_name,
+    tags: r.tags,
+    ownerId: r.owner_id,
+    lifecycleStage: r.lifecycle_stage,
+    preferredChannels: r.preferred_channels,
+    consents: r.consents,
+    mergedInto: r.merged_into,
+    erasedAt: r.erased_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function primaryOf<T extends { primary: boolean }>(list: T[], value: (t: T) => string): string | null {
+  const p = list.find((x) => x.primary) ?? list[0];
+  return p ? value(p) : null;
+}
+
+const asList = <T>(h: T | T[] | undefined): T[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
+
+/**
+ * A module's projection of contacts, fed by the contacts topic. Plain class (no Nest needed):
+ * `handlers` / `consumerSpec()` plug into the platform's IdempotentConsumer, which runs each handler
+ * once per event in a transaction bound to the event's tenant. Out-of-order safe: a snapshot applies
+ * only if newer than the stored one, and a merged-away or erased contact is never brought back by a
+ * late snapshot.
+ */
+export class ContactReplica {
+  private readonly mergeHooks: MergeHook[] = [];
+  private readonly eraseHooks: EraseHook[] = [];
+
+  constructor(hooks: ContactReplicaHooks = {}) {
+    this.mergeHooks.push(...asList(hooks.onMerge));
+    this.eraseHooks.push(...asList(hooks.onErase));
+  }
+
+  /** Adds a merge hook (before the consumer starts, e.g. in a Nest onModuleInit). */
+  onMerge(hook: MergeHook): this {
+    this.mergeHooks.push(hook);
+    return this;
+  }
+
+  onErase(hook: EraseHook): this {
+    this.eraseHooks.push(hook);
+    return this;
+  }
+
+  /** Handlers by event type for an IdempotentConsumer on the contacts topic. */
+  get handlers(): Record<string, EventHandler> {
+    return {
+      [ContactCreatedV1.type]: (e: CloudEvent<EventData<typeof ContactCreatedV1>>, m) => this.applySnapshot(m, e.tenantid, e.data).then(() => undefined),
+      [ContactUpdatedV1.type]: (e: CloudEvent<EventData<typeof ContactUpdatedV1>>, m) => this.applySnapshot(m, e.tenantid, e.data).then(() => undefined),
+      [ContactMergedV1.type]: (e: CloudEvent<EventData<typeof ContactMergedV1>>, m) => this.applyMerge(m, e.tenantid, e.data),
+      [ContactErasedV1.type]: (e: CloudEvent<EventData<typeof ContactErasedV1>>, m) => this.applyErase(m, e.tenantid, e.data),
+    };
+  }
+
+  /** The consumer `<service>.contact-replica` on the contacts topic, for ConsumerRegistry / IdempotentConsumer. */
+  consumerSpec(o: ContactReplicaConsumerOptions): ConsumerSpec {
+    return {
+      name: `${o.service}.contact-replica`,
+      topics: [topicName('contacts', o.topicPrefix ?? '')],
+      handlers: this.handlers,
+      maxAttempts: o.maxAttempts,
+      retryBackoffMs: o.retryBackoffMs,
+    };
+  }
+
+  /** Upserts a snapshot if it is newer than the stored one. Returns whether it was applied. */
+  async applySnapshot(m: EntityManager, tenantId: string, s: ContactSnapshot): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `INSERT INTO contact_replica (${COLUMNS})
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::text[], $14, $15, $16::text[], $17::jsonb, NULL, NULL, now())
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
+         version = EXCLUDED.version, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+         display_name = EXCLUDED.display_name, emails = EXCLUDED.emails, phones = EXCLUDED.phones,
+         primary_email = EXCLUDED.primary_email, primary_phone = EXCLUDED.primary_phone,
+         company_id = EXCLUDED.company_id, company_name = EXCLUDED.company_name, tags = EXCLUDED.tags,
+         owner_id = EXCLUDED.owner_id, lifecycle_stage = EXCLUDED.lifecycle_stage,
+         preferred_channels = EXCLUDED.preferred_channels, consents = EXCLUDED.consents, updated_at = now()
+       WHERE contact_replica.version < EXCLUDED.version
+         AND contact_replica.merged_into IS NULL
+         AND contact_replica.erased_at IS NULL
+       RETURNING contact_id`,
+      [
+        tenantId,
+        s.contactId,
+        s.version,
+        s.firstName,
+        s.lastName,
+        s.displayName,
+        JSON.stringify(s.emails),
+        JSON.stringify(s.phones),
+        primaryOf(s.emails, (e) => e.email),
+        primaryOf(s.phones, (p) => p.phone),
+        s.companyId,
+        s.companyName,
+        s.tags,
+        s.ownerId,
+        s.lifecycleStage,
+        s.preferredChannels,
+        JSON.stringify(s.consents),
+      ],
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * Survivor snapshot (if newer), the duplicate marked merged into the survivor with its personal
+   * data dropped (the survivor now carries it), earlier merges into the duplicate re-pointed, then
+   * the merge hooks — all in the caller's transaction.
+   */
+  async applyMerge(m: EntityManager, tenantId: string, d: EventData<typeof ContactMergedV1>): Promise<void> {
+    await this.applySnapshot(m, tenantId, d.survivor);
+    if (d.duplicateId === d.survivorId) return;
+    await m.query(
+      `INSERT INTO contact_replica (tenant_id, contact_id, version, display_name, merged_into) VALUES ($1, $2, 0, '${MERGED_DISPLAY_NAME}', $3)
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET merged_into = EXCLUDED.merged_into, ${WIPE(MERGED_DISPLAY_NAME)}`,
+      [tenantId, d.duplicateId, d.survivorId],
+    );
+    await m.query(`UPDATE contact_replica SET merged_into = $3, updated_at = now() WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.duplicateId, d.survivorId]);
+    for (const hook of this.mergeHooks) await hook(m, tenantId, d.duplicateId, d.survivorId);
+  }
+
+  /**
+   * Wipes every personal-data column (a tombstone row if none existed, so a late snapshot cannot
+   * bring the data back), also on rows merged into it, then runs the erase hooks.
+   */
+  async applyErase(m: EntityManager, tenantId: string, d: EventData<typeof ContactErasedV1>): Promise<void> {
+    await m.query(
+      `INSERT INTO contact_replica (tenant_id, contact_id, version, display_name, erased_at) VALUES ($1, $2, 0, '${ERASED_DISPLAY_NAME}', $3::timestamptz)
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET erased_at = COALESCE(contact_replica.erased_at, EXCLUDED.erased_at), ${WIPE(ERASED_DISPLAY_NAME)}`,
+      // Erasure must not fail on a malformed timestamp: fall back to now.
+      [tenantId, d.contactId, Number.isNaN(Date.parse(d.erasedAt)) ? new Date().toISOString() : d.erasedAt],
+    );
+    await m.query(`UPDATE contact_replica SET ${WIPE(MERGED_DISPLAY_NAME)} WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.contactId]);
+    for (const hook of this.eraseHooks) await hook(m, tenantId, d.contactId);
+  }
+
+  /**
+   * The contact, following merges to the survivor (`get(duplicateId)` returns the survivor), or null.
+   * An erased contact is returned with `erasedAt` set and its personal data empty.
+   */
+  async get(db: EntityManager | DataSource, tenantId: string, contactId: string): Promise<ReplicaContact | null> {
+    const [c] = await this.getMany(db, tenantId, [contactId]);
+    return c;
+  }
+
+  /** True if the contact (or its survivor) is known and not erased. */
+  async exists(db: EntityManager | DataSource, tenantId: string, contactId: string): Promise<boolean> {
+    const c = await this.get(db, tenantId, contactId);
+    return !!c && !c.erasedAt;
+  }
+
+  /**
+   * One query for many ids, merges followed; result[i] belongs to ids[i] (null if unknown) — the
+   * shape a DataLoader batch function returns. With a DataSource (or a manager outside a
+   * transaction) it runs in its own tenant-bound transaction; inside one, in the caller's.
+   */
+  async getMany(db: EntityManager | DataSource, tenantId: string, ids: readonly string[]): Promise<(ReplicaContact | null)[]> {
+    if (!ids.length) return [];
+    const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+    const found = new Map<string, ReplicaContact>();
+    if (wanted.length) {
+      const rows: Record<string, any>[] = await inTenant(db, tenantId, (m) =>
+        m.query(
+          `WITH RECURSIVE chain (requested, contact_id, merged_into, hops) AS (
+             SELECT contact_id, contact_id, merged_into, 0 FROM contact_replica WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])
+             UNION ALL
+             SELECT c.requested, r.contact_id, r.merged_into, c.hops + 1
+             FROM chain c JOIN contact_replica r ON r.tenant_id = $1 AND r.contact_id = c.merged_into
+             WHERE c.hops < ${MAX_MERGE_HOPS}
+           )
+           SELECT DISTINCT ON (c.requested) c.requested::text AS requested, r.*
+           FROM chain c JOIN contact_replica r ON r.tenant_id = $1 AND r.contact_id = c.contact_id
+           ORDER BY c.requested, c.hops DESC`,
+          [tenantId, wanted],
+        ),
+      );
+      for (const r of rows) found.set(r.requested, toContact(r));
+    }
+    return ids.map((id) => found.get(id.toLowerCase()) ?? null);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isUuid = (s: string) => UUID.test(s);
+
+/** Runs fn bound to the tenant: in the caller's transaction if there is one, else in a new withTenant transaction. */
+async function inTenant<T>(db: EntityManager | DataSource, tenantId: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  if (db instanceof DataSource) return withTenant(db, tenantId, fn);
+  if (!db.queryRunner?.isTransactionActive) return withTenant(db.connection, tenantId, fn);
+  return fn(db);
+}

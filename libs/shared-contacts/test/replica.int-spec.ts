@@ -1,0 +1,397 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { type DynamicModule, Global, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import pino from 'pino';
+import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import {
+  ContactCreatedV1,
+  ContactErasedV1,
+  ContactMergedV1,
+  ContactUpdatedV1,
+  deadLetterTopic,
+  envelope,
+  exampleSnapshot,
+  topicName,
+  type CloudEvent,
+  type ContactSnapshot,
+} from '@crm/events';
+import {
+  ConsumerRegistry,
+  createDataSource,
+  enableTenantIsolation,
+  EVENT_BUS,
+  IdempotentConsumer,
+  KafkaEventBus,
+  LOGGER,
+  migrate,
+  PlatformTables1764000000000,
+  SERVICE_INFO,
+  ServiceMetrics,
+  withTenant,
+  type ServiceInfo,
+} from '@crm/platform';
+import { databaseUrl, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
+import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel } from '../src';
+
+/** What a module keeps about contacts besides the replica: its own rows that reference them. */
+class ReplicaTestTables1764000000900 implements MigrationInterface {
+  name = 'ReplicaTestTables1764000000900';
+  async up(q: QueryRunner) {
+    await q.query(`CREATE TABLE deals (id uuid PRIMARY KEY, tenant_id text NOT NULL, contact_id uuid NOT NULL, contact_note text)`);
+    await enableTenantIsolation(q, 'deals');
+    await q.query(`CREATE TABLE hook_log (tenant_id text NOT NULL, kind text NOT NULL, contact_id uuid NOT NULL, other_id uuid, bound_tenant text, role text)`);
+    await enableTenantIsolation(q, 'hook_log');
+  }
+  async down(q: QueryRunner) {
+    await q.query('DROP TABLE hook_log');
+    await q.query('DROP TABLE deals');
+  }
+}
+
+const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+/** A merge whose hook fails: the whole event must roll back (replica change included). */
+const FAILING_DUPLICATE = randomUUID();
+
+let fresh: Awaited<ReturnType<typeof freshSchema>>;
+let ds: DataSource;
+let bus: KafkaEventBus;
+
+beforeAll(async () => {
+  fresh = await freshSchema('screp');
+  ds = createDataSource({
+    url: databaseUrl(),
+    schema: fresh.schema,
+    entities: [],
+    migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ReplicaTestTables1764000000900],
+    poolSize: 5,
+    applicationName: 'shared-contacts-test',
+  });
+  await ds.initialize();
+  await migrate(ds, fresh.schema);
+  bus = new KafkaEventBus({ brokers: kafkaBrokers(), clientId: `test-${fresh.schema}`, logger: silentLogger });
+  await bus.connect();
+});
+afterAll(async () => {
+  await bus?.disconnect();
+  await ds?.destroy();
+  await fresh?.drop();
+});
+
+const snapshot = (over: Partial<ContactSnapshot> = {}): ContactSnapshot => ({ ...exampleSnapshot, contactId: randomUUID(), ...over });
+const source = 'crm/contacts';
+const created = (tenantId: string, s: ContactSnapshot) => envelope({ type: ContactCreatedV1.type, source, subject: s.contactId, tenantId, data: s });
+const updated = (tenantId: string, s: ContactSnapshot, changed: string[] = ['firstName']) =>
+  envelope({ type: ContactUpdatedV1.type, source, subject: s.contactId, tenantId, data: { ...s, changed } });
+const merged = (tenantId: string, survivor: ContactSnapshot, duplicateId: string) =>
+  envelope({ type: ContactMergedV1.type, source, subject: survivor.contactId, tenantId, data: { survivorId: survivor.contactId, duplicateId, survivor } });
+const erased = (tenantId: string, contactId: string) =>
+  envelope({ type: ContactErasedV1.type, source, subject: contactId, tenantId, data: { contactId, erasedAt: '2026-02-01T10:00:00.000Z' } });
+
+describe('contact replica fed by real Kafka into real Postgres', () => {
+  const prefix = `${uniqueId('screp')}.`;
+  const topic = topicName('contacts', prefix);
+  const replica = new ContactReplica({
+    onMerge: async (m, tenantId, duplicateId, survivorId) => {
+      await m.query(`UPDATE deals SET contact_id = $2 WHERE contact_id = $1`, [duplicateId, survivorId]);
+      await m.query(
+        `INSERT INTO hook_log (tenant_id, kind, contact_id, other_id, bound_tenant, role) VALUES ($1, 'merge', $2, $3, current_setting('app.tenant_id', true), current_user)`,
+        [tenantId, duplicateId, survivorId],
+      );
+      if (duplicateId === FAILING_DUPLICATE) throw new Error('moving references failed');
+    },
+  }).onErase(async (m, tenantId, contactId) => {
+    await m.query(`UPDATE deals SET contact_note = NULL WHERE contact_id = $1`, [contactId]);
+    await m.query(`INSERT INTO hook_log (tenant_id, kind, contact_id, bound_tenant, role) VALUES ($1, 'erase', $2, current_setting('app.tenant_id', true), current_user)`, [
+      tenantId,
+      contactId,
+    ]);
+  });
+  const spec = replica.consumerSpec({ service: 'sales', topicPrefix: prefix, maxAttempts: 2, retryBackoffMs: 10 });
+  let consumer: IdempotentConsumer;
+  const t1 = uniqueTenant();
+
+  beforeAll(async () => {
+    await bus.ensureTopics([topic, deadLetterTopic(topic)]);
+    consumer = new IdempotentConsumer(ds, bus, spec, silentLogger);
+    await consumer.start(prefix);
+  });
+  afterAll(() => consumer?.stop());
+
+  /** Publishes in order; events with the same subject share a key, so a partition, so their order. */
+  const send = (...events: CloudEvent<unknown>[]) => bus.publish(events.map((e) => ({ topic, key: e.subject, value: JSON.stringify(e) })));
+  /** The inbox row is written in the handler's transaction: once it is there, the event is applied. */
+  const processed = (e: CloudEvent<unknown>) =>
+    eventually(async () => (await ds.query(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, e.id])).length > 0, 30000, `${e.type} ${e.id} applied`);
+  const rawRow = async (tenantId: string, id: string) => (await ds.query(`SELECT *, xmin::text AS xmin FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id]))[0];
+  const hookLog = (kind: string, contactId: string) => ds.query(`SELECT *, xmin::text AS xmin FROM hook_log WHERE kind = $1 AND contact_id = $2`, [kind, contactId]);
+
+  it('uses the consumer <service>.contact-replica on the contacts topic', () => {
+    expect(spec.name).toBe('sales.contact-replica');
+    expect(spec.topics).toEqual([`${prefix}crm.contacts.events`]);
+  });
+
+  it('creates a replica row from contact.created', async () => {
+    const s = snapshot({ emails: [{ email: 'other@example.com', primary: false }, { email: 'ada@example.com', primary: true }] });
+    const e = created(t1, s);
+    await send(e);
+    await processed(e);
+    const c = await replica.get(ds, t1, s.contactId);
+    expect(c).toMatchObject({
+      tenantId: t1,
+      contactId: s.contactId,
+      version: 1,
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      displayName: 'Ada Lovelace',
+      emails: s.emails,
+      phones: s.phones,
+      primaryEmail: 'ada@example.com',
+      primaryPhone: '+442071838750',
+      companyId: null,
+      tags: ['vip'],
+      ownerId: 'user-1',
+      lifecycleStage: 'lead',
+      preferredChannels: ['email', 'sms'],
+      consents: s.consents,
+      mergedInto: null,
+      erasedAt: null,
+    });
+    expect(c!.updatedAt).toBeInstanceOf(Date);
+    expect(preferredReachableChannel(c!)).toBe('email');
+    expect(await replica.exists(ds, t1, s.contactId)).toBe(true);
+    expect(await replica.exists(ds, t1, randomUUID())).toBe(false);
+  });
+
+  it('applies updates and ignores a snapshot older than the one it holds', async () => {
+    const s = snapshot();
+    const v1 = created(t1, s);
+    const v3 = updated(t1, { ...s, version: 3, firstName: 'Augusta', tags: ['vip', 'speaker'] });
+    const v2 = updated(t1, { ...s, version: 2, firstName: 'Stale' });
+    const v3again = updated(t1, { ...s, version: 3, firstName: 'Same version, other event' });
+    await send(v1, v3, v2, v3again);
+    await processed(v3again);
+    const c = await replica.get(ds, t1, s.contactId);
+    expect(c).toMatchObject({ version: 3, firstName: 'Augusta', tags: ['vip', 'speaker'] });
+
+    const v4 = updated(t1, { ...s, version: 4, firstName: 'Ada', companyName: 'Analytical Engines Ltd', preferredChannels: ['sms', 'email'] }, ['firstName', 'companyName']);
+    await send(v4);
+    await processed(v4);
+    expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 4, firstName: 'Ada', companyName: 'Analytical Engines Ltd', preferredChannels: ['sms', 'email'] });
+  });
+
+  it('marks a merged duplicate, moves references in the same transaction, and resolves the duplicate to the survivor', async () => {
+    const survivor = snapshot({ firstName: 'Ada', displayName: 'Ada Lovelace' });
+    const duplicate = snapshot({ firstName: 'A.', displayName: 'A. Lovelace', emails: [{ email: 'ada.dup@example.com', primary: true }] });
+    const dealId = randomUUID();
+    await withTenant(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'met at conference')`, [dealId, t1, duplicate.contactId]));
+    const setup = [created(t1, survivor), created(t1, duplicate)];
+    await send(...setup);
+    for (const e of setup) await processed(e);
+
+    const m = merged(t1, { ...survivor, version: 2, emails: [...survivor.emails, { email: 'ada.dup@example.com', primary: false }] }, duplicate.contactId);
+    await send(m);
+    await processed(m);
+
+    const dup = await rawRow(t1, duplicate.contactId);
+    expect(dup.merged_into).toBe(survivor.contactId);
+    // The survivor carries the duplicate's data now; the duplicate row keeps no personal data.
+    expect(dup).toMatchObject({ first_name: null, emails: [], primary_email: null });
+    const [log] = await hookLog('merge', duplicate.contactId);
+    expect(log).toMatchObject({ other_id: survivor.contactId, bound_tenant: t1, role: 'crm_app' });
+    const [deal] = await ds.query(`SELECT contact_id, xmin::text AS xmin FROM deals WHERE id = $1`, [dealId]);
+    expect(deal.contact_id).toBe(survivor.contactId);
+    // Same transaction: the replica change, the hook's writes and the inbox record share one xid.
+    const [inbox] = await ds.query(`SELECT xmin::text AS xmin FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
+    expect(new Set([dup.xmin, log.xmin, deal.xmin, inbox.xmin]).size).toBe(1);
+
+    const viaDuplicate = await replica.get(ds, t1, duplicate.contactId);
+    expect(viaDuplicate).toMatchObject({ contactId: survivor.contactId, version: 2, displayName: 'Ada Lovelace', mergedInto: null });
+    expect(viaDuplicate!.emails).toHaveLength(2);
+    expect(await replica.exists(ds, t1, duplicate.contactId)).toBe(true);
+
+    // A late update of the duplicate (other key, so no ordering with the merge) does not bring it back.
+    const late = updated(t1, { ...duplicate, version: 5, firstName: 'Resurrected' });
+    await send(late);
+    await processed(late);
+    expect((await rawRow(t1, duplicate.contactId)).first_name).toBeNull();
+    expect((await replica.get(ds, t1, duplicate.contactId))!.contactId).toBe(survivor.contactId);
+  });
+
+  it('follows merge chains and answers many ids in order with one call (DataLoader shape)', async () => {
+    const [a, b, c] = [snapshot(), snapshot(), snapshot()];
+    const setup = [created(t1, a), created(t1, b), created(t1, c)];
+    await send(...setup);
+    for (const e of setup) await processed(e);
+    const m1 = merged(t1, { ...b, version: 2 }, a.contactId);
+    await send(m1);
+    await processed(m1);
+    const m2 = merged(t1, { ...c, version: 2 }, b.contactId);
+    await send(m2);
+    await processed(m2);
+    expect((await rawRow(t1, a.contactId)).merged_into).toBe(c.contactId);
+
+    const unknown = randomUUID();
+    const got = await replica.getMany(ds, t1, [a.contactId, unknown, c.contactId, 'not-a-uuid', b.contactId.toUpperCase()]);
+    expect(got.map((x) => x?.contactId ?? null)).toEqual([c.contactId, null, c.contactId, null, c.contactId]);
+    // Inside a tenant-bound transaction it uses the caller's transaction.
+    const inTx = await withTenant(ds, t1, (em) => replica.getMany(em, t1, [b.contactId]));
+    expect(inTx[0]!.contactId).toBe(c.contactId);
+  });
+
+  it('rolls the whole merge back when a merge hook fails, and the stream moves on', async () => {
+    const survivor = snapshot();
+    const duplicate = snapshot({ contactId: FAILING_DUPLICATE, firstName: 'Kept' });
+    const setup = [created(t1, survivor), created(t1, duplicate)];
+    await send(...setup);
+    for (const e of setup) await processed(e);
+    const bad = merged(t1, { ...survivor, version: 2, firstName: 'Not applied' }, duplicate.contactId);
+    const after = updated(t1, { ...survivor, version: 3, firstName: 'After' });
+    await send(bad, after);
+    await processed(after);
+    expect(await rawRow(t1, duplicate.contactId)).toMatchObject({ merged_into: null, first_name: 'Kept' });
+    expect(await hookLog('merge', duplicate.contactId)).toHaveLength(0);
+    expect((await ds.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [bad.id])).length).toBe(0);
+    expect((await replica.get(ds, t1, survivor.contactId))!.firstName).toBe('After');
+  });
+
+  it('erases every personal-data column and runs the erase hook', async () => {
+    const s = snapshot({ tags: ['vip', 'allergic-to-nuts'] });
+    const dealId = randomUUID();
+    await withTenant(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'prefers calls after 6pm')`, [dealId, t1, s.contactId]));
+    const c = created(t1, s);
+    const e = erased(t1, s.contactId);
+    await send(c, e);
+    await processed(e);
+
+    const row = await rawRow(t1, s.contactId);
+    expect(row).toMatchObject({
+      first_name: null,
+      last_name: null,
+      display_name: ERASED_DISPLAY_NAME,
+      emails: [],
+      phones: [],
+      primary_email: null,
+      primary_phone: null,
+      tags: [],
+      consents: [],
+      preferred_channels: [],
+    });
+    expect(row.erased_at).toEqual(new Date('2026-02-01T10:00:00.000Z'));
+    const [deal] = await ds.query(`SELECT contact_note FROM deals WHERE id = $1`, [dealId]);
+    expect(deal.contact_note).toBeNull();
+    const [log] = await hookLog('erase', s.contactId);
+    expect(log).toMatchObject({ bound_tenant: t1, role: 'crm_app', xmin: row.xmin });
+    expect(await replica.exists(ds, t1, s.contactId)).toBe(false);
+    expect(preferredReachableChannel((await replica.get(ds, t1, s.contactId))!)).toBeNull();
+
+    // No snapshot brings erased data back, and an erasure seen before any snapshot leaves a tombstone.
+    const late = updated(t1, { ...s, version: 9, firstName: 'Ada' });
+    const early = snapshot();
+    const eraseFirst = erased(t1, early.contactId);
+    const createLate = created(t1, early);
+    await send(late, eraseFirst, createLate);
+    await processed(late);
+    await processed(createLate);
+    expect((await rawRow(t1, s.contactId)).first_name).toBeNull();
+    expect(await rawRow(t1, early.contactId)).toMatchObject({ first_name: null, display_name: ERASED_DISPLAY_NAME, version: 0 });
+  });
+
+  it('applies a duplicate delivery only once', async () => {
+    const survivor = snapshot();
+    const duplicate = snapshot();
+    const setup = [created(t1, survivor), created(t1, duplicate)];
+    await send(...setup);
+    for (const e of setup) await processed(e);
+    const m = merged(t1, { ...survivor, version: 2 }, duplicate.contactId);
+    const marker = updated(t1, { ...survivor, version: 3 });
+    await send(m, m, marker); // same key: both copies are handled before the marker
+    await processed(marker);
+    expect(await hookLog('merge', duplicate.contactId)).toHaveLength(1);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
+    expect(n).toBe(1);
+  });
+
+  it("keeps tenants apart: tenant A's contact is invisible under tenant B", async () => {
+    const tA = uniqueTenant();
+    const tB = uniqueTenant();
+    const s = snapshot();
+    const e = created(tA, s);
+    await send(e);
+    await processed(e);
+    expect(await replica.get(ds, tA, s.contactId)).not.toBeNull();
+    expect(await replica.get(ds, tB, s.contactId)).toBeNull();
+    expect(await replica.exists(ds, tB, s.contactId)).toBe(false);
+    // Row-level security itself, without the helper's tenant filter.
+    const visible = await withTenant(ds, tB, (m) => m.query(`SELECT contact_id FROM contact_replica WHERE contact_id = $1`, [s.contactId]));
+    expect(visible).toEqual([]);
+    const [{ n }] = await withTenant(ds, tB, (m) => m.query(`SELECT count(*)::int AS n FROM contact_replica`));
+    expect(n).toBe(0);
+    // An erasure for the same contact id in tenant B touches nothing of tenant A.
+    const eB = erased(tB, s.contactId);
+    await send(eB);
+    await processed(eB);
+    expect((await replica.get(ds, tA, s.contactId))!.firstName).toBe('Ada');
+  });
+});
+
+describe('ContactReplicaModule in a Nest app (platform ConsumerRegistry)', () => {
+  const prefix = `${uniqueId('screpnest')}.`;
+  const info: ServiceInfo = {
+    name: 'support',
+    schema: '',
+    topic: topicName('support', prefix),
+    topicPrefix: prefix,
+    consumerGroupPrefix: prefix,
+    production: false,
+    schemaOnly: false,
+  };
+
+  @Global()
+  @Module({})
+  class TestPlatformModule {
+    static with(): DynamicModule {
+      const providers = [
+        { provide: DataSource, useValue: ds }, // the token ConsumerRegistry injects
+        { provide: EVENT_BUS, useValue: bus },
+        { provide: LOGGER, useValue: silentLogger },
+        { provide: SERVICE_INFO, useValue: { ...info, schema: fresh.schema } },
+        { provide: ServiceMetrics, useValue: new ServiceMetrics('support') },
+        ConsumerRegistry,
+      ];
+      return { module: TestPlatformModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+    }
+  }
+
+  /** A service's own provider adding a hook through DI. */
+  @Injectable()
+  class TicketsErasure implements OnModuleInit {
+    constructor(private readonly replica: ContactReplica) {}
+    onModuleInit() {
+      this.replica.onErase((m, tenantId, contactId) => m.query(`INSERT INTO hook_log (tenant_id, kind, contact_id) VALUES ($1, 'nest-erase', $2)`, [tenantId, contactId]));
+    }
+  }
+
+  @Module({ providers: [TicketsErasure] })
+  class TicketsModule {}
+
+  it('registers <service>.contact-replica, consumes the contacts topic and runs DI-registered hooks', async () => {
+    @Module({ imports: [TestPlatformModule.with(), ContactReplicaModule.forRoot({ retryBackoffMs: 10 }), TicketsModule] })
+    class Root {}
+    const app = await NestFactory.createApplicationContext(Root, { logger: false });
+    try {
+      await app.init();
+      const replica = app.get(ContactReplica);
+      const tenant = uniqueTenant();
+      const s = snapshot();
+      const events = [created(tenant, s), erased(tenant, s.contactId)];
+      await bus.publish(events.map((e) => ({ topic: topicName('contacts', prefix), key: e.subject, value: JSON.stringify(e) })));
+      await eventually(async () => (await ds.query(`SELECT 1 FROM hook_log WHERE kind = 'nest-erase' AND contact_id = $1`, [s.contactId])).length > 0, 30000, 'erase hook');
+      const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'support.contact-replica' AND event_id = ANY($1)`, [events.map((e) => e.id)]);
+      expect(n).toBe(2);
+      expect(await replica.get(ds, tenant, s.contactId)).toMatchObject({ displayName: ERASED_DISPLAY_NAME, firstName: null });
+    } finally {
+      await app.close();
+    }
+  });
+});

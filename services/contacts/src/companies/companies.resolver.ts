@@ -1,0 +1,52 @@
+import { Args, Field, ID, InputType, Mutation, Query, Resolver, ResolveReference } from '@nestjs/graphql';
+import DataLoader from 'dataloader';
+import { currentUser, requestScoped } from '@crm/platform';
+import { Company } from '../contacts/contact.types';
+import { CompaniesService } from './companies.service';
+
+@InputType()
+class CreateCompanyInput {
+  @Field() name: string;
+  @Field(() => [String], { nullable: true }) domains?: string[];
+}
+
+@InputType()
+class UpdateCompanyInput {
+  @Field(() => String, { nullable: true }) name?: string;
+  @Field(() => [String], { nullable: true }) domains?: string[];
+}
+
+export function companyLoader(companies: CompaniesService) {
+  const user = currentUser();
+  return requestScoped(`company-loader:${user.tenantId}`, () => new DataLoader<string, Company | null>((ids) => companies.getMany(user.tenantId, ids)));
+}
+
+@Resolver(() => Company)
+export class CompaniesResolver {
+  constructor(private readonly companyService: CompaniesService) {}
+
+  @Query(() => Company, { nullable: true })
+  company(@Args('id', { type: () => ID }) id: string) {
+    return companyLoader(this.companyService).load(id);
+  }
+
+  @Query(() => [Company], { description: 'Companies by name or domain (first 200)' })
+  companies(@Args('search', { nullable: true, type: () => String }) search?: string) {
+    return this.companyService.list(currentUser(), search);
+  }
+
+  @Mutation(() => Company)
+  createCompany(@Args('input') input: CreateCompanyInput) {
+    return this.companyService.create(currentUser(), input.name, input.domains ?? []);
+  }
+
+  @Mutation(() => Company)
+  updateCompany(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateCompanyInput) {
+    return this.companyService.update(currentUser(), id, input.name ?? undefined, input.domains ?? undefined);
+  }
+
+  @ResolveReference()
+  resolveReference(ref: { id: string }) {
+    return companyLoader(this.companyService).load(ref.id);
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { CountryCode } from 'libphonenumber-js';
+import { badUserInput, fromZodIssues } from '@crm/platform';
+import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
+
+/** Limits a person can read in the error message; generous for real data, tight enough to stop abuse. */
+export const LIMITS = { name: 200, tag: 64, tags: 100, emails: 20, phones: 20, text: 2000, addresses: 10 } as const;
+
+const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+const optText = (max: number) => text(max).nullish();
+
+export const addressSchema = z.object({
+  label: optText(50), line1: optText(200), line2: optText(200), city: optText(100), region: optText(100), postalCode: optText(20),
+  country: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').nullish(),
+});
+export const sourceSchema = z.object({ source: optText(200), medium: optText(200), campaign: optText(200), term: optText(200), content: optText(200) });
+
+export const contactFieldsSchema = z.object({
+  firstName: optText(LIMITS.name),
+  lastName: optText(LIMITS.name),
+  email: optText(320),
+  phone: optText(40),
+  otherEmails: z.array(text(320)).max(LIMITS.emails).optional(),
+  otherPhones: z.array(text(40)).max(LIMITS.phones).optional(),
+  phoneCountry: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').optional(),
+  companyId: z.string().uuid('must be a contact/company id').nullish(),
+  tags: z.array(text(LIMITS.tag).min(1, 'must not be empty')).max(LIMITS.tags, `at most ${LIMITS.tags} tags`).optional(),
+  preferredChannels: z.array(z.enum(['email', 'sms', 'phone', 'post', 'social'])).max(5).optional(),
+  ownerId: optText(200),
+  lifecycleStage: optText(50),
+  source: sourceSchema.nullish(),
+  addresses: z.array(addressSchema).max(LIMITS.addresses).optional(),
+  customFields: z.array(z.object({ key: text(100), value: text(LIMITS.text).nullable() })).max(200).optional(),
+});
+export type ContactFields = z.infer<typeof contactFieldsSchema>;
+
+export function parseContactFields(input: unknown): ContactFields {
+  const r = contactFieldsSchema.safeParse(input);
+  if (!r.success) throw fromZodIssues(r.error.issues);
+  const v = r.data;
+  if (v.preferredChannels && new Set(v.preferredChannels).size !== v.preferredChannels.length) {
+    throw badUserInput('input.preferredChannels: each channel may appear once', { fields: [{ field: 'input.preferredChannels', message: 'duplicate channel' }] });
+  }
+  return v;
+}
+
+export function emailOrError(raw: string, field: string): string {
+  const n = normaliseEmail(raw);
+  if (!n) throw badUserInput(`${field}: "${raw.slice(0, 80)}" is not a valid email address`, { fields: [{ field, message: 'invalid email' }] });
+  return n;
+}
+
+export function phoneOrError(raw: string, field: string, country?: string): string {
+  const n = normalisePhone(raw, (country?.toUpperCase() as CountryCode) ?? 'US');
+  if (!n) {
+    throw badUserInput(`${field}: "${raw.slice(0, 40)}" is not a valid phone number (use +<country code>… or set phoneCountry)`, {
+      fields: [{ field, message: 'invalid phone' }],
+    });
+  }
+  return n;
+}
+
+export function displayNameOf(f: { firstName?: string | null; lastName?: string | null }, email?: string | null, phone?: string | null): string {
+  const name = [f.firstName, f.lastName].filter((s) => s && s.trim()).join(' ').trim();
+  return name || email || phone || 'Unnamed contact';
+}

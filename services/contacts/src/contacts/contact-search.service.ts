@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { badUserInput, withTenant, type RequestContext } from '@crm/platform';
+import { ContactsService } from './contacts.service';
+import { selectContactsWhere, type ContactRow } from './contact.rows';
+import { ContactOrder, type ContactConnection, type ContactFilter } from './contact.types';
+
+interface SortSpec {
+  /** SQL expression of the sort key (indexed). */
+  expr: string;
+  dir: 'ASC' | 'DESC';
+  value(r: ContactRow): string;
+}
+
+const SORTS: Record<ContactOrder, SortSpec> = {
+  [ContactOrder.CREATED_AT_DESC]: { expr: 'c.created_at', dir: 'DESC', value: (r) => new Date(r.created_at).toISOString() },
+  [ContactOrder.CREATED_AT_ASC]: { expr: 'c.created_at', dir: 'ASC', value: (r) => new Date(r.created_at).toISOString() },
+  [ContactOrder.UPDATED_AT_DESC]: { expr: 'c.updated_at', dir: 'DESC', value: (r) => new Date(r.updated_at).toISOString() },
+  [ContactOrder.LAST_NAME_ASC]: { expr: "lower(coalesce(c.last_name, ''))", dir: 'ASC', value: (r) => (r.last_name ?? '').toLowerCase() },
+  [ContactOrder.DISPLAY_NAME_ASC]: { expr: 'lower(c.display_name)', dir: 'ASC', value: (r) => r.display_name.toLowerCase() },
+};
+
+/** Turns free text into a safe prefix tsquery: every word must match the start of some indexed token. */
+export function toPrefixQuery(search: string): string | null {
+  const words = search
+    .toLowerCase()
+    .split(/[\s,;]+/)
+    .map((w) => w.replace(/[^\p{L}\p{N}@._+-]/gu, '').replace(/^[+]/, ''))
+    .filter(Boolean)
+    .slice(0, 8);
+  if (!words.length) return null;
+  return words.map((w) => `'${w.replace(/'/g, "''")}':*`).join(' & ');
+}
+
+/** Keyset-paginated search; cursors are opaque (base64url JSON of sort value + id). */
+@Injectable()
+export class ContactSearchService {
+  constructor(private readonly ds: DataSource, private readonly contacts: ContactsService) {}
+
+  async list(ctx: RequestContext, first = 20, after: string | undefined, filter: ContactFilter = {}, order = ContactOrder.CREATED_AT_DESC): Promise<ContactConnection> {
+    if (!Number.isInteger(first) || first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200');
+    if (filter.search && filter.search.length > 200) throw badUserInput('filter.search: must be at most 200 characters');
+    const sort = SORTS[order];
+    const params: unknown[] = [ctx.tenantId];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    const where = ['c.tenant_id = $1', 'c.merged_into IS NULL', 'c.erased_at IS NULL'];
+    if (filter.search) {
+      const q = toPrefixQuery(filter.search);
+      if (q) where.push(`c.search @@ to_tsquery('simple', ${p(q)})`);
+    }
+    if (filter.tags?.length) where.push(`c.tags @> ${p(filter.tags)}::text[]`);
+    if (filter.companyId) where.push(`c.company_id = ${p(filter.companyId)}::uuid`);
+    if (filter.ownerId) where.push(`c.owner_id = ${p(filter.ownerId)}`);
+    if (filter.lifecycleStage) where.push(`c.lifecycle_stage = ${p(filter.lifecycleStage)}`);
+    if (filter.createdAfter) where.push(`c.created_at >= ${p(filter.createdAfter)}`);
+    if (filter.createdBefore) where.push(`c.created_at < ${p(filter.createdBefore)}`);
+    if (filter.consentedChannel) where.push(`EXISTS (SELECT 1 FROM consents k WHERE k.contact_id = c.id AND k.channel = ${p(filter.consentedChannel)} AND k.status = 'granted')`);
+    const countWhere = where.join(' AND ');
+    const countParams = [...params];
+    if (after) {
+      const cur = decodeCursor(after);
+      const cmp = sort.dir === 'DESC' ? '<' : '>';
+      where.push(`(${sort.expr}, c.id) ${cmp} (${p(cur.v)}${sort.expr.includes('_at') ? '::timestamptz' : ''}, ${p(cur.id)}::uuid)`);
+    }
+    const sql = selectContactsWhere(where.join(' AND '), `${sort.expr} ${sort.dir}, c.id ${sort.dir}`, p(first + 1));
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const [rows, [{ n }]] = await Promise.all([
+        m.query(sql, params) as Promise<ContactRow[]>,
+        m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams),
+      ]);
+      const page = rows.slice(0, first);
+      const nodes = await this.contacts.present(m, ctx.tenantId, page);
+      const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor(sort.value(page[i]), page[i].id) }));
+      return { edges, totalCount: n, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+    });
+  }
+}
+
+function encodeCursor(v: string, id: string): string {
+  return Buffer.from(JSON.stringify({ v, id })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { v: string; id: string } {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+    if (typeof c.v === 'string' && typeof c.id === 'string' && /^[0-9a-f-]{36}$/i.test(c.id)) return c;
+  } catch {
+    // fall through
+  }
+  throw badUserInput('after: not a cursor returned by this query (use pageInfo.endCursor)');
+}

@@ -1,0 +1,207 @@
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+
+export enum Channel {
+  EMAIL = 'email',
+  SMS = 'sms',
+  PHONE = 'phone',
+  POST = 'post',
+  SOCIAL = 'social',
+}
+registerEnumType(Channel, { name: 'Channel', description: 'A way to reach a contact.' });
+
+export enum ContactOrder {
+  CREATED_AT_DESC = 'CREATED_AT_DESC',
+  CREATED_AT_ASC = 'CREATED_AT_ASC',
+  UPDATED_AT_DESC = 'UPDATED_AT_DESC',
+  LAST_NAME_ASC = 'LAST_NAME_ASC',
+  DISPLAY_NAME_ASC = 'DISPLAY_NAME_ASC',
+}
+registerEnumType(ContactOrder, { name: 'ContactOrder' });
+
+@ObjectType()
+export class ContactEmail {
+  @Field() email: string;
+  @Field() primary: boolean;
+}
+
+@ObjectType()
+export class ContactPhone {
+  @Field({ description: 'As entered' }) phone: string;
+  @Field({ description: 'E.164, used for duplicate detection' }) e164: string;
+  @Field() primary: boolean;
+}
+
+@ObjectType()
+export class Consent {
+  @Field(() => Channel) channel: Channel;
+  @Field() granted: boolean;
+  @Field(() => String, { nullable: true, description: 'GDPR legal basis, e.g. consent, contract, legitimate_interest' }) legalBasis: string | null;
+  @Field(() => String, { nullable: true }) source: string | null;
+  @Field() recordedAt: Date;
+}
+
+@ObjectType()
+export class Address {
+  @Field(() => String, { nullable: true }) label: string | null;
+  @Field(() => String, { nullable: true }) line1: string | null;
+  @Field(() => String, { nullable: true }) line2: string | null;
+  @Field(() => String, { nullable: true }) city: string | null;
+  @Field(() => String, { nullable: true }) region: string | null;
+  @Field(() => String, { nullable: true }) postalCode: string | null;
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) country: string | null;
+}
+
+@ObjectType({ description: 'Where the contact came from (lead source / UTM).' })
+export class LeadSource {
+  @Field(() => String, { nullable: true }) source: string | null;
+  @Field(() => String, { nullable: true }) medium: string | null;
+  @Field(() => String, { nullable: true }) campaign: string | null;
+  @Field(() => String, { nullable: true, description: 'Paid keyword (utm_term)' }) term: string | null;
+  @Field(() => String, { nullable: true }) content: string | null;
+}
+
+@ObjectType()
+export class CustomFieldValue {
+  @Field() key: string;
+  @Field({ description: 'text, number, date, boolean or enum' }) type: string;
+  @Field(() => String, { nullable: true, description: 'Value rendered as text (dates as YYYY-MM-DD)' }) value: string | null;
+}
+
+@ObjectType()
+@Directive('@key(fields: "id")')
+export class Company {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field(() => [String]) domains: string[];
+  @Field() createdAt: Date;
+}
+
+@ObjectType()
+@Directive('@key(fields: "id")')
+export class Contact {
+  @Field(() => ID) id: string;
+  @Field(() => String, { nullable: true }) firstName: string | null;
+  @Field(() => String, { nullable: true }) lastName: string | null;
+  @Field() displayName: string;
+  @Field(() => String, { nullable: true, description: 'Primary email' }) email: string | null;
+  @Field(() => String, { nullable: true, description: 'Primary phone (E.164)' }) phone: string | null;
+  @Field(() => [ContactEmail]) emails: ContactEmail[];
+  @Field(() => [ContactPhone]) phones: ContactPhone[];
+  /** Resolved by field resolver (batched). */
+  companyId: string | null;
+  @Field(() => [String]) tags: string[];
+  @Field(() => [Channel], { description: 'Ordered: the first reachable one with consent is used for campaigns' }) preferredChannels: Channel[];
+  @Field(() => [Consent]) consents: Consent[];
+  @Field(() => [Address]) addresses: Address[];
+  @Field(() => [CustomFieldValue]) customFields: CustomFieldValue[];
+  @Field(() => String, { nullable: true }) ownerId: string | null;
+  @Field(() => String, { nullable: true }) lifecycleStage: string | null;
+  @Field(() => LeadSource, { nullable: true }) source: LeadSource | null;
+  @Field(() => ID, { nullable: true, description: 'Set when this contact was merged into another' }) mergedIntoId: string | null;
+  @Field() erased: boolean;
+  @Field(() => Int) version: number;
+  @Field() createdAt: Date;
+  @Field() updatedAt: Date;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage: boolean;
+  @Field(() => String, { nullable: true }) endCursor: string | null;
+}
+
+@ObjectType()
+export class ContactEdge {
+  @Field() cursor: string;
+  @Field(() => Contact) node: Contact;
+}
+
+@ObjectType()
+export class ContactConnection {
+  @Field(() => [ContactEdge]) edges: ContactEdge[];
+  @Field(() => PageInfo) pageInfo: PageInfo;
+  @Field(() => Int, { description: 'Matching contacts (all pages)' }) totalCount: number;
+}
+
+@InputType()
+export class AddressInput {
+  @Field(() => String, { nullable: true }) label?: string;
+  @Field(() => String, { nullable: true }) line1?: string;
+  @Field(() => String, { nullable: true }) line2?: string;
+  @Field(() => String, { nullable: true }) city?: string;
+  @Field(() => String, { nullable: true }) region?: string;
+  @Field(() => String, { nullable: true }) postalCode?: string;
+  @Field(() => String, { nullable: true }) country?: string;
+}
+
+@InputType()
+export class LeadSourceInput {
+  @Field(() => String, { nullable: true }) source?: string;
+  @Field(() => String, { nullable: true }) medium?: string;
+  @Field(() => String, { nullable: true }) campaign?: string;
+  @Field(() => String, { nullable: true }) term?: string;
+  @Field(() => String, { nullable: true }) content?: string;
+}
+
+@InputType()
+export class CustomFieldInput {
+  @Field() key: string;
+  @Field(() => String, { nullable: true, description: 'Null clears the value' }) value: string | null;
+}
+
+@InputType()
+export class CreateContactInput {
+  @Field(() => String, { nullable: true }) firstName?: string;
+  @Field(() => String, { nullable: true }) lastName?: string;
+  @Field(() => String, { nullable: true, description: 'Primary email' }) email?: string;
+  @Field(() => String, { nullable: true, description: 'Primary phone' }) phone?: string;
+  @Field(() => [String], { nullable: true, description: 'Further emails' }) otherEmails?: string[];
+  @Field(() => [String], { nullable: true, description: 'Further phones' }) otherPhones?: string[];
+  @Field(() => String, { nullable: true, description: 'ISO country used for phones without +country code' }) phoneCountry?: string;
+  @Field(() => ID, { nullable: true }) companyId?: string;
+  @Field(() => [String], { nullable: true }) tags?: string[];
+  @Field(() => [Channel], { nullable: true }) preferredChannels?: Channel[];
+  @Field(() => String, { nullable: true }) ownerId?: string;
+  @Field(() => String, { nullable: true }) lifecycleStage?: string;
+  @Field(() => LeadSourceInput, { nullable: true }) source?: LeadSourceInput;
+  @Field(() => [AddressInput], { nullable: true }) addresses?: AddressInput[];
+  @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
+}
+
+@InputType({ description: 'Fields left out stay as they are; null clears a nullable field.' })
+export class UpdateContactInput {
+  @Field(() => String, { nullable: true }) firstName?: string | null;
+  @Field(() => String, { nullable: true }) lastName?: string | null;
+  @Field(() => String, { nullable: true, description: 'New primary email (added if new)' }) email?: string | null;
+  @Field(() => String, { nullable: true, description: 'New primary phone (added if new)' }) phone?: string | null;
+  @Field(() => String, { nullable: true }) phoneCountry?: string;
+  @Field(() => ID, { nullable: true }) companyId?: string | null;
+  @Field(() => [String], { nullable: true }) tags?: string[];
+  @Field(() => [Channel], { nullable: true }) preferredChannels?: Channel[];
+  @Field(() => String, { nullable: true }) ownerId?: string | null;
+  @Field(() => String, { nullable: true }) lifecycleStage?: string | null;
+  @Field(() => LeadSourceInput, { nullable: true }) source?: LeadSourceInput | null;
+  @Field(() => [AddressInput], { nullable: true }) addresses?: AddressInput[];
+  @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
+}
+
+@InputType()
+export class ContactFilter {
+  @Field(() => String, { nullable: true, description: 'Full-text and prefix search over names, emails, phones and company' }) search?: string;
+  @Field(() => [String], { nullable: true, description: 'Contacts having all these tags' }) tags?: string[];
+  @Field(() => ID, { nullable: true }) companyId?: string;
+  @Field(() => String, { nullable: true }) ownerId?: string;
+  @Field(() => String, { nullable: true }) lifecycleStage?: string;
+  @Field(() => Date, { nullable: true }) createdAfter?: Date;
+  @Field(() => Date, { nullable: true }) createdBefore?: Date;
+  @Field(() => Channel, { nullable: true, description: 'Only contacts with granted consent on this channel' }) consentedChannel?: Channel;
+}
+
+@InputType()
+export class SetConsentInput {
+  @Field(() => ID) contactId: string;
+  @Field(() => Channel) channel: Channel;
+  @Field() granted: boolean;
+  @Field(() => String, { nullable: true }) legalBasis?: string;
+  @Field(() => String, { nullable: true }) source?: string;
+}

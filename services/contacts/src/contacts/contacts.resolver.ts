@@ -1,0 +1,142 @@
+import { Readable } from 'node:stream';
+import { Args, Field, ID, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import DataLoader from 'dataloader';
+import { stringify } from 'csv-stringify/sync';
+import { badUserInput, currentUser, requestScoped, requireRole } from '@crm/platform';
+import { CompaniesService } from '../companies/companies.service';
+import { companyLoader } from '../companies/companies.resolver';
+import { GdprService } from '../gdpr/gdpr.service';
+import { ImportContactsUseCase } from '../imports/import-contacts.use-case';
+import { InteractionPage, LogInteractionInput, Interaction, TimelineService } from '../timeline/timeline.service';
+import { ContactSearchService } from './contact-search.service';
+import { ContactsService } from './contacts.service';
+import { Company, Contact, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
+
+@ObjectType()
+class ImportRowError {
+  @Field(() => Int, { description: 'Line in the CSV file' }) row: number;
+  @Field() message: string;
+}
+
+@ObjectType()
+class ImportReport {
+  @Field(() => ID) jobId: string;
+  @Field(() => Int) rows: number;
+  @Field(() => Int) created: number;
+  @Field(() => Int, { description: 'Rows already imported by an earlier run' }) skipped: number;
+  @Field(() => Int) failed: number;
+  @Field(() => [ImportRowError]) errors: ImportRowError[];
+}
+
+/** Largest CSV accepted inline through GraphQL; bigger files go through `pnpm crm import contacts FILE`. */
+const MAX_INLINE_CSV = 5 * 1024 * 1024;
+
+@Resolver(() => Contact)
+export class ContactsResolver {
+  constructor(
+    private readonly contactService: ContactsService,
+    private readonly search: ContactSearchService,
+    private readonly companies: CompaniesService,
+    private readonly timeline: TimelineService,
+    private readonly gdpr: GdprService,
+    private readonly importer: ImportContactsUseCase,
+  ) {}
+
+  private loader() {
+    const { tenantId } = currentUser();
+    return requestScoped(`contact-loader:${tenantId}`, () => new DataLoader<string, Contact | null>((ids) => this.contactService.getMany(tenantId, ids)));
+  }
+
+  @Query(() => Contact, { nullable: true, description: 'A contact by id (also merged and erased ones, flagged as such)' })
+  contact(@Args('id', { type: () => ID }) id: string) {
+    return this.loader().load(id);
+  }
+
+  @Query(() => ContactConnection, { description: 'Active contacts: search, filter, sort, cursor pagination' })
+  contacts(
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 20 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+    @Args('filter', { type: () => ContactFilter, nullable: true }) filter?: ContactFilter,
+    @Args('orderBy', { type: () => ContactOrder, nullable: true, defaultValue: ContactOrder.CREATED_AT_DESC }) orderBy?: ContactOrder,
+  ) {
+    return this.search.list(currentUser(), first, after ?? undefined, filter ?? {}, orderBy);
+  }
+
+  @Query(() => String, { description: 'GDPR access request: everything held about the contact, as a JSON document' })
+  async exportContactData(@Args('id', { type: () => ID }) id: string) {
+    return JSON.stringify(await this.gdpr.export(currentUser(), id));
+  }
+
+  @Query(() => String, { description: 'Contacts matching the filter as CSV (up to 10,000 rows; same columns the import reads)' })
+  async exportContactsCsv(@Args('filter', { type: () => ContactFilter, nullable: true }) filter?: ContactFilter) {
+    const ctx = currentUser();
+    const rows: Contact[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.search.list(ctx, 200, after, filter ?? {});
+      rows.push(...page.edges.map((e) => e.node));
+      after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
+    } while (after && rows.length < 10000);
+    const companies = await this.companies.getMany(ctx.tenantId, rows.map((r) => r.companyId).filter((id): id is string => !!id));
+    const names = new Map(companies.filter((c): c is Company => !!c).map((c) => [c.id, c.name]));
+    return stringify(
+      rows.map((c) => [c.id, c.firstName, c.lastName, c.email, c.phone, c.companyId ? names.get(c.companyId) : '', c.tags.join(';'), c.lifecycleStage, c.ownerId]),
+      { header: true, columns: ['id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId'] },
+    );
+  }
+
+  @Mutation(() => Contact)
+  createContact(@Args('input') input: CreateContactInput) {
+    return this.contactService.create(currentUser(), input);
+  }
+
+  @Mutation(() => Contact)
+  updateContact(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateContactInput) {
+    return this.contactService.update(currentUser(), id, input);
+  }
+
+  @Mutation(() => Contact, { description: "Merges duplicateId into survivorId: the duplicate's emails, phones, consents and history move to the survivor" })
+  mergeContacts(@Args('survivorId', { type: () => ID }) survivorId: string, @Args('duplicateId', { type: () => ID }) duplicateId: string) {
+    return this.contactService.merge(currentUser(), survivorId, duplicateId);
+  }
+
+  @Mutation(() => Boolean, { description: 'GDPR erasure in every deployed module (admin or dpo role)' })
+  eraseContact(@Args('id', { type: () => ID }) id: string) {
+    return this.contactService.erase(requireRole('admin', 'dpo'), id);
+  }
+
+  @Mutation(() => Contact)
+  setConsent(@Args('input') input: SetConsentInput) {
+    return this.contactService.setConsent(currentUser(), input);
+  }
+
+  @Mutation(() => Interaction)
+  logInteraction(@Args('input') input: LogInteractionInput) {
+    return this.timeline.log(currentUser(), input);
+  }
+
+  @Mutation(() => ImportReport, { description: 'Imports contacts from CSV text (columns: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId)' })
+  importContactsCsv(@Args('csv') csv: string, @Args('defaultCountry', { type: () => String, nullable: true }) defaultCountry?: string) {
+    if (csv.length > MAX_INLINE_CSV) throw badUserInput(`csv: larger than ${MAX_INLINE_CSV} bytes; use \`pnpm crm import contacts FILE.csv\` for big files`);
+    return this.importer.run(currentUser(), Readable.from([csv]), { defaultCountry: defaultCountry ?? undefined });
+  }
+
+  @ResolveField(() => Company, { nullable: true })
+  company(@Parent() contact: Contact) {
+    return contact.companyId ? companyLoader(this.companies).load(contact.companyId) : null;
+  }
+
+  @ResolveField(() => InteractionPage, { description: 'Interaction history, newest first' })
+  timelineEntries(
+    @Parent() contact: Contact,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 20 }) first: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ) {
+    return this.timeline.page(currentUser().tenantId, contact.id, first, after ?? undefined);
+  }
+
+  @ResolveReference()
+  resolveReference(ref: { id: string }) {
+    return this.loader().load(ref.id);
+  }
+}

@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1 } from '@crm/events';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { CustomFieldsService, renderCustomFields } from '../custom-fields/custom-fields.service';
+import { displayNameOf, emailOrError, parseContactFields, phoneOrError, type ContactFields } from './contact-input';
+import { loadContact, loadContacts, refreshSearchText, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
+import type { Contact, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** Contact use cases. Every mutation writes its event to the outbox in the same transaction. */
+@Injectable()
+export class ContactsService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly events: EventPublisher,
+    private readonly customFields: CustomFieldsService,
+  ) {}
+
+  async present(m: EntityManager, tenantId: string, rows: ContactRow[]): Promise<Contact[]> {
+    const needsDefs = rows.some((r) => Object.keys(r.custom_fields).length);
+    const defs = needsDefs ? await this.customFields.definitions(m, tenantId) : new Map();
+    return rows.map((r) => toGraphql(r, renderCustomFields(defs, r.custom_fields)));
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<Contact | null> {
+    if (!isUuid(id)) return null;
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const row = await loadContact(m, ctx.tenantId, id);
+      return row ? (await this.present(m, ctx.tenantId, [row]))[0] : null;
+    });
+  }
+
+  /** Batched lookup for federation references and DataLoaders: one query for many ids. */
+  async getMany(tenantId: string, ids: readonly string[]): Promise<(Contact | null)[]> {
+    const valid = ids.filter(isUuid);
+    const rows = await withTenant(this.ds, tenantId, async (m) => this.present(m, tenantId, await loadContacts(m, tenantId, valid)));
+    const byId = new Map(rows.map((c) => [c.id, c]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }
+
+  async create(ctx: RequestContext, input: CreateContactInput): Promise<Contact> {
+    const f = parseContactFields(input);
+    const emails = uniqueList([f.email, ...(f.otherEmails ?? [])], (e, i) => emailOrError(e, i === 0 && f.email ? 'input.email' : 'input.otherEmails'));
+    const phones = uniqueList([f.phone, ...(f.otherPhones ?? [])], (p, i) => phoneOrError(p, i === 0 && f.phone ? 'input.phone' : 'input.otherPhones', f.phoneCountry));
+    return this.write(ctx, async (m) => {
+      await this.assertNoDuplicates(m, ctx.tenantId, emails.map((e) => e.normalized), phones.map((p) => p.normalized));
+      if (f.companyId) await this.assertCompany(m, ctx.tenantId, f.companyId);
+      const custom = f.customFields?.length ? this.customFields.coerce(await this.customFields.definitions(m, ctx.tenantId), f.customFields) : {};
+      const id = randomUUID();
+      await m.query(
+        `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, source, tags, preferred_channels, custom_fields, addresses)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [
+          id, ctx.tenantId, f.firstName ?? null, f.lastName ?? null, displayNameOf(f, emails[0]?.raw, phones[0]?.normalized), f.companyId ?? null,
+          f.ownerId ?? ctx.userId, f.lifecycleStage ?? null, f.source ? JSON.stringify(f.source) : null, dedupeTags(f.tags ?? []),
+          f.preferredChannels ?? [], JSON.stringify(dropNulls(custom)), JSON.stringify(f.addresses ?? []),
+        ],
+      );
+      await this.insertEmails(m, ctx.tenantId, id, emails, true);
+      await this.insertPhones(m, ctx.tenantId, id, phones, true);
+      await refreshSearchText(m, [id]);
+      const row = (await loadContact(m, ctx.tenantId, id))!;
+      await this.events.emit(m, ctx.tenantId, [{ type: ContactCreatedV1.type, subject: id, data: toSnapshot(row) }]);
+      return row;
+    });
+  }
+
+  async update(ctx: RequestContext, id: string, input: UpdateContactInput): Promise<Contact> {
+    const f = parseContactFields(input);
+    const changed = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined && k !== 'phoneCountry');
+    if (!changed.length) throw badUserInput('nothing to update: the input has no fields');
+    const email = f.email ? { raw: f.email.trim(), normalized: emailOrError(f.email, 'input.email') } : undefined;
+    const phone = f.phone ? { raw: f.phone.trim(), normalized: phoneOrError(f.phone, 'input.phone', f.phoneCountry) } : undefined;
+    return this.write(ctx, async (m) => {
+      const current = await this.lockActive(m, ctx.tenantId, id);
+      if (email) await this.assertNoDuplicates(m, ctx.tenantId, [email.normalized], [], id);
+      if (phone) await this.assertNoDuplicates(m, ctx.tenantId, [], [phone.normalized], id);
+      if (f.companyId) await this.assertCompany(m, ctx.tenantId, f.companyId);
+      const sets: string[] = [];
+      const params: unknown[] = [ctx.tenantId, id];
+      const set = (col: string, value: unknown) => {
+        params.push(value);
+        sets.push(`${col} = $${params.length}`);
+      };
+      if (f.firstName !== undefined) set('first_name', f.firstName);
+      if (f.lastName !== undefined) set('last_name', f.lastName);
+      if (f.companyId !== undefined) set('company_id', f.companyId);
+      if (f.ownerId !== undefined) set('owner_id', f.ownerId);
+      if (f.lifecycleStage !== undefined) set('lifecycle_stage', f.lifecycleStage);
+      if (f.source !== undefined) set('source', f.source ? JSON.stringify(f.source) : null);
+      if (f.tags !== undefined) set('tags', dedupeTags(f.tags));
+      if (f.preferredChannels !== undefined) set('preferred_channels', f.preferredChannels);
+      if (f.addresses !== undefined) set('addresses', JSON.stringify(f.addresses));
+      if (f.customFields?.length) {
+        const patch = this.customFields.coerce(await this.customFields.definitions(m, ctx.tenantId), f.customFields);
+        const merged = dropNulls({ ...current.custom_fields, ...patch });
+        set('custom_fields', JSON.stringify(merged));
+      }
+      if (sets.length) await m.query(`UPDATE contacts SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2`, params);
+      if (email) await this.setPrimary(m, 'contact_emails', 'normalized', 'email', ctx.tenantId, id, email);
+      if (phone) await this.setPrimary(m, 'contact_phones', 'e164', 'phone', ctx.tenantId, id, phone);
+      if (f.email === null) await m.query(`DELETE FROM contact_emails WHERE contact_id = $1 AND is_primary`, [id]);
+      if (f.phone === null) await m.query(`DELETE FROM contact_phones WHERE contact_id = $1 AND is_primary`, [id]);
+      const after = (await loadContact(m, ctx.tenantId, id))!;
+      const display = displayNameOf({ firstName: after.first_name, lastName: after.last_name }, after.emails[0]?.email, after.phones[0]?.e164);
+      await m.query(`UPDATE contacts SET display_name = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, id, display]);
+      await refreshSearchText(m, [id]);
+      return this.emitUpdated(m, ctx.tenantId, id, changed);
+    });
+  }
+
+  async setConsent(ctx: RequestContext, input: SetConsentInput): Promise<Contact> {
+    if (input.legalBasis && input.legalBasis.length > 100) throw badUserInput('input.legalBasis: must be at most 100 characters');
+    if (input.source && input.source.length > 200) throw badUserInput('input.source: must be at most 200 characters');
+    return this.write(ctx, async (m) => {
+      await this.lockActive(m, ctx.tenantId, input.contactId);
+      await m.query(
+        `INSERT INTO consents (tenant_id, contact_id, channel, status, legal_basis, source, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, now())
+         ON CONFLICT (contact_id, channel) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis, source = excluded.source, recorded_at = now()`,
+        [ctx.tenantId, input.contactId, input.channel, input.granted ? 'granted' : 'withdrawn', input.legalBasis ?? null, input.source ?? null],
+      );
+      await m.query(`UPDATE contacts SET version = version + 1, updated_at = now() WHERE id = $1`, [input.contactId]);
+      return this.emitUpdated(m, ctx.tenantId, input.contactId, ['consents']);
+    });
+  }
+
+  /**
+   * Moves everything of the duplicate to the survivor, keeps a snapshot of the duplicate in
+   * contact_merges (history), leaves the duplicate as a tombstone pointing at the survivor.
+   */
+  async merge(ctx: RequestContext, survivorId: string, duplicateId: string): Promise<Contact> {
+    if (survivorId === duplicateId) throw badUserInput('survivorId and duplicateId are the same contact');
+    return this.write(ctx, async (m) => {
+      // Lock both in a stable order so two concurrent merges cannot deadlock.
+      const [a, b] = [survivorId, duplicateId].sort();
+      const first = await this.lockActive(m, ctx.tenantId, a, a === survivorId ? 'survivorId' : 'duplicateId');
+      const second = await this.lockActive(m, ctx.tenantId, b, b === survivorId ? 'survivorId' : 'duplicateId');
+      const survivor = first.id === survivorId ? first : second;
+      const duplicate = first.id === duplicateId ? first : second;
+      await m.query(`UPDATE contact_emails SET contact_id = $1, is_primary = false WHERE contact_id = $2`, [survivorId, duplicateId]);
+      await m.query(`UPDATE contact_phones SET contact_id = $1, is_primary = false WHERE contact_id = $2`, [survivorId, duplicateId]);
+      await m.query(
+        `INSERT INTO consents (tenant_id, contact_id, channel, status, legal_basis, source, recorded_at)
+         SELECT tenant_id, $1, channel, status, legal_basis, source, recorded_at FROM consents WHERE contact_id = $2
+         ON CONFLICT (contact_id, channel) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis, source = excluded.source, recorded_at = excluded.recorded_at
+           WHERE consents.recorded_at < excluded.recorded_at`,
+        [survivorId, duplicateId],
+      );
+      await m.query(`DELETE FROM consents WHERE contact_id = $1`, [duplicateId]);
+      await m.query(`UPDATE interactions SET contact_id = $1 WHERE contact_id = $2`, [survivorId, duplicateId]);
+      await m.query(`UPDATE contact_merges SET survivor_id = $1 WHERE survivor_id = $2`, [survivorId, duplicateId]);
+      // Survivor keeps its values; gaps are filled from the duplicate; tags and custom fields are unioned.
+      await m.query(
+        `UPDATE contacts s SET
+           first_name = coalesce(s.first_name, d.first_name), last_name = coalesce(s.last_name, d.last_name),
+           company_id = coalesce(s.company_id, d.company_id), owner_id = coalesce(s.owner_id, d.owner_id),
+           lifecycle_stage = coalesce(s.lifecycle_stage, d.lifecycle_stage), source = coalesce(s.source, d.source),
+           tags = (SELECT coalesce(array_agg(DISTINCT t), '{}') FROM unnest(s.tags || d.tags) t),
+           preferred_channels = (SELECT coalesce(array_agg(ch ORDER BY ord), '{}') FROM (SELECT ch, min(ord) ord FROM unnest(s.preferred_channels || d.preferred_channels) WITH ORDINALITY AS x(ch, ord) GROUP BY ch) y),
+           custom_fields = d.custom_fields || s.custom_fields,
+           addresses = CASE WHEN jsonb_array_length(s.addresses) = 0 THEN d.addresses ELSE s.addresses END,
+           version = s.version + 1, updated_at = now()
+         FROM contacts d WHERE s.id = $1 AND d.id = $2`,
+        [survivorId, duplicateId],
+      );
+      await m.query(
+        `INSERT INTO contact_merges (tenant_id, survivor_id, duplicate_id, merged_by, duplicate_snapshot) VALUES ($1, $2, $3, $4, $5)`,
+        [ctx.tenantId, survivorId, duplicateId, ctx.userId, JSON.stringify(toSnapshot(duplicate))],
+      );
+      await m.query(
+        `UPDATE contacts SET merged_into = $2, first_name = NULL, last_name = NULL, display_name = $3, tags = '{}', custom_fields = '{}', addresses = '[]',
+           source = NULL, search_text = '', import_key = NULL, version = version + 1, updated_at = now() WHERE id = $1`,
+        [duplicateId, survivorId, `Merged into ${survivor.display_name}`.slice(0, 300)],
+      );
+      // Anything already merged into the duplicate now points at the survivor.
+      await m.query(`UPDATE contacts SET merged_into = $1 WHERE merged_into = $2`, [survivorId, duplicateId]);
+      await refreshSearchText(m, [survivorId]);
+      const after = (await loadContact(m, ctx.tenantId, survivorId))!;
+      await this.events.emit(m, ctx.tenantId, [
+        { type: ContactMergedV1.type, subject: survivorId, data: { survivorId, duplicateId, survivor: toSnapshot(after) } },
+      ]);
+      return after;
+    });
+  }
+
+  /** GDPR erasure: personal data removed here; contact.erased makes every module do the same. */
+  async erase(ctx: RequestContext, id: string): Promise<boolean> {
+    await this.write(ctx, async (m) => {
+      const row = await this.lockExisting(m, ctx.tenantId, id);
+      if (row.erased_at) return row;
+      const erasedAt = new Date();
+      await m.query(`DELETE FROM contact_emails WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
+      await m.query(`DELETE FROM contact_phones WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
+      await m.query(`DELETE FROM consents WHERE contact_id = $1`, [id]);
+      await m.query(`DELETE FROM interactions WHERE contact_id = $1`, [id]);
+      await m.query(`UPDATE contact_merges SET duplicate_snapshot = NULL WHERE survivor_id = $1 OR duplicate_id = $1`, [id]);
+      await m.query(
+        `UPDATE contacts SET first_name = NULL, last_name = NULL, display_name = 'Erased contact', owner_id = NULL, lifecycle_stage = NULL, source = NULL,
+           tags = '{}', preferred_channels = '{}', custom_fields = '{}', addresses = '[]', search_text = '', import_key = NULL,
+           erased_at = $2, version = version + 1, updated_at = now()
+         WHERE id = $1 OR merged_into = $1`,
+        [id, erasedAt],
+      );
+      await this.events.emit(m, ctx.tenantId, [{ type: ContactErasedV1.type, subject: id, data: { contactId: id, erasedAt: erasedAt.toISOString() } }]);
+      return row;
+    });
+    return true;
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------
+
+  /** Runs a tenant-bound write; a unique-index race on email/phone becomes a CONFLICT. */
+  private async write<T extends ContactRow | unknown>(ctx: RequestContext, fn: (m: EntityManager) => Promise<T>): Promise<T extends ContactRow ? Contact : T> {
+    try {
+      return await withTenant(this.ds, ctx.tenantId, async (m) => {
+        const out = await fn(m);
+        if (out && typeof out === 'object' && 'tenant_id' in out) return (await this.present(m, ctx.tenantId, [out as unknown as ContactRow]))[0] as any;
+        return out as any;
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION && /contact_(emails|phones)/.test((err as { table?: string }).table ?? String((err as Error).message))) {
+        throw conflict('another contact with this email or phone was created at the same time; retry to see which one', {});
+      }
+      throw err;
+    }
+  }
+
+  private async emitUpdated(m: EntityManager, tenantId: string, id: string, changed: string[]): Promise<ContactRow> {
+    const row = (await loadContact(m, tenantId, id))!;
+    await this.events.emit(m, tenantId, [{ type: ContactUpdatedV1.type, subject: id, data: { ...toSnapshot(row), changed } }]);
+    return row;
+  }
+
+  private async lockExisting(m: EntityManager, tenantId: string, id: string, field = 'id'): Promise<ContactRow> {
+    if (!isUuid(id)) throw badUserInput(`${field}: "${id.slice(0, 60)}" is not a contact id`);
+    const [locked] = await m.query(`SELECT id FROM contacts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+    if (!locked) throw notFound(`contact ${id} does not exist`, { contactId: id });
+    return (await loadContact(m, tenantId, id))!;
+  }
+
+  private async lockActive(m: EntityManager, tenantId: string, id: string, field = 'id'): Promise<ContactRow> {
+    const row = await this.lockExisting(m, tenantId, id, field);
+    if (row.erased_at) throw badUserInput(`contact ${id} was erased and can no longer be changed`, { contactId: id });
+    if (row.merged_into) throw badUserInput(`contact ${id} was merged into ${row.merged_into}; change that contact instead`, { contactId: id, mergedIntoId: row.merged_into });
+    return row;
+  }
+
+  private async assertCompany(m: EntityManager, tenantId: string, companyId: string): Promise<void> {
+    const [c] = await m.query(`SELECT 1 FROM companies WHERE tenant_id = $1 AND id = $2`, [tenantId, companyId]);
+    if (!c) throw badUserInput(`input.companyId: company ${companyId} does not exist`, { fields: [{ field: 'input.companyId', message: 'unknown company' }] });
+  }
+
+  /** Duplicate detection on normalised email/phone; the error names the existing contact. */
+  async assertNoDuplicates(m: EntityManager, tenantId: string, emails: string[], phones: string[], exceptId?: string): Promise<void> {
+    const hits: { contact_id: string; value: string; kind: string; display_name: string }[] = await m.query(
+      `SELECT e.contact_id, e.normalized AS value, 'email' AS kind, c.display_name FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+         WHERE e.tenant_id = $1 AND e.normalized = ANY($2::text[])
+       UNION ALL
+       SELECT p.contact_id, p.e164, 'phone', c.display_name FROM contact_phones p JOIN contacts c ON c.id = p.contact_id
+         WHERE p.tenant_id = $1 AND p.e164 = ANY($3::text[])`,
+      [tenantId, emails, phones],
+    );
+    const other = hits.find((h) => h.contact_id !== exceptId);
+    if (other) {
+      throw conflict(`a contact with ${other.kind} ${other.value} already exists: ${other.display_name} (${other.contact_id}); update it or merge the two`, {
+        existingContactId: other.contact_id,
+        field: other.kind,
+      });
+    }
+  }
+
+  private async insertEmails(m: EntityManager, tenantId: string, contactId: string, emails: { raw: string; normalized: string }[], firstIsPrimary: boolean) {
+    if (!emails.length) return;
+    await m.query(
+      `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary) SELECT $1, n, e, $2, p FROM unnest($3::text[], $4::text[], $5::bool[]) AS u(n, e, p)`,
+      [tenantId, contactId, emails.map((e) => e.normalized), emails.map((e) => e.raw), emails.map((_, i) => firstIsPrimary && i === 0)],
+    );
+  }
+
+  private async insertPhones(m: EntityManager, tenantId: string, contactId: string, phones: { raw: string; normalized: string }[], firstIsPrimary: boolean) {
+    if (!phones.length) return;
+    await m.query(
+      `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, e, $2, p FROM unnest($3::text[], $4::text[], $5::bool[]) AS u(n, e, p)`,
+      [tenantId, contactId, phones.map((p) => p.normalized), phones.map((p) => p.raw), phones.map((_, i) => firstIsPrimary && i === 0)],
+    );
+  }
+
+  private async setPrimary(m: EntityManager, table: string, keyCol: string, rawCol: string, tenantId: string, contactId: string, v: { raw: string; normalized: string }) {
+    await m.query(`UPDATE ${table} SET is_primary = false WHERE contact_id = $1`, [contactId]);
+    await m.query(
+      `INSERT INTO ${table} (tenant_id, ${keyCol}, ${rawCol}, contact_id, is_primary) VALUES ($1, $2, $3, $4, true)
+       ON CONFLICT (tenant_id, ${keyCol}) DO UPDATE SET is_primary = true, ${rawCol} = excluded.${rawCol}`,
+      [tenantId, v.normalized, v.raw, contactId],
+    );
+  }
+}
+
+export function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}
+
+function uniqueList(values: (string | null | undefined)[], normalise: (v: string, index: number) => string) {
+  const seen = new Set<string>();
+  const out: { raw: string; normalized: string }[] = [];
+  values.forEach((v, i) => {
+    if (v == null || v.trim() === '') return;
+    const normalized = normalise(v, i);
+    if (!seen.has(normalized)) {
+      seen.add(normalized);
+      out.push({ raw: v.trim(), normalized });
+    }
+  });
+  return out;
+}
+
+export function dedupeTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
+}
+
+function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+}
+
+export type { ContactFields };

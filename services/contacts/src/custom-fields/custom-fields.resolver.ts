@@ -1,0 +1,48 @@
+import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from '@nestjs/graphql';
+import { DataSource } from 'typeorm';
+import { currentUser, requireRole, withTenant } from '@crm/platform';
+import { CustomFieldsService, type CustomFieldType } from './custom-fields.service';
+
+enum CustomFieldKind {
+  TEXT = 'text',
+  NUMBER = 'number',
+  DATE = 'date',
+  BOOLEAN = 'boolean',
+  ENUM = 'enum',
+}
+registerEnumType(CustomFieldKind, { name: 'CustomFieldType' });
+
+@ObjectType()
+class CustomFieldDefinition {
+  @Field() key: string;
+  @Field() label: string;
+  @Field(() => CustomFieldKind) type: CustomFieldKind;
+  @Field(() => [String]) options: string[];
+}
+
+@InputType()
+class DefineCustomFieldInput {
+  @Field() key: string;
+  @Field() label: string;
+  @Field(() => CustomFieldKind) type: CustomFieldKind;
+  @Field(() => [String], { nullable: true, description: 'Allowed values of an enum field' }) options?: string[];
+}
+
+@Resolver()
+export class CustomFieldsResolver {
+  constructor(private readonly ds: DataSource, private readonly fields: CustomFieldsService) {}
+
+  @Query(() => [CustomFieldDefinition])
+  async customFieldDefinitions() {
+    const { tenantId } = currentUser();
+    return [...(await withTenant(this.ds, tenantId, (m) => this.fields.definitions(m, tenantId))).values()];
+  }
+
+  @Mutation(() => CustomFieldDefinition, { description: 'Adds a typed custom field for every contact of the tenant (admin role).' })
+  defineCustomField(@Args('input') input: DefineCustomFieldInput) {
+    const { tenantId } = requireRole('admin');
+    return withTenant(this.ds, tenantId, (m) =>
+      this.fields.define(m, tenantId, { key: input.key, label: input.label, type: input.type as CustomFieldType, options: input.options ?? [] }),
+    );
+  }
+}

@@ -1,0 +1,222 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import { parse } from 'csv-parse';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ContactCreatedV1, type ContactSnapshot } from '@crm/events';
+import { EventPublisher, withTenant, type RequestContext } from '@crm/platform';
+import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
+import { displayNameOf, LIMITS } from '../contacts/contact-input';
+import { dedupeTags } from '../contacts/contacts.service';
+import { searchTextOf } from '../contacts/contact.rows';
+
+export interface ImportProgress {
+  rows: number;
+  created: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface ImportReport extends ImportProgress {
+  jobId: string;
+  errors: { row: number; message: string }[];
+}
+
+interface ParsedRow {
+  line: number;
+  importKey: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  emailRaw: string | null;
+  phone: string | null;
+  phoneRaw: string | null;
+  company: string | null;
+  tags: string[];
+  lifecycleStage: string | null;
+  ownerId: string | null;
+}
+
+const KNOWN_COLUMNS = ['firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId'];
+const MAX_REPORTED_ERRORS = 1000;
+
+/**
+ * Streams a CSV of contacts into the tenant in batches: one transaction per batch with multi-row
+ * inserts (contacts, emails, phones, outbox events), so a bad row is reported and skipped without
+ * aborting anything, and a crash loses at most the batch in flight. Re-running the same file is a
+ * no-op: each row has a content key (`import_key`), already-imported rows are counted as skipped.
+ */
+@Injectable()
+export class ImportContactsUseCase {
+  constructor(private readonly ds: DataSource, private readonly events: EventPublisher) {}
+
+  async run(
+    ctx: RequestContext,
+    input: Readable,
+    opts: { fileName?: string; batchSize?: number; defaultCountry?: string; onProgress?: (p: ImportProgress) => void } = {},
+  ): Promise<ImportReport> {
+    const jobId = randomUUID();
+    const batchSize = opts.batchSize ?? 2000;
+    const report: ImportReport = { jobId, rows: 0, created: 0, skipped: 0, failed: 0, errors: [] };
+    const fail = (row: number, message: string) => {
+      report.failed += 1;
+      if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ row, message });
+    };
+    await withTenant(this.ds, ctx.tenantId, (m) =>
+      m.query(`INSERT INTO import_jobs (id, tenant_id, file_name, status) VALUES ($1, $2, $3, 'running')`, [jobId, ctx.tenantId, opts.fileName ?? null]),
+    );
+    const parser = input.pipe(parse({ columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: true, trim: true, relax_column_count: true, bom: true, info: true }));
+    const seenInFile = new Set<string>();
+    let batch: ParsedRow[] = [];
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+        report.rows += 1;
+        if (report.rows === 1) {
+          const unknown = Object.keys(record).filter((c) => !KNOWN_COLUMNS.includes(c));
+          if (unknown.length) throw new Error(`unknown CSV column(s): ${unknown.join(', ')} (expected some of ${KNOWN_COLUMNS.join(', ')})`);
+        }
+        const parsed = this.parseRow(ctx.tenantId, record, info.lines, opts.defaultCountry);
+        if (typeof parsed === 'string') {
+          fail(info.lines, parsed);
+          continue;
+        }
+        const dupKey = [parsed.email && `e:${parsed.email}`, parsed.phone && `p:${parsed.phone}`].filter(Boolean) as string[];
+        const seen = dupKey.find((k) => seenInFile.has(k));
+        if (seen) {
+          fail(info.lines, `duplicate of an earlier row in this file (${seen.slice(2)})`);
+          continue;
+        }
+        dupKey.forEach((k) => seenInFile.add(k));
+        batch.push(parsed);
+        if (batch.length >= batchSize) {
+          await this.flush(ctx, batch, report, fail);
+          batch = [];
+          opts.onProgress?.({ rows: report.rows, created: report.created, skipped: report.skipped, failed: report.failed });
+        }
+      }
+      if (batch.length) await this.flush(ctx, batch, report, fail);
+      opts.onProgress?.({ rows: report.rows, created: report.created, skipped: report.skipped, failed: report.failed });
+      await this.finish(ctx, report, 'completed');
+    } catch (err) {
+      fail(report.rows, `import stopped: ${(err as Error).message}`);
+      await this.finish(ctx, report, 'failed');
+    }
+    return report;
+  }
+
+  private parseRow(tenantId: string, r: Record<string, string>, line: number, country?: string): ParsedRow | string {
+    const get = (k: string) => (r[k] ?? '').trim() || null;
+    for (const k of ['firstName', 'lastName', 'company']) if ((get(k)?.length ?? 0) > LIMITS.name) return `${k} is longer than ${LIMITS.name} characters`;
+    const emailRaw = get('email');
+    const phoneRaw = get('phone');
+    const email = emailRaw ? normaliseEmail(emailRaw) : null;
+    if (emailRaw && !email) return `invalid email "${emailRaw.slice(0, 80)}"`;
+    const phone = phoneRaw ? normalisePhone(phoneRaw, (country?.toUpperCase() as any) ?? 'US') : null;
+    if (phoneRaw && !phone) return `invalid phone "${phoneRaw.slice(0, 40)}"`;
+    if (!get('firstName') && !get('lastName') && !email && !phone) return 'row has no name, email or phone';
+    const tags = dedupeTags((get('tags') ?? '').split(/[;|]/));
+    if (tags.length > LIMITS.tags || tags.some((t) => t.length > LIMITS.tag)) return `too many or too long tags (max ${LIMITS.tags} of ${LIMITS.tag} characters)`;
+    const row = {
+      firstName: get('firstName'), lastName: get('lastName'), email, phone, company: get('company'), tags,
+      lifecycleStage: get('lifecycleStage'), ownerId: get('ownerId'),
+    };
+    const importKey = createHash('sha256').update(tenantId).update('\0').update(JSON.stringify(row)).digest('base64url');
+    return { line, importKey, emailRaw, phoneRaw, ...row };
+  }
+
+  private async flush(ctx: RequestContext, rows: ParsedRow[], report: ImportReport, fail: (row: number, msg: string) => void): Promise<void> {
+    await withTenant(this.ds, ctx.tenantId, async (m) => {
+      // Rows of an earlier run of the same file: skipped, not errors.
+      const already = new Set<string>(
+        (await m.query(`SELECT import_key FROM contacts WHERE tenant_id = $1 AND import_key = ANY($2::text[])`, [ctx.tenantId, rows.map((r) => r.importKey)])).map(
+          (r: { import_key: string }) => r.import_key,
+        ),
+      );
+      const fresh = rows.filter((r) => !already.has(r.importKey));
+      report.skipped += rows.length - fresh.length;
+      const taken = await this.existingOwners(m, ctx.tenantId, fresh);
+      const accepted: ParsedRow[] = [];
+      for (const r of fresh) {
+        const owner = (r.email && taken.get(`e:${r.email}`)) || (r.phone && taken.get(`p:${r.phone}`));
+        if (owner) fail(r.line, `duplicate of existing contact ${owner} (same ${r.email && taken.has(`e:${r.email}`) ? 'email' : 'phone'})`);
+        else accepted.push(r);
+      }
+      if (!accepted.length) return;
+      const companyIds = await this.companies(m, ctx.tenantId, accepted);
+      const ids = accepted.map(() => randomUUID());
+      const display = accepted.map((r) => displayNameOf(r, r.emailRaw, r.phone));
+      await m.query(
+        `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source)
+         SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+           AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik)`,
+        [
+          ctx.tenantId, ctx.userId, ids, accepted.map((r) => r.firstName), accepted.map((r) => r.lastName), display,
+          accepted.map((r) => (r.company ? companyIds.get(r.company.toLowerCase()) : null)), accepted.map((r) => r.ownerId), accepted.map((r) => r.lifecycleStage),
+          accepted.map((r) => (r.tags.length ? r.tags.join('\x1f') : null)),
+          accepted.map((r, i) => searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.email ? [r.email] : [], phones: r.phone ? [r.phone] : [], companyName: r.company })),
+          accepted.map((r) => r.importKey),
+        ],
+      );
+      const withEmail = accepted.map((r, i) => [r, ids[i]] as const).filter(([r]) => r.email);
+      await m.query(
+        `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary) SELECT $1, n, e, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, e, c)`,
+        [ctx.tenantId, withEmail.map(([r]) => r.email), withEmail.map(([r]) => r.emailRaw), withEmail.map(([, id]) => id)],
+      );
+      const withPhone = accepted.map((r, i) => [r, ids[i]] as const).filter(([r]) => r.phone);
+      await m.query(
+        `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, p, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, p, c)`,
+        [ctx.tenantId, withPhone.map(([r]) => r.phone), withPhone.map(([r]) => r.phoneRaw), withPhone.map(([, id]) => id)],
+      );
+      await this.events.emit(
+        m,
+        ctx.tenantId,
+        accepted.map((r, i) => ({ type: ContactCreatedV1.type, subject: ids[i], data: snapshotOf(ids[i], r, display[i], companyIds, ctx.userId) })),
+      );
+      report.created += accepted.length;
+    });
+  }
+
+  private async existingOwners(m: EntityManager, tenantId: string, rows: ParsedRow[]): Promise<Map<string, string>> {
+    const emails = rows.map((r) => r.email).filter(Boolean);
+    const phones = rows.map((r) => r.phone).filter(Boolean);
+    const hits: { k: string; contact_id: string }[] = await m.query(
+      `SELECT 'e:' || normalized AS k, contact_id FROM contact_emails WHERE tenant_id = $1 AND normalized = ANY($2::text[])
+       UNION ALL SELECT 'p:' || e164, contact_id FROM contact_phones WHERE tenant_id = $1 AND e164 = ANY($3::text[])`,
+      [tenantId, emails, phones],
+    );
+    return new Map(hits.map((h) => [h.k, h.contact_id]));
+  }
+
+  /** Finds or creates the batch's companies by name (case-insensitive) in two statements. */
+  private async companies(m: EntityManager, tenantId: string, rows: ParsedRow[]): Promise<Map<string, string>> {
+    const names = [...new Map(rows.filter((r) => r.company).map((r) => [r.company!.toLowerCase(), r.company!])).values()];
+    if (!names.length) return new Map();
+    await m.query(
+      `INSERT INTO companies (id, tenant_id, name) SELECT gen_random_uuid(), $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING`,
+      [tenantId, names],
+    );
+    const found: { id: string; name: string }[] = await m.query(`SELECT id, name FROM companies WHERE tenant_id = $1 AND lower(name) = ANY($2::text[])`, [
+      tenantId,
+      names.map((n) => n.toLowerCase()),
+    ]);
+    return new Map(found.map((c) => [c.name.toLowerCase(), c.id]));
+  }
+
+  private async finish(ctx: RequestContext, report: ImportReport, status: string) {
+    await withTenant(this.ds, ctx.tenantId, (m) =>
+      m.query(`UPDATE import_jobs SET status = $2, total_rows = $3, created = $4, skipped = $5, failed = $6, errors = $7, finished_at = now() WHERE id = $1`, [
+        report.jobId, status, report.rows, report.created, report.skipped, report.failed, JSON.stringify(report.errors),
+      ]),
+    );
+  }
+}
+
+function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Map<string, string>, userId: string): ContactSnapshot {
+  return {
+    contactId: id, version: 1, firstName: r.firstName, lastName: r.lastName, displayName,
+    emails: r.email ? [{ email: r.email, primary: true }] : [], phones: r.phone ? [{ phone: r.phone, primary: true }] : [],
+    companyId: r.company ? (companies.get(r.company.toLowerCase()) ?? null) : null, companyName: r.company, tags: r.tags,
+    ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: [], consents: [],
+  };
+}

@@ -1,0 +1,4 @@
+import { bootstrap } from '@crm/platform';
+import { contactsService } from './service';
+
+void bootstrap(contactsService);

@@ -1,0 +1,12 @@
+import type { ServiceDefinition } from '@crm/platform';
+import { ContactsSchema1764000001000 } from '../migrations/1764000001000-ContactsSchema';
+import { ContactsModule } from './app.module';
+
+/** The contacts module: people, companies, consent, channel preferences, the timeline. */
+export const contactsService: ServiceDefinition = {
+  name: 'contacts',
+  defaultPort: 4001,
+  modules: [ContactsModule],
+  entities: [],
+  migrations: [ContactsSchema1764000001000],
+};

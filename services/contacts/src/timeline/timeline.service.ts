@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ALL_CONTRACTS, InteractionLoggedV1, MODULES, topicName, type CloudEvent } from '@crm/events';
+import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo } from '@crm/platform';
+import { Inject } from '@nestjs/common';
+import { isUuid } from '../contacts/contacts.service';
+
+export enum InteractionKind {
+  CALL = 'call',
+  EMAIL = 'email',
+  MEETING = 'meeting',
+  NOTE = 'note',
+}
+registerEnumType(InteractionKind, { name: 'InteractionKind' });
+
+@ObjectType({ description: 'One entry of the contact card history: logged here or appended from another module' })
+export class Interaction {
+  @Field(() => ID) id: string;
+  @Field({ description: 'call, email, meeting, note — or what another module reports (deal, ticket, points, …)' }) kind: string;
+  @Field() summary: string;
+  @Field(() => String, { nullable: true }) body: string | null;
+  @Field() occurredAt: Date;
+  @Field(() => String, { nullable: true }) actorId: string | null;
+  @Field({ description: 'Module that recorded it' }) sourceModule: string;
+}
+
+@ObjectType()
+export class InteractionPage {
+  @Field(() => [Interaction]) items: Interaction[];
+  @Field(() => String, { nullable: true }) nextCursor: string | null;
+  @Field(() => Int) totalCount: number;
+}
+
+@InputType()
+export class LogInteractionInput {
+  @Field(() => ID) contactId: string;
+  @Field(() => InteractionKind) kind: InteractionKind;
+  @Field() summary: string;
+  @Field(() => String, { nullable: true }) body?: string;
+  @Field(() => Date, { nullable: true, description: 'Defaults to now' }) occurredAt?: Date;
+}
+
+const toInteraction = (r: any): Interaction => ({
+  id: r.id, kind: r.kind, summary: r.summary, body: r.body, occurredAt: r.occurred_at, actorId: r.actor_id, sourceModule: r.source_module,
+});
+
+/**
+ * The interaction timeline. Entries logged here emit interaction.logged; events of other modules
+ * whose contract declares a `timeline` mapping are appended by a consumer (idempotent via the
+ * inbox and a unique source_event_id), so the card shows deals, tickets, points as they happen.
+ */
+@Injectable()
+export class TimelineService implements OnModuleInit {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly events: EventPublisher,
+    private readonly consumers: ConsumerRegistry,
+    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+  ) {}
+
+  onModuleInit(): void {
+    const handlers: Record<string, EventHandler> = {};
+    const topics = new Set<string>();
+    for (const c of ALL_CONTRACTS) {
+      if (c.module === 'contacts' || !c.timeline) continue;
+      const map = c.timeline;
+      topics.add(topicName(c.module, this.info.topicPrefix));
+      handlers[c.type] = (event, m) => this.appendFromEvent(event, m, map(event.data));
+    }
+    if (topics.size) this.consumers.register({ name: 'contacts.timeline', topics: [...topics], handlers });
+  }
+
+  private async appendFromEvent(event: CloudEvent, m: EntityManager, entry: { contactId: string; kind: string; summary: string } | null) {
+    if (!entry) return;
+    const module = MODULES.find((mod) => event.type.startsWith(`crm.${mod}.`)) ?? 'unknown';
+    // A merged contact's entries land on the survivor.
+    const [target] = await m.query(`SELECT coalesce(merged_into, id) AS id, erased_at FROM contacts WHERE id = $1`, [entry.contactId]);
+    if (!target || target.erased_at) return;
+    await m.query(
+      `INSERT INTO interactions (id, tenant_id, contact_id, kind, summary, occurred_at, source_module, source_event_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      [randomUUID(), event.tenantid, target.id, entry.kind, entry.summary.slice(0, 500), event.time, module, event.id],
+    );
+  }
+
+  async log(ctx: RequestContext, input: LogInteractionInput): Promise<Interaction> {
+    if (!input.summary.trim() || input.summary.length > 500) throw badUserInput('input.summary: must be 1-500 characters');
+    if (input.body && input.body.length > 20000) throw badUserInput('input.body: must be at most 20000 characters');
+    if (!isUuid(input.contactId)) throw badUserInput(`input.contactId: "${input.contactId.slice(0, 60)}" is not a contact id`);
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const [c] = await m.query(`SELECT id, merged_into, erased_at FROM contacts WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, input.contactId]);
+      if (!c) throw notFound(`contact ${input.contactId} does not exist`);
+      if (c.erased_at) throw badUserInput(`contact ${input.contactId} was erased`);
+      const contactId = c.merged_into ?? c.id;
+      const id = randomUUID();
+      const occurredAt = input.occurredAt ?? new Date();
+      const [row] = await m.query(
+        `INSERT INTO interactions (id, tenant_id, contact_id, kind, summary, body, occurred_at, actor_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [id, ctx.tenantId, contactId, input.kind, input.summary, input.body ?? null, occurredAt, ctx.userId],
+      );
+      await this.events.emit(m, ctx.tenantId, [
+        { type: InteractionLoggedV1.type, subject: contactId, data: { interactionId: id, contactId, kind: input.kind, summary: input.summary, occurredAt: occurredAt.toISOString(), actorId: ctx.userId } },
+      ]);
+      return toInteraction(row);
+    });
+  }
+
+  async page(tenantId: string, contactId: string, first: number, after?: string): Promise<InteractionPage> {
+    if (first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200');
+    const cursor = after ? decode(after) : null;
+    return withTenant(this.ds, tenantId, async (m) => {
+      const rows = await m.query(
+        `SELECT * FROM interactions WHERE tenant_id = $1 AND contact_id = $2
+           AND ($3::timestamptz IS NULL OR (occurred_at, id) < ($3::timestamptz, $4::uuid))
+         ORDER BY occurred_at DESC, id DESC LIMIT $5`,
+        [tenantId, contactId, cursor?.t ?? null, cursor?.id ?? null, first + 1],
+      );
+      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM interactions WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
+      const items = rows.slice(0, first).map(toInteraction);
+      const last = items.at(-1);
+      return { items, totalCount: n, nextCursor: rows.length > first && last ? Buffer.from(JSON.stringify({ t: new Date(last.occurredAt).toISOString(), id: last.id })).toString('base64url') : null };
+    });
+  }
+}
+
+function decode(c: string): { t: string; id: string } {
+  try {
+    const v = JSON.parse(Buffer.from(c, 'base64url').toString());
+    if (typeof v.t === 'string' && typeof v.id === 'string') return v;
+  } catch {
+    // fall through
+  }
+  throw badUserInput('after: not a cursor returned by timeline');
+}
