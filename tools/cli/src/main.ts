@@ -1,0 +1,125 @@
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { asyncApiYaml } from '@crm/events';
+import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, signUserToken, ConfigError } from '@crm/platform';
+import { REPO_ROOT } from './paths';
+import { localSecrets } from './secrets';
+
+const program = new Command('crm').description('Modular CRM — run, administer and integrate').showHelpAfterError();
+
+program
+  .command('start')
+  .description('Run the modules and the gateway (embedded PostgreSQL + in-process bus unless DATABASE_URL / KAFKA_BROKERS are set)')
+  .option('--modules <list>', 'comma-separated modules to run (default: all installed)')
+  .option('--tenant <id>', 'tenant of the printed development token', 'demo')
+  .option('--port <n>', 'gateway port', (v) => Number(v), Number(process.env.GATEWAY_PORT ?? 4000))
+  .action(async (o) => {
+    const { start } = await import('./start');
+    const running = await start({ modules: o.modules, tenant: o.tenant, gatewayPort: o.port });
+    process.stdout.write(
+      `\nCRM is running.\n  GraphQL gateway: ${running.gatewayUrl}\n  GraphiQL:        ${running.gatewayUrl.replace(/graphql$/, 'graphiql')}\n` +
+        `  Development token (tenant "${o.tenant}", role admin):\n\n${running.token}\n\n` +
+        `  curl ${running.gatewayUrl} -H 'content-type: application/json' -H "authorization: Bearer <token>" -d '{"query":"{ contacts { totalCount } }"}'\n\nCtrl-C stops everything.\n`,
+    );
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await running.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop());
+    process.on('SIGTERM', () => void stop());
+  });
+
+program
+  .command('token')
+  .description('Mint a user token for the current configuration (JWT_SECRET or the local .crm/secrets.json)')
+  .requiredOption('--tenant <id>', 'tenant id')
+  .option('--role <role...>', 'role(s)', ['admin'])
+  .option('--user <id>', 'user id', 'dev')
+  .option('--expires <span>', 'lifetime, e.g. 12h, 30d', '12h')
+  .action((o) => {
+    const token = signUserToken({ tenantId: o.tenant, userId: o.user, roles: o.role }, localSecrets().JWT_SECRET, {
+      issuer: process.env.JWT_ISSUER ?? DEFAULT_JWT_ISSUER,
+      audience: process.env.JWT_AUDIENCE ?? DEFAULT_JWT_AUDIENCE,
+      expiresIn: o.expires,
+    });
+    process.stdout.write(`${token}\n`);
+  });
+
+program
+  .command('import')
+  .description('Import data: `crm import contacts FILE.csv`')
+  .argument('<kind>', 'what to import (contacts)')
+  .argument('<file>', 'CSV file with a header row: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId')
+  .option('--tenant <id>', 'tenant to import into', 'demo')
+  .option('--gateway <url>', 'gateway GraphQL URL', process.env.CRM_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql')
+  .option('--token <jwt>', 'bearer token (default: minted from the local secrets for --tenant)')
+  .option('--country <cc>', 'country for phone numbers without +code, e.g. GB')
+  .option('--chunk <rows>', 'rows per request', (v) => Number(v), 5000)
+  .action(async (kind, file, o) => {
+    if (kind !== 'contacts') throw new Error(`cannot import "${kind}" (only: contacts)`);
+    const { importContactsFile } = await import('./import-contacts');
+    const token = o.token ?? signUserToken({ tenantId: o.tenant, userId: 'cli-import', roles: ['admin'] }, localSecrets().JWT_SECRET);
+    const r = await importContactsFile(file, { gatewayUrl: o.gateway, token, chunkRows: o.chunk, country: o.country });
+    process.stdout.write(`\n${r.rows} rows: ${r.created} created, ${r.skipped} already imported, ${r.failed} failed\n`);
+    for (const e of r.errors.slice(0, 50)) process.stdout.write(`  line ${e.row}: ${e.message}\n`);
+    if (r.errors.length > 50) process.stdout.write(`  … and ${r.errors.length - 50} more\n`);
+  });
+
+const events = program.command('events').description('Event catalogue and topics');
+events
+  .command('tail')
+  .description('Pretty-print events from Kafka (all module topics, or one)')
+  .argument('[topic]', 'topic, e.g. crm.contacts.events')
+  .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS)
+  .option('--from-beginning', 'replay the topic from its first retained event', false)
+  .option('--json', 'print raw CloudEvents JSON, one per line', false)
+  .action(async (topic, o) => {
+    if (!o.brokers) throw new Error('events tail reads Kafka: set KAFKA_BROKERS or pass --brokers (the embedded in-process bus is not visible to other processes)');
+    const { tailEvents } = await import('./events-tail');
+    await tailEvents(topic, { brokers: o.brokers, fromBeginning: o.fromBeginning, json: o.json });
+  });
+events
+  .command('docs')
+  .description('Regenerate docs/events/asyncapi.yaml from the contracts in libs/events')
+  .option('--check', 'fail if the file is out of date instead of writing it', false)
+  .action(async (o) => {
+    const file = join(REPO_ROOT, 'docs/events/asyncapi.yaml');
+    const yaml = asyncApiYaml();
+    if (o.check) {
+      const { readFileSync, existsSync } = await import('node:fs');
+      if (!existsSync(file) || readFileSync(file, 'utf8') !== yaml) throw new Error(`${file} is out of date: run \`pnpm events:docs\` and commit it`);
+      process.stdout.write('event catalogue is up to date\n');
+      return;
+    }
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, yaml);
+    process.stdout.write(`wrote ${file}\n`);
+  });
+
+program
+  .command('compose')
+  .description('Print each service schema and compose gateway/supergraph.graphql (--check: fail on drift or composition errors)')
+  .option('--check', 'verify only', false)
+  .action(async (o) => {
+    const { composeAll } = await import('./compose');
+    const names = await composeAll(o.check);
+    process.stdout.write(`supergraph ${o.check ? 'checked' : 'composed'}: ${names.join(', ')}\n`);
+  });
+
+program
+  .command('test-env')
+  .description('Run a command with a real PostgreSQL and Kafka (from the environment, or embedded/infra started here)')
+  .argument('<command...>')
+  .action(async (command: string[]) => {
+    const { runWithTestEnv } = await import('./test-env');
+    process.exit(await runWithTestEnv(command));
+  });
+
+program.parseAsync(process.argv).catch((err) => {
+  process.stderr.write(`crm: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.exit(1);
+});

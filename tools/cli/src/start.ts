@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { startGateway, type RunningGateway } from '@crm/gateway';
+import { createLogger, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, InProcessEventBus, signUserToken, startService, type RunningService } from '@crm/platform';
+import { startEmbeddedPostgres, type LocalPostgres } from './embedded-postgres';
+import { selectModules } from './modules';
+import { CRM_HOME } from './paths';
+import { localSecrets } from './secrets';
+
+export interface StartOptions {
+  modules?: string;
+  tenant: string;
+  gatewayPort: number;
+}
+
+/**
+ * Runs the chosen modules and the gateway in this process. Embedded defaults: a real PostgreSQL
+ * from embedded-postgres under .crm/ and the in-process event bus; DATABASE_URL / KAFKA_BROKERS
+ * switch to external ones.
+ */
+export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>; gatewayUrl: string; token: string }> {
+  const defs = selectModules(opts.modules);
+  if (!defs.length) throw new Error('no modules installed');
+  const secrets = localSecrets();
+  const log = createLogger('crm', process.env.LOG_LEVEL ?? 'info', process.stdout.isTTY);
+  let pg: LocalPostgres | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    const port = Number(process.env.CRM_PG_PORT ?? 54329);
+    log.info({ port, dir: join(CRM_HOME, 'postgres') }, 'starting embedded PostgreSQL');
+    pg = await startEmbeddedPostgres(join(CRM_HOME, 'postgres'), port);
+    databaseUrl = pg.url;
+  }
+  const sharedBus = process.env.KAFKA_BROKERS ? undefined : new InProcessEventBus();
+  const services: RunningService[] = [];
+  let gateway: RunningGateway | undefined;
+  const stop = async () => {
+    await gateway?.stop();
+    for (const s of services.reverse()) await s.stop();
+    await sharedBus?.disconnect();
+    await pg?.stop();
+  };
+  try {
+    for (const def of defs) {
+      const portVar = process.env[`${def.name.toUpperCase()}_PORT`];
+      services.push(
+        await startService(def, {
+          bus: sharedBus,
+          logger: log.child({ service: def.name }),
+          env: {
+            ...process.env,
+            DATABASE_URL: databaseUrl,
+            GATEWAY_INTERNAL_SECRET: secrets.GATEWAY_INTERNAL_SECRET,
+            PORT: portVar ?? String(def.defaultPort),
+            DB_SCHEMA: def.name,
+          },
+        }),
+      );
+    }
+    const token = signUserToken({ tenantId: opts.tenant, userId: 'dev', roles: ['admin'] }, secrets.JWT_SECRET, { expiresIn: '30d' });
+    gateway = await startGateway({
+      port: opts.gatewayPort,
+      host: process.env.HOST ?? '127.0.0.1',
+      subgraphs: services.map((s) => ({ name: s.name, url: s.url, sdl: printSubgraphSchema(s.app.get(GraphQLSchemaHost).schema) })),
+      auth: { jwtSecret: secrets.JWT_SECRET, issuer: process.env.JWT_ISSUER ?? DEFAULT_JWT_ISSUER, audience: process.env.JWT_AUDIENCE ?? DEFAULT_JWT_AUDIENCE },
+      internalSecret: secrets.GATEWAY_INTERNAL_SECRET,
+      production: process.env.NODE_ENV === 'production',
+      graphiql: process.env.NODE_ENV !== 'production',
+      devToken: token,
+      limits: { maxDepth: 12, maxAliases: 15, maxCost: 5000 },
+      supergraphMode: 'static',
+      logger: log.child({ service: 'gateway' }),
+    });
+    return { stop, gatewayUrl: gateway.url, token };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}
