@@ -18,7 +18,10 @@ export class PinoNestLogger implements LoggerService {
     this.pino.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
-    this.pino.error({ context, trace }, String(message));
+    // Nest's ExceptionsHandler reports every error a resolver throws, including the expected
+    // BAD_USER_INPUT / NOT_FOUND ones; the GraphQL metrics plugin logs the unexpected ones at error.
+    if (context === 'ExceptionsHandler') this.pino.debug({ context, trace }, String(message));
+    else this.pino.error({ context, trace }, String(message));
   }
   warn(message: unknown, context?: string) {
     this.pino.warn({ context }, String(message));

@@ -1,4 +1,4 @@
-import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/platform';
+import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET } from './infra';
 
 export interface GqlResult<T = any> {

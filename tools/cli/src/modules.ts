@@ -5,6 +5,7 @@ import type { ServiceDefinition } from '@crm/platform';
  * The modules this checkout has. A module that is not installed is simply absent — every subset
  * boots and composes (the gateway composes only what runs).
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- modules are optional: loaded only if installed */
 const LOADERS: Partial<Record<ModuleName, () => ServiceDefinition>> = {
   contacts: () => require('@crm/contacts').contactsService,
   sales: () => require('@crm/sales').salesService,
@@ -12,6 +13,7 @@ const LOADERS: Partial<Record<ModuleName, () => ServiceDefinition>> = {
   support: () => require('@crm/support').supportService,
   loyalty: () => require('@crm/loyalty').loyaltyService,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export function availableModules(): Map<ModuleName, ServiceDefinition> {
   const out = new Map<ModuleName, ServiceDefinition>();

@@ -67,10 +67,9 @@ export class ContactSearchService {
     }
     const sql = selectContactsWhere(where.join(' AND '), `${sort.expr} ${sort.dir}, c.id ${sort.dir}`, p(first + 1));
     return withTenant(this.ds, ctx.tenantId, async (m) => {
-      const [rows, [{ n }]] = await Promise.all([
-        m.query(sql, params) as Promise<ContactRow[]>,
-        m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams),
-      ]);
+      // One transaction = one connection: the queries run one after the other (pg refuses overlapping queries on a client).
+      const rows: ContactRow[] = await m.query(sql, params);
+      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams);
       const page = rows.slice(0, first);
       const nodes = await this.contacts.present(m, ctx.tenantId, page);
       const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor(sort.value(page[i]), page[i].id) }));

@@ -104,6 +104,7 @@ export class ContactsService {
       if (phone) await this.setPrimary(m, 'contact_phones', 'e164', 'phone', ctx.tenantId, id, phone);
       if (f.email === null) await m.query(`DELETE FROM contact_emails WHERE contact_id = $1 AND is_primary`, [id]);
       if (f.phone === null) await m.query(`DELETE FROM contact_phones WHERE contact_id = $1 AND is_primary`, [id]);
+      if (f.email === null || f.phone === null) await this.ensurePrimary(m, id);
       const after = (await loadContact(m, ctx.tenantId, id))!;
       const display = displayNameOf({ firstName: after.first_name, lastName: after.last_name }, after.emails[0]?.email, after.phones[0]?.e164);
       await m.query(`UPDATE contacts SET display_name = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, id, display]);
@@ -138,7 +139,6 @@ export class ContactsService {
       const [a, b] = [survivorId, duplicateId].sort();
       const first = await this.lockActive(m, ctx.tenantId, a, a === survivorId ? 'survivorId' : 'duplicateId');
       const second = await this.lockActive(m, ctx.tenantId, b, b === survivorId ? 'survivorId' : 'duplicateId');
-      const survivor = first.id === survivorId ? first : second;
       const duplicate = first.id === duplicateId ? first : second;
       await m.query(`UPDATE contact_emails SET contact_id = $1, is_primary = false WHERE contact_id = $2`, [survivorId, duplicateId]);
       await m.query(`UPDATE contact_phones SET contact_id = $1, is_primary = false WHERE contact_id = $2`, [survivorId, duplicateId]);
@@ -150,6 +150,7 @@ export class ContactsService {
         [survivorId, duplicateId],
       );
       await m.query(`DELETE FROM consents WHERE contact_id = $1`, [duplicateId]);
+      await this.ensurePrimary(m, survivorId);
       await m.query(`UPDATE interactions SET contact_id = $1 WHERE contact_id = $2`, [survivorId, duplicateId]);
       await m.query(`UPDATE contact_merges SET survivor_id = $1 WHERE survivor_id = $2`, [survivorId, duplicateId]);
       // Survivor keeps its values; gaps are filled from the duplicate; tags and custom fields are unioned.
@@ -166,6 +167,10 @@ export class ContactsService {
          FROM contacts d WHERE s.id = $1 AND d.id = $2`,
         [survivorId, duplicateId],
       );
+      // Gaps filled from the duplicate (names, emails, phones) can change the survivor's display name.
+      const filled = (await loadContact(m, ctx.tenantId, survivorId))!;
+      const display = displayNameOf({ firstName: filled.first_name, lastName: filled.last_name }, filled.emails[0]?.email, filled.phones[0]?.e164);
+      await m.query(`UPDATE contacts SET display_name = $2 WHERE id = $1`, [survivorId, display]);
       await m.query(
         `INSERT INTO contact_merges (tenant_id, survivor_id, duplicate_id, merged_by, duplicate_snapshot) VALUES ($1, $2, $3, $4, $5)`,
         [ctx.tenantId, survivorId, duplicateId, ctx.userId, JSON.stringify(toSnapshot(duplicate))],
@@ -173,7 +178,7 @@ export class ContactsService {
       await m.query(
         `UPDATE contacts SET merged_into = $2, first_name = NULL, last_name = NULL, display_name = $3, tags = '{}', custom_fields = '{}', addresses = '[]',
            source = NULL, search_text = '', import_key = NULL, version = version + 1, updated_at = now() WHERE id = $1`,
-        [duplicateId, survivorId, `Merged into ${survivor.display_name}`.slice(0, 300)],
+        [duplicateId, survivorId, `Merged into ${display}`.slice(0, 300)],
       );
       // Anything already merged into the duplicate now points at the survivor.
       await m.query(`UPDATE contacts SET merged_into = $1 WHERE merged_into = $2`, [survivorId, duplicateId]);
@@ -286,6 +291,17 @@ export class ContactsService {
       `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, e, $2, p FROM unnest($3::text[], $4::text[], $5::bool[]) AS u(n, e, p)`,
       [tenantId, contactId, phones.map((p) => p.normalized), phones.map((p) => p.raw), phones.map((_, i) => firstIsPrimary && i === 0)],
     );
+  }
+
+  /** If a contact has emails (phones) but none is primary, the first one becomes primary, so `email`/`phone` and the flags agree. */
+  private async ensurePrimary(m: EntityManager, contactId: string) {
+    for (const [table, keyCol] of [['contact_emails', 'normalized'], ['contact_phones', 'e164']]) {
+      await m.query(
+        `UPDATE ${table} SET is_primary = true WHERE contact_id = $1 AND ${keyCol} = (SELECT min(${keyCol}) FROM ${table} WHERE contact_id = $1)
+           AND NOT EXISTS (SELECT 1 FROM ${table} WHERE contact_id = $1 AND is_primary)`,
+        [contactId],
+      );
+    }
   }
 
   private async setPrimary(m: EntityManager, table: string, keyCol: string, rawCol: string, tenantId: string, contactId: string, v: { raw: string; normalized: string }) {

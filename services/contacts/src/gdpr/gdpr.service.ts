@@ -20,14 +20,13 @@ export class GdprService {
         [ctx.tenantId, id],
       );
       if (!contact) throw notFound(`contact ${id} does not exist`);
-      const [emails, phones, consents, interactions, merges, company] = await Promise.all([
-        m.query(`SELECT email, normalized, is_primary FROM contact_emails WHERE contact_id = $1`, [id]),
-        m.query(`SELECT phone, e164, is_primary FROM contact_phones WHERE contact_id = $1`, [id]),
-        m.query(`SELECT channel, status, legal_basis, source, recorded_at FROM consents WHERE contact_id = $1`, [id]),
-        m.query(`SELECT id, kind, summary, body, occurred_at, actor_id, source_module FROM interactions WHERE contact_id = $1 ORDER BY occurred_at`, [id]),
-        m.query(`SELECT survivor_id, duplicate_id, merged_at, merged_by, duplicate_snapshot FROM contact_merges WHERE survivor_id = $1 OR duplicate_id = $1`, [id]),
-        contact.company_id ? m.query(`SELECT id, name, domains FROM companies WHERE id = $1`, [contact.company_id]) : Promise.resolve([]),
-      ]);
+      // Sequential on purpose: a transaction has one connection, and pg refuses overlapping queries on a client.
+      const emails = await m.query(`SELECT email, normalized, is_primary FROM contact_emails WHERE contact_id = $1`, [id]);
+      const phones = await m.query(`SELECT phone, e164, is_primary FROM contact_phones WHERE contact_id = $1`, [id]);
+      const consents = await m.query(`SELECT channel, status, legal_basis, source, recorded_at FROM consents WHERE contact_id = $1`, [id]);
+      const interactions = await m.query(`SELECT id, kind, summary, body, occurred_at, actor_id, source_module FROM interactions WHERE contact_id = $1 ORDER BY occurred_at`, [id]);
+      const merges = await m.query(`SELECT survivor_id, duplicate_id, merged_at, merged_by, duplicate_snapshot FROM contact_merges WHERE survivor_id = $1 OR duplicate_id = $1`, [id]);
+      const company = contact.company_id ? await m.query(`SELECT id, name, domains FROM companies WHERE id = $1`, [contact.company_id]) : [];
       return {
         exportedAt: new Date().toISOString(),
         service: 'contacts',

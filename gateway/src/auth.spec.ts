@@ -1,0 +1,83 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GraphQLError } from 'graphql';
+import jwt from 'jsonwebtoken';
+import { TokenVerifier } from './auth';
+
+const ISSUER = 'https://idp.example.test/';
+const AUDIENCE = 'crm-api';
+
+/** A real JWKS endpoint on loopback serving one RSA and one EC public key. */
+describe('TokenVerifier with JWKS (RS256 / ES256)', () => {
+  let server: http.Server;
+  let jwksUri: string;
+  let jwksHits = 0;
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const otherRsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+  const jwk = (key: KeyObject, kid: string, alg: string) => ({ ...key.export({ format: 'jwk' }), kid, alg, use: 'sig' });
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      jwksHits++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk(rsa.publicKey, 'rsa-1', 'RS256'), jwk(ec.publicKey, 'ec-1', 'ES256')] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const sign = (key: KeyObject, alg: jwt.Algorithm, kid: string, claims: Record<string, unknown> = { tid: 'tenant-1', roles: ['admin'] }, opts: jwt.SignOptions = {}) =>
+    jwt.sign(claims, key, { algorithm: alg, keyid: kid, subject: 'user-9', issuer: ISSUER, audience: AUDIENCE, ...('exp' in claims ? {} : { expiresIn: 60 }), ...opts });
+
+  const verifier = () => new TokenVerifier({ jwksUri, issuer: ISSUER, audience: AUDIENCE });
+
+  it('accepts RS256 and ES256 tokens signed by the identity provider', async () => {
+    const v = verifier();
+    await expect(v.verifyToken(sign(rsa.privateKey, 'RS256', 'rsa-1'))).resolves.toEqual({ tenantId: 'tenant-1', userId: 'user-9', roles: ['admin'] });
+    await expect(v.verifyToken(sign(ec.privateKey, 'ES256', 'ec-1'))).resolves.toEqual({ tenantId: 'tenant-1', userId: 'user-9', roles: ['admin'] });
+    const hits = jwksHits;
+    await v.verifyToken(sign(rsa.privateKey, 'RS256', 'rsa-1'));
+    expect(jwksHits).toBe(hits); // keys are cached
+  });
+
+  it.each([
+    ['a key the provider does not publish', () => sign(otherRsa.privateKey, 'RS256', 'rsa-404'), /unknown key \(kid "rsa-404"\)/],
+    ['a forged signature under a known kid', () => sign(otherRsa.privateKey, 'RS256', 'rsa-1'), /signature is invalid/],
+    ['a wrong audience', () => sign(rsa.privateKey, 'RS256', 'rsa-1', undefined, { audience: 'other' }), /audience/],
+    ['an expired token', () => sign(rsa.privateKey, 'RS256', 'rsa-1', { tid: 't', exp: Math.floor(Date.now() / 1000) - 60 }), /token expired/],
+    ['HS256 when only JWKS is configured', () => jwt.sign({ tid: 't' }, 'some-shared-secret-123456', { subject: 'u', issuer: ISSUER, audience: AUDIENCE, expiresIn: 60 }), /algorithm "HS256" is not accepted/],
+  ])('rejects %s as UNAUTHENTICATED', async (_name, make, message) => {
+    const err = await verifier()
+      .verifyToken(make())
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).toBeInstanceOf(GraphQLError);
+    expect((err as GraphQLError).extensions.code).toBe('UNAUTHENTICATED');
+    expect((err as GraphQLError).message).toMatch(message);
+  });
+
+  it('reports an unreachable identity provider as unavailable, not as a bad token', async () => {
+    const v = new TokenVerifier({ jwksUri: 'http://127.0.0.1:1/jwks.json', issuer: ISSUER, audience: AUDIENCE });
+    await expect(v.verifyToken(sign(rsa.privateKey, 'RS256', 'rsa-1'))).rejects.toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE' } });
+  });
+});
+
+describe('TokenVerifier header parsing', () => {
+  const v = new TokenVerifier({ jwtSecret: 'secret-secret-secret-1234', issuer: 'crm', audience: 'crm-api' });
+  it.each([
+    [undefined, /missing bearer token/],
+    ['', /missing bearer token/],
+    ['Token abc', /must be "Bearer <token>"/],
+    ['Bearer not-a-jwt', /malformed token/],
+  ])('%p → UNAUTHENTICATED', async (header, message) => {
+    await expect(v.verifyAuthorizationHeader(header)).rejects.toMatchObject({ message: expect.stringMatching(message), extensions: { code: 'UNAUTHENTICATED' } });
+  });
+});

@@ -1,0 +1,385 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getIntrospectionQuery } from 'graphql';
+import jwt from 'jsonwebtoken';
+import pino from 'pino';
+import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, signUserToken } from '@crm/auth';
+import { startGateway, type RunningGateway, type StartGatewayOptions } from './gateway';
+import { CONFLICTING_SDL, startFakeSubgraph, type FakeSubgraph } from './testing/fake-subgraphs';
+
+jest.setTimeout(30_000);
+
+const JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
+const INTERNAL_SECRET = 'test-internal-secret-0123456789';
+const silent = pino({ level: 'silent' });
+
+const token = (tenantId = 'tenant-acme', roles = ['sales']) => signUserToken({ tenantId, userId: 'user-1', roles }, JWT_SECRET);
+
+interface GqlResponse {
+  status: number;
+  headers: Headers;
+  body: { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] };
+}
+
+async function gql(url: string, query: string, opts: { token?: string | null; headers?: Record<string, string>; variables?: unknown } = {}): Promise<GqlResponse> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...opts.headers };
+  const t = opts.token === undefined ? token() : opts.token;
+  if (t) headers.authorization = `Bearer ${t}`;
+  const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables: opts.variables }) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as GqlResponse['body'] };
+}
+
+function baseOptions(subgraphs: FakeSubgraph[], overrides: Partial<StartGatewayOptions> = {}): StartGatewayOptions {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    subgraphs: subgraphs.map((s) => ({ name: s.name, url: s.url, sdl: s.sdl })),
+    auth: { jwtSecret: JWT_SECRET, issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE },
+    internalSecret: INTERNAL_SECRET,
+    production: false,
+    graphiql: true,
+    devToken: 'dev-token-for-graphiql',
+    limits: { maxDepth: 12, maxAliases: 15, maxCost: 5000 },
+    supergraphMode: 'static',
+    logger: silent,
+    ...overrides,
+  };
+}
+
+let contacts: FakeSubgraph;
+let sales: FakeSubgraph;
+
+beforeAll(async () => {
+  contacts = await startFakeSubgraph('contacts', INTERNAL_SECRET);
+  sales = await startFakeSubgraph('sales', INTERNAL_SECRET);
+});
+afterAll(async () => {
+  await contacts?.close();
+  await sales?.close();
+});
+
+describe('gateway (development mode, static supergraph)', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway(baseOptions([contacts, sales]));
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('joins a contact across both subgraphs', async () => {
+    const res = await gql(gw.url, '{ contact(id: "c1") { id name deals { id amount currency } } }');
+    expect(res.status).toBe(200);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({ contact: { id: 'c1', name: 'Contact c1', deals: [{ id: 'c1-d1', amount: '1250.00', currency: 'EUR' }] } });
+  });
+
+  it('forwards the verified tenant, user and roles to every subgraph', async () => {
+    const res = await gql(gw.url, 'query Who { whoami { tenantId userId roles } contact(id: "c2") { tenantId seenByTenant } }', {
+      token: token('tenant-globex', ['admin', 'sales']),
+    });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toEqual({
+      whoami: { tenantId: 'tenant-globex', userId: 'user-1', roles: ['admin', 'sales'] },
+      contact: { tenantId: 'tenant-globex', seenByTenant: 'tenant-globex' },
+    });
+    const last = sales.seen[sales.seen.length - 1];
+    expect(last.context).toEqual({ tenantId: 'tenant-globex', userId: 'user-1', roles: ['admin', 'sales'] });
+  });
+
+  it('propagates the caller trace id with its own span, and the request id', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await gql(gw.url, '{ contact(id: "c3") { id deals { id } } }', {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, 'x-request-id': 'req-abc-123' },
+    });
+    expect(res.headers.get('x-request-id')).toBe('req-abc-123');
+    for (const sg of [contacts, sales]) {
+      const last = sg.seen[sg.seen.length - 1];
+      expect(last.requestId).toBe('req-abc-123');
+      expect(last.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      expect(last.traceparent).not.toContain('00f067aa0ba902b7');
+    }
+  });
+
+  it('starts a trace when the client sent none', async () => {
+    const before = contacts.seen.length;
+    const res = await gql(gw.url, '{ contact(id: "c4") { id } }');
+    expect(res.body.errors).toBeUndefined();
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const seen = contacts.seen.slice(before);
+    expect(seen[0].traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(seen[0].requestId).toBe(res.headers.get('x-request-id'));
+  });
+
+  describe('authentication', () => {
+    const expectUnauthenticated = (res: GqlResponse, message: RegExp) => {
+      expect(res.status).toBe(401);
+      expect(res.body.data).toBeUndefined();
+      expect(res.body.errors).toHaveLength(1);
+      expect(res.body.errors![0].extensions?.code).toBe('UNAUTHENTICATED');
+      expect(res.body.errors![0].message).toMatch(message);
+    };
+
+    it('rejects an anonymous request', async () => {
+      const res = await gql(gw.url, '{ contact(id: "c1") { id } }', { token: null });
+      expectUnauthenticated(res, /missing bearer token/);
+    });
+
+    it('rejects a token for another audience', async () => {
+      const t = signUserToken({ tenantId: 't', userId: 'u', roles: [] }, JWT_SECRET, { audience: 'someone-else' });
+      expectUnauthenticated(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: t }), /audience/);
+    });
+
+    it('rejects a token from another issuer', async () => {
+      const t = signUserToken({ tenantId: 't', userId: 'u', roles: [] }, JWT_SECRET, { issuer: 'evil' });
+      expectUnauthenticated(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: t }), /issuer/);
+    });
+
+    it('rejects an expired token', async () => {
+      const t = jwt.sign({ tid: 't', exp: Math.floor(Date.now() / 1000) - 120 }, JWT_SECRET, {
+        subject: 'u',
+        issuer: DEFAULT_JWT_ISSUER,
+        audience: DEFAULT_JWT_AUDIENCE,
+      });
+      expectUnauthenticated(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: t }), /token expired/);
+    });
+
+    it('rejects a token signed with another key', async () => {
+      const t = signUserToken({ tenantId: 't', userId: 'u', roles: [] }, 'another-secret-0123456789abcdef');
+      expectUnauthenticated(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: t }), /signature/);
+    });
+
+    it('rejects a token without a tenant', async () => {
+      const t = jwt.sign({ roles: [] }, JWT_SECRET, { subject: 'u', issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE, expiresIn: 60 });
+      expectUnauthenticated(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: t }), /tenant \(tid claim\)/);
+    });
+
+    it('rejects a token without expiry, and alg none', async () => {
+      const noExp = jwt.sign({ tid: 't' }, JWT_SECRET, { subject: 'u', issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE });
+      expectUnauthenticated(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: noExp }), /expiry/);
+      const none = jwt.sign({ tid: 't', sub: 'u', iss: DEFAULT_JWT_ISSUER, aud: DEFAULT_JWT_AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 }, '', { algorithm: 'none' });
+      expectUnauthenticated(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: none }), /algorithm "none" is not accepted/);
+    });
+
+    it('rejects a malformed Authorization header', async () => {
+      const res = await gql(gw.url, '{ contact(id: "c1") { id } }', { token: null, headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+      expectUnauthenticated(res, /Bearer <token>/);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    });
+  });
+
+  describe('limits', () => {
+    it('rejects a query deeper than maxDepth', async () => {
+      let selection = '{ id }';
+      for (let i = 0; i < 13; i++) selection = `{ id friend ${selection} }`;
+      const before = contacts.seen.length;
+      const res = await gql(gw.url, `{ contact(id: "c1") ${selection} }`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors![0].extensions?.code).toBe('QUERY_TOO_DEEP');
+      expect(res.body.errors![0].message).toMatch(/depth limit of 12 exceeded/);
+      expect(contacts.seen.length).toBe(before);
+    });
+
+    it('accepts a query at the depth limit', async () => {
+      let selection = '{ id }';
+      for (let i = 0; i < 10; i++) selection = `{ id friend ${selection} }`;
+      const res = await gql(gw.url, `{ contact(id: "c1") ${selection} }`);
+      expect(res.body.errors).toBeUndefined();
+    });
+
+    it('rejects an alias flood', async () => {
+      const fields = Array.from({ length: 40 }, (_, i) => `a${i}: contact(id: "${i}") { id }`).join(' ');
+      const res = await gql(gw.url, `{ ${fields} }`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors![0].extensions?.code).toBe('TOO_MANY_ALIASES');
+      expect(res.body.errors![0].message).toMatch(/Aliases limit of 15 exceeded/);
+    });
+
+    it('rejects a token flood', async () => {
+      const fields = Array.from({ length: 2100 }, () => 'id').join(' ');
+      const res = await gql(gw.url, `{ contact(id: "c1") { ${fields} } }`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors![0].message).toMatch(/Token limit of 2000 exceeded/);
+      expect(res.body.errors![0].extensions?.code).toBe("TOO_MANY_TOKENS");
+    });
+  });
+
+  it('allows introspection in development and shows stack traces of unexpected errors', async () => {
+    const res = await gql(gw.url, '{ __schema { queryType { name } } }');
+    expect(res.body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+    // GraphiQL's full introspection query passes the depth/cost/token limits.
+    const full = await gql(gw.url, getIntrospectionQuery({ inputValueDeprecation: true, schemaDescription: true, specifiedByUrl: true }));
+    expect(full.body.errors).toBeUndefined();
+    expect(full.body.data.__schema.types.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['Contact', 'Deal']));
+    const boom = await gql(gw.url, '{ boom }');
+    expect(boom.body.errors![0].message).toMatch(/password authentication failed/);
+  });
+
+  it('serves health and metrics', async () => {
+    const base = new URL(gw.url).origin;
+    const live = await fetch(`${base}/health/live`);
+    expect(live.status).toBe(200);
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', subgraphs: ['contacts', 'sales'] });
+
+    await gql(gw.url, 'query ContactName { contact(id: "c1") { name } }');
+    await gql(gw.url, 'query ContactName { contact(id: "c1") { name } }', { token: null });
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await metrics.text();
+    expect(text).toMatch(/crm_gateway_graphql_request_duration_seconds_count\{operation_name="ContactName",operation_type="query",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/crm_gateway_graphql_errors_total\{operation_name="[^"]+",code="UNAUTHENTICATED"\} [1-9]/);
+    expect(text).toMatch(/crm_gateway_graphql_errors_total\{operation_name="\(anonymous\)",code="QUERY_TOO_DEEP"\} [1-9]/);
+    expect(text).toMatch(/crm_gateway_graphql_errors_total\{operation_name="ContactName",code="UNAUTHENTICATED"\} [1-9]/);
+    expect(text).toMatch(/crm_gateway_subgraph_request_duration_seconds_count\{subgraph="sales",outcome="ok"\} [1-9]/);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('serves GraphiQL from local assets with the dev token prefilled', async () => {
+    const base = new URL(gw.url).origin;
+    const page = await fetch(`${base}/graphiql`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//i);
+    expect(html).toContain('Bearer dev-token-for-graphiql');
+    const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(urls.length).toBeGreaterThanOrEqual(5);
+    for (const u of urls) {
+      expect(u.startsWith('/graphiql/assets/')).toBe(true);
+      const asset = await fetch(`${base}${u}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(u.endsWith('.css') ? /^text\/css/ : /^text\/javascript/);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect((await fetch(`${base}/graphiql/assets/constructor`)).status).toBe(404);
+
+    const redirect = await fetch(`${base}/graphql`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe('/graphiql');
+  });
+
+  it('never forwarded a context the subgraphs could not verify', () => {
+    expect(contacts.rejected).toEqual([]);
+    expect(sales.rejected).toEqual([]);
+    expect(contacts.seen.length).toBeGreaterThan(0);
+  });
+
+  it('answers unknown paths and bad JSON with readable errors', async () => {
+    const base = new URL(gw.url).origin;
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+    const bad = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as GqlResponse['body']).errors![0].message).toMatch(/not valid JSON/);
+  });
+});
+
+describe('gateway (production mode)', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway(baseOptions([contacts, sales], { production: true, graphiql: true }));
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('disables introspection', async () => {
+    const res = await gql(gw.url, '{ __schema { queryType { name } } }');
+    expect(res.status).toBe(400);
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors![0].message).toMatch(/introspection is not allowed/i);
+    expect(res.body.errors![0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('masks unexpected errors and sends no stack trace', async () => {
+    const res = await gql(gw.url, '{ boom }');
+    expect(res.body.errors).toHaveLength(1);
+    const [error] = res.body.errors!;
+    expect(error.message).toBe('Internal server error');
+    expect(error.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(JSON.stringify(res.body)).not.toMatch(/password|stacktrace|at .*\.ts/);
+  });
+
+  it('keeps client errors readable', async () => {
+    const res = await gql(gw.url, '{ contact(id: "c1") { nope } }');
+    expect(res.status).toBe(400);
+    expect(res.body.errors![0].extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(res.body.errors![0].message).toMatch(/Cannot query field "nope"/);
+    const anon = await gql(gw.url, '{ contact(id: "c1") { id } }', { token: null });
+    expect(anon.body.errors![0]).toEqual({ message: expect.stringMatching(/missing bearer token/), extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('serves no GraphiQL', async () => {
+    const base = new URL(gw.url).origin;
+    expect((await fetch(`${base}/graphiql`)).status).toBe(404);
+  });
+});
+
+describe('gateway start and stop', () => {
+  it('fails to start when the subgraphs do not compose, naming the problem', async () => {
+    const opts = baseOptions([contacts], {});
+    opts.subgraphs.push({ name: 'sales', url: sales.url, sdl: CONFLICTING_SDL });
+    await expect(startGateway(opts)).rejects.toThrow(/gateway cannot start: supergraph composition failed[\s\S]*Contact\.name[\s\S]*"contacts"[\s\S]*"sales"/);
+  });
+
+  it('fails to start in static mode when a subgraph has no SDL', async () => {
+    const opts = baseOptions([contacts]);
+    opts.subgraphs.push({ name: 'support', url: 'http://127.0.0.1:1/graphql' });
+    await expect(startGateway(opts)).rejects.toThrow(/missing for: support/);
+  });
+
+  it('composes by introspection in development, using a service context', async () => {
+    const before = contacts.seen.length;
+    const gw = await startGateway(baseOptions([contacts, sales], { supergraphMode: 'introspect', introspectPollMs: 0 }));
+    try {
+      const introspections = contacts.seen.slice(before).filter((s) => 'service' in s.context);
+      expect(introspections.length).toBeGreaterThan(0);
+      const res = await gql(gw.url, '{ contact(id: "c9") { id deals { id } } }');
+      expect(res.body.data).toEqual({ contact: { id: 'c9', deals: [{ id: 'c9-d1' }] } });
+    } finally {
+      await gw.stop();
+    }
+    expect(contacts.rejected).toEqual([]);
+    expect(sales.rejected).toEqual([]);
+  });
+
+  it('names a subgraph that cannot be reached, keeping the rest of the answer', async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const opts = baseOptions([contacts, sales]);
+    opts.subgraphs[1] = { ...opts.subgraphs[1], url: `http://127.0.0.1:${deadPort}/graphql` };
+    const gw = await startGateway(opts);
+    try {
+      const res = await gql(gw.url, '{ contact(id: "c1") { id deals { id } } }');
+      expect(res.body.data).toEqual({ contact: null });
+      expect(res.body.errors![0].message).toBe(`subgraph "sales" is unreachable at http://127.0.0.1:${deadPort}/graphql: ECONNREFUSED`);
+      const ok = await gql(gw.url, '{ contact(id: "c1") { id name } }');
+      expect(ok.body).toEqual({ data: { contact: { id: 'c1', name: 'Contact c1' } } });
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('refuses introspect mode in production', async () => {
+    await expect(startGateway(baseOptions([contacts], { production: true, supergraphMode: 'introspect' }))).rejects.toThrow(/development only/);
+  });
+
+  it('stops gracefully: in-flight requests finish, then the port closes', async () => {
+    const gw = await startGateway(baseOptions([contacts, sales]));
+    const before = contacts.seen.length;
+    const inflight = gql(gw.url, '{ slow(ms: 300) }');
+    while (contacts.seen.length === before) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    await gw.stop();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    const res = await inflight;
+    expect(res.body).toEqual({ data: { slow: 'slept 300 ms' } });
+    await expect(fetch(`${new URL(gw.url).origin}/health/live`)).rejects.toThrow();
+    await gw.stop(); // idempotent
+  });
+});

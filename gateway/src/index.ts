@@ -1,0 +1,4 @@
+export { startGateway, type StartGatewayOptions, type RunningGateway, type GatewaySubgraph, type GatewayLimits, type GatewayContext } from './gateway';
+export { composeSupergraph, buildSupergraphFile, loadServiceSdl, discoverServiceSdls, CompositionError, DEFAULT_SUBGRAPH_PORTS, type SubgraphSdl, type BuildSupergraphResult } from './composition';
+export { gatewayConfigSchema, loadGatewayConfig, KNOWN_SUBGRAPHS, type GatewayConfig, type GatewayEnv, type SubgraphEndpoint } from './config';
+export { TokenVerifier, type AuthOptions } from './auth';

@@ -1,0 +1,63 @@
+import jwt from 'jsonwebtoken';
+
+/**
+ * Who is asking. Built by the gateway from a verified user JWT and forwarded to subgraphs as a
+ * short-lived token signed with the internal secret: subgraphs trust nothing else.
+ */
+export interface RequestContext {
+  tenantId: string;
+  userId: string;
+  roles: string[];
+}
+
+/** Header the gateway sets on every subgraph request. */
+export const INTERNAL_CONTEXT_HEADER = 'x-crm-context';
+const INTERNAL_ISSUER = 'crm-gateway';
+const INTERNAL_AUDIENCE = 'crm-subgraphs';
+
+/** Public (user-facing) token defaults; overridable with JWT_ISSUER / JWT_AUDIENCE. */
+export const DEFAULT_JWT_ISSUER = 'crm';
+export const DEFAULT_JWT_AUDIENCE = 'crm-api';
+
+/** Claims of the user token: `tid` tenant, `sub` user, `roles`. */
+export interface UserTokenClaims {
+  tid: string;
+  sub: string;
+  roles?: string[];
+}
+
+/**
+ * Context for the gateway's own calls that carry no user (schema introspection for composition).
+ * Subgraphs accept it only for `_service`.
+ */
+export type InternalContext = RequestContext | { service: true };
+
+export function signInternalContext(ctx: InternalContext, secret: string, ttlSeconds = 60): string {
+  const payload = 'service' in ctx ? { svc: true } : { tid: ctx.tenantId, roles: ctx.roles };
+  const subject = 'service' in ctx ? 'gateway' : ctx.userId;
+  return jwt.sign(payload, secret, { algorithm: 'HS256', issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE, subject, expiresIn: ttlSeconds });
+}
+
+/** Returns the forwarded context, or throws if the token is missing, forged or expired. */
+export function verifyInternalContext(token: string | undefined, secret: string): InternalContext {
+  if (!token) throw new Error('missing internal context header');
+  const claims = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE }) as jwt.JwtPayload;
+  if (claims.svc === true) return { service: true };
+  if (typeof claims.tid !== 'string' || !claims.tid || typeof claims.sub !== 'string') throw new Error('internal context lacks tenant or user');
+  return { tenantId: claims.tid, userId: claims.sub, roles: Array.isArray(claims.roles) ? claims.roles.map(String) : [] };
+}
+
+/** Mints a user token (dev CLI, tests). Production tokens come from the identity provider. */
+export function signUserToken(
+  claims: { tenantId: string; userId: string; roles: string[] },
+  secret: string,
+  opts: { issuer?: string; audience?: string; expiresIn?: jwt.SignOptions['expiresIn'] } = {},
+): string {
+  return jwt.sign({ tid: claims.tenantId, roles: claims.roles }, secret, {
+    algorithm: 'HS256',
+    subject: claims.userId,
+    issuer: opts.issuer ?? DEFAULT_JWT_ISSUER,
+    audience: opts.audience ?? DEFAULT_JWT_AUDIENCE,
+    expiresIn: opts.expiresIn ?? '12h',
+  });
+}

@@ -1,0 +1,110 @@
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { printSubgraphSchema } from '@apollo/subgraph';
+import { startGateway, type RunningGateway } from '@crm/gateway';
+import { ContactCreatedV1 } from '@crm/events';
+import { gatewayClient, postGraphql, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, TopicRecorder, uniqueTenant, dataOf } from '@crm/testing';
+import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, signUserToken } from '@crm/auth';
+import pino from 'pino';
+import { contactsService } from '@crm/contacts';
+import { startService } from '@crm/platform';
+import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
+
+/**
+ * End to end: the real contacts service and the real gateway on real Postgres and Kafka; a plain
+ * kafkajs consumer (what an integrator runs) sees the event.
+ */
+describe('contacts through the gateway (e2e)', () => {
+  let h: { svc: Awaited<ReturnType<typeof startService>>; topicPrefix: string; stop(): Promise<void> };
+  let gw: RunningGateway;
+  let recorder: TopicRecorder;
+
+  beforeAll(async () => {
+    const fresh = await freshSchema('e2e');
+    const topicPrefix = `${uniqueId('e2e')}.`;
+    const svc = await startService(contactsService, { env: serviceTestEnv(fresh.schema, topicPrefix) });
+    h = { svc, topicPrefix, stop: async () => (await svc.stop(), await fresh.drop()) };
+    recorder = await new TopicRecorder(`${h.topicPrefix}crm.contacts.events`).start();
+    gw = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      subgraphs: [{ name: 'contacts', url: h.svc.url, sdl: printSubgraphSchema(h.svc.app.get(GraphQLSchemaHost).schema) }],
+      auth: { jwtSecret: TEST_JWT_SECRET, issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE },
+      internalSecret: TEST_INTERNAL_SECRET,
+      production: false,
+      graphiql: false,
+      limits: { maxDepth: 8, maxAliases: 10, maxCost: 5000 },
+      supergraphMode: 'static',
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
+    });
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await recorder?.stop();
+    await h?.stop();
+  });
+
+  it('creates a contact with a token, reads it back, and publishes contact.created.v1 on Kafka', async () => {
+    const tenantId = uniqueTenant();
+    const gql = gatewayClient(gw.url, { tenantId, userId: 'alice' });
+    const created = dataOf(
+      await gql(`mutation($i: CreateContactInput!) { createContact(input: $i) { id displayName email phone tags preferredChannels createdAt } }`, {
+        i: { firstName: 'Katherine', lastName: 'Johnson', email: 'Katherine@NASA.gov', phone: '+1 202 555 0147', tags: ['vip'], preferredChannels: ['SMS', 'EMAIL'] },
+      }),
+    ).createContact;
+    expect(created).toMatchObject({ displayName: 'Katherine Johnson', email: 'Katherine@NASA.gov', phone: '+12025550147', tags: ['vip'], preferredChannels: ['SMS', 'EMAIL'] });
+
+    const read = dataOf(await gql(`query($id: ID!) { contact(id: $id) { id displayName email company { id } } }`, { id: created.id })).contact;
+    expect(read).toEqual({ id: created.id, displayName: 'Katherine Johnson', email: 'Katherine@NASA.gov', company: null });
+
+    const msg = await recorder.waitFor((r) => r.event?.subject === created.id);
+    expect(msg.key).toBe(created.id);
+    const e = msg.event;
+    expect(e).toMatchObject({ specversion: '1.0', type: ContactCreatedV1.type, source: 'crm/contacts', subject: created.id, tenantid: tenantId, datacontenttype: 'application/json' });
+    expect(Date.parse(e.time)).not.toBeNaN();
+    expect(e.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    expect(e.data).toMatchObject({
+      contactId: created.id,
+      version: 1,
+      firstName: 'Katherine',
+      lastName: 'Johnson',
+      emails: [{ email: 'katherine@nasa.gov', primary: true }],
+      phones: [{ phone: '+12025550147', primary: true }],
+      preferredChannels: ['sms', 'email'],
+      ownerId: 'alice',
+    });
+    expect(ContactCreatedV1.schema.safeParse(e.data).success).toBe(true);
+  });
+
+  it('rejects an anonymous request, a token of another issuer and an expired token with UNAUTHENTICATED', async () => {
+    const q = '{ contacts { totalCount } }';
+    const anonymous = await postGraphql(gw.url, q);
+    expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(anonymous.data?.contacts).toBeUndefined();
+    const foreign = signUserToken({ tenantId: 't', userId: 'u', roles: [] }, TEST_JWT_SECRET, { issuer: 'someone-else' });
+    expect((await postGraphql(gw.url, q, {}, { authorization: `Bearer ${foreign}` })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    const expired = signUserToken({ tenantId: 't', userId: 'u', roles: [] }, TEST_JWT_SECRET, { expiresIn: -10 });
+    expect((await postGraphql(gw.url, q, {}, { authorization: `Bearer ${expired}` })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('rejects a too-deep query before it reaches the subgraph', async () => {
+    const gql = gatewayClient(gw.url, { tenantId: uniqueTenant() });
+    const deep = `{ contacts { edges { node { company { id } timelineEntries { items { id } } } } pageInfo { endCursor } } }`;
+    expect(dataOf(await gql(deep)).contacts.edges).toEqual([]);
+    const tooDeep = `{ contacts { edges { node { consents { channel } timelineEntries { items { id } } } } } }`.replace('consents { channel }', 'a: contacts { edges { node { b: contacts { edges { node { id } } } } } }');
+    const r = await gql(tooDeep);
+    expect(r.data?.contacts).toBeUndefined();
+    expect(r.errors?.[0].message).toMatch(/depth/i);
+    expect(r.errors?.[0].extensions?.code).toBeDefined();
+  });
+
+  it('keeps tenants apart through the gateway', async () => {
+    const a = gatewayClient(gw.url, { tenantId: uniqueTenant() });
+    const b = gatewayClient(gw.url, { tenantId: uniqueTenant() });
+    const id = dataOf(await a(`mutation { createContact(input: { firstName: "Only A", email: "only-a@example.com" }) { id } }`)).createContact.id;
+    expect(dataOf(await b(`query($id: ID!) { contact(id: $id) { id } }`, { id })).contact).toBeNull();
+    expect(dataOf(await b(`{ contacts { totalCount } }`)).contacts.totalCount).toBe(0);
+    const r = await b(`mutation($id: ID!) { updateContact(id: $id, input: { firstName: "Hacked" }) { id } }`, { id });
+    expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect(dataOf(await a(`query($id: ID!) { contact(id: $id) { firstName } }`, { id })).contact.firstName).toBe('Only A');
+  });
+});
