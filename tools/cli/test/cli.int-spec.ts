@@ -57,6 +57,6 @@ describe('crm CLI', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: '{ contacts(filter: { tags: ["a"] }) { totalCount } }' }),
     });
-    expect(dataOf((await res.json()) as any).contacts.totalCount).toBe(25);
+    expect(dataOf<any>((await res.json()) as any).contacts.totalCount).toBe(25);
   });
 });
