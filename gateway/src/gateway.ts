@@ -16,6 +16,13 @@ import { GRAPHIQL_PATH, graphiqlRouter } from './graphiql';
 import { GatewayMetrics } from './metrics';
 import { continueTrace, newTraceparent, requestIdFrom, type TraceContext } from './trace';
 
+/**
+ * @apollo/gateway otherwise starts OpenTelemetry usage reporting to Apollo's servers and probes
+ * cloud metadata endpoints (169.254.169.254) to describe the host. A CRM that keeps its data home
+ * never phones out; set APOLLO_TELEMETRY_DISABLED=false explicitly to opt back in.
+ */
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
 export interface GatewaySubgraph {
   name: string;
   url: string;

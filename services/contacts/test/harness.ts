@@ -1,5 +1,6 @@
 import { startService, type RequestContext, type RunningService } from '@crm/platform';
-import { freshSchema, serviceTestEnv, subgraphClient, uniqueId, uniqueTenant } from '@crm/testing';
+import { freshSchema, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
+import type { CloudEvent } from '@crm/events';
 import { contactsService } from '../src/service';
 
 /** Boots the real contacts service (real Postgres schema, real Kafka) for one test file. */
@@ -7,20 +8,122 @@ export async function startContacts(extraEnv: Record<string, string> = {}) {
   const fresh = await freshSchema('contacts');
   const topicPrefix = `${uniqueId('it')}.`;
   const svc: RunningService = await startService(contactsService, { env: serviceTestEnv(fresh.schema, topicPrefix, extraEnv) });
-  return {
+  const h = {
     svc,
     schema: fresh.schema,
     topicPrefix,
+    /** The contacts topic of this test file (per-file prefix). */
+    topic: `${topicPrefix}crm.contacts.events`,
     client(ctx: Partial<RequestContext> = {}) {
       return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] });
+    },
+    /** Plain SQL as the schema owner (superuser: bypasses row-level security), for counting what was really written. */
+    sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+      return svc.dataSource.query(query, params);
+    },
+    /** Rows of a tenant-bound table of this schema that belong to the tenant. */
+    async count(table: string, tenantId: string): Promise<number> {
+      const [{ n }] = await svc.dataSource.query(`SELECT count(*)::int AS n FROM "${fresh.schema}".${table} WHERE tenant_id = $1`, [tenantId]);
+      return n;
+    },
+    /** Outbox rows of a tenant (optionally of one event type): what will reach Kafka. */
+    async outboxCount(tenantId: string, type?: string): Promise<number> {
+      const [{ n }] = await svc.dataSource.query(
+        `SELECT count(*)::int AS n FROM "${fresh.schema}".outbox WHERE tenant_id = $1 AND ($2::text IS NULL OR type = $2)`,
+        [tenantId, type ?? null],
+      );
+      return n;
+    },
+    /** Everything a tenant has in the contacts schema (to prove "nothing was written"). */
+    async footprint(tenantId: string) {
+      const tables = ['contacts', 'contact_emails', 'contact_phones', 'consents', 'companies', 'interactions', 'custom_field_definitions', 'contact_merges', 'outbox'];
+      const out: Record<string, number> = {};
+      for (const t of tables) out[t] = await h.count(t, tenantId);
+      return out;
+    },
+    /** A started recorder on this file's contacts topic (stop it in afterAll). */
+    recorder() {
+      return new TopicRecorder(h.topic).start();
     },
     async stop() {
       await svc.stop();
       await fresh.drop();
     },
   };
+  return h;
 }
 
-export const CONTACT_FIELDS = `id firstName lastName displayName email phone tags preferredChannels version mergedIntoId erased createdAt
-  emails { email primary } phones { phone e164 primary } company { id name } customFields { key type value }
-  consents { channel granted legalBasis }`;
+export type Harness = Awaited<ReturnType<typeof startContacts>>;
+export type Gql = ReturnType<Harness['client']>;
+export type Recorded = TopicRecorder['events'][number];
+
+export const CONTACT_FIELDS = `id firstName lastName displayName email phone tags preferredChannels version mergedIntoId erased createdAt updatedAt
+  ownerId lifecycleStage source { source medium campaign term content }
+  addresses { label line1 line2 city region postalCode country }
+  emails { email primary } phones { phone e164 primary } company { id name domains } customFields { key type value }
+  consents { channel granted legalBasis source recordedAt }`;
+
+export const Q = {
+  create: `mutation($i: CreateContactInput!) { createContact(input: $i) { ${CONTACT_FIELDS} } }`,
+  update: `mutation($id: ID!, $i: UpdateContactInput!) { updateContact(id: $id, input: $i) { ${CONTACT_FIELDS} } }`,
+  contact: `query($id: ID!) { contact(id: $id) { ${CONTACT_FIELDS} } }`,
+  merge: `mutation($s: ID!, $d: ID!) { mergeContacts(survivorId: $s, duplicateId: $d) { ${CONTACT_FIELDS} } }`,
+  erase: `mutation($id: ID!) { eraseContact(id: $id) }`,
+  setConsent: `mutation($i: SetConsentInput!) { setConsent(input: $i) { ${CONTACT_FIELDS} } }`,
+  logInteraction: `mutation($i: LogInteractionInput!) { logInteraction(input: $i) { id kind summary body occurredAt actorId sourceModule } }`,
+  timeline: `query($id: ID!, $first: Int, $after: String) { contact(id: $id) { id timelineEntries(first: $first, after: $after) {
+    items { id kind summary body occurredAt actorId sourceModule } nextCursor totalCount } } }`,
+  createCompany: `mutation($i: CreateCompanyInput!) { createCompany(input: $i) { id name domains createdAt } }`,
+  updateCompany: `mutation($id: ID!, $i: UpdateCompanyInput!) { updateCompany(id: $id, input: $i) { id name domains } }`,
+  defineField: `mutation($i: DefineCustomFieldInput!) { defineCustomField(input: $i) { key label type options } }`,
+  fieldDefs: `{ customFieldDefinitions { key label type options } }`,
+  list: `query($first: Int, $after: String, $filter: ContactFilter, $orderBy: ContactOrder) {
+    contacts(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
+      totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id firstName lastName displayName email phone tags lifecycleStage createdAt updatedAt company { id name } } } } }`,
+  exportData: `query($id: ID!) { exportContactData(id: $id) }`,
+  exportCsv: `query($filter: ContactFilter) { exportContactsCsv(filter: $filter) }`,
+  importCsv: `mutation($csv: String!, $c: String) { importContactsCsv(csv: $csv, defaultCountry: $c) { jobId rows created skipped failed errors { row message } } }`,
+};
+
+/** Asserts the call failed with one error of the given code (and message); returns the error. */
+export function expectError(r: GqlResult, code: string, message?: RegExp) {
+  expect(r.errors).toBeDefined();
+  expect(r.errors!.length).toBeGreaterThanOrEqual(1);
+  const e = r.errors![0];
+  expect({ code: e.extensions?.code, message: e.message }).toEqual({ code, message: message ? expect.stringMatching(message) : expect.any(String) });
+  return e;
+}
+
+/**
+ * Waits for the event of `type` about `subject` on the topic and checks the envelope: Kafka key =
+ * subject, CloudEvents tenant, source and content type.
+ */
+export async function expectEvent<T = any>(
+  rec: TopicRecorder,
+  o: { type: string; subject: string; tenantId: string; where?: (data: T, e: CloudEvent<T>) => boolean },
+  timeoutMs = 30000,
+): Promise<CloudEvent<T>> {
+  const hit = await rec.waitFor<T>((e) => e.event?.type === o.type && e.event.subject === o.subject && (!o.where || o.where(e.event.data as T, e.event as CloudEvent<T>)), timeoutMs);
+  expect(hit.key).toBe(o.subject);
+  expect(hit.event.tenantid).toBe(o.tenantId);
+  expect(hit.event.source).toBe('crm/contacts');
+  expect(hit.event.specversion).toBe('1.0');
+  expect(hit.headers['content-type']).toBe('application/cloudevents+json');
+  return hit.event;
+}
+
+/** All recorded events of a tenant (decoded), in arrival order. */
+export function eventsOf(rec: TopicRecorder, tenantId: string, type?: string) {
+  return rec.events.filter((e) => e.event?.tenantid === tenantId && (!type || e.event.type === type)).map((e) => e.event!);
+}
+
+export const EVENT = {
+  created: 'crm.contacts.contact.created.v1',
+  updated: 'crm.contacts.contact.updated.v1',
+  merged: 'crm.contacts.contact.merged.v1',
+  erased: 'crm.contacts.contact.erased.v1',
+  interaction: 'crm.contacts.interaction.logged.v1',
+  company: 'crm.contacts.company.upserted.v1',
+} as const;
+
+export { uniqueTenant };

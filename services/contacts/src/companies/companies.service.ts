@@ -81,7 +81,7 @@ export class CompaniesService {
       m.query(`SELECT * FROM companies WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, ids.filter(isUuid)]),
     );
     const byId = new Map(rows.map((r) => [r.id, toCompany(r)]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
 
   async list(ctx: RequestContext, search?: string): Promise<Company[]> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { badUserInput, withTenant, type RequestContext } from '@crm/platform';
-import { ContactsService } from './contacts.service';
+import { ContactsService, isUuid } from './contacts.service';
 import { selectContactsWhere, type ContactRow } from './contact.rows';
 import { ContactOrder, type ContactConnection, type ContactFilter } from './contact.types';
 
@@ -9,20 +9,32 @@ interface SortSpec {
   /** SQL expression of the sort key (indexed). */
   expr: string;
   dir: 'ASC' | 'DESC';
-  value(r: ContactRow): string;
+  /** A timestamp key: the cursor carries it in UTC at full (microsecond) precision, as Postgres compares it. */
+  timestamp?: boolean;
 }
 
 const SORTS: Record<ContactOrder, SortSpec> = {
-  [ContactOrder.CREATED_AT_DESC]: { expr: 'c.created_at', dir: 'DESC', value: (r) => new Date(r.created_at).toISOString() },
-  [ContactOrder.CREATED_AT_ASC]: { expr: 'c.created_at', dir: 'ASC', value: (r) => new Date(r.created_at).toISOString() },
-  [ContactOrder.UPDATED_AT_DESC]: { expr: 'c.updated_at', dir: 'DESC', value: (r) => new Date(r.updated_at).toISOString() },
-  [ContactOrder.LAST_NAME_ASC]: { expr: "lower(coalesce(c.last_name, ''))", dir: 'ASC', value: (r) => (r.last_name ?? '').toLowerCase() },
-  [ContactOrder.DISPLAY_NAME_ASC]: { expr: 'lower(c.display_name)', dir: 'ASC', value: (r) => r.display_name.toLowerCase() },
+  [ContactOrder.CREATED_AT_DESC]: { expr: 'c.created_at', dir: 'DESC', timestamp: true },
+  [ContactOrder.CREATED_AT_ASC]: { expr: 'c.created_at', dir: 'ASC', timestamp: true },
+  [ContactOrder.UPDATED_AT_DESC]: { expr: 'c.updated_at', dir: 'DESC', timestamp: true },
+  [ContactOrder.LAST_NAME_ASC]: { expr: "lower(coalesce(c.last_name, ''))", dir: 'ASC' },
+  [ContactOrder.DISPLAY_NAME_ASC]: { expr: 'lower(c.display_name)', dir: 'ASC' },
 };
+
+/** The sort key as text, computed by Postgres (a JS re-computation would drop microseconds or lower-case differently). */
+const sortKeySql = (s: SortSpec) => (s.timestamp ? `to_char(${s.expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : s.expr);
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** A phone number as people type it: digits with spaces, dashes, dots, brackets, a leading +. */
+const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
 
 /** Turns free text into a safe prefix tsquery: every word must match the start of some indexed token. */
 export function toPrefixQuery(search: string): string | null {
-  const words = search
+  const trimmed = search.trim();
+  // "+1 (415) 555-2671" is one number: search its digits (indexed as E.164 digits and the last ten).
+  const digits = trimmed.replace(/\D/g, '');
+  if (PHONE_LIKE.test(trimmed) && digits.length >= 3) return `'${digits}':*`;
+  const words = trimmed
     .toLowerCase()
     .split(/[\s,;]+/)
     .map((w) => w.replace(/[^\p{L}\p{N}@._+-]/gu, '').replace(/^[+]/, ''))
@@ -52,6 +64,7 @@ export class ContactSearchService {
       if (q) where.push(`c.search @@ to_tsquery('simple', ${p(q)})`);
     }
     if (filter.tags?.length) where.push(`c.tags @> ${p(filter.tags)}::text[]`);
+    if (filter.companyId && !isUuid(filter.companyId)) throw badUserInput(`filter.companyId: "${filter.companyId.slice(0, 60)}" is not a company id`);
     if (filter.companyId) where.push(`c.company_id = ${p(filter.companyId)}::uuid`);
     if (filter.ownerId) where.push(`c.owner_id = ${p(filter.ownerId)}`);
     if (filter.lifecycleStage) where.push(`c.lifecycle_stage = ${p(filter.lifecycleStage)}`);
@@ -61,33 +74,34 @@ export class ContactSearchService {
     const countWhere = where.join(' AND ');
     const countParams = [...params];
     if (after) {
-      const cur = decodeCursor(after);
+      const cur = decodeCursor(after, order);
       const cmp = sort.dir === 'DESC' ? '<' : '>';
-      where.push(`(${sort.expr}, c.id) ${cmp} (${p(cur.v)}${sort.expr.includes('_at') ? '::timestamptz' : ''}, ${p(cur.id)}::uuid)`);
+      where.push(`(${sort.expr}, c.id) ${cmp} (${p(cur.v)}${sort.timestamp ? '::timestamptz' : ''}, ${p(cur.id)}::uuid)`);
     }
-    const sql = selectContactsWhere(where.join(' AND '), `${sort.expr} ${sort.dir}, c.id ${sort.dir}`, p(first + 1));
+    const sql = selectContactsWhere(where.join(' AND '), `${sort.expr} ${sort.dir}, c.id ${sort.dir}`, p(first + 1), sortKeySql(sort));
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       // One transaction = one connection: the queries run one after the other (pg refuses overlapping queries on a client).
-      const rows: ContactRow[] = await m.query(sql, params);
+      const rows: (ContactRow & { sort_key: string })[] = await m.query(sql, params);
       const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams);
       const page = rows.slice(0, first);
       const nodes = await this.contacts.present(m, ctx.tenantId, page);
-      const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor(sort.value(page[i]), page[i].id) }));
+      const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor(order, page[i].sort_key, page[i].id) }));
       return { edges, totalCount: n, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
     });
   }
 }
 
-function encodeCursor(v: string, id: string): string {
-  return Buffer.from(JSON.stringify({ v, id })).toString('base64url');
+function encodeCursor(o: ContactOrder, v: string, id: string): string {
+  return Buffer.from(JSON.stringify({ o, v, id })).toString('base64url');
 }
 
-function decodeCursor(cursor: string): { v: string; id: string } {
+/** A cursor is valid only for the ordering it came from (its value is that ordering's key). */
+function decodeCursor(cursor: string, order: ContactOrder): { v: string; id: string } {
   try {
     const c = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (typeof c.v === 'string' && typeof c.id === 'string' && /^[0-9a-f-]{36}$/i.test(c.id)) return c;
+    if (c && c.o === order && typeof c.v === 'string' && typeof c.id === 'string' && isUuid(c.id) && (!SORTS[order].timestamp || CURSOR_TIMESTAMP.test(c.v))) return c;
   } catch {
     // fall through
   }
-  throw badUserInput('after: not a cursor returned by this query (use pageInfo.endCursor)');
+  throw badUserInput('after: not a cursor returned by this query with this orderBy (use pageInfo.endCursor)');
 }

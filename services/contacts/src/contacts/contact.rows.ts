@@ -28,15 +28,16 @@ export interface ContactRow {
   company_name: string | null;
 }
 
-const SELECT_CONTACT = `
-  SELECT c.*, co.name AS company_name,
+const CONTACT_COLUMNS = `
+  c.*, co.name AS company_name,
     coalesce((SELECT json_agg(json_build_object('email', e.email, 'normalized', e.normalized, 'primary', e.is_primary) ORDER BY e.is_primary DESC, e.normalized)
               FROM contact_emails e WHERE e.contact_id = c.id), '[]') AS emails,
     coalesce((SELECT json_agg(json_build_object('phone', p.phone, 'e164', p.e164, 'primary', p.is_primary) ORDER BY p.is_primary DESC, p.e164)
               FROM contact_phones p WHERE p.contact_id = c.id), '[]') AS phones,
     coalesce((SELECT json_agg(json_build_object('channel', k.channel, 'status', k.status, 'legal_basis', k.legal_basis, 'source', k.source, 'recorded_at', k.recorded_at) ORDER BY k.channel)
-              FROM consents k WHERE k.contact_id = c.id), '[]') AS consents
-  FROM contacts c LEFT JOIN companies co ON co.id = c.company_id`;
+              FROM consents k WHERE k.contact_id = c.id), '[]') AS consents`;
+const CONTACT_FROM = `FROM contacts c LEFT JOIN companies co ON co.id = c.company_id`;
+const SELECT_CONTACT = `SELECT ${CONTACT_COLUMNS} ${CONTACT_FROM}`;
 
 export async function loadContacts(m: EntityManager, tenantId: string, ids: string[]): Promise<ContactRow[]> {
   if (!ids.length) return [];
@@ -47,9 +48,12 @@ export async function loadContact(m: EntityManager, tenantId: string, id: string
   return (await loadContacts(m, tenantId, [id]))[0];
 }
 
-/** Query for a page of contacts: the WHERE/ORDER parts are built by the search service. */
-export function selectContactsWhere(where: string, order: string, limitParam: string): string {
-  return `${SELECT_CONTACT} WHERE ${where} ORDER BY ${order} LIMIT ${limitParam}`;
+/**
+ * Query for a page of contacts: the WHERE/ORDER parts are built by the search service; `sortKey`
+ * (SQL, text) is selected as `sort_key` so cursors carry the exact value Postgres sorted by.
+ */
+export function selectContactsWhere(where: string, order: string, limitParam: string, sortKey: string): string {
+  return `SELECT ${CONTACT_COLUMNS}, ${sortKey} AS sort_key ${CONTACT_FROM} WHERE ${where} ORDER BY ${order} LIMIT ${limitParam}`;
 }
 
 export function toSnapshot(r: ContactRow): ContactSnapshot {

@@ -38,7 +38,7 @@ export class ContactsService {
     const valid = ids.filter(isUuid);
     const rows = await withTenant(this.ds, tenantId, async (m) => this.present(m, tenantId, await loadContacts(m, tenantId, valid)));
     const byId = new Map(rows.map((c) => [c.id, c]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
 
   async create(ctx: RequestContext, input: CreateContactInput): Promise<Contact> {
@@ -68,7 +68,8 @@ export class ContactsService {
     });
   }
 
-  async update(ctx: RequestContext, id: string, input: UpdateContactInput): Promise<Contact> {
+  async update(ctx: RequestContext, rawId: string, input: UpdateContactInput): Promise<Contact> {
+    const id = canonicalId(rawId);
     const f = parseContactFields(input);
     const changed = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined && k !== 'phoneCountry');
     if (!changed.length) throw badUserInput('nothing to update: the input has no fields');
@@ -114,17 +115,18 @@ export class ContactsService {
   }
 
   async setConsent(ctx: RequestContext, input: SetConsentInput): Promise<Contact> {
+    const contactId = canonicalId(input.contactId);
     if (input.legalBasis && input.legalBasis.length > 100) throw badUserInput('input.legalBasis: must be at most 100 characters');
     if (input.source && input.source.length > 200) throw badUserInput('input.source: must be at most 200 characters');
     return this.write(ctx, async (m) => {
-      await this.lockActive(m, ctx.tenantId, input.contactId);
+      await this.lockActive(m, ctx.tenantId, contactId, 'input.contactId');
       await m.query(
         `INSERT INTO consents (tenant_id, contact_id, channel, status, legal_basis, source, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, now())
          ON CONFLICT (contact_id, channel) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis, source = excluded.source, recorded_at = now()`,
-        [ctx.tenantId, input.contactId, input.channel, input.granted ? 'granted' : 'withdrawn', input.legalBasis ?? null, input.source ?? null],
+        [ctx.tenantId, contactId, input.channel, input.granted ? 'granted' : 'withdrawn', input.legalBasis ?? null, input.source ?? null],
       );
-      await m.query(`UPDATE contacts SET version = version + 1, updated_at = now() WHERE id = $1`, [input.contactId]);
-      return this.emitUpdated(m, ctx.tenantId, input.contactId, ['consents']);
+      await m.query(`UPDATE contacts SET version = version + 1, updated_at = now() WHERE id = $1`, [contactId]);
+      return this.emitUpdated(m, ctx.tenantId, contactId, ['consents']);
     });
   }
 
@@ -132,7 +134,8 @@ export class ContactsService {
    * Moves everything of the duplicate to the survivor, keeps a snapshot of the duplicate in
    * contact_merges (history), leaves the duplicate as a tombstone pointing at the survivor.
    */
-  async merge(ctx: RequestContext, survivorId: string, duplicateId: string): Promise<Contact> {
+  async merge(ctx: RequestContext, rawSurvivorId: string, rawDuplicateId: string): Promise<Contact> {
+    const [survivorId, duplicateId] = [canonicalId(rawSurvivorId), canonicalId(rawDuplicateId)];
     if (survivorId === duplicateId) throw badUserInput('survivorId and duplicateId are the same contact');
     return this.write(ctx, async (m) => {
       // Lock both in a stable order so two concurrent merges cannot deadlock.
@@ -192,7 +195,8 @@ export class ContactsService {
   }
 
   /** GDPR erasure: personal data removed here; contact.erased makes every module do the same. */
-  async erase(ctx: RequestContext, id: string): Promise<boolean> {
+  async erase(ctx: RequestContext, rawId: string): Promise<boolean> {
+    const id = canonicalId(rawId);
     await this.write(ctx, async (m) => {
       const row = await this.lockExisting(m, ctx.tenantId, id);
       if (row.erased_at) return row;
@@ -312,6 +316,11 @@ export class ContactsService {
       [tenantId, v.normalized, v.raw, contactId],
     );
   }
+}
+
+/** UUIDs are case-insensitive on input; events, keys and lookups use the lower-case form Postgres returns. */
+export function canonicalId(id: string): string {
+  return id.toLowerCase();
 }
 
 export function isUuid(s: string): boolean {

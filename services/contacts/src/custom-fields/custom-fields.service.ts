@@ -51,6 +51,8 @@ export class CustomFieldsService {
   }
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function coerceValue(def: CustomFieldDefinition, value: string): unknown {
   const fail = (expected: string) =>
     badUserInput(`custom field "${def.key}" expects ${expected}, got "${value.slice(0, 80)}"`, { fields: [{ field: `customFields.${def.key}`, message: `expected ${expected}` }] });
@@ -58,8 +60,9 @@ function coerceValue(def: CustomFieldDefinition, value: string): unknown {
     case 'text':
       return value;
     case 'number': {
+      // Decimal notation only: Number() would also take "0x10", "0b1" or "0o7" and store something else than was typed.
       const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n)) throw fail('a number');
+      if (!DECIMAL.test(value.trim()) || !Number.isFinite(n)) throw fail('a number');
       return n;
     }
     case 'date': {
