@@ -30,6 +30,12 @@ export interface ServiceDefinition {
   /** Service migrations; the platform's own (outbox, inbox, app role) run first. */
   migrations: Function[];
   orphanedTypes?: Function[];
+  /**
+   * Marker class every GraphQL type of the service is registered in (`registerIn: ScopeClass`).
+   * @nestjs/graphql keeps code-first types in one process-wide store; with several services in one
+   * process (the embedded mode) each schema must take only its own service's types.
+   */
+  schemaScope: Function;
 }
 
 export interface StartOptions {
@@ -107,7 +113,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   @Module({
     imports: [
       PlatformModule.forService({ config, info, dataSource, bus, metrics, logger }),
-      GraphQLModule.forRoot(subgraphOptions({ production, metrics, log: logger, orphanedTypes: def.orphanedTypes })),
+      GraphQLModule.forRoot(subgraphOptions({ production, metrics, log: logger, orphanedTypes: def.orphanedTypes, schemaScope: def.schemaScope })),
       ...def.modules,
     ],
   })

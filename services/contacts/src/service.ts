@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '@crm/platform';
 import { ContactsSchema1764000001000 } from '../migrations/1764000001000-ContactsSchema';
 import { ContactsModule } from './app.module';
+import { ContactsSchemaScope } from './schema-scope';
 
 /** The contacts module: people, companies, consent, channel preferences, the timeline. */
 export const contactsService: ServiceDefinition = {
@@ -9,4 +10,5 @@ export const contactsService: ServiceDefinition = {
   modules: [ContactsModule],
   entities: [],
   migrations: [ContactsSchema1764000001000],
+  schemaScope: ContactsSchemaScope,
 };

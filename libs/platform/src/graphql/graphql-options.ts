@@ -26,7 +26,7 @@ function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin
 }
 
 /** The same subgraph setup for every service: Federation 2, code-first, masked internal errors in production. */
-export function subgraphOptions(o: { production: boolean; metrics: ServiceMetrics; log: Logger; orphanedTypes?: Function[] }): ApolloFederationDriverConfig {
+export function subgraphOptions(o: { production: boolean; metrics: ServiceMetrics; log: Logger; orphanedTypes?: Function[]; schemaScope: Function }): ApolloFederationDriverConfig {
   return {
     driver: ApolloFederationDriver,
     autoSchemaFile: { federation: 2 },
@@ -37,7 +37,9 @@ export function subgraphOptions(o: { production: boolean; metrics: ServiceMetric
     // Subgraphs are reachable only from the gateway, which needs the schema; users get introspection policy from the gateway.
     introspection: true,
     includeStacktraceInErrorResponses: !o.production,
-    buildSchemaOptions: { orphanedTypes: o.orphanedTypes ?? [] },
+    // `includeModules` is @nestjs/graphql's internal type filter (the federation driver ignores
+    // `include` for types): only types registered in this service's scope enter its schema.
+    buildSchemaOptions: { orphanedTypes: o.orphanedTypes ?? [], includeModules: [o.schemaScope] } as ApolloFederationDriverConfig['buildSchemaOptions'],
     // Inline traces only feed Apollo's hosted usage reporting, which we do not use; they cost time per field.
     plugins: [metricsPlugin(o.metrics, o.log), ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {

@@ -3,14 +3,15 @@ import DataLoader from 'dataloader';
 import { currentUser, requestScoped } from '@crm/platform';
 import { Company } from '../contacts/contact.types';
 import { CompaniesService } from './companies.service';
+import { ContactsSchemaScope } from '../schema-scope';
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 class CreateCompanyInput {
   @Field() name: string;
   @Field(() => [String], { nullable: true }) domains?: string[];
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 class UpdateCompanyInput {
   @Field(() => String, { nullable: true }) name?: string;
   @Field(() => [String], { nullable: true }) domains?: string[];

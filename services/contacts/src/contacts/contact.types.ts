@@ -1,4 +1,5 @@
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { ContactsSchemaScope } from '../schema-scope';
 
 export enum Channel {
   EMAIL = 'email',
@@ -7,7 +8,7 @@ export enum Channel {
   POST = 'post',
   SOCIAL = 'social',
 }
-registerEnumType(Channel, { name: 'Channel', description: 'A way to reach a contact.' });
+registerEnumType(Channel, { registerIn: ContactsSchemaScope, name: 'Channel', description: 'A way to reach a contact.' });
 
 export enum ContactOrder {
   CREATED_AT_DESC = 'CREATED_AT_DESC',
@@ -16,22 +17,22 @@ export enum ContactOrder {
   LAST_NAME_ASC = 'LAST_NAME_ASC',
   DISPLAY_NAME_ASC = 'DISPLAY_NAME_ASC',
 }
-registerEnumType(ContactOrder, { name: 'ContactOrder' });
+registerEnumType(ContactOrder, { registerIn: ContactsSchemaScope, name: 'ContactOrder' });
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class ContactEmail {
   @Field() email: string;
   @Field() primary: boolean;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class ContactPhone {
   @Field({ description: 'As entered' }) phone: string;
   @Field({ description: 'E.164, used for duplicate detection' }) e164: string;
   @Field() primary: boolean;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class Consent {
   @Field(() => Channel) channel: Channel;
   @Field() granted: boolean;
@@ -40,7 +41,7 @@ export class Consent {
   @Field() recordedAt: Date;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class Address {
   @Field(() => String, { nullable: true }) label: string | null;
   @Field(() => String, { nullable: true }) line1: string | null;
@@ -51,7 +52,7 @@ export class Address {
   @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) country: string | null;
 }
 
-@ObjectType({ description: 'Where the contact came from (lead source / UTM).' })
+@ObjectType({ registerIn: ContactsSchemaScope, description: 'Where the contact came from (lead source / UTM).' })
 export class LeadSource {
   @Field(() => String, { nullable: true }) source: string | null;
   @Field(() => String, { nullable: true }) medium: string | null;
@@ -60,14 +61,14 @@ export class LeadSource {
   @Field(() => String, { nullable: true }) content: string | null;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class CustomFieldValue {
   @Field() key: string;
   @Field({ description: 'text, number, date, boolean or enum' }) type: string;
   @Field(() => String, { nullable: true, description: 'Value rendered as text (dates as YYYY-MM-DD)' }) value: string | null;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 @Directive('@key(fields: "id")')
 export class Company {
   @Field(() => ID) id: string;
@@ -76,7 +77,7 @@ export class Company {
   @Field() createdAt: Date;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 @Directive('@key(fields: "id")')
 export class Contact {
   @Field(() => ID) id: string;
@@ -104,26 +105,26 @@ export class Contact {
   @Field() updatedAt: Date;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class PageInfo {
   @Field() hasNextPage: boolean;
   @Field(() => String, { nullable: true }) endCursor: string | null;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class ContactEdge {
   @Field() cursor: string;
   @Field(() => Contact) node: Contact;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class ContactConnection {
   @Field(() => [ContactEdge]) edges: ContactEdge[];
   @Field(() => PageInfo) pageInfo: PageInfo;
   @Field(() => Int, { description: 'Matching contacts (all pages)' }) totalCount: number;
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 export class AddressInput {
   @Field(() => String, { nullable: true }) label?: string;
   @Field(() => String, { nullable: true }) line1?: string;
@@ -134,7 +135,7 @@ export class AddressInput {
   @Field(() => String, { nullable: true }) country?: string;
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 export class LeadSourceInput {
   @Field(() => String, { nullable: true }) source?: string;
   @Field(() => String, { nullable: true }) medium?: string;
@@ -143,13 +144,13 @@ export class LeadSourceInput {
   @Field(() => String, { nullable: true }) content?: string;
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 export class CustomFieldInput {
   @Field() key: string;
   @Field(() => String, { nullable: true, description: 'Null clears the value' }) value: string | null;
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 export class CreateContactInput {
   @Field(() => String, { nullable: true }) firstName?: string;
   @Field(() => String, { nullable: true }) lastName?: string;
@@ -168,7 +169,7 @@ export class CreateContactInput {
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
 
-@InputType({ description: 'Fields left out stay as they are; null clears a nullable field.' })
+@InputType({ registerIn: ContactsSchemaScope, description: 'Fields left out stay as they are; null clears a nullable field.' })
 export class UpdateContactInput {
   @Field(() => String, { nullable: true }) firstName?: string | null;
   @Field(() => String, { nullable: true }) lastName?: string | null;
@@ -185,7 +186,7 @@ export class UpdateContactInput {
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 export class ContactFilter {
   @Field(() => String, { nullable: true, description: 'Full-text and prefix search over names, emails, phones and company' }) search?: string;
   @Field(() => [String], { nullable: true, description: 'Contacts having all these tags' }) tags?: string[];
@@ -197,7 +198,7 @@ export class ContactFilter {
   @Field(() => Channel, { nullable: true, description: 'Only contacts with granted consent on this channel' }) consentedChannel?: Channel;
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 export class SetConsentInput {
   @Field(() => ID) contactId: string;
   @Field(() => Channel) channel: Channel;

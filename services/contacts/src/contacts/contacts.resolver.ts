@@ -11,14 +11,15 @@ import { InteractionPage, LogInteractionInput, Interaction, TimelineService } fr
 import { ContactSearchService } from './contact-search.service';
 import { ContactsService } from './contacts.service';
 import { Company, Contact, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
+import { ContactsSchemaScope } from '../schema-scope';
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 class ImportRowError {
   @Field(() => Int, { description: 'Line in the CSV file' }) row: number;
   @Field() message: string;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 class ImportReport {
   @Field(() => ID) jobId: string;
   @Field(() => Int) rows: number;

@@ -2,6 +2,7 @@ import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver, register
 import { DataSource } from 'typeorm';
 import { currentUser, requireRole, withTenant } from '@crm/platform';
 import { CustomFieldsService, type CustomFieldType } from './custom-fields.service';
+import { ContactsSchemaScope } from '../schema-scope';
 
 enum CustomFieldKind {
   TEXT = 'text',
@@ -10,9 +11,9 @@ enum CustomFieldKind {
   BOOLEAN = 'boolean',
   ENUM = 'enum',
 }
-registerEnumType(CustomFieldKind, { name: 'CustomFieldType' });
+registerEnumType(CustomFieldKind, { registerIn: ContactsSchemaScope, name: 'CustomFieldType' });
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 class CustomFieldDefinition {
   @Field() key: string;
   @Field() label: string;
@@ -20,7 +21,7 @@ class CustomFieldDefinition {
   @Field(() => [String]) options: string[];
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 class DefineCustomFieldInput {
   @Field() key: string;
   @Field() label: string;

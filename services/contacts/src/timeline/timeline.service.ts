@@ -6,6 +6,7 @@ import { ALL_CONTRACTS, InteractionLoggedV1, MODULES, topicName, type CloudEvent
 import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo } from '@crm/platform';
 import { Inject } from '@nestjs/common';
 import { isUuid } from '../contacts/contacts.service';
+import { ContactsSchemaScope } from '../schema-scope';
 
 export enum InteractionKind {
   CALL = 'call',
@@ -13,9 +14,9 @@ export enum InteractionKind {
   MEETING = 'meeting',
   NOTE = 'note',
 }
-registerEnumType(InteractionKind, { name: 'InteractionKind' });
+registerEnumType(InteractionKind, { registerIn: ContactsSchemaScope, name: 'InteractionKind' });
 
-@ObjectType({ description: 'One entry of the contact card history: logged here or appended from another module' })
+@ObjectType({ registerIn: ContactsSchemaScope, description: 'One entry of the contact card history: logged here or appended from another module' })
 export class Interaction {
   @Field(() => ID) id: string;
   @Field({ description: 'call, email, meeting, note — or what another module reports (deal, ticket, points, …)' }) kind: string;
@@ -26,14 +27,14 @@ export class Interaction {
   @Field({ description: 'Module that recorded it' }) sourceModule: string;
 }
 
-@ObjectType()
+@ObjectType({ registerIn: ContactsSchemaScope })
 export class InteractionPage {
   @Field(() => [Interaction]) items: Interaction[];
   @Field(() => String, { nullable: true }) nextCursor: string | null;
   @Field(() => Int) totalCount: number;
 }
 
-@InputType()
+@InputType({ registerIn: ContactsSchemaScope })
 export class LogInteractionInput {
   @Field(() => ID) contactId: string;
   @Field(() => InteractionKind) kind: InteractionKind;
