@@ -42,7 +42,8 @@ export class ServiceMetrics {
   }
 
   async text(): Promise<{ contentType: string; body: string }> {
-    const merged = Registry.merge([globalRegistry, this.registry]);
-    return { contentType: merged.contentType, body: await merged.metrics() };
+    // Concatenated, not Registry.merge: merging drops this registry's default `service` label.
+    const [process, service] = await Promise.all([globalRegistry.metrics(), this.registry.metrics()]);
+    return { contentType: this.registry.contentType, body: `${process}\n${service}` };
   }
 }
