@@ -25,6 +25,11 @@ export interface SubscriptionSpec {
    * itself, so a rejection means "could not even dead-letter": stop and retry).
    */
   handle(message: InboundMessage): Promise<void>;
+  /**
+   * Optional fast path: a run of consecutive messages of one partition, in order. Must have the same
+   * effect as calling `handle` for each; the bus commits past the run only after it resolves.
+   */
+  handleBatch?(messages: InboundMessage[]): Promise<void>;
 }
 
 export interface Subscription {
