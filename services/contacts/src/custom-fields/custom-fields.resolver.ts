@@ -1,6 +1,7 @@
 import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from '@nestjs/graphql';
 import { DataSource } from 'typeorm';
-import { currentUser, requireRole, withTenant } from '@crm/platform';
+import { CustomFieldDefinedV1 } from '@crm/events';
+import { currentUser, EventPublisher, requireRole, withTenant } from '@crm/platform';
 import { CustomFieldsService, type CustomFieldType } from './custom-fields.service';
 import { ContactsSchemaScope } from '../schema-scope';
 
@@ -31,7 +32,11 @@ class DefineCustomFieldInput {
 
 @Resolver()
 export class CustomFieldsResolver {
-  constructor(private readonly ds: DataSource, private readonly fields: CustomFieldsService) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly fields: CustomFieldsService,
+    private readonly events: EventPublisher,
+  ) {}
 
   @Query(() => [CustomFieldDefinition])
   async customFieldDefinitions() {
@@ -42,8 +47,10 @@ export class CustomFieldsResolver {
   @Mutation(() => CustomFieldDefinition, { description: 'Adds a typed custom field for every contact of the tenant (admin role).' })
   defineCustomField(@Args('input') input: DefineCustomFieldInput) {
     const { tenantId } = requireRole('admin');
-    return withTenant(this.ds, tenantId, (m) =>
-      this.fields.define(m, tenantId, { key: input.key, label: input.label, type: input.type as CustomFieldType, options: input.options ?? [] }),
-    );
+    return withTenant(this.ds, tenantId, async (m) => {
+      const def = await this.fields.define(m, tenantId, { key: input.key, label: input.label, type: input.type as CustomFieldType, options: input.options ?? [] });
+      await this.events.emit(m, tenantId, [{ type: CustomFieldDefinedV1.type, subject: def.key, data: def }]);
+      return def;
+    });
   }
 }
