@@ -323,13 +323,17 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
     expect(await h.count('companies', tenantId)).toBe(1);
   });
 
-  it('defineCustomField (admin) adds a definition; setting a value on a contact emits contact.updated', async () => {
+  it('defineCustomField (admin) adds a definition and emits custom-field.defined; setting a value on a contact emits contact.updated', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
     const def = dataOf(await gql(Q.defineField, { i: { key: 'shoe_size', label: 'Shoe size', type: 'NUMBER' } })).defineCustomField;
     expect(def).toEqual({ key: 'shoe_size', label: 'Shoe size', type: 'NUMBER', options: [] });
     expect(dataOf(await gql(Q.fieldDefs)).customFieldDefinitions).toEqual([def]);
+    // Subject and key of this event are the field key (a definition is not about one contact).
+    const defined = await expectEvent(rec, { type: EVENT.customField, subject: 'shoe_size', tenantId });
+    expect(defined.data).toEqual({ key: 'shoe_size', label: 'Shoe size', type: 'number', options: [] });
     expectError(await gql(Q.defineField, { i: { key: 'shoe_size', label: 'Again', type: 'TEXT' } }), 'CONFLICT', /shoe_size/);
+    expect(await h.outboxCount(tenantId, EVENT.customField)).toBe(1);
 
     const c = await create(gql, { firstName: 'Cinder', customFields: [{ key: 'shoe_size', value: '37.5' }] });
     expect(c.customFields).toEqual([{ key: 'shoe_size', type: 'number', value: '37.5' }]);

@@ -1,6 +1,7 @@
 import { startService, type RequestContext, type RunningService } from '@crm/platform';
-import { freshSchema, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
-import type { CloudEvent } from '@crm/events';
+import { Kafka, logLevel } from 'kafkajs';
+import { freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
+import { decodeEvent, type CloudEvent } from '@crm/events';
 import { contactsService } from '../src/service';
 
 /** Boots the real contacts service (real Postgres schema, real Kafka) for one test file. */
@@ -117,6 +118,40 @@ export function eventsOf(rec: TopicRecorder, tenantId: string, type?: string) {
   return rec.events.filter((e) => e.event?.tenantid === tenantId && (!type || e.event.type === type)).map((e) => e.event!);
 }
 
+/**
+ * Waits until a message for each key has arrived on the topic and returns those messages decoded.
+ * Unlike TopicRecorder it keeps and decodes only the wanted keys, so it stays cheap on a topic that
+ * carries a bulk import's hundred thousand events.
+ */
+export async function waitForKeys(topic: string, keys: string[], timeoutMs = 60000): Promise<Map<string, { key: string; event: CloudEvent<any> }>> {
+  const wanted = new Set(keys);
+  const found = new Map<string, { key: string; event: CloudEvent<any> }>();
+  const consumer = new Kafka({ clientId: 'test-key-waiter', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).consumer({ groupId: uniqueId('keys'), maxWaitTimeInMs: 50 });
+  let done!: () => void;
+  const allFound = new Promise<void>((resolve) => (done = resolve));
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const key = message.key?.toString();
+        if (!key || !wanted.has(key) || found.has(key)) return;
+        found.set(key, { key, event: decodeEvent(message.value) });
+        if (found.size === wanted.size) done();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([allFound, timeout]);
+    clearTimeout(timer);
+  } finally {
+    await consumer.disconnect();
+  }
+  const missing = keys.filter((k) => !found.has(k));
+  if (missing.length) throw new Error(`no message on ${topic} within ${timeoutMs} ms for key(s) ${missing.join(', ')}`);
+  return found;
+}
+
 export const EVENT = {
   created: 'crm.contacts.contact.created.v1',
   updated: 'crm.contacts.contact.updated.v1',
@@ -124,6 +159,7 @@ export const EVENT = {
   erased: 'crm.contacts.contact.erased.v1',
   interaction: 'crm.contacts.interaction.logged.v1',
   company: 'crm.contacts.company.upserted.v1',
+  customField: 'crm.contacts.custom-field.defined.v1',
 } as const;
 
 export { uniqueTenant };

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { parse } from 'csv-parse';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ContactCreatedV1, type ContactSnapshot } from '@crm/events';
+import { CompanyUpsertedV1, ContactCreatedV1, type ContactSnapshot } from '@crm/events';
 import { EventPublisher, withTenant, type RequestContext } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { displayNameOf, LIMITS } from '../contacts/contact-input';
@@ -38,6 +38,8 @@ interface ParsedRow {
 }
 
 const KNOWN_COLUMNS = ['firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId'];
+/** Read and ignored: exportContactsCsv writes the source id, which means nothing in the target tenant. */
+const IGNORED_COLUMNS = ['id'];
 const MAX_REPORTED_ERRORS = 1000;
 
 /**
@@ -66,13 +68,14 @@ export class ImportContactsUseCase {
       m.query(`INSERT INTO import_jobs (id, tenant_id, file_name, status) VALUES ($1, $2, $3, 'running')`, [jobId, ctx.tenantId, opts.fileName ?? null]),
     );
     const parser = input.pipe(parse({ columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: true, trim: true, relax_column_count: true, bom: true, info: true }));
-    const seenInFile = new Set<string>();
+    /** Emails, phones and whole-row keys of the accepted rows so far → their line. */
+    const seenInFile = new Map<string, number>();
     let batch: ParsedRow[] = [];
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
         report.rows += 1;
         if (report.rows === 1) {
-          const unknown = Object.keys(record).filter((c) => !KNOWN_COLUMNS.includes(c));
+          const unknown = Object.keys(record).filter((c) => !KNOWN_COLUMNS.includes(c) && !IGNORED_COLUMNS.includes(c));
           if (unknown.length) throw new Error(`unknown CSV column(s): ${unknown.join(', ')} (expected some of ${KNOWN_COLUMNS.join(', ')})`);
         }
         const parsed = this.parseRow(ctx.tenantId, record, info.lines, opts.defaultCountry);
@@ -86,7 +89,13 @@ export class ImportContactsUseCase {
           fail(info.lines, `duplicate of an earlier row in this file (${seen.slice(2)})`);
           continue;
         }
-        dupKey.forEach((k) => seenInFile.add(k));
+        // Identical rows share the import key (unique per tenant): without email/phone they are caught here.
+        const sameRow = seenInFile.get(`k:${parsed.importKey}`);
+        if (sameRow !== undefined) {
+          fail(info.lines, `duplicate of an earlier row in this file (same values as line ${sameRow})`);
+          continue;
+        }
+        [...dupKey, `k:${parsed.importKey}`].forEach((k) => seenInFile.set(k, info.lines));
         batch.push(parsed);
         if (batch.length >= batchSize) {
           await this.flush(ctx, batch, report, fail);
@@ -142,7 +151,7 @@ export class ImportContactsUseCase {
         else accepted.push(r);
       }
       if (!accepted.length) return;
-      const companyIds = await this.companies(m, ctx.tenantId, accepted);
+      const companies = await this.companies(m, ctx.tenantId, accepted);
       const ids = accepted.map(() => randomUUID());
       const display = accepted.map((r) => displayNameOf(r, r.emailRaw, r.phone));
       await m.query(
@@ -152,7 +161,7 @@ export class ImportContactsUseCase {
            AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik)`,
         [
           ctx.tenantId, ctx.userId, ids, accepted.map((r) => r.firstName), accepted.map((r) => r.lastName), display,
-          accepted.map((r) => (r.company ? companyIds.get(r.company.toLowerCase()) : null)), accepted.map((r) => r.ownerId), accepted.map((r) => r.lifecycleStage),
+          accepted.map((r) => (r.company ? companies.get(r.company.toLowerCase())?.id : null)), accepted.map((r) => r.ownerId), accepted.map((r) => r.lifecycleStage),
           accepted.map((r) => (r.tags.length ? r.tags.join('\x1f') : null)),
           accepted.map((r, i) => searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.email ? [r.email] : [], phones: r.phone ? [r.phone] : [], companyName: r.company })),
           accepted.map((r) => r.importKey),
@@ -171,7 +180,7 @@ export class ImportContactsUseCase {
       await this.events.emit(
         m,
         ctx.tenantId,
-        accepted.map((r, i) => ({ type: ContactCreatedV1.type, subject: ids[i], data: snapshotOf(ids[i], r, display[i], companyIds, ctx.userId) })),
+        accepted.map((r, i) => ({ type: ContactCreatedV1.type, subject: ids[i], data: snapshotOf(ids[i], r, display[i], companies, ctx.userId) })),
       );
       report.created += accepted.length;
     });
@@ -188,19 +197,27 @@ export class ImportContactsUseCase {
     return new Map(hits.map((h) => [h.k, h.contact_id]));
   }
 
-  /** Finds or creates the batch's companies by name (case-insensitive) in two statements. */
-  private async companies(m: EntityManager, tenantId: string, rows: ParsedRow[]): Promise<Map<string, string>> {
+  /**
+   * Finds or creates the batch's companies by name (case-insensitive) in two statements: lower-case name → company.
+   * Companies it creates are announced like createCompany's (company.upserted), in the same transaction.
+   */
+  private async companies(m: EntityManager, tenantId: string, rows: ParsedRow[]): Promise<Map<string, { id: string; name: string }>> {
     const names = [...new Map(rows.filter((r) => r.company).map((r) => [r.company!.toLowerCase(), r.company!])).values()];
     if (!names.length) return new Map();
-    await m.query(
-      `INSERT INTO companies (id, tenant_id, name) SELECT gen_random_uuid(), $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING`,
+    const created: { id: string; name: string; domains: string[]; version: number }[] = await m.query(
+      `INSERT INTO companies (id, tenant_id, name) SELECT gen_random_uuid(), $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING RETURNING id, name, domains, version`,
       [tenantId, names],
+    );
+    await this.events.emit(
+      m,
+      tenantId,
+      created.map((c) => ({ type: CompanyUpsertedV1.type, subject: c.id, data: { companyId: c.id, name: c.name, domains: c.domains, version: c.version } })),
     );
     const found: { id: string; name: string }[] = await m.query(`SELECT id, name FROM companies WHERE tenant_id = $1 AND lower(name) = ANY($2::text[])`, [
       tenantId,
       names.map((n) => n.toLowerCase()),
     ]);
-    return new Map(found.map((c) => [c.name.toLowerCase(), c.id]));
+    return new Map(found.map((c) => [c.name.toLowerCase(), c]));
   }
 
   private async finish(ctx: RequestContext, report: ImportReport, status: string) {
@@ -212,11 +229,12 @@ export class ImportContactsUseCase {
   }
 }
 
-function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Map<string, string>, userId: string): ContactSnapshot {
+function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Map<string, { id: string; name: string }>, userId: string): ContactSnapshot {
+  const company = r.company ? companies.get(r.company.toLowerCase()) : undefined;
   return {
     contactId: id, version: 1, firstName: r.firstName, lastName: r.lastName, displayName,
     emails: r.email ? [{ email: r.email, primary: true }] : [], phones: r.phone ? [{ phone: r.phone, primary: true }] : [],
-    companyId: r.company ? (companies.get(r.company.toLowerCase()) ?? null) : null, companyName: r.company, tags: r.tags,
+    companyId: company?.id ?? null, companyName: company?.name ?? null, tags: r.tags,
     ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: [], consents: [],
   };
 }
