@@ -28,10 +28,10 @@ function projectConfig(rootDir, { integration = true } = {}) {
       displayName: 'integration',
       testMatch: ['<rootDir>/test/**/*.int-spec.ts'],
       globalSetup: path.join(__dirname, 'libs/testing/jest/global-setup.js'),
-      testTimeout: 120000,
     });
   }
-  return { projects, maxWorkers: process.env.JEST_MAX_WORKERS ?? 2 };
+  // testTimeout is a global option (ignored inside a project): integration tests wait on real I/O.
+  return { projects, maxWorkers: process.env.JEST_MAX_WORKERS ?? 2, testTimeout: 120000 };
 }
 
 module.exports = { projectConfig, transform };

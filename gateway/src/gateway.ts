@@ -437,7 +437,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       res.setHeader('retry-after', '1');
       jsonError(res, 503, 'SERVICE_UNAVAILABLE', starting ? 'gateway is starting: supergraph not loaded yet' : 'gateway is shutting down');
     },
-    express.json({ limit: '1mb' }),
+    // Room for importContactsCsv's 5 MB inline CSV plus JSON escaping; bigger files go through the CLI in chunks.
+    express.json({ limit: '8mb' }),
     tokenLimit(opts.limits.maxTokens ?? 2000, metrics),
     (req: Request, res: Response, next: NextFunction) => graphqlHandler!(req, res, next),
   );

@@ -71,5 +71,6 @@ export const baseServiceConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(1).max(60000).default(500),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
+  OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(168),
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;

@@ -11,7 +11,11 @@ export interface OutboxRelayOptions {
   /** Safety-net sweep interval; NOTIFY wakes the relay immediately after each commit. */
   pollMs: number;
   batchSize: number;
+  /** Published rows are deleted after this many hours (they hold personal data; Kafka is the log). */
+  retentionHours?: number;
 }
+
+const RETENTION_SWEEP_MS = 60_000;
 
 interface OutboxRow {
   seq: string;
@@ -60,10 +64,26 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  private lastRetentionSweep = 0;
+
+  /** Deletes published rows past retention, a bounded chunk at a time (never unpublished ones). */
+  async purgePublished(): Promise<number> {
+    const hours = this.opts.retentionHours ?? 168;
+    const rows = await this.ds.query(
+      `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < now() - make_interval(hours => $1) LIMIT 10000) RETURNING seq`,
+      [hours],
+    );
+    return rows.length;
+  }
+
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
       this.pending = false;
+      if (Date.now() - this.lastRetentionSweep > RETENTION_SWEEP_MS) {
+        this.lastRetentionSweep = Date.now();
+        await this.purgePublished().catch((err) => this.log.warn({ err }, 'outbox retention sweep failed'));
+      }
       try {
         const published = await this.drainOnce();
         failures = 0;

@@ -38,6 +38,8 @@ export function parseContactFields(input: unknown): ContactFields {
   const r = contactFieldsSchema.safeParse(input);
   if (!r.success) throw fromZodIssues(r.error.issues);
   const v = r.data;
+  // Names are what people see and search: surrounding whitespace is noise (blank becomes null).
+  for (const k of ['firstName', 'lastName'] as const) if (typeof v[k] === 'string') v[k] = v[k]!.trim() || null;
   if (v.preferredChannels && new Set(v.preferredChannels).size !== v.preferredChannels.length) {
     throw badUserInput('input.preferredChannels: each channel may appear once', { fields: [{ field: 'input.preferredChannels', message: 'duplicate channel' }] });
   }

@@ -206,6 +206,8 @@ export class ContactsService {
       await m.query(`DELETE FROM consents WHERE contact_id = $1`, [id]);
       await m.query(`DELETE FROM interactions WHERE contact_id = $1`, [id]);
       await m.query(`UPDATE contact_merges SET duplicate_snapshot = NULL WHERE survivor_id = $1 OR duplicate_id = $1`, [id]);
+      // Already-published events of this contact carry its data; Kafka keeps them only for the topic's retention.
+      await m.query(`DELETE FROM outbox WHERE key = $1 AND published_at IS NOT NULL`, [id]);
       await m.query(
         `UPDATE contacts SET first_name = NULL, last_name = NULL, display_name = 'Erased contact', owner_id = NULL, lifecycle_stage = NULL, source = NULL,
            tags = '{}', preferred_channels = '{}', custom_fields = '{}', addresses = '[]', search_text = '', import_key = NULL,
