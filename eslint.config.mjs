@@ -30,8 +30,8 @@ export default tseslint.config(
     },
   },
   {
-    // The CLI and the end-to-end tests run deployable modules in-process; services themselves never import each other.
-    files: ['tools/**/*.ts'],
+    // The CLI, the end-to-end tests and the benchmarks run deployable modules in-process; services themselves never import each other.
+    files: ['tools/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -5,3 +5,4 @@ export * from './registry';
 export * from './asyncapi';
 export * from './contracts/common';
 export * from './contracts/contacts';
+export * from './contracts/sales';

@@ -37,6 +37,11 @@ export interface ServiceDefinition {
    * process (the embedded mode) each schema must take only its own service's types.
    */
   schemaScope: Function;
+  /**
+   * The service's own environment variables, validated with the platform's at boot (a bad value is
+   * named and the process exits 1). The parsed values are part of PLATFORM_CONFIG.
+   */
+  configSchema?: z.ZodObject<any>;
 }
 
 export interface StartOptions {
@@ -68,7 +73,9 @@ const schemaOnlyEnv = {
 };
 
 export function serviceConfigSchema(def: ServiceDefinition) {
-  return baseServiceConfig.extend({ PORT: envPort(def.defaultPort), CONSUMER_GROUP_PREFIX: z.string().default('') });
+  const platform = baseServiceConfig.extend({ PORT: envPort(def.defaultPort), CONSUMER_GROUP_PREFIX: z.string().default('') });
+  // The service's own variables ride along; the platform itself only reads its own keys.
+  return def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform;
 }
 
 export async function startService(def: ServiceDefinition, opts: StartOptions = {}): Promise<RunningService> {

@@ -30,9 +30,12 @@ describe('contacts service process', () => {
     try {
       const base = `http://127.0.0.1:${port}`;
       const ready = await eventually(async () => {
+        if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${stderr}`);
         const r = await fetch(`${base}/health/ready`);
         return r.status === 200 ? ((await r.json()) as any) : null;
-      }, 60000, 'service ready');
+      }, 90000, 'service ready').catch((err) => {
+        throw new Error(`${(err as Error).message}\nservice stderr:\n${stderr}`);
+      });
       expect(ready.status).toBe('ok');
       expect(ready.info.database.status).toBe('up');
       expect(ready.info.broker).toMatchObject({ status: 'up', kind: 'kafka' });

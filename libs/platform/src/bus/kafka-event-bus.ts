@@ -14,6 +14,23 @@ export interface KafkaBusOptions {
   partitions?: number;
 }
 
+/**
+ * Retries a broker operation of start-up (topic creation, group join). Right after a topic is
+ * created its partitions may briefly have no leader ("does not host this topic-partition"),
+ * more so on a busy machine.
+ */
+async function withStartupRetries<T>(what: string, log: Logger, fn: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      log.warn({ err, attempt }, `${what} failed; retrying`);
+      await new Promise((r) => setTimeout(r, 250 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
 /** Messages handed to a batch handler at once (one database transaction on the fast path). */
 const BATCH_CHUNK = 200;
 
@@ -59,6 +76,11 @@ export class KafkaEventBus implements EventBus {
   async ensureTopics(topics: string[]): Promise<void> {
     const missing = topics.filter((t) => !this.knownTopics.has(t));
     if (!missing.length) return;
+    await withStartupRetries('creating topics', this.opts.logger, () => this.createMissing(missing));
+    missing.forEach((t) => this.knownTopics.add(t));
+  }
+
+  private async createMissing(missing: string[]): Promise<void> {
     const existing = new Set(await this.admin.listTopics());
     const toCreate = missing.filter((t) => !existing.has(t));
     if (toCreate.length) {
@@ -67,7 +89,10 @@ export class KafkaEventBus implements EventBus {
         topics: toCreate.map((topic) => ({ topic, numPartitions: this.opts.partitions ?? 3, replicationFactor: -1 })),
       });
     }
-    missing.forEach((t) => this.knownTopics.add(t));
+    // Every partition must have a leader before producers and consumers use the topic.
+    const meta = await this.admin.fetchTopicMetadata({ topics: missing });
+    const leaderless = meta.topics.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+    if (leaderless.length) throw new Error(`topics without partition leaders yet: ${leaderless.join(', ')}`);
   }
 
   async publish(messages: OutboundMessage[]): Promise<void> {
@@ -90,8 +115,10 @@ export class KafkaEventBus implements EventBus {
       heartbeatInterval: 3000,
       retry: { retries: 10 },
     });
-    await consumer.connect();
-    for (const topic of spec.topics) await consumer.subscribe({ topic, fromBeginning: spec.fromBeginning ?? true });
+    await withStartupRetries(`joining consumer group ${spec.groupId}`, this.opts.logger, async () => {
+      await consumer.connect();
+      for (const topic of spec.topics) await consumer.subscribe({ topic, fromBeginning: spec.fromBeginning ?? true });
+    });
     this.consumers.add(consumer);
     await consumer.run({
       autoCommit: false,

@@ -19,10 +19,14 @@ export class OutboxWriter {
   async append(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
     if (!entries.length) return;
     for (const e of entries) validateEvent(e.event);
-    // One multi-row insert via unnest: bulk paths (imports) write thousands of events per transaction.
+    // One round trip: a multi-row insert via unnest (bulk paths write thousands of events per
+    // transaction) and the NOTIFY, which Postgres delivers at commit and collapses per transaction.
     await m.query(
-      `INSERT INTO outbox (id, topic, key, type, tenant_id, payload, headers)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])`,
+      `WITH written AS (
+         INSERT INTO outbox (id, topic, key, type, tenant_id, payload, headers)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+         RETURNING 1)
+       SELECT pg_notify($8, ''), (SELECT count(*) FROM written) AS n`,
       [
         entries.map((e) => e.event.id),
         entries.map((e) => e.topic),
@@ -31,9 +35,8 @@ export class OutboxWriter {
         entries.map((e) => e.event.tenantid),
         entries.map((e) => JSON.stringify(e.event)),
         entries.map((e) => JSON.stringify(e.event.traceparent ? { traceparent: e.event.traceparent } : {})),
+        outboxChannel(this.schema),
       ],
     );
-    // Delivered at commit, not before; several NOTIFYs in one transaction collapse into one.
-    await m.query(`SELECT pg_notify($1, '')`, [outboxChannel(this.schema)]);
   }
 }

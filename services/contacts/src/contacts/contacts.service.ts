@@ -5,7 +5,7 @@ import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1 } 
 import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
 import { CustomFieldsService, renderCustomFields } from '../custom-fields/custom-fields.service';
 import { displayNameOf, emailOrError, parseContactFields, phoneOrError, type ContactFields } from './contact-input';
-import { loadContact, loadContacts, refreshSearchText, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
+import { loadContact, loadContacts, refreshSearchText, searchTextOf, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
 import type { Contact, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 
 const UNIQUE_VIOLATION = '23505';
@@ -47,21 +47,30 @@ export class ContactsService {
     const phones = uniqueList([f.phone, ...(f.otherPhones ?? [])], (p, i) => phoneOrError(p, i === 0 && f.phone ? 'input.phone' : 'input.otherPhones', f.phoneCountry));
     return this.write(ctx, async (m) => {
       await this.assertNoDuplicates(m, ctx.tenantId, emails.map((e) => e.normalized), phones.map((p) => p.normalized));
-      if (f.companyId) await this.assertCompany(m, ctx.tenantId, f.companyId);
+      const companyName = f.companyId ? await this.assertCompany(m, ctx.tenantId, f.companyId) : null;
       const custom = f.customFields?.length ? this.customFields.coerce(await this.customFields.definitions(m, ctx.tenantId), f.customFields) : {};
       const id = randomUUID();
+      const displayName = displayNameOf(f, emails[0]?.raw, phones[0]?.normalized);
+      // Hot path: the row, its emails and phones in one statement, search text computed here (all inputs are at hand).
       await m.query(
-        `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, source, tags, preferred_channels, custom_fields, addresses)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        `WITH c AS (
+           INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, source, tags, preferred_channels, custom_fields, addresses, search_text)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id),
+         e AS (
+           INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary)
+           SELECT $2, n, r, (SELECT id FROM c), o = 1 FROM unnest($15::text[], $16::text[]) WITH ORDINALITY AS u(n, r, o) RETURNING 1),
+         p AS (
+           INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary)
+           SELECT $2, n, r, (SELECT id FROM c), o = 1 FROM unnest($17::text[], $18::text[]) WITH ORDINALITY AS u(n, r, o) RETURNING 1)
+         SELECT (SELECT count(*) FROM e) AS emails, (SELECT count(*) FROM p) AS phones`,
         [
-          id, ctx.tenantId, f.firstName ?? null, f.lastName ?? null, displayNameOf(f, emails[0]?.raw, phones[0]?.normalized), f.companyId ?? null,
+          id, ctx.tenantId, f.firstName ?? null, f.lastName ?? null, displayName, f.companyId ?? null,
           f.ownerId ?? ctx.userId, f.lifecycleStage ?? null, f.source ? JSON.stringify(f.source) : null, dedupeTags(f.tags ?? []),
           f.preferredChannels ?? [], JSON.stringify(dropNulls(custom)), JSON.stringify(f.addresses ?? []),
+          searchTextOf({ firstName: f.firstName, lastName: f.lastName, displayName, emails: emails.map((e) => e.normalized), phones: phones.map((p) => p.normalized), companyName }),
+          emails.map((e) => e.normalized), emails.map((e) => e.raw), phones.map((p) => p.normalized), phones.map((p) => p.raw),
         ],
       );
-      await this.insertEmails(m, ctx.tenantId, id, emails, true);
-      await this.insertPhones(m, ctx.tenantId, id, phones, true);
-      await refreshSearchText(m, [id]);
       const row = (await loadContact(m, ctx.tenantId, id))!;
       await this.events.emit(m, ctx.tenantId, [{ type: ContactCreatedV1.type, subject: id, data: toSnapshot(row) }]);
       return row;
@@ -259,9 +268,11 @@ export class ContactsService {
     return row;
   }
 
-  private async assertCompany(m: EntityManager, tenantId: string, companyId: string): Promise<void> {
-    const [c] = await m.query(`SELECT 1 FROM companies WHERE tenant_id = $1 AND id = $2`, [tenantId, companyId]);
+  /** Returns the company's name; BAD_USER_INPUT if it does not exist. */
+  private async assertCompany(m: EntityManager, tenantId: string, companyId: string): Promise<string> {
+    const [c] = await m.query(`SELECT name FROM companies WHERE tenant_id = $1 AND id = $2`, [tenantId, companyId]);
     if (!c) throw badUserInput(`input.companyId: company ${companyId} does not exist`, { fields: [{ field: 'input.companyId', message: 'unknown company' }] });
+    return c.name;
   }
 
   /** Duplicate detection on normalised email/phone; the error names the existing contact. */
@@ -281,22 +292,6 @@ export class ContactsService {
         field: other.kind,
       });
     }
-  }
-
-  private async insertEmails(m: EntityManager, tenantId: string, contactId: string, emails: { raw: string; normalized: string }[], firstIsPrimary: boolean) {
-    if (!emails.length) return;
-    await m.query(
-      `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary) SELECT $1, n, e, $2, p FROM unnest($3::text[], $4::text[], $5::bool[]) AS u(n, e, p)`,
-      [tenantId, contactId, emails.map((e) => e.normalized), emails.map((e) => e.raw), emails.map((_, i) => firstIsPrimary && i === 0)],
-    );
-  }
-
-  private async insertPhones(m: EntityManager, tenantId: string, contactId: string, phones: { raw: string; normalized: string }[], firstIsPrimary: boolean) {
-    if (!phones.length) return;
-    await m.query(
-      `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, e, $2, p FROM unnest($3::text[], $4::text[], $5::bool[]) AS u(n, e, p)`,
-      [tenantId, contactId, phones.map((p) => p.normalized), phones.map((p) => p.raw), phones.map((_, i) => firstIsPrimary && i === 0)],
-    );
   }
 
   /** If a contact has emails (phones) but none is primary, the first one becomes primary, so `email`/`phone` and the flags agree. */

@@ -1,0 +1,30 @@
+import { Args, ID, Query, Resolver } from '@nestjs/graphql';
+import { currentUser } from '@crm/platform';
+import { DateScalar } from '../common/graphql';
+import { ForecastLine, FunnelReport } from './analytics.types';
+import { AnalyticsService } from './analytics.service';
+
+@Resolver()
+export class AnalyticsResolver {
+  constructor(private readonly analytics: AnalyticsService) {}
+
+  @Query(() => [ForecastLine], { description: 'Weighted pipeline, commit and best case per owner and currency for deals closing in [from, to]; a rep sees only their own' })
+  forecast(
+    @Args('from', { type: () => DateScalar }) from: string,
+    @Args('to', { type: () => DateScalar }) to: string,
+    @Args('ownerId', { type: () => String, nullable: true }) ownerId?: string,
+    @Args('pipelineId', { type: () => ID, nullable: true }) pipelineId?: string,
+  ) {
+    return this.analytics.forecast(currentUser(), from, to, ownerId ?? undefined, pipelineId ?? undefined);
+  }
+
+  @Query(() => FunnelReport, { description: 'Stage-to-stage conversion, time in stage, win rate and lost reasons of a pipeline (deals created in [from, to])' })
+  funnel(
+    @Args('pipelineId', { type: () => ID }) pipelineId: string,
+    @Args('from', { type: () => DateScalar, nullable: true }) from?: string,
+    @Args('to', { type: () => DateScalar, nullable: true }) to?: string,
+    @Args('ownerId', { type: () => String, nullable: true }) ownerId?: string,
+  ) {
+    return this.analytics.funnel(currentUser(), pipelineId, from ?? undefined, to ?? undefined, ownerId ?? undefined);
+  }
+}

@@ -1,0 +1,77 @@
+import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Money, MoneyInput } from '../common/graphql';
+import { SalesSchemaScope } from '../schema-scope';
+
+export enum CommissionBasis {
+  DEALS = 'deals',
+  ORDERS = 'orders',
+}
+registerEnumType(CommissionBasis, { registerIn: SalesSchemaScope, name: 'CommissionBasis', description: 'DEALS: earned when a deal is won; ORDERS: per order line when an order is paid' });
+
+export enum CommissionKind {
+  PERCENTAGE = 'percentage',
+  FIXED = 'fixed',
+}
+registerEnumType(CommissionKind, { registerIn: SalesSchemaScope, name: 'CommissionKind' });
+
+@ObjectType({ registerIn: SalesSchemaScope, description: 'From this cumulative amount (per owner, month and currency) on, the rate applies (graduated)' })
+export class CommissionTier {
+  @Field() from: string;
+  @Field({ description: 'Percent' }) rate: string;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class CommissionRule {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field(() => String, { nullable: true, description: 'Only this owner; null = everyone' }) ownerId: string | null;
+  @Field(() => ID, { nullable: true, description: 'Only order lines of this product; null = any' }) productId: string | null;
+  @Field(() => CommissionBasis) appliesTo: CommissionBasis;
+  @Field(() => CommissionKind) kind: CommissionKind;
+  @Field(() => String, { nullable: true, description: 'Only amounts in this currency; null = any (percentage without tiers)' }) currency: string | null;
+  @Field(() => String, { nullable: true, description: 'Percent (PERCENTAGE without tiers)' }) rate: string | null;
+  @Field(() => Money, { nullable: true, description: 'Per deal, or per unit for a product rule (FIXED)' }) fixedAmount: Money | null;
+  @Field(() => [CommissionTier]) tiers: CommissionTier[];
+  @Field() active: boolean;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class CommissionTierInput {
+  @Field({ description: 'Decimal amount in the rule currency; the first tier starts at "0"' }) from: string;
+  @Field({ description: 'Percent' }) rate: string;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class CreateCommissionRuleInput {
+  @Field() name: string;
+  @Field(() => String, { nullable: true }) ownerId?: string;
+  @Field(() => ID, { nullable: true }) productId?: string;
+  @Field(() => CommissionBasis) appliesTo: CommissionBasis;
+  @Field(() => CommissionKind) kind: CommissionKind;
+  @Field(() => String, { nullable: true, description: 'Needed with tiers' }) currency?: string;
+  @Field(() => String, { nullable: true }) rate?: string;
+  @Field(() => MoneyInput, { nullable: true }) fixedAmount?: MoneyInput;
+  @Field(() => [CommissionTierInput], { nullable: true }) tiers?: CommissionTierInput[];
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class CommissionEntry {
+  @Field(() => ID) id: string;
+  @Field(() => ID) ruleId: string;
+  @Field({ description: 'deal or order' }) sourceKind: string;
+  @Field(() => ID) sourceId: string;
+  @Field(() => ID, { nullable: true, description: 'Order line' }) lineId: string | null;
+  @Field({ description: 'YYYY-MM' }) period: string;
+  @Field(() => Money, { description: 'Deal amount or order line net amount' }) basis: Money;
+  @Field(() => Money) commission: Money;
+  @Field() earnedAt: Date;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope, description: 'Commissions of one owner in one currency over the requested period' })
+export class CommissionStatement {
+  @Field() ownerId: string;
+  @Field() currency: string;
+  @Field(() => Money) basis: Money;
+  @Field(() => Money) total: Money;
+  @Field(() => [CommissionEntry]) entries: CommissionEntry[];
+}

@@ -1,0 +1,119 @@
+import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { DateScalar, Money, MoneyInput } from '../common/graphql';
+import { SalesSchemaScope } from '../schema-scope';
+
+export enum DealStatus {
+  OPEN = 'open',
+  WON = 'won',
+  LOST = 'lost',
+}
+registerEnumType(DealStatus, { registerIn: SalesSchemaScope, name: 'DealStatus' });
+
+export enum ForecastCategory {
+  PIPELINE = 'pipeline',
+  BEST_CASE = 'best_case',
+  COMMIT = 'commit',
+  OMITTED = 'omitted',
+}
+registerEnumType(ForecastCategory, {
+  registerIn: SalesSchemaScope,
+  name: 'ForecastCategory',
+  description: 'How sure the owner is: COMMIT counts in the committed forecast, BEST_CASE in best case, OMITTED nowhere',
+});
+
+@ObjectType({ registerIn: SalesSchemaScope, description: 'Where the deal came from, so marketing can attribute revenue (lead source, UTM, paid keyword).' })
+export class DealSource {
+  @Field(() => String, { nullable: true, description: 'e.g. referral, webinar, paid-search' }) leadSource: string | null;
+  @Field(() => String, { nullable: true, description: 'utm_source' }) source: string | null;
+  @Field(() => String, { nullable: true, description: 'utm_medium' }) medium: string | null;
+  @Field(() => String, { nullable: true, description: 'utm_campaign' }) campaign: string | null;
+  @Field(() => String, { nullable: true, description: 'utm_term' }) term: string | null;
+  @Field(() => String, { nullable: true, description: 'utm_content' }) content: string | null;
+  @Field(() => String, { nullable: true, description: 'Paid-advertising keyword that brought the customer' }) keyword: string | null;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class DealSourceInput {
+  @Field(() => String, { nullable: true }) leadSource?: string | null;
+  @Field(() => String, { nullable: true }) source?: string | null;
+  @Field(() => String, { nullable: true }) medium?: string | null;
+  @Field(() => String, { nullable: true }) campaign?: string | null;
+  @Field(() => String, { nullable: true }) term?: string | null;
+  @Field(() => String, { nullable: true }) content?: string | null;
+  @Field(() => String, { nullable: true }) keyword?: string | null;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+@Directive('@key(fields: "id")')
+export class Deal {
+  @Field(() => ID) id: string;
+  @Field() title: string;
+  contactId: string;
+  companyId: string | null;
+  @Field() ownerId: string;
+  @Field(() => Money) amount: Money;
+  @Field(() => ID) pipelineId: string;
+  stageId: string;
+  @Field(() => DealStatus) status: DealStatus;
+  @Field(() => String, { nullable: true }) lostReason: string | null;
+  @Field(() => DateScalar, { nullable: true }) expectedCloseDate: string | null;
+  @Field(() => ForecastCategory) forecastCategory: ForecastCategory;
+  @Field(() => DealSource, { nullable: true }) source: DealSource | null;
+  @Field(() => String, { nullable: true }) notes: string | null;
+  @Field(() => Date, { nullable: true, description: 'When it was won or lost' }) closedAt: Date | null;
+  @Field(() => Int) version: number;
+  @Field() createdBy: string;
+  @Field() createdAt: Date;
+  @Field() updatedAt: Date;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope, description: 'One move of a deal between stages (creation is the first, from null)' })
+export class StageChange {
+  @Field(() => ID, { nullable: true }) fromStageId: string | null;
+  @Field(() => ID) toStageId: string;
+  @Field({ description: 'User who moved it' }) movedBy: string;
+  @Field() movedAt: Date;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class DealPage {
+  @Field(() => [Deal]) items: Deal[];
+  @Field(() => String, { nullable: true }) nextCursor: string | null;
+  @Field(() => Int) totalCount: number;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class CreateDealInput {
+  @Field(() => ID) contactId: string;
+  @Field() title: string;
+  @Field(() => MoneyInput) amount: MoneyInput;
+  @Field(() => ID, { nullable: true, description: 'Default: the tenant’s default pipeline' }) pipelineId?: string;
+  @Field(() => ID, { nullable: true, description: 'Default: the first stage of the pipeline' }) stageId?: string;
+  @Field(() => DateScalar, { nullable: true }) expectedCloseDate?: string;
+  @Field(() => ID, { nullable: true }) companyId?: string;
+  @Field(() => String, { nullable: true, description: 'Default: the caller' }) ownerId?: string;
+  @Field(() => DealSourceInput, { nullable: true }) source?: DealSourceInput;
+  @Field(() => ForecastCategory, { nullable: true }) forecastCategory?: ForecastCategory;
+  @Field(() => String, { nullable: true }) notes?: string;
+}
+
+@InputType({ registerIn: SalesSchemaScope, description: 'Fields left out stay as they are; null clears a nullable field.' })
+export class UpdateDealInput {
+  @Field(() => String, { nullable: true }) title?: string;
+  @Field(() => MoneyInput, { nullable: true }) amount?: MoneyInput;
+  @Field(() => DateScalar, { nullable: true }) expectedCloseDate?: string | null;
+  @Field(() => ID, { nullable: true }) companyId?: string | null;
+  @Field(() => String, { nullable: true }) ownerId?: string;
+  @Field(() => DealSourceInput, { nullable: true }) source?: DealSourceInput | null;
+  @Field(() => ForecastCategory, { nullable: true }) forecastCategory?: ForecastCategory;
+  @Field(() => String, { nullable: true }) notes?: string | null;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class DealFilter {
+  @Field(() => DealStatus, { nullable: true }) status?: DealStatus;
+  @Field(() => String, { nullable: true }) ownerId?: string;
+  @Field(() => ID, { nullable: true }) pipelineId?: string;
+  @Field(() => ID, { nullable: true }) stageId?: string;
+  @Field(() => ID, { nullable: true }) contactId?: string;
+}

@@ -1,0 +1,85 @@
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import { currentUser } from '@crm/platform';
+import { contactReference } from '@crm/shared-contacts';
+import { CompanyRef, SalesContact } from '../common/graphql';
+import { tenantLoader } from '../common/loaders';
+import { Stage } from '../pipelines/pipeline.types';
+import { PipelinesService } from '../pipelines/pipelines.service';
+import { CreateDealInput, Deal, DealFilter, DealPage, StageChange, UpdateDealInput } from './deal.types';
+import { DealsService } from './deals.service';
+
+@Resolver(() => Deal)
+export class DealsResolver {
+  constructor(
+    private readonly dealService: DealsService,
+    private readonly pipelines: PipelinesService,
+  ) {}
+
+  private loader() {
+    return tenantLoader<string, Deal | null>('deal', (t, ids) => this.dealService.getMany(t, ids));
+  }
+
+  @Query(() => Deal, { nullable: true })
+  deal(@Args('id', { type: () => ID }) id: string) {
+    return this.loader().load(id);
+  }
+
+  @Query(() => DealPage, { description: 'Deals, newest first, with filters and cursor pagination' })
+  deals(
+    @Args('filter', { type: () => DealFilter, nullable: true }) filter?: DealFilter,
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first = 50,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ) {
+    return this.dealService.list(currentUser(), filter ?? {}, first, after ?? undefined);
+  }
+
+  @Mutation(() => Deal, { description: 'A deal for a contact known to sales (BAD_USER_INPUT otherwise), in a pipeline stage' })
+  createDeal(@Args('input') input: CreateDealInput) {
+    return this.dealService.create(currentUser(), input);
+  }
+
+  @Mutation(() => Deal)
+  updateDeal(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateDealInput) {
+    return this.dealService.update(currentUser(), id, input);
+  }
+
+  @Mutation(() => Deal, { description: 'Moves an open deal to another stage of its pipeline; recorded in its stage history' })
+  moveDeal(@Args('id', { type: () => ID }) id: string, @Args('stageId', { type: () => ID }) stageId: string) {
+    return this.dealService.move(currentUser(), id, stageId);
+  }
+
+  @Mutation(() => Deal, { description: 'Marks an open deal won (earns commissions)' })
+  winDeal(@Args('id', { type: () => ID }) id: string) {
+    return this.dealService.win(currentUser(), id);
+  }
+
+  @Mutation(() => Deal, { description: 'Marks an open deal lost, with the reason' })
+  loseDeal(@Args('id', { type: () => ID }) id: string, @Args('reason') reason: string) {
+    return this.dealService.lose(currentUser(), id, reason);
+  }
+
+  @ResolveField(() => SalesContact)
+  contact(@Parent() d: Deal) {
+    return contactReference(d.contactId);
+  }
+
+  @ResolveField(() => CompanyRef, { nullable: true })
+  company(@Parent() d: Deal) {
+    return d.companyId ? { __typename: 'Company', id: d.companyId } : null;
+  }
+
+  @ResolveField(() => Stage)
+  stage(@Parent() d: Deal) {
+    return tenantLoader<string, Stage | null>('stage', (t, ids) => this.pipelines.stagesByIds(t, ids)).load(d.stageId);
+  }
+
+  @ResolveField(() => [StageChange], { description: 'Every stage the deal went through: who moved it, when, from, to' })
+  stageHistory(@Parent() d: Deal) {
+    return tenantLoader<string, StageChange[]>('stage-history', (t, ids) => this.dealService.historyOf(t, ids)).load(d.id);
+  }
+
+  @ResolveReference()
+  resolveReference(ref: { id: string }) {
+    return this.loader().load(ref.id);
+  }
+}

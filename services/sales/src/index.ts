@@ -1,0 +1,2 @@
+export { salesService } from './service';
+export { ReminderScheduler } from './tasks/reminder-scheduler';

@@ -1,0 +1,4 @@
+import { bootstrap } from '@crm/platform';
+import { salesService } from './service';
+
+void bootstrap(salesService);

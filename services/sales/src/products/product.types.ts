@@ -1,0 +1,52 @@
+import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { Money } from '../common/graphql';
+import { SalesSchemaScope } from '../schema-scope';
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class Product {
+  @Field(() => ID) id: string;
+  @Field() sku: string;
+  @Field() name: string;
+  @Field(() => String, { nullable: true }) description: string | null;
+  @Field(() => String, { nullable: true, description: 'e.g. pc, h, licence' }) unit: string | null;
+  @Field({ description: 'Default tax rate in percent, e.g. "19" or "7.5"' }) taxRate: string;
+  @Field() active: boolean;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class PriceListItem {
+  @Field(() => ID) productId: string;
+  @Field(() => Money) unitPrice: Money;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope, description: 'Prices of products in one currency' })
+export class PriceList {
+  @Field(() => ID) id: string;
+  @Field() name: string;
+  @Field() currency: string;
+  @Field({ description: 'Used by quotes and orders in this currency that name no price list' }) isDefault: boolean;
+  @Field(() => [PriceListItem]) items: PriceListItem[];
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class CreateProductInput {
+  @Field() sku: string;
+  @Field() name: string;
+  @Field(() => String, { nullable: true }) description?: string;
+  @Field(() => String, { nullable: true }) unit?: string;
+  @Field(() => String, { nullable: true, description: 'Default tax rate in percent (default "0")' }) taxRate?: string;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class PriceInput {
+  @Field(() => ID) productId: string;
+  @Field({ description: 'Decimal string in the list’s currency' }) unitPrice: string;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class CreatePriceListInput {
+  @Field() name: string;
+  @Field() currency: string;
+  @Field({ nullable: true, defaultValue: false }) isDefault?: boolean;
+  @Field(() => [PriceInput], { nullable: true }) items?: PriceInput[];
+}

@@ -1,0 +1,100 @@
+import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { DateScalar, Money } from '../common/graphql';
+import { SalesSchemaScope } from '../schema-scope';
+import { DocumentLine, DocumentLineInput, TaxLine } from './document.types';
+
+export enum QuoteStatus {
+  DRAFT = 'draft',
+  SENT = 'sent',
+  ACCEPTED = 'accepted',
+  DECLINED = 'declined',
+}
+registerEnumType(QuoteStatus, { registerIn: SalesSchemaScope, name: 'QuoteStatus' });
+
+export enum SalesChannel {
+  DIRECT = 'direct',
+  POINT_OF_SALE = 'point_of_sale',
+  WEB_SHOP = 'web_shop',
+  PHONE = 'phone',
+  MARKETPLACE = 'marketplace',
+  OTHER = 'other',
+}
+registerEnumType(SalesChannel, { registerIn: SalesSchemaScope, name: 'SalesChannel', description: 'Where a purchase happened (DIRECT = a sales rep, e.g. an accepted quote)' });
+
+export enum OrderStatus {
+  PLACED = 'placed',
+  PAID = 'paid',
+  CANCELLED = 'cancelled',
+}
+registerEnumType(OrderStatus, { registerIn: SalesSchemaScope, name: 'OrderStatus' });
+
+@ObjectType({ registerIn: SalesSchemaScope, isAbstract: true })
+export abstract class SalesDocument {
+  @Field(() => ID) id: string;
+  @Field() number: string;
+  contactId: string;
+  dealId: string | null;
+  @Field() ownerId: string;
+  @Field() currency: string;
+  @Field() pricesIncludeTax: boolean;
+  @Field(() => [DocumentLine]) lines: DocumentLine[];
+  @Field(() => Money, { description: 'Sum of line net amounts' }) subtotal: Money;
+  @Field(() => Money) discountTotal: Money;
+  @Field(() => Money) taxTotal: Money;
+  @Field(() => Money, { description: 'Sum of line gross amounts' }) total: Money;
+  @Field(() => [TaxLine], { description: 'Net and tax per rate' }) taxes: TaxLine[];
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class Quote extends SalesDocument {
+  @Field(() => QuoteStatus) status: QuoteStatus;
+  @Field(() => DateScalar, { nullable: true }) validUntil: string | null;
+  @Field(() => String, { nullable: true }) notes: string | null;
+  @Field() createdAt: Date;
+  @Field(() => Date, { nullable: true }) sentAt: Date | null;
+  @Field(() => Date, { nullable: true }) acceptedAt: Date | null;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class Order extends SalesDocument {
+  quoteId: string | null;
+  @Field(() => SalesChannel) channel: SalesChannel;
+  @Field(() => OrderStatus) status: OrderStatus;
+  @Field(() => String, { nullable: true, description: 'Id in the shop / POS system (idempotency key per channel)' }) externalRef: string | null;
+  @Field() placedAt: Date;
+  @Field(() => Date, { nullable: true }) paidAt: Date | null;
+  @Field(() => Date, { nullable: true }) cancelledAt: Date | null;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope })
+export class QuoteDocument {
+  @Field() fileName: string;
+  @Field({ description: 'text/html; PDF is not rendered (no well-kept offline PDF library in this project)' }) contentType: string;
+  @Field() content: string;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class CreateQuoteInput {
+  @Field(() => ID) contactId: string;
+  @Field(() => ID, { nullable: true }) dealId?: string;
+  @Field({ description: 'ISO 4217' }) currency: string;
+  @Field(() => ID, { nullable: true, description: 'Default: the currency’s default price list' }) priceListId?: string;
+  @Field({ nullable: true, defaultValue: false, description: 'true: unit prices include tax' }) pricesIncludeTax?: boolean;
+  @Field(() => DateScalar, { nullable: true }) validUntil?: string;
+  @Field(() => String, { nullable: true }) notes?: string;
+  @Field(() => [DocumentLineInput]) lines: DocumentLineInput[];
+}
+
+@InputType({ registerIn: SalesSchemaScope, description: 'A purchase outside the quote flow: point of sale, web shop, phone…' })
+export class PlaceOrderInput {
+  @Field(() => ID) contactId: string;
+  @Field(() => SalesChannel) channel: SalesChannel;
+  @Field() currency: string;
+  @Field(() => ID, { nullable: true }) priceListId?: string;
+  @Field({ nullable: true, defaultValue: false }) pricesIncludeTax?: boolean;
+  @Field(() => [DocumentLineInput]) lines: DocumentLineInput[];
+  @Field(() => String, { nullable: true, description: 'Order id in the shop/POS: placing the same one again returns the existing order' }) externalRef?: string;
+  @Field(() => ID, { nullable: true }) dealId?: string;
+  @Field(() => String, { nullable: true, description: 'Default: the caller' }) ownerId?: string;
+  @Field({ nullable: true, defaultValue: false, description: 'Already paid (e.g. at the till)' }) paid?: boolean;
+}

@@ -1,0 +1,120 @@
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { currentUser, requireRole } from '@crm/platform';
+import { contactReference } from '@crm/shared-contacts';
+import { SalesContact } from '../common/graphql';
+import { tenantLoader } from '../common/loaders';
+import { MANAGER_ROLES } from '../common/roles';
+import { Deal } from '../deals/deal.types';
+import { DealsService } from '../deals/deals.service';
+import { OrdersService } from '../orders/orders.service';
+import { CreateQuoteInput, Order, OrderStatus, PlaceOrderInput, Quote, QuoteDocument, QuoteStatus, SalesChannel } from './quote.types';
+import { QuotesService } from './quotes.service';
+
+@Resolver(() => Quote)
+export class QuotesResolver {
+  constructor(
+    private readonly quoteService: QuotesService,
+    private readonly dealService: DealsService,
+  ) {}
+
+  @Query(() => Quote, { nullable: true })
+  quote(@Args('id', { type: () => ID }) id: string) {
+    return tenantLoader<string, Quote | null>('quote', (t, ids) => this.quoteService.getMany(t, ids)).load(id);
+  }
+
+  @Query(() => [Quote], { description: 'Newest first (up to 500)' })
+  quotes(
+    @Args('contactId', { type: () => ID, nullable: true }) contactId?: string,
+    @Args('dealId', { type: () => ID, nullable: true }) dealId?: string,
+    @Args('status', { type: () => QuoteStatus, nullable: true }) status?: QuoteStatus,
+  ) {
+    return this.quoteService.list(currentUser().tenantId, { contactId, dealId, status });
+  }
+
+  @Query(() => QuoteDocument, { description: 'The quote rendered as an HTML document from the tenant’s template' })
+  renderQuote(@Args('id', { type: () => ID }) id: string) {
+    return this.quoteService.render(currentUser(), id);
+  }
+
+  @Mutation(() => Quote, { description: 'A draft quote; lines are priced from the price list and taxed per line, totals exact to the minor unit' })
+  createQuote(@Args('input') input: CreateQuoteInput) {
+    return this.quoteService.create(currentUser(), input);
+  }
+
+  @Mutation(() => Quote)
+  sendQuote(@Args('id', { type: () => ID }) id: string) {
+    return this.quoteService.send(currentUser(), id);
+  }
+
+  @Mutation(() => Order, { description: 'The customer accepted: the quote becomes an order' })
+  acceptQuote(@Args('id', { type: () => ID }) id: string, @Args('channel', { type: () => SalesChannel, nullable: true }) channel?: SalesChannel) {
+    return this.quoteService.accept(currentUser(), id, channel ?? SalesChannel.DIRECT);
+  }
+
+  @Mutation(() => Quote)
+  declineQuote(@Args('id', { type: () => ID }) id: string) {
+    return this.quoteService.decline(currentUser(), id);
+  }
+
+  @Mutation(() => Boolean, { description: 'The tenant’s quote template (HTML with {{placeholders}}, see the default); admin or sales-manager' })
+  setQuoteTemplate(@Args('html') html: string) {
+    return this.quoteService.setTemplate(requireRole(...MANAGER_ROLES), html);
+  }
+
+  @ResolveField(() => SalesContact)
+  contact(@Parent() q: Quote) {
+    return contactReference(q.contactId);
+  }
+
+  @ResolveField(() => Deal, { nullable: true })
+  deal(@Parent() q: Quote) {
+    return q.dealId ? tenantLoader<string, Deal | null>('deal', (t, ids) => this.dealService.getMany(t, ids)).load(q.dealId) : null;
+  }
+}
+
+@Resolver(() => Order)
+export class OrdersResolver {
+  constructor(
+    private readonly orderService: OrdersService,
+    private readonly dealService: DealsService,
+  ) {}
+
+  @Query(() => Order, { nullable: true })
+  order(@Args('id', { type: () => ID }) id: string) {
+    return tenantLoader<string, Order | null>('order', (t, ids) => this.orderService.getMany(t, ids)).load(id);
+  }
+
+  @Query(() => [Order], { description: 'Newest first (up to 500)' })
+  orders(
+    @Args('contactId', { type: () => ID, nullable: true }) contactId?: string,
+    @Args('channel', { type: () => SalesChannel, nullable: true }) channel?: SalesChannel,
+    @Args('status', { type: () => OrderStatus, nullable: true }) status?: OrderStatus,
+  ) {
+    return this.orderService.list(currentUser().tenantId, { contactId, channel, status });
+  }
+
+  @Mutation(() => Order, { description: 'Records a purchase from a point of sale, web shop, phone…; the same externalRef twice returns the first order' })
+  placeOrder(@Args('input') input: PlaceOrderInput) {
+    return this.orderService.place(currentUser(), input);
+  }
+
+  @Mutation(() => Order, { description: 'Marks a placed order paid (earns order commissions)' })
+  markOrderPaid(@Args('id', { type: () => ID }) id: string) {
+    return this.orderService.markPaid(currentUser(), id);
+  }
+
+  @Mutation(() => Order)
+  cancelOrder(@Args('id', { type: () => ID }) id: string) {
+    return this.orderService.cancel(currentUser(), id);
+  }
+
+  @ResolveField(() => SalesContact)
+  contact(@Parent() o: Order) {
+    return contactReference(o.contactId);
+  }
+
+  @ResolveField(() => Deal, { nullable: true })
+  deal(@Parent() o: Order) {
+    return o.dealId ? tenantLoader<string, Deal | null>('deal', (t, ids) => this.dealService.getMany(t, ids)).load(o.dealId) : null;
+  }
+}

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { QuoteSentV1 } from '@crm/events';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { ContactReplica } from '@crm/shared-contacts';
+import { optionalDate } from '../common/graphql';
+import { currencyOf } from '../common/money';
+import { optionalId, optionalText, requireId } from '../common/validate';
+import { OrdersService } from '../orders/orders.service';
+import { DocumentBuilder, documentFieldsOf, eventDocument, nextNumber } from './document-builder';
+import { type CreateQuoteInput, type Order, type Quote, type QuoteDocument, QuoteStatus, SalesChannel } from './quote.types';
+import { DEFAULT_QUOTE_TEMPLATE, parseTemplate, renderTemplate, TemplateError } from './template';
+import { updated } from '../common/sql';
+
+const QUOTE_COLUMNS = `*, valid_until::text AS vu`;
+
+@Injectable()
+export class QuotesService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly events: EventPublisher,
+    private readonly replica: ContactReplica,
+    private readonly builder: DocumentBuilder,
+    private readonly orders: OrdersService,
+  ) {}
+
+  private async present(m: EntityManager, rows: any[]): Promise<Quote[]> {
+    const lines = await this.builder.loadLines(m, 'quote_lines', 'quote_id', rows.map((r) => ({ id: r.id, currency: r.currency.trim() })));
+    return rows.map((r) => ({
+      id: r.id, number: r.number, contactId: r.contact_id, dealId: r.deal_id, ownerId: r.owner_id, status: r.status, validUntil: r.vu, notes: r.notes,
+      createdAt: r.created_at, sentAt: r.sent_at, acceptedAt: r.accepted_at, ...documentFieldsOf(r), lines: lines.get(r.id)!,
+    }));
+  }
+
+  async create(ctx: RequestContext, input: CreateQuoteInput): Promise<Quote> {
+    const contactIdIn = requireId(input.contactId, 'input.contactId', 'contact id');
+    const dealId = optionalId(input.dealId, 'input.dealId', 'deal id');
+    const currency = currencyOf(input.currency, 'input.currency');
+    const priceListId = optionalId(input.priceListId, 'input.priceListId', 'price list id');
+    const notes = optionalText(input.notes, 'input.notes', 10000);
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const contact = await this.replica.get(m, ctx.tenantId, contactIdIn);
+      if (!contact) throw badUserInput(`input.contactId: contact ${contactIdIn} does not exist`, { field: 'input.contactId' });
+      if (contact.erasedAt) throw badUserInput(`input.contactId: contact ${contactIdIn} was erased`, { field: 'input.contactId' });
+      let ownerId = ctx.userId;
+      if (dealId) {
+        const [deal] = await m.query(`SELECT contact_id, owner_id FROM deals WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, dealId]);
+        if (!deal) throw badUserInput(`input.dealId: deal ${dealId} does not exist`, { field: 'input.dealId' });
+        if (deal.contact_id !== contact.contactId) throw badUserInput(`input.dealId: deal ${dealId} belongs to another contact`, { field: 'input.dealId' });
+        ownerId = deal.owner_id;
+      }
+      const doc = await this.builder.build(m, ctx.tenantId, { currency, priceListId, pricesIncludeTax: !!input.pricesIncludeTax, lines: input.lines });
+      const id = randomUUID();
+      const number = await nextNumber(m, ctx.tenantId, 'quote');
+      const [row] = await m.query(
+        `INSERT INTO quotes (id, tenant_id, number, contact_id, deal_id, owner_id, price_list_id, valid_until, notes, recipient_name, recipient_email,
+                             currency, prices_include_tax, subtotal, discount_total, tax_total, total, taxes, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${QUOTE_COLUMNS}`,
+        [id, ctx.tenantId, number, contact.contactId, dealId, ownerId, doc.priceListId, optionalDate(input.validUntil, 'input.validUntil'), notes, contact.displayName, contact.primaryEmail, ...this.builder.totalsParams(doc), ctx.userId],
+      );
+      await this.builder.insertLines(m, ctx.tenantId, 'quote_lines', 'quote_id', id, doc);
+      return (await this.present(m, [row]))[0];
+    });
+  }
+
+  private async lock(m: EntityManager, tenantId: string, rawId: string) {
+    const id = requireId(rawId, 'id', 'quote id');
+    const [row] = await m.query(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+    if (!row) throw notFound(`quote ${id} does not exist`);
+    return row;
+  }
+
+  async send(ctx: RequestContext, rawId: string): Promise<Quote> {
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const q = await this.lock(m, ctx.tenantId, rawId);
+      if (q.status !== QuoteStatus.DRAFT) throw conflict(`quote ${q.number} is ${q.status}; only a draft can be sent`, { quoteId: q.id, status: q.status });
+      const contact = await this.replica.get(m, ctx.tenantId, q.contact_id);
+      if (!contact || contact.erasedAt) throw badUserInput(`quote ${q.number}: its contact was erased`, { field: 'id' });
+      const [row] = await updated(m,
+        `UPDATE quotes SET status = 'sent', sent_at = now(), contact_id = $3, recipient_name = $4, recipient_email = $5 WHERE tenant_id = $1 AND id = $2 RETURNING ${QUOTE_COLUMNS}`,
+        [ctx.tenantId, q.id, contact.contactId, contact.displayName, contact.primaryEmail],
+      );
+      const [quote] = await this.present(m, [row]);
+      await this.events.emit(m, ctx.tenantId, [
+        {
+          type: QuoteSentV1.type,
+          subject: quote.id,
+          data: {
+            quoteId: quote.id, number: quote.number, contactId: quote.contactId, dealId: quote.dealId, ownerId: quote.ownerId, validUntil: quote.validUntil,
+            ...eventDocument(quote, quote.lines), sentBy: ctx.userId, sentAt: new Date(row.sent_at).toISOString(),
+          },
+        },
+      ]);
+      return quote;
+    });
+  }
+
+  /** The customer accepted: the quote becomes an order (same lines and totals), order.placed is emitted. */
+  async accept(ctx: RequestContext, rawId: string, channel: SalesChannel = SalesChannel.DIRECT): Promise<Order> {
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const q = await this.lock(m, ctx.tenantId, rawId);
+      if (q.status !== QuoteStatus.SENT && q.status !== QuoteStatus.DRAFT) throw conflict(`quote ${q.number} is ${q.status}; it cannot be accepted`, { quoteId: q.id, status: q.status });
+      await updated(m,`UPDATE quotes SET status = 'accepted', accepted_at = now() WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, q.id]);
+      return this.orders.fromQuote(m, ctx, q, channel);
+    });
+  }
+
+  async decline(ctx: RequestContext, rawId: string): Promise<Quote> {
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const q = await this.lock(m, ctx.tenantId, rawId);
+      if (q.status !== QuoteStatus.SENT && q.status !== QuoteStatus.DRAFT) throw conflict(`quote ${q.number} is ${q.status}; it cannot be declined`, { quoteId: q.id, status: q.status });
+      const [row] = await updated(m,`UPDATE quotes SET status = 'declined', declined_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${QUOTE_COLUMNS}`, [ctx.tenantId, q.id]);
+      return (await this.present(m, [row]))[0];
+    });
+  }
+
+  async getMany(tenantId: string, ids: readonly string[]): Promise<(Quote | null)[]> {
+    const valid = ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i)).map((i) => i.toLowerCase());
+    const quotes = valid.length ? await withTenant(this.ds, tenantId, async (m) => this.present(m, await m.query(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, valid]))) : [];
+    return ids.map((id) => quotes.find((q) => q.id === id.toLowerCase()) ?? null);
+  }
+
+  async list(tenantId: string, filter: { contactId?: string; dealId?: string; status?: QuoteStatus }): Promise<Quote[]> {
+    const contactId = optionalId(filter.contactId, 'contactId', 'contact id');
+    const dealId = optionalId(filter.dealId, 'dealId', 'deal id');
+    return withTenant(this.ds, tenantId, async (m) =>
+      this.present(
+        m,
+        await m.query(
+          `SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND ($2::uuid IS NULL OR contact_id = $2) AND ($3::uuid IS NULL OR deal_id = $3) AND ($4::text IS NULL OR status = $4)
+           ORDER BY created_at DESC LIMIT 500`,
+          [tenantId, contactId, dealId, filter.status ?? null],
+        ),
+      ),
+    );
+  }
+
+  async setTemplate(ctx: RequestContext, html: string): Promise<boolean> {
+    if (!html?.trim()) throw badUserInput('html: must not be empty', { field: 'html' });
+    if (html.length > 200_000) throw badUserInput('html: at most 200000 characters', { field: 'html' });
+    try {
+      parseTemplate(html);
+    } catch (e) {
+      if (e instanceof TemplateError) throw badUserInput(`html: ${e.message}`, { field: 'html' });
+      throw e;
+    }
+    await withTenant(this.ds, ctx.tenantId, (m) =>
+      m.query(
+        `INSERT INTO quote_templates (tenant_id, html, updated_by) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET html = EXCLUDED.html, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+        [ctx.tenantId, html, ctx.userId],
+      ),
+    );
+    return true;
+  }
+
+  /** The quote rendered from the tenant's template (or the built-in one) as an HTML document. */
+  async render(ctx: RequestContext, rawId: string): Promise<QuoteDocument> {
+    const id = requireId(rawId, 'id', 'quote id');
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const [row] = await m.query(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, id]);
+      if (!row) throw notFound(`quote ${id} does not exist`);
+      const [q] = await this.present(m, [row]);
+      const [tpl] = await m.query(`SELECT html FROM quote_templates WHERE tenant_id = $1`, [ctx.tenantId]);
+      const content = renderTemplate(tpl?.html ?? DEFAULT_QUOTE_TEMPLATE, {
+        number: q.number,
+        date: new Date(row.created_at).toISOString().slice(0, 10),
+        validUntil: q.validUntil,
+        notes: q.notes,
+        currency: q.currency,
+        pricesIncludeTax: q.pricesIncludeTax,
+        customer: { name: row.recipient_name ?? 'Customer', email: row.recipient_email },
+        lines: q.lines.map((l, i) => ({
+          no: i + 1, description: l.description, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice.amount,
+          discount: l.discount.amount, taxRate: l.taxRate, net: l.net.amount, tax: l.tax.amount, gross: l.gross.amount,
+        })),
+        subtotal: q.subtotal.amount,
+        taxes: q.taxes.map((t) => ({ rate: t.rate, net: t.net.amount, tax: t.tax.amount })),
+        discountTotal: q.discountTotal.amount,
+        taxTotal: q.taxTotal.amount,
+        total: q.total.amount,
+      });
+      return { fileName: `${q.number}.html`, contentType: 'text/html; charset=utf-8', content };
+    });
+  }
+}

@@ -1,0 +1,17 @@
+import type { ServiceDefinition } from '@crm/platform';
+import { ContactReplicaTables1764000000100 } from '@crm/shared-contacts';
+import { SalesSchema1764000002000 } from '../migrations/1764000002000-SalesSchema';
+import { SalesModule } from './app.module';
+import { SalesSchemaScope } from './schema-scope';
+import { salesConfigSchema } from './config';
+
+/** The sales module: pipelines, deals, products, quotes, orders, commissions, forecasting, tasks. */
+export const salesService: ServiceDefinition = {
+  name: 'sales',
+  defaultPort: 4002,
+  modules: [SalesModule],
+  entities: [],
+  migrations: [ContactReplicaTables1764000000100, SalesSchema1764000002000],
+  schemaScope: SalesSchemaScope,
+  configSchema: salesConfigSchema,
+};

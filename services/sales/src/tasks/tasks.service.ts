@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { badUserInput, conflict, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { ContactReplica } from '@crm/shared-contacts';
+import { optionalId, optionalText, requireId, requireText } from '../common/validate';
+import { type CreateTaskInput, type Task, type TaskFilter, TaskStatus } from './task.types';
+import { updated } from '../common/sql';
+
+export const toTask = (r: any): Task => ({
+  id: r.id, title: r.title, notes: r.notes, dealId: r.deal_id, contactId: r.contact_id, assigneeId: r.assignee_id, dueAt: r.due_at,
+  remindedAt: r.due_emitted_at, status: r.status, completedAt: r.completed_at, createdAt: r.created_at,
+});
+
+@Injectable()
+export class TasksService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly replica: ContactReplica,
+  ) {}
+
+  async create(ctx: RequestContext, input: CreateTaskInput): Promise<Task> {
+    const title = requireText(input.title, 'input.title', 300);
+    const notes = optionalText(input.notes, 'input.notes', 10000);
+    const dealId = optionalId(input.dealId, 'input.dealId', 'deal id');
+    let contactId = optionalId(input.contactId, 'input.contactId', 'contact id');
+    if (!dealId && !contactId) throw badUserInput('input.dealId: a task belongs to a deal or a contact (give dealId or contactId)', { field: 'input.dealId' });
+    const assigneeId = optionalText(input.assigneeId, 'input.assigneeId', 200) ?? ctx.userId;
+    const dueAt = new Date(input.dueAt);
+    if (Number.isNaN(dueAt.getTime())) throw badUserInput('input.dueAt: not a valid time', { field: 'input.dueAt' });
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      if (dealId) {
+        const [d] = await m.query(`SELECT contact_id FROM deals WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, dealId]);
+        if (!d) throw badUserInput(`input.dealId: deal ${dealId} does not exist`, { field: 'input.dealId' });
+        contactId ??= d.contact_id;
+      }
+      if (contactId && !dealId) {
+        const c = await this.replica.get(m, ctx.tenantId, contactId);
+        if (!c || c.erasedAt) throw badUserInput(`input.contactId: contact ${contactId} does not exist`, { field: 'input.contactId' });
+        contactId = c.contactId;
+      }
+      const id = randomUUID();
+      const [row] = await m.query(
+        `INSERT INTO tasks (id, tenant_id, title, notes, deal_id, contact_id, assignee_id, due_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+        [id, ctx.tenantId, title, notes, dealId, contactId, assigneeId, dueAt, ctx.userId],
+      );
+      await m.query(`INSERT INTO task_reminders (task_id, tenant_id, due_at) VALUES ($1, $2, $3)`, [id, ctx.tenantId, dueAt]);
+      return toTask(row);
+    });
+  }
+
+  async complete(ctx: RequestContext, rawId: string): Promise<Task> {
+    const id = requireId(rawId, 'id', 'task id');
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const [t] = await m.query(`SELECT * FROM tasks WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [ctx.tenantId, id]);
+      if (!t) throw notFound(`task ${id} does not exist`);
+      if (t.status === TaskStatus.DONE) throw conflict(`task ${id} is already done`, { taskId: id });
+      const [row] = await updated(m,`UPDATE tasks SET status = 'done', completed_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [ctx.tenantId, id]);
+      await m.query(`DELETE FROM task_reminders WHERE task_id = $1`, [id]);
+      return toTask(row);
+    });
+  }
+
+  async list(ctx: RequestContext, f: TaskFilter): Promise<Task[]> {
+    const dealId = optionalId(f.dealId, 'filter.dealId', 'deal id');
+    const contactId = optionalId(f.contactId, 'filter.contactId', 'contact id');
+    return withTenant(this.ds, ctx.tenantId, async (m) =>
+      (
+        await m.query(
+          `SELECT * FROM tasks WHERE tenant_id = $1 AND ($2::text IS NULL OR assignee_id = $2) AND ($3::text IS NULL OR status = $3)
+             AND ($4::uuid IS NULL OR deal_id = $4) AND ($5::uuid IS NULL OR contact_id = $5) ORDER BY due_at, id LIMIT 1000`,
+          [ctx.tenantId, f.assigneeId ?? null, f.status ?? null, dealId, contactId],
+        )
+      ).map(toTask),
+    );
+  }
+
+  async byDeals(tenantId: string, dealIds: readonly string[]): Promise<Task[][]> {
+    const rows = await withTenant(this.ds, tenantId, (m) => m.query(`SELECT * FROM tasks WHERE tenant_id = $1 AND deal_id = ANY($2::uuid[]) ORDER BY due_at, id`, [tenantId, [...new Set(dealIds)]]));
+    return dealIds.map((d) => rows.filter((r: any) => r.deal_id === d).map(toTask));
+  }
+}

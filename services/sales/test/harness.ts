@@ -1,0 +1,120 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { startService, type RequestContext, type RunningService } from '@crm/platform';
+import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, envelope, exampleSnapshot, type CloudEvent, type ContactSnapshot } from '@crm/events';
+import { eventually, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
+import { randomUUID } from 'node:crypto';
+import { salesService } from '../src/service';
+
+/**
+ * Boots the real sales service alone (real Postgres schema, real Kafka) for one test file. Contacts
+ * reach its replica the way they do in production: contact events on the (prefixed) contacts topic,
+ * published here with a plain kafkajs producer as the contacts service's relay would.
+ */
+export async function startSales(extraEnv: Record<string, string> = {}, reuse?: { schema: string; topicPrefix: string }) {
+  const fresh = reuse ? { schema: reuse.schema, drop: async () => undefined } : await freshSchema('sales');
+  const topicPrefix = reuse?.topicPrefix ?? `${uniqueId('it')}.`;
+  const svc: RunningService = await startService(salesService, { env: serviceTestEnv(fresh.schema, topicPrefix, extraEnv) });
+  const kafka = new Kafka({ clientId: 'sales-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  let producer: Producer | undefined;
+  const h = {
+    svc,
+    schema: fresh.schema,
+    topicPrefix,
+    topic: `${topicPrefix}crm.sales.events`,
+    contactsTopic: `${topicPrefix}crm.contacts.events`,
+    client(ctx: Partial<RequestContext> = {}) {
+      return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] });
+    },
+    sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
+      return svc.dataSource.query(query, params);
+    },
+    async publishContactEvent(tenantId: string, type: string, subject: string, data: unknown): Promise<CloudEvent> {
+      const ev = envelope({ type, subject, data, tenantId, source: 'crm/contacts' });
+      await h.publishEnvelope(ev);
+      return ev;
+    },
+    /** Publishes an envelope as is (publishing one twice simulates an at-least-once redelivery). */
+    async publishEnvelope(ev: CloudEvent) {
+      if (!producer) {
+        producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        await producer.connect();
+      }
+      await producer.send({ topic: h.contactsTopic, acks: -1, messages: [{ key: ev.subject, value: JSON.stringify(ev), headers: { 'content-type': 'application/cloudevents+json' } }] });
+    },
+    /** contact.created on Kafka, then waits until the sales replica has it. */
+    async contact(tenantId: string, over: Partial<ContactSnapshot> = {}): Promise<ContactSnapshot> {
+      const snap: ContactSnapshot = { ...exampleSnapshot, contactId: randomUUID(), ...over };
+      await h.publishContactEvent(tenantId, ContactCreatedV1.type, snap.contactId, snap);
+      await h.waitReplica(tenantId, snap.contactId);
+      return snap;
+    },
+    async waitReplica(tenantId: string, contactId: string, where = 'true') {
+      await eventually(
+        async () => (await h.sql(`SELECT 1 FROM "${fresh.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, contactId])).length > 0,
+        30000,
+        `contact ${contactId} in the sales replica`,
+      );
+    },
+    async merge(tenantId: string, survivor: ContactSnapshot, duplicateId: string) {
+      await h.publishContactEvent(tenantId, ContactMergedV1.type, survivor.contactId, { survivorId: survivor.contactId, duplicateId, survivor: { ...survivor, version: survivor.version + 1 } });
+      await h.waitReplica(tenantId, duplicateId, `merged_into = '${survivor.contactId}'`);
+    },
+    async erase(tenantId: string, contactId: string) {
+      await h.publishContactEvent(tenantId, ContactErasedV1.type, contactId, { contactId, erasedAt: new Date().toISOString() });
+      await h.waitReplica(tenantId, contactId, 'erased_at IS NOT NULL');
+    },
+    async outboxCount(tenantId: string, type?: string): Promise<number> {
+      const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM "${fresh.schema}".outbox WHERE tenant_id = $1 AND ($2::text IS NULL OR type = $2)`, [tenantId, type ?? null]);
+      return n;
+    },
+    recorder() {
+      return new TopicRecorder(h.topic).start();
+    },
+    /** Stops the service, keeping its schema (restart with startSales(env, { schema, topicPrefix })). */
+    async stopService() {
+      await producer?.disconnect();
+      producer = undefined;
+      await svc.stop();
+    },
+    async stop() {
+      await h.stopService();
+      await fresh.drop();
+    },
+  };
+  return h;
+}
+
+export type Harness = Awaited<ReturnType<typeof startSales>>;
+export type Gql = ReturnType<Harness['client']>;
+
+export function expectError(r: GqlResult, code: string, message?: RegExp) {
+  expect(r.errors?.length).toBeGreaterThan(0);
+  const e = r.errors![0];
+  expect({ code: e.extensions?.code, message: e.message }).toEqual({ code, message: message ? expect.stringMatching(message) : expect.any(String) });
+  return e;
+}
+
+export const DEAL_FIELDS = `id title ownerId amount { amount currency } pipelineId status lostReason expectedCloseDate forecastCategory version
+  contact { id } stage { id name position probability } source { leadSource source medium campaign term content keyword }
+  stageHistory { fromStageId toStageId movedBy movedAt } closedAt`;
+
+export const Q = {
+  createPipeline: `mutation($i: CreatePipelineInput!) { createPipeline(input: $i) { id name isDefault stages { id name position probability } } }`,
+  createDeal: `mutation($i: CreateDealInput!) { createDeal(input: $i) { ${DEAL_FIELDS} } }`,
+  moveDeal: `mutation($id: ID!, $s: ID!) { moveDeal(id: $id, stageId: $s) { ${DEAL_FIELDS} } }`,
+  winDeal: `mutation($id: ID!) { winDeal(id: $id) { ${DEAL_FIELDS} } }`,
+  loseDeal: `mutation($id: ID!, $r: String!) { loseDeal(id: $id, reason: $r) { ${DEAL_FIELDS} } }`,
+  deal: `query($id: ID!) { deal(id: $id) { ${DEAL_FIELDS} } }`,
+  entities: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id deals { id title amount { amount currency } } orders { id number total { amount currency } channel } lifetimeValue { amount currency } } } }`,
+};
+
+export const SALES_EVENT = {
+  dealCreated: 'crm.sales.deal.created.v1',
+  stageChanged: 'crm.sales.deal.stage-changed.v1',
+  won: 'crm.sales.deal.won.v1',
+  lost: 'crm.sales.deal.lost.v1',
+  quoteSent: 'crm.sales.quote.sent.v1',
+  orderPlaced: 'crm.sales.order.placed.v1',
+  orderPaid: 'crm.sales.order.paid.v1',
+  taskDue: 'crm.sales.task.due.v1',
+} as const;

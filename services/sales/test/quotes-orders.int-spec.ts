@@ -1,0 +1,130 @@
+import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
+import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
+
+const LINE = `id productId sku description quantity unitPrice { amount currency } discountPercent discount { amount } taxRate net { amount } tax { amount } gross { amount }`;
+const DOC = `id number currency pricesIncludeTax status lines { ${LINE} } subtotal { amount currency } discountTotal { amount } taxTotal { amount } total { amount currency } taxes { rate net { amount } tax { amount } }`;
+const M = {
+  product: `mutation($i: CreateProductInput!) { createProduct(input: $i) { id sku name taxRate } }`,
+  priceList: `mutation($i: CreatePriceListInput!) { createPriceList(input: $i) { id currency isDefault items { productId unitPrice { amount currency } } } }`,
+  quote: `mutation($i: CreateQuoteInput!) { createQuote(input: $i) { ${DOC} contact { id } } }`,
+  send: `mutation($id: ID!) { sendQuote(id: $id) { id status sentAt } }`,
+  accept: `mutation($id: ID!) { acceptQuote(id: $id) { id number channel status quoteId: id lines { ${LINE} } total { amount currency } } }`,
+  render: `query($id: ID!) { renderQuote(id: $id) { fileName contentType content } }`,
+  place: `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id number channel status externalRef total { amount currency } taxTotal { amount } } }`,
+  pay: `mutation($id: ID!) { markOrderPaid(id: $id) { id status paidAt } }`,
+  template: `mutation($h: String!) { setQuoteTemplate(html: $h) }`,
+};
+
+describe('products, quotes with taxes, orders (sales alone)', () => {
+  let h: Harness;
+  let rec: TopicRecorder;
+  beforeAll(async () => {
+    h = await startSales();
+    rec = await h.recorder();
+  });
+  afterAll(async () => {
+    await rec?.stop();
+    await h?.stop();
+  });
+
+  it('prices lines from the price list, taxes per line (exclusive and inclusive, mixed rates), totals exact to the cent', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId, { displayName: 'Ada <Lovelace>' });
+    const lic = dataOf(await gql(M.product, { i: { sku: 'LIC', name: 'Licence', taxRate: '19' } })).createProduct;
+    const book = dataOf(await gql(M.product, { i: { sku: 'BOOK', name: 'Manual', taxRate: '7' } })).createProduct;
+    expectError(await gql(M.product, { i: { sku: 'lic', name: 'Dup' } }), 'CONFLICT', /^input\.sku: a product with SKU lic already exists/);
+    dataOf(await gql(M.priceList, { i: { name: 'EUR list', currency: 'EUR', items: [{ productId: lic.id, unitPrice: '19.99' }, { productId: book.id, unitPrice: '4.99' }] } }));
+
+    // Exclusive: 3 × 19.99 = 59.97, 19% = 11.3943 → 11.39 | 2 × 4.99 = 9.98, 7% = 0.6986 → 0.70 | 0.05 at 10% → tax 0.005 → 0.01
+    //            1 × 100.00 at 0% with 10% discount → net 90.00, tax 0
+    const ex = dataOf(
+      await gql(M.quote, {
+        i: {
+          contactId: c.contactId, currency: 'EUR',
+          lines: [{ productId: lic.id, quantity: '3' }, { productId: book.id, quantity: '2' }, { description: 'Stamp', quantity: '1', unitPrice: '0.05', taxRate: '10' },
+            { description: 'Setup', quantity: '1', unitPrice: '100.00', taxRate: '0', discountPercent: '10' }],
+        },
+      }),
+    ).createQuote;
+    expect(ex.lines.map((l: any) => [l.sku, l.description, l.quantity, l.unitPrice.amount, l.taxRate, l.discount.amount, l.net.amount, l.tax.amount, l.gross.amount])).toEqual([
+      ['LIC', 'Licence', '3', '19.99', '19', '0.00', '59.97', '11.39', '71.36'],
+      ['BOOK', 'Manual', '2', '4.99', '7', '0.00', '9.98', '0.70', '10.68'],
+      [null, 'Stamp', '1', '0.05', '10', '0.00', '0.05', '0.01', '0.06'],
+      [null, 'Setup', '1', '100.00', '0', '10.00', '90.00', '0.00', '90.00'],
+    ]);
+    // subtotal 59.97 + 9.98 + 0.05 + 90.00 = 160.00; tax 11.39 + 0.70 + 0.01 = 12.10; total 172.10
+    expect([ex.subtotal.amount, ex.discountTotal.amount, ex.taxTotal.amount, ex.total.amount, ex.number, ex.status]).toEqual(['160.00', '10.00', '12.10', '172.10', 'Q-000001', 'DRAFT']);
+    expect(ex.taxes.map((t: any) => [t.rate, t.net.amount, t.tax.amount])).toEqual([['0', '90.00', '0.00'], ['7', '9.98', '0.70'], ['10', '0.05', '0.01'], ['19', '59.97', '11.39']]);
+
+    // Inclusive: 119.00 at 19% → net 100.00 tax 19.00 | 10.00 at 7% → net 9.35 tax 0.65 | 3 × 9.99 = 29.97 at 21% → net 24.77 tax 5.20
+    const inc = dataOf(
+      await gql(M.quote, {
+        i: {
+          contactId: c.contactId, currency: 'EUR', pricesIncludeTax: true,
+          lines: [{ productId: lic.id, quantity: '1', unitPrice: '119.00' }, { productId: book.id, quantity: '1', unitPrice: '10.00' }, { description: 'Svc', quantity: '3', unitPrice: '9.99', taxRate: '21' }],
+        },
+      }),
+    ).createQuote;
+    expect(inc.lines.map((l: any) => [l.net.amount, l.tax.amount, l.gross.amount])).toEqual([['100.00', '19.00', '119.00'], ['9.35', '0.65', '10.00'], ['24.77', '5.20', '29.97']]);
+    expect([inc.subtotal.amount, inc.taxTotal.amount, inc.total.amount, inc.number]).toEqual(['134.12', '24.85', '158.97', 'Q-000002']);
+
+    // Bad lines: negative / zero quantity, too many decimals, unknown product, a product without a price.
+    const before = await h.outboxCount(tenantId);
+    expectError(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', lines: [{ productId: lic.id, quantity: '-1' }] } }), 'BAD_USER_INPUT', /^input\.lines\.0\.quantity: must not be negative/);
+    expectError(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', lines: [{ productId: lic.id, quantity: '0' }] } }), 'BAD_USER_INPUT', /^input\.lines\.0\.quantity: must be greater than 0/);
+    expectError(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', lines: [{ description: 'x', quantity: '1', unitPrice: '1.005' }] } }), 'BAD_USER_INPUT', /^input\.lines\.0\.unitPrice: 1\.005 has 3 decimal places but EUR has 2/);
+    expectError(await gql(M.quote, { i: { contactId: c.contactId, currency: 'USD', lines: [{ productId: lic.id, quantity: '1' }] } }), 'BAD_USER_INPUT', /^input\.lines\.0\.unitPrice: product LIC has no USD price/);
+    expectError(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', lines: [] } }), 'BAD_USER_INPUT', /^input\.lines: at least one line/);
+    const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM "${h.schema}".quotes WHERE tenant_id = $1`, [tenantId]);
+    expect(n).toBe(2);
+    expect(await h.outboxCount(tenantId)).toBe(before);
+
+    // Send → quote.sent.v1 with the exact lines and totals; render → HTML with the customer escaped.
+    dataOf(await gql(M.send, { id: ex.id }));
+    const sent = await rec.waitFor((e) => e.event?.type === SALES_EVENT.quoteSent && e.event.subject === ex.id);
+    expect(sent.event.data.totals).toMatchObject({ pricesIncludeTax: false, subtotal: { amount: '160.00', currency: 'EUR' }, taxTotal: { amount: '12.10' }, total: { amount: '172.10' } });
+    expect(sent.event.data.lines).toHaveLength(4);
+    expectError(await gql(M.send, { id: ex.id }), 'CONFLICT', /only a draft can be sent/);
+    const doc = dataOf(await gql(M.render, { id: ex.id })).renderQuote;
+    expect(doc).toMatchObject({ fileName: 'Q-000001.html', contentType: 'text/html; charset=utf-8' });
+    expect(doc.content).toContain('Ada &lt;Lovelace&gt;');
+    expect(doc.content).toContain('172.10 EUR');
+    expect(doc.content).toContain('Tax 19% on 59.97');
+    expectError(await gql(M.template, { h: '{{#lines}}oops' }), 'BAD_USER_INPUT', /^html: \{\{#lines\}\} is never closed/);
+    dataOf(await gql(M.template, { h: '<p>{{number}}: {{total}} {{currency}} for {{customer.name}}</p>' }));
+    expect(dataOf(await gql(M.render, { id: ex.id })).renderQuote.content).toBe('<p>Q-000001: 172.10 EUR for Ada &lt;Lovelace&gt;</p>');
+
+    // Accept → an order with the same lines and totals, order.placed.v1 with lines, totals and channel.
+    const order = dataOf(await gql(M.accept, { id: ex.id })).acceptQuote;
+    expect(order).toMatchObject({ number: 'O-000001', channel: 'DIRECT', status: 'PLACED', total: { amount: '172.10', currency: 'EUR' } });
+    expect(order.lines.map((l: any) => l.gross.amount)).toEqual(['71.36', '10.68', '0.06', '90.00']);
+    const placed = await rec.waitFor((e) => e.event?.type === SALES_EVENT.orderPlaced && e.event.subject === order.id);
+    expect(placed.event.data).toMatchObject({ channel: 'direct', quoteId: ex.id, contactId: c.contactId, totals: { total: { amount: '172.10', currency: 'EUR' } } });
+    expect(placed.event.data.lines.map((l: any) => l.net.amount)).toEqual(['59.97', '9.98', '0.05', '90.00']);
+    expectError(await gql(M.accept, { id: ex.id }), 'CONFLICT', /is accepted/);
+  });
+
+  it('records point-of-sale and web-shop purchases (idempotent per external ref) and shows them on the contact with its lifetime value', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId);
+    const other = await h.contact(tenantId);
+    const pos = dataOf(await gql(M.place, { i: { contactId: c.contactId, channel: 'POINT_OF_SALE', currency: 'EUR', pricesIncludeTax: true, paid: true, lines: [{ description: 'Coffee beans', quantity: '2', unitPrice: '12.50', taxRate: '7' }] } })).placeOrder;
+    // 25.00 incl. 7% → net 23.36 (23.3644…), tax 1.64
+    expect(pos).toMatchObject({ channel: 'POINT_OF_SALE', status: 'PAID', total: { amount: '25.00' }, taxTotal: { amount: '1.64' } });
+    const web = { contactId: c.contactId, channel: 'WEB_SHOP', currency: 'JPY', externalRef: 'shop-1', lines: [{ description: 'Tea', quantity: '3', unitPrice: '333', taxRate: '10' }] };
+    const w1 = dataOf(await gql(M.place, { i: web })).placeOrder;
+    const w2 = dataOf(await gql(M.place, { i: web })).placeOrder;
+    expect(w2.id).toBe(w1.id);
+    expect(w1.total).toEqual({ amount: '1099', currency: 'JPY' }); // 999 + 99.9 → 100
+    expect(await h.outboxCount(tenantId, SALES_EVENT.orderPlaced)).toBe(2);
+    const placed = await rec.waitFor((e) => e.event?.type === SALES_EVENT.orderPlaced && e.event.subject === w1.id);
+    expect(placed.event.data).toMatchObject({ channel: 'web_shop', externalRef: 'shop-1', totals: { total: { amount: '1099', currency: 'JPY' } } });
+
+    const ents = dataOf(await gql(Q.entities, { r: [{ __typename: 'Contact', id: c.contactId }, { __typename: 'Contact', id: other.contactId }] }))._entities;
+    expect(ents[0].orders.map((o: any) => o.channel).sort()).toEqual(['POINT_OF_SALE', 'WEB_SHOP']);
+    expect(ents[0].lifetimeValue).toEqual([{ amount: '25.00', currency: 'EUR' }, { amount: '1099', currency: 'JPY' }]);
+    expect(ents[1]).toEqual({ id: other.contactId, deals: [], orders: [], lifetimeValue: [] });
+  });
+});
