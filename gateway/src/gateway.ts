@@ -449,7 +449,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   app.use((err: any, _req: Request, res: Response, _next: NextFunction) => {
     const locals = res.locals.crm as RequestLocals | undefined;
     if (err?.type === 'entity.parse.failed') return jsonError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
-    if (err?.type === 'entity.too.large') return jsonError(res, 413, 'BAD_REQUEST', 'request body is too large (limit 1 MB)');
+    if (err?.type === 'entity.too.large') return jsonError(res, 413, 'BAD_REQUEST', 'request body is too large (limit 8 MB)');
     (locals?.log ?? logger).error({ err }, 'unhandled HTTP error');
     jsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   });

@@ -107,37 +107,47 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   else if (!opts.bus && !opts.schemaOnly) logger.warn('KAFKA_BROKERS is not set: events stay inside this process (in-process bus)');
 
   let relay: OutboxRelay | undefined;
-  if (!opts.schemaOnly) {
-    await dataSource.initialize();
-    if (config.RUN_MIGRATIONS) {
-      const ran = await migrate(dataSource, schema);
-      if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
-    }
-    if (ownsBus) await bus.connect();
-    await bus.ensureTopics([info.topic, deadLetterTopic(info.topic)]);
-  }
-
+  let app: NestExpressApplication | undefined;
   const metrics = new ServiceMetrics(def.name);
-  @Module({
-    imports: [
-      PlatformModule.forService({ config, info, dataSource, bus, metrics, logger }),
-      GraphQLModule.forRoot(subgraphOptions({ production, metrics, log: logger, orphanedTypes: def.orphanedTypes, schemaScope: def.schemaScope })),
-      ...def.modules,
-    ],
-  })
-  class ServiceRootModule {}
+  try {
+    if (!opts.schemaOnly) {
+      await dataSource.initialize();
+      if (config.RUN_MIGRATIONS) {
+        const ran = await migrate(dataSource, schema);
+        if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
+      }
+      if (ownsBus) await bus.connect();
+      await bus.ensureTopics([info.topic, deadLetterTopic(info.topic)]);
+    }
 
-  const app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false });
-  // Express's default 100 kB would cut off legitimate bulk mutations (inline CSV import); the gateway caps requests at 8 MB.
-  app.useBodyParser('json', { limit: '10mb' });
-  if (opts.schemaOnly) {
-    await app.init();
-  } else {
-    await app.listen(config.PORT, config.HOST);
-    relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
-    await relay.start();
+    @Module({
+      imports: [
+        PlatformModule.forService({ config, info, dataSource, bus, metrics, logger }),
+        GraphQLModule.forRoot(subgraphOptions({ production, metrics, log: logger, orphanedTypes: def.orphanedTypes, schemaScope: def.schemaScope })),
+        ...def.modules,
+      ],
+    })
+    class ServiceRootModule {}
+
+    app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false });
+    // Express's default 100 kB would cut off legitimate bulk mutations (inline CSV import); the gateway caps requests at 8 MB.
+    app.useBodyParser('json', { limit: '10mb' });
+    if (opts.schemaOnly) {
+      await app.init();
+    } else {
+      await app.listen(config.PORT, config.HOST);
+      relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
+      await relay.start();
+    }
+  } catch (err) {
+    // A half-started service must not keep pools, broker connections or a port open (tests, `crm start`).
+    await app?.close().catch(() => undefined);
+    await relay?.stop(0).catch(() => undefined);
+    if (ownsBus && !opts.schemaOnly) await bus.disconnect().catch(() => undefined);
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw err;
   }
-  const address = opts.schemaOnly ? null : app.getHttpServer().address();
+  const address = opts.schemaOnly ? null : app!.getHttpServer().address();
   const port = address && typeof address === 'object' ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}/graphql`;
   if (!opts.schemaOnly) logger.info({ url, bus: bus.kind, schema }, `${def.name} service ready`);
@@ -145,7 +155,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   let stopped = false;
   return {
     name: def.name,
-    app,
+    app: app!,
     config,
     info,
     dataSource,
@@ -157,7 +167,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       if (stopped) return;
       stopped = true;
       // Order matters: stop taking requests and events, flush the outbox, then close pools.
-      await app.close();
+      await app!.close();
       await relay?.stop();
       if (ownsBus && !opts.schemaOnly) await bus.disconnect();
       if (dataSource.isInitialized) await dataSource.destroy();

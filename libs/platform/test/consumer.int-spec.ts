@@ -82,4 +82,53 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     await dlt.waitFor((r) => r.raw === JSON.stringify({ raw: true }));
     expect(await notesCount(poison.id)).toBe(0);
   });
+
+  it('acknowledges event types it has no handler for instead of dead-lettering them', async () => {
+    const unknown = { ...ev(), type: 'crm.contacts.contact.renamed.v9', data: { anything: true } };
+    const after = ev();
+    await send(unknown, 'k-unknown');
+    await send(after, 'k-unknown');
+    await eventually(async () => (await notesCount(after.id)) === 1, 30000, 'event after the unknown type');
+    expect(dlt.matching((r) => r.raw.includes(unknown.id))).toHaveLength(0);
+  });
 });
+
+describe('idempotent consumer on a database outage (real Postgres + Kafka)', () => {
+  it('does not dead-letter an event whose handler hit a connection failure; it is redelivered and applied once', async () => {
+    const h = await platformHarness();
+    const topic = uniqueId('transient-test');
+    await h.bus.ensureTopics([topic, deadLetterTopic(topic)]);
+    const dlt = await new TopicRecorder(deadLetterTopic(topic)).start();
+    let outage = 5; // more failures than maxAttempts: the old behaviour dead-lettered it
+    const consumer = new IdempotentConsumer(
+      h.ds,
+      h.bus,
+      {
+        name: uniqueId('outage'),
+        topics: [topic],
+        maxAttempts: 2,
+        retryBackoffMs: 10,
+        handlers: {
+          [ContactErasedV1.type]: async (event, m) => {
+            if (outage-- > 0) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+            await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'after outage')`, [event.id, event.tenantid]);
+          },
+        },
+      },
+      silentLogger,
+    );
+    try {
+      await consumer.start();
+      const contactId = randomUUID();
+      const e = envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId: 'tenant-o', data: { contactId, erasedAt: new Date().toISOString() } });
+      await h.bus.publish([{ topic, key: contactId, value: JSON.stringify(e) }]);
+      await eventually(async () => (await h.ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [e.id]))[0].n === 1, 60000, 'applied after the outage');
+      expect(dlt.events).toHaveLength(0);
+    } finally {
+      await consumer.stop();
+      await dlt.stop();
+      await h.close();
+    }
+  });
+});
+

@@ -37,6 +37,9 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
   let gateway: RunningGateway | undefined;
   const stop = async () => {
     await gateway?.stop();
+    // Relays first, while every consumer still runs: on the in-process bus a flush completes only
+    // once the events are handled, so nothing is marked published that nobody applied.
+    await Promise.all(services.map((s) => s.relay?.stop()));
     for (const s of services.reverse()) await s.stop();
     await sharedBus?.disconnect();
     await pg?.stop();

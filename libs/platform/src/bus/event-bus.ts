@@ -29,7 +29,7 @@ export interface SubscriptionSpec {
    * Optional fast path: a run of consecutive messages of one partition, in order. Must have the same
    * effect as calling `handle` for each; the bus commits past the run only after it resolves.
    */
-  handleBatch?(messages: InboundMessage[]): Promise<void>;
+  handleBatch?(messages: InboundMessage[], heartbeat?: () => Promise<void>): Promise<void>;
 }
 
 export interface Subscription {

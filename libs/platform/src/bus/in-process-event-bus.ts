@@ -11,13 +11,18 @@ interface GroupCursor {
 /**
  * The embedded single-process mode's bus: an append-only log per topic kept in memory, consumer
  * groups with their own offsets, delivery in order. Same port as Kafka so the outbox relay and the
- * idempotent consumers behave identically. Not durable across restarts — the outbox is: the relay
- * republishes anything not yet marked published, and consumers dedupe.
+ * idempotent consumers behave identically.
+ *
+ * The log is not durable, so `publish` resolves only once every group subscribed to the topic has
+ * handled the messages (applied them in its own transaction, or dead-lettered them). The relay marks
+ * outbox rows published only then: a crash or stop loses nothing — unacknowledged rows are
+ * republished at the next start and consumers dedupe.
  */
 export class InProcessEventBus implements EventBus {
   readonly kind = 'in-process' as const;
   private readonly log = new Map<string, InboundMessage[]>();
   private readonly groups = new Set<GroupCursor>();
+  private readonly waiters: { topic: string; offset: number; resolve: () => void }[] = [];
 
   async connect(): Promise<void> {}
   async ensureTopics(topics: string[]): Promise<void> {
@@ -25,6 +30,7 @@ export class InProcessEventBus implements EventBus {
   }
 
   async publish(messages: OutboundMessage[]): Promise<void> {
+    const lastOffset = new Map<string, number>();
     for (const m of messages) {
       const topic = this.log.get(m.topic) ?? [];
       this.log.set(m.topic, topic);
@@ -36,8 +42,30 @@ export class InProcessEventBus implements EventBus {
         value: Buffer.from(m.value),
         headers: { ...(m.headers ?? {}) },
       });
+      lastOffset.set(m.topic, topic.length - 1);
     }
     for (const g of this.groups) g.wake?.();
+    await Promise.all([...lastOffset].map(([topic, offset]) => this.handledByAll(topic, offset)));
+  }
+
+  private pendingFor(topic: string, offset: number): boolean {
+    return [...this.groups].some((g) => g.running && g.spec.topics.includes(topic) && (g.offsets.get(topic) ?? 0) <= offset);
+  }
+
+  /** Resolves when every current subscriber of `topic` has handled the message at `offset`. */
+  private handledByAll(topic: string, offset: number): Promise<void> {
+    if (!this.pendingFor(topic, offset)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ topic, offset, resolve }));
+  }
+
+  private settleWaiters(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i];
+      if (!this.pendingFor(w.topic, w.offset)) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
   }
 
   /** Messages published so far (for `crm events tail` in embedded mode and tests). */
@@ -55,6 +83,7 @@ export class InProcessEventBus implements EventBus {
         cursor.running = false;
         cursor.wake?.();
         this.groups.delete(cursor);
+        this.settleWaiters();
         await cursor.loop;
       },
     };
@@ -72,6 +101,7 @@ export class InProcessEventBus implements EventBus {
             next += 1;
             c.offsets.set(topic, next);
             delivered = true;
+            this.settleWaiters();
           } catch {
             // Same contract as Kafka: a rejected handle is redelivered after a pause.
             await new Promise((r) => setTimeout(r, 200));
@@ -93,5 +123,6 @@ export class InProcessEventBus implements EventBus {
       await g.loop;
     }));
     this.groups.clear();
+    this.settleWaiters();
   }
 }

@@ -116,8 +116,13 @@ export class KafkaEventBus implements EventBus {
       retry: { retries: 10 },
     });
     await withStartupRetries(`joining consumer group ${spec.groupId}`, this.opts.logger, async () => {
-      await consumer.connect();
-      for (const topic of spec.topics) await consumer.subscribe({ topic, fromBeginning: spec.fromBeginning ?? true });
+      try {
+        await consumer.connect();
+        for (const topic of spec.topics) await consumer.subscribe({ topic, fromBeginning: spec.fromBeginning ?? true });
+      } catch (err) {
+        await consumer.disconnect().catch(() => undefined);
+        throw err;
+      }
     });
     this.consumers.add(consumer);
     await consumer.run({
@@ -137,8 +142,11 @@ export class KafkaEventBus implements EventBus {
         let last: string | undefined;
         for (let i = 0; i < inbound.length && isRunning() && !isStale(); i += BATCH_CHUNK) {
           const chunk = inbound.slice(i, i + BATCH_CHUNK);
-          if (spec.handleBatch) await spec.handleBatch(chunk);
-          else for (const m of chunk) await spec.handle(m);
+          if (spec.handleBatch) await spec.handleBatch(chunk, heartbeat);
+          else for (const m of chunk) {
+            await spec.handle(m);
+            await heartbeat();
+          }
           last = chunk[chunk.length - 1].offset;
           resolveOffset(last);
           await heartbeat();

@@ -30,10 +30,16 @@ export class ConsumerRegistry implements OnApplicationBootstrap, OnModuleDestroy
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.info.schemaOnly) return;
-    for (const spec of this.specs) {
-      const c = new IdempotentConsumer(this.ds, this.bus, spec, this.log.child({ consumer: spec.name }), this.metrics);
-      await c.start(this.info.consumerGroupPrefix);
-      this.running.push(c);
+    try {
+      for (const spec of this.specs) {
+        const c = new IdempotentConsumer(this.ds, this.bus, spec, this.log.child({ consumer: spec.name }), this.metrics);
+        await c.start(this.info.consumerGroupPrefix);
+        this.running.push(c);
+      }
+    } catch (err) {
+      // All or nothing: a service whose consumers did not all start must not leave some running.
+      await this.onModuleDestroy();
+      throw err;
     }
   }
 

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { decodeEvent, deadLetterTopic, type CloudEvent } from '@crm/events';
+import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
 import { bindTenant } from '../db/data-source';
 import type { ServiceMetrics } from '../metrics';
@@ -16,6 +16,21 @@ export interface ConsumerSpec {
   maxAttempts?: number;
   retryBackoffMs?: number;
 }
+
+/**
+ * Failures of the infrastructure, not of the event: the database restarting, failing over, refusing
+ * connections, or this process shutting down. Retrying them later succeeds, so the event must be
+ * redelivered, never dead-lettered (that would silently skip it).
+ */
+export function isTransientFailure(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  const code = e?.code ?? '';
+  if (/^(08|53|57P)/.test(code) || code === '40001' || code === '40P01') return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(e?.message ?? '');
+}
+
+type Decoded = { kind: 'event'; event: CloudEvent } | { kind: 'skip' } | { kind: 'invalid'; error: Error };
 
 export const DLT_HEADERS = {
   error: 'crm-dlt-error',
@@ -52,7 +67,7 @@ export class IdempotentConsumer {
       topics: this.spec.topics,
       fromBeginning: true,
       handle: (msg) => this.handle(msg),
-      handleBatch: (msgs) => this.handleBatch(msgs),
+      handleBatch: (msgs, heartbeat) => this.handleBatch(msgs, heartbeat),
     });
   }
 
@@ -62,20 +77,34 @@ export class IdempotentConsumer {
   }
 
   /**
+   * Types this consumer has no handler for are acknowledged without full validation: a newer
+   * producer's `…v2` or a type this service does not care about is not poison.
+   */
+  private decode(msg: InboundMessage): Decoded {
+    let json: unknown;
+    try {
+      json = JSON.parse(msg.value?.toString() ?? '');
+    } catch (err) {
+      return { kind: 'invalid', error: new Error(`message is not JSON: ${(err as Error).message}`) };
+    }
+    const envelope = cloudEventSchema.safeParse(json);
+    if (envelope.success && !this.spec.handlers[envelope.data.type]) return { kind: 'skip' };
+    try {
+      return { kind: 'event', event: validateEvent(json) };
+    } catch (err) {
+      return { kind: 'invalid', error: err as Error };
+    }
+  }
+
+  /**
    * Fast path: applies a run of messages in ONE transaction (one commit instead of one per event).
    * If anything in the run fails, nothing of it is kept and every message goes through `handle`
    * one by one, so retries and dead-lettering behave exactly as without batching.
    */
-  async handleBatch(msgs: InboundMessage[]): Promise<void> {
-    if (msgs.length === 1) return this.handle(msgs[0]);
-    const decoded: { msg: InboundMessage; event?: CloudEvent; error?: Error }[] = msgs.map((msg) => {
-      try {
-        return { msg, event: decodeEvent(msg.value) };
-      } catch (err) {
-        return { msg, error: err as Error };
-      }
-    });
-    const relevant = decoded.filter((d) => d.event && this.spec.handlers[d.event.type]);
+  async handleBatch(msgs: InboundMessage[], heartbeat?: () => Promise<void>): Promise<void> {
+    if (msgs.length === 1) return this.handle(msgs[0], heartbeat);
+    const decoded = msgs.map((msg) => ({ msg, d: this.decode(msg) }));
+    const relevant = decoded.flatMap(({ d }) => (d.kind === 'event' ? [{ event: d.event }] : []));
     let results: ('applied' | 'duplicate')[] = [];
     try {
       if (relevant.length) {
@@ -107,23 +136,23 @@ export class IdempotentConsumer {
       }
     } catch (err) {
       this.log.debug({ err, size: msgs.length }, 'batch failed; handling its events one by one');
-      for (const msg of msgs) await this.handle(msg);
+      for (const msg of msgs) {
+        await this.handle(msg, heartbeat);
+        await heartbeat?.();
+      }
       return;
     }
     for (const r of results) this.metrics?.eventsConsumed.inc({ consumer: this.spec.name, result: r });
-    for (const d of decoded) if (d.error) await this.deadLetter(d.msg, d.error, 0);
+    for (const { msg, d } of decoded) if (d.kind === 'invalid') await this.deadLetter(msg, d.error, 0);
   }
 
-  async handle(msg: InboundMessage): Promise<void> {
-    let event: CloudEvent;
-    try {
-      event = decodeEvent(msg.value);
-    } catch (err) {
-      // A message that does not satisfy its contract can never succeed: dead-letter at once.
-      return this.deadLetter(msg, err as Error, 0);
-    }
+  async handle(msg: InboundMessage, heartbeat?: () => Promise<void>): Promise<void> {
+    const d = this.decode(msg);
+    // A message that does not satisfy its contract can never succeed: dead-letter at once.
+    if (d.kind === 'invalid') return this.deadLetter(msg, d.error, 0);
+    if (d.kind === 'skip') return;
+    const event = d.event;
     const handler = this.spec.handlers[event.type];
-    if (!handler) return;
     const maxAttempts = this.spec.maxAttempts ?? 3;
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
@@ -143,9 +172,15 @@ export class IdempotentConsumer {
       } catch (err) {
         lastError = err as Error;
         this.log.warn({ err, eventId: event.id, type: event.type, attempt }, 'event handler failed');
-        if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, (this.spec.retryBackoffMs ?? 100) * attempt));
+        if (attempt < maxAttempts) {
+          await new Promise((r) => setTimeout(r, (this.spec.retryBackoffMs ?? 100) * attempt));
+          await heartbeat?.();
+        }
       }
     }
+    // The database (not the event) failed: hand the message back to the bus, which redelivers it
+    // in order after a pause, instead of skipping it into the dead-letter topic.
+    if (isTransientFailure(lastError)) throw lastError!;
     await this.deadLetter(msg, lastError!, maxAttempts);
   }
 

@@ -69,11 +69,12 @@ export class OutboxRelay {
   /** Deletes published rows past retention, a bounded chunk at a time (never unpublished ones). */
   async purgePublished(): Promise<number> {
     const hours = this.opts.retentionHours ?? 168;
-    const rows = await this.ds.query(
+    // TypeORM returns [rows, affected] for DELETE … RETURNING.
+    const [, deleted] = await this.ds.query(
       `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < now() - make_interval(hours => $1) LIMIT 10000) RETURNING seq`,
       [hours],
     );
-    return rows.length;
+    return Number(deleted);
   }
 
   private async run(): Promise<void> {
@@ -131,17 +132,29 @@ export class OutboxRelay {
     });
   }
 
-  /** Stops after the current sweep, then flushes what is left so a clean shutdown strands nothing. */
-  async stop(): Promise<void> {
+  /**
+   * Stops after the current sweep, then flushes what is left so a clean shutdown strands nothing —
+   * within `flushTimeoutMs`, so an unreachable broker cannot hold shutdown past the orchestrator's
+   * grace period (unflushed rows simply go out at the next start).
+   */
+  async stop(flushTimeoutMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake?.();
     await this.loop;
-    try {
+    const flush = (async () => {
       while ((await this.drainOnce()) > 0);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), flushTimeoutMs)));
+    try {
+      if ((await Promise.race([flush, timeout])) === 'timeout') this.log.warn({ flushTimeoutMs }, 'outbox flush on shutdown timed out; rows stay for the next start');
     } catch (err) {
       this.log.warn({ err }, 'outbox flush on shutdown failed; rows stay for the next start');
+    } finally {
+      clearTimeout(timer);
     }
+    flush.catch(() => undefined);
     await this.listener?.end().catch(() => undefined);
   }
 }

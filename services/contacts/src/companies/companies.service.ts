@@ -58,9 +58,23 @@ export class CompaniesService {
   }
 
   async update(ctx: RequestContext, id: string, name?: string, domains?: string[]): Promise<Company> {
+    try {
+      return await this.updateOnce(ctx, id, name, domains);
+    } catch (err) {
+      // Two renames to the same name at once: the unique index decides, the loser gets CONFLICT.
+      if ((err as { code?: string }).code === '23505') throw conflict(`a company named "${name}" already exists`);
+      throw err;
+    }
+  }
+
+  private async updateOnce(ctx: RequestContext, id: string, name?: string, domains?: string[]): Promise<Company> {
     const v = this.validate(name, domains);
     if (!isUuid(id)) throw badUserInput(`id: "${id.slice(0, 60)}" is not a company id`);
     return withTenant(this.ds, ctx.tenantId, async (m) => {
+      if (v.name) {
+        const [taken] = await m.query(`SELECT id FROM companies WHERE tenant_id = $1 AND lower(name) = lower($2) AND id <> $3`, [ctx.tenantId, v.name, id]);
+        if (taken) throw conflict(`a company named "${v.name}" already exists (${taken.id})`, { existingCompanyId: taken.id });
+      }
       const rows: CompanyRow[] = await m.query(
         `UPDATE companies SET name = coalesce($3, name), domains = coalesce($4, domains), version = version + 1, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 RETURNING *`,

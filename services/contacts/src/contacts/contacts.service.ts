@@ -213,10 +213,10 @@ export class ContactsService {
       await m.query(`DELETE FROM contact_emails WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`DELETE FROM contact_phones WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`DELETE FROM consents WHERE contact_id = $1`, [id]);
-      await m.query(`DELETE FROM interactions WHERE contact_id = $1`, [id]);
+      await m.query(`DELETE FROM interactions WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`UPDATE contact_merges SET duplicate_snapshot = NULL WHERE survivor_id = $1 OR duplicate_id = $1`, [id]);
       // Already-published events of this contact carry its data; Kafka keeps them only for the topic's retention.
-      await m.query(`DELETE FROM outbox WHERE key = $1 AND published_at IS NOT NULL`, [id]);
+      await m.query(`DELETE FROM outbox WHERE published_at IS NOT NULL AND (key = $1::text OR key IN (SELECT id::text FROM contacts WHERE merged_into = $1::uuid))`, [id]);
       await m.query(
         `UPDATE contacts SET first_name = NULL, last_name = NULL, display_name = 'Erased contact', owner_id = NULL, lifecycle_stage = NULL, source = NULL,
            tags = '{}', preferred_channels = '{}', custom_fields = '{}', addresses = '[]', search_text = '', import_key = NULL,
@@ -309,9 +309,17 @@ export class ContactsService {
     await m.query(`UPDATE ${table} SET is_primary = false WHERE contact_id = $1`, [contactId]);
     await m.query(
       `INSERT INTO ${table} (tenant_id, ${keyCol}, ${rawCol}, contact_id, is_primary) VALUES ($1, $2, $3, $4, true)
-       ON CONFLICT (tenant_id, ${keyCol}) DO UPDATE SET is_primary = true, ${rawCol} = excluded.${rawCol}`,
+       ON CONFLICT (tenant_id, ${keyCol}) DO UPDATE SET is_primary = true, ${rawCol} = excluded.${rawCol}
+         WHERE ${table}.contact_id = excluded.contact_id`,
       [tenantId, v.normalized, v.raw, contactId],
     );
+    // Another contact took this address between the duplicate check and here: never touch its row.
+    const [row] = await m.query(`SELECT contact_id FROM ${table} WHERE tenant_id = $1 AND ${keyCol} = $2`, [tenantId, v.normalized]);
+    if (row && row.contact_id !== contactId) {
+      throw conflict(`a contact with ${keyCol === 'e164' ? 'phone' : 'email'} ${v.normalized} already exists: ${row.contact_id}; update it or merge the two`, {
+        existingContactId: row.contact_id,
+      });
+    }
   }
 }
 

@@ -86,7 +86,8 @@ export class ImportContactsUseCase {
         const dupKey = [parsed.email && `e:${parsed.email}`, parsed.phone && `p:${parsed.phone}`].filter(Boolean) as string[];
         const seen = dupKey.find((k) => seenInFile.has(k));
         if (seen) {
-          fail(info.lines, `duplicate of an earlier row in this file (${seen.slice(2)})`);
+          // No values in the message: job reports are kept and must not hold personal data.
+          fail(info.lines, `duplicate of an earlier row in this file (same ${seen.startsWith('e:') ? 'email' : 'phone'})`);
           continue;
         }
         // Identical rows share the import key (unique per tenant): without email/phone they are caught here.

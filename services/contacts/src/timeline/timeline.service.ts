@@ -77,7 +77,8 @@ export class TimelineService implements OnModuleInit {
     if (!entry) return;
     const module = MODULES.find((mod) => event.type.startsWith(`crm.${mod}.`)) ?? 'unknown';
     // A merged contact's entries land on the survivor.
-    const [target] = await m.query(`SELECT coalesce(merged_into, id) AS id, erased_at FROM contacts WHERE id = $1`, [entry.contactId]);
+    // FOR SHARE: a concurrent erase or merge of this contact waits for this entry (or this waits for it).
+    const [target] = await m.query(`SELECT coalesce(merged_into, id) AS id, erased_at FROM contacts WHERE id = $1 FOR SHARE`, [entry.contactId]);
     if (!target || target.erased_at) return;
     await m.query(
       `INSERT INTO interactions (id, tenant_id, contact_id, kind, summary, occurred_at, source_module, source_event_id)
@@ -91,7 +92,7 @@ export class TimelineService implements OnModuleInit {
     if (input.body && input.body.length > 20000) throw badUserInput('input.body: must be at most 20000 characters');
     if (!isUuid(input.contactId)) throw badUserInput(`input.contactId: "${input.contactId.slice(0, 60)}" is not a contact id`);
     return withTenant(this.ds, ctx.tenantId, async (m) => {
-      const [c] = await m.query(`SELECT id, merged_into, erased_at FROM contacts WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, input.contactId]);
+      const [c] = await m.query(`SELECT id, merged_into, erased_at FROM contacts WHERE tenant_id = $1 AND id = $2 FOR SHARE`, [ctx.tenantId, input.contactId]);
       if (!c) throw notFound(`contact ${input.contactId} does not exist`);
       if (c.erased_at) throw badUserInput(`contact ${input.contactId} was erased`);
       const contactId = c.merged_into ?? c.id;
@@ -129,7 +130,7 @@ export class TimelineService implements OnModuleInit {
 function decode(c: string): { t: string; id: string } {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString());
-    if (typeof v.t === 'string' && typeof v.id === 'string') return v;
+    if (typeof v.t === 'string' && !Number.isNaN(Date.parse(v.t)) && typeof v.id === 'string' && isUuid(v.id)) return v;
   } catch {
     // fall through
   }
