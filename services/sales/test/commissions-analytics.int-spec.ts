@@ -1,5 +1,5 @@
 import { dataOf, uniqueTenant } from '@crm/testing';
-import { expectError, Q, startSales, type Harness } from './harness';
+import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
 
 const RULE = `mutation($i: CreateCommissionRuleInput!) { createCommissionRule(input: $i) { id kind rate currency tiers { from rate } fixedAmount { amount currency } } }`;
 const STATEMENTS = `query($f: Date!, $t: Date!, $o: String) { commissions(from: $f, to: $t, ownerId: $o) { ownerId currency basis { amount } total { amount } entries { sourceKind basis { amount } commission { amount } period } } }`;
@@ -57,6 +57,31 @@ describe('commissions, forecast and funnel on fixtures with hand-computed answer
     expect(dataOf(await rep(STATEMENTS, { f: today(), t: today() })).commissions.map((s: any) => s.ownerId)).toEqual(['ann']);
     expectError(await rep(STATEMENTS, { f: today(), t: today(), o: 'bob' }), 'FORBIDDEN', /^ownerId: you may only see your own/);
     expectError(await rep(RULE, { i: { name: 'x', appliesTo: 'DEALS', kind: 'PERCENTAGE', rate: '50' } }), 'FORBIDDEN');
+  });
+
+  it('a FIXED rule without a product pays once per order (line_id NULL), not once per line; rules are announced with commission-rule.created', async () => {
+    const tenantId = uniqueTenant();
+    const admin = h.client({ tenantId, userId: 'boss', roles: ['admin'] });
+    const c = await h.contact(tenantId);
+    const rule = dataOf(await admin(RULE, { i: { name: 'bonus per order', appliesTo: 'ORDERS', kind: 'FIXED', fixedAmount: { amount: '5.00', currency: 'EUR' } } })).createCommissionRule;
+    const order = dataOf(
+      await h.client({ tenantId, userId: 'cat' })(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`, {
+        i: {
+          contactId: c.contactId, channel: 'POINT_OF_SALE', currency: 'EUR', paid: true,
+          lines: [{ description: 'A', quantity: '1', unitPrice: '10.00' }, { description: 'B', quantity: '2', unitPrice: '20.00' }, { description: 'C', quantity: '3', unitPrice: '1.00' }],
+        },
+      }),
+    ).placeOrder;
+    const ENTRIES = `query($f: Date!, $t: Date!) { commissions(from: $f, to: $t) { ownerId total { amount } entries { sourceKind sourceId lineId basis { amount } commission { amount } } } }`;
+    const st = dataOf(await admin(ENTRIES, { f: today(), t: today() })).commissions;
+    // One entry for the order: 5.00 on the whole net (10 + 40 + 3 = 53.00), not 3 × 5.00.
+    expect(st).toEqual([{ ownerId: 'cat', total: { amount: '5.00' }, entries: [{ sourceKind: 'order', sourceId: order.id, lineId: null, basis: { amount: '53.00' }, commission: { amount: '5.00' } }] }]);
+    const [ev] = await h.outboxEvents(tenantId, SALES_EVENT.commissionRuleCreated);
+    expect(ev).toMatchObject({ key: rule.id });
+    expect(ev.data).toEqual({
+      ruleId: rule.id, name: 'bonus per order', ownerId: null, productId: null, appliesTo: 'orders', kind: 'fixed', rate: null,
+      fixedAmount: { amount: '5.00', currency: 'EUR' }, currency: 'EUR', tiers: [], createdBy: 'boss',
+    });
   });
 
   it('forecast: weighted pipeline, commit, best case per owner; funnel: conversion, time in stage, win rate, lost reasons', async () => {

@@ -115,16 +115,118 @@ describe('deals (sales alone, real Postgres + Kafka)', () => {
     expect(ents[1].deals).toEqual([]);
   });
 
-  it('an erased contact’s personal data leaves sales, and it can take no new deals', async () => {
+  it('an erased contact’s personal data leaves sales — including its published events in the outbox — and it can take no new deals', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
     const c = await h.contact(tenantId, { firstName: 'Erin', lastName: 'Erasable', displayName: 'Erin Erasable', emails: [{ email: 'erin@example.com', primary: true }] });
+    const keep = await h.contact(tenantId, { firstName: 'Kept' });
     const deal = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'Deal for Erin Erasable', notes: 'erin@example.com likes blue', amount: { amount: '1', currency: 'EUR' } } })).createDeal;
+    const p = dataOf(await gql(Q.createPipeline, { i: { name: 'Two steps', stages: [{ name: 'One', probability: 10 }, { name: 'Two', probability: 50 }] } })).createPipeline;
+    const deal2 = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'Second deal for Erin', amount: { amount: '2', currency: 'EUR' }, pipelineId: p.id } })).createDeal;
+    dataOf(await gql(Q.moveDeal, { id: deal2.id, s: p.stages[1].id }));
+    const quote = dataOf(await gql(`mutation($i: CreateQuoteInput!) { createQuote(input: $i) { id } }`, {
+      i: { contactId: c.contactId, dealId: deal.id, currency: 'EUR', lines: [{ description: 'Blue widget for Erin', quantity: '1', unitPrice: '1.00' }] },
+    })).createQuote;
+    dataOf(await gql(`mutation($id: ID!) { sendQuote(id: $id) { id } }`, { id: quote.id }));
+    const order = dataOf(await gql(`mutation($id: ID!) { acceptQuote(id: $id) { id } }`, { id: quote.id })).acceptQuote;
+    const placed = dataOf(await gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`, {
+      i: { contactId: c.contactId, channel: 'WEB_SHOP', currency: 'EUR', paid: true, lines: [{ description: 'Gift for Erin', quantity: '1', unitPrice: '3.00' }] },
+    })).placeOrder;
+    const task = dataOf(await gql(`mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }`, { i: { title: 'Call Erin Erasable', contactId: c.contactId, dueAt: new Date(Date.now() + 3600_000).toISOString() } })).createTask;
+    const kept = dataOf(await gql(Q.createDeal, { i: { contactId: keep.contactId, title: 'Unrelated', amount: { amount: '1', currency: 'EUR' } } })).createDeal;
+    await h.waitPublished(tenantId);
+    const aggregates = [deal.id, deal2.id, quote.id, order.id, placed.id, task.id];
+    const aboutErin = <R extends { key: string; data: any }>(rows: R[]) => rows.filter((r) => r.data.contactId === c.contactId || aggregates.includes(r.key));
+    const before = aboutErin(await h.outboxEvents(tenantId));
+    // The events of every kind that named her were published (and so are in the outbox) before the erasure.
+    expect(new Set(before.map((r) => r.key))).toEqual(new Set(aggregates));
+    expect(new Set(before.map((r) => r.type))).toEqual(new Set([
+      SALES_EVENT.dealCreated, SALES_EVENT.stageChanged, SALES_EVENT.quoteCreated, SALES_EVENT.quoteSent, SALES_EVENT.quoteAccepted, SALES_EVENT.orderPlaced,
+      SALES_EVENT.orderPaid, SALES_EVENT.taskCreated,
+    ]));
+    expect(JSON.stringify(before)).toMatch(/Erin/);
+
     await h.erase(tenantId, c.contactId);
     const dump = JSON.stringify(await h.sql(`SELECT * FROM "${h.schema}".deals WHERE tenant_id = $1`, [tenantId])) + JSON.stringify(await h.sql(`SELECT * FROM "${h.schema}".contact_replica WHERE tenant_id = $1`, [tenantId]));
     expect(dump).not.toMatch(/Erin|erin@example\.com|Erasable/);
+    const after = await h.outboxEvents(tenantId);
+    expect(aboutErin(after)).toEqual([]);
+    expect(JSON.stringify(after)).not.toMatch(/Erin|erin@example\.com|Erasable/);
+    // Only hers: the other contact's deal.created is still there.
+    expect(after.filter((r) => r.key === kept.id).map((r) => r.type)).toEqual([SALES_EVENT.dealCreated]);
     expect(dataOf(await gql(Q.deal, { id: deal.id })).deal).toMatchObject({ title: 'Deal (erased contact)', amount: { amount: '1.00' } });
     expectError(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'Again', amount: { amount: '1', currency: 'EUR' } } }), 'BAD_USER_INPUT', /was erased/);
+  });
+
+  it('updateDeal refuses null for fields that cannot be empty and an empty change, naming the field; nothing is written', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId, userId: 'rep' });
+    const c = await h.contact(tenantId);
+    const d = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'Edit me', notes: 'n', expectedCloseDate: '2026-05-01', amount: { amount: '10.00', currency: 'EUR' } } })).createDeal;
+    for (const field of ['amount', 'forecastCategory', 'title', 'ownerId']) {
+      expectError(await gql(Q.updateDeal, { id: d.id, i: { [field]: null } }), 'BAD_USER_INPUT', new RegExp(`^input\\.${field}: must not be null`));
+    }
+    expectError(await gql(Q.updateDeal, { id: d.id, i: { amount: null, notes: 'x' } }), 'BAD_USER_INPUT', /^input\.amount: must not be null/);
+    expectError(await gql(Q.updateDeal, { id: d.id, i: {} }), 'BAD_USER_INPUT', /^input: nothing to update/);
+    expect(dataOf(await gql(Q.deal, { id: d.id })).deal).toMatchObject({ version: 1, amount: { amount: '10.00' }, forecastCategory: 'PIPELINE', title: 'Edit me' });
+    expect(await h.outboxCount(tenantId, SALES_EVENT.dealUpdated)).toBe(0);
+
+    // Nullable fields may be cleared; a real change bumps the version and emits deal.updated.
+    const u = dataOf(await gql(Q.updateDeal, { id: d.id, i: { notes: null, expectedCloseDate: null, source: null, forecastCategory: 'COMMIT', amount: { amount: '12.50', currency: 'EUR' } } })).updateDeal;
+    expect(u).toMatchObject({ version: 2, notes: null, expectedCloseDate: null, source: null, forecastCategory: 'COMMIT', amount: { amount: '12.50', currency: 'EUR' } });
+    const [ev] = await h.outboxEvents(tenantId, SALES_EVENT.dealUpdated);
+    expect(ev).toMatchObject({ key: d.id, data: { dealId: d.id, version: 2, forecastCategory: 'commit', expectedCloseDate: null, amount: { amount: '12.50', currency: 'EUR' } } });
+    expect([...ev.data.changed].sort()).toEqual(['amount', 'expectedCloseDate', 'forecastCategory', 'notes', 'source']);
+  });
+
+  it('pages deals created within the same millisecond without skipping any (the cursor keeps microseconds)', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId);
+    const ids: string[] = [];
+    for (const t of ['A', 'B', 'C', 'D']) ids.push(dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: t, amount: { amount: '1', currency: 'EUR' } } })).createDeal.id);
+    // Same millisecond, different microseconds (what a busy tenant produces).
+    const micros = ['000100', '000200', '000300', '000300'];
+    for (const [i, id] of ids.entries()) await h.sql(`UPDATE "${h.schema}".deals SET created_at = $2 WHERE id = $1`, [id, `2026-01-01T00:00:00.${micros[i]}Z`]);
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 10; page++) {
+      const r: any = dataOf(await gql(Q.deals, { n: 1, a: after })).deals;
+      expect(r.totalCount).toBe(4);
+      seen.push(...r.items.map((x: any) => x.title));
+      after = r.nextCursor;
+      if (!after) break;
+    }
+    // created_at DESC, id DESC: C and D share a timestamp and are ordered by id.
+    const [c3, d3] = [ids[2], ids[3]].sort().reverse();
+    const titleOf = (id: string) => ['A', 'B', 'C', 'D'][ids.indexOf(id)];
+    expect(seen).toEqual([titleOf(c3), titleOf(d3), 'B', 'A']);
+    expectError(await gql(Q.deals, { n: 1, a: Buffer.from(JSON.stringify({ t: '2026-01-01T00:00:00.000Z', id: ids[0] })).toString('base64url') }), 'BAD_USER_INPUT', /^after: not a cursor/);
+  });
+
+  it('concurrent pipeline creation (explicit, and the default of first deals) yields one default and no internal errors; each emits pipeline.created', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId, userId: 'mgr' });
+    const c = await h.contact(tenantId);
+    const stages = [{ name: 'Open', probability: 20 }, { name: 'Closing', probability: 80 }];
+    const results = await Promise.all([
+      ...['P1', 'P2', 'P3', 'P4'].map((name) => gql(Q.createPipeline, { i: { name, stages } })),
+      ...[1, 2, 3].map((n) => gql(Q.createDeal, { i: { contactId: c.contactId, title: `First ${n}`, amount: { amount: '1', currency: 'EUR' } } })),
+    ]);
+    expect(results.map((r) => r.errors ?? null)).toEqual(results.map(() => null));
+    const pipes = await h.sql(`SELECT id, name, is_default FROM "${h.schema}".pipelines WHERE tenant_id = $1`, [tenantId]);
+    expect(pipes.filter((p) => p.is_default)).toHaveLength(1);
+    const events = await h.outboxEvents(tenantId, SALES_EVENT.pipelineCreated);
+    expect(events.map((e) => e.key).sort()).toEqual(pipes.map((p) => p.id).sort());
+    const p1 = results[0].data!.createPipeline;
+    expect(events.find((e) => e.key === p1.id)!.data).toEqual({
+      pipelineId: p1.id, name: 'P1', isDefault: p1.isDefault, createdBy: 'mgr',
+      stages: p1.stages.map((s: any) => ({ stageId: s.id, name: s.name, position: s.position, probability: s.probability })),
+    });
+
+    const same = await Promise.all([1, 2, 3, 4].map(() => gql(Q.createPipeline, { i: { name: 'Same name', stages } })));
+    expect(same.filter((r) => !r.errors)).toHaveLength(1);
+    for (const r of same.filter((x) => x.errors)) expectError(r, 'CONFLICT', /^input\.name: a pipeline named "Same name"/);
   });
 
   it('keeps tenants apart and applies a redelivered contact event once', async () => {

@@ -67,6 +67,22 @@ export async function startSales(extraEnv: Record<string, string> = {}, reuse?: 
       const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM "${fresh.schema}".outbox WHERE tenant_id = $1 AND ($2::text IS NULL OR type = $2)`, [tenantId, type ?? null]);
       return n;
     },
+    /** This service's outbox rows of a tenant (published rows stay until retention), oldest first. */
+    async outboxEvents(tenantId: string, type?: string): Promise<{ key: string; type: string; data: any; published: boolean }[]> {
+      const rows = await h.sql(
+        `SELECT key, type, payload, published_at FROM "${fresh.schema}".outbox WHERE tenant_id = $1 AND ($2::text IS NULL OR type = $2) ORDER BY seq`,
+        [tenantId, type ?? null],
+      );
+      return rows.map((r: any) => ({ key: r.key, type: r.type, data: r.payload.data, published: r.published_at !== null }));
+    },
+    /** Waits until the relay has published every outbox row of the tenant. */
+    async waitPublished(tenantId: string) {
+      await eventually(
+        async () => (await h.sql(`SELECT 1 FROM "${fresh.schema}".outbox WHERE tenant_id = $1 AND published_at IS NULL LIMIT 1`, [tenantId])).length === 0,
+        30000,
+        `the outbox of ${tenantId} published`,
+      );
+    },
     recorder() {
       return new TopicRecorder(h.topic).start();
     },
@@ -105,6 +121,8 @@ export const Q = {
   winDeal: `mutation($id: ID!) { winDeal(id: $id) { ${DEAL_FIELDS} } }`,
   loseDeal: `mutation($id: ID!, $r: String!) { loseDeal(id: $id, reason: $r) { ${DEAL_FIELDS} } }`,
   deal: `query($id: ID!) { deal(id: $id) { ${DEAL_FIELDS} } }`,
+  updateDeal: `mutation($id: ID!, $i: UpdateDealInput!) { updateDeal(id: $id, input: $i) { ${DEAL_FIELDS} notes } }`,
+  deals: `query($f: DealFilter, $n: Int, $a: String) { deals(filter: $f, first: $n, after: $a) { items { id title } nextCursor totalCount } }`,
   entities: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id deals { id title amount { amount currency } } orders { id number total { amount currency } channel } lifetimeValue { amount currency } } } }`,
 };
 
@@ -117,4 +135,15 @@ export const SALES_EVENT = {
   orderPlaced: 'crm.sales.order.placed.v1',
   orderPaid: 'crm.sales.order.paid.v1',
   taskDue: 'crm.sales.task.due.v1',
+  dealUpdated: 'crm.sales.deal.updated.v1',
+  pipelineCreated: 'crm.sales.pipeline.created.v1',
+  productUpserted: 'crm.sales.product.upserted.v1',
+  priceListUpserted: 'crm.sales.price-list.upserted.v1',
+  commissionRuleCreated: 'crm.sales.commission-rule.created.v1',
+  quoteTemplateUpdated: 'crm.sales.quote-template.updated.v1',
+  quoteCreated: 'crm.sales.quote.created.v1',
+  quoteDeclined: 'crm.sales.quote.declined.v1',
+  quoteAccepted: 'crm.sales.quote.accepted.v1',
+  taskCreated: 'crm.sales.task.created.v1',
+  taskCompleted: 'crm.sales.task.completed.v1',
 } as const;

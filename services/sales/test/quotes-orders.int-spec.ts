@@ -13,6 +13,9 @@ const M = {
   place: `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id number channel status externalRef total { amount currency } taxTotal { amount } } }`,
   pay: `mutation($id: ID!) { markOrderPaid(id: $id) { id status paidAt } }`,
   template: `mutation($h: String!) { setQuoteTemplate(html: $h) }`,
+  decline: `mutation($id: ID!) { declineQuote(id: $id) { id status } }`,
+  setPrice: `mutation($l: ID!, $i: PriceInput!) { setPrice(priceListId: $l, input: $i) { id isDefault items { productId unitPrice { amount currency } } } }`,
+  deal: `mutation($i: CreateDealInput!) { createDeal(input: $i) { id } }`,
 };
 
 describe('products, quotes with taxes, orders (sales alone)', () => {
@@ -126,5 +129,122 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     expect(ents[0].orders.map((o: any) => o.channel).sort()).toEqual(['POINT_OF_SALE', 'WEB_SHOP']);
     expect(ents[0].lifetimeValue).toEqual([{ amount: '25.00', currency: 'EUR' }, { amount: '1099', currency: 'JPY' }]);
     expect(ents[1]).toEqual({ id: other.contactId, deals: [], orders: [], lifetimeValue: [] });
+  });
+  it('placeOrder retried concurrently with the same externalRef places one order and returns it to every retry', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId);
+    const input = { contactId: c.contactId, channel: 'WEB_SHOP', currency: 'EUR', externalRef: 'cart-42', lines: [{ description: 'Mug', quantity: '1', unitPrice: '9.90', taxRate: '19' }] };
+    const results = await Promise.all(Array.from({ length: 8 }, () => gql(M.place, { i: input })));
+    expect(results.map((r) => r.errors ?? null)).toEqual(results.map(() => null));
+    const ids = new Set(results.map((r) => r.data!.placeOrder.id));
+    expect(ids.size).toBe(1);
+    const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM "${h.schema}".orders WHERE tenant_id = $1`, [tenantId]);
+    expect(n).toBe(1);
+    expect(await h.outboxCount(tenantId, SALES_EVENT.orderPlaced)).toBe(1);
+    // The same reference on another channel is another order.
+    expect(dataOf(await gql(M.place, { i: { ...input, channel: 'MARKETPLACE' } })).placeOrder.id).not.toBe([...ids][0]);
+  });
+
+  it('refuses an order or a quote acceptance that does not fit: another contact’s deal, an expired quote, an erased contact — nothing written', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId);
+    const other = await h.contact(tenantId);
+    const deal = dataOf(await gql(M.deal, { i: { contactId: other.contactId, title: 'Theirs', amount: { amount: '1', currency: 'EUR' } } })).createDeal;
+    const line = [{ description: 'x', quantity: '1', unitPrice: '1.00' }];
+    const before = await h.outboxCount(tenantId);
+    expectError(await gql(M.place, { i: { contactId: c.contactId, dealId: deal.id, channel: 'PHONE', currency: 'EUR', lines: line } }), 'BAD_USER_INPUT', new RegExp(`^input\\.dealId: deal ${deal.id} belongs to another contact`));
+    expect(await h.outboxCount(tenantId)).toBe(before);
+    expect(await h.sql(`SELECT id FROM "${h.schema}".orders WHERE tenant_id = $1`, [tenantId])).toEqual([]);
+    // The deal's own contact may order on it.
+    expect(dataOf(await gql(M.place, { i: { contactId: other.contactId, dealId: deal.id, channel: 'PHONE', currency: 'EUR', lines: line } })).placeOrder.number).toBe('O-000001');
+
+    // Expired (valid until yesterday or earlier): CONFLICT, the quote stays as it was; it may still be declined.
+    const expired = dataOf(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', validUntil: '2020-01-31', lines: line } })).createQuote;
+    const beforeAccept = await h.outboxCount(tenantId);
+    expectError(await gql(M.accept, { id: expired.id }), 'CONFLICT', /^quote Q-000001 expired on 2020-01-31/);
+    expect(await h.outboxCount(tenantId)).toBe(beforeAccept);
+    const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM "${h.schema}".orders WHERE tenant_id = $1`, [tenantId]);
+    expect(n).toBe(1);
+    expect(dataOf(await gql(M.decline, { id: expired.id })).declineQuote.status).toBe('DECLINED');
+    // Valid until today is still acceptable.
+    const today = dataOf(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', validUntil: (await h.sql(`SELECT current_date::text AS d`))[0].d, lines: line } })).createQuote;
+    expect(dataOf(await gql(M.accept, { id: today.id })).acceptQuote.status).toBe('PLACED');
+
+    // The contact was erased after the quote was made: no order for them.
+    const gone = await h.contact(tenantId);
+    const q = dataOf(await gql(M.quote, { i: { contactId: gone.contactId, currency: 'EUR', lines: line } })).createQuote;
+    await h.erase(tenantId, gone.contactId);
+    const beforeErased = await h.outboxCount(tenantId);
+    expectError(await gql(M.accept, { id: q.id }), 'BAD_USER_INPUT', /its contact was erased/);
+    expect(await h.outboxCount(tenantId)).toBe(beforeErased);
+    expect((await h.sql(`SELECT status FROM "${h.schema}".quotes WHERE id = $1`, [q.id]))[0].status).toBe('draft');
+  });
+
+  it('emits events for catalogue, price lists, templates and every quote transition', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId, userId: 'mgr', roles: ['sales-manager'] });
+    const c = await h.contact(tenantId);
+    const p = dataOf(await gql(M.product, { i: { sku: 'KB', name: 'Keyboard', taxRate: '7.5' } })).createProduct;
+    const pe = await rec.waitFor((e) => e.event?.type === SALES_EVENT.productUpserted && e.event.subject === p.id);
+    expect(pe.key).toBe(p.id);
+    expect(pe.event.data).toEqual({ productId: p.id, sku: 'KB', name: 'Keyboard', description: null, unit: null, taxRate: '7.5', active: true, upsertedBy: 'mgr' });
+
+    const l1 = dataOf(await gql(M.priceList, { i: { name: 'Retail', currency: 'EUR', items: [{ productId: p.id, unitPrice: '49.00' }] } })).createPriceList;
+    const l2 = dataOf(await gql(M.priceList, { i: { name: 'Promo', currency: 'EUR', isDefault: true } })).createPriceList;
+    dataOf(await gql(M.setPrice, { l: l2.id, i: { productId: p.id, unitPrice: '39.50' } }));
+    expectError(await gql(M.setPrice, { l: l2.id, i: { productId: p.id, unitPrice: '1.001' } }), 'BAD_USER_INPUT', /^input\.unitPrice:/);
+    const lists = await h.outboxEvents(tenantId, SALES_EVENT.priceListUpserted);
+    expect(lists.map((e) => [e.key, e.data.isDefault, e.data.prices])).toEqual([
+      [l1.id, true, [{ productId: p.id, unitPrice: { amount: '49.00', currency: 'EUR' } }]],
+      [l2.id, true, []],
+      [l1.id, false, []], // no longer the EUR default
+      [l2.id, true, [{ productId: p.id, unitPrice: { amount: '39.50', currency: 'EUR' } }]],
+    ]);
+    expect(lists[0].data).toMatchObject({ priceListId: l1.id, name: 'Retail', currency: 'EUR', upsertedBy: 'mgr' });
+
+    dataOf(await gql(M.template, { h: '<p>{{number}}</p>' }));
+    const te = await rec.waitFor((e) => e.event?.type === SALES_EVENT.quoteTemplateUpdated && e.event.tenantid === tenantId);
+    expect(te.key).toBe(tenantId);
+    expect(te.event.data).toMatchObject({ html: '<p>{{number}}</p>', updatedBy: 'mgr' });
+
+    const lines = [{ productId: p.id, quantity: '2' }];
+    const q1 = dataOf(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', validUntil: '2099-12-31', lines } })).createQuote;
+    const created = await rec.waitFor((e) => e.event?.type === SALES_EVENT.quoteCreated && e.event.subject === q1.id);
+    expect(created.event.data).toMatchObject({
+      quoteId: q1.id, number: q1.number, contactId: c.contactId, dealId: null, ownerId: 'mgr', priceListId: l2.id, validUntil: '2099-12-31', createdBy: 'mgr',
+      totals: { total: { amount: '84.93', currency: 'EUR' } }, // 2 × 39.50 = 79.00 + 7.5% = 5.925 → 5.93
+    });
+    expect(created.event.data.lines).toHaveLength(1);
+    expect(JSON.stringify(created.event.data)).not.toMatch(/recipient|@example/);
+
+    dataOf(await gql(M.decline, { id: q1.id }));
+    const declined = await rec.waitFor((e) => e.event?.type === SALES_EVENT.quoteDeclined && e.event.subject === q1.id);
+    expect(declined.event.data).toMatchObject({ quoteId: q1.id, number: q1.number, contactId: c.contactId, total: { amount: '84.93', currency: 'EUR' }, declinedBy: 'mgr' });
+    expectError(await gql(M.decline, { id: q1.id }), 'CONFLICT', /cannot be declined/);
+
+    const q2 = dataOf(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', lines } })).createQuote;
+    const order = dataOf(await gql(M.accept, { id: q2.id })).acceptQuote;
+    const accepted = await rec.waitFor((e) => e.event?.type === SALES_EVENT.quoteAccepted && e.event.subject === q2.id);
+    expect(accepted.key).toBe(q2.id);
+    expect(accepted.event.data).toMatchObject({ quoteId: q2.id, number: q2.number, contactId: c.contactId, orderId: order.id, total: { amount: '84.93', currency: 'EUR' }, acceptedBy: 'mgr' });
+    await rec.waitFor((e) => e.event?.type === SALES_EVENT.orderPlaced && e.event.subject === order.id);
+  });
+
+  it('concurrent catalogue writes: first price lists of a currency get one default, duplicates are CONFLICT — never an internal error', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const lists = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((name) => gql(M.priceList, { i: { name, currency: 'USD' } })));
+    expect(lists.map((r) => r.errors ?? null)).toEqual(lists.map(() => null));
+    expect(lists.filter((r) => r.data!.createPriceList.isDefault)).toHaveLength(1);
+    const sameList = await Promise.all([1, 2, 3, 4].map(() => gql(M.priceList, { i: { name: 'Same', currency: 'GBP' } })));
+    expect(sameList.filter((r) => !r.errors)).toHaveLength(1);
+    for (const r of sameList.filter((x) => x.errors)) expectError(r, 'CONFLICT', /^input\.name: a price list named "Same"/);
+    const sameSku = await Promise.all([1, 2, 3, 4, 5, 6].map((n) => gql(M.product, { i: { sku: 'DUP', name: `Dup ${n}` } })));
+    expect(sameSku.filter((r) => !r.errors)).toHaveLength(1);
+    for (const r of sameSku.filter((x) => x.errors)) expectError(r, 'CONFLICT', /^input\.sku: a product with SKU DUP/);
+    expect(await h.outboxCount(tenantId, SALES_EVENT.productUpserted)).toBe(1);
+    expect(await h.outboxCount(tenantId, SALES_EVENT.priceListUpserted)).toBe(6);
   });
 });

@@ -109,9 +109,20 @@ describe('sales through the gateway with contacts (e2e)', () => {
     expect(merged.orders.map((x: any) => x.number)).toEqual([order.number]);
     expect(dataOf(await gql(`query($id: ID!) { deal(id: $id) { contact { id } } }`, { id: deal.id })).deal.contact.id).toBe(s.id);
 
+    const schema = sales.info.schema;
+    // Sales' published events name both people (deal.created of "Deal of Samuel Dup", order.placed …).
+    const salesOutbox = async () =>
+      (await sales.dataSource.query(`SELECT key, payload, published_at FROM "${schema}".outbox WHERE tenant_id = $1`, [tenantId])) as { key: string; payload: any; published_at: Date | null }[];
+    const theirs = (rows: { key: string; payload: any }[]) => rows.filter((r) => [s.id, d.id].includes(r.payload.data.contactId) || [deal.id, order.id].includes(r.key));
+    await eventually(async () => (await salesOutbox()).every((r) => r.published_at !== null), 30000, 'sales outbox published');
+    expect(theirs(await salesOutbox()).length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(await salesOutbox())).toMatch(/Samuel Dup/);
+
     dataOf(await gql(`mutation($id: ID!) { eraseContact(id: $id) }`, { id: s.id }));
     await salesReplicaHas(tenantId, s.id, 'erased_at IS NOT NULL');
-    const schema = sales.info.schema;
+    // The erasure reaches the duplicate merged into the erased survivor too.
+    expect(theirs(await salesOutbox())).toEqual([]);
+    expect(JSON.stringify(await salesOutbox())).not.toMatch(/Samuel|Dup|sam@example\.com|samuel@example\.com/);
     let dump = '';
     for (const t of ['contact_replica', 'deals', 'orders', 'quotes', 'tasks']) dump += JSON.stringify(await sales.dataSource.query(`SELECT * FROM "${schema}".${t} WHERE tenant_id = $1`, [tenantId]));
     expect(dump).not.toMatch(/Samuel|samuel@example\.com|sam@example\.com|"Sam"|Dup/);

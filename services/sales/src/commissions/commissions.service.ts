@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { badUserInput, forbidden, withTenant, type RequestContext } from '@crm/platform';
+import { CommissionRuleCreatedV1 } from '@crm/events';
+import { badUserInput, EventPublisher, forbidden, withTenant, type RequestContext } from '@crm/platform';
 import { currencyOf, formatMinor, formatPercent, fromDb, money, parsePercent, parseQuantity, toMinor } from '../common/money';
 import { isManager } from '../common/roles';
 import { optionalId, optionalText, periodOf, requireRange, requireText } from '../common/validate';
@@ -47,11 +48,15 @@ function toRule(r: any): CommissionRule {
 
 /**
  * Commission rules and the entries they earn. Entries are written in the transaction that wins the
- * deal or marks the order paid (so a statement never misses one), once per deal / order line.
+ * deal or marks the order paid (so a statement never misses one), once per deal, per order line, or
+ * per order for a fixed rule without a product.
  */
 @Injectable()
 export class CommissionsService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly events: EventPublisher,
+  ) {}
 
   async createRule(ctx: RequestContext, input: CreateCommissionRuleInput): Promise<CommissionRule> {
     const name = requireText(input.name, 'input.name', 200);
@@ -92,7 +97,18 @@ export class CommissionsService {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
         [randomUUID(), ctx.tenantId, name, ownerId, productId, input.appliesTo, input.kind, rate, fixed, currency, JSON.stringify(tiers), ctx.userId],
       );
-      return toRule(row);
+      const rule = toRule(row);
+      await this.events.emit(m, ctx.tenantId, [
+        {
+          type: CommissionRuleCreatedV1.type,
+          subject: rule.id,
+          data: {
+            ruleId: rule.id, name: rule.name, ownerId: rule.ownerId, productId: rule.productId, appliesTo: rule.appliesTo, kind: rule.kind, rate: rule.rate,
+            fixedAmount: rule.fixedAmount, currency: rule.currency, tiers: rule.tiers, createdBy: ctx.userId,
+          },
+        },
+      ]);
+      return rule;
     });
   }
 
@@ -146,19 +162,32 @@ export class CommissionsService {
     await this.earn(m, tenantId, { rule, ownerId: deal.ownerId, sourceKind: 'deal', sourceId: deal.id, lineId: null, currency, basis, at: new Date(deal.closedAt ?? Date.now()) });
   }
 
+  /**
+   * Per line, the most specific rule applies. A percentage rule earns on each line's net; a fixed
+   * rule for a product earns per unit on its lines; a fixed rule without a product earns its amount
+   * once per order (one entry with line_id NULL, on the net of the lines it covered), however many
+   * lines the order has.
+   */
   async onOrderPaid(m: EntityManager, tenantId: string, order: Order): Promise<void> {
     const rules = await this.activeRules(m, tenantId, CommissionBasis.ORDERS, order.currency);
     if (!rules.length) return;
     await this.lockOwner(m, tenantId, order.ownerId);
     const at = new Date(order.paidAt ?? Date.now());
+    const base = { ownerId: order.ownerId, sourceKind: 'order' as const, sourceId: order.id, currency: order.currency, at };
+    const perOrder = new Map<string, { rule: RuleRow; basis: bigint }>();
     for (const line of order.lines) {
       const rule = pickRule(rules, order.ownerId, line.productId);
       if (!rule) continue;
-      await this.earn(m, tenantId, {
-        rule, ownerId: order.ownerId, sourceKind: 'order', sourceId: order.id, lineId: line.id, currency: order.currency,
-        basis: toMinor(line.net.amount, order.currency, 'net'), quantity: parseQuantity(line.quantity, 'quantity'), at,
-      });
+      const net = toMinor(line.net.amount, order.currency, 'net');
+      if (rule.kind === CommissionKind.FIXED && !rule.productId) {
+        const o = perOrder.get(rule.id) ?? { rule, basis: 0n };
+        o.basis += net;
+        perOrder.set(rule.id, o);
+        continue;
+      }
+      await this.earn(m, tenantId, { ...base, rule, lineId: line.id, basis: net, quantity: parseQuantity(line.quantity, 'quantity') });
     }
+    for (const { rule, basis } of perOrder.values()) await this.earn(m, tenantId, { ...base, rule, lineId: null, basis });
   }
 
   /**

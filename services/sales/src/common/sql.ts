@@ -5,3 +5,29 @@ export async function updated<T = any>(m: EntityManager, sql: string, params: un
   const r = await m.query(sql, params);
   return Array.isArray(r) && Array.isArray(r[0]) && typeof r[1] === 'number' ? r[0] : r;
 }
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Runs a write; a unique-index violation (a concurrent request created the same thing between our
+ * check and our insert) becomes the CONFLICT `onConflict` returns instead of INTERNAL_SERVER_ERROR.
+ * `onConflict` gets the violated constraint's name; returning undefined rethrows the error.
+ */
+export async function conflictOnUnique<T>(run: () => Promise<T>, onConflict: (constraint: string) => Error | undefined): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+    const code = e.code ?? e.driverError?.code;
+    if (code === UNIQUE_VIOLATION) {
+      const mapped = onConflict(e.constraint ?? e.driverError?.constraint ?? '');
+      if (mapped) throw mapped;
+    }
+    throw err;
+  }
+}
+
+/** Serialises writers of one key (e.g. a tenant's default pipeline) until the transaction ends. */
+export async function xactLock(m: EntityManager, key: string): Promise<void> {
+  await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [key]);
+}

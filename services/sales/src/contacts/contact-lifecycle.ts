@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ContactReplica } from '@crm/shared-contacts';
+import { updated } from '../common/sql';
 
 export const ERASED_TITLE = '(erased contact)';
 
@@ -36,5 +37,32 @@ export class ContactLifecycle implements OnModuleInit {
     await m.query(`UPDATE quotes SET recipient_name = NULL, recipient_email = NULL, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
     await m.query(`UPDATE orders SET billing_name = NULL, billing_email = NULL, billing_address = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
     await m.query(`UPDATE tasks SET title = $3, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId, `Task ${ERASED_TITLE}`]);
+    await this.purgePublishedEvents(m, tenantId, contactId);
+  }
+
+  /**
+   * This service's already-published events about the contact leave the outbox too (Kafka keeps
+   * them only for the topic's retention): every event whose payload names the contact — or a
+   * contact merged into it, whose records it now holds — and every event of its deals, quotes,
+   * orders and tasks (keyed by their id; some, like deal.stage-changed of an older deal, or
+   * quote.accepted, name the contact only through the aggregate). Unpublished rows stay: they
+   * are still to be delivered.
+   */
+  async purgePublishedEvents(m: EntityManager, tenantId: string, contactId: string): Promise<number> {
+    const merged: { contact_id: string }[] = await m.query(`SELECT contact_id FROM contact_replica WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, contactId]);
+    const contactIds = [contactId, ...merged.map((r) => r.contact_id)];
+    const rows = await updated(
+      m,
+      `DELETE FROM outbox
+        WHERE published_at IS NOT NULL AND tenant_id = $1
+          AND (payload->'data'->>'contactId' = ANY($2::text[])
+               OR key IN (SELECT id::text FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])
+                          UNION ALL SELECT id::text FROM quotes WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])
+                          UNION ALL SELECT id::text FROM orders WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])
+                          UNION ALL SELECT id::text FROM tasks WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])))
+        RETURNING seq`,
+      [tenantId, contactIds],
+    );
+    return rows.length;
   }
 }

@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DealCreatedV1, DealLostV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
 import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
-import { optionalDate } from '../common/graphql';
+import { optionalDate, uuidOrUndefined } from '../common/graphql';
 import { currencyOf, formatMinor, fromDb, money, toMinor } from '../common/money';
 import { optionalId, optionalText, requireId, requireText } from '../common/validate';
 import { CommissionsService } from '../commissions/commissions.service';
@@ -45,6 +45,9 @@ export function parseSource(input: DealSourceInput | null | undefined, field: st
   const out = Object.fromEntries(SOURCE_KEYS.map((k) => [k, optionalText(input[k], `${field}.${k}`, 200)])) as unknown as DealSource;
   return SOURCE_KEYS.some((k) => out[k] !== null) ? out : null;
 }
+
+/** updateDeal fields whose columns are NOT NULL: null is refused (naming the field), not sent to Postgres. */
+const NON_NULLABLE_UPDATES = ['title', 'amount', 'ownerId', 'forecastCategory'] as const;
 
 function eventAmount(d: Deal) {
   return { amount: d.amount.amount, currency: d.amount.currency };
@@ -96,7 +99,7 @@ export class DealsService {
           const [p] = await m.query(`SELECT id FROM pipelines WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, pipelineId]);
           if (!p) throw badUserInput(`input.pipelineId: pipeline ${pipelineId} does not exist`, { field: 'input.pipelineId' });
         } else {
-          pipelineId = await this.pipelines.ensureDefault(m, ctx.tenantId);
+          pipelineId = await this.pipelines.ensureDefault(m, ctx.tenantId, ctx.userId);
         }
         [stage] = await m.query(`SELECT * FROM stages WHERE tenant_id = $1 AND pipeline_id = $2 ORDER BY position LIMIT 1`, [ctx.tenantId, pipelineId]);
       }
@@ -139,8 +142,16 @@ export class DealsService {
   }
 
   async update(ctx: RequestContext, rawId: string, input: UpdateDealInput): Promise<Deal> {
-    const changed = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined);
+    const given = input as Record<string, unknown>;
+    const changed = Object.keys(given).filter((k) => given[k] !== undefined);
     if (!changed.length) throw badUserInput('input: nothing to update', { field: 'input' });
+    // GraphQL lets a client send null for any optional input field; these columns have no "unset".
+    for (const k of NON_NULLABLE_UPDATES) {
+      if (given[k] === null) throw badUserInput(`input.${k}: must not be null (omit it to leave it unchanged)`, { field: `input.${k}` });
+    }
+    if (input.forecastCategory !== undefined && !Object.values(ForecastCategory).includes(input.forecastCategory)) {
+      throw badUserInput(`input.forecastCategory: unknown category ${JSON.stringify(input.forecastCategory)}`, { field: 'input.forecastCategory' });
+    }
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       const d = await this.lock(m, ctx.tenantId, rawId);
       const sets: string[] = [];
@@ -150,7 +161,7 @@ export class DealsService {
         sets.push(`${col} = $${params.length}`);
       };
       if (input.title !== undefined) set('title', requireText(input.title, 'input.title', 200));
-      if (input.amount) {
+      if (input.amount !== undefined) {
         if (d.status !== DealStatus.OPEN) throw badUserInput(`input.amount: deal ${d.id} is ${d.status}; its amount can no longer change`, { field: 'input.amount' });
         const currency = currencyOf(input.amount.currency, 'input.amount.currency');
         set('amount', formatMinor(toMinor(input.amount.amount, currency, 'input.amount.amount'), currency));
@@ -159,9 +170,13 @@ export class DealsService {
       if (input.expectedCloseDate !== undefined) set('expected_close_date', optionalDate(input.expectedCloseDate, 'input.expectedCloseDate'));
       if (input.companyId !== undefined) set('company_id', optionalId(input.companyId, 'input.companyId', 'company id'));
       if (input.ownerId !== undefined) set('owner_id', requireText(input.ownerId, 'input.ownerId', 200));
-      if (input.source !== undefined) set('source', JSON.stringify(parseSource(input.source, 'input.source')));
+      if (input.source !== undefined) {
+        const source = parseSource(input.source, 'input.source');
+        set('source', source ? JSON.stringify(source) : null);
+      }
       if (input.forecastCategory !== undefined) set('forecast_category', input.forecastCategory);
       if (input.notes !== undefined) set('notes', optionalText(input.notes, 'input.notes', 10000));
+      if (!sets.length) throw badUserInput('input: nothing to update', { field: 'input' });
       const [row] = await updated(m,
         `UPDATE deals SET ${sets.join(', ')}, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
         params,
@@ -309,19 +324,28 @@ export class DealsService {
         keyset = ` AND (created_at, id) < ($${pageParams.length - 1}::timestamptz, $${pageParams.length}::uuid)`;
       }
       pageParams.push(first + 1);
-      const rows = await m.query(`SELECT ${DEAL_COLUMNS} FROM deals WHERE ${where.join(' AND ')}${keyset} ORDER BY created_at DESC, id DESC LIMIT $${pageParams.length}`, pageParams);
-      const items = rows.slice(0, first).map(toDeal);
-      const last = items.at(-1);
-      const nextCursor = rows.length > first && last ? Buffer.from(JSON.stringify({ t: new Date(last.createdAt).toISOString(), id: last.id })).toString('base64url') : null;
+      const rows = await m.query(
+        `SELECT ${DEAL_COLUMNS}, ${CURSOR_KEY_SQL} AS sort_key FROM deals WHERE ${where.join(' AND ')}${keyset} ORDER BY created_at DESC, id DESC LIMIT $${pageParams.length}`,
+        pageParams,
+      );
+      const page = rows.slice(0, first);
+      const items = page.map(toDeal);
+      const last = page.at(-1);
+      // The cursor carries the sort key as Postgres compares it (microseconds); a JS Date would drop them.
+      const nextCursor = rows.length > first && last ? Buffer.from(JSON.stringify({ t: last.sort_key, id: last.id })).toString('base64url') : null;
       return { items, nextCursor, totalCount: n };
     });
   }
 }
 
+/** created_at as text in UTC at full (microsecond) precision, computed by Postgres. */
+const CURSOR_KEY_SQL = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 function decodeCursor(c: string): { t: string; id: string } {
   try {
     const v = JSON.parse(Buffer.from(c, 'base64url').toString());
-    if (typeof v.t === 'string' && typeof v.id === 'string') return v;
+    if (typeof v.t === 'string' && CURSOR_TIMESTAMP.test(v.t) && typeof v.id === 'string' && uuidOrUndefined(v.id)) return { t: v.t, id: v.id };
   } catch {
     // fall through
   }

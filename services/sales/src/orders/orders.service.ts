@@ -70,7 +70,9 @@ export class OrdersService {
     if (!Object.values(SalesChannel).includes(input.channel)) throw badUserInput('input.channel: unknown channel', { field: 'input.channel' });
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       if (externalRef) {
-        // A shop or till retrying the same order gets the one already placed.
+        // A shop or till retrying the same order gets the one already placed. Retries may arrive
+        // at once: serialise them on the reference, so the later ones see the first one's commit.
+        await m.query(`SELECT pg_advisory_xact_lock(hashtext($1 || ':' || $2 || ':' || $3))`, [ctx.tenantId, input.channel, externalRef]);
         const [existing] = await m.query(`SELECT * FROM orders WHERE tenant_id = $1 AND channel = $2 AND external_ref = $3`, [ctx.tenantId, input.channel, externalRef]);
         if (existing) return (await this.present(m, [existing]))[0];
       }
@@ -80,6 +82,7 @@ export class OrdersService {
       if (dealId) {
         const [deal] = await m.query(`SELECT contact_id FROM deals WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, dealId]);
         if (!deal) throw badUserInput(`input.dealId: deal ${dealId} does not exist`, { field: 'input.dealId' });
+        if (deal.contact_id !== contact.contactId) throw badUserInput(`input.dealId: deal ${dealId} belongs to another contact`, { field: 'input.dealId' });
       }
       const doc = await this.builder.build(m, ctx.tenantId, { currency, priceListId, pricesIncludeTax: !!input.pricesIncludeTax, lines: input.lines });
       const id = randomUUID();

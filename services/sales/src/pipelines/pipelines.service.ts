@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { badUserInput, conflict, withTenant, type RequestContext } from '@crm/platform';
+import { PipelineCreatedV1 } from '@crm/events';
+import { badUserInput, conflict, EventPublisher, withTenant, type RequestContext } from '@crm/platform';
+import { conflictOnUnique, xactLock } from '../common/sql';
 import { requireText } from '../common/validate';
 import { type CreatePipelineInput, type Pipeline, type Stage, toStage } from './pipeline.types';
 
@@ -15,7 +17,18 @@ export const DEFAULT_STAGES = [
 
 @Injectable()
 export class PipelinesService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly events: EventPublisher,
+  ) {}
+
+  /**
+   * Pipeline creation is serialised per tenant (createPipeline and the implicit default pipeline of
+   * a first deal): the name check, the default choice and the insert then see each other's commits.
+   */
+  private lockPipelines(m: EntityManager, tenantId: string) {
+    return xactLock(m, `sales.default-pipeline:${tenantId}`);
+  }
 
   async create(ctx: RequestContext, input: CreatePipelineInput): Promise<Pipeline> {
     const name = requireText(input.name, 'input.name', 200);
@@ -27,16 +40,26 @@ export class PipelinesService {
       }
       return { name: requireText(s.name, `input.stages.${i}.name`, 100), probability: s.probability };
     });
-    return withTenant(this.ds, ctx.tenantId, async (m) => {
-      const [dup] = await m.query(`SELECT id FROM pipelines WHERE tenant_id = $1 AND lower(name) = lower($2)`, [ctx.tenantId, name]);
-      if (dup) throw conflict(`input.name: a pipeline named "${name}" already exists (${dup.id})`, { field: 'input.name', existingPipelineId: dup.id });
-      if (input.isDefault) await m.query(`UPDATE pipelines SET is_default = false WHERE tenant_id = $1 AND is_default`, [ctx.tenantId]);
-      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM pipelines WHERE tenant_id = $1`, [ctx.tenantId]);
-      return this.insert(m, ctx.tenantId, name, stages, !!input.isDefault || n === 0);
-    });
+    const write = () =>
+      withTenant(this.ds, ctx.tenantId, async (m) => {
+        await this.lockPipelines(m, ctx.tenantId);
+        const [dup] = await m.query(`SELECT id FROM pipelines WHERE tenant_id = $1 AND lower(name) = lower($2)`, [ctx.tenantId, name]);
+        if (dup) throw conflict(`input.name: a pipeline named "${name}" already exists (${dup.id})`, { field: 'input.name', existingPipelineId: dup.id });
+        if (input.isDefault) await m.query(`UPDATE pipelines SET is_default = false WHERE tenant_id = $1 AND is_default`, [ctx.tenantId]);
+        const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM pipelines WHERE tenant_id = $1`, [ctx.tenantId]);
+        return this.insert(m, ctx.tenantId, name, stages, !!input.isDefault || n === 0, ctx.userId);
+      });
+    // Safety net: the lock makes a race impossible among sales processes of this version.
+    return conflictOnUnique(write, (constraint) =>
+      constraint === 'pipelines_name'
+        ? conflict(`input.name: a pipeline named "${name}" was created at the same time`, { field: 'input.name' })
+        : constraint === 'pipelines_default'
+          ? conflict('input.isDefault: another pipeline became the default at the same time; retry', { field: 'input.isDefault' })
+          : undefined,
+    );
   }
 
-  private async insert(m: EntityManager, tenantId: string, name: string, stages: { name: string; probability: number }[], isDefault: boolean): Promise<Pipeline> {
+  private async insert(m: EntityManager, tenantId: string, name: string, stages: { name: string; probability: number }[], isDefault: boolean, createdBy: string): Promise<Pipeline> {
     const id = randomUUID();
     await m.query(`INSERT INTO pipelines (id, tenant_id, name, is_default) VALUES ($1, $2, $3, $4)`, [id, tenantId, name, isDefault]);
     const rows = await m.query(
@@ -44,18 +67,29 @@ export class PipelinesService {
        SELECT gen_random_uuid(), $1, $2, n, p - 1, pr FROM unnest($3::text[], $4::int[]) WITH ORDINALITY AS u(n, pr, p) RETURNING *`,
       [tenantId, id, stages.map((s) => s.name), stages.map((s) => s.probability)],
     );
-    return { id, name, isDefault, stages: rows.map(toStage).sort((a: Stage, b: Stage) => a.position - b.position) };
+    const pipeline = { id, name, isDefault, stages: rows.map(toStage).sort((a: Stage, b: Stage) => a.position - b.position) };
+    await this.events.emit(m, tenantId, [
+      {
+        type: PipelineCreatedV1.type,
+        subject: id,
+        data: {
+          pipelineId: id, name, isDefault, createdBy,
+          stages: pipeline.stages.map((s: Stage) => ({ stageId: s.id, name: s.name, position: s.position, probability: s.probability })),
+        },
+      },
+    ]);
+    return pipeline;
   }
 
-  /** The tenant's default pipeline id; creates the standard one on first use. */
-  async ensureDefault(m: EntityManager, tenantId: string): Promise<string> {
+  /** The tenant's default pipeline id; creates the standard one on first use (emitting pipeline.created). */
+  async ensureDefault(m: EntityManager, tenantId: string, userId: string): Promise<string> {
     const [row] = await m.query(`SELECT id FROM pipelines WHERE tenant_id = $1 ORDER BY is_default DESC, created_at, id LIMIT 1`, [tenantId]);
     if (row) return row.id;
-    // Two first deals at once: serialise the creation per tenant.
-    await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`sales.default-pipeline:${tenantId}`]);
+    // Two first deals at once, or a first deal beside createPipeline: serialise the creation per tenant.
+    await this.lockPipelines(m, tenantId);
     const [again] = await m.query(`SELECT id FROM pipelines WHERE tenant_id = $1 ORDER BY is_default DESC, created_at, id LIMIT 1`, [tenantId]);
     if (again) return again.id;
-    return (await this.insert(m, tenantId, 'Sales pipeline', DEFAULT_STAGES, true)).id;
+    return (await this.insert(m, tenantId, 'Sales pipeline', DEFAULT_STAGES, true, userId)).id;
   }
 
   async list(tenantId: string): Promise<Pipeline[]> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { QuoteSentV1 } from '@crm/events';
+import { QuoteAcceptedV1, QuoteCreatedV1, QuoteDeclinedV1, QuoteSentV1, QuoteTemplateUpdatedV1 } from '@crm/events';
 import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate } from '../common/graphql';
@@ -60,13 +60,27 @@ export class QuotesService {
         [id, ctx.tenantId, number, contact.contactId, dealId, ownerId, doc.priceListId, optionalDate(input.validUntil, 'input.validUntil'), notes, contact.displayName, contact.primaryEmail, ...this.builder.totalsParams(doc), ctx.userId],
       );
       await this.builder.insertLines(m, ctx.tenantId, 'quote_lines', 'quote_id', id, doc);
-      return (await this.present(m, [row]))[0];
+      const [quote] = await this.present(m, [row]);
+      await this.events.emit(m, ctx.tenantId, [
+        {
+          type: QuoteCreatedV1.type,
+          subject: quote.id,
+          data: {
+            quoteId: quote.id, number: quote.number, contactId: quote.contactId, dealId: quote.dealId, ownerId: quote.ownerId, priceListId: row.price_list_id,
+            validUntil: quote.validUntil, ...eventDocument(quote, quote.lines), createdBy: ctx.userId, createdAt: new Date(row.created_at).toISOString(),
+          },
+        },
+      ]);
+      return quote;
     });
   }
 
   private async lock(m: EntityManager, tenantId: string, rawId: string) {
     const id = requireId(rawId, 'id', 'quote id');
-    const [row] = await m.query(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tenantId, id]);
+    const [row] = await m.query(
+      `SELECT ${QUOTE_COLUMNS}, (valid_until IS NOT NULL AND valid_until < current_date) AS expired FROM quotes WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [tenantId, id],
+    );
     if (!row) throw notFound(`quote ${id} does not exist`);
     return row;
   }
@@ -101,8 +115,22 @@ export class QuotesService {
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       const q = await this.lock(m, ctx.tenantId, rawId);
       if (q.status !== QuoteStatus.SENT && q.status !== QuoteStatus.DRAFT) throw conflict(`quote ${q.number} is ${q.status}; it cannot be accepted`, { quoteId: q.id, status: q.status });
-      await updated(m,`UPDATE quotes SET status = 'accepted', accepted_at = now() WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, q.id]);
-      return this.orders.fromQuote(m, ctx, q, channel);
+      if (q.expired) throw conflict(`quote ${q.number} expired on ${q.vu}; it can no longer be accepted`, { quoteId: q.id, validUntil: q.vu });
+      const contact = await this.replica.get(m, ctx.tenantId, q.contact_id);
+      if (!contact || contact.erasedAt) throw badUserInput(`quote ${q.number}: its contact was erased; it cannot become an order`, { field: 'id' });
+      const [row] = await updated(m, `UPDATE quotes SET status = 'accepted', accepted_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING accepted_at`, [ctx.tenantId, q.id]);
+      const order = await this.orders.fromQuote(m, ctx, q, channel);
+      await this.events.emit(m, ctx.tenantId, [
+        {
+          type: QuoteAcceptedV1.type,
+          subject: q.id,
+          data: {
+            quoteId: q.id, number: q.number, contactId: q.contact_id, dealId: q.deal_id, ownerId: q.owner_id, orderId: order.id, total: { ...order.total },
+            acceptedBy: ctx.userId, acceptedAt: new Date(row.accepted_at).toISOString(),
+          },
+        },
+      ]);
+      return order;
     });
   }
 
@@ -110,8 +138,19 @@ export class QuotesService {
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       const q = await this.lock(m, ctx.tenantId, rawId);
       if (q.status !== QuoteStatus.SENT && q.status !== QuoteStatus.DRAFT) throw conflict(`quote ${q.number} is ${q.status}; it cannot be declined`, { quoteId: q.id, status: q.status });
-      const [row] = await updated(m,`UPDATE quotes SET status = 'declined', declined_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${QUOTE_COLUMNS}`, [ctx.tenantId, q.id]);
-      return (await this.present(m, [row]))[0];
+      const [row] = await updated(m, `UPDATE quotes SET status = 'declined', declined_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${QUOTE_COLUMNS}`, [ctx.tenantId, q.id]);
+      const [quote] = await this.present(m, [row]);
+      await this.events.emit(m, ctx.tenantId, [
+        {
+          type: QuoteDeclinedV1.type,
+          subject: quote.id,
+          data: {
+            quoteId: quote.id, number: quote.number, contactId: quote.contactId, dealId: quote.dealId, ownerId: quote.ownerId, total: { ...quote.total },
+            declinedBy: ctx.userId, declinedAt: new Date(row.declined_at).toISOString(),
+          },
+        },
+      ]);
+      return quote;
     });
   }
 
@@ -145,13 +184,16 @@ export class QuotesService {
       if (e instanceof TemplateError) throw badUserInput(`html: ${e.message}`, { field: 'html' });
       throw e;
     }
-    await withTenant(this.ds, ctx.tenantId, (m) =>
-      m.query(
+    await withTenant(this.ds, ctx.tenantId, async (m) => {
+      const [row] = await m.query(
         `INSERT INTO quote_templates (tenant_id, html, updated_by) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET html = EXCLUDED.html, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+         ON CONFLICT (tenant_id) DO UPDATE SET html = EXCLUDED.html, updated_by = EXCLUDED.updated_by, updated_at = now() RETURNING updated_at`,
         [ctx.tenantId, html, ctx.userId],
-      ),
-    );
+      );
+      await this.events.emit(m, ctx.tenantId, [
+        { type: QuoteTemplateUpdatedV1.type, subject: ctx.tenantId, data: { html, updatedBy: ctx.userId, updatedAt: new Date(row.updated_at).toISOString() } },
+      ]);
+    });
     return true;
   }
 

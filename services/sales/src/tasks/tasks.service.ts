@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { badUserInput, conflict, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { TaskCompletedV1, TaskCreatedV1 } from '@crm/events';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalId, optionalText, requireId, requireText } from '../common/validate';
 import { type CreateTaskInput, type Task, type TaskFilter, TaskStatus } from './task.types';
@@ -17,6 +18,7 @@ export class TasksService {
   constructor(
     private readonly ds: DataSource,
     private readonly replica: ContactReplica,
+    private readonly events: EventPublisher,
   ) {}
 
   async create(ctx: RequestContext, input: CreateTaskInput): Promise<Task> {
@@ -29,15 +31,17 @@ export class TasksService {
     const dueAt = new Date(input.dueAt);
     if (Number.isNaN(dueAt.getTime())) throw badUserInput('input.dueAt: not a valid time', { field: 'input.dueAt' });
     return withTenant(this.ds, ctx.tenantId, async (m) => {
+      if (contactId) {
+        // Given explicitly (with or without a deal): it must be a live contact of this tenant.
+        const c = await this.replica.get(m, ctx.tenantId, contactId);
+        if (!c) throw badUserInput(`input.contactId: contact ${contactId} does not exist`, { field: 'input.contactId' });
+        if (c.erasedAt) throw badUserInput(`input.contactId: contact ${contactId} was erased`, { field: 'input.contactId' });
+        contactId = c.contactId;
+      }
       if (dealId) {
         const [d] = await m.query(`SELECT contact_id FROM deals WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, dealId]);
         if (!d) throw badUserInput(`input.dealId: deal ${dealId} does not exist`, { field: 'input.dealId' });
         contactId ??= d.contact_id;
-      }
-      if (contactId && !dealId) {
-        const c = await this.replica.get(m, ctx.tenantId, contactId);
-        if (!c || c.erasedAt) throw badUserInput(`input.contactId: contact ${contactId} does not exist`, { field: 'input.contactId' });
-        contactId = c.contactId;
       }
       const id = randomUUID();
       const [row] = await m.query(
@@ -45,18 +49,42 @@ export class TasksService {
         [id, ctx.tenantId, title, notes, dealId, contactId, assigneeId, dueAt, ctx.userId],
       );
       await m.query(`INSERT INTO task_reminders (task_id, tenant_id, due_at) VALUES ($1, $2, $3)`, [id, ctx.tenantId, dueAt]);
-      return toTask(row);
+      const task = toTask(row);
+      await this.events.emit(m, ctx.tenantId, [
+        {
+          type: TaskCreatedV1.type,
+          subject: id,
+          data: { taskId: id, title, assigneeId, dealId, contactId, dueAt: new Date(row.due_at).toISOString(), createdBy: ctx.userId },
+        },
+      ]);
+      return task;
     });
   }
 
+  /**
+   * Lock order, the same as the reminder sweep's (ReminderScheduler.sweep): the reminder row first,
+   * then the task. Locking the task first and deleting the reminder after would deadlock against a
+   * sweep that holds the reminder and updates the task.
+   */
   async complete(ctx: RequestContext, rawId: string): Promise<Task> {
     const id = requireId(rawId, 'id', 'task id');
     return withTenant(this.ds, ctx.tenantId, async (m) => {
+      await m.query(`SELECT task_id FROM task_reminders WHERE task_id = $1 AND tenant_id = $2 FOR UPDATE`, [id, ctx.tenantId]);
       const [t] = await m.query(`SELECT * FROM tasks WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [ctx.tenantId, id]);
       if (!t) throw notFound(`task ${id} does not exist`);
       if (t.status === TaskStatus.DONE) throw conflict(`task ${id} is already done`, { taskId: id });
-      const [row] = await updated(m,`UPDATE tasks SET status = 'done', completed_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [ctx.tenantId, id]);
-      await m.query(`DELETE FROM task_reminders WHERE task_id = $1`, [id]);
+      const [row] = await updated(m, `UPDATE tasks SET status = 'done', completed_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [ctx.tenantId, id]);
+      await m.query(`DELETE FROM task_reminders WHERE task_id = $1 AND tenant_id = $2`, [id, ctx.tenantId]);
+      await this.events.emit(m, ctx.tenantId, [
+        {
+          type: TaskCompletedV1.type,
+          subject: id,
+          data: {
+            taskId: id, assigneeId: row.assignee_id, dealId: row.deal_id, contactId: row.contact_id, completedBy: ctx.userId,
+            completedAt: new Date(row.completed_at).toISOString(),
+          },
+        },
+      ]);
       return toTask(row);
     });
   }
