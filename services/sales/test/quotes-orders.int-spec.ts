@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
 
@@ -207,7 +208,7 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     dataOf(await gql(M.template, { h: '<p>{{number}}</p>' }));
     const te = await rec.waitFor((e) => e.event?.type === SALES_EVENT.quoteTemplateUpdated && e.event.tenantid === tenantId);
     expect(te.key).toBe(tenantId);
-    expect(te.event.data).toMatchObject({ html: '<p>{{number}}</p>', updatedBy: 'mgr' });
+    expect(te.event.data).toMatchObject({ sha256: createHash('sha256').update('<p>{{number}}</p>').digest('hex'), length: '<p>{{number}}</p>'.length, updatedBy: 'mgr' });
 
     const lines = [{ productId: p.id, quantity: '2' }];
     const q1 = dataOf(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', validUntil: '2099-12-31', lines } })).createQuote;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { QuoteAcceptedV1, QuoteCreatedV1, QuoteDeclinedV1, QuoteSentV1, QuoteTemplateUpdatedV1 } from '@crm/events';
@@ -191,7 +191,7 @@ export class QuotesService {
         [ctx.tenantId, html, ctx.userId],
       );
       await this.events.emit(m, ctx.tenantId, [
-        { type: QuoteTemplateUpdatedV1.type, subject: ctx.tenantId, data: { html, updatedBy: ctx.userId, updatedAt: new Date(row.updated_at).toISOString() } },
+        { type: QuoteTemplateUpdatedV1.type, subject: ctx.tenantId, data: { sha256: createHash('sha256').update(html).digest('hex'), length: html.length, updatedBy: ctx.userId, updatedAt: new Date(row.updated_at).toISOString() } },
       ]);
     });
     return true;
