@@ -71,6 +71,7 @@ export class ImportContactsUseCase {
     /** Emails, phones and whole-row keys of the accepted rows so far → their line. */
     const seenInFile = new Map<string, number>();
     let batch: ParsedRow[] = [];
+    let inFlight: Promise<void> = Promise.resolve();
     try {
       for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
         report.rows += 1;
@@ -99,11 +100,16 @@ export class ImportContactsUseCase {
         [...dupKey, `k:${parsed.importKey}`].forEach((k) => seenInFile.set(k, info.lines));
         batch.push(parsed);
         if (batch.length >= batchSize) {
-          await this.flush(ctx, batch, report, fail);
-          batch = [];
+          // One batch is written while the next is parsed (the database and the parser use different
+          // cores); batches still commit one after the other, so duplicates across batches are seen.
+          await inFlight;
           opts.onProgress?.({ rows: report.rows, created: report.created, skipped: report.skipped, failed: report.failed });
+          inFlight = this.flush(ctx, batch, report, fail);
+          inFlight.catch(() => undefined); // awaited above or below; this only marks it handled meanwhile
+          batch = [];
         }
       }
+      await inFlight;
       if (batch.length) await this.flush(ctx, batch, report, fail);
       opts.onProgress?.({ rows: report.rows, created: report.created, skipped: report.skipped, failed: report.failed });
       await this.finish(ctx, report, 'completed');
