@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
+import { QuotesService } from '../src/quotes/quotes.service';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
+import { checkStructure, infoEntry, pageCount, parsePdf, textRuns } from './pdf-inspect';
 
 const LINE = `id productId sku description quantity unitPrice { amount currency } discountPercent discount { amount } taxRate net { amount } tax { amount } gross { amount }`;
 const DOC = `id number currency pricesIncludeTax status lines { ${LINE} } subtotal { amount currency } discountTotal { amount } taxTotal { amount } total { amount currency } taxes { rate net { amount } tax { amount } }`;
@@ -11,6 +13,7 @@ const M = {
   send: `mutation($id: ID!) { sendQuote(id: $id) { id status sentAt } }`,
   accept: `mutation($id: ID!) { acceptQuote(id: $id) { id number channel status quoteId: id lines { ${LINE} } total { amount currency } } }`,
   render: `query($id: ID!) { renderQuote(id: $id) { fileName contentType content } }`,
+  pdf: `query($id: ID!) { renderQuotePdf(id: $id) { fileName contentType base64 bytes } }`,
   place: `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id number channel status externalRef total { amount currency } taxTotal { amount } } }`,
   pay: `mutation($id: ID!) { markOrderPaid(id: $id) { id status paidAt } }`,
   template: `mutation($h: String!) { setQuoteTemplate(html: $h) }`,
@@ -247,5 +250,69 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     for (const r of sameSku.filter((x) => x.errors)) expectError(r, 'CONFLICT', /^input\.sku: a product with SKU DUP/);
     expect(await h.outboxCount(tenantId, SALES_EVENT.productUpserted)).toBe(1);
     expect(await h.outboxCount(tenantId, SALES_EVENT.priceListUpserted)).toBe(6);
+  });
+  it('renders a quote as a PDF: metadata, pages and the exact figures of the document, tenant-scoped, reproducible', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId, { displayName: 'Grace Hopper' });
+    const lic = dataOf(await gql(M.product, { i: { sku: 'LIC', name: 'Licence', taxRate: '19' } })).createProduct;
+    dataOf(await gql(M.priceList, { i: { name: 'EUR list', currency: 'EUR', items: [{ productId: lic.id, unitPrice: '19.99' }] } }));
+    // 3 × 19.99 = 59.97 at 19 % → 11.39 | 2 × 4.99 at 7 % → 0.70 | 100.00 − 12.5 % = 87.50 at 0 % | 40.00 − 5.00 at 19 % → 35.00, 6.65
+    const q = dataOf(
+      await gql(M.quote, {
+        i: {
+          contactId: c.contactId, currency: 'EUR', validUntil: '2099-12-31', notes: 'Delivery within 30 days.',
+          lines: [
+            { productId: lic.id, quantity: '3' }, { description: 'Manual', quantity: '2', unitPrice: '4.99', taxRate: '7' },
+            { description: 'Setup', quantity: '1', unitPrice: '100.00', taxRate: '0', discountPercent: '12.5' },
+            { description: 'Training', quantity: '1', unitPrice: '40.00', taxRate: '19', discountAmount: '5.00' },
+          ],
+        },
+      }),
+    ).createQuote;
+    expect([q.subtotal.amount, q.discountTotal.amount, q.taxTotal.amount, q.total.amount]).toEqual(['192.45', '17.50', '18.74', '211.19']);
+
+    const out = dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf;
+    expect(out).toMatchObject({ fileName: `${q.number}.pdf`, contentType: 'application/pdf' });
+    const buf = Buffer.from(out.base64, 'base64');
+    expect(out.bytes).toBe(buf.length);
+    expect(buf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(buf.toString('latin1')).toMatch(/%%EOF\n?$/);
+    const pdf = parsePdf(buf);
+    checkStructure(pdf);
+    expect(infoEntry(pdf, 'Title')).toBe(`Quote ${q.number}`);
+    expect(infoEntry(pdf, 'Author')).toBe('CRM');
+    expect(pageCount(pdf)).toBeGreaterThanOrEqual(1);
+    // The same document twice is the same file (CreationDate = the quote's creation).
+    expect(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
+
+    // Uncompressed, the drawing is readable: the exact strings of the quote, as stored, in pdfkit's hex-string TJ text.
+    const plainBuf = await h.svc.app.get(QuotesService).renderPdf({ tenantId, userId: 'user-1', roles: ['admin'] }, q.id, { compress: false });
+    const plain = Buffer.from(plainBuf.base64, 'base64');
+    expect(plain.toString('latin1')).not.toContain('/FlateDecode');
+    expect(plain.toString('latin1')).toMatch(/\[<[0-9a-f]+>[^\]]*\] TJ/);
+    const runs = textRuns(parsePdf(plain));
+    expect(runs).toEqual(expect.arrayContaining([
+      `Quote ${q.number}`, tenantId, 'Grace Hopper', '2099-12-31', 'exclude tax', 'Licence', 'SKU LIC', 'discount 12.5%',
+      ...q.lines.flatMap((l: any) => [l.quantity, l.unitPrice.amount, l.discount.amount, l.taxRate, l.net.amount, l.tax.amount, l.gross.amount]),
+      ...q.taxes.map((t: any) => `Tax ${t.rate}% on ${t.net.amount}`), ...q.taxes.map((t: any) => `${t.tax.amount} EUR`),
+      '192.45 EUR', '17.50 EUR', '18.74 EUR', `${q.total.amount} EUR`, 'Delivery within 30 days.',
+    ]));
+    expect(runs).toContain('211.19 EUR');
+    // The GraphQL file draws the very same text (only compressed).
+    expect(buf.toString('latin1')).toContain('/FlateDecode');
+    expect(textRuns(pdf)).toEqual(runs);
+
+    // Same rules as renderQuote: any user of the tenant; another tenant's id is NOT_FOUND, a malformed one BAD_USER_INPUT.
+    expect(dataOf(await h.client({ tenantId, userId: 'rep', roles: ['sales-rep'] })(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
+    expectError(await h.client()(M.pdf, { id: q.id }), 'NOT_FOUND', /^quote .* does not exist/);
+    expectError(await gql(M.pdf, { id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
+    expectError(await gql(M.pdf, { id: 'nope' }), 'BAD_USER_INPUT', /^id: /);
+
+    // An erased contact's name leaves the quote and so its PDF.
+    await h.erase(tenantId, c.contactId);
+    const after = textRuns(parsePdf(Buffer.from(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64, 'base64')));
+    expect(after).toContain('Customer');
+    expect(after.join('\n')).not.toContain('Grace Hopper');
   });
 });

@@ -1,4 +1,4 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DateScalar, Money } from '../common/graphql';
 import { SalesSchemaScope } from '../schema-scope';
 import { DocumentLine, DocumentLineInput, TaxLine } from './document.types';
@@ -69,8 +69,16 @@ export class Order extends SalesDocument {
 @ObjectType({ registerIn: SalesSchemaScope })
 export class QuoteDocument {
   @Field() fileName: string;
-  @Field({ description: 'text/html; PDF is not rendered (no well-kept offline PDF library in this project)' }) contentType: string;
+  @Field({ description: 'text/html (a PDF: renderQuotePdf)' }) contentType: string;
   @Field() content: string;
+}
+
+@ObjectType({ registerIn: SalesSchemaScope, description: 'A quote rendered as a PDF (A4, standard fonts, same figures as the HTML document)' })
+export class QuotePdf {
+  @Field({ description: 'e.g. Q-000001.pdf' }) fileName: string;
+  @Field({ description: 'application/pdf' }) contentType: string;
+  @Field({ description: 'The PDF file, base64-encoded' }) base64: string;
+  @Field(() => Int, { description: 'Size of the PDF file in bytes (decoded)' }) bytes: number;
 }
 
 @InputType({ registerIn: SalesSchemaScope })

@@ -7,7 +7,7 @@ import { MANAGER_ROLES } from '../common/roles';
 import { Deal } from '../deals/deal.types';
 import { DealsService } from '../deals/deals.service';
 import { OrdersService } from '../orders/orders.service';
-import { CreateQuoteInput, Order, OrderStatus, PlaceOrderInput, Quote, QuoteDocument, QuoteStatus, SalesChannel } from './quote.types';
+import { CreateQuoteInput, Order, OrderStatus, PlaceOrderInput, Quote, QuoteDocument, QuotePdf, QuoteStatus, SalesChannel } from './quote.types';
 import { QuotesService } from './quotes.service';
 
 @Resolver(() => Quote)
@@ -34,6 +34,11 @@ export class QuotesResolver {
   @Query(() => QuoteDocument, { description: 'The quote rendered as an HTML document from the tenant’s template' })
   renderQuote(@Args('id', { type: () => ID }) id: string) {
     return this.quoteService.render(currentUser(), id);
+  }
+
+  @Query(() => QuotePdf, { description: 'The quote as a PDF file (base64): the same figures as renderQuote in a fixed A4 layout; the tenant’s HTML template does not apply' })
+  renderQuotePdf(@Args('id', { type: () => ID }) id: string) {
+    return this.quoteService.renderPdf(currentUser(), id);
   }
 
   @Mutation(() => Quote, { description: 'A draft quote; lines are priced from the price list and taxed per line, totals exact to the minor unit' })

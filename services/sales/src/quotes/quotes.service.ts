@@ -9,7 +9,8 @@ import { currencyOf } from '../common/money';
 import { optionalId, optionalText, requireId } from '../common/validate';
 import { OrdersService } from '../orders/orders.service';
 import { DocumentBuilder, documentFieldsOf, eventDocument, nextNumber } from './document-builder';
-import { type CreateQuoteInput, type Order, type Quote, type QuoteDocument, QuoteStatus, SalesChannel } from './quote.types';
+import { renderQuotePdf, type QuotePdfOptions, type QuoteView } from './quote-pdf';
+import { type CreateQuoteInput, type Order, type Quote, type QuoteDocument, type QuotePdf, QuoteStatus, SalesChannel } from './quote.types';
 import { DEFAULT_QUOTE_TEMPLATE, parseTemplate, renderTemplate, TemplateError } from './template';
 import { updated } from '../common/sql';
 
@@ -199,22 +200,37 @@ export class QuotesService {
 
   /** The quote rendered from the tenant's template (or the built-in one) as an HTML document. */
   async render(ctx: RequestContext, rawId: string): Promise<QuoteDocument> {
+    const { view, template } = await this.loadView(ctx, rawId, true);
+    const content = renderTemplate(template ?? DEFAULT_QUOTE_TEMPLATE, view as unknown as Record<string, unknown>);
+    return { fileName: `${view.number}.html`, contentType: 'text/html; charset=utf-8', content };
+  }
+
+  /** The quote as a PDF (same data as the HTML document; drawn outside the transaction). */
+  async renderPdf(ctx: RequestContext, rawId: string, options: QuotePdfOptions = {}): Promise<QuotePdf> {
+    const { view, createdAt } = await this.loadView(ctx, rawId, false);
+    const pdf = await renderQuotePdf({ ...view, seller: ctx.tenantId, createdAt }, options);
+    return { fileName: `${view.number}.pdf`, contentType: 'application/pdf', base64: pdf.toString('base64'), bytes: pdf.length };
+  }
+
+  /** What a quote document shows: the quote's stored figures as exact decimal strings, the recipient as the replica gave it at creation/sending. */
+  private async loadView(ctx: RequestContext, rawId: string, withTemplate: boolean): Promise<{ view: QuoteView; createdAt: Date; template: string | null }> {
     const id = requireId(rawId, 'id', 'quote id');
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       const [row] = await m.query(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = $2`, [ctx.tenantId, id]);
       if (!row) throw notFound(`quote ${id} does not exist`);
       const [q] = await this.present(m, [row]);
-      const [tpl] = await m.query(`SELECT html FROM quote_templates WHERE tenant_id = $1`, [ctx.tenantId]);
-      const content = renderTemplate(tpl?.html ?? DEFAULT_QUOTE_TEMPLATE, {
+      const [tpl] = withTemplate ? await m.query(`SELECT html FROM quote_templates WHERE tenant_id = $1`, [ctx.tenantId]) : [];
+      const createdAt = new Date(row.created_at);
+      const view: QuoteView = {
         number: q.number,
-        date: new Date(row.created_at).toISOString().slice(0, 10),
+        date: createdAt.toISOString().slice(0, 10),
         validUntil: q.validUntil,
         notes: q.notes,
         currency: q.currency,
         pricesIncludeTax: q.pricesIncludeTax,
         customer: { name: row.recipient_name ?? 'Customer', email: row.recipient_email },
         lines: q.lines.map((l, i) => ({
-          no: i + 1, description: l.description, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice.amount,
+          no: i + 1, description: l.description, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice.amount, discountPercent: l.discountPercent,
           discount: l.discount.amount, taxRate: l.taxRate, net: l.net.amount, tax: l.tax.amount, gross: l.gross.amount,
         })),
         subtotal: q.subtotal.amount,
@@ -222,8 +238,8 @@ export class QuotesService {
         discountTotal: q.discountTotal.amount,
         taxTotal: q.taxTotal.amount,
         total: q.total.amount,
-      });
-      return { fileName: `${q.number}.html`, contentType: 'text/html; charset=utf-8', content };
+      };
+      return { view, createdAt, template: tpl?.html ?? null };
     });
   }
 }
