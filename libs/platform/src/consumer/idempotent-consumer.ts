@@ -30,6 +30,8 @@ export function isTransientFailure(err: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(e?.message ?? '');
 }
 
+type Outcome = 'applied' | 'duplicate';
+
 type Decoded = { kind: 'event'; event: CloudEvent } | { kind: 'skip' } | { kind: 'invalid'; error: Error };
 
 export const DLT_HEADERS = {
@@ -104,36 +106,10 @@ export class IdempotentConsumer {
   async handleBatch(msgs: InboundMessage[], heartbeat?: () => Promise<void>): Promise<void> {
     if (msgs.length === 1) return this.handle(msgs[0], heartbeat);
     const decoded = msgs.map((msg) => ({ msg, d: this.decode(msg) }));
-    const relevant = decoded.flatMap(({ d }) => (d.kind === 'event' ? [{ event: d.event }] : []));
-    let results: ('applied' | 'duplicate')[] = [];
+    const events = decoded.flatMap(({ d }) => (d.kind === 'event' ? [d.event] : []));
+    let results: Outcome[] = [];
     try {
-      if (relevant.length) {
-        results = await this.ds.transaction(async (m) => {
-          const ids = relevant.map((d) => d.event!.id);
-          const fresh = new Set<string>(
-            (
-              await m.query(
-                `INSERT INTO inbox (consumer, event_id, event_type) SELECT $1, id, t FROM unnest($2::text[], $3::text[]) AS u(id, t) ON CONFLICT DO NOTHING RETURNING event_id`,
-                [this.spec.name, ids, relevant.map((d) => d.event!.type)],
-              )
-            ).map((r: { event_id: string }) => r.event_id),
-          );
-          const out: ('applied' | 'duplicate')[] = [];
-          const seen = new Set<string>();
-          for (const d of relevant) {
-            const e = d.event!;
-            if (!fresh.has(e.id) || seen.has(e.id)) {
-              out.push('duplicate');
-              continue;
-            }
-            seen.add(e.id);
-            await bindTenant(m, e.tenantid);
-            await this.spec.handlers[e.type](e, m);
-            out.push('applied');
-          }
-          return out;
-        });
-      }
+      if (events.length) results = await this.ds.transaction((m) => this.apply(m, events));
     } catch (err) {
       this.log.debug({ err, size: msgs.length }, 'batch failed; handling its events one by one');
       for (const msg of msgs) {
@@ -152,22 +128,12 @@ export class IdempotentConsumer {
     if (d.kind === 'invalid') return this.deadLetter(msg, d.error, 0);
     if (d.kind === 'skip') return;
     const event = d.event;
-    const handler = this.spec.handlers[event.type];
     const maxAttempts = this.spec.maxAttempts ?? 3;
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        const applied = await this.ds.transaction(async (m) => {
-          const inserted: unknown[] = await m.query(
-            `INSERT INTO inbox (consumer, event_id, event_type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING event_id`,
-            [this.spec.name, event.id, event.type],
-          );
-          if (inserted.length === 0) return false;
-          await bindTenant(m, event.tenantid);
-          await handler(event, m);
-          return true;
-        });
-        this.metrics?.eventsConsumed.inc({ consumer: this.spec.name, result: applied ? 'applied' : 'duplicate' });
+        const [result] = await this.ds.transaction((m) => this.apply(m, [event]));
+        this.metrics?.eventsConsumed.inc({ consumer: this.spec.name, result });
         return;
       } catch (err) {
         lastError = err as Error;
@@ -182,6 +148,33 @@ export class IdempotentConsumer {
     // in order after a pause, instead of skipping it into the dead-letter topic.
     if (isTransientFailure(lastError)) throw lastError!;
     await this.deadLetter(msg, lastError!, maxAttempts);
+  }
+
+  /**
+   * Inside the caller's transaction: records the events in the inbox and runs the handler of each
+   * one seen for the first time, bound to its tenant. Duplicates (earlier deliveries, or the same
+   * id twice in one run) have no effect.
+   */
+  private async apply(m: EntityManager, events: CloudEvent[]): Promise<Outcome[]> {
+    const fresh = new Set<string>(
+      (
+        await m.query(
+          `INSERT INTO inbox (consumer, event_id, event_type) SELECT $1, id, t FROM unnest($2::text[], $3::text[]) AS u(id, t) ON CONFLICT DO NOTHING RETURNING event_id`,
+          [this.spec.name, events.map((e) => e.id), events.map((e) => e.type)],
+        )
+      ).map((r: { event_id: string }) => r.event_id),
+    );
+    const out: Outcome[] = [];
+    for (const e of events) {
+      if (!fresh.delete(e.id)) {
+        out.push('duplicate');
+        continue;
+      }
+      await bindTenant(m, e.tenantid);
+      await this.spec.handlers[e.type](e, m);
+      out.push('applied');
+    }
+    return out;
   }
 
   private async deadLetter(msg: InboundMessage, err: Error, attempts: number): Promise<void> {
