@@ -18,3 +18,4 @@ export * from './consumer/idempotent-consumer';
 export * from './consumer/consumer-registry';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './db/sql';

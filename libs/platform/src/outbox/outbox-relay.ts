@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus/event-bus';
 import type { ServiceMetrics } from '../metrics';
+import { updated } from '../db/sql';
 import { outboxChannel } from './outbox-writer';
 
 export interface OutboxRelayOptions {
@@ -69,12 +70,12 @@ export class OutboxRelay {
   /** Deletes published rows past retention, a bounded chunk at a time (never unpublished ones). */
   async purgePublished(): Promise<number> {
     const hours = this.opts.retentionHours ?? 168;
-    // TypeORM returns [rows, affected] for DELETE … RETURNING.
-    const [, deleted] = await this.ds.query(
+    const deleted = await updated(
+      this.ds.manager,
       `DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox WHERE published_at < now() - make_interval(hours => $1) LIMIT 10000) RETURNING seq`,
       [hours],
     );
-    return Number(deleted);
+    return deleted.length;
   }
 
   private async run(): Promise<void> {

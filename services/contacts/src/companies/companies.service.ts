@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CompanyUpsertedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique, updated } from '@crm/platform';
 import { refreshSearchText } from '../contacts/contact.rows';
-import { isUuid } from '../contacts/contacts.service';
 import type { Company } from '../contacts/contact.types';
 
 interface CompanyRow {
@@ -58,13 +57,11 @@ export class CompaniesService {
   }
 
   async update(ctx: RequestContext, id: string, name?: string, domains?: string[]): Promise<Company> {
-    try {
-      return await this.updateOnce(ctx, id, name, domains);
-    } catch (err) {
-      // Two renames to the same name at once: the unique index decides, the loser gets CONFLICT.
-      if ((err as { code?: string }).code === '23505') throw conflict(`a company named "${name}" already exists`);
-      throw err;
-    }
+    // Two renames to the same name at once: the unique index decides, the loser gets CONFLICT.
+    return conflictOnUnique(
+      () => this.updateOnce(ctx, id, name, domains),
+      () => conflict(`a company named "${name}" already exists`),
+    );
   }
 
   private async updateOnce(ctx: RequestContext, id: string, name?: string, domains?: string[]): Promise<Company> {
@@ -75,11 +72,12 @@ export class CompaniesService {
         const [taken] = await m.query(`SELECT id FROM companies WHERE tenant_id = $1 AND lower(name) = lower($2) AND id <> $3`, [ctx.tenantId, v.name, id]);
         if (taken) throw conflict(`a company named "${v.name}" already exists (${taken.id})`, { existingCompanyId: taken.id });
       }
-      const rows: CompanyRow[] = await m.query(
+      const rows = await updated<CompanyRow>(
+        m,
         `UPDATE companies SET name = coalesce($3, name), domains = coalesce($4, domains), version = version + 1, updated_at = now()
          WHERE tenant_id = $1 AND id = $2 RETURNING *`,
         [ctx.tenantId, id, v.name ?? null, v.domains ?? null],
-      ).then((r) => r[0]);
+      );
       if (!rows.length) throw notFound(`company ${id} does not exist`);
       if (v.name) {
         const ids = (await m.query(`SELECT id FROM contacts WHERE company_id = $1`, [id])).map((r: { id: string }) => r.id);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { badUserInput, withTenant, type RequestContext } from '@crm/platform';
-import { ContactsService, isUuid } from './contacts.service';
+import { badUserInput, withTenant, type RequestContext, isUuid } from '@crm/platform';
+import { ContactsService } from './contacts.service';
 import { selectContactsWhere, type ContactRow } from './contact.rows';
 import { ContactOrder, type ContactConnection, type ContactFilter } from './contact.types';
 

@@ -3,13 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique } from '@crm/platform';
 import { CustomFieldsService, renderCustomFields } from '../custom-fields/custom-fields.service';
 import { displayNameOf, emailOrError, parseContactFields, phoneOrError, type ContactFields } from './contact-input';
 import { loadContact, loadContacts, refreshSearchText, searchTextOf, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
 import type { Contact, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Contact use cases. Every mutation writes its event to the outbox in the same transaction. */
 @Injectable()
@@ -260,18 +258,18 @@ export class ContactsService {
 
   /** Runs a tenant-bound write; a unique-index race on email/phone becomes a CONFLICT. */
   private async write<T extends ContactRow | unknown>(ctx: RequestContext, fn: (m: EntityManager) => Promise<T>): Promise<T extends ContactRow ? Contact : T> {
-    try {
-      return await withTenant(this.ds, ctx.tenantId, async (m) => {
-        const out = await fn(m);
-        if (out && typeof out === 'object' && 'tenant_id' in out) return (await this.present(m, ctx.tenantId, [out as unknown as ContactRow]))[0] as any;
-        return out as any;
-      });
-    } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION && /contact_(emails|phones)/.test((err as { table?: string }).table ?? String((err as Error).message))) {
-        throw conflict('another contact with this email or phone was created at the same time; retry to see which one', { race: true });
-      }
-      throw err;
-    }
+    return conflictOnUnique(
+      () =>
+        withTenant(this.ds, ctx.tenantId, async (m) => {
+          const out = await fn(m);
+          if (out && typeof out === 'object' && 'tenant_id' in out) return (await this.present(m, ctx.tenantId, [out as unknown as ContactRow]))[0] as any;
+          return out as any;
+        }),
+      (constraint) =>
+        /contact_(emails|phones)/.test(constraint)
+          ? conflict('another contact with this email or phone was created at the same time; retry to see which one', { race: true })
+          : undefined,
+    );
   }
 
   private async emitUpdated(m: EntityManager, tenantId: string, id: string, changed: string[]): Promise<ContactRow> {
@@ -354,9 +352,6 @@ export function canonicalId(id: string): string {
   return id.toLowerCase();
 }
 
-export function isUuid(s: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-}
 
 type Normalised = { raw: string; normalized: string };
 

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { badUserInput, notFound, withTenant, type RequestContext } from '@crm/platform';
-import { isUuid } from '../contacts/contacts.service';
+import { badUserInput, notFound, withTenant, type RequestContext, isUuid } from '@crm/platform';
 
 /**
  * GDPR right of access: everything this service holds about a contact, in one JSON document

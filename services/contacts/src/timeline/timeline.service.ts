@@ -3,9 +3,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ALL_CONTRACTS, InteractionLoggedV1, MODULES, topicName, type CloudEvent } from '@crm/events';
-import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo } from '@crm/platform';
+import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo, isUuid } from '@crm/platform';
 import { Inject } from '@nestjs/common';
-import { isUuid } from '../contacts/contacts.service';
 import { ContactsSchemaScope } from '../schema-scope';
 
 export enum InteractionKind {

@@ -1,3 +1,4 @@
+import { isUuid } from '@crm/platform';
 import { Directive, Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { contactReferenceType } from '@crm/shared-contacts';
@@ -51,7 +52,7 @@ export const DateScalar = new GraphQLScalarType({
 
 /** Lower-case canonical UUID, or undefined. */
 export function uuidOrUndefined(s: string | null | undefined): string | undefined {
-  return typeof s === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s) ? s.toLowerCase() : undefined;
+  return typeof s === 'string' && isUuid(s) ? s.toLowerCase() : undefined;
 }
 
 /** Date inputs are checked again where they are used (the error then names the field). */

@@ -1,7 +1,7 @@
+import { updated } from '@crm/platform';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ContactReplica } from '@crm/shared-contacts';
-import { updated } from '../common/sql';
 
 export const ERASED_TITLE = '(erased contact)';
 

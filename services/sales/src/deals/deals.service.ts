@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DealCreatedV1, DealLostV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate, uuidOrUndefined } from '../common/graphql';
 import { currencyOf, formatMinor, fromDb, money, toMinor } from '../common/money';
@@ -10,7 +10,6 @@ import { optionalId, optionalText, requireId, requireText } from '../common/vali
 import { CommissionsService } from '../commissions/commissions.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { type CreateDealInput, type Deal, type DealFilter, type DealPage, type DealSource, type DealSourceInput, DealStatus, ForecastCategory, type StageChange, type UpdateDealInput } from './deal.types';
-import { updated } from '../common/sql';
 
 export const DEAL_COLUMNS = `*, expected_close_date::text AS ecd`;
 

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrderCancelledV1, OrderPaidV1, OrderPlacedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { currencyOf, fromDb, money, type Money } from '../common/money';
 import { optionalId, optionalText, requireId } from '../common/validate';
 import { CommissionsService } from '../commissions/commissions.service';
 import { DocumentBuilder, documentFieldsOf, eventDocument, nextNumber } from '../quotes/document-builder';
 import { type Order, OrderStatus, type PlaceOrderInput, SalesChannel } from '../quotes/quote.types';
-import { updated } from '../common/sql';
 
 @Injectable()
 export class OrdersService {

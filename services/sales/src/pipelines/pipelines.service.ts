@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PipelineCreatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, withTenant, type RequestContext } from '@crm/platform';
-import { conflictOnUnique, xactLock } from '../common/sql';
+import { badUserInput, conflict, EventPublisher, withTenant, type RequestContext, conflictOnUnique, xactLock } from '@crm/platform';
 import { requireText } from '../common/validate';
 import { type CreatePipelineInput, type Pipeline, type Stage, toStage } from './pipeline.types';
 

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { PriceListUpsertedV1, ProductUpsertedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, conflictOnUnique, updated, xactLock } from '@crm/platform';
 import { currencyOf, formatMinor, formatPercent, fromDb, money, parsePercent, toMinor } from '../common/money';
 import { optionalText, requireId, requireText } from '../common/validate';
-import { conflictOnUnique, updated, xactLock } from '../common/sql';
 import type { CreatePriceListInput, CreateProductInput, PriceInput, PriceList, Product } from './product.types';
 
 const toProduct = (r: any): Product => ({

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { QuoteAcceptedV1, QuoteCreatedV1, QuoteDeclinedV1, QuoteSentV1, QuoteTemplateUpdatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate } from '../common/graphql';
 import { currencyOf } from '../common/money';
@@ -12,7 +12,6 @@ import { DocumentBuilder, documentFieldsOf, eventDocument, nextNumber } from './
 import { renderQuotePdf, type QuotePdfOptions, type QuoteView } from './quote-pdf';
 import { type CreateQuoteInput, type Order, type Quote, type QuoteDocument, type QuotePdf, QuoteStatus, SalesChannel } from './quote.types';
 import { DEFAULT_QUOTE_TEMPLATE, parseTemplate, renderTemplate, TemplateError } from './template';
-import { updated } from '../common/sql';
 
 const QUOTE_COLUMNS = `*, valid_until::text AS vu`;
 

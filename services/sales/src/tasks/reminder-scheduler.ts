@@ -2,9 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { TaskDueV1 } from '@crm/events';
-import { bindTenant, EventPublisher, LOGGER, SERVICE_INFO, type ServiceInfo } from '@crm/platform';
+import { bindTenant, EventPublisher, LOGGER, SERVICE_INFO, type ServiceInfo, updated } from '@crm/platform';
 import { SALES_CONFIG, type SalesConfig } from '../config';
-import { updated } from '../common/sql';
 
 /**
  * Emits task.due.v1 when a task's due time is reached. The state lives in the database, so a

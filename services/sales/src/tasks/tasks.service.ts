@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TaskCompletedV1, TaskCreatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalId, optionalText, requireId, requireText } from '../common/validate';
 import { type CreateTaskInput, type Task, type TaskFilter, TaskStatus } from './task.types';
-import { updated } from '../common/sql';
 
 export const toTask = (r: any): Task => ({
   id: r.id, title: r.title, notes: r.notes, dealId: r.deal_id, contactId: r.contact_id, assigneeId: r.assignee_id, dueAt: r.due_at,

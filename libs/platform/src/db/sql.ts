@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 
-/** Rows of an UPDATE … RETURNING (TypeORM returns [rows, affectedCount] for UPDATE/DELETE on Postgres). */
+/** Rows of an UPDATE/DELETE … RETURNING (TypeORM returns [rows, affectedCount] for those on Postgres, plain rows otherwise). */
 export async function updated<T = any>(m: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
   const r = await m.query(sql, params);
   return Array.isArray(r) && Array.isArray(r[0]) && typeof r[1] === 'number' ? r[0] : r;
@@ -30,4 +30,11 @@ export async function conflictOnUnique<T>(run: () => Promise<T>, onConflict: (co
 /** Serialises writers of one key (e.g. a tenant's default pipeline) until the transaction ends. */
 export async function xactLock(m: EntityManager, key: string): Promise<void> {
   await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [key]);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; a string that is not one can never name a row (check before it reaches a ::uuid cast). */
+export function isUuid(s: string): boolean {
+  return UUID.test(s);
 }
