@@ -19,3 +19,4 @@ export * from './consumer/consumer-registry';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './db/sql';
+export * from './pagination';

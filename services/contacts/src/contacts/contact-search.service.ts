@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { badUserInput, withTenant, type RequestContext, isUuid } from '@crm/platform';
+import { badUserInput, withTenant, type RequestContext, isUuid, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
 import { ContactsService } from './contacts.service';
 import { selectContactsWhere, type ContactRow } from './contact.rows';
 import { ContactOrder, type ContactConnection, type ContactFilter } from './contact.types';
@@ -22,8 +22,7 @@ const SORTS: Record<ContactOrder, SortSpec> = {
 };
 
 /** The sort key as text, computed by Postgres (a JS re-computation would drop microseconds or lower-case differently). */
-const sortKeySql = (s: SortSpec) => (s.timestamp ? `to_char(${s.expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : s.expr);
-const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const sortKeySql = (s: SortSpec) => (s.timestamp ? timestampKeySql(s.expr) : s.expr);
 
 /** A phone number as people type it: digits with spaces, dashes, dots, brackets, a leading +. */
 const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
@@ -74,7 +73,7 @@ export class ContactSearchService {
     const countWhere = where.join(' AND ');
     const countParams = [...params];
     if (after) {
-      const cur = decodeCursor(after, order);
+      const cur = decodeListCursor(after, order);
       const cmp = sort.dir === 'DESC' ? '<' : '>';
       where.push(`(${sort.expr}, c.id) ${cmp} (${p(cur.v)}${sort.timestamp ? '::timestamptz' : ''}, ${p(cur.id)}::uuid)`);
     }
@@ -85,23 +84,17 @@ export class ContactSearchService {
       const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams);
       const page = rows.slice(0, first);
       const nodes = await this.contacts.present(m, ctx.tenantId, page);
-      const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor(order, page[i].sort_key, page[i].id) }));
+      const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor({ o: order, v: page[i].sort_key, id: page[i].id }) }));
       return { edges, totalCount: n, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
     });
   }
 }
 
-function encodeCursor(o: ContactOrder, v: string, id: string): string {
-  return Buffer.from(JSON.stringify({ o, v, id })).toString('base64url');
-}
-
 /** A cursor is valid only for the ordering it came from (its value is that ordering's key). */
-function decodeCursor(cursor: string, order: ContactOrder): { v: string; id: string } {
-  try {
-    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString());
-    if (c && c.o === order && typeof c.v === 'string' && typeof c.id === 'string' && isUuid(c.id) && (!SORTS[order].timestamp || CURSOR_TIMESTAMP.test(c.v))) return c;
-  } catch {
-    // fall through
-  }
-  throw badUserInput('after: not a cursor returned by this query with this orderBy (use pageInfo.endCursor)');
+function decodeListCursor(cursor: string, order: ContactOrder): { v: string; id: string } {
+  return decodeCursor(
+    cursor,
+    (c) => c.o === order && typeof c.v === 'string' && typeof c.id === 'string' && isUuid(c.id) && (!SORTS[order].timestamp || isTimestampKey(c.v)),
+    () => badUserInput('after: not a cursor returned by this query with this orderBy (use pageInfo.endCursor)'),
+  );
 }

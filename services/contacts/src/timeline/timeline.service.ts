@@ -3,7 +3,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ALL_CONTRACTS, InteractionLoggedV1, MODULES, topicName, type CloudEvent } from '@crm/events';
-import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo, isUuid } from '@crm/platform';
+import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo, isUuid, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
 import { Inject } from '@nestjs/common';
 import { ContactsSchemaScope } from '../schema-scope';
 
@@ -110,28 +110,26 @@ export class TimelineService implements OnModuleInit {
 
   async page(tenantId: string, contactId: string, first: number, after?: string): Promise<InteractionPage> {
     if (first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200');
-    const cursor = after ? decode(after) : null;
+    const cursor = after ? decodeTimelineCursor(after) : null;
     return withTenant(this.ds, tenantId, async (m) => {
       const rows = await m.query(
-        `SELECT * FROM interactions WHERE tenant_id = $1 AND contact_id = $2
+        `SELECT *, ${timestampKeySql('occurred_at')} AS sort_key FROM interactions WHERE tenant_id = $1 AND contact_id = $2
            AND ($3::timestamptz IS NULL OR (occurred_at, id) < ($3::timestamptz, $4::uuid))
          ORDER BY occurred_at DESC, id DESC LIMIT $5`,
         [tenantId, contactId, cursor?.t ?? null, cursor?.id ?? null, first + 1],
       );
       const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM interactions WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
-      const items = rows.slice(0, first).map(toInteraction);
-      const last = items.at(-1);
-      return { items, totalCount: n, nextCursor: rows.length > first && last ? Buffer.from(JSON.stringify({ t: new Date(last.occurredAt).toISOString(), id: last.id })).toString('base64url') : null };
+      const page = rows.slice(0, first);
+      const last = page.at(-1);
+      return { items: page.map(toInteraction), totalCount: n, nextCursor: rows.length > first && last ? encodeCursor({ t: last.sort_key, id: last.id }) : null };
     });
   }
 }
 
-function decode(c: string): { t: string; id: string } {
-  try {
-    const v = JSON.parse(Buffer.from(c, 'base64url').toString());
-    if (typeof v.t === 'string' && !Number.isNaN(Date.parse(v.t)) && typeof v.id === 'string' && isUuid(v.id)) return v;
-  } catch {
-    // fall through
-  }
-  throw badUserInput('after: not a cursor returned by timeline');
+function decodeTimelineCursor(c: string): { t: string; id: string } {
+  return decodeCursor(
+    c,
+    (v) => isTimestampKey(v.t) && typeof v.id === 'string' && isUuid(v.id),
+    () => badUserInput('after: not a cursor returned by timeline'),
+  );
 }

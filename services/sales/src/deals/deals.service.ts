@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DealCreatedV1, DealLostV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate, uuidOrUndefined } from '../common/graphql';
 import { currencyOf, formatMinor, fromDb, money, toMinor } from '../common/money';
@@ -302,7 +302,7 @@ export class DealsService {
 
   async list(ctx: RequestContext, filter: DealFilter, first: number, after?: string): Promise<DealPage> {
     if (first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200', { field: 'first' });
-    const cursor = after ? decodeCursor(after) : null;
+    const cursor = after ? decodeDealCursor(after) : null;
     const where = ['tenant_id = $1'];
     const params: unknown[] = [ctx.tenantId];
     const add = (sql: string, v: unknown) => {
@@ -330,23 +330,18 @@ export class DealsService {
       const page = rows.slice(0, first);
       const items = page.map(toDeal);
       const last = page.at(-1);
-      // The cursor carries the sort key as Postgres compares it (microseconds); a JS Date would drop them.
-      const nextCursor = rows.length > first && last ? Buffer.from(JSON.stringify({ t: last.sort_key, id: last.id })).toString('base64url') : null;
+      const nextCursor = rows.length > first && last ? encodeCursor({ t: last.sort_key, id: last.id }) : null;
       return { items, nextCursor, totalCount: n };
     });
   }
 }
 
-/** created_at as text in UTC at full (microsecond) precision, computed by Postgres. */
-const CURSOR_KEY_SQL = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const CURSOR_KEY_SQL = timestampKeySql('created_at');
 
-function decodeCursor(c: string): { t: string; id: string } {
-  try {
-    const v = JSON.parse(Buffer.from(c, 'base64url').toString());
-    if (typeof v.t === 'string' && CURSOR_TIMESTAMP.test(v.t) && typeof v.id === 'string' && uuidOrUndefined(v.id)) return { t: v.t, id: v.id };
-  } catch {
-    // fall through
-  }
-  throw badUserInput('after: not a cursor returned by deals', { field: 'after' });
+function decodeDealCursor(c: string): { t: string; id: string } {
+  return decodeCursor(
+    c,
+    (v) => isTimestampKey(v.t) && typeof v.id === 'string' && uuidOrUndefined(v.id) !== undefined,
+    () => badUserInput('after: not a cursor returned by deals', { field: 'after' }),
+  );
 }
