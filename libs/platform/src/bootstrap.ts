@@ -63,6 +63,8 @@ export interface RunningService {
   relay?: OutboxRelay;
   url: string;
   port: number;
+  /** The subgraph's federation SDL (what the gateway composes). */
+  sdl(): string;
   stop(): Promise<void>;
 }
 
@@ -163,6 +165,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     relay,
     url,
     port,
+    sdl: () => printSubgraphSchema(app!.get(GraphQLSchemaHost).schema),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -179,7 +182,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 export async function printServiceSchema(def: ServiceDefinition): Promise<string> {
   const svc = await startService(def, { schemaOnly: true });
   try {
-    return printSubgraphSchema(svc.app.get(GraphQLSchemaHost).schema);
+    return svc.sdl();
   } finally {
     await svc.stop();
   }

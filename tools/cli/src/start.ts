@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { printSubgraphSchema } from '@apollo/subgraph';
 import { startGateway, type RunningGateway } from '@crm/gateway';
 import { createLogger, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, InProcessEventBus, signUserToken, startService, type RunningService } from '@crm/platform';
 import { startEmbeddedPostgres, type LocalPostgres } from './embedded-postgres';
@@ -65,7 +63,7 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
     gateway = await startGateway({
       port: opts.gatewayPort,
       host: process.env.HOST ?? '127.0.0.1',
-      subgraphs: services.map((s) => ({ name: s.name, url: s.url, sdl: printSubgraphSchema(s.app.get(GraphQLSchemaHost).schema) })),
+      subgraphs: services.map((s) => ({ name: s.name, url: s.url, sdl: s.sdl() })),
       auth: { jwtSecret: secrets.JWT_SECRET, issuer: process.env.JWT_ISSUER ?? DEFAULT_JWT_ISSUER, audience: process.env.JWT_AUDIENCE ?? DEFAULT_JWT_AUDIENCE },
       internalSecret: secrets.GATEWAY_INTERNAL_SECRET,
       production: process.env.NODE_ENV === 'production',

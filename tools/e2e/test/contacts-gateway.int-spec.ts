@@ -1,10 +1,8 @@
-import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { printSubgraphSchema } from '@apollo/subgraph';
-import { startGateway, type RunningGateway } from '@crm/gateway';
+import { gatewayFor } from './support';
+import type { RunningGateway } from '@crm/gateway';
 import { ContactCreatedV1 } from '@crm/events';
-import { gatewayClient, postGraphql, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, TopicRecorder, uniqueTenant, dataOf } from '@crm/testing';
-import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, signUserToken } from '@crm/auth';
-import pino from 'pino';
+import { gatewayClient, postGraphql, TEST_JWT_SECRET, TopicRecorder, uniqueTenant, dataOf } from '@crm/testing';
+import { signUserToken } from '@crm/auth';
 import { contactsService } from '@crm/contacts';
 import { startService } from '@crm/platform';
 import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
@@ -24,18 +22,7 @@ describe('contacts through the gateway (e2e)', () => {
     const svc = await startService(contactsService, { env: serviceTestEnv(fresh.schema, topicPrefix) });
     h = { svc, topicPrefix, stop: async () => (await svc.stop(), await fresh.drop()) };
     recorder = await new TopicRecorder(`${h.topicPrefix}crm.contacts.events`).start();
-    gw = await startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      subgraphs: [{ name: 'contacts', url: h.svc.url, sdl: printSubgraphSchema(h.svc.app.get(GraphQLSchemaHost).schema) }],
-      auth: { jwtSecret: TEST_JWT_SECRET, issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE },
-      internalSecret: TEST_INTERNAL_SECRET,
-      production: false,
-      graphiql: false,
-      limits: { maxDepth: 8, maxAliases: 10, maxCost: 5000 },
-      supergraphMode: 'static',
-      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
-    });
+    gw = await gatewayFor([h.svc]);
   });
   afterAll(async () => {
     await gw?.stop();

@@ -1,12 +1,9 @@
-import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { printSubgraphSchema } from '@apollo/subgraph';
-import pino from 'pino';
-import { startGateway, type RunningGateway } from '@crm/gateway';
-import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '@crm/auth';
+import { gatewayFor } from './support';
+import type { RunningGateway } from '@crm/gateway';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { InProcessEventBus, startService, type RunningService } from '@crm/platform';
-import { databaseUrl, dataOf, eventually, freshSchema, gatewayClient, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueTenant } from '@crm/testing';
+import { databaseUrl, dataOf, eventually, freshSchema, gatewayClient, TEST_INTERNAL_SECRET, uniqueTenant } from '@crm/testing';
 
 /**
  * The embedded mode `pnpm start` uses: contacts and sales in ONE process (one @nestjs/graphql type
@@ -31,18 +28,7 @@ describe('contacts + sales in one process (embedded mode)', () => {
         }),
       );
     }
-    gw = await startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      subgraphs: services.map((s) => ({ name: s.name, url: s.url, sdl: printSubgraphSchema(s.app.get(GraphQLSchemaHost).schema) })),
-      auth: { jwtSecret: TEST_JWT_SECRET, issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE },
-      internalSecret: TEST_INTERNAL_SECRET,
-      production: false,
-      graphiql: false,
-      limits: { maxDepth: 8, maxAliases: 10, maxCost: 5000 },
-      supergraphMode: 'static',
-      logger: pino({ level: 'warn' }),
-    });
+    gw = await gatewayFor(services);
   });
   afterAll(async () => {
     await gw?.stop();
@@ -52,7 +38,7 @@ describe('contacts + sales in one process (embedded mode)', () => {
   });
 
   it('each schema holds only its module’s types, and a contact flows to sales over the in-process bus', async () => {
-    const [contactsSdl, salesSdl] = services.map((s) => printSubgraphSchema(s.app.get(GraphQLSchemaHost).schema));
+    const [contactsSdl, salesSdl] = services.map((s) => s.sdl());
     expect(contactsSdl).not.toMatch(/type Deal\b|lifetimeValue/);
     expect(salesSdl).not.toMatch(/displayName|timelineEntries/);
     const tenantId = uniqueTenant();

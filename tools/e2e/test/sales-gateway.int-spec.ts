@@ -1,27 +1,9 @@
-import { GraphQLSchemaHost } from '@nestjs/graphql';
-import { printSubgraphSchema } from '@apollo/subgraph';
-import pino from 'pino';
-import { startGateway, type RunningGateway } from '@crm/gateway';
-import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '@crm/auth';
+import { gatewayFor } from './support';
+import type { RunningGateway } from '@crm/gateway';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { startService, type RunningService } from '@crm/platform';
-import { dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId, uniqueTenant } from '@crm/testing';
-
-async function gatewayFor(services: RunningService[]): Promise<RunningGateway> {
-  return startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    subgraphs: services.map((s) => ({ name: s.name, url: s.url, sdl: printSubgraphSchema(s.app.get(GraphQLSchemaHost).schema) })),
-    auth: { jwtSecret: TEST_JWT_SECRET, issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE },
-    internalSecret: TEST_INTERNAL_SECRET,
-    production: false,
-    graphiql: false,
-    limits: { maxDepth: 8, maxAliases: 10, maxCost: 5000 },
-    supergraphMode: 'static',
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
-  });
-}
+import { dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
 
 const CREATE_CONTACT = `mutation($i: CreateContactInput!) { createContact(input: $i) { id displayName } }`;
 const CREATE_DEAL = `mutation($i: CreateDealInput!) { createDeal(input: $i) { id title amount { amount currency } contact { id displayName } } }`;
