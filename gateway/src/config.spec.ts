@@ -42,7 +42,13 @@ describe('gateway config', () => {
   });
 
   it('turns GraphiQL off by default in production, and accepts JWKS_URI instead of JWT_SECRET', () => {
-    const c = loadGatewayConfig({ ...valid, JWT_SECRET: undefined, JWKS_URI: 'https://idp.example.com/.well-known/jwks.json', NODE_ENV: 'production' });
+    const c = loadGatewayConfig({
+      ...valid,
+      JWT_SECRET: undefined,
+      JWKS_URI: 'https://idp.example.com/.well-known/jwks.json',
+      GATEWAY_INTERNAL_SECRET: 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0',
+      NODE_ENV: 'production',
+    });
     expect(c.graphiql).toBe(false);
     expect(c.auth).toEqual({ jwtSecret: undefined, jwksUri: 'https://idp.example.com/.well-known/jwks.json', issuer: 'crm', audience: 'crm-api' });
     expect(loadGatewayConfig({ ...valid, GRAPHIQL: 'false' }).graphiql).toBe(false);
@@ -84,5 +90,47 @@ describe('gateway config', () => {
   it('refuses development-only settings in production', () => {
     expect(problemsOf({ ...valid, NODE_ENV: 'production', SUPERGRAPH_MODE: 'introspect' })).toMatch(/SUPERGRAPH_MODE: introspect is for local development only/);
     expect(problemsOf({ ...valid, NODE_ENV: 'production', GRAPHIQL: 'true' })).toMatch(/GRAPHIQL: GraphiQL .* cannot be enabled in production/);
+  });
+
+  describe('secrets in production', () => {
+    const strong = { JWT_SECRET: 'k3Qx9vN2pL7wR4tY8uI1oP6aS5dF0gHjZ', GATEWAY_INTERNAL_SECRET: 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0' };
+    const prod = { ...valid, ...strong, NODE_ENV: 'production' };
+
+    it('accepts long random secrets', () => {
+      expect(loadGatewayConfig(prod).production).toBe(true);
+    });
+
+    it.each([
+      ['the old docker-compose default', 'dev-jwt-secret-change-me'],
+      ['gateway/.env.example', 'change-me-to-a-long-random-secret'],
+      ['the test fixture', 'test-jwt-secret-0123456789abcdef'],
+      ['anything saying change me', 'please-CHANGE-ME-before-going-live-0123456789'],
+    ])('refuses a publicly known JWT_SECRET (%s), naming the variable', (_where, value) => {
+      expect(problemsOf({ ...prod, JWT_SECRET: value })).toMatch(/JWT_SECRET: JWT_SECRET is a publicly known example value and is refused in production.*openssl rand/);
+    });
+
+    it('refuses a publicly known GATEWAY_INTERNAL_SECRET, naming the variable', () => {
+      for (const value of ['dev-internal-secret-change-me', 'change-me-internal-secret-32chars', 'change-me-to-another-long-random-secret']) {
+        expect(problemsOf({ ...prod, GATEWAY_INTERNAL_SECRET: value })).toMatch(/GATEWAY_INTERNAL_SECRET: GATEWAY_INTERNAL_SECRET is a publicly known example value/);
+      }
+    });
+
+    it('refuses secrets shorter than 256 bits', () => {
+      const message = problemsOf({ ...prod, JWT_SECRET: 'a1b2c3d4e5f6g7h8i9j0', GATEWAY_INTERNAL_SECRET: 'q1w2e3r4t5y6u7i8o9p0' });
+      expect(message).toMatch(/JWT_SECRET: JWT_SECRET must be at least 32 characters in production/);
+      expect(message).toMatch(/GATEWAY_INTERNAL_SECRET: GATEWAY_INTERNAL_SECRET must be at least 32 characters in production/);
+    });
+
+    it('still lets development run with the example values (pnpm start generates its own)', () => {
+      expect(loadGatewayConfig({ ...valid, JWT_SECRET: 'change-me-to-a-long-random-secret' }).auth.jwtSecret).toBe('change-me-to-a-long-random-secret');
+    });
+  });
+
+  it('reads rate limits and proxy trust with sensible defaults', () => {
+    expect(loadGatewayConfig(valid)).toMatchObject({ rateLimits: { perUser: 300, perIp: 1200, windowMs: 60_000 }, trustProxy: false });
+    const c = loadGatewayConfig({ ...valid, RATE_LIMIT_PER_USER: '50', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_WINDOW_MS: '1000', TRUST_PROXY: '1' });
+    expect(c).toMatchObject({ rateLimits: { perUser: 50, perIp: 0, windowMs: 1000 }, trustProxy: 1 });
+    expect(loadGatewayConfig({ ...valid, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(problemsOf({ ...valid, RATE_LIMIT_PER_USER: 'lots' })).toMatch(/RATE_LIMIT_PER_USER/);
   });
 });

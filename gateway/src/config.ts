@@ -72,6 +72,40 @@ const envOptionalBoolean = z
 const positiveInt = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 
 /**
+ * Secret values that were ever published in this repository (examples, old compose/k8s defaults,
+ * test fixtures). Anyone can read them, so anyone could mint an admin token or forge the gateway's
+ * context: production refuses them, as it refuses anything containing "change me".
+ */
+export const PUBLIC_EXAMPLE_SECRETS: readonly string[] = [
+  'dev-jwt-secret-change-me',
+  'dev-internal-secret-change-me',
+  'change-me-to-a-long-random-secret',
+  'change-me-to-another-long-random-secret',
+  'change-me-internal-secret-32chars',
+  'test-jwt-secret-0123456789abcdef',
+  'test-internal-secret-0123456789',
+];
+
+/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits). */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/** Why `value` must not be used as a secret in production, or undefined if it may. */
+export function productionSecretProblem(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const hint = `generate one, e.g. ${name}=$(openssl rand -base64 32), and give the same value to every process that needs it`;
+  if (PUBLIC_EXAMPLE_SECRETS.includes(value) || /change.?me|replace.?me/i.test(value)) {
+    return `${name} is a publicly known example value and is refused in production (anyone could use it to forge tokens); ${hint}`;
+  }
+  if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
+    return `${name} must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production (256 bits for HS256); ${hint}`;
+  }
+  return undefined;
+}
+
+/** Rate limit: requests per window, 0 = off. */
+const rateLimit = (def: number) => z.coerce.number().int().min(0).max(1_000_000).default(def);
+
+/**
  * The gateway's environment. Keys are the variable names, so errors name the variable.
  *
  * HOST defaults to 127.0.0.1 (a developer's machine exposes nothing); containers set HOST=0.0.0.0
@@ -104,12 +138,34 @@ export const gatewayConfigSchema = z
     MAX_TOKENS: positiveInt(2000, 100_000),
     MAX_DIRECTIVES: positiveInt(50, 1000),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000, 600_000),
+    /** Requests per RATE_LIMIT_WINDOW_MS per authenticated user (tenant + sub); 0 = no per-user limit. */
+    RATE_LIMIT_PER_USER: rateLimit(300),
+    /** Requests per RATE_LIMIT_WINDOW_MS per client IP (all requests, signed in or not); 0 = no per-IP limit. */
+    RATE_LIMIT_PER_IP: rateLimit(1200),
+    RATE_LIMIT_WINDOW_MS: positiveInt(60_000, 86_400_000),
+    /**
+     * Express "trust proxy": how the client IP is found behind load balancers (false, true, a hop count,
+     * or comma-separated addresses/subnets such as "loopback, 10.0.0.0/8"). Default false: the socket peer.
+     */
+    TRUST_PROXY: z.string().default('false'),
+    /** How long /health/ready trusts a subgraph probe result (ms). */
+    SUBGRAPH_HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   })
   .refine((v) => Boolean(v.JWT_SECRET || v.JWKS_URI), {
     path: ['JWT_SECRET'],
     message: 'neither JWT_SECRET nor JWKS_URI is set: set JWT_SECRET (HS256 shared secret) or JWKS_URI (RS256/ES256 key set URL of the identity provider)',
     when: () => true,
   })
+  .superRefine(
+    (v, ctx) => {
+      if (v.NODE_ENV !== 'production') return;
+      for (const name of ['JWT_SECRET', 'GATEWAY_INTERNAL_SECRET'] as const) {
+        const problem = typeof v[name] === 'string' ? productionSecretProblem(name, v[name]) : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+      }
+    },
+    { when: () => true },
+  )
   .refine((v) => !(v.NODE_ENV === 'production' && v.SUPERGRAPH_MODE === 'introspect'), {
     path: ['SUPERGRAPH_MODE'],
     message: 'introspect is for local development only; use static (composed, checked-in SDL) in production',
@@ -139,6 +195,19 @@ export interface GatewayConfig {
   devTenantId: string;
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number; maxDirectives: number };
   subgraphTimeoutMs: number;
+  rateLimits: { perUser: number; perIp: number; windowMs: number };
+  /** Express "trust proxy" value (parsed from TRUST_PROXY). */
+  trustProxy: boolean | number | string;
+  subgraphHealthCacheMs: number;
+}
+
+/** TRUST_PROXY → express's "trust proxy" setting. */
+function parseTrustProxy(raw: string): boolean | number | string {
+  const v = raw.trim();
+  if (/^(true|yes)$/i.test(v)) return true;
+  if (/^(false|no|)$/i.test(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }
 
 /** Parses the environment; throws ConfigError naming every bad variable. */
@@ -166,5 +235,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxDirectives: e.MAX_DIRECTIVES,
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    rateLimits: { perUser: e.RATE_LIMIT_PER_USER, perIp: e.RATE_LIMIT_PER_IP, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    subgraphHealthCacheMs: e.SUBGRAPH_HEALTH_CACHE_MS,
   };
 }

@@ -32,7 +32,8 @@ MODULES_CSV="$(IFS=,; echo "${enabled[*]}")"
 
 VARS=(NAMESPACE IMAGE_REGISTRY IMAGE_TAG IMAGE_PULL_POLICY CPU_REQUEST MEMORY_REQUEST CPU_LIMIT MEMORY_LIMIT
       KAFKA_BROKERS DATABASE_URL JWT_SECRET GATEWAY_INTERNAL_SECRET MODULES_CSV
-      APP APP_PORT APP_REPLICAS COMPONENT SERVICE_TYPE EXTRA_ENV_NAME EXTRA_ENV_VALUE)
+      APP APP_PORT APP_REPLICAS COMPONENT SERVICE_TYPE EXTRA_ENV_NAME EXTRA_ENV_VALUE
+      RATE_LIMIT_PER_USER RATE_LIMIT_PER_IP TRUST_PROXY)
 
 # Replace ${NAME} for every NAME in VARS; values are escaped for YAML double quotes.
 render() {
@@ -50,6 +51,32 @@ render() {
   fi
   printf '%s\n' "$out"
 }
+
+# A rendered Secret must hold values only the operator knows: no defaults, no examples.
+check_secret() {
+  local name="$1" val="${!1-}"
+  local example="$name=\"\$(openssl rand -base64 32)\""
+  [[ "$name" == DATABASE_URL ]] && example="DATABASE_URL=postgres://crm:<password>@<host>:5432/crm"
+  if [[ -z "$val" ]]; then
+    echo "render.sh: RENDER_SECRET=true needs $name (e.g. $example), or create the Secret crm-secrets yourself (see values.env)" >&2
+    exit 1
+  fi
+  if [[ "$val" =~ [Cc][Hh][Aa][Nn][Gg][Ee].?[Mm][Ee] || "$val" == dev-*-secret* || "$val" == test-*-secret* ]]; then
+    echo "render.sh: $name is a publicly known example value; generate one, e.g. $name=\"\$(openssl rand -base64 32)\"" >&2
+    exit 1
+  fi
+  if [[ "$name" != DATABASE_URL && ${#val} -lt 32 ]]; then
+    echo "render.sh: $name must be at least 32 characters (e.g. $name=\"\$(openssl rand -base64 32)\")" >&2
+    exit 1
+  fi
+}
+if [[ "${RENDER_SECRET}" == "true" ]]; then
+  for s in DATABASE_URL JWT_SECRET GATEWAY_INTERNAL_SECRET; do check_secret "$s"; done
+  if [[ "$DATABASE_URL" =~ ^postgres(ql)?://[^:/@]+:crm@ ]]; then
+    echo "render.sh: DATABASE_URL uses the example password \"crm\"; use a generated one" >&2
+    exit 1
+  fi
+fi
 
 echo "# Rendered by infra/k8s/render.sh - modules: $MODULES_CSV"
 render "$DIR/templates/config.yaml.tpl"

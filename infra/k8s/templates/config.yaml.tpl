@@ -15,3 +15,7 @@ data:
   NODE_ENV: production
   KAFKA_BROKERS: "${KAFKA_BROKERS}"
   CRM_MODULES: "${MODULES_CSV}"
+  # Gateway: requests per minute per user (tenant + sub) and per client IP; proxy hops to trust.
+  RATE_LIMIT_PER_USER: "${RATE_LIMIT_PER_USER}"
+  RATE_LIMIT_PER_IP: "${RATE_LIMIT_PER_IP}"
+  TRUST_PROXY: "${TRUST_PROXY}"
