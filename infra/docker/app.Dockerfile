@@ -9,6 +9,8 @@ WORKDIR /app
 RUN corepack enable
 # Dependencies first, from the lockfile only, so code changes do not refetch packages.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# pnpm applies patches/ (patchedDependencies) while fetching.
+COPY patches ./patches
 RUN pnpm fetch --prod
 COPY . .
 RUN pnpm install --frozen-lockfile --prod --offline
