@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '@crm/auth';
 import { envBoolean, envPort, envSecret, loadConfig } from '@crm/platform/src/config';
+import { DEFAULT_RATE_LIMITS } from './rate-limit';
 
 /** Modules of the CRM; any other lower-case name is accepted too (a module added later). */
 export const KNOWN_SUBGRAPHS = ['contacts', 'sales', 'marketing', 'support', 'loyalty'] as const;
@@ -139,10 +140,10 @@ export const gatewayConfigSchema = z
     MAX_DIRECTIVES: positiveInt(50, 1000),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000, 600_000),
     /** Requests per RATE_LIMIT_WINDOW_MS per authenticated user (tenant + sub); 0 = no per-user limit. */
-    RATE_LIMIT_PER_USER: rateLimit(300),
+    RATE_LIMIT_PER_USER: rateLimit(DEFAULT_RATE_LIMITS.perUser),
     /** Requests per RATE_LIMIT_WINDOW_MS per client IP (all requests, signed in or not); 0 = no per-IP limit. */
-    RATE_LIMIT_PER_IP: rateLimit(1200),
-    RATE_LIMIT_WINDOW_MS: positiveInt(60_000, 86_400_000),
+    RATE_LIMIT_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.perIp),
+    RATE_LIMIT_WINDOW_MS: positiveInt(DEFAULT_RATE_LIMITS.windowMs, 86_400_000),
     /**
      * Express "trust proxy": how the client IP is found behind load balancers (false, true, a hop count,
      * or comma-separated addresses/subnets such as "loopback, 10.0.0.0/8"). Default false: the socket peer.

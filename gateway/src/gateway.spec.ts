@@ -318,6 +318,68 @@ describe('gateway (production mode)', () => {
   });
 });
 
+describe('rate limits', () => {
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    gw = await startGateway(baseOptions([contacts, sales], { rateLimits: { perUser: 100, perIp: 1000, windowMs: 60_000 } }));
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('answers 150 back-to-back requests of one user: 100 pass, then 429 with Retry-After and RateLimit headers; another user is unaffected', async () => {
+    const alice = signUserToken({ tenantId: 'tenant-rl', userId: 'alice', roles: [] }, JWT_SECRET);
+    const results: GqlResponse[] = [];
+    for (let i = 0; i < 150; i++) results.push(await gql(gw.url, '{ contact(id: "c1") { id } }', { token: alice }));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.slice(0, 100)).toEqual(Array(100).fill(200));
+    expect(statuses.slice(100)).toEqual(Array(50).fill(429));
+
+    const ok = results[0];
+    expect(ok.headers.get('ratelimit')).toMatch(/"user"; r=99; t=\d+/);
+    expect(ok.headers.get('ratelimit-policy')).toMatch(/"user"; q=100; w=60/);
+    expect(ok.headers.get('ratelimit-policy')).toMatch(/"ip"; q=1000; w=60/);
+
+    const refused = results[149];
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(refused.headers.get('ratelimit')).toMatch(/"user"; r=0; t=\d+/);
+    expect(refused.body.errors).toEqual([
+      {
+        message: expect.stringMatching(/^Rate limit exceeded: more than 100 requests in 60 s \(user\); retry after \d+ s$/),
+        extensions: { code: 'TOO_MANY_REQUESTS', policy: 'user', retryAfter: Number(refused.headers.get('retry-after')) },
+      },
+    ]);
+
+    // Same IP, same tenant, another user: unaffected. Same user id in another tenant: unaffected.
+    const bob = await gql(gw.url, '{ contact(id: "c1") { id } }', { token: signUserToken({ tenantId: 'tenant-rl', userId: 'bob', roles: [] }, JWT_SECRET) });
+    expect(bob.status).toBe(200);
+    expect(bob.body.data).toEqual({ contact: { id: 'c1' } });
+    const otherTenant = await gql(gw.url, '{ contact(id: "c1") { id } }', { token: signUserToken({ tenantId: 'tenant-other', userId: 'alice', roles: [] }, JWT_SECRET) });
+    expect(otherTenant.status).toBe(200);
+
+    const metrics = await (await fetch(`${new URL(gw.url).origin}/metrics`)).text();
+    expect(metrics).toMatch(/crm_gateway_rate_limited_total\{policy="user"\} 50/);
+  });
+
+  it('limits per IP too, whether or not the request is signed in', async () => {
+    const strict = await startGateway(baseOptions([contacts, sales], { rateLimits: { perUser: 1000, perIp: 20, windowMs: 60_000 } }));
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 30; i++) statuses.push((await gql(strict.url, '{ contact(id: "c1") { id } }', { token: i % 2 ? null : token('tenant-ip', []) })).status);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+      const refused = await gql(strict.url, '{ contact(id: "c1") { id } }', { token: token('tenant-ip-2', []) });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(refused.body.errors![0].extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', policy: 'ip' });
+      // health and metrics are not GraphQL traffic: never limited
+      expect((await fetch(`${new URL(strict.url).origin}/health/live`)).status).toBe(200);
+    } finally {
+      await strict.stop();
+    }
+  });
+});
+
 describe('gateway start and stop', () => {
   it('fails to start when the subgraphs do not compose, naming the problem', async () => {
     const opts = baseOptions([contacts], {});

@@ -14,6 +14,7 @@ import { TokenVerifier } from './auth';
 import { composeSupergraph } from './composition';
 import { GRAPHIQL_PATH, graphiqlRouter } from './graphiql';
 import { GatewayMetrics } from './metrics';
+import { createRateLimiter, DEFAULT_RATE_LIMITS } from './rate-limit';
 import { continueTrace, newTraceparent, requestIdFrom, type TraceContext } from './trace';
 
 /**
@@ -59,6 +60,13 @@ export interface StartGatewayOptions {
   introspectPollMs?: number;
   /** Time in-flight requests get on stop() before connections are cut (default 10 s). */
   stopGracePeriodMs?: number;
+  /**
+   * Requests per window on /graphql per signed-in user (tenant + sub) and per client IP; 0 = off.
+   * Default 300 per user and 1200 per IP per minute (RATE_LIMIT_* in config.ts).
+   */
+  rateLimits?: { perUser: number; perIp: number; windowMs: number };
+  /** Express "trust proxy": how req.ip (the per-IP key) is found behind proxies. Default false. */
+  trustProxy?: boolean | number | string;
 }
 
 export interface RunningGateway {
@@ -82,6 +90,10 @@ interface RequestLocals {
   trace: TraceContext;
   log: Logger;
   operationName?: string;
+  /** The verified caller, once the token checked out. */
+  auth?: RequestContext;
+  /** Why the token was refused (the error the GraphQL response carries). */
+  authFailure?: unknown;
   /** Why the token was refused; logged with the request line. */
   authError?: string;
 }
@@ -105,6 +117,7 @@ const CLIENT_SAFE_CODES = new Set([
   'QUERY_TOO_COSTLY',
   'TOO_MANY_DIRECTIVES',
   'TOO_MANY_TOKENS',
+  'TOO_MANY_REQUESTS',
 ]);
 
 const codeOf = (e: { extensions?: Record<string, unknown> } | undefined): string =>
@@ -330,6 +343,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   // 2. HTTP server: health and metrics answer from the first moment; GraphQL waits for readiness.
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy ?? false);
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
   httpServer.headersTimeout = 66_000;
@@ -429,8 +443,37 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     });
   }
 
+  const rateLimits = opts.rateLimits ?? DEFAULT_RATE_LIMITS;
+  const onLimited = (policy: string) => (req: Request, res: Response, retryAfter: number) => {
+    const locals = res.locals.crm as RequestLocals;
+    metrics.rateLimited.inc({ policy });
+    locals.log.warn({ policy, ip: req.ip, tenantId: locals.auth?.tenantId, userId: locals.auth?.userId, retryAfter }, `rate limit exceeded (${policy})`);
+  };
+  const perIpLimit = createRateLimiter({ policy: 'ip', limit: rateLimits.perIp, windowMs: rateLimits.windowMs, onLimited: onLimited('ip') });
+  const perUserLimit = createRateLimiter({
+    policy: 'user',
+    limit: rateLimits.perUser,
+    windowMs: rateLimits.windowMs,
+    key: (_req, res) => {
+      const auth = (res.locals.crm as RequestLocals).auth;
+      return auth ? `${auth.tenantId}\u0000${auth.userId}` : undefined;
+    },
+    onLimited: onLimited('user'),
+  });
+  /** Verifies the token before the per-user limit counts it; the GraphQL context reports a failure. */
+  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
+    const locals = res.locals.crm as RequestLocals;
+    try {
+      locals.auth = await verifier.verifyAuthorizationHeader(req.headers.authorization);
+    } catch (err) {
+      locals.authFailure = err;
+    }
+    next();
+  };
+
   app.use(
     '/graphql',
+    perIpLimit,
     (_req: Request, res: Response, next: NextFunction) => {
       if (state === 'ready' && graphqlHandler) return next();
       const starting = state === 'starting';
@@ -440,6 +483,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     // Room for importContactsCsv's 5 MB inline CSV plus JSON escaping; bigger files go through the CLI in chunks.
     express.json({ limit: '8mb' }),
     tokenLimit(opts.limits.maxTokens ?? 2000, metrics),
+    authenticate,
+    perUserLimit,
     (req: Request, res: Response, next: NextFunction) => graphqlHandler!(req, res, next),
   );
 
@@ -476,10 +521,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   graphqlHandler = expressMiddleware(server, {
     context: async ({ req, res }): Promise<GatewayContext> => {
       const locals = res.locals.crm as RequestLocals;
-      let auth: RequestContext;
-      try {
-        auth = await verifier.verifyAuthorizationHeader(req.headers.authorization);
-      } catch (err) {
+      const auth = locals.auth;
+      if (!auth) {
+        const err = locals.authFailure ?? new Error('request was not authenticated');
         const operationName = claimedOperationName(req.method === 'GET' ? (req.query as Record<string, unknown>) : req.body);
         locals.operationName = operationName;
         metrics.errors.inc({ operation_name: metrics.operationLabel(operationName), code: codeOf(err as GraphQLError) });

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     limits: config.limits,
     supergraphMode: config.supergraphMode,
     subgraphTimeoutMs: config.subgraphTimeoutMs,
+    rateLimits: config.rateLimits,
+    trustProxy: config.trustProxy,
     logger,
   });
   logger.info({ url: gateway.url }, `gateway listening on ${gateway.url}`);

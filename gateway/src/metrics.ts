@@ -9,6 +9,7 @@ export class GatewayMetrics {
   readonly requestDuration: Histogram<'operation_name' | 'operation_type' | 'outcome'>;
   readonly errors: Counter<'operation_name' | 'code'>;
   readonly subgraphDuration: Histogram<'subgraph' | 'outcome'>;
+  readonly rateLimited: Counter<'policy'>;
   private readonly operationNames = new Set<string>();
 
   constructor() {
@@ -31,6 +32,12 @@ export class GatewayMetrics {
       help: 'HTTP requests from the gateway to subgraphs',
       labelNames: ['subgraph', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.rateLimited = new Counter({
+      name: 'crm_gateway_rate_limited_total',
+      help: 'Requests refused with 429 by a rate-limit policy (user, ip, …)',
+      labelNames: ['policy'],
       registers: [this.registry],
     });
   }
