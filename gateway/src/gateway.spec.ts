@@ -221,7 +221,13 @@ describe('gateway (development mode, static supergraph)', () => {
     expect(live.status).toBe(200);
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', subgraphs: ['contacts', 'sales'] });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      subgraphs: [
+        { name: 'contacts', status: 'up' },
+        { name: 'sales', status: 'up' },
+      ],
+    });
 
     await gql(gw.url, 'query ContactName { contact(id: "c1") { name } }');
     await gql(gw.url, 'query ContactName { contact(id: "c1") { name } }', { token: null });
@@ -380,6 +386,114 @@ describe('rate limits', () => {
   });
 });
 
+/** A port nothing listens on: a subgraph that is down. */
+async function deadUrl(): Promise<string> {
+  const closed = http.createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const deadPort = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  return `http://127.0.0.1:${deadPort}/graphql`;
+}
+
+/** A logger whose JSON lines the test can read. */
+function capturingLogger() {
+  const lines: string[] = [];
+  return { lines, logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) }) };
+}
+
+describe('outages answered honestly', () => {
+  it.each([false, true])('a subgraph that is down: the rest of the query answers; its fields carry SERVICE_UNAVAILABLE naming the module, no address (production=%s)', async (production) => {
+    const url = await deadUrl();
+    const opts = baseOptions([contacts, sales], { production, graphiql: false });
+    opts.subgraphs[1] = { ...opts.subgraphs[1], url };
+    const { lines, logger } = capturingLogger();
+    const gw = await startGateway({ ...opts, logger });
+    try {
+      const res = await gql(gw.url, '{ contact(id: "c1") { id name } topDeal { id amount } }');
+      expect(res.status).toBe(200);
+      expect(res.body.data).toEqual({ contact: { id: 'c1', name: 'Contact c1' }, topDeal: null });
+      expect(res.body.errors).toEqual([
+        {
+          message: 'The sales module is unavailable; the fields it provides are missing. Retry later.',
+          path: ['topDeal'],
+          extensions: { code: 'SERVICE_UNAVAILABLE', service: 'sales', serviceName: 'sales', reason: 'SUBGRAPH_UNREACHABLE', retryable: true },
+        },
+      ]);
+
+      // A field sales adds to contacts' entity: the error sits on that field (non-null, so the contact is null).
+      const joined = await gql(gw.url, '{ contact(id: "c1") { id deals { id } } }');
+      expect(joined.body.data).toEqual({ contact: null });
+      expect(joined.body.errors).toEqual([expect.objectContaining({ path: ['contact', 'deals'], extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', service: 'sales' }) })]);
+
+      for (const body of [res.body, joined.body]) expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|localhost|:\d{2,5}\/|ECONNREFUSED|stacktrace/);
+      // The operator gets the address and the cause in the log.
+      expect(lines.some((l) => l.includes('subgraph \\"sales\\" is unavailable (unreachable)') && l.includes(url) && l.includes('ECONNREFUSED'))).toBe(true);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  it('readiness reports each subgraph; 503 while one is down or not ready', async () => {
+    const url = await deadUrl();
+    const opts = baseOptions([contacts, sales], { subgraphHealthCacheMs: 0 });
+    opts.subgraphs[1] = { ...opts.subgraphs[1], url };
+    const gw = await startGateway(opts);
+    const base = new URL(gw.url).origin;
+    try {
+      const ready = await fetch(`${base}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({
+        status: 'not ready: sales down',
+        subgraphs: [
+          { name: 'contacts', status: 'up' },
+          { name: 'sales', status: 'down', reason: 'unreachable (ECONNREFUSED)' },
+        ],
+      });
+      contacts.ready = false;
+      const both = (await (await fetch(`${base}/health/ready`)).json()) as { subgraphs: unknown[] };
+      expect(both.subgraphs[0]).toEqual({ name: 'contacts', status: 'down', reason: 'not ready (its /health/ready answered 503)' });
+      expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    } finally {
+      contacts.ready = true;
+      await gw.stop();
+    }
+  });
+
+  it('GATEWAY_INTERNAL_SECRET mismatch: the client gets an error naming the module that does not trust the gateway; the gateway logs the mismatch, never the secret', async () => {
+    const otherSecret = 'a-different-internal-secret-0123456789';
+    const distrustful = await startFakeSubgraph('sales', otherSecret);
+    const { lines, logger } = capturingLogger();
+    const gw = await startGateway({ ...baseOptions([contacts, distrustful], { production: true, graphiql: false, subgraphHealthCacheMs: 0 }), logger });
+    try {
+      const res = await gql(gw.url, '{ contact(id: "c1") { id } topDeal { id } }');
+      expect(res.body.data).toEqual({ contact: { id: 'c1' }, topDeal: null });
+      expect(res.body.errors).toEqual([
+        {
+          message: expect.stringMatching(/^The sales module is unavailable: it does not trust this gateway \(their GATEWAY_INTERNAL_SECRET settings differ\)/),
+          path: ['topDeal'],
+          extensions: { code: 'SERVICE_UNAVAILABLE', service: 'sales', serviceName: 'sales', reason: 'GATEWAY_NOT_TRUSTED' },
+        },
+      ]);
+      expect(JSON.stringify(res.body)).not.toMatch(/401: Unauthorized|127\.0\.0\.1/);
+      const logged = lines.filter((l) => l.includes('GATEWAY_INTERNAL_SECRET mismatch'));
+      expect(logged).toHaveLength(1);
+      expect(JSON.parse(logged[0])).toMatchObject({ level: 50, subgraph: 'sales', kind: 'untrusted', detail: expect.stringMatching(/^HTTP 401 from .*invalid signature/) });
+      expect(lines.join('\n')).not.toContain(INTERNAL_SECRET);
+      expect(lines.join('\n')).not.toContain(otherSecret);
+
+      const ready = await fetch(`${new URL(gw.url).origin}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { subgraphs: unknown[] }).subgraphs).toEqual([
+        { name: 'contacts', status: 'up' },
+        { name: 'sales', status: 'down', reason: 'rejects the gateway (GATEWAY_INTERNAL_SECRET differs)' },
+      ]);
+    } finally {
+      await gw.stop();
+      await distrustful.close();
+    }
+  });
+});
+
 describe('gateway start and stop', () => {
   it('fails to start when the subgraphs do not compose, naming the problem', async () => {
     const opts = baseOptions([contacts], {});
@@ -406,25 +520,6 @@ describe('gateway start and stop', () => {
     }
     expect(contacts.rejected).toEqual([]);
     expect(sales.rejected).toEqual([]);
-  });
-
-  it('names a subgraph that cannot be reached, keeping the rest of the answer', async () => {
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const deadPort = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const opts = baseOptions([contacts, sales]);
-    opts.subgraphs[1] = { ...opts.subgraphs[1], url: `http://127.0.0.1:${deadPort}/graphql` };
-    const gw = await startGateway(opts);
-    try {
-      const res = await gql(gw.url, '{ contact(id: "c1") { id deals { id } } }');
-      expect(res.body.data).toEqual({ contact: null });
-      expect(res.body.errors![0].message).toBe(`subgraph "sales" is unreachable at http://127.0.0.1:${deadPort}/graphql: ECONNREFUSED`);
-      const ok = await gql(gw.url, '{ contact(id: "c1") { id name } }');
-      expect(ok.body).toEqual({ data: { contact: { id: 'c1', name: 'Contact c1' } } });
-    } finally {
-      await gw.stop();
-    }
   });
 
   it('refuses introspect mode in production', async () => {

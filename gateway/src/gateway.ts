@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -9,13 +9,15 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { GraphQLError, Lexer, Source, TokenKind, type GraphQLFormattedError, type ValidationContext } from 'graphql';
 import pino, { type Logger } from 'pino';
-import { INTERNAL_CONTEXT_HEADER, signInternalContext, type RequestContext } from '@crm/auth';
+import type { RequestContext } from '@crm/auth';
 import { TokenVerifier } from './auth';
 import { composeSupergraph } from './composition';
 import { GRAPHIQL_PATH, graphiqlRouter } from './graphiql';
 import { GatewayMetrics } from './metrics';
 import { createRateLimiter, DEFAULT_RATE_LIMITS } from './rate-limit';
-import { continueTrace, newTraceparent, requestIdFrom, type TraceContext } from './trace';
+import { SubgraphDataSource, subgraphFetcher } from './subgraph-data-source';
+import { SubgraphHealth } from './subgraph-health';
+import { continueTrace, requestIdFrom, type TraceContext } from './trace';
 
 /**
  * @apollo/gateway otherwise starts OpenTelemetry usage reporting to Apollo's servers and probes
@@ -60,6 +62,8 @@ export interface StartGatewayOptions {
   introspectPollMs?: number;
   /** Time in-flight requests get on stop() before connections are cut (default 10 s). */
   stopGracePeriodMs?: number;
+  /** How long /health/ready reuses a subgraph probe (default 2 s). */
+  subgraphHealthCacheMs?: number;
   /**
    * Requests per window on /graphql per signed-in user (tenant + sub) and per client IP; 0 = off.
    * Default 300 per user and 1200 per IP per minute (RATE_LIMIT_* in config.ts).
@@ -143,62 +147,6 @@ function limitCodeOf(error: unknown): string | undefined {
     if (typeof code === 'string') return code;
   }
   return undefined;
-}
-
-/** Data source for one subgraph: forwards the verified context (signed), trace context and request id. */
-class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    readonly subgraphName: string,
-    url: string,
-    private readonly internalSecret: string,
-    fetcher: RemoteGraphQLDataSource['fetcher'],
-  ) {
-    super({ url, fetcher });
-  }
-
-  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = options.request.http!.headers;
-    const ctx = 'incomingRequestContext' in options ? (options.context as GatewayContext | undefined) : undefined;
-    if (ctx?.auth) {
-      headers.set(INTERNAL_CONTEXT_HEADER, signInternalContext(ctx.auth, this.internalSecret));
-      headers.set('traceparent', ctx.trace.traceparent);
-      if (ctx.trace.tracestate) headers.set('tracestate', ctx.trace.tracestate);
-      headers.set('x-request-id', ctx.requestId);
-    } else {
-      // Gateway's own calls (schema introspection, health checks): no user; subgraphs allow these only for _service.
-      headers.set(INTERNAL_CONTEXT_HEADER, signInternalContext({ service: true }, this.internalSecret));
-      headers.set('traceparent', newTraceparent());
-    }
-  }
-}
-
-/** The most specific reason in a fetch error's cause chain (e.g. ECONNREFUSED), else its message. */
-function networkReason(err: unknown): string {
-  let e: any = err;
-  for (let i = 0; e && i < 5; i++) {
-    if (typeof e.code === 'string' && e.code !== 'UND_ERR_SOCKET') return e.code;
-    if (Array.isArray(e.errors) && typeof e.errors[0]?.code === 'string') return e.errors[0].code;
-    e = e.cause;
-  }
-  const cause = (err as { cause?: { message?: string } })?.cause?.message;
-  return `${(err as Error)?.message ?? String(err)}${cause ? ` (${cause})` : ''}`;
-}
-
-/** Subgraph fetcher on Node's global fetch (undici: pooled keep-alive connections), with a timeout and metrics. */
-function subgraphFetcher(name: string, timeoutMs: number, metrics: GatewayMetrics): RemoteGraphQLDataSource['fetcher'] {
-  const fetcher = async (url: string, init?: Record<string, any>) => {
-    const end = metrics.subgraphDuration.startTimer({ subgraph: name });
-    try {
-      const res = await fetch(url, { ...(init as RequestInit), signal: AbortSignal.timeout(timeoutMs) });
-      end({ outcome: res.ok ? 'ok' : `http_${res.status}` });
-      return res;
-    } catch (err) {
-      end({ outcome: (err as Error)?.name === 'TimeoutError' ? 'timeout' : 'network_error' });
-      if ((err as Error)?.name === 'TimeoutError') throw new Error(`subgraph "${name}" did not answer within ${timeoutMs} ms`);
-      throw new Error(`subgraph "${name}" is unreachable at ${url}: ${networkReason(err)}`);
-    }
-  };
-  return fetcher as unknown as RemoteGraphQLDataSource['fetcher'];
 }
 
 function apolloLogger(log: Logger) {
@@ -328,6 +276,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     });
   }
   const urls = new Map(opts.subgraphs.map((s) => [s.name, s.url]));
+  const health = new SubgraphHealth(opts.subgraphs, { internalSecret: opts.internalSecret, cacheMs: opts.subgraphHealthCacheMs });
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -336,7 +285,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       // Runtime URLs come from SUBGRAPHS, never from the URLs baked into a supergraph file.
       const target = urls.get(name) ?? url;
       if (!target) throw new Error(`no URL for subgraph "${name}"`);
-      return new SubgraphDataSource(name, target, opts.internalSecret, subgraphFetcher(name, timeoutMs, metrics));
+      return new SubgraphDataSource<GatewayContext>(name, target, opts.internalSecret, subgraphFetcher(name, timeoutMs, metrics), logger, health);
     },
   });
 
@@ -421,9 +370,22 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/health/ready', (_req, res) => {
-    if (state === 'ready') res.json({ status: 'ready', subgraphs: opts.subgraphs.map((s) => s.name) });
-    else res.status(503).json({ status: state === 'starting' ? 'starting: supergraph not loaded yet' : 'shutting down' });
+  // Ready = supergraph loaded and every composed subgraph up (its own readiness, and it trusts us).
+  app.get('/health/ready', async (_req, res, next) => {
+    try {
+      if (state !== 'ready') {
+        res.status(503).json({ status: state === 'starting' ? 'starting: supergraph not loaded yet' : 'shutting down' });
+        return;
+      }
+      const subgraphs = await health.states();
+      const down = subgraphs.filter((s) => s.status === 'down');
+      res.status(down.length ? 503 : 200).json({
+        status: down.length ? `not ready: ${down.map((s) => s.name).join(', ')} down` : 'ready',
+        subgraphs,
+      });
+    } catch (err) {
+      next(err);
+    }
   });
   app.get('/metrics', async (_req, res, next) => {
     try {

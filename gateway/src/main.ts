@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     subgraphTimeoutMs: config.subgraphTimeoutMs,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
+    subgraphHealthCacheMs: config.subgraphHealthCacheMs,
     logger,
   });
   logger.info({ url: gateway.url }, `gateway listening on ${gateway.url}`);

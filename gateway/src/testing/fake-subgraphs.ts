@@ -36,6 +36,10 @@ type Contact @key(fields: "id") {
 export const SALES_SDL = `
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
 
+type Query {
+  topDeal: Deal
+}
+
 type Contact @key(fields: "id") {
   id: ID!
   deals: [Deal!]!
@@ -72,6 +76,8 @@ export interface FakeSubgraph {
   sdl: string;
   seen: SeenRequest[];
   rejected: string[];
+  /** What its /health/ready answers (default true: 200). */
+  ready: boolean;
   close(): Promise<void>;
 }
 
@@ -111,6 +117,9 @@ function salesSchema(): GraphQLSchema {
     {
       typeDefs: parse(SALES_SDL),
     resolvers: {
+      Query: {
+        topDeal: () => ({ id: 'top', amount: '99.00', currency: 'EUR' }),
+      },
       Contact: {
         __resolveReference: (ref: { id: string }) => ({ id: ref.id }),
         deals: (parent: { id: string }) => [{ id: `${parent.id}-d1`, amount: '1250.00', currency: 'EUR' }],
@@ -126,6 +135,10 @@ export async function startFakeSubgraph(name: 'contacts' | 'sales', internalSecr
   const seen: SeenRequest[] = [];
   const rejected: string[] = [];
   const app = express();
+  app.get('/health/ready', (_req, res) => {
+    if (fake.ready) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'error' });
+  });
   app.post('/graphql', express.json(), async (req, res) => {
     let context: InternalContext;
     try {
@@ -154,8 +167,9 @@ export async function startFakeSubgraph(name: 'contacts' | 'sales', internalSecr
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const fake: FakeSubgraph = {
     name,
+    ready: true,
     url: `http://127.0.0.1:${port}/graphql`,
     sdl: name === 'contacts' ? CONTACTS_SDL : SALES_SDL,
     seen,
@@ -166,4 +180,5 @@ export async function startFakeSubgraph(name: 'contacts' | 'sales', internalSecr
         server.closeAllConnections();
       }),
   };
+  return fake;
 }
