@@ -11,9 +11,11 @@ import { deadLetterTopic, topicName, type ModuleName } from '@crm/events';
 import type { EventBus } from './bus/event-bus';
 import { InProcessEventBus } from './bus/in-process-event-bus';
 import { KafkaEventBus } from './bus/kafka-event-bus';
-import { baseServiceConfig, ConfigError, envPort, loadConfig, type BaseServiceConfig } from './config';
+import { baseServiceConfig, checkRetentionWindows, ConfigError, envPort, loadConfig, type BaseServiceConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformTables1764000000000 } from './db/platform-migration';
+import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
+import { eventRetention } from './bus/event-retention';
 import { subgraphOptions } from './graphql/graphql-options';
 import { createLogger, PinoNestLogger } from './logger';
 import { ServiceMetrics } from './metrics';
@@ -74,10 +76,15 @@ const schemaOnlyEnv = {
   RUN_MIGRATIONS: 'false',
 };
 
+/** Every migration of a service, in order: the platform's own (outbox, inbox, app role) first. */
+export function serviceMigrations(def: ServiceDefinition): Function[] {
+  return [PlatformTables1764000000000, PlatformInboxRetention1764000000600, ...def.migrations];
+}
+
 export function serviceConfigSchema(def: ServiceDefinition) {
   const platform = baseServiceConfig.extend({ PORT: envPort(def.defaultPort), CONSUMER_GROUP_PREFIX: z.string().default('') });
   // The service's own variables ride along; the platform itself only reads its own keys.
-  return def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform;
+  return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform).superRefine(checkRetentionWindows);
 }
 
 export async function startService(def: ServiceDefinition, opts: StartOptions = {}): Promise<RunningService> {
@@ -94,18 +101,19 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     consumerGroupPrefix: config.CONSUMER_GROUP_PREFIX,
     production,
     schemaOnly: !!opts.schemaOnly,
+    eventRetention: eventRetention(config.EVENT_RETENTION_HOURS),
   };
   const dataSource = createDataSource({
     url: config.DATABASE_URL,
     schema,
     entities: def.entities,
-    migrations: [PlatformTables1764000000000, ...def.migrations],
+    migrations: serviceMigrations(def),
     poolSize: config.DB_POOL_SIZE,
     applicationName: `crm-${def.name}`,
   });
   const ownsBus = !opts.bus;
   let bus: EventBus = opts.bus ?? new InProcessEventBus();
-  if (!opts.bus && config.KAFKA_BROKERS) bus = new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: `crm-${def.name}`, logger });
+  if (!opts.bus && config.KAFKA_BROKERS) bus = new KafkaEventBus({ brokers: config.KAFKA_BROKERS, clientId: `crm-${def.name}`, logger, retention: info.eventRetention });
   else if (!opts.bus && !opts.schemaOnly) logger.warn('KAFKA_BROKERS is not set: events stay inside this process (in-process bus)');
 
   let relay: OutboxRelay | undefined;

@@ -53,6 +53,25 @@ export const envBrokers = z
 export const envSecret = (name: string) =>
   z.string({ error: `${name} is required` }).min(16, `${name} must be at least 16 characters`);
 
+/** The inbox retention window in hours: INBOX_RETENTION_HOURS, or twice the event retention. */
+export function inboxRetentionHours(c: { EVENT_RETENTION_HOURS: number; INBOX_RETENTION_HOURS?: number }): number {
+  return c.INBOX_RETENTION_HOURS ?? 2 * c.EVENT_RETENTION_HOURS;
+}
+
+/**
+ * Cross-variable check of the retention windows (a zod refinement of the service config): the inbox
+ * must remember an event for at least as long as the log can redeliver it.
+ */
+export function checkRetentionWindows(c: { EVENT_RETENTION_HOURS: number; INBOX_RETENTION_HOURS?: number }, ctx: z.RefinementCtx): void {
+  if (c.INBOX_RETENTION_HOURS !== undefined && c.INBOX_RETENTION_HOURS < c.EVENT_RETENTION_HOURS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INBOX_RETENTION_HOURS'],
+      message: `must be at least EVENT_RETENTION_HOURS (${c.EVENT_RETENTION_HOURS}): an event replayed from Kafka within its retention would be applied twice once its inbox row is purged (default: twice EVENT_RETENTION_HOURS)`,
+    });
+  }
+}
+
 /** Settings every service shares; a service extends this with its own. */
 export const baseServiceConfig = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -67,6 +86,18 @@ export const baseServiceConfig = z.object({
   /** Unset = in-process event bus (embedded mode only). */
   KAFKA_BROKERS: envBrokers,
   KAFKA_TOPIC_PREFIX: z.string().default(''),
+  /**
+   * `retention.ms` of the event topics this service creates (and checks at start): how long events,
+   * and the personal data in them, stay on Kafka — also after an erasure. Integrators can replay
+   * within it.
+   */
+  EVENT_RETENTION_HOURS: z.coerce.number().positive().max(24 * 365 * 10).default(168),
+  /**
+   * Processed-event ids in the consumer inbox are purged after this (default: twice
+   * EVENT_RETENTION_HOURS). Must not be shorter than EVENT_RETENTION_HOURS: an event replayed from
+   * the log within its retention would otherwise be applied a second time.
+   */
+  INBOX_RETENTION_HOURS: z.coerce.number().positive().max(24 * 365 * 20).optional(),
   GATEWAY_INTERNAL_SECRET: envSecret('GATEWAY_INTERNAL_SECRET'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(1).max(60000).default(500),

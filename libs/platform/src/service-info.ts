@@ -1,4 +1,5 @@
 import type { ModuleName } from '@crm/events';
+import type { EventRetention } from './bus/event-retention';
 
 export interface ServiceInfo {
   name: ModuleName;
@@ -9,4 +10,10 @@ export interface ServiceInfo {
   consumerGroupPrefix: string;
   production: boolean;
   schemaOnly: boolean;
+  /**
+   * Retention of the event topics (EVENT_RETENTION_HOURS): with `eventLogExpiry(info.eventRetention,
+   * at)` an erasure tells when the copies of the person's events leave the log. Always set by
+   * startService; optional only so hand-built infos (tests) need not carry it (the default applies).
+   */
+  eventRetention?: EventRetention;
 }

@@ -1,9 +1,10 @@
-import { Kafka, logLevel, type Consumer, type Producer, type Admin, CompressionTypes, type IHeaders } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type Producer, type Admin, CompressionTypes, type IHeaders, ConfigResourceTypes } from 'kafkajs';
 import type { Logger } from 'pino';
 // kafkajs 2 warns about its default partitioner on every producer; ours is intentional (murmur2 by key).
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
 import type { EventBus, InboundMessage, OutboundMessage, Subscription, SubscriptionSpec } from './event-bus';
+import { DEFAULT_EVENT_RETENTION, type EventRetention } from './event-retention';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -12,7 +13,18 @@ export interface KafkaBusOptions {
   /** How long a fetch waits for data when none is there; small keeps end-to-end latency low. */
   maxWaitTimeInMs?: number;
   partitions?: number;
+  /** `retention.ms` / `segment.ms` of the topics this bus creates and checks (default: 7 days). */
+  retention?: EventRetention;
 }
+
+/** A topic whose settings keep events longer than the configured retention (found at start). */
+export interface TopicRetentionProblem {
+  topic: string;
+  setting: 'retention.ms' | 'segment.ms' | 'cleanup.policy';
+  actual: string;
+  expected: string;
+}
+
 
 /**
  * Retries a broker operation of start-up (topic creation, group join). Right after a topic is
@@ -78,21 +90,81 @@ export class KafkaEventBus implements EventBus {
     if (!missing.length) return;
     await withStartupRetries('creating topics', this.opts.logger, () => this.createMissing(missing));
     missing.forEach((t) => this.knownTopics.add(t));
+    await this.warnAboutRetention(missing);
+  }
+
+  /**
+   * Topics that existed already (made by an operator, another replica, an older version, or
+   * auto-created by the broker) are checked, not changed (see checkRetention). A broker that does
+   * not let us read topic configs does not stop the service; it is logged.
+   */
+  private async warnAboutRetention(topics: string[]): Promise<void> {
+    let problems: TopicRetentionProblem[];
+    try {
+      problems = await this.checkRetention(topics);
+    } catch (err) {
+      this.opts.logger.warn({ err, topics }, 'could not read the retention of the event topics (DescribeConfigs); erasure expiry times assume EVENT_RETENTION_HOURS');
+      return;
+    }
+    for (const p of problems) {
+      this.opts.logger.warn(
+        { topic: p.topic, setting: p.setting, actual: p.actual, expected: p.expected },
+        `topic ${p.topic} keeps events longer than configured (${p.setting}=${p.actual}, EVENT_RETENTION_HOURS gives ${p.expected}): erased personal data stays on it longer than the erasure result says. ` +
+          `Fix the topic, e.g. kafka-configs.sh --alter --entity-type topics --entity-name ${p.topic} --add-config ${p.setting}=${p.expected}`,
+      );
+    }
+  }
+
+  private get retention(): EventRetention {
+    return this.opts.retention ?? DEFAULT_EVENT_RETENTION;
   }
 
   private async createMissing(missing: string[]): Promise<void> {
     const existing = new Set(await this.admin.listTopics());
     const toCreate = missing.filter((t) => !existing.has(t));
     if (toCreate.length) {
+      // Explicit retention: the broker default must not decide how long personal data stays on the log.
+      const configEntries = [
+        { name: 'retention.ms', value: String(this.retention.retentionMs) },
+        { name: 'segment.ms', value: String(this.retention.segmentMs) },
+      ];
       await this.admin.createTopics({
         waitForLeaders: true,
-        topics: toCreate.map((topic) => ({ topic, numPartitions: this.opts.partitions ?? 3, replicationFactor: -1 })),
+        topics: toCreate.map((topic) => ({ topic, numPartitions: this.opts.partitions ?? 3, replicationFactor: -1, configEntries })),
       });
     }
     // Every partition must have a leader before producers and consumers use the topic.
     const meta = await this.admin.fetchTopicMetadata({ topics: missing });
     const leaderless = meta.topics.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
     if (leaderless.length) throw new Error(`topics without partition leaders yet: ${leaderless.join(', ')}`);
+  }
+
+  /**
+   * Compares the topics' effective `retention.ms`, `segment.ms` and `cleanup.policy` with the
+   * configured retention and returns every setting that keeps events longer. It never alters a topic:
+   * a longer retention may be an operator's deliberate choice (replay needs, a legal hold), shortening
+   * it deletes data for every consumer irreversibly, and Kafka's (non-incremental) AlterConfigs would
+   * also reset the topic's other overrides. The service warns instead, naming the fix.
+   */
+  async checkRetention(topics: string[]): Promise<TopicRetentionProblem[]> {
+    if (!topics.length) return [];
+    const { resources } = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms', 'segment.ms', 'cleanup.policy'] })),
+    });
+    const problems: TopicRetentionProblem[] = [];
+    const longer = (actual: string | undefined, limit: number) => actual !== undefined && (Number(actual) < 0 || Number(actual) > limit);
+    for (const r of resources) {
+      if (r.errorCode) throw new Error(`describing topic ${r.resourceName} failed: ${r.errorMessage || `error ${r.errorCode}`}`);
+      const value = (name: string) => r.configEntries.find((e) => e.configName === name)?.configValue;
+      const retention = value('retention.ms');
+      const segment = value('segment.ms');
+      const policy = value('cleanup.policy');
+      if (longer(retention, this.retention.retentionMs)) problems.push({ topic: r.resourceName, setting: 'retention.ms', actual: retention!, expected: String(this.retention.retentionMs) });
+      if (longer(segment, this.retention.segmentMs)) problems.push({ topic: r.resourceName, setting: 'segment.ms', actual: segment!, expected: String(this.retention.segmentMs) });
+      if (policy !== undefined && !policy.split(',').includes('delete')) problems.push({ topic: r.resourceName, setting: 'cleanup.policy', actual: policy, expected: 'delete' });
+    }
+    return problems;
   }
 
   async publish(messages: OutboundMessage[]): Promise<void> {

@@ -3,18 +3,22 @@ import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus/event-bus';
 import { ServiceMetrics } from '../metrics';
-import { EVENT_BUS, LOGGER, SERVICE_INFO } from '../tokens';
+import { EVENT_BUS, LOGGER, PLATFORM_CONFIG, SERVICE_INFO } from '../tokens';
 import { IdempotentConsumer, type ConsumerSpec } from './idempotent-consumer';
+import { InboxPurger } from './inbox-purge';
 import type { ServiceInfo } from '../service-info';
+import { inboxRetentionHours, type BaseServiceConfig } from '../config';
 
 /**
  * Service modules register their consumers here (in their constructor or onModuleInit); the
- * platform starts them once the app is up and stops them first on shutdown.
+ * platform starts them once the app is up and stops them first on shutdown. The consumer side also
+ * owns the inbox's retention sweep (InboxPurger).
  */
 @Injectable()
 export class ConsumerRegistry implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly specs: ConsumerSpec[] = [];
   private readonly running: IdempotentConsumer[] = [];
+  private purger?: InboxPurger;
 
   constructor(
     private readonly ds: DataSource,
@@ -22,6 +26,7 @@ export class ConsumerRegistry implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
     private readonly metrics: ServiceMetrics,
+    @Inject(PLATFORM_CONFIG) private readonly config: BaseServiceConfig,
   ) {}
 
   register(spec: ConsumerSpec): void {
@@ -41,9 +46,13 @@ export class ConsumerRegistry implements OnApplicationBootstrap, OnModuleDestroy
       await this.onModuleDestroy();
       throw err;
     }
+    this.purger = new InboxPurger(this.ds, { schema: this.info.schema, retentionHours: inboxRetentionHours(this.config) }, this.log.child({ component: 'inbox-purge' }));
+    this.purger.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.purger?.stop();
+    this.purger = undefined;
     await Promise.all(this.running.map((c) => c.stop()));
     this.running.length = 0;
   }

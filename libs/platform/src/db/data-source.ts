@@ -28,11 +28,29 @@ export function createDataSource(o: DataSourceOptions): DataSource {
   });
 }
 
-/** Creates the schema (migrations live inside it) and runs pending migrations. */
+/**
+ * Creates the schema (migrations live inside it) and runs pending migrations. Replicas (or a
+ * `crm migrate` job and a replica) starting together on a fresh schema would race: both find no
+ * migrations table, both create it and run the first migration, one fails. A session-level advisory
+ * lock keyed by the schema makes them take turns; the later one finds nothing pending. It is held on
+ * a dedicated connection outside the pool (a pool of one must still run the migrations) and goes
+ * with that connection if the process dies.
+ */
 export async function migrate(ds: DataSource, schema: string): Promise<string[]> {
-  await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  const ran = await ds.runMigrations({ transaction: 'each' });
-  return ran.map((m) => m.name);
+  const url = (ds.options as { url?: string }).url;
+  if (!url) throw new Error('migrate() needs a data source created with a url (createDataSource)');
+  const { Client } = await import('pg');
+  const lock = new Client({ connectionString: url, application_name: `crm-migrate-lock:${schema}` });
+  lock.on('error', () => undefined); // a lost lock connection surfaces in the next query, not as a crash
+  await lock.connect();
+  try {
+    await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [`crm.migrate:${schema}`]);
+    await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await lock.end().catch(() => undefined); // ends the session, which releases the lock
+  }
 }
 
 /** Role that tenant-scoped transactions switch to, so row-level security applies even to an owner/superuser login. */
