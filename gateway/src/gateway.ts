@@ -1,25 +1,33 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { GraphQLError, Lexer, Source, TokenKind, type GraphQLFormattedError, type ValidationContext } from 'graphql';
+import express, { type RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
-import type { RequestContext } from '@crm/auth';
 import { TokenVerifier } from './auth';
 import { composeSupergraph } from './composition';
-import { GRAPHIQL_PATH, graphiqlRouter } from './graphiql';
+import type { GatewayContext } from './context';
+import { formatGatewayError } from './errors';
+import { queryLimits, type GatewayLimits } from './limits';
 import { GatewayMetrics } from './metrics';
-import { createRateLimiter, DEFAULT_RATE_LIMITS } from './rate-limit';
+import { apolloLogger, observabilityPlugin, requestContext } from './observability';
+import { DEFAULT_RATE_LIMITS } from './rate-limit';
+import { graphqlContext, mountRoutes, type GatewayState } from './routes';
 import { SubgraphDataSource, subgraphFetcher } from './subgraph-data-source';
 import { SubgraphHealth } from './subgraph-health';
-import { continueTrace, requestIdFrom, type TraceContext } from './trace';
+
+export type { GatewayContext } from './context';
+export type { GatewayLimits } from './limits';
 
 /**
+ * The gateway: composition (or introspection) of the configured subgraphs, Apollo Server on express,
+ * start and graceful stop. The parts live beside it: subgraph-data-source.ts (calls to subgraphs and
+ * their outages), subgraph-health.ts (readiness), routes.ts (HTTP surface), limits.ts and
+ * rate-limit.ts, errors.ts (what clients see), observability.ts (logs, metrics), auth.ts (tokens).
+ *
  * @apollo/gateway otherwise starts OpenTelemetry usage reporting to Apollo's servers and probes
  * cloud metadata endpoints (169.254.169.254) to describe the host. A CRM that keeps its data home
  * never phones out; set APOLLO_TELEMETRY_DISABLED=false explicitly to opt back in.
@@ -31,16 +39,6 @@ export interface GatewaySubgraph {
   url: string;
   /** Subgraph SDL; required in static mode. */
   sdl?: string;
-}
-
-export interface GatewayLimits {
-  maxDepth: number;
-  maxAliases: number;
-  maxCost: number;
-  /** Default 2000. */
-  maxTokens?: number;
-  /** Default 50. */
-  maxDirectives?: number;
 }
 
 export interface StartGatewayOptions {
@@ -80,165 +78,9 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-/** What resolvers and data sources see for one GraphQL request. */
-export interface GatewayContext extends BaseContext {
-  auth: RequestContext;
-  requestId: string;
-  trace: TraceContext;
-  log: Logger;
-  locals: RequestLocals;
-}
-
-interface RequestLocals {
-  requestId: string;
-  trace: TraceContext;
-  log: Logger;
-  operationName?: string;
-  /** The verified caller, once the token checked out. */
-  auth?: RequestContext;
-  /** Why the token was refused (the error the GraphQL response carries). */
-  authFailure?: unknown;
-  /** Why the token was refused; logged with the request line. */
-  authError?: string;
-}
-
-/** Codes whose messages are meant for clients; any other error is masked in production. */
-const CLIENT_SAFE_CODES = new Set([
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'BAD_USER_INPUT',
-  'BAD_REQUEST',
-  'NOT_FOUND',
-  'CONFLICT',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'SERVICE_UNAVAILABLE',
-  'QUERY_TOO_DEEP',
-  'TOO_MANY_ALIASES',
-  'QUERY_TOO_COSTLY',
-  'TOO_MANY_DIRECTIVES',
-  'TOO_MANY_TOKENS',
-  'TOO_MANY_REQUESTS',
-]);
-
-const codeOf = (e: { extensions?: Record<string, unknown> } | undefined): string =>
-  typeof e?.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL_SERVER_ERROR';
-
-/** graphql-armor reporter: a readable message (armor prefixes "Syntax Error:") and our own code. */
-function rejectWith(code: string) {
-  return {
-    propagateOnRejection: false,
-    onReject: [
-      (ctx: ValidationContext | null, err: GraphQLError) => {
-        ctx?.reportError(new GraphQLError(err.message.replace(/^Syntax Error:\s*/, ''), { extensions: { code, crmLimit: code } }));
-      },
-    ],
-  };
-}
-
-/** Apollo validation wraps rule errors and sets code GRAPHQL_VALIDATION_FAILED; recover the limit's code. */
-function limitCodeOf(error: unknown): string | undefined {
-  let e: any = error;
-  for (let i = 0; e && i < 3; i++, e = e.originalError) {
-    const code = e?.extensions?.crmLimit;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-function apolloLogger(log: Logger) {
-  return {
-    debug: (m?: unknown) => log.debug(String(m)),
-    info: (m?: unknown) => log.info(String(m)),
-    warn: (m?: unknown) => log.warn(String(m)),
-    error: (m?: unknown) => log.error(String(m)),
-  };
-}
-
 function displayUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return `http://${h}:${port}/graphql`;
-}
-
-/**
- * The operation name a request claims before it is parsed and validated (for metrics and logs of requests
- * rejected early): the operationName field, else the name of the first operation in the query text.
- */
-function claimedOperationName(body: { operationName?: unknown; query?: unknown } | undefined): string | undefined {
-  if (typeof body?.operationName === 'string' && body.operationName) return body.operationName;
-  if (typeof body?.query !== 'string') return undefined;
-  const m = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/.exec(body.query.slice(0, 2000));
-  return m?.[1];
-}
-
-/** Counts lexical tokens up to `max + 1` (comments excluded); undefined if the text does not lex (the parser will say why). */
-function countTokens(query: string, max: number): number | undefined {
-  const lexer = new Lexer(new Source(query));
-  let count = 0;
-  try {
-    while (lexer.advance().kind !== TokenKind.EOF) {
-      if (++count > max) break;
-    }
-  } catch {
-    return undefined;
-  }
-  return count;
-}
-
-/** Rejects documents with more than `max` tokens before anything parses or validates them (400, TOO_MANY_TOKENS). */
-function tokenLimit(max: number, metrics: GatewayMetrics): RequestHandler {
-  return (req, res, next) => {
-    const body = (req.method === 'GET' ? req.query : req.body) as { query?: unknown; operationName?: unknown } | undefined;
-    if (typeof body?.query !== 'string') return next();
-    const count = countTokens(body.query, max);
-    if (count === undefined || count <= max) return next();
-    const operationName = claimedOperationName(body);
-    (res.locals.crm as RequestLocals).operationName = operationName;
-    metrics.errors.inc({ operation_name: metrics.operationLabel(operationName), code: 'TOO_MANY_TOKENS' });
-    jsonError(res, 400, 'TOO_MANY_TOKENS', `Token limit of ${max} exceeded: the query has more than ${max} tokens; split it into smaller operations`);
-  };
-}
-
-function jsonError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
-}
-
-/** Observability: request-duration histogram by operation, error counter, error logs. */
-function observabilityPlugin(metrics: GatewayMetrics, production: boolean): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart({ contextValue, request }) {
-      const startedAt = process.hrtime.bigint();
-      let operationName = metrics.operationLabel(claimedOperationName(request));
-      let operationType = 'unknown';
-      return {
-        async didResolveOperation(rc) {
-          operationName = metrics.operationLabel(rc.operationName);
-          operationType = rc.operation?.operation ?? 'unknown';
-          contextValue.locals.operationName = rc.operationName ?? undefined;
-        },
-        async didEncounterErrors({ errors }) {
-          for (const error of errors) {
-            const code = limitCodeOf(error) ?? codeOf(error);
-            metrics.errors.inc({ operation_name: operationName, code });
-            if (code === 'INTERNAL_SERVER_ERROR' || !CLIENT_SAFE_CODES.has(code)) {
-              contextValue.log.error({ err: error.originalError ?? error, code, path: error.path, masked: production }, `GraphQL error: ${error.message}`);
-            } else {
-              contextValue.log.debug({ code, path: error.path }, `GraphQL error: ${error.message}`);
-            }
-          }
-        },
-        async willSendResponse(rc) {
-          const body = rc.response.body;
-          const failed = body.kind === 'single' && Boolean(body.singleResult.errors?.length);
-          const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-          metrics.requestDuration.observe({ operation_name: operationName, operation_type: operationType, outcome: failed ? 'error' : 'ok' }, seconds);
-        },
-      };
-    },
-  };
 }
 
 /** Starts the gateway; resolves once it listens and the supergraph is loaded. */
@@ -297,17 +139,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   httpServer.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
   httpServer.headersTimeout = 66_000;
 
-  const armor = new ApolloArmor({
-    maxDepth: { n: opts.limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...rejectWith('QUERY_TOO_DEEP') },
-    maxAliases: { n: opts.limits.maxAliases, ...rejectWith('TOO_MANY_ALIASES') },
-    costLimit: { maxCost: opts.limits.maxCost, ignoreIntrospection: true, ...rejectWith('QUERY_TOO_COSTLY') },
-    maxDirectives: { n: opts.limits.maxDirectives ?? 50, ...rejectWith('TOO_MANY_DIRECTIVES') },
-    // armor's token limit throws from a parser hook, which Apollo turns into a 500: see tokenLimit() instead.
-    maxTokens: { enabled: false },
-    // Suggestions ("Did you mean …") help developers; in production they leak the schema.
-    blockFieldSuggestion: { enabled: opts.production },
-  });
-  const protection = armor.protect();
+  const protection = queryLimits(opts.limits, opts.production);
 
   const server = new ApolloServer<GatewayContext>({
     gateway,
@@ -324,141 +156,24 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       ApolloServerPluginLandingPageDisabled(),
       observabilityPlugin(metrics, opts.production),
     ],
-    formatError: (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-      const extensions: Record<string, unknown> = { ...formatted.extensions };
-      const limitCode = limitCodeOf(error);
-      if (limitCode) extensions.code = limitCode;
-      delete extensions.crmLimit;
-      const code = typeof extensions.code === 'string' ? extensions.code : undefined;
-      // A stack trace helps with unexpected errors (development only), never with "your token expired".
-      if (opts.production || (code && CLIENT_SAFE_CODES.has(code))) {
-        delete extensions.stacktrace;
-        delete extensions.exception;
-      }
-      if (opts.production) {
-        if (!code || !CLIENT_SAFE_CODES.has(code)) {
-          return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-        }
-      }
-      return { ...formatted, extensions };
-    },
+    formatError: formatGatewayError(opts.production),
   });
 
-  let state: 'starting' | 'ready' | 'stopping' | 'stopped' = 'starting';
+  let state: GatewayState = 'starting';
   let graphqlHandler: RequestHandler | undefined = undefined; // set once the supergraph is loaded
 
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    const startedAt = process.hrtime.bigint();
-    const one = (h: string | string[] | undefined) => (Array.isArray(h) ? h[0] : h);
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    const trace = continueTrace(one(req.headers.traceparent), one(req.headers.tracestate));
-    const log = logger.child({ reqId: requestId, traceId: trace.traceId });
-    const locals: RequestLocals = { requestId, trace, log };
-    res.locals.crm = locals;
-    res.setHeader('x-request-id', requestId);
-    res.on('finish', () => {
-      const path = req.originalUrl.split('?')[0];
-      const quiet = path.startsWith('/health') || path === '/metrics' || path.startsWith(`${GRAPHIQL_PATH}/assets`);
-      const durationMs = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e4) / 100;
-      const line = { method: req.method, path, status: res.statusCode, durationMs, operationName: locals.operationName, authError: locals.authError };
-      if (quiet) log.debug(line, 'request completed');
-      else log.info(line, 'request completed');
-    });
-    next();
-  });
-
-  app.get('/health/live', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  // Ready = supergraph loaded and every composed subgraph up (its own readiness, and it trusts us).
-  app.get('/health/ready', async (_req, res, next) => {
-    try {
-      if (state !== 'ready') {
-        res.status(503).json({ status: state === 'starting' ? 'starting: supergraph not loaded yet' : 'shutting down' });
-        return;
-      }
-      const subgraphs = await health.states();
-      const down = subgraphs.filter((s) => s.status === 'down');
-      res.status(down.length ? 503 : 200).json({
-        status: down.length ? `not ready: ${down.map((s) => s.name).join(', ')} down` : 'ready',
-        subgraphs,
-      });
-    } catch (err) {
-      next(err);
-    }
-  });
-  app.get('/metrics', async (_req, res, next) => {
-    try {
-      res.set('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
-    } catch (err) {
-      next(err);
-    }
-  });
-
-  if (graphiql) {
-    app.use(graphiqlRouter({ endpoint: '/graphql', devToken: opts.devToken }));
-    // A browser opening /graphql gets GraphiQL.
-    app.get('/graphql', (req, res, next) => {
-      const wantsHtml = req.accepts(['application/json', 'application/graphql-response+json', 'text/html']) === 'text/html';
-      if (wantsHtml && req.query.query === undefined) res.redirect(302, GRAPHIQL_PATH);
-      else next();
-    });
-  }
-
-  const rateLimits = opts.rateLimits ?? DEFAULT_RATE_LIMITS;
-  const onLimited = (policy: string) => (req: Request, res: Response, retryAfter: number) => {
-    const locals = res.locals.crm as RequestLocals;
-    metrics.rateLimited.inc({ policy });
-    locals.log.warn({ policy, ip: req.ip, tenantId: locals.auth?.tenantId, userId: locals.auth?.userId, retryAfter }, `rate limit exceeded (${policy})`);
-  };
-  const perIpLimit = createRateLimiter({ policy: 'ip', limit: rateLimits.perIp, windowMs: rateLimits.windowMs, onLimited: onLimited('ip') });
-  const perUserLimit = createRateLimiter({
-    policy: 'user',
-    limit: rateLimits.perUser,
-    windowMs: rateLimits.windowMs,
-    key: (_req, res) => {
-      const auth = (res.locals.crm as RequestLocals).auth;
-      return auth ? `${auth.tenantId}\u0000${auth.userId}` : undefined;
-    },
-    onLimited: onLimited('user'),
-  });
-  /** Verifies the token before the per-user limit counts it; the GraphQL context reports a failure. */
-  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
-    const locals = res.locals.crm as RequestLocals;
-    try {
-      locals.auth = await verifier.verifyAuthorizationHeader(req.headers.authorization);
-    } catch (err) {
-      locals.authFailure = err;
-    }
-    next();
-  };
-
-  app.use(
-    '/graphql',
-    perIpLimit,
-    (_req: Request, res: Response, next: NextFunction) => {
-      if (state === 'ready' && graphqlHandler) return next();
-      const starting = state === 'starting';
-      res.setHeader('retry-after', '1');
-      jsonError(res, 503, 'SERVICE_UNAVAILABLE', starting ? 'gateway is starting: supergraph not loaded yet' : 'gateway is shutting down');
-    },
-    // Room for importContactsCsv's 5 MB inline CSV plus JSON escaping; bigger files go through the CLI in chunks.
-    express.json({ limit: '8mb' }),
-    tokenLimit(opts.limits.maxTokens ?? 2000, metrics),
-    authenticate,
-    perUserLimit,
-    (req: Request, res: Response, next: NextFunction) => graphqlHandler!(req, res, next),
-  );
-
-  app.use((_req: Request, res: Response) => {
-    jsonError(res, 404, 'NOT_FOUND', 'not found: GraphQL is served at POST /graphql');
-  });
-  app.use((err: any, _req: Request, res: Response, _next: NextFunction) => {
-    const locals = res.locals.crm as RequestLocals | undefined;
-    if (err?.type === 'entity.parse.failed') return jsonError(res, 400, 'BAD_REQUEST', 'request body is not valid JSON');
-    if (err?.type === 'entity.too.large') return jsonError(res, 413, 'BAD_REQUEST', 'request body is too large (limit 8 MB)');
-    (locals?.log ?? logger).error({ err }, 'unhandled HTTP error');
-    jsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+  app.use(requestContext(logger));
+  mountRoutes(app, {
+    state: () => state,
+    graphqlHandler: () => graphqlHandler,
+    health,
+    metrics,
+    verifier,
+    limits: opts.limits,
+    rateLimits: opts.rateLimits ?? DEFAULT_RATE_LIMITS,
+    graphiql,
+    devToken: opts.devToken,
+    logger,
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -480,22 +195,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     throw new Error(`gateway could not load the supergraph (${opts.supergraphMode} mode): ${reason}`, { cause: err });
   }
 
-  graphqlHandler = expressMiddleware(server, {
-    context: async ({ req, res }): Promise<GatewayContext> => {
-      const locals = res.locals.crm as RequestLocals;
-      const auth = locals.auth;
-      if (!auth) {
-        const err = locals.authFailure ?? new Error('request was not authenticated');
-        const operationName = claimedOperationName(req.method === 'GET' ? (req.query as Record<string, unknown>) : req.body);
-        locals.operationName = operationName;
-        metrics.errors.inc({ operation_name: metrics.operationLabel(operationName), code: codeOf(err as GraphQLError) });
-        locals.authError = (err as Error).message;
-        throw err;
-      }
-      locals.log = locals.log.child({ tenantId: auth.tenantId, userId: auth.userId });
-      return { auth, requestId: locals.requestId, trace: locals.trace, log: locals.log, locals };
-    },
-  });
+  graphqlHandler = expressMiddleware(server, { context: graphqlContext(metrics) });
   state = 'ready';
   const url = displayUrl(opts.host, port);
   logger.info({ url, subgraphs: opts.subgraphs.map((s) => s.name), mode: opts.supergraphMode, graphiql, production: opts.production }, 'gateway ready');
