@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { cloudEventSchema } from './envelope';
+import { MAX_EVENT_BYTES } from './limits';
 import { ALL_CONTRACTS } from './registry';
 import { MODULES, TOPICS, deadLetterTopic } from './topics';
 
@@ -49,7 +50,8 @@ export function buildAsyncApi(version = '0.1.0'): Record<string, unknown> {
       description:
         'Domain events published by the CRM modules on Kafka. Envelope: CloudEvents 1.0 structured JSON; ' +
         'subject and Kafka key = aggregate id; `tenantid` extension = tenant. Types are versioned (…v1): ' +
-        'a published type never changes, a breaking change ships as a new version beside the old one.',
+        'a published type never changes, a breaking change ships as a new version beside the old one. ' +
+        `Size: one event (the CloudEvent as published, UTF-8 JSON) is at most ${MAX_EVENT_BYTES} bytes; a write that would emit a bigger event is refused.`,
     },
     defaultContentType: 'application/cloudevents+json',
     channels,

@@ -1,5 +1,6 @@
 export * from './topics';
 export * from './envelope';
+export * from './limits';
 export * from './contract';
 export * from './registry';
 export * from './asyncapi';

@@ -14,6 +14,7 @@ import { KafkaEventBus } from './bus/kafka-event-bus';
 import { baseServiceConfig, checkRetentionWindows, ConfigError, envPort, loadConfig, type BaseServiceConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformTables1764000000000 } from './db/platform-migration';
+import { OutboxParking1764000000500 } from './db/platform-migration-outbox-parking';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
 import { eventRetention } from './bus/event-retention';
 import { subgraphOptions } from './graphql/graphql-options';
@@ -78,7 +79,7 @@ const schemaOnlyEnv = {
 
 /** Every migration of a service, in order: the platform's own (outbox, inbox, app role) first. */
 export function serviceMigrations(def: ServiceDefinition): Function[] {
-  return [PlatformTables1764000000000, PlatformInboxRetention1764000000600, ...def.migrations];
+  return [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, ...def.migrations];
 }
 
 export function serviceConfigSchema(def: ServiceDefinition) {
@@ -146,7 +147,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       await app.init();
     } else {
       await app.listen(config.PORT, config.HOST);
-      relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
+      relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
       await relay.start();
     }
   } catch (err) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_EVENT_BYTES } from '@crm/events';
 
 /** Raised when the environment is wrong; the message names every bad variable. */
 export class ConfigError extends Error {
@@ -103,5 +104,18 @@ export const baseServiceConfig = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(1).max(60000).default(500),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10000).default(500),
   OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).max(24 * 365).default(168),
+  /**
+   * Upper bound of one producer request of the outbox relay, in bytes (records as Kafka counts them).
+   * Below the broker's `message.max.bytes` (Kafka's default is 1 MiB: keep the default unless the
+   * broker and topics allow more); must leave room for one event of MAX_EVENT_BYTES.
+   */
+  OUTBOX_BATCH_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(MAX_EVENT_BYTES + 16 * 1024, `must be at least ${MAX_EVENT_BYTES + 16 * 1024} (one event of MAX_EVENT_BYTES = ${MAX_EVENT_BYTES} plus key and headers)`)
+    .max(64 * 1024 * 1024)
+    .default(900_000),
+  /** Readiness fails when rows wait and the relay has published nothing for this long. */
+  OUTBOX_STALL_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;

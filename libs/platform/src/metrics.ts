@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, register as globalRegistry } from 'prom-client';
+import type { OutboxStats } from './outbox/outbox-stats';
 
 let defaultsCollected = false;
 
@@ -8,6 +9,9 @@ export class ServiceMetrics {
   readonly eventsPublished: Counter<'topic'>;
   readonly eventsConsumed: Counter<'consumer' | 'result'>;
   readonly outboxBacklog: Gauge;
+  readonly outboxOldestAge: Gauge;
+  readonly outboxFailed: Gauge;
+  readonly outboxParked: Counter<'topic'>;
   readonly outboxPublishLatency: Histogram;
   readonly graphqlDuration: Histogram<'operation' | 'status'>;
 
@@ -25,7 +29,24 @@ export class ServiceMetrics {
       labelNames: ['consumer', 'result'],
       registers,
     });
-    this.outboxBacklog = new Gauge({ name: 'crm_outbox_backlog', help: 'Unpublished outbox rows seen by the last relay sweep', registers });
+    // The outbox gauges are read from the table at scrape time (see watchOutbox): the truth, even
+    // when the relay is stuck or another replica holds the relay lock.
+    const snapshot = () => this.outboxSnapshot();
+    const outboxGauge = (name: string, help: string, pick: (s: OutboxStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        // prom-client calls collect with the gauge as `this` before each scrape.
+        async collect(this: Gauge) {
+          const stats = await snapshot();
+          if (stats) this.set(pick(stats));
+        },
+      });
+    this.outboxBacklog = outboxGauge('crm_outbox_backlog', 'Unpublished outbox rows that are not parked (the real backlog)', (s) => s.backlog);
+    this.outboxOldestAge = outboxGauge('crm_outbox_oldest_age_seconds', 'Age of the oldest unpublished, non-parked outbox row (0 when none)', (s) => s.oldestAgeSeconds);
+    this.outboxFailed = outboxGauge('crm_outbox_failed', 'Outbox rows parked because the broker cannot take them (see `crm outbox failed`)', (s) => s.parked);
+    this.outboxParked = new Counter({ name: 'crm_outbox_parked_total', help: 'Outbox rows the relay parked (too large for the broker)', labelNames: ['topic'], registers });
     this.outboxPublishLatency = new Histogram({
       name: 'crm_outbox_publish_latency_seconds',
       help: 'Commit-to-publish latency of outbox rows',
@@ -39,6 +60,23 @@ export class ServiceMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
+  }
+
+  private outboxSource?: () => Promise<OutboxStats>;
+  private outboxCache?: { at: number; stats: Promise<OutboxStats | undefined> };
+
+  /** Where the outbox gauges come from (the relay registers its table at start). */
+  watchOutbox(source: () => Promise<OutboxStats>): void {
+    this.outboxSource = source;
+  }
+
+  /** One query per scrape for the three gauges; a failing query leaves the last values. */
+  private outboxSnapshot(): Promise<OutboxStats | undefined> {
+    if (!this.outboxSource) return Promise.resolve(undefined);
+    if (this.outboxCache && Date.now() - this.outboxCache.at < 500) return this.outboxCache.stats;
+    const stats = this.outboxSource().catch(() => undefined);
+    this.outboxCache = { at: Date.now(), stats };
+    return stats;
   }
 
   async text(): Promise<{ contentType: string; body: string }> {

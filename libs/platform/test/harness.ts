@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import pino from 'pino';
-import { createDataSource, migrate, PlatformTables1764000000000, enableTenantIsolation, KafkaEventBus } from '../src';
+import { createDataSource, migrate, PlatformTables1764000000000, OutboxParking1764000000500, enableTenantIsolation, KafkaEventBus } from '../src';
 import { databaseUrl, freshSchema, kafkaBrokers } from '@crm/testing';
 
 /** A tiny tenant-scoped table so tests can make "a state change" next to its event. */
@@ -19,7 +19,7 @@ export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent'
 
 export async function platformHarness() {
   const fresh = await freshSchema('plat');
-  const ds = createDataSource({ url: databaseUrl(), schema: fresh.schema, entities: [], migrations: [PlatformTables1764000000000, NotesTable1764000000001], poolSize: 5, applicationName: 'platform-test' });
+  const ds = createDataSource({ url: databaseUrl(), schema: fresh.schema, entities: [], migrations: [PlatformTables1764000000000, OutboxParking1764000000500, NotesTable1764000000001], poolSize: 5, applicationName: 'platform-test' });
   await ds.initialize();
   await migrate(ds, fresh.schema);
   const bus = new KafkaEventBus({ brokers: kafkaBrokers(), clientId: `test-${fresh.schema}`, logger: silentLogger });

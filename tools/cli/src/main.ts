@@ -100,6 +100,30 @@ events
     process.stdout.write(`wrote ${file}\n`);
   });
 
+const outbox = program.command('outbox').description('Outbox rows the relay parked (events the broker refused as too large); needs DATABASE_URL');
+const outboxTarget = (c: Command) =>
+  c
+    .option('--service <name>', 'service(s), comma-separated (default: every module with an outbox)')
+    .option('--schema <schema>', 'database schema, when the service runs with DB_SCHEMA')
+    .option('--database-url <url>', 'PostgreSQL URL', process.env.DATABASE_URL);
+outboxTarget(outbox.command('failed').description('List parked rows: seq, type, key, tenant, size, error, later events held behind each')).action(async (o) => {
+  const { outboxFailed } = await import('./outbox');
+  await outboxFailed(o);
+});
+outboxTarget(outbox.command('retry').description('Give parked rows back to the relay (after raising the broker limit); still too large = parked again'))
+  .argument('[seq...]', 'seq of the parked rows')
+  .option('--all', 'every parked row', false)
+  .action(async (seqs: string[], o) => {
+    const { outboxRetry } = await import('./outbox');
+    await outboxRetry(seqs, o);
+  });
+outboxTarget(outbox.command('discard').description('Delete parked rows for good (never published); their aggregate\'s held events go out'))
+  .argument('<seq...>', 'seq of the parked rows')
+  .action(async (seqs: string[], o) => {
+    const { outboxDiscard } = await import('./outbox');
+    await outboxDiscard(seqs, o);
+  });
+
 program
   .command('compose')
   .description('Print each service schema and compose gateway/supergraph.graphql (--check: fail on drift or composition errors)')

@@ -25,7 +25,6 @@ export interface TopicRetentionProblem {
   expected: string;
 }
 
-
 /**
  * Retries a broker operation of start-up (topic creation, group join). Right after a topic is
  * created its partitions may briefly have no leader ("does not host this topic-partition"),
@@ -43,6 +42,14 @@ async function withStartupRetries<T>(what: string, log: Logger, fn: () => Promis
   }
 }
 
+/** Producer errors after which kafkajs's idempotent-producer state no longer matches the broker's. */
+const PRODUCER_STATE_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+function producerStateLost(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown };
+  return (typeof e.type === 'string' && PRODUCER_STATE_ERRORS.has(e.type)) || producerStateLost(e.cause, depth + 1) || producerStateLost(e.originalError, depth + 1);
+}
+
 /** Messages handed to a batch handler at once (one database transaction on the fast path). */
 const BATCH_CHUNK = 200;
 
@@ -55,7 +62,8 @@ function headersOf(h: IHeaders | undefined): Record<string, string> {
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
-  private readonly producer: Producer;
+  private producer: Producer;
+  private renewing?: Promise<void>;
   private readonly admin: Admin;
   private readonly consumers = new Set<Consumer>();
   private connected = false;
@@ -75,7 +83,7 @@ export class KafkaEventBus implements EventBus {
       },
     });
     // Idempotent producer: acks from all in-sync replicas, broker-side dedupe of retried sends.
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    this.producer = this.newProducer();
     this.admin = this.kafka.admin();
   }
 
@@ -171,11 +179,40 @@ export class KafkaEventBus implements EventBus {
     if (!messages.length) return;
     const byTopic = new Map<string, OutboundMessage[]>();
     for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
-    await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
-    });
+    const producer = this.producer;
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
+      });
+    } catch (err) {
+      if (producerStateLost(err)) await this.renewProducer(producer, err);
+      throw err;
+    }
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  }
+
+  /**
+   * A produce request refused for one partition (e.g. MESSAGE_TOO_LARGE) may have been written on the
+   * others, but kafkajs advances the idempotent producer's sequence numbers only when the whole
+   * request succeeds: every later send to those partitions then fails with
+   * OUT_OF_ORDER_SEQUENCE_NUMBER, for ever. A fresh producer (new producer id) starts clean; the
+   * caller re-sends (duplicates of the accepted part are deduped by consumers, as for any retry).
+   */
+  private async renewProducer(failed: Producer, err: unknown): Promise<void> {
+    if (this.producer !== failed) return; // another call renewed it already
+    this.renewing ??= (async () => {
+      this.opts.logger.warn({ err }, 'kafka producer state out of sync with the broker after a refused request; starting a fresh producer');
+      const fresh = this.newProducer();
+      await fresh.connect();
+      this.producer = fresh;
+      await failed.disconnect().catch(() => undefined);
+    })().finally(() => (this.renewing = undefined));
+    await this.renewing.catch((e) => this.opts.logger.warn({ err: e }, 'could not start a fresh kafka producer; will try again on the next failure'));
   }
 
   async subscribe(spec: SubscriptionSpec): Promise<Subscription> {

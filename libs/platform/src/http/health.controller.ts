@@ -3,8 +3,10 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import type { EventBus } from '../bus/event-bus';
+import type { BaseServiceConfig } from '../config';
 import { ServiceMetrics } from '../metrics';
-import { EVENT_BUS } from '../tokens';
+import { isStalled, outboxProgress } from '../outbox/outbox-stats';
+import { EVENT_BUS, PLATFORM_CONFIG } from '../tokens';
 
 @Controller()
 export class HealthController {
@@ -14,6 +16,7 @@ export class HealthController {
     private readonly ds: DataSource,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly metrics: ServiceMetrics,
+    @Inject(PLATFORM_CONFIG) private readonly config: Pick<BaseServiceConfig, 'OUTBOX_STALL_SECONDS'>,
   ) {}
 
   /** The process is alive (no dependency checks: a DB outage must not restart every pod). */
@@ -22,7 +25,11 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready to serve: database answers and the broker is reachable. */
+  /**
+   * Ready to serve: database answers, the broker is reachable, and the outbox relay is not stalled
+   * (rows have waited longer than OUTBOX_STALL_SECONDS and no relay published anything for as long:
+   * committed events are not reaching the broker). The `outbox` entry says which.
+   */
   @Get('health/ready')
   @HealthCheck()
   ready() {
@@ -36,6 +43,23 @@ export class HealthController {
             return { kind: this.bus.kind };
           })
           .withTimeout(3000),
+      () =>
+        this.indicator
+          .check('outbox')
+          .attempt(async () => {
+            const stallSeconds = this.config.OUTBOX_STALL_SECONDS ?? 60;
+            const p = await outboxProgress(this.ds);
+            const state = {
+              oldestWaitingSeconds: p.headAgeSeconds == null ? 0 : Math.round(p.headAgeSeconds),
+              lastProgressSecondsAgo: Number.isFinite(p.sinceProgressSeconds) ? Math.round(p.sinceProgressSeconds) : null,
+              stallSeconds,
+            };
+            if (isStalled(p, stallSeconds)) {
+              throw new Error(`outbox relay stalled: rows have waited ${state.oldestWaitingSeconds}s and nothing was published for ${state.lastProgressSecondsAgo ?? '?'}s (OUTBOX_STALL_SECONDS=${stallSeconds})`);
+            }
+            return state;
+          })
+          .withTimeout(2000),
     ]);
   }
 

@@ -1,37 +1,98 @@
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import type { EventBus } from '../bus/event-bus';
+import type { EventBus, OutboundMessage } from '../bus/event-bus';
 import type { ServiceMetrics } from '../metrics';
 import { updated } from '../db/sql';
 import { outboxChannel } from './outbox-writer';
+import { outboxStats } from './outbox-stats';
 
 export interface OutboxRelayOptions {
   schema: string;
   databaseUrl: string;
   /** Safety-net sweep interval; NOTIFY wakes the relay immediately after each commit. */
   pollMs: number;
+  /** Rows read per sweep. */
   batchSize: number;
+  /**
+   * Bytes per producer request (records as Kafka counts them), below the broker's
+   * `message.max.bytes`; a sweep is sent in as many requests as this needs. Default 900 000.
+   */
+  maxBatchBytes?: number;
   /** Published rows are deleted after this many hours (they hold personal data; Kafka is the log). */
   retentionHours?: number;
 }
 
 const RETENTION_SWEEP_MS = 60_000;
+export const DEFAULT_OUTBOX_BATCH_MAX_BYTES = 900_000;
+/** Kafka record-batch header plus produce-request framing, counted once per request. */
+const REQUEST_OVERHEAD = 4096;
+/** Per record: length, attributes, timestamp/offset deltas, key/value lengths (varints, worst case). */
+const RECORD_OVERHEAD = 40;
 
 interface OutboxRow {
   seq: string;
   topic: string;
   key: string;
+  type: string;
+  tenant_id: string;
   payload: unknown;
   headers: Record<string, string>;
   created_at: Date;
 }
+
+interface Outgoing {
+  row: OutboxRow;
+  message: OutboundMessage;
+  /** Size of the Kafka record this row becomes. */
+  bytes: number;
+}
+
+/** Broker answers that mean "this record (or batch) is too big", never "try again". */
+const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+export function isTooLargeError(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => isTooLargeError(x, depth + 1))) return true;
+  return isTooLargeError(e.cause, depth + 1) || isTooLargeError(e.originalError, depth + 1);
+}
+
+function recordBytes(m: OutboundMessage): number {
+  let n = RECORD_OVERHEAD + Buffer.byteLength(m.key) + Buffer.byteLength(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) n += 10 + Buffer.byteLength(k) + Buffer.byteLength(v);
+  return n;
+}
+
+const aggregateOf = (r: OutboxRow) => `${r.topic}\u0000${r.key}`;
+
+/**
+ * Rows the relay may publish now, oldest first: not published, not parked, and not behind a parked
+ * row of the same aggregate (topic + key).
+ *
+ * Ordering choice: parking a row HOLDS the later rows of its aggregate. Events of one aggregate must
+ * arrive in order (our promise to integrators; consumers apply snapshots in order), so publishing
+ * them past the parked one and re-publishing it after a retry would deliver an older state last.
+ * Other aggregates and tenants are not affected. The held rows go out, in order, right after the
+ * parked row is retried (`crm outbox retry`) — or discarded (`crm outbox discard`).
+ */
+const READY_ROWS = `
+  SELECT o.seq, o.topic, o.key, o.type, o.tenant_id, o.payload, o.headers, o.created_at FROM outbox o
+   WHERE o.published_at IS NULL AND o.failed_at IS NULL
+     AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL AND f.failed_at IS NOT NULL
+                      AND f.topic = o.topic AND f.key = o.key AND f.seq < o.seq)
+   ORDER BY o.seq LIMIT $1`;
 
 /**
  * Publishes committed outbox rows in commit order. Every sweep takes ALL unpublished rows (oldest
  * first), so a crash between publish and mark only causes a re-publish (consumers dedupe), never a
  * lost event. A transaction-scoped advisory lock makes one relay per schema active at a time, which
  * keeps per-aggregate order even with several replicas of a service.
+ *
+ * A sweep is sent in producer requests of at most `maxBatchBytes`, so no batch of valid events can
+ * exceed the broker's limit. A row the broker can never take (bigger than the limit, or refused as
+ * too large on its own) is parked — `failed_at` + `error`, a log line, crm_outbox_failed — and the
+ * relay keeps going with everything else.
  */
 export class OutboxRelay {
   private running = false;
@@ -39,6 +100,9 @@ export class OutboxRelay {
   private wake?: () => void;
   private pending = false;
   private listener?: Client;
+  private readonly maxBatchBytes: number;
+  /** Lowered when the broker refuses a multi-record request as too large (its limit is below ours). */
+  private requestBytes: number;
 
   constructor(
     private readonly ds: DataSource,
@@ -46,7 +110,11 @@ export class OutboxRelay {
     private readonly opts: OutboxRelayOptions,
     private readonly log: Logger,
     private readonly metrics?: ServiceMetrics,
-  ) {}
+  ) {
+    this.maxBatchBytes = opts.maxBatchBytes ?? DEFAULT_OUTBOX_BATCH_MAX_BYTES;
+    this.requestBytes = this.maxBatchBytes;
+    metrics?.watchOutbox(() => outboxStats(this.ds));
+  }
 
   async start(): Promise<void> {
     if (this.running) return;
@@ -87,9 +155,10 @@ export class OutboxRelay {
         await this.purgePublished().catch((err) => this.log.warn({ err }, 'outbox retention sweep failed'));
       }
       try {
-        const published = await this.drainOnce();
+        const handled = await this.drainOnce();
         failures = 0;
-        if (published >= this.opts.batchSize) continue;
+        // Something moved: look again at once (the next sweep is one indexed query when empty).
+        if (handled > 0) continue;
       } catch (err) {
         failures += 1;
         const backoff = Math.min(5000, 50 * 2 ** Math.min(failures, 7));
@@ -109,28 +178,105 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one batch; returns how many rows it published. */
+  /**
+   * Publishes one sweep (up to `batchSize` rows, in byte-bounded requests); returns how many rows it
+   * published or parked. If a request fails after earlier ones of the sweep went out, those stay
+   * marked (committed) and the error is rethrown afterwards.
+   */
   async drainOnce(): Promise<number> {
-    return this.ds.transaction(async (m) => {
+    let deferred: unknown;
+    const handled = await this.ds.transaction(async (m) => {
       const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`${this.opts.schema}.outbox`]);
       if (!locked) return 0;
-      const rows: OutboxRow[] = await m.query(
-        `SELECT seq, topic, key, payload, headers, created_at FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-        [this.opts.batchSize],
-      );
-      this.metrics?.outboxBacklog.set(rows.length);
+      const rows: OutboxRow[] = await m.query(READY_ROWS, [this.opts.batchSize]);
       if (!rows.length) return 0;
-      await this.bus.publish(
-        rows.map((r) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.payload), headers: { 'content-type': 'application/cloudevents+json', ...r.headers } })),
-      );
-      await m.query(`UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
-      const now = Date.now();
-      for (const r of rows) {
-        this.metrics?.eventsPublished.inc({ topic: r.topic });
-        this.metrics?.outboxPublishLatency.observe((now - new Date(r.created_at).getTime()) / 1000);
+      const progress = { handled: 0 };
+      const held = new Set<string>();
+      try {
+        for (const chunk of this.chunks(rows.map((row) => this.outgoing(row)))) await this.send(m, chunk, held, progress);
+      } catch (err) {
+        if (progress.handled === 0) throw err;
+        deferred = err;
       }
-      return rows.length;
+      if (progress.handled) await m.query(`UPDATE outbox_relay SET progressed_at = clock_timestamp()`);
+      return progress.handled;
     });
+    if (deferred) throw deferred;
+    return handled;
+  }
+
+  private outgoing(row: OutboxRow): Outgoing {
+    const message: OutboundMessage = {
+      topic: row.topic,
+      key: row.key,
+      value: JSON.stringify(row.payload),
+      headers: { 'content-type': 'application/cloudevents+json', ...row.headers },
+    };
+    return { row, message, bytes: recordBytes(message) };
+  }
+
+  /** Consecutive runs of rows whose records fit one request; a record too big for any request comes alone. */
+  private *chunks(all: Outgoing[]): Generator<Outgoing[]> {
+    const budget = this.requestBytes - REQUEST_OVERHEAD;
+    let chunk: Outgoing[] = [];
+    let bytes = 0;
+    for (const o of all) {
+      if (chunk.length && bytes + o.bytes > budget) {
+        yield chunk;
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(o);
+      bytes += o.bytes;
+    }
+    if (chunk.length) yield chunk;
+  }
+
+  private async send(m: EntityManager, chunk: Outgoing[], held: Set<string>, progress: { handled: number }): Promise<void> {
+    const live = chunk.filter((o) => !held.has(aggregateOf(o.row)));
+    if (!live.length) return;
+    if (live.length === 1 && live[0].bytes + REQUEST_OVERHEAD > this.maxBatchBytes) {
+      await this.park(m, live[0], `record of ${live[0].bytes} bytes exceeds OUTBOX_BATCH_MAX_BYTES (${this.maxBatchBytes})`, held, progress);
+      return;
+    }
+    try {
+      await this.bus.publish(live.map((o) => o.message));
+    } catch (err) {
+      if (!isTooLargeError(err)) throw err;
+      if (live.length === 1) {
+        await this.park(m, live[0], `broker refused the record (${live[0].bytes} bytes): ${(err as Error).message}`, held, progress);
+        return;
+      }
+      // The broker's limit is below ours: split, and send smaller requests from now on.
+      const bytes = live.reduce((n, o) => n + o.bytes, 0) + REQUEST_OVERHEAD;
+      if (bytes <= this.requestBytes) {
+        this.requestBytes = Math.max(64 * 1024, Math.floor(bytes / 2));
+        this.log.warn({ requestBytes: this.requestBytes, maxBatchBytes: this.maxBatchBytes }, 'broker refused a request as too large: OUTBOX_BATCH_MAX_BYTES is above its message.max.bytes; sending smaller requests');
+      }
+      const mid = Math.ceil(live.length / 2);
+      await this.send(m, live.slice(0, mid), held, progress);
+      await this.send(m, live.slice(mid), held, progress);
+      return;
+    }
+    await m.query(`UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [live.map((o) => o.row.seq)]);
+    progress.handled += live.length;
+    const now = Date.now();
+    for (const o of live) {
+      this.metrics?.eventsPublished.inc({ topic: o.row.topic });
+      this.metrics?.outboxPublishLatency.observe((now - new Date(o.row.created_at).getTime()) / 1000);
+    }
+  }
+
+  /** Takes a row out of the stream for good (until retried); its aggregate's later rows wait behind it. */
+  private async park(m: EntityManager, o: Outgoing, error: string, held: Set<string>, progress: { handled: number }): Promise<void> {
+    await m.query(`UPDATE outbox SET failed_at = now(), error = $2, failures = failures + 1 WHERE seq = $1`, [o.row.seq, error]);
+    held.add(aggregateOf(o.row));
+    progress.handled += 1;
+    this.metrics?.outboxParked.inc({ topic: o.row.topic });
+    this.log.error(
+      { seq: o.row.seq, topic: o.row.topic, key: o.row.key, type: o.row.type, tenantId: o.row.tenant_id, bytes: o.bytes, error },
+      'outbox row parked: the broker cannot take it; later events of the same aggregate wait for `crm outbox retry` / `crm outbox discard`',
+    );
   }
 
   /**

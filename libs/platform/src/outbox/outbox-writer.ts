@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { validateEvent, type CloudEvent } from '@crm/events';
+import { eventBytes, MAX_EVENT_BYTES, validateEvent, type CloudEvent } from '@crm/events';
+import { badUserInput } from '../errors';
 
 export interface OutboxEntry {
   event: CloudEvent;
@@ -18,7 +19,18 @@ export class OutboxWriter {
 
   async append(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
     if (!entries.length) return;
-    for (const e of entries) validateEvent(e.event);
+    for (const e of entries) {
+      validateEvent(e.event);
+      // An event the broker could never take must not enter the outbox: refuse the write instead,
+      // and the caller's transaction rolls back with it (nothing changes).
+      const bytes = eventBytes(e.event);
+      if (bytes > MAX_EVENT_BYTES) {
+        throw badUserInput(
+          `event too large: ${e.event.type} for ${e.event.subject} would be ${bytes} bytes, above the limit of ${MAX_EVENT_BYTES} bytes per event; shorten the data (e.g. fewer or shorter tags, custom fields or text)`,
+          { eventType: e.event.type, subject: e.event.subject, eventBytes: bytes, maxEventBytes: MAX_EVENT_BYTES },
+        );
+      }
+    }
     // One round trip: a multi-row insert via unnest (bulk paths write thousands of events per
     // transaction) and the NOTIFY, which Postgres delivers at commit and collapses per transaction.
     await m.query(
