@@ -81,6 +81,9 @@ describe('infra/k8s/render.sh', () => {
     expect(r.code).toBe(0);
     expect(r.out).not.toMatch(/kind: Secret/);
     expect(r.out).toMatch(/secretKeyRef:\s+name: crm-secrets\s+key: JWT_SECRET/);
+    // The gateway stays routable while one module is down; modules use their own readiness.
+    expect(r.out).toMatch(/name: gateway[\s\S]*readinessProbe:\s+httpGet:\s+path: \/health\/ready\?subgraphs=optional/);
+    expect(r.out).toMatch(/name: contacts[\s\S]*readinessProbe:\s+httpGet:\s+path: \/health\/ready\n/);
   });
 
   it('refuses to render a Secret without the values, naming the variable', () => {

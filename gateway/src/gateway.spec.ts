@@ -449,6 +449,10 @@ describe('outages answered honestly', () => {
           { name: 'sales', status: 'down', reason: 'unreachable (ECONNREFUSED)' },
         ],
       });
+      // For load balancers that should keep routing while a module is down.
+      const optional = await fetch(`${base}/health/ready?subgraphs=optional`);
+      expect(optional.status).toBe(200);
+      expect(await optional.json()).toMatchObject({ status: 'ready, degraded: sales down' });
       contacts.ready = false;
       const both = (await (await fetch(`${base}/health/ready`)).json()) as { subgraphs: unknown[] };
       expect(both.subgraphs[0]).toEqual({ name: 'contacts', status: 'down', reason: 'not ready (its /health/ready answered 503)' });

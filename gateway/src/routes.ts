@@ -36,7 +36,9 @@ export function mountRoutes(app: Express, o: GatewayRoutesOptions): void {
     res.json({ status: 'ok' });
   });
   // Ready = supergraph loaded and every composed subgraph up (its own readiness, and it trusts us).
-  app.get('/health/ready', async (_req, res, next) => {
+  // ?subgraphs=optional: ready as soon as the gateway itself is (still listing each subgraph), for
+  // load balancers that should keep sending traffic while one module is down (partial answers).
+  app.get('/health/ready', async (req, res, next) => {
     try {
       const state = o.state();
       if (state !== 'ready') {
@@ -44,9 +46,10 @@ export function mountRoutes(app: Express, o: GatewayRoutesOptions): void {
         return;
       }
       const subgraphs = await o.health.states();
-      const down = subgraphs.filter((s) => s.status === 'down');
-      res.status(down.length ? 503 : 200).json({
-        status: down.length ? `not ready: ${down.map((s) => s.name).join(', ')} down` : 'ready',
+      const down = subgraphs.filter((s) => s.status === 'down').map((s) => s.name);
+      const optional = req.query.subgraphs === 'optional';
+      res.status(down.length && !optional ? 503 : 200).json({
+        status: !down.length ? 'ready' : optional ? `ready, degraded: ${down.join(', ')} down` : `not ready: ${down.join(', ')} down`,
         subgraphs,
       });
     } catch (err) {

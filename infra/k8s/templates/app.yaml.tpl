@@ -59,7 +59,7 @@ spec:
             failureThreshold: 60
           readinessProbe:
             httpGet:
-              path: /health/ready
+              path: ${READY_PATH}
               port: http
             periodSeconds: 5
             timeoutSeconds: 3
