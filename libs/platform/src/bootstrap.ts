@@ -14,9 +14,9 @@ import { KafkaEventBus } from './bus/kafka-event-bus';
 import { baseServiceConfig, checkRetentionWindows, ConfigError, envPort, loadConfig, type BaseServiceConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformTables1764000000000 } from './db/platform-migration';
-import { OutboxParking1764000000500 } from './db/platform-migration-outbox-parking';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
 import { eventRetention } from './bus/event-retention';
+import { OutboxParking1764000000500 } from './db/platform-migration-outbox-parking';
 import { subgraphOptions } from './graphql/graphql-options';
 import { createLogger, PinoNestLogger } from './logger';
 import { ServiceMetrics } from './metrics';
@@ -110,6 +110,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     entities: def.entities,
     migrations: serviceMigrations(def),
     poolSize: config.DB_POOL_SIZE,
+    acquireTimeoutMs: config.DB_POOL_ACQUIRE_TIMEOUT_MS,
     applicationName: `crm-${def.name}`,
   });
   const ownsBus = !opts.bus;
@@ -134,7 +135,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     @Module({
       imports: [
         PlatformModule.forService({ config, info, dataSource, bus, metrics, logger }),
-        GraphQLModule.forRoot(subgraphOptions({ production, metrics, log: logger, orphanedTypes: def.orphanedTypes, schemaScope: def.schemaScope })),
+        GraphQLModule.forRoot(subgraphOptions({ service: def.name, production, metrics, log: logger, orphanedTypes: def.orphanedTypes, schemaScope: def.schemaScope })),
         ...def.modules,
       ],
     })

@@ -83,6 +83,8 @@ export const baseServiceConfig = z.object({
   /** Postgres schema owned by the service; defaults to the service name. */
   DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'DB_SCHEMA must be a lower-case SQL identifier').optional(),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** A unit of work waiting longer than this for a pooled connection fails with SERVICE_UNAVAILABLE (retryable) instead of hanging. */
+  DB_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   RUN_MIGRATIONS: envBoolean(true),
   /** Unset = in-process event bus (embedded mode only). */
   KAFKA_BROKERS: envBrokers,

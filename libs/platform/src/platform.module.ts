@@ -1,4 +1,5 @@
 import { type DynamicModule, Global, type MiddlewareConsumer, Module, type NestModule, type Provider } from '@nestjs/common';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
@@ -9,6 +10,8 @@ import { ContextMiddleware } from './http/context.middleware';
 import { HealthController } from './http/health.controller';
 import { ServiceMetrics } from './metrics';
 import { EventPublisher } from './outbox/event-publisher';
+import { OperationCatalogue, OperationGuard } from './kernel/operation.guard';
+import { UnitOfWork } from './kernel/unit-of-work';
 import type { ServiceInfo } from './service-info';
 import { EVENT_BUS, LOGGER, PLATFORM_CONFIG, SERVICE_INFO } from './tokens';
 
@@ -34,13 +37,16 @@ export class PlatformModule implements NestModule {
       { provide: LOGGER, useValue: parts.logger },
       EventPublisher,
       ConsumerRegistry,
+      UnitOfWork,
+      OperationCatalogue,
+      { provide: APP_GUARD, useClass: OperationGuard },
     ];
     return {
       module: PlatformModule,
-      imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
+      imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
       controllers: [HealthController],
       providers,
-      exports: [PLATFORM_CONFIG, SERVICE_INFO, DataSource, EVENT_BUS, ServiceMetrics, LOGGER, EventPublisher, ConsumerRegistry],
+      exports: [PLATFORM_CONFIG, SERVICE_INFO, DataSource, EVENT_BUS, ServiceMetrics, LOGGER, EventPublisher, ConsumerRegistry, UnitOfWork, OperationCatalogue],
     };
   }
 

@@ -111,13 +111,13 @@ describe('custom fields', () => {
   describe('defineCustomField', () => {
     it('is admin-only: FORBIDDEN for other roles, nothing defined', async () => {
       const before = await h.count('custom_field_definitions', tenantId);
-      for (const roles of [['sales'], [], ['dpo']]) {
+      for (const roles of [['rep'], ['manager'], [], ['dpo']]) {
         const r = await h.client({ tenantId, roles })(Q.defineField, { i: { key: 'sneaky', label: 'Sneaky', type: 'TEXT' } });
         expectError(r, 'FORBIDDEN', /admin/);
       }
       expect(await h.count('custom_field_definitions', tenantId)).toBe(before);
       // A non-admin can still fill in the defined fields.
-      const c = dataOf(await h.client({ tenantId, roles: ['sales'] })(Q.create, { i: { firstName: 'Sales', customFields: cf({ tier: 'silver' }) } })).createContact;
+      const c = dataOf(await h.client({ tenantId, roles: ['rep'] })(Q.create, { i: { firstName: 'Sales', customFields: cf({ tier: 'silver' }) } })).createContact;
       expect(c.customFields).toEqual([{ key: 'tier', type: 'enum', value: 'silver' }]);
     });
 

@@ -53,7 +53,7 @@ describe('commissions, forecast and funnel on fixtures with hand-computed answer
       ['bob', 'USD', '500.00', '50.00', ['50.00']],
     ]);
     // A rep sees only their own statement.
-    const rep = h.client({ tenantId, userId: 'ann', roles: ['sales'] });
+    const rep = h.client({ tenantId, userId: 'ann', roles: ['rep'] });
     expect(dataOf(await rep(STATEMENTS, { f: today(), t: today() })).commissions.map((s: any) => s.ownerId)).toEqual(['ann']);
     expectError(await rep(STATEMENTS, { f: today(), t: today(), o: 'bob' }), 'FORBIDDEN', /^ownerId: you may only see your own/);
     expectError(await rep(RULE, { i: { name: 'x', appliesTo: 'DEALS', kind: 'PERCENTAGE', rate: '50' } }), 'FORBIDDEN');
@@ -86,7 +86,7 @@ describe('commissions, forecast and funnel on fixtures with hand-computed answer
 
   it('forecast: weighted pipeline, commit, best case per owner; funnel: conversion, time in stage, win rate, lost reasons', async () => {
     const tenantId = uniqueTenant();
-    const gql = h.client({ tenantId, userId: 'mgr', roles: ['sales-manager'] });
+    const gql = h.client({ tenantId, userId: 'mgr', roles: ['manager'] });
     const c = await h.contact(tenantId);
     const p = dataOf(await gql(Q.createPipeline, { i: { name: 'Funnel', stages: [{ name: 'Qualify', probability: 10 }, { name: 'Proposal', probability: 50 }, { name: 'Negotiate', probability: 75 }] } })).createPipeline;
     const [q, pr, n] = p.stages;

@@ -188,7 +188,7 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
 
   it('emits events for catalogue, price lists, templates and every quote transition', async () => {
     const tenantId = uniqueTenant();
-    const gql = h.client({ tenantId, userId: 'mgr', roles: ['sales-manager'] });
+    const gql = h.client({ tenantId, userId: 'mgr', roles: ['manager'] });
     const c = await h.contact(tenantId);
     const p = dataOf(await gql(M.product, { i: { sku: 'KB', name: 'Keyboard', taxRate: '7.5' } })).createProduct;
     const pe = await rec.waitFor((e) => e.event?.type === SALES_EVENT.productUpserted && e.event.subject === p.id);
@@ -304,7 +304,7 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     expect(textRuns(pdf)).toEqual(runs);
 
     // Same rules as renderQuote: any user of the tenant; another tenant's id is NOT_FOUND, a malformed one BAD_USER_INPUT.
-    expect(dataOf(await h.client({ tenantId, userId: 'rep', roles: ['sales-rep'] })(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
+    expect(dataOf(await h.client({ tenantId, userId: 'rep', roles: ['rep'] })(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
     expectError(await h.client()(M.pdf, { id: q.id }), 'NOT_FOUND', /^quote .* does not exist/);
     expectError(await gql(M.pdf, { id: '00000000-0000-4000-8000-000000000000' }), 'NOT_FOUND');
     expectError(await gql(M.pdf, { id: 'nope' }), 'BAD_USER_INPUT', /^id: /);

@@ -1,3 +1,4 @@
+import { inTenantTx, APP_ROLE } from '../kernel/tx';
 import { DataSource, type EntityManager, type MixedList, type EntitySchema } from 'typeorm';
 
 export interface DataSourceOptions {
@@ -7,6 +8,8 @@ export interface DataSourceOptions {
   migrations: MixedList<Function | string>;
   poolSize: number;
   applicationName: string;
+  /** How long a unit of work waits for a pooled connection before failing with a retryable error. */
+  acquireTimeoutMs?: number;
 }
 
 /**
@@ -24,7 +27,7 @@ export function createDataSource(o: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     applicationName: o.applicationName,
-    extra: { max: o.poolSize, options: `-c search_path=${o.schema},public` },
+    extra: { max: o.poolSize, connectionTimeoutMillis: o.acquireTimeoutMs ?? 10_000, options: `-c search_path=${o.schema},public` },
   });
 }
 
@@ -53,48 +56,17 @@ export async function migrate(ds: DataSource, schema: string): Promise<string[]>
   }
 }
 
-/** Role that tenant-scoped transactions switch to, so row-level security applies even to an owner/superuser login. */
-export const APP_ROLE = 'crm_app';
-
 /**
- * Runs `fn` in a transaction bound to one tenant: `app.tenant_id` is set for the transaction and the
- * role is switched to the RLS-bound app role, so Postgres itself refuses other tenants' rows.
+ * Runs `fn` in a transaction bound to one tenant (see inTenantTx, which new code uses: it hands out
+ * the typed Tx). The manager given to `fn` is marked as in a transaction, so helpers that take a
+ * manager reuse its connection instead of taking a second one from the pool.
  */
 export async function withTenant<T>(ds: DataSource, tenantId: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
-  const literal = sqlLiteral(tenantId);
-  if (literal === null) {
-    return ds.transaction(async (m) => {
-      await bindTenant(m, tenantId);
-      return fn(m);
-    });
-  }
-  // Hot path: BEGIN and the tenant binding travel in one round trip (a simple-protocol batch).
-  const qr = ds.createQueryRunner();
-  await qr.connect();
-  try {
-    await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', '${APP_ROLE}', true)`);
-    try {
-      const out = await fn(qr.manager);
-      await qr.query('COMMIT');
-      return out;
-    } catch (err) {
-      await qr.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  } finally {
-    await qr.release();
-  }
-}
-
-/**
- * A string as an SQL literal, or null when it holds characters we do not inline (then the caller
- * uses a bind parameter). Safe with standard_conforming_strings (the default since PostgreSQL 9.1).
- */
-function sqlLiteral(value: string): string | null {
-  if (/[\\\0]/.test(value) || value.length > 200) return null;
-  return `'${value.replace(/'/g, "''")}'`;
+  return inTenantTx(ds, tenantId, (tx) => fn(tx.manager));
 }
 
 export async function bindTenant(m: EntityManager, tenantId: string): Promise<void> {
   await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
 }
+
+export { APP_ROLE };

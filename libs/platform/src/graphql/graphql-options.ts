@@ -4,8 +4,9 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { ServiceMetrics } from '../metrics';
+import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../kernel/unavailable';
 
-const PUBLIC_CODES = new Set(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
+const PUBLIC_CODES = new Set(['SERVICE_UNAVAILABLE', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
 
 function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin {
   return {
@@ -16,6 +17,10 @@ function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin
           const errors = ctx.errors ?? [];
           end({ operation: ctx.operationName ?? 'anonymous', status: errors.length ? 'error' : 'ok' });
           for (const e of errors) {
+            if (isDatabaseUnavailable(e.originalError)) {
+              log.warn({ err: e.originalError, operation: ctx.operationName }, 'database unavailable: answered SERVICE_UNAVAILABLE');
+              continue;
+            }
             const code = e.extensions?.code;
             if (!code || !PUBLIC_CODES.has(String(code))) log.error({ err: e.originalError ?? e, operation: ctx.operationName }, 'graphql operation failed');
           }
@@ -26,7 +31,7 @@ function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin
 }
 
 /** The same subgraph setup for every service: Federation 2, code-first, masked internal errors in production. */
-export function subgraphOptions(o: { production: boolean; metrics: ServiceMetrics; log: Logger; orphanedTypes?: Function[]; schemaScope: Function }): ApolloFederationDriverConfig {
+export function subgraphOptions(o: { service: string; production: boolean; metrics: ServiceMetrics; log: Logger; orphanedTypes?: Function[]; schemaScope: Function }): ApolloFederationDriverConfig {
   return {
     driver: ApolloFederationDriver,
     autoSchemaFile: { federation: 2 },
@@ -47,6 +52,14 @@ export function subgraphOptions(o: { production: boolean; metrics: ServiceMetric
       if (code && PUBLIC_CODES.has(String(code))) return formatted;
       // Class-validator / Nest HTTP exceptions → BAD_USER_INPUT; anything else is internal.
       const original = error instanceof GraphQLError ? error.originalError : error;
+      // The database is unreachable: a retryable, documented answer, in every mode without internal addresses.
+      if (isDatabaseUnavailable(original)) {
+        return {
+          message: `the ${o.service} module cannot reach its database right now; retry in a few seconds`,
+          path: formatted.path,
+          extensions: { code: 'SERVICE_UNAVAILABLE', service: o.service, retryable: true, retryAfterSeconds: RETRY_AFTER_SECONDS },
+        };
+      }
       const status = (original as any)?.status ?? (original as any)?.getStatus?.();
       if (status === 400) return { ...formatted, extensions: { ...formatted.extensions, code: 'BAD_USER_INPUT' } };
       if (o.production) return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' }, path: formatted.path };

@@ -9,7 +9,7 @@ import {
   type ContactSnapshot,
   type EventData,
 } from '@crm/events';
-import { withTenant, type ConsumerSpec, type EventHandler } from '@crm/platform';
+import { isUuid, Tx, withTenant, type ConsumerSpec, type EventHandler } from '@crm/platform';
 import type { ContactChannel, ContactConsent } from './reachability';
 
 /** A contact as a module's replica holds it. PII fields are null/empty once the contact is erased. */
@@ -227,13 +227,13 @@ export class ContactReplica {
    * The contact, following merges to the survivor (`get(duplicateId)` returns the survivor), or null.
    * An erased contact is returned with `erasedAt` set and its personal data empty.
    */
-  async get(db: EntityManager | DataSource, tenantId: string, contactId: string): Promise<ReplicaContact | null> {
+  async get(db: Tx | EntityManager | DataSource, tenantId: string, contactId: string): Promise<ReplicaContact | null> {
     const [c] = await this.getMany(db, tenantId, [contactId]);
     return c;
   }
 
   /** True if the contact (or its survivor) is known and not erased. */
-  async exists(db: EntityManager | DataSource, tenantId: string, contactId: string): Promise<boolean> {
+  async exists(db: Tx | EntityManager | DataSource, tenantId: string, contactId: string): Promise<boolean> {
     const c = await this.get(db, tenantId, contactId);
     return !!c && !c.erasedAt;
   }
@@ -243,7 +243,7 @@ export class ContactReplica {
    * shape a DataLoader batch function returns. With a DataSource (or a manager outside a
    * transaction) it runs in its own tenant-bound transaction; inside one, in the caller's.
    */
-  async getMany(db: EntityManager | DataSource, tenantId: string, ids: readonly string[]): Promise<(ReplicaContact | null)[]> {
+  async getMany(db: Tx | EntityManager | DataSource, tenantId: string, ids: readonly string[]): Promise<(ReplicaContact | null)[]> {
     if (!ids.length) return [];
     const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const found = new Map<string, ReplicaContact>();
@@ -269,11 +269,12 @@ export class ContactReplica {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isUuid = (s: string) => UUID.test(s);
-
-/** Runs fn bound to the tenant: in the caller's transaction if there is one, else in a new withTenant transaction. */
-async function inTenant<T>(db: EntityManager | DataSource, tenantId: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+/**
+ * Runs fn bound to the tenant: in the caller's transaction if there is one (always the case for a
+ * Tx, so a use case never needs a second pooled connection), else in a new tenant transaction.
+ */
+async function inTenant<T>(db: Tx | EntityManager | DataSource, tenantId: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  if (db instanceof Tx) return fn(db.manager);
   if (db instanceof DataSource) return withTenant(db, tenantId, fn);
   if (!db.queryRunner?.isTransactionActive) return withTenant(db.connection, tenantId, fn);
   return fn(db);

@@ -1,6 +1,7 @@
 import { Args, Field, ID, InputType, Mutation, Query, Resolver, ResolveReference } from '@nestjs/graphql';
+import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
-import { currentUser, requestScoped } from '@crm/platform';
+import { currentUser, requestScoped, RequirePermission } from '@crm/platform';
 import { Company } from '../contacts/contact.types';
 import { CompaniesService } from './companies.service';
 import { ContactsSchemaScope } from '../schema-scope';
@@ -27,21 +28,25 @@ export class CompaniesResolver {
   constructor(private readonly companyService: CompaniesService) {}
 
   @Query(() => Company, { nullable: true })
+  @RequirePermission(ContactsPermission['contact.read'])
   company(@Args('id', { type: () => ID }) id: string) {
     return companyLoader(this.companyService).load(id);
   }
 
   @Query(() => [Company], { description: 'Companies by name or domain (first 200)' })
+  @RequirePermission(ContactsPermission['contact.read'])
   companies(@Args('search', { nullable: true, type: () => String }) search?: string) {
     return this.companyService.list(currentUser(), search);
   }
 
   @Mutation(() => Company)
+  @RequirePermission(ContactsPermission['contact.write'])
   createCompany(@Args('input') input: CreateCompanyInput) {
     return this.companyService.create(currentUser(), input.name, input.domains ?? []);
   }
 
   @Mutation(() => Company)
+  @RequirePermission(ContactsPermission['contact.write'])
   updateCompany(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateCompanyInput) {
     return this.companyService.update(currentUser(), id, input.name ?? undefined, input.domains ?? undefined);
   }

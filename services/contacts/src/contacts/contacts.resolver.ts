@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { Args, Field, ID, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import { stringify } from 'csv-stringify/sync';
-import { badUserInput, currentUser, requestScoped, requireRole } from '@crm/platform';
+import { badUserInput, currentUser, requestScoped, RequirePermission } from '@crm/platform';
 import { CompaniesService } from '../companies/companies.service';
 import { companyLoader } from '../companies/companies.resolver';
 import { GdprService } from '../gdpr/gdpr.service';
@@ -49,11 +50,13 @@ export class ContactsResolver {
   }
 
   @Query(() => Contact, { nullable: true, description: 'A contact by id (also merged and erased ones, flagged as such)' })
+  @RequirePermission(ContactsPermission['contact.read'])
   contact(@Args('id', { type: () => ID }) id: string) {
     return this.loader().load(id);
   }
 
   @Query(() => ContactConnection, { description: 'Active contacts: search, filter, sort, cursor pagination' })
+  @RequirePermission(ContactsPermission['contact.read'])
   contacts(
     @Args('first', { type: () => Int, nullable: true, defaultValue: 20 }) first: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
@@ -64,11 +67,13 @@ export class ContactsResolver {
   }
 
   @Query(() => String, { description: 'GDPR access request: everything held about the contact, as a JSON document' })
+  @RequirePermission(ContactsPermission['contact.access-request'])
   async exportContactData(@Args('id', { type: () => ID }) id: string) {
     return JSON.stringify(await this.gdpr.export(currentUser(), id));
   }
 
   @Query(() => String, { description: 'Contacts matching the filter as CSV (up to 10,000 rows; same columns the import reads)' })
+  @RequirePermission(ContactsPermission['contact.export'])
   async exportContactsCsv(@Args('filter', { type: () => ContactFilter, nullable: true }) filter?: ContactFilter) {
     const ctx = currentUser();
     const rows: Contact[] = [];
@@ -87,36 +92,43 @@ export class ContactsResolver {
   }
 
   @Mutation(() => Contact)
+  @RequirePermission(ContactsPermission['contact.write'])
   createContact(@Args('input') input: CreateContactInput) {
     return this.contactService.create(currentUser(), input);
   }
 
   @Mutation(() => Contact)
+  @RequirePermission(ContactsPermission['contact.write'])
   updateContact(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateContactInput) {
     return this.contactService.update(currentUser(), id, input);
   }
 
   @Mutation(() => Contact, { description: "Merges duplicateId into survivorId: the duplicate's emails, phones, consents and history move to the survivor" })
+  @RequirePermission(ContactsPermission['contact.merge'])
   mergeContacts(@Args('survivorId', { type: () => ID }) survivorId: string, @Args('duplicateId', { type: () => ID }) duplicateId: string) {
     return this.contactService.merge(currentUser(), survivorId, duplicateId);
   }
 
-  @Mutation(() => Boolean, { description: 'GDPR erasure in every deployed module (admin or dpo role)' })
+  @Mutation(() => Boolean, { description: 'GDPR erasure in every deployed module' })
+  @RequirePermission(ContactsPermission['contact.erase'])
   eraseContact(@Args('id', { type: () => ID }) id: string) {
-    return this.contactService.erase(requireRole('admin', 'dpo'), id);
+    return this.contactService.erase(currentUser(), id);
   }
 
   @Mutation(() => Contact)
+  @RequirePermission(ContactsPermission['contact.write'])
   setConsent(@Args('input') input: SetConsentInput) {
     return this.contactService.setConsent(currentUser(), input);
   }
 
   @Mutation(() => Interaction)
+  @RequirePermission(ContactsPermission['contact.write'])
   logInteraction(@Args('input') input: LogInteractionInput) {
     return this.timeline.log(currentUser(), input);
   }
 
   @Mutation(() => ImportReport, { description: 'Imports contacts from CSV text (columns: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId)' })
+  @RequirePermission(ContactsPermission['contact.import'])
   importContactsCsv(@Args('csv') csv: string, @Args('defaultCountry', { type: () => String, nullable: true }) defaultCountry?: string) {
     if (csv.length > MAX_INLINE_CSV) throw badUserInput(`csv: larger than ${MAX_INLINE_CSV} bytes; use \`pnpm crm import contacts FILE.csv\` for big files`);
     return this.importer.run(currentUser(), Readable.from([csv]), { defaultCountry: defaultCountry ?? undefined });

@@ -1,7 +1,8 @@
 import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from '@nestjs/graphql';
+import { ContactsPermission } from '../permissions';
 import { DataSource } from 'typeorm';
 import { CustomFieldDefinedV1 } from '@crm/events';
-import { currentUser, EventPublisher, requireRole, withTenant } from '@crm/platform';
+import { currentUser, EventPublisher, withTenant, RequirePermission } from '@crm/platform';
 import { CustomFieldsService, type CustomFieldType } from './custom-fields.service';
 import { ContactsSchemaScope } from '../schema-scope';
 
@@ -39,14 +40,16 @@ export class CustomFieldsResolver {
   ) {}
 
   @Query(() => [CustomFieldDefinition])
+  @RequirePermission(ContactsPermission['contact.read'])
   async customFieldDefinitions() {
     const { tenantId } = currentUser();
     return [...(await withTenant(this.ds, tenantId, (m) => this.fields.definitions(m, tenantId))).values()];
   }
 
   @Mutation(() => CustomFieldDefinition, { description: 'Adds a typed custom field for every contact of the tenant (admin role).' })
+  @RequirePermission(ContactsPermission['custom-field.define'])
   defineCustomField(@Args('input') input: DefineCustomFieldInput) {
-    const { tenantId } = requireRole('admin');
+    const { tenantId } = currentUser();
     return withTenant(this.ds, tenantId, async (m) => {
       const def = await this.fields.define(m, tenantId, { key: input.key, label: input.label, type: input.type as CustomFieldType, options: input.options ?? [] });
       await this.events.emit(m, tenantId, [{ type: CustomFieldDefinedV1.type, subject: def.key, data: def }]);

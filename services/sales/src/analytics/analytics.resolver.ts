@@ -1,5 +1,6 @@
 import { Args, ID, Query, Resolver } from '@nestjs/graphql';
-import { currentUser } from '@crm/platform';
+import { SalesPermission } from '../permissions';
+import { currentUser, RequirePermission } from '@crm/platform';
 import { DateScalar } from '../common/graphql';
 import { ForecastLine, FunnelReport } from './analytics.types';
 import { AnalyticsService } from './analytics.service';
@@ -9,6 +10,7 @@ export class AnalyticsResolver {
   constructor(private readonly analytics: AnalyticsService) {}
 
   @Query(() => [ForecastLine], { description: 'Weighted pipeline, commit and best case per owner and currency for deals closing in [from, to]; a rep sees only their own' })
+  @RequirePermission(SalesPermission['report.read'])
   forecast(
     @Args('from', { type: () => DateScalar }) from: string,
     @Args('to', { type: () => DateScalar }) to: string,
@@ -19,6 +21,7 @@ export class AnalyticsResolver {
   }
 
   @Query(() => FunnelReport, { description: 'Stage-to-stage conversion, time in stage, win rate and lost reasons of a pipeline (deals created in [from, to])' })
+  @RequirePermission(SalesPermission['report.read'])
   funnel(
     @Args('pipelineId', { type: () => ID }) pipelineId: string,
     @Args('from', { type: () => DateScalar, nullable: true }) from?: string,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { forbidden, notFound, withTenant, type RequestContext } from '@crm/platform';
+import { forbidden, notFound, withTenant, type RequestContext, hasPermission } from '@crm/platform';
 import { fromDb, money } from '../common/money';
-import { isManager } from '../common/roles';
+import { SalesPermission } from '../permissions';
 import { optionalId, requireId, requireRange } from '../common/validate';
 import { forecast, funnel, type ForecastDeal, type FunnelDeal } from './analytics-math';
 import type { ForecastLine, FunnelReport } from './analytics.types';
@@ -12,8 +12,8 @@ export class AnalyticsService {
   constructor(private readonly ds: DataSource) {}
 
   private scopeOwner(ctx: RequestContext, ownerId?: string): string | null {
-    if (isManager(ctx.roles)) return ownerId ?? null;
-    if (ownerId && ownerId !== ctx.userId) throw forbidden('ownerId: you may only see your own forecast (needs admin or sales-manager)');
+    if (hasPermission(ctx, SalesPermission['team.read'])) return ownerId ?? null;
+    if (ownerId && ownerId !== ctx.userId) throw forbidden('ownerId: you may only see your own forecast (needs the permission sales.team.read)');
     return ctx.userId;
   }
 

@@ -1,7 +1,7 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { currentUser, requireRole } from '@crm/platform';
+import { SalesPermission } from '../permissions';
+import { currentUser, RequirePermission } from '@crm/platform';
 import { DateScalar } from '../common/graphql';
-import { MANAGER_ROLES } from '../common/roles';
 import { CommissionRule, CommissionStatement, CreateCommissionRuleInput } from './commission.types';
 import { CommissionsService } from './commissions.service';
 
@@ -10,11 +10,13 @@ export class CommissionsResolver {
   constructor(private readonly service: CommissionsService) {}
 
   @Query(() => [CommissionRule])
+  @RequirePermission(SalesPermission['deal.read'])
   commissionRules() {
     return this.service.rules(currentUser().tenantId);
   }
 
   @Query(() => [CommissionStatement], { description: 'Commissions earned in [from, to] per owner and currency; a rep sees only their own' })
+  @RequirePermission(SalesPermission['report.read'])
   commissions(
     @Args('from', { type: () => DateScalar }) from: string,
     @Args('to', { type: () => DateScalar }) to: string,
@@ -23,8 +25,9 @@ export class CommissionsResolver {
     return this.service.statements(currentUser(), from, to, ownerId ?? undefined);
   }
 
-  @Mutation(() => CommissionRule, { description: 'admin or sales-manager' })
+  @Mutation(() => CommissionRule)
+  @RequirePermission(SalesPermission['config.manage'])
   createCommissionRule(@Args('input') input: CreateCommissionRuleInput) {
-    return this.service.createRule(requireRole(...MANAGER_ROLES), input);
+    return this.service.createRule(currentUser(), input);
   }
 }

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CommissionRuleCreatedV1 } from '@crm/events';
-import { badUserInput, EventPublisher, forbidden, withTenant, type RequestContext } from '@crm/platform';
+import { badUserInput, EventPublisher, forbidden, withTenant, type RequestContext, hasPermission } from '@crm/platform';
 import { currencyOf, formatMinor, formatPercent, fromDb, money, parsePercent, parseQuantity, toMinor } from '../common/money';
-import { isManager } from '../common/roles';
+import { SalesPermission } from '../permissions';
 import { optionalId, optionalText, periodOf, requireRange, requireText } from '../common/validate';
 import type { Deal } from '../deals/deal.types';
 import type { Order } from '../quotes/quote.types';
@@ -192,12 +192,12 @@ export class CommissionsService {
 
   /**
    * Commission statements per owner and currency for earnings in [from, to] (dates, inclusive).
-   * A sales rep sees their own; admin / sales-manager see anyone's (FORBIDDEN otherwise).
+   * A sales rep sees their own; admin / manager see anyone's (FORBIDDEN otherwise).
    */
   async statements(ctx: RequestContext, from: string, to: string, ownerId?: string): Promise<CommissionStatement[]> {
     requireRange(from, to);
-    const manager = isManager(ctx.roles);
-    if (!manager && ownerId && ownerId !== ctx.userId) throw forbidden(`ownerId: you may only see your own commissions (needs admin or sales-manager)`);
+    const manager = hasPermission(ctx, SalesPermission['team.read']);
+    if (!manager && ownerId && ownerId !== ctx.userId) throw forbidden(`ownerId: you may only see your own commissions (needs the permission sales.team.read)`);
     const owner = manager ? (ownerId ?? null) : ctx.userId;
     const rows = await withTenant(this.ds, ctx.tenantId, (m) =>
       m.query(

@@ -1,5 +1,6 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
-import { currentUser } from '@crm/platform';
+import { SalesPermission } from '../permissions';
+import { currentUser, RequirePermission } from '@crm/platform';
 import { contactReference } from '@crm/shared-contacts';
 import { CompanyRef, SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
@@ -20,11 +21,13 @@ export class DealsResolver {
   }
 
   @Query(() => Deal, { nullable: true })
+  @RequirePermission(SalesPermission['deal.read'])
   deal(@Args('id', { type: () => ID }) id: string) {
     return this.loader().load(id);
   }
 
   @Query(() => DealPage, { description: 'Deals, newest first, with filters and cursor pagination' })
+  @RequirePermission(SalesPermission['deal.read'])
   deals(
     @Args('filter', { type: () => DealFilter, nullable: true }) filter?: DealFilter,
     @Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first = 50,
@@ -34,26 +37,31 @@ export class DealsResolver {
   }
 
   @Mutation(() => Deal, { description: 'A deal for a contact known to sales (BAD_USER_INPUT otherwise), in a pipeline stage' })
+  @RequirePermission(SalesPermission['deal.write'])
   createDeal(@Args('input') input: CreateDealInput) {
     return this.dealService.create(currentUser(), input);
   }
 
   @Mutation(() => Deal)
+  @RequirePermission(SalesPermission['deal.write'])
   updateDeal(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateDealInput) {
     return this.dealService.update(currentUser(), id, input);
   }
 
   @Mutation(() => Deal, { description: 'Moves an open deal to another stage of its pipeline; recorded in its stage history' })
+  @RequirePermission(SalesPermission['deal.write'])
   moveDeal(@Args('id', { type: () => ID }) id: string, @Args('stageId', { type: () => ID }) stageId: string) {
     return this.dealService.move(currentUser(), id, stageId);
   }
 
   @Mutation(() => Deal, { description: 'Marks an open deal won (earns commissions)' })
+  @RequirePermission(SalesPermission['deal.close'])
   winDeal(@Args('id', { type: () => ID }) id: string) {
     return this.dealService.win(currentUser(), id);
   }
 
   @Mutation(() => Deal, { description: 'Marks an open deal lost, with the reason' })
+  @RequirePermission(SalesPermission['deal.close'])
   loseDeal(@Args('id', { type: () => ID }) id: string, @Args('reason') reason: string) {
     return this.dealService.lose(currentUser(), id, reason);
   }

@@ -2,18 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DealCreatedV1, DealLostV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, forbidden, hasPermission, isUuid, notFound, UnitOfWork, withTenant, type RequestContext, updated, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate, uuidOrUndefined } from '../common/graphql';
 import { currencyOf, formatMinor, fromDb, money, toMinor } from '../common/money';
 import { optionalId, optionalText, requireId, requireText } from '../common/validate';
 import { CommissionsService } from '../commissions/commissions.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
+import { SalesPermission } from '../permissions';
 import { type CreateDealInput, type Deal, type DealFilter, type DealPage, type DealSource, type DealSourceInput, DealStatus, ForecastCategory, type StageChange, type UpdateDealInput } from './deal.types';
 
 export const DEAL_COLUMNS = `*, expected_close_date::text AS ecd`;
 
-export function toDeal(r: any): Deal {
+/** A deals row as selected with DEAL_COLUMNS. */
+export interface DealRow {
+  [column: string]: unknown;
+  id: string; title: string; contact_id: string; company_id: string | null; owner_id: string; amount: string; currency: string;
+  pipeline_id: string; stage_id: string; status: DealStatus; lost_reason: string | null; ecd: string | null; forecast_category: ForecastCategory;
+  source: DealSource | null; notes: string | null; closed_at: Date | null; version: number; created_by: string; created_at: Date; updated_at: Date;
+}
+
+export function toDeal(r: DealRow): Deal {
   return {
     id: r.id,
     title: r.title,
@@ -58,6 +67,7 @@ export class DealsService {
   constructor(
     private readonly ds: DataSource,
     private readonly events: EventPublisher,
+    private readonly uow: UnitOfWork,
     private readonly replica: ContactReplica,
     private readonly pipelines: PipelinesService,
     private readonly commissions: CommissionsService,
@@ -228,56 +238,57 @@ export class DealsService {
     });
   }
 
+  /** A rep closes only deals they own; closing anyone's needs sales.deal.close-any. */
+  private assertMayClose(ctx: RequestContext, d: Deal): void {
+    if (d.ownerId !== ctx.userId && !hasPermission(ctx, SalesPermission['deal.close-any'])) {
+      throw forbidden(`deal ${d.id} is owned by ${d.ownerId}: closing another owner's deal needs the permission sales.deal.close-any`);
+    }
+  }
+
   async win(ctx: RequestContext, rawId: string): Promise<Deal> {
-    return withTenant(this.ds, ctx.tenantId, async (m) => {
-      const d = await this.lock(m, ctx.tenantId, rawId);
+    const id = requireId(rawId, 'id', 'deal id');
+    return this.uow.run(ctx.tenantId, async (tx) => {
+      const d = await this.lock(tx.manager, ctx.tenantId, id);
+      this.assertMayClose(ctx, d);
       this.assertOpen(d, 'won');
-      const [row] = await updated(m,
-        `UPDATE deals SET status = 'won', closed_at = now(), lost_reason = NULL, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
-        [ctx.tenantId, d.id],
+      const deal = toDeal(
+        await tx.one<DealRow>(
+          `UPDATE deals SET status = 'won', closed_at = now(), lost_reason = NULL, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+          [ctx.tenantId, d.id],
+        ),
       );
-      const deal = toDeal(row);
-      await this.commissions.onDealWon(m, ctx.tenantId, deal);
-      await this.events.emit(m, ctx.tenantId, [
-        {
-          type: DealWonV1.type,
-          subject: d.id,
-          data: {
-            dealId: d.id, title: deal.title, contactId: deal.contactId, ownerId: deal.ownerId, pipelineId: deal.pipelineId, stageId: deal.stageId,
-            amount: eventAmount(deal), source: deal.source, wonAt: new Date(deal.closedAt!).toISOString(), wonBy: ctx.userId,
-          },
-        },
-      ]);
+      await this.commissions.onDealWon(tx.manager, ctx.tenantId, deal);
+      await tx.emit(DealWonV1, d.id, {
+        dealId: d.id, title: deal.title, contactId: deal.contactId, ownerId: deal.ownerId, pipelineId: deal.pipelineId, stageId: deal.stageId,
+        amount: eventAmount(deal), source: deal.source, wonAt: new Date(deal.closedAt!).toISOString(), wonBy: ctx.userId,
+      });
       return deal;
     });
   }
 
   async lose(ctx: RequestContext, rawId: string, rawReason: string): Promise<Deal> {
+    const id = requireId(rawId, 'id', 'deal id');
     const reason = requireText(rawReason, 'reason', 500);
-    return withTenant(this.ds, ctx.tenantId, async (m) => {
-      const d = await this.lock(m, ctx.tenantId, rawId);
+    return this.uow.run(ctx.tenantId, async (tx) => {
+      const d = await this.lock(tx.manager, ctx.tenantId, id);
+      this.assertMayClose(ctx, d);
       this.assertOpen(d, 'lost');
-      const [row] = await updated(m,
-        `UPDATE deals SET status = 'lost', closed_at = now(), lost_reason = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
-        [ctx.tenantId, d.id, reason],
+      const deal = toDeal(
+        await tx.one<DealRow>(
+          `UPDATE deals SET status = 'lost', closed_at = now(), lost_reason = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+          [ctx.tenantId, d.id, reason],
+        ),
       );
-      const deal = toDeal(row);
-      await this.events.emit(m, ctx.tenantId, [
-        {
-          type: DealLostV1.type,
-          subject: d.id,
-          data: {
-            dealId: d.id, title: deal.title, contactId: deal.contactId, ownerId: deal.ownerId, pipelineId: deal.pipelineId, stageId: deal.stageId,
-            amount: eventAmount(deal), reason, lostAt: new Date(deal.closedAt!).toISOString(), lostBy: ctx.userId,
-          },
-        },
-      ]);
+      await tx.emit(DealLostV1, d.id, {
+        dealId: d.id, title: deal.title, contactId: deal.contactId, ownerId: deal.ownerId, pipelineId: deal.pipelineId, stageId: deal.stageId,
+        amount: eventAmount(deal), reason, lostAt: new Date(deal.closedAt!).toISOString(), lostBy: ctx.userId,
+      });
       return deal;
     });
   }
 
   async getMany(tenantId: string, ids: readonly string[]): Promise<(Deal | null)[]> {
-    const valid = [...new Set(ids.map((i) => i.toLowerCase()).filter((i) => /^[0-9a-f-]{36}$/.test(i)))];
+    const valid = [...new Set(ids.map((i) => i.toLowerCase()).filter(isUuid))];
     const rows = valid.length ? await withTenant(this.ds, tenantId, (m) => m.query(`SELECT ${DEAL_COLUMNS} FROM deals WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, valid])) : [];
     const byId = new Map<string, Deal>(rows.map((r: any) => [r.id, toDeal(r)]));
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrderCancelledV1, OrderPaidV1, OrderPlacedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, isUuid } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { currencyOf, fromDb, money, type Money } from '../common/money';
 import { optionalId, optionalText, requireId } from '../common/validate';
@@ -146,7 +146,7 @@ export class OrdersService {
   }
 
   async getMany(tenantId: string, ids: readonly string[]): Promise<(Order | null)[]> {
-    const valid = ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i)).map((i) => i.toLowerCase());
+    const valid = ids.filter(isUuid).map((i) => i.toLowerCase());
     const orders = valid.length ? await withTenant(this.ds, tenantId, async (m) => this.present(m, await m.query(`SELECT * FROM orders WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, valid]))) : [];
     return ids.map((id) => orders.find((o) => o.id === id.toLowerCase()) ?? null);
   }

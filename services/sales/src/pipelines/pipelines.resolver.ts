@@ -1,7 +1,7 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { currentUser, requireRole } from '@crm/platform';
+import { SalesPermission } from '../permissions';
+import { currentUser, RequirePermission } from '@crm/platform';
 import { uuidOrUndefined } from '../common/graphql';
-import { MANAGER_ROLES } from '../common/roles';
 import { CreatePipelineInput, Pipeline } from './pipeline.types';
 import { PipelinesService } from './pipelines.service';
 
@@ -10,18 +10,21 @@ export class PipelinesResolver {
   constructor(private readonly service: PipelinesService) {}
 
   @Query(() => [Pipeline], { description: 'The tenant’s pipelines, default first' })
+  @RequirePermission(SalesPermission['deal.read'])
   pipelines() {
     return this.service.list(currentUser().tenantId);
   }
 
   @Query(() => Pipeline, { nullable: true })
+  @RequirePermission(SalesPermission['deal.read'])
   async pipeline(@Args('id', { type: () => ID }) id: string) {
     const key = uuidOrUndefined(id);
     return key ? ((await this.service.list(currentUser().tenantId)).find((p) => p.id === key) ?? null) : null;
   }
 
-  @Mutation(() => Pipeline, { description: 'A pipeline with ordered stages and their win probabilities (admin or sales-manager)' })
+  @Mutation(() => Pipeline, { description: 'A pipeline with ordered stages and their win probabilities' })
+  @RequirePermission(SalesPermission['config.manage'])
   createPipeline(@Args('input') input: CreatePipelineInput) {
-    return this.service.create(requireRole(...MANAGER_ROLES), input);
+    return this.service.create(currentUser(), input);
   }
 }

@@ -1,6 +1,6 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { currentUser, requireRole } from '@crm/platform';
-import { MANAGER_ROLES } from '../common/roles';
+import { SalesPermission } from '../permissions';
+import { currentUser, RequirePermission } from '@crm/platform';
 import { CreatePriceListInput, CreateProductInput, PriceInput, PriceList, Product } from './product.types';
 import { ProductsService } from './products.service';
 
@@ -9,27 +9,32 @@ export class ProductsResolver {
   constructor(private readonly productsService: ProductsService) {}
 
   @Query(() => [Product])
+  @RequirePermission(SalesPermission['deal.read'])
   products() {
     return this.productsService.products(currentUser().tenantId);
   }
 
   @Query(() => [PriceList])
+  @RequirePermission(SalesPermission['deal.read'])
   priceLists() {
     return this.productsService.priceLists(currentUser().tenantId);
   }
 
-  @Mutation(() => Product, { description: 'admin or sales-manager' })
+  @Mutation(() => Product)
+  @RequirePermission(SalesPermission['config.manage'])
   createProduct(@Args('input') input: CreateProductInput) {
-    return this.productsService.createProduct(requireRole(...MANAGER_ROLES), input);
+    return this.productsService.createProduct(currentUser(), input);
   }
 
-  @Mutation(() => PriceList, { description: 'A price list in one currency; the first of a currency is its default (admin or sales-manager)' })
+  @Mutation(() => PriceList, { description: 'A price list in one currency; the first of a currency is its default' })
+  @RequirePermission(SalesPermission['config.manage'])
   createPriceList(@Args('input') input: CreatePriceListInput) {
-    return this.productsService.createPriceList(requireRole(...MANAGER_ROLES), input);
+    return this.productsService.createPriceList(currentUser(), input);
   }
 
-  @Mutation(() => PriceList, { description: 'Sets one product’s price in a price list (admin or sales-manager)' })
+  @Mutation(() => PriceList, { description: 'Sets one product’s price in a price list' })
+  @RequirePermission(SalesPermission['config.manage'])
   setPrice(@Args('priceListId', { type: () => ID }) priceListId: string, @Args('input') input: PriceInput) {
-    return this.productsService.setPrice(requireRole(...MANAGER_ROLES), priceListId, input);
+    return this.productsService.setPrice(currentUser(), priceListId, input);
   }
 }

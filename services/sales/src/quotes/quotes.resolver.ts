@@ -1,9 +1,9 @@
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
-import { currentUser, requireRole } from '@crm/platform';
+import { SalesPermission } from '../permissions';
+import { currentUser, RequirePermission } from '@crm/platform';
 import { contactReference } from '@crm/shared-contacts';
 import { SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
-import { MANAGER_ROLES } from '../common/roles';
 import { Deal } from '../deals/deal.types';
 import { DealsService } from '../deals/deals.service';
 import { OrdersService } from '../orders/orders.service';
@@ -18,11 +18,13 @@ export class QuotesResolver {
   ) {}
 
   @Query(() => Quote, { nullable: true })
+  @RequirePermission(SalesPermission['deal.read'])
   quote(@Args('id', { type: () => ID }) id: string) {
     return tenantLoader<string, Quote | null>('quote', (t, ids) => this.quoteService.getMany(t, ids)).load(id);
   }
 
   @Query(() => [Quote], { description: 'Newest first (up to 500)' })
+  @RequirePermission(SalesPermission['deal.read'])
   quotes(
     @Args('contactId', { type: () => ID, nullable: true }) contactId?: string,
     @Args('dealId', { type: () => ID, nullable: true }) dealId?: string,
@@ -32,38 +34,45 @@ export class QuotesResolver {
   }
 
   @Query(() => QuoteDocument, { description: 'The quote rendered as an HTML document from the tenant’s template' })
+  @RequirePermission(SalesPermission['deal.read'])
   renderQuote(@Args('id', { type: () => ID }) id: string) {
     return this.quoteService.render(currentUser(), id);
   }
 
   @Query(() => QuotePdf, { description: 'The quote as a PDF file (base64): the same figures as renderQuote in a fixed A4 layout; the tenant’s HTML template does not apply' })
+  @RequirePermission(SalesPermission['deal.read'])
   renderQuotePdf(@Args('id', { type: () => ID }) id: string) {
     return this.quoteService.renderPdf(currentUser(), id);
   }
 
   @Mutation(() => Quote, { description: 'A draft quote; lines are priced from the price list and taxed per line, totals exact to the minor unit' })
+  @RequirePermission(SalesPermission['quote.write'])
   createQuote(@Args('input') input: CreateQuoteInput) {
     return this.quoteService.create(currentUser(), input);
   }
 
   @Mutation(() => Quote)
+  @RequirePermission(SalesPermission['quote.write'])
   sendQuote(@Args('id', { type: () => ID }) id: string) {
     return this.quoteService.send(currentUser(), id);
   }
 
   @Mutation(() => Order, { description: 'The customer accepted: the quote becomes an order' })
+  @RequirePermission(SalesPermission['quote.write'])
   acceptQuote(@Args('id', { type: () => ID }) id: string, @Args('channel', { type: () => SalesChannel, nullable: true }) channel?: SalesChannel) {
     return this.quoteService.accept(currentUser(), id, channel ?? SalesChannel.DIRECT);
   }
 
   @Mutation(() => Quote)
+  @RequirePermission(SalesPermission['quote.write'])
   declineQuote(@Args('id', { type: () => ID }) id: string) {
     return this.quoteService.decline(currentUser(), id);
   }
 
-  @Mutation(() => Boolean, { description: 'The tenant’s quote template (HTML with {{placeholders}}, see the default); admin or sales-manager' })
+  @Mutation(() => Boolean, { description: 'The tenant’s quote template (HTML with {{placeholders}}, see the default)' })
+  @RequirePermission(SalesPermission['config.manage'])
   setQuoteTemplate(@Args('html') html: string) {
-    return this.quoteService.setTemplate(requireRole(...MANAGER_ROLES), html);
+    return this.quoteService.setTemplate(currentUser(), html);
   }
 
   @ResolveField(() => SalesContact)
@@ -85,11 +94,13 @@ export class OrdersResolver {
   ) {}
 
   @Query(() => Order, { nullable: true })
+  @RequirePermission(SalesPermission['deal.read'])
   order(@Args('id', { type: () => ID }) id: string) {
     return tenantLoader<string, Order | null>('order', (t, ids) => this.orderService.getMany(t, ids)).load(id);
   }
 
   @Query(() => [Order], { description: 'Newest first (up to 500)' })
+  @RequirePermission(SalesPermission['deal.read'])
   orders(
     @Args('contactId', { type: () => ID, nullable: true }) contactId?: string,
     @Args('channel', { type: () => SalesChannel, nullable: true }) channel?: SalesChannel,
@@ -99,16 +110,19 @@ export class OrdersResolver {
   }
 
   @Mutation(() => Order, { description: 'Records a purchase from a point of sale, web shop, phone…; the same externalRef twice returns the first order' })
+  @RequirePermission(SalesPermission['quote.write'])
   placeOrder(@Args('input') input: PlaceOrderInput) {
     return this.orderService.place(currentUser(), input);
   }
 
   @Mutation(() => Order, { description: 'Marks a placed order paid (earns order commissions)' })
+  @RequirePermission(SalesPermission['order.mark-paid'])
   markOrderPaid(@Args('id', { type: () => ID }) id: string) {
     return this.orderService.markPaid(currentUser(), id);
   }
 
   @Mutation(() => Order)
+  @RequirePermission(SalesPermission['quote.write'])
   cancelOrder(@Args('id', { type: () => ID }) id: string) {
     return this.orderService.cancel(currentUser(), id);
   }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { QuoteAcceptedV1, QuoteCreatedV1, QuoteDeclinedV1, QuoteSentV1, QuoteTemplateUpdatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, isUuid } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate } from '../common/graphql';
 import { currencyOf } from '../common/money';
@@ -155,7 +155,7 @@ export class QuotesService {
   }
 
   async getMany(tenantId: string, ids: readonly string[]): Promise<(Quote | null)[]> {
-    const valid = ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i)).map((i) => i.toLowerCase());
+    const valid = ids.filter(isUuid).map((i) => i.toLowerCase());
     const quotes = valid.length ? await withTenant(this.ds, tenantId, async (m) => this.present(m, await m.query(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, valid]))) : [];
     return ids.map((id) => quotes.find((q) => q.id === id.toLowerCase()) ?? null);
   }

@@ -1,0 +1,145 @@
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { envelope, type EventContract, type EventData } from '@crm/events';
+import { currentTraceparent } from '../auth/context-store';
+import { OutboxWriter } from '../outbox/outbox-writer';
+import type { ServiceInfo } from '../service-info';
+
+/** Role that tenant-scoped transactions switch to, so row-level security applies even to an owner/superuser login. */
+export const APP_ROLE = 'crm_app';
+
+/** A row as the driver returns it; declare the columns you read (`tx.query<{ id: string }>(…)`). */
+export type Row = Record<string, unknown>;
+
+/**
+ * The one handle a use case, consumer or scheduler gets for its unit of work: one connection, one
+ * transaction, bound to one tenant by Postgres row-level security. Everything inside the unit of
+ * work goes through it — including lookups in a contact replica — so a request never holds one
+ * pooled connection while waiting for a second (the cause of the pool deadlock under concurrency).
+ */
+export class Tx {
+  private pending: Promise<void>[] = [];
+
+  constructor(
+    /** TypeORM's manager bound to this transaction's connection; for code not yet on typed queries. */
+    readonly manager: EntityManager,
+    readonly tenantId: string,
+    private readonly emitter?: TxEmitter,
+  ) {}
+
+  /** Rows of any statement (also UPDATE/DELETE … RETURNING, which TypeORM returns as [rows, count]). */
+  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    const r = await this.manager.query(sql, params as unknown[]);
+    if (Array.isArray(r) && Array.isArray(r[0]) && typeof r[1] === 'number' && r.length === 2) return r[0] as R[];
+    return r as R[];
+  }
+
+  /** The first row, or undefined. */
+  async maybeOne<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R | undefined> {
+    const [row] = await this.query<R>(sql, params);
+    return row;
+  }
+
+  /** Exactly the first row; a missing row is a programming error here (use maybeOne for lookups). */
+  async one<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R> {
+    const row = await this.maybeOne<R>(sql, params);
+    if (!row) throw new Error(`expected a row from: ${sql.slice(0, 80)}`);
+    return row;
+  }
+
+  /**
+   * Writes an event to the outbox in this transaction. `data` is checked against the contract's
+   * schema by the compiler (EventData<C>) and again at run time by the outbox writer.
+   */
+  emit<C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> {
+    if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
+    const p = this.emitter.write(this.manager, this.tenantId, [{ type: contract.type, subject, data }]);
+    this.pending.push(p);
+    return p;
+  }
+
+  /** Several events in one outbox round trip (bulk paths). */
+  emitMany<C extends EventContract>(contract: C, events: { subject: string; data: EventData<C> }[]): Promise<void> {
+    if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
+    const p = this.emitter.write(this.manager, this.tenantId, events.map((e) => ({ type: contract.type, subject: e.subject, data: e.data })));
+    this.pending.push(p);
+    return p;
+  }
+
+  /** Waits for emits a caller forgot to await, so none can be lost by the commit racing it. */
+  async settle(): Promise<void> {
+    const p = this.pending;
+    this.pending = [];
+    await Promise.all(p);
+  }
+}
+
+/** What a Tx emits through: the service's outbox (topic, CloudEvents source, trace context). */
+export class TxEmitter {
+  private readonly writer: OutboxWriter;
+  constructor(private readonly info: Pick<ServiceInfo, 'name' | 'schema' | 'topic'>) {
+    this.writer = new OutboxWriter(info.schema);
+  }
+
+  async write(m: EntityManager, tenantId: string, events: { type: string; subject: string; data: unknown }[]): Promise<void> {
+    const traceparent = currentTraceparent();
+    await this.writer.append(
+      m,
+      events.map((e) => {
+        const event = envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: `crm/${this.info.name}`, traceparent });
+        return { topic: this.info.topic, event };
+      }),
+    );
+  }
+}
+
+/**
+ * Runs `fn` in a transaction bound to one tenant: `app.tenant_id` is set for the transaction and the
+ * role is switched to the RLS-bound app role, so Postgres itself refuses other tenants' rows.
+ */
+export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: Tx) => Promise<T>, emitter?: TxEmitter): Promise<T> {
+  const qr = ds.createQueryRunner();
+  await qr.connect();
+  try {
+    const literal = sqlLiteral(tenantId);
+    // Hot path: BEGIN and the tenant binding travel in one round trip (a simple-protocol batch).
+    if (literal !== null) await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', '${APP_ROLE}', true)`);
+    else {
+      await qr.query('BEGIN');
+      await qr.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
+    }
+    markTransaction(qr, true);
+    try {
+      const tx = new Tx(qr.manager, tenantId, emitter);
+      const out = await fn(tx);
+      await tx.settle();
+      await qr.query('COMMIT');
+      return out;
+    } catch (err) {
+      await qr.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      markTransaction(qr, false);
+    }
+  } finally {
+    await qr.release();
+  }
+}
+
+/**
+ * BEGIN went through raw SQL (to share a round trip with the tenant binding), so tell TypeORM a
+ * transaction is active on this runner: code that asks (`isTransactionActive`) then reuses this
+ * connection instead of opening a second one, and a nested `manager.transaction` becomes a savepoint.
+ */
+function markTransaction(qr: QueryRunner, active: boolean): void {
+  (qr as { isTransactionActive: boolean }).isTransactionActive = active;
+  (qr as unknown as { transactionDepth: number }).transactionDepth = active ? 1 : 0;
+}
+
+/**
+ * A string as an SQL literal, or null when it holds characters we do not inline (then the caller
+ * uses a bind parameter). Safe with standard_conforming_strings (the default since PostgreSQL 9.1).
+ */
+function sqlLiteral(value: string): string | null {
+  if (/[\\\0]/.test(value) || value.length > 200) return null;
+  return `'${value.replace(/'/g, "''")}'`;
+}

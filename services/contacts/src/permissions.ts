@@ -1,0 +1,13 @@
+import { definePermissions } from '@crm/platform';
+
+/** Who may do what in contacts: the one place its rights are mapped to roles. */
+export const ContactsPermission = definePermissions('contacts', {
+  'contact.read': { roles: ['admin', 'manager', 'rep', 'read-only', 'dpo'], description: 'Read contacts, companies, custom-field definitions and timelines' },
+  'contact.write': { roles: ['admin', 'manager', 'rep'], description: 'Create and update contacts and companies, record consent, log interactions' },
+  'contact.merge': { roles: ['admin', 'manager'], description: 'Merge duplicate contacts (irreversible)' },
+  'contact.import': { roles: ['admin', 'manager'], description: 'Import contacts from CSV' },
+  'contact.export': { roles: ['admin', 'manager'], description: 'Export contacts as CSV (bulk personal data leaves the CRM)' },
+  'contact.access-request': { roles: ['admin', 'dpo'], description: 'GDPR access request: everything held about one person' },
+  'contact.erase': { roles: ['admin', 'dpo'], description: 'GDPR erasure in every deployed module' },
+  'custom-field.define': { roles: ['admin'], description: 'Define the tenant’s custom fields' },
+});
