@@ -32,3 +32,4 @@ export * from './kernel/safe-text';
 export * from './kernel/operation.guard';
 export * from './kernel/unit-of-work';
 export * from './kernel/unavailable';
+export * from './kernel/csv-cells';

@@ -154,4 +154,21 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
     expect(targetContacts.every((c) => !sourceContacts.some((s) => s.id === c.id))).toBe(true);
     expect(await project(b, targetContacts)).toEqual(await project(a, sourceContacts));
   });
+
+  it('neutralises spreadsheet formulas in the export (OWASP CSV injection) and the import reads them back as written', async () => {
+    const a = h.client({ tenantId: uniqueTenant() });
+    const evil = { firstName: '=HYPERLINK("http://evil.example","x")', lastName: '@SUM(A1:A9)', tags: ['+cmd', '-1+2'], email: 'formula@round.example', phone: '+44 20 7183 8750', ownerId: '=owner' };
+    const source = dataOf(await a(Q.create, { i: evil })).createContact;
+    const csv = dataOf(await a(Q.exportCsv)).exportContactsCsv as string;
+    const [row] = parse(csv, { columns: true }) as Record<string, string>[];
+    expect(row).toMatchObject({ firstName: `'${evil.firstName}`, lastName: `'${evil.lastName}`, phone: `'${source.phone}`, tags: "'+cmd;-1+2", ownerId: "'=owner" });
+    for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+
+    const b = h.client({ tenantId: uniqueTenant() });
+    expect(await importCsv(b, csv)).toMatchObject({ created: 1, failed: 0 });
+    const [imported] = await allContacts(b);
+    const full = dataOf(await b(Q.contact, { id: imported.id })).contact;
+    expect(full).toMatchObject({ firstName: evil.firstName, lastName: evil.lastName, phone: source.phone, ownerId: evil.ownerId });
+    expect([...full.tags].sort()).toEqual([...evil.tags].sort());
+  });
 });

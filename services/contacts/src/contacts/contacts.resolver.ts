@@ -3,7 +3,7 @@ import { Args, Field, ID, Int, Mutation, ObjectType, Parent, Query, ResolveField
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import { stringify } from 'csv-stringify/sync';
-import { badUserInput, currentUser, requestScoped, RequirePermission } from '@crm/platform';
+import { badUserInput, currentUser, neutraliseCsvCell, requestScoped, RequirePermission } from '@crm/platform';
 import { CompaniesService } from '../companies/companies.service';
 import { companyLoader } from '../companies/companies.resolver';
 import { GdprService } from '../gdpr/gdpr.service';
@@ -86,7 +86,8 @@ export class ContactsResolver {
     const companies = await this.companies.getMany(ctx.tenantId, rows.map((r) => r.companyId).filter((id): id is string => !!id));
     const names = new Map(companies.filter((c): c is Company => !!c).map((c) => [c.id, c.name]));
     return stringify(
-      rows.map((c) => [c.id, c.firstName, c.lastName, c.email, c.phone, c.companyId ? names.get(c.companyId) : '', c.tags.join(';'), c.lifecycleStage, c.ownerId]),
+      // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.
+      rows.map((c) => [c.id, c.firstName, c.lastName, c.email, c.phone, c.companyId ? names.get(c.companyId) : '', c.tags.join(';'), c.lifecycleStage, c.ownerId].map(neutraliseCsvCell)),
       { header: true, columns: ['id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId'] },
     );
   }

@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { parse } from 'csv-parse';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CompanyUpsertedV1, ContactCreatedV1, type ContactSnapshot } from '@crm/events';
-import { EventPublisher, withTenant, type RequestContext } from '@crm/platform';
+import { EventPublisher, withTenant, type RequestContext, restoreCsvCell } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { displayNameOf, LIMITS } from '../contacts/contact-input';
 import { dedupeTags } from '../contacts/contacts.service';
@@ -121,7 +121,8 @@ export class ImportContactsUseCase {
   }
 
   private parseRow(tenantId: string, r: Record<string, string>, line: number, country?: string): ParsedRow | string {
-    const get = (k: string) => (r[k] ?? '').trim() || null;
+    // A cell our export neutralised against spreadsheet formulas ('=…) reads back as written.
+    const get = (k: string) => restoreCsvCell((r[k] ?? '').trim()) || null;
     for (const k of ['firstName', 'lastName', 'company']) if ((get(k)?.length ?? 0) > LIMITS.name) return `${k} is longer than ${LIMITS.name} characters`;
     const emailRaw = get('email');
     const phoneRaw = get('phone');
