@@ -1,5 +1,6 @@
 import type { ServiceDefinition } from '@crm/platform';
 import { ContactsSchema1764000001000 } from '../migrations/1764000001000-ContactsSchema';
+import { ConsentHistory1767000000000 } from '../migrations/1767000000000-ConsentHistory';
 import { ContactsModule } from './app.module';
 import { ContactsSchemaScope } from './schema-scope';
 
@@ -9,6 +10,6 @@ export const contactsService: ServiceDefinition = {
   defaultPort: 4001,
   modules: [ContactsModule],
   entities: [],
-  migrations: [ContactsSchema1764000001000],
+  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000],
   schemaScope: ContactsSchemaScope,
 };

@@ -233,10 +233,10 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
     const gql = h.client({ tenantId });
     const c = await create(gql, { firstName: 'Con', email: 'con@example.com' });
 
-    const granted = dataOf(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'consent', source: 'web-form' } })).setConsent;
+    const granted = dataOf(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'CONSENT', source: 'web-form' } })).setConsent;
     expect(granted.consents).toEqual([{ channel: 'EMAIL', granted: true, legalBasis: 'consent', source: 'web-form', recordedAt: expect.any(String) }]);
     expect(granted.version).toBe(2);
-    const sms = dataOf(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'SMS', granted: true, legalBasis: 'contract' } })).setConsent;
+    const sms = dataOf(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'SMS', granted: true, legalBasis: 'CONTRACT' } })).setConsent;
     expect(sms.consents.map((k: any) => [k.channel, k.granted])).toEqual([
       ['EMAIL', true],
       ['SMS', true],
@@ -258,7 +258,7 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
       ['sms', 'granted'],
     ]);
 
-    expectError(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'x'.repeat(101) } }), 'BAD_USER_INPUT', /input\.legalBasis/);
+    expectError(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'banana' } }), 'BAD_USER_INPUT', /legalBasis.*LegalBasis/);
   });
 
   it('logInteraction appends to the timeline (newest first, paginated) and emits interaction.logged', async () => {

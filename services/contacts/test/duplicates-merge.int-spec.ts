@@ -92,8 +92,8 @@ describe('duplicate detection and merge', () => {
         firstName: 'Samuel', lastName: 'Smith', email: 'samuel.smith@example.com', otherEmails: ['ss@work.example'], phone: '+1 202 555 0143',
         tags: ['b', 'c'], preferredChannels: ['SMS', 'EMAIL'], companyId: company.id, lifecycleStage: 'customer',
       });
-      await gql(Q.setConsent, { i: { contactId: s.id, channel: 'EMAIL', granted: true, legalBasis: 'consent' } });
-      await gql(Q.setConsent, { i: { contactId: d.id, channel: 'SMS', granted: true, legalBasis: 'contract' } });
+      await gql(Q.setConsent, { i: { contactId: s.id, channel: 'EMAIL', granted: true, legalBasis: 'CONSENT' } });
+      await gql(Q.setConsent, { i: { contactId: d.id, channel: 'SMS', granted: true, legalBasis: 'CONTRACT' } });
       // Recorded later than the survivor's grant: the withdrawal wins after the merge.
       await gql(Q.setConsent, { i: { contactId: d.id, channel: 'EMAIL', granted: false } });
       for (const [id, summary] of [[s.id, 's1'], [s.id, 's2'], [d.id, 'd1']]) {

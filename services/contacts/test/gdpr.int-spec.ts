@@ -30,7 +30,7 @@ describe('GDPR: access (exportContactData) and erasure (eraseContact)', () => {
         },
       }),
     ).createContact;
-    dataOf(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'consent', source: 'paper form' } }));
+    dataOf(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'CONSENT', source: 'paper form' } }));
     dataOf(await gql(Q.setConsent, { i: { contactId: c.id, channel: 'SMS', granted: false } }));
     for (const summary of ['First visit', 'Follow-up call']) {
       dataOf(await gql(Q.logInteraction, { i: { contactId: c.id, kind: 'CALL', summary, body: `notes about ${PII.first}` } }));

@@ -66,3 +66,23 @@ export function displayNameOf(f: { firstName?: string | null; lastName?: string 
   const name = [f.firstName, f.lastName].filter((s) => s && s.trim()).join(' ').trim();
   return name || email || phone || 'Unnamed contact';
 }
+
+const LEGAL_BASES = ['consent', 'contract', 'legal_obligation', 'vital_interests', 'public_task', 'legitimate_interests'] as const;
+
+/**
+ * The evidence fields of setConsent. GraphQL already refuses a legalBasis outside the LegalBasis
+ * enum; this check keeps the rule for callers that do not come through GraphQL.
+ */
+export const consentInputSchema = z.object({
+  legalBasis: z.enum(LEGAL_BASES, { message: `must be one of the GDPR Art. 6(1) bases: ${LEGAL_BASES.join(', ')}` }).nullish(),
+  source: optText(200),
+  wording: optText(10000),
+  wordingVersion: optText(100),
+});
+
+export function parseConsentInput(input: unknown): { legalBasis: string | null; source: string | null; wording: string | null; wordingVersion: string | null } {
+  const r = consentInputSchema.safeParse(input);
+  if (!r.success) throw fromZodIssues(r.error.issues);
+  const v = r.data;
+  return { legalBasis: v.legalBasis ?? null, source: v.source ?? null, wording: v.wording ?? null, wordingVersion: v.wordingVersion ?? null };
+}

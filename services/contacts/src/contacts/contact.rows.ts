@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ContactSnapshot } from '@crm/events';
-import type { Channel, Contact } from './contact.types';
+import type { Channel, ConsentRecord, Contact } from './contact.types';
 
 /** Row shape of `contacts` plus its emails, phones, consents (loaded in bulk, never per contact). */
 export interface ContactRow {
@@ -144,4 +144,40 @@ export async function refreshSearchText(m: EntityManager, ids: string[]): Promis
       rows.map((r: any) => searchTextOf({ firstName: r.first_name, lastName: r.last_name, displayName: r.display_name, emails: r.emails, phones: r.phones, companyName: r.company_name })),
     ],
   );
+}
+
+/** A row of the append-only `consent_history`. */
+export interface ConsentHistoryRow {
+  contact_id: string;
+  channel: string;
+  status: string;
+  legal_basis: string | null;
+  source: string | null;
+  wording: string | null;
+  wording_version: string | null;
+  recorded_by: string | null;
+  recorded_at: Date;
+}
+
+/** Consent history of a contact and of the contacts merged into it, newest first (RLS binds the tenant). */
+export async function loadConsentHistory(m: EntityManager, contactId: string, channel: string | null): Promise<ConsentHistoryRow[]> {
+  return m.query(
+    `SELECT contact_id, channel, status, legal_basis, source, wording, wording_version, recorded_by, recorded_at FROM consent_history
+      WHERE (contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)) AND ($2::text IS NULL OR channel = $2)
+      ORDER BY recorded_at DESC, id DESC`,
+    [contactId, channel],
+  );
+}
+
+export function toConsentRecord(r: ConsentHistoryRow): ConsentRecord {
+  return {
+    channel: r.channel as Channel,
+    granted: r.status === 'granted',
+    legalBasis: r.legal_basis,
+    source: r.source,
+    wording: r.wording,
+    wordingVersion: r.wording_version,
+    recordedBy: r.recorded_by,
+    recordedAt: new Date(r.recorded_at),
+  };
 }

@@ -32,12 +32,51 @@ export class ContactPhone {
   @Field() primary: boolean;
 }
 
+/** The lawful bases of GDPR Article 6(1); stored and published (events) as the lower-case value. */
+export enum LegalBasis {
+  CONSENT = 'consent',
+  CONTRACT = 'contract',
+  LEGAL_OBLIGATION = 'legal_obligation',
+  VITAL_INTERESTS = 'vital_interests',
+  PUBLIC_TASK = 'public_task',
+  LEGITIMATE_INTERESTS = 'legitimate_interests',
+}
+registerEnumType(LegalBasis, {
+  registerIn: ContactsSchemaScope,
+  name: 'LegalBasis',
+  description: 'A lawful basis of GDPR Article 6(1) (a) to (f).',
+  valuesMap: {
+    CONSENT: { description: 'Art. 6(1)(a): the person consented' },
+    CONTRACT: { description: 'Art. 6(1)(b): needed for a contract with the person' },
+    LEGAL_OBLIGATION: { description: 'Art. 6(1)(c): needed to comply with a legal obligation' },
+    VITAL_INTERESTS: { description: 'Art. 6(1)(d): protects vital interests' },
+    PUBLIC_TASK: { description: 'Art. 6(1)(e): a task in the public interest' },
+    LEGITIMATE_INTERESTS: { description: 'Art. 6(1)(f): legitimate interests' },
+  },
+});
+
 @ObjectType({ registerIn: ContactsSchemaScope })
 export class Consent {
   @Field(() => Channel) channel: Channel;
   @Field() granted: boolean;
-  @Field(() => String, { nullable: true, description: 'GDPR legal basis, e.g. consent, contract, legitimate_interest' }) legalBasis: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'GDPR Art. 6(1) legal basis in lower case (consent, contract, legal_obligation, vital_interests, public_task, legitimate_interests); records older than the LegalBasis validation may hold other text',
+  })
+  legalBasis: string | null;
   @Field(() => String, { nullable: true }) source: string | null;
+  @Field() recordedAt: Date;
+}
+
+@ObjectType({ registerIn: ContactsSchemaScope, description: 'One recorded consent decision (append-only evidence: never changed or deleted by the application).' })
+export class ConsentRecord {
+  @Field(() => Channel) channel: Channel;
+  @Field() granted: boolean;
+  @Field(() => String, { nullable: true, description: 'As Consent.legalBasis: the lower-case Art. 6(1) basis' }) legalBasis: string | null;
+  @Field(() => String, { nullable: true, description: 'Where the decision was collected (form, call, import, ...)' }) source: string | null;
+  @Field(() => String, { nullable: true, description: 'The text the person agreed to (or withdrew from)' }) wording: string | null;
+  @Field(() => String, { nullable: true, description: 'Version of that text' }) wordingVersion: string | null;
+  @Field(() => String, { nullable: true, description: 'User id that recorded it; null for records that predate the history' }) recordedBy: string | null;
   @Field() recordedAt: Date;
 }
 
@@ -203,6 +242,8 @@ export class SetConsentInput {
   @Field(() => ID) contactId: string;
   @Field(() => Channel) channel: Channel;
   @Field() granted: boolean;
-  @Field(() => String, { nullable: true }) legalBasis?: string;
-  @Field(() => String, { nullable: true }) source?: string;
+  @Field(() => LegalBasis, { nullable: true, description: 'GDPR Art. 6(1) basis; anything else is refused with BAD_USER_INPUT' }) legalBasis?: LegalBasis;
+  @Field(() => String, { nullable: true, description: 'Where the decision was collected (at most 200 characters)' }) source?: string;
+  @Field(() => String, { nullable: true, description: 'The text the person agreed to, kept as evidence (at most 10,000 characters)' }) wording?: string;
+  @Field(() => String, { nullable: true, description: 'Version or id of that text (at most 100 characters)' }) wordingVersion?: string;
 }

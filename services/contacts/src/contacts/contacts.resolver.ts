@@ -11,7 +11,7 @@ import { ImportContactsUseCase } from '../imports/import-contacts.use-case';
 import { InteractionPage, LogInteractionInput, Interaction, TimelineService } from '../timeline/timeline.service';
 import { ContactSearchService } from './contact-search.service';
 import { ContactsService } from './contacts.service';
-import { Company, Contact, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
+import { Channel, Company, ConsentRecord, Contact, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 import { ContactsSchemaScope } from '../schema-scope';
 
 @ObjectType({ registerIn: ContactsSchemaScope })
@@ -147,6 +147,11 @@ export class ContactsResolver {
     @Args('after', { type: () => String, nullable: true }) after?: string,
   ) {
     return this.timeline.page(currentUser().tenantId, contact.id, first, after ?? undefined);
+  }
+
+  @ResolveField(() => [ConsentRecord], { description: 'Every consent decision recorded (also those of contacts merged into this one), newest first; append-only evidence' })
+  consentHistory(@Parent() contact: Contact, @Args('channel', { type: () => Channel, nullable: true }) channel?: Channel) {
+    return this.contactService.consentHistory(currentUser().tenantId, contact.id, channel ?? null);
   }
 
   @ResolveReference()

@@ -5,9 +5,9 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1 } from '@crm/events';
 import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique } from '@crm/platform';
 import { CustomFieldsService, renderCustomFields } from '../custom-fields/custom-fields.service';
-import { displayNameOf, emailOrError, parseContactFields, phoneOrError, type ContactFields } from './contact-input';
-import { loadContact, loadContacts, refreshSearchText, searchTextOf, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
-import type { Contact, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
+import { displayNameOf, emailOrError, parseConsentInput, parseContactFields, phoneOrError, type ContactFields } from './contact-input';
+import { loadConsentHistory, loadContact, loadContacts, refreshSearchText, searchTextOf, toConsentRecord, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
+import type { Channel, ConsentRecord, Contact, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 
 /** Contact use cases. Every mutation writes its event to the outbox in the same transaction. */
 @Injectable()
@@ -149,18 +149,33 @@ export class ContactsService {
 
   async setConsent(ctx: RequestContext, input: SetConsentInput): Promise<Contact> {
     const contactId = canonicalId(input.contactId);
-    if (input.legalBasis && input.legalBasis.length > 100) throw badUserInput('input.legalBasis: must be at most 100 characters');
-    if (input.source && input.source.length > 200) throw badUserInput('input.source: must be at most 200 characters');
+    const c = parseConsentInput(input);
     return this.write(ctx, async (m) => {
       await this.lockActive(m, ctx.tenantId, contactId, 'input.contactId');
+      // The current state (what campaigns and events read) and, in the same statement, its evidence:
+      // consent_history is append-only (the app role may not UPDATE or DELETE it).
       await m.query(
-        `INSERT INTO consents (tenant_id, contact_id, channel, status, legal_basis, source, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, now())
-         ON CONFLICT (contact_id, channel) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis, source = excluded.source, recorded_at = now()`,
-        [ctx.tenantId, contactId, input.channel, input.granted ? 'granted' : 'withdrawn', input.legalBasis ?? null, input.source ?? null],
+        `WITH cur AS (
+           INSERT INTO consents (tenant_id, contact_id, channel, status, legal_basis, source, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, now())
+           ON CONFLICT (contact_id, channel) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis, source = excluded.source, recorded_at = now()
+           RETURNING recorded_at)
+         INSERT INTO consent_history (tenant_id, contact_id, channel, status, legal_basis, source, wording, wording_version, recorded_by, recorded_at)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, recorded_at FROM cur`,
+        [ctx.tenantId, contactId, input.channel, input.granted ? 'granted' : 'withdrawn', c.legalBasis, c.source, c.wording, c.wordingVersion, ctx.userId ?? null],
       );
       await m.query(`UPDATE contacts SET version = version + 1, updated_at = now() WHERE id = $1`, [contactId]);
       return this.emitUpdated(m, ctx.tenantId, contactId, ['consents']);
     });
+  }
+
+  /**
+   * Every consent decision recorded for the contact (and for contacts merged into it, whose
+   * evidence stays under their own id), newest first; optionally one channel only.
+   */
+  async consentHistory(tenantId: string, rawContactId: string, channel?: Channel | null): Promise<ConsentRecord[]> {
+    const contactId = canonicalId(rawContactId);
+    if (!isUuid(contactId)) return [];
+    return withTenant(this.ds, tenantId, async (m) => (await loadConsentHistory(m, contactId, channel ?? null)).map(toConsentRecord));
   }
 
   /**
@@ -237,6 +252,10 @@ export class ContactsService {
       await m.query(`DELETE FROM contact_emails WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`DELETE FROM contact_phones WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`DELETE FROM consents WHERE contact_id = $1`, [id]);
+      // consent_history is kept on purpose: it holds no personal data besides the (now anonymous)
+      // contact id (channel, basis, source, wording, the recording user, the time), and it is the
+      // controller's proof that past processing was lawful (GDPR Art. 7(1), Art. 17(3)(e)). The app
+      // role cannot delete it anyway; a retention purge of the proof would run as the owner.
       await m.query(`DELETE FROM interactions WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`UPDATE contact_merges SET duplicate_snapshot = NULL WHERE survivor_id = $1 OR duplicate_id = $1`, [id]);
       // Already-published events of this contact carry its data; Kafka keeps them only for the topic's retention.
