@@ -27,7 +27,7 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
   if (!databaseUrl) {
     const port = Number(process.env.CRM_PG_PORT ?? 54329);
     log.info({ port, dir: join(CRM_HOME, 'postgres') }, 'starting embedded PostgreSQL');
-    pg = await startEmbeddedPostgres(join(CRM_HOME, 'postgres'), port);
+    pg = await startEmbeddedPostgres(join(CRM_HOME, 'postgres'), port, 'crm', (message) => log.warn(message));
     databaseUrl = pg.url;
   }
   const sharedBus = process.env.KAFKA_BROKERS ? undefined : new InProcessEventBus();
@@ -40,6 +40,8 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
     await Promise.all(services.map((s) => s.relay?.stop()));
     for (const s of services.reverse()) await s.stop();
     await sharedBus?.disconnect();
+    // Last: the database runs in its own process group (a Ctrl-C does not reach it), so everything
+    // above has had it to flush and close cleanly.
     await pg?.stop();
   };
   try {
