@@ -93,6 +93,7 @@ describe('consent history: append-only evidence of every consent decision', () =
 
     expectError(await gql(SET, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'CONSENT', wordingVersion: 'v'.repeat(101) } }), 'BAD_USER_INPUT', /input\.wordingVersion/);
     expectError(await gql(SET, { i: { contactId: c.id, channel: 'EMAIL', granted: true, wording: 'w'.repeat(10001) } }), 'BAD_USER_INPUT', /input\.wording/);
+    expectError(await gql(SET, { i: { contactId: c.id, channel: 'EMAIL', granted: true, wording: 'I agree\u0000' } }), 'BAD_USER_INPUT', /input\.wording/);
 
     expect({ ...(await h.footprint(tenantId)), history: await historyRows(tenantId) }).toEqual(before);
     expect(dataOf(await gql(Q.contact, { id: c.id })).contact).toMatchObject({ version: 1, consents: [] });
