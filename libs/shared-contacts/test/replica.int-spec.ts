@@ -30,6 +30,7 @@ import {
   ServiceMetrics,
   withTenant,
   type ServiceInfo,
+  PLATFORM_CONFIG,
 } from '@crm/platform';
 import { databaseUrl, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
 import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel } from '../src';
@@ -357,6 +358,8 @@ describe('ContactReplicaModule in a Nest app (platform ConsumerRegistry)', () =>
         { provide: LOGGER, useValue: silentLogger },
         { provide: SERVICE_INFO, useValue: { ...info, schema: fresh.schema } },
         { provide: ServiceMetrics, useValue: new ServiceMetrics('support') },
+        // ConsumerRegistry reads the retention windows for its inbox purge.
+        { provide: PLATFORM_CONFIG, useValue: { EVENT_RETENTION_HOURS: 168 } },
         ConsumerRegistry,
       ];
       return { module: TestPlatformModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
