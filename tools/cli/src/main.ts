@@ -34,6 +34,17 @@ program
   });
 
 program
+  .command('migrate')
+  .description('Run pending database migrations and exit (a deploy job; then start services with RUN_MIGRATIONS=false). Needs DATABASE_URL')
+  .option('--modules <list>', 'comma-separated modules to migrate (default: all installed)')
+  .action(async (o) => {
+    const { migrateModules } = await import('./migrate');
+    await migrateModules(o.modules, process.env, (r) =>
+      process.stdout.write(`${r.module} (schema ${r.schema}): ${r.applied.length ? `applied ${r.applied.join(', ')}` : 'up to date'}\n`),
+    );
+  });
+
+program
   .command('token')
   .description('Mint a user token for the current configuration (JWT_SECRET or the local .crm/secrets.json)')
   .requiredOption('--tenant <id>', 'tenant id')
