@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +66,7 @@ describe('crm start: shutdown order and the embedded database (real embedded Pos
   // As root the server runs as the `postgres` user, which must be able to reach its data directory.
   chmodSync(home, 0o755);
   const pgPort = 55000 + Math.floor(Math.random() * 4000);
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('on Ctrl-C (SIGINT to the whole process group) flushes the outbox, stops the database last, prints no warning and exits 0', async () => {
     const cli = await startCli(home, pgPort);
