@@ -27,7 +27,7 @@ describe('erase after merge, and conflicts that used to be internal errors', () 
     const [{ before }] = await h.sql(`SELECT count(*)::int AS before FROM "${h.schema}".outbox WHERE tenant_id = $1 AND payload::text LIKE '%dup-person@example.com%'`, [tenantId]);
     expect(before).toBeGreaterThan(0);
 
-    expect(dataOf(await h.client({ tenantId, roles: ['dpo'] })(Q.erase, { id: survivor.id })).eraseContact).toBe(true);
+    expect(dataOf(await h.client({ tenantId, roles: ['dpo'] })(Q.erase, { id: survivor.id })).eraseContact.contactId).toMatch(/^[0-9a-f-]{36}$/);
     const [{ left }] = await h.sql(`SELECT count(*)::int AS left FROM "${h.schema}".outbox WHERE tenant_id = $1 AND payload::text LIKE '%dup-person@example.com%'`, [tenantId]);
     expect(left).toBe(0);
     const [{ notes }] = await h.sql(`SELECT count(*)::int AS notes FROM "${h.schema}".interactions WHERE tenant_id = $1`, [tenantId]);

@@ -69,7 +69,7 @@ export const Q = {
   update: `mutation($id: ID!, $i: UpdateContactInput!) { updateContact(id: $id, input: $i) { ${CONTACT_FIELDS} } }`,
   contact: `query($id: ID!) { contact(id: $id) { ${CONTACT_FIELDS} } }`,
   merge: `mutation($s: ID!, $d: ID!) { mergeContacts(survivorId: $s, duplicateId: $d) { ${CONTACT_FIELDS} } }`,
-  erase: `mutation($id: ID!) { eraseContact(id: $id) }`,
+  erase: `mutation($id: ID!) { eraseContact(id: $id) { contactId erasedAt eventLogCopiesExpireBy } }`,
   setConsent: `mutation($i: SetConsentInput!) { setConsent(input: $i) { ${CONTACT_FIELDS} } }`,
   logInteraction: `mutation($i: LogInteractionInput!) { logInteraction(input: $i) { id kind summary body occurredAt actorId sourceModule } }`,
   timeline: `query($id: ID!, $first: Int, $after: String) { contact(id: $id) { id timelineEntries(first: $first, after: $after) {

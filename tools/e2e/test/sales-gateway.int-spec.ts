@@ -100,7 +100,7 @@ describe('sales through the gateway with contacts (e2e)', () => {
     expect(theirs(await salesOutbox()).length).toBeGreaterThanOrEqual(2);
     expect(JSON.stringify(await salesOutbox())).toMatch(/Samuel Dup/);
 
-    dataOf(await gql(`mutation($id: ID!) { eraseContact(id: $id) }`, { id: s.id }));
+    dataOf(await gql(`mutation($id: ID!) { eraseContact(id: $id) { contactId } }`, { id: s.id }));
     await salesReplicaHas(tenantId, s.id, 'erased_at IS NOT NULL');
     // The erasure reaches the duplicate merged into the erased survivor too.
     expect(theirs(await salesOutbox())).toEqual([]);

@@ -68,6 +68,17 @@ export class Consent {
   @Field() recordedAt: Date;
 }
 
+@ObjectType({ registerIn: ContactsSchemaScope, description: 'What a GDPR erasure did, and until when copies of the person\'s events may remain in the event log' })
+export class ContactErasure {
+  @Field(() => ID) contactId: string;
+  @Field({ description: 'When the contact was erased (the first erasure, if it is asked again)' }) erasedAt: Date;
+  @Field({
+    description:
+      'Latest time at which copies of this contact\'s events already published to Kafka are deleted by the topics\' retention (erasure time + retention + one log segment + the broker\'s check interval). Every deployed module erases its own tables when it receives contact.erased.',
+  })
+  eventLogCopiesExpireBy: Date;
+}
+
 @ObjectType({ registerIn: ContactsSchemaScope, description: 'One recorded consent decision (append-only evidence: never changed or deleted by the application).' })
 export class ConsentRecord {
   @Field(() => Channel) channel: Channel;

@@ -11,7 +11,7 @@ import { ImportContactsUseCase } from '../imports/import-contacts.use-case';
 import { InteractionPage, LogInteractionInput, Interaction, TimelineService } from '../timeline/timeline.service';
 import { ContactSearchService } from './contact-search.service';
 import { ContactsService } from './contacts.service';
-import { Channel, Company, ConsentRecord, Contact, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
+import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 import { ContactsSchemaScope } from '../schema-scope';
 
 @ObjectType({ registerIn: ContactsSchemaScope })
@@ -110,7 +110,7 @@ export class ContactsResolver {
     return this.contactService.merge(currentUser(), survivorId, duplicateId);
   }
 
-  @Mutation(() => Boolean, { description: 'GDPR erasure in every deployed module' })
+  @Mutation(() => ContactErasure, { description: 'GDPR erasure in every deployed module; says until when copies remain in the event log' })
   @RequirePermission(ContactsPermission['contact.erase'])
   eraseContact(@Args('id', { type: () => ID }) id: string) {
     return this.contactService.erase(currentUser(), id);

@@ -1,13 +1,13 @@
 import { GraphQLError } from 'graphql';
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique, eventLogExpiry, SERVICE_INFO, type ServiceInfo } from '@crm/platform';
 import { CustomFieldsService, renderCustomFields } from '../custom-fields/custom-fields.service';
 import { displayNameOf, emailOrError, parseConsentInput, parseContactFields, phoneOrError, type ContactFields } from './contact-input';
 import { loadConsentHistory, loadContact, loadContacts, refreshSearchText, searchTextOf, toConsentRecord, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
-import type { Channel, ConsentRecord, Contact, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
+import type { Channel, ConsentRecord, Contact, ContactErasure, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 
 /** Contact use cases. Every mutation writes its event to the outbox in the same transaction. */
 @Injectable()
@@ -16,6 +16,7 @@ export class ContactsService {
     private readonly ds: DataSource,
     private readonly events: EventPublisher,
     private readonly customFields: CustomFieldsService,
+    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
   ) {}
 
   async present(m: EntityManager, tenantId: string, rows: ContactRow[]): Promise<Contact[]> {
@@ -243,12 +244,16 @@ export class ContactsService {
   }
 
   /** GDPR erasure: personal data removed here; contact.erased makes every module do the same. */
-  async erase(ctx: RequestContext, rawId: string): Promise<boolean> {
+  async erase(ctx: RequestContext, rawId: string): Promise<ContactErasure> {
     const id = canonicalId(rawId);
+    let erasedAt = new Date();
     await this.write(ctx, async (m) => {
       const row = await this.lockExisting(m, ctx.tenantId, id);
-      if (row.erased_at) return row;
-      const erasedAt = new Date();
+      if (row.erased_at) {
+        // Erasing again changes nothing; the answer keeps the first erasure's time and deadline.
+        erasedAt = new Date(row.erased_at as unknown as string);
+        return row;
+      }
       await m.query(`DELETE FROM contact_emails WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`DELETE FROM contact_phones WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)`, [id]);
       await m.query(`DELETE FROM consents WHERE contact_id = $1`, [id]);
@@ -270,7 +275,8 @@ export class ContactsService {
       await this.events.emit(m, ctx.tenantId, [{ type: ContactErasedV1.type, subject: id, data: { contactId: id, erasedAt: erasedAt.toISOString() } }]);
       return row;
     });
-    return true;
+    // Copies already on Kafka stay until the topic's retention deletes them: say when, at the latest.
+    return { contactId: id, erasedAt, eventLogCopiesExpireBy: eventLogExpiry(this.info.eventRetention, erasedAt) };
   }
 
   // ---- helpers -------------------------------------------------------------------------------
