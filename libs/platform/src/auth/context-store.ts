@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { InternalContext, RequestContext } from './request-context';
-import { forbidden, unauthenticated } from '../errors';
+import { unauthenticated } from '../errors';
 
 /** Per-request state: the verified caller and request-scoped caches (DataLoaders). */
 export interface RequestState {
@@ -17,12 +17,6 @@ export function currentUser(): RequestContext {
   const state = requestStore.getStore();
   if (!state || 'service' in state.auth) throw unauthenticated('this operation needs a signed-in user (call it through the gateway with a bearer token)');
   return state.auth;
-}
-
-export function requireRole(...roles: string[]): RequestContext {
-  const user = currentUser();
-  if (!roles.some((r) => user.roles.includes(r))) throw forbidden(`this operation needs one of the roles: ${roles.join(', ')}`);
-  return user;
 }
 
 /** A request-scoped singleton (e.g. a DataLoader), created on first use. */

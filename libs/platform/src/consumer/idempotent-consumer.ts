@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
-import { bindTenant } from '../db/data-source';
+import { bindTenant } from '../kernel/tx';
 import type { ServiceMetrics } from '../metrics';
 
 export type EventHandler = (event: CloudEvent<any>, m: EntityManager) => Promise<void>;

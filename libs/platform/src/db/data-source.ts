@@ -1,4 +1,4 @@
-import { inTenantTx, APP_ROLE } from '../kernel/tx';
+import { inTenantTx } from '../kernel/tx';
 import { DataSource, type EntityManager, type MixedList, type EntitySchema } from 'typeorm';
 
 export interface DataSourceOptions {
@@ -65,8 +65,4 @@ export async function withTenant<T>(ds: DataSource, tenantId: string, fn: (m: En
   return inTenantTx(ds, tenantId, (tx) => fn(tx.manager));
 }
 
-export async function bindTenant(m: EntityManager, tenantId: string): Promise<void> {
-  await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
-}
 
-export { APP_ROLE };

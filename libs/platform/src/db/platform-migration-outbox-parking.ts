@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from './data-source';
+import { APP_ROLE } from '../kernel/tx';
 
 /**
  * Parking for outbox rows the broker can never take (too large), and the relay's progress mark.

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from './data-source';
+import { APP_ROLE } from '../kernel/tx';
 
 /**
  * SQL helpers shared by service migrations. Tables are created unqualified: the data source's

@@ -1,8 +1,7 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { envelope, type EventContract, type EventData } from '@crm/events';
-import { currentTraceparent } from '../auth/context-store';
-import { OutboxWriter } from '../outbox/outbox-writer';
-import type { ServiceInfo } from '../service-info';
+import type { EventContract, EventData } from '@crm/events';
+import { updated } from '../db/sql';
+import type { EventPublisher } from '../outbox/event-publisher';
 
 /** Role that tenant-scoped transactions switch to, so row-level security applies even to an owner/superuser login. */
 export const APP_ROLE = 'crm_app';
@@ -26,11 +25,9 @@ export class Tx {
     private readonly emitter?: TxEmitter,
   ) {}
 
-  /** Rows of any statement (also UPDATE/DELETE … RETURNING, which TypeORM returns as [rows, count]). */
-  async query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const r = await this.manager.query(sql, params as unknown[]);
-    if (Array.isArray(r) && Array.isArray(r[0]) && typeof r[1] === 'number' && r.length === 2) return r[0] as R[];
-    return r as R[];
+  /** Rows of any statement (also UPDATE/DELETE … RETURNING). */
+  query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
+    return updated<R>(this.manager, sql, params as unknown[]);
   }
 
   /** The first row, or undefined. */
@@ -52,7 +49,7 @@ export class Tx {
    */
   emit<C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> {
     if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
-    const p = this.emitter.write(this.manager, this.tenantId, [{ type: contract.type, subject, data }]);
+    const p = this.emitter.emit(this.manager, this.tenantId, [{ type: contract.type, subject, data }]);
     this.pending.push(p);
     return p;
   }
@@ -60,7 +57,7 @@ export class Tx {
   /** Several events in one outbox round trip (bulk paths). */
   emitMany<C extends EventContract>(contract: C, events: { subject: string; data: EventData<C> }[]): Promise<void> {
     if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
-    const p = this.emitter.write(this.manager, this.tenantId, events.map((e) => ({ type: contract.type, subject: e.subject, data: e.data })));
+    const p = this.emitter.emit(this.manager, this.tenantId, events.map((e) => ({ type: contract.type, subject: e.subject, data: e.data })));
     this.pending.push(p);
     return p;
   }
@@ -73,24 +70,8 @@ export class Tx {
   }
 }
 
-/** What a Tx emits through: the service's outbox (topic, CloudEvents source, trace context). */
-export class TxEmitter {
-  private readonly writer: OutboxWriter;
-  constructor(private readonly info: Pick<ServiceInfo, 'name' | 'schema' | 'topic'>) {
-    this.writer = new OutboxWriter(info.schema);
-  }
-
-  async write(m: EntityManager, tenantId: string, events: { type: string; subject: string; data: unknown }[]): Promise<void> {
-    const traceparent = currentTraceparent();
-    await this.writer.append(
-      m,
-      events.map((e) => {
-        const event = envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: `crm/${this.info.name}`, traceparent });
-        return { topic: this.info.topic, event };
-      }),
-    );
-  }
-}
+/** What a Tx emits through: the service's EventPublisher (outbox, topic, CloudEvents source, trace context). */
+export type TxEmitter = Pick<EventPublisher, 'emit'>;
 
 /**
  * Runs `fn` in a transaction bound to one tenant: `app.tenant_id` is set for the transaction and the
@@ -105,7 +86,7 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
     if (literal !== null) await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', '${APP_ROLE}', true)`);
     else {
       await qr.query('BEGIN');
-      await qr.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
+      await bindTenant(qr.manager, tenantId);
     }
     markTransaction(qr, true);
     try {
@@ -133,6 +114,11 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
 function markTransaction(qr: QueryRunner, active: boolean): void {
   (qr as { isTransactionActive: boolean }).isTransactionActive = active;
   (qr as unknown as { transactionDepth: number }).transactionDepth = active ? 1 : 0;
+}
+
+/** Binds the current transaction to a tenant and the RLS-bound app role (consumers, schedulers). */
+export async function bindTenant(m: EntityManager, tenantId: string): Promise<void> {
+  await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { eventBytes, MAX_EVENT_BYTES, validateEvent, type CloudEvent } from '@crm/events';
+import { MAX_EVENT_BYTES, validateEvent, type CloudEvent } from '@crm/events';
 import { badUserInput } from '../errors';
 
 export interface OutboxEntry {
@@ -19,18 +19,21 @@ export class OutboxWriter {
 
   async append(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
     if (!entries.length) return;
-    for (const e of entries) {
+    // Each event is serialised once: the JSON that is measured is the JSON that is stored and published.
+    const payloads = entries.map((e) => {
       validateEvent(e.event);
+      const json = JSON.stringify(e.event);
       // An event the broker could never take must not enter the outbox: refuse the write instead,
       // and the caller's transaction rolls back with it (nothing changes).
-      const bytes = eventBytes(e.event);
+      const bytes = Buffer.byteLength(json, 'utf8');
       if (bytes > MAX_EVENT_BYTES) {
         throw badUserInput(
           `event too large: ${e.event.type} for ${e.event.subject} would be ${bytes} bytes, above the limit of ${MAX_EVENT_BYTES} bytes per event; shorten the data (e.g. fewer or shorter tags, custom fields or text)`,
           { eventType: e.event.type, subject: e.event.subject, eventBytes: bytes, maxEventBytes: MAX_EVENT_BYTES },
         );
       }
-    }
+      return json;
+    });
     // One round trip: a multi-row insert via unnest (bulk paths write thousands of events per
     // transaction) and the NOTIFY, which Postgres delivers at commit and collapses per transaction.
     await m.query(
@@ -45,7 +48,7 @@ export class OutboxWriter {
         entries.map((e) => e.event.subject),
         entries.map((e) => e.event.type),
         entries.map((e) => e.event.tenantid),
-        entries.map((e) => JSON.stringify(e.event)),
+        payloads,
         entries.map((e) => JSON.stringify(e.event.traceparent ? { traceparent: e.event.traceparent } : {})),
         outboxChannel(this.schema),
       ],

@@ -246,9 +246,8 @@ export class DealsService {
   }
 
   async win(ctx: RequestContext, rawId: string): Promise<Deal> {
-    const id = requireId(rawId, 'id', 'deal id');
     return this.uow.run(ctx.tenantId, async (tx) => {
-      const d = await this.lock(tx.manager, ctx.tenantId, id);
+      const d = await this.lock(tx.manager, ctx.tenantId, rawId);
       this.assertMayClose(ctx, d);
       this.assertOpen(d, 'won');
       const deal = toDeal(
@@ -267,10 +266,9 @@ export class DealsService {
   }
 
   async lose(ctx: RequestContext, rawId: string, rawReason: string): Promise<Deal> {
-    const id = requireId(rawId, 'id', 'deal id');
     const reason = requireText(rawReason, 'reason', 500);
     return this.uow.run(ctx.tenantId, async (tx) => {
-      const d = await this.lock(tx.manager, ctx.tenantId, id);
+      const d = await this.lock(tx.manager, ctx.tenantId, rawId);
       this.assertMayClose(ctx, d);
       this.assertOpen(d, 'lost');
       const deal = toDeal(
