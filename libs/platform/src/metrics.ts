@@ -8,9 +8,6 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   readonly eventsPublished: Counter<'topic'>;
   readonly eventsConsumed: Counter<'consumer' | 'result'>;
-  readonly outboxBacklog: Gauge;
-  readonly outboxOldestAge: Gauge;
-  readonly outboxFailed: Gauge;
   readonly outboxParked: Counter<'topic'>;
   readonly outboxPublishLatency: Histogram;
   readonly graphqlDuration: Histogram<'operation' | 'status'>;
@@ -43,9 +40,9 @@ export class ServiceMetrics {
           if (stats) this.set(pick(stats));
         },
       });
-    this.outboxBacklog = outboxGauge('crm_outbox_backlog', 'Unpublished outbox rows that are not parked (the real backlog)', (s) => s.backlog);
-    this.outboxOldestAge = outboxGauge('crm_outbox_oldest_age_seconds', 'Age of the oldest unpublished, non-parked outbox row (0 when none)', (s) => s.oldestAgeSeconds);
-    this.outboxFailed = outboxGauge('crm_outbox_failed', 'Outbox rows parked because the broker cannot take them (see `crm outbox failed`)', (s) => s.parked);
+    outboxGauge('crm_outbox_backlog', 'Unpublished outbox rows that are not parked (the real backlog)', (s) => s.backlog);
+    outboxGauge('crm_outbox_oldest_age_seconds', 'Age of the oldest unpublished, non-parked outbox row (0 when none)', (s) => s.oldestAgeSeconds);
+    outboxGauge('crm_outbox_failed', 'Outbox rows parked because the broker cannot take them (see `crm outbox failed`)', (s) => s.parked);
     this.outboxParked = new Counter({ name: 'crm_outbox_parked_total', help: 'Outbox rows the relay parked (too large for the broker)', labelNames: ['topic'], registers });
     this.outboxPublishLatency = new Histogram({
       name: 'crm_outbox_publish_latency_seconds',

@@ -51,3 +51,15 @@ export interface EventBus {
   isReady(): Promise<boolean>;
   disconnect(): Promise<void>;
 }
+
+/**
+ * Whether a publish error carries one of the broker's error types (kafkajs puts it in `type`, and
+ * wraps it in retries: `cause`, `originalError`, `errors[]`). One walker for every caller.
+ */
+export function hasBrokerErrorType(err: unknown, types: ReadonlySet<string>, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof e.type === 'string' && types.has(e.type)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((x) => hasBrokerErrorType(x, types, depth + 1))) return true;
+  return hasBrokerErrorType(e.cause, types, depth + 1) || hasBrokerErrorType(e.originalError, types, depth + 1);
+}

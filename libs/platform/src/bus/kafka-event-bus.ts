@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 // kafkajs 2 warns about its default partitioner on every producer; ours is intentional (murmur2 by key).
 process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
 
-import type { EventBus, InboundMessage, OutboundMessage, Subscription, SubscriptionSpec } from './event-bus';
+import { hasBrokerErrorType, type EventBus, type InboundMessage, type OutboundMessage, type Subscription, type SubscriptionSpec } from './event-bus';
 import { DEFAULT_EVENT_RETENTION, type EventRetention } from './event-retention';
 
 export interface KafkaBusOptions {
@@ -44,11 +44,7 @@ async function withStartupRetries<T>(what: string, log: Logger, fn: () => Promis
 
 /** Producer errors after which kafkajs's idempotent-producer state no longer matches the broker's. */
 const PRODUCER_STATE_ERRORS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
-function producerStateLost(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== 'object' || depth > 4) return false;
-  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown };
-  return (typeof e.type === 'string' && PRODUCER_STATE_ERRORS.has(e.type)) || producerStateLost(e.cause, depth + 1) || producerStateLost(e.originalError, depth + 1);
-}
+const producerStateLost = (err: unknown): boolean => hasBrokerErrorType(err, PRODUCER_STATE_ERRORS);
 
 /** Messages handed to a batch handler at once (one database transaction on the fast path). */
 const BATCH_CHUNK = 200;
@@ -96,9 +92,10 @@ export class KafkaEventBus implements EventBus {
   async ensureTopics(topics: string[]): Promise<void> {
     const missing = topics.filter((t) => !this.knownTopics.has(t));
     if (!missing.length) return;
-    await withStartupRetries('creating topics', this.opts.logger, () => this.createMissing(missing));
+    const preexisting = await withStartupRetries('creating topics', this.opts.logger, () => this.createMissing(missing));
     missing.forEach((t) => this.knownTopics.add(t));
-    await this.warnAboutRetention(missing);
+    // Topics created just now carry our settings; only the ones that were there already are checked.
+    await this.warnAboutRetention(preexisting);
   }
 
   /**
@@ -127,7 +124,8 @@ export class KafkaEventBus implements EventBus {
     return this.opts.retention ?? DEFAULT_EVENT_RETENTION;
   }
 
-  private async createMissing(missing: string[]): Promise<void> {
+  /** Creates the missing topics with explicit retention; returns those that existed already. */
+  private async createMissing(missing: string[]): Promise<string[]> {
     const existing = new Set(await this.admin.listTopics());
     const toCreate = missing.filter((t) => !existing.has(t));
     if (toCreate.length) {
@@ -145,6 +143,7 @@ export class KafkaEventBus implements EventBus {
     const meta = await this.admin.fetchTopicMetadata({ topics: missing });
     const leaderless = meta.topics.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
     if (leaderless.length) throw new Error(`topics without partition leaders yet: ${leaderless.join(', ')}`);
+    return missing.filter((t) => existing.has(t));
   }
 
   /**

@@ -33,8 +33,11 @@ export class HealthController {
   @Get('health/ready')
   @HealthCheck()
   ready() {
+    // One query answers both "does the database answer" and "is the relay keeping up".
+    const progress = outboxProgress(this.ds);
+    progress.catch(() => undefined);
     return this.health.check([
-      () => this.indicator.check('database').attempt(async () => void (await this.ds.query('SELECT 1'))).withTimeout(2000),
+      () => this.indicator.check('database').attempt(async () => void (await progress)).withTimeout(2000),
       () =>
         this.indicator
           .check('broker')
@@ -48,7 +51,7 @@ export class HealthController {
           .check('outbox')
           .attempt(async () => {
             const stallSeconds = this.config.OUTBOX_STALL_SECONDS ?? 60;
-            const p = await outboxProgress(this.ds);
+            const p = await progress;
             const state = {
               oldestWaitingSeconds: p.headAgeSeconds == null ? 0 : Math.round(p.headAgeSeconds),
               lastProgressSecondsAgo: Number.isFinite(p.sinceProgressSeconds) ? Math.round(p.sinceProgressSeconds) : null,

@@ -1,11 +1,11 @@
 import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import type { EventBus, OutboundMessage } from '../bus/event-bus';
+import { hasBrokerErrorType, type EventBus, type OutboundMessage } from '../bus/event-bus';
 import type { ServiceMetrics } from '../metrics';
 import { updated } from '../db/sql';
 import { outboxChannel } from './outbox-writer';
-import { outboxStats } from './outbox-stats';
+import { outboxStats, READY_OUTBOX_ROW } from './outbox-stats';
 
 export interface OutboxRelayOptions {
   schema: string;
@@ -50,13 +50,7 @@ interface Outgoing {
 
 /** Broker answers that mean "this record (or batch) is too big", never "try again". */
 const TOO_LARGE = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
-export function isTooLargeError(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== 'object' || depth > 4) return false;
-  const e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
-  if (typeof e.type === 'string' && TOO_LARGE.has(e.type)) return true;
-  if (Array.isArray(e.errors) && e.errors.some((x) => isTooLargeError(x, depth + 1))) return true;
-  return isTooLargeError(e.cause, depth + 1) || isTooLargeError(e.originalError, depth + 1);
-}
+export const isTooLargeError = (err: unknown): boolean => hasBrokerErrorType(err, TOO_LARGE);
 
 function recordBytes(m: OutboundMessage): number {
   let n = RECORD_OVERHEAD + Buffer.byteLength(m.key) + Buffer.byteLength(m.value);
@@ -78,10 +72,11 @@ const aggregateOf = (r: OutboxRow) => `${r.topic}\u0000${r.key}`;
  */
 const READY_ROWS = `
   SELECT o.seq, o.topic, o.key, o.type, o.tenant_id, o.payload, o.headers, o.created_at FROM outbox o
-   WHERE o.published_at IS NULL AND o.failed_at IS NULL
-     AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL AND f.failed_at IS NOT NULL
-                      AND f.topic = o.topic AND f.key = o.key AND f.seq < o.seq)
+   WHERE ${READY_OUTBOX_ROW}
    ORDER BY o.seq LIMIT $1`;
+
+/** Prefix of every statement that moves a row: records relay progress (readiness's stall check) in the same round trip. */
+const PROGRESSED = `WITH progressed AS (UPDATE outbox_relay SET progressed_at = clock_timestamp())`;
 
 /**
  * Publishes committed outbox rows in commit order. Every sweep takes ALL unpublished rows (oldest
@@ -155,10 +150,11 @@ export class OutboxRelay {
         await this.purgePublished().catch((err) => this.log.warn({ err }, 'outbox retention sweep failed'));
       }
       try {
-        const handled = await this.drainOnce();
+        const { read } = await this.sweep();
         failures = 0;
-        // Something moved: look again at once (the next sweep is one indexed query when empty).
-        if (handled > 0) continue;
+        // A full sweep may have left rows behind: look again at once. A shorter one saw every ready
+        // row (published, parked, or held behind a parked one), so wait for the next NOTIFY or poll.
+        if (read >= this.opts.batchSize) continue;
       } catch (err) {
         failures += 1;
         const backoff = Math.min(5000, 50 * 2 ** Math.min(failures, 7));
@@ -184,12 +180,17 @@ export class OutboxRelay {
    * marked (committed) and the error is rethrown afterwards.
    */
   async drainOnce(): Promise<number> {
+    return (await this.sweep()).handled;
+  }
+
+  /** One sweep: how many ready rows it read, and how many of them it published or parked. */
+  private async sweep(): Promise<{ read: number; handled: number }> {
     let deferred: unknown;
-    const handled = await this.ds.transaction(async (m) => {
+    const result = await this.ds.transaction(async (m) => {
       const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`${this.opts.schema}.outbox`]);
-      if (!locked) return 0;
+      if (!locked) return { read: 0, handled: 0 };
       const rows: OutboxRow[] = await m.query(READY_ROWS, [this.opts.batchSize]);
-      if (!rows.length) return 0;
+      if (!rows.length) return { read: 0, handled: 0 };
       const progress = { handled: 0 };
       const held = new Set<string>();
       try {
@@ -198,11 +199,10 @@ export class OutboxRelay {
         if (progress.handled === 0) throw err;
         deferred = err;
       }
-      if (progress.handled) await m.query(`UPDATE outbox_relay SET progressed_at = clock_timestamp()`);
-      return progress.handled;
+      return { read: rows.length, handled: progress.handled };
     });
     if (deferred) throw deferred;
-    return handled;
+    return result;
   }
 
   private outgoing(row: OutboxRow): Outgoing {
@@ -217,11 +217,11 @@ export class OutboxRelay {
 
   /** Consecutive runs of rows whose records fit one request; a record too big for any request comes alone. */
   private *chunks(all: Outgoing[]): Generator<Outgoing[]> {
-    const budget = this.requestBytes - REQUEST_OVERHEAD;
     let chunk: Outgoing[] = [];
     let bytes = 0;
     for (const o of all) {
-      if (chunk.length && bytes + o.bytes > budget) {
+      // Read per record: a refusal while this sweep is sent lowers requestBytes for the rest of it.
+      if (chunk.length && bytes + o.bytes > this.requestBytes - REQUEST_OVERHEAD) {
         yield chunk;
         chunk = [];
         bytes = 0;
@@ -258,7 +258,7 @@ export class OutboxRelay {
       await this.send(m, live.slice(mid), held, progress);
       return;
     }
-    await m.query(`UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [live.map((o) => o.row.seq)]);
+    await m.query(`${PROGRESSED} UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])`, [live.map((o) => o.row.seq)]);
     progress.handled += live.length;
     const now = Date.now();
     for (const o of live) {
@@ -269,7 +269,7 @@ export class OutboxRelay {
 
   /** Takes a row out of the stream for good (until retried); its aggregate's later rows wait behind it. */
   private async park(m: EntityManager, o: Outgoing, error: string, held: Set<string>, progress: { handled: number }): Promise<void> {
-    await m.query(`UPDATE outbox SET failed_at = now(), error = $2, failures = failures + 1 WHERE seq = $1`, [o.row.seq, error]);
+    await m.query(`${PROGRESSED} UPDATE outbox SET failed_at = now(), error = $2, failures = failures + 1 WHERE seq = $1`, [o.row.seq, error]);
     held.add(aggregateOf(o.row));
     progress.handled += 1;
     this.metrics?.outboxParked.inc({ topic: o.row.topic });

@@ -27,6 +27,14 @@ export async function outboxStats(q: Queryable): Promise<OutboxStats> {
   return { backlog: Number(r.unpublished) - parked, parked, oldestAgeSeconds: Math.max(0, Number(r.oldest ?? 0)) };
 }
 
+/**
+ * An outbox row `o` the relay may publish now: not published, not parked, and not behind a parked
+ * row of the same aggregate (topic + key) — see the ordering choice at OutboxRelay.
+ */
+export const READY_OUTBOX_ROW = `o.published_at IS NULL AND o.failed_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL AND f.failed_at IS NOT NULL
+                   AND f.topic = o.topic AND f.key = o.key AND f.seq < o.seq)`;
+
 export interface OutboxProgress {
   /** Age of the oldest row the relay could publish now (not parked, not held behind a parked row); null if none. */
   headAgeSeconds: number | null;
@@ -42,9 +50,7 @@ export interface OutboxProgress {
 export async function outboxProgress(q: Queryable): Promise<OutboxProgress> {
   const [r] = await q.query(`
     SELECT (SELECT extract(epoch FROM clock_timestamp() - o.created_at) FROM outbox o
-             WHERE o.published_at IS NULL AND o.failed_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL AND f.failed_at IS NOT NULL
-                                AND f.topic = o.topic AND f.key = o.key AND f.seq < o.seq)
+             WHERE ${READY_OUTBOX_ROW}
              ORDER BY o.seq LIMIT 1)::float8 AS head,
            (SELECT extract(epoch FROM clock_timestamp() - progressed_at) FROM outbox_relay)::float8 AS progress`);
   return { headAgeSeconds: r.head == null ? null : Number(r.head), sinceProgressSeconds: Number(r.progress ?? Infinity) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { badUserInput, fromZodIssues } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
+import { LegalBasis } from './contact.types';
 
 /** Limits a person can read in the error message; generous for real data, tight enough to stop abuse. */
 export const LIMITS = { name: 200, tag: 64, tags: 100, emails: 20, phones: 20, text: 2000, addresses: 10 } as const;
@@ -67,7 +68,7 @@ export function displayNameOf(f: { firstName?: string | null; lastName?: string 
   return name || email || phone || 'Unnamed contact';
 }
 
-const LEGAL_BASES = ['consent', 'contract', 'legal_obligation', 'vital_interests', 'public_task', 'legitimate_interests'] as const;
+const LEGAL_BASES = Object.values(LegalBasis);
 
 /**
  * The evidence fields of setConsent. GraphQL already refuses a legalBasis outside the LegalBasis

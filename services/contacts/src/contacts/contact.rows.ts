@@ -159,14 +159,31 @@ export interface ConsentHistoryRow {
   recorded_at: Date;
 }
 
-/** Consent history of a contact and of the contacts merged into it, newest first (RLS binds the tenant). */
-export async function loadConsentHistory(m: EntityManager, contactId: string, channel: string | null): Promise<ConsentHistoryRow[]> {
-  return m.query(
-    `SELECT contact_id, channel, status, legal_basis, source, wording, wording_version, recorded_by, recorded_at FROM consent_history
-      WHERE (contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1)) AND ($2::text IS NULL OR channel = $2)
-      ORDER BY recorded_at DESC, id DESC`,
-    [contactId, channel],
+/**
+ * Consent history of each contact and of the contacts merged into it, newest first, in one query
+ * for many contacts (a list of contacts asking for it is one round trip). RLS binds the tenant.
+ */
+export async function loadConsentHistories(m: EntityManager, contactIds: readonly string[], channel: string | null): Promise<Map<string, ConsentHistoryRow[]>> {
+  const rows: (ConsentHistoryRow & { owner_id: string })[] = await m.query(
+    `SELECT x.owner_id::text, h.contact_id, h.channel, h.status, h.legal_basis, h.source, h.wording, h.wording_version, h.recorded_by, h.recorded_at
+       FROM (SELECT id AS owner_id, id AS contact_id FROM unnest($1::uuid[]) AS id
+             UNION ALL SELECT merged_into, id FROM contacts WHERE merged_into = ANY($1::uuid[])) x
+       JOIN consent_history h ON h.contact_id = x.contact_id
+      WHERE $2::text IS NULL OR h.channel = $2
+      ORDER BY h.recorded_at DESC, h.id DESC`,
+    [[...new Set(contactIds)], channel],
   );
+  const out = new Map<string, ConsentHistoryRow[]>();
+  for (const { owner_id, ...row } of rows) {
+    const list = out.get(owner_id) ?? [];
+    list.push(row);
+    out.set(owner_id, list);
+  }
+  return out;
+}
+
+export async function loadConsentHistory(m: EntityManager, contactId: string, channel: string | null): Promise<ConsentHistoryRow[]> {
+  return (await loadConsentHistories(m, [contactId], channel)).get(contactId) ?? [];
 }
 
 export function toConsentRecord(r: ConsentHistoryRow): ConsentRecord {

@@ -151,7 +151,10 @@ export class ContactsResolver {
 
   @ResolveField(() => [ConsentRecord], { description: 'Every consent decision recorded (also those of contacts merged into this one), newest first; append-only evidence' })
   consentHistory(@Parent() contact: Contact, @Args('channel', { type: () => Channel, nullable: true }) channel?: Channel) {
-    return this.contactService.consentHistory(currentUser().tenantId, contact.id, channel ?? null);
+    // Batched per request and channel: a list of contacts asking for their history is one query.
+    const { tenantId } = currentUser();
+    const ch = channel ?? null;
+    return requestScoped(`consent-history:${tenantId}:${ch ?? '*'}`, () => new DataLoader<string, ConsentRecord[]>((ids) => this.contactService.consentHistories(tenantId, ids, ch))).load(contact.id);
   }
 
   @ResolveReference()

@@ -6,7 +6,7 @@ import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1 } 
 import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique, eventLogExpiry, SERVICE_INFO, type ServiceInfo } from '@crm/platform';
 import { CustomFieldsService, renderCustomFields } from '../custom-fields/custom-fields.service';
 import { displayNameOf, emailOrError, parseConsentInput, parseContactFields, phoneOrError, type ContactFields } from './contact-input';
-import { loadConsentHistory, loadContact, loadContacts, refreshSearchText, searchTextOf, toConsentRecord, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
+import { loadConsentHistories, loadContact, loadContacts, refreshSearchText, searchTextOf, toConsentRecord, toGraphql, toSnapshot, type ContactRow } from './contact.rows';
 import type { Channel, ConsentRecord, Contact, ContactErasure, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 
 /** Contact use cases. Every mutation writes its event to the outbox in the same transaction. */
@@ -173,10 +173,12 @@ export class ContactsService {
    * Every consent decision recorded for the contact (and for contacts merged into it, whose
    * evidence stays under their own id), newest first; optionally one channel only.
    */
-  async consentHistory(tenantId: string, rawContactId: string, channel?: Channel | null): Promise<ConsentRecord[]> {
-    const contactId = canonicalId(rawContactId);
-    if (!isUuid(contactId)) return [];
-    return withTenant(this.ds, tenantId, async (m) => (await loadConsentHistory(m, contactId, channel ?? null)).map(toConsentRecord));
+  /** Consent histories of many contacts (a DataLoader batch: result[i] belongs to contactIds[i]). */
+  async consentHistories(tenantId: string, contactIds: readonly string[], channel: Channel | null): Promise<ConsentRecord[][]> {
+    const ids = contactIds.map(canonicalId);
+    const valid = ids.filter(isUuid);
+    const byContact = valid.length ? await withTenant(this.ds, tenantId, (m) => loadConsentHistories(m, valid, channel)) : new Map();
+    return ids.map((id) => (byContact.get(id) ?? []).map(toConsentRecord));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { badUserInput, notFound, withTenant, type RequestContext, isUuid } from '@crm/platform';
+import { loadConsentHistory } from '../contacts/contact.rows';
 
 /**
  * GDPR right of access: everything this service holds about a contact, in one JSON document
@@ -24,11 +25,7 @@ export class GdprService {
       const phones = await m.query(`SELECT phone, e164, is_primary FROM contact_phones WHERE contact_id = $1`, [id]);
       const consents = await m.query(`SELECT channel, status, legal_basis, source, recorded_at FROM consents WHERE contact_id = $1`, [id]);
       // Kept after erasure (proof of lawful processing, see ContactsService.erase): exported too.
-      const consentHistory = await m.query(
-        `SELECT contact_id, channel, status, legal_basis, source, wording, wording_version, recorded_by, recorded_at FROM consent_history
-          WHERE contact_id = $1 OR contact_id IN (SELECT id FROM contacts WHERE merged_into = $1) ORDER BY recorded_at DESC, id DESC`,
-        [id],
-      );
+      const consentHistory = await loadConsentHistory(m, id, null);
       const interactions = await m.query(`SELECT id, kind, summary, body, occurred_at, actor_id, source_module FROM interactions WHERE contact_id = $1 ORDER BY occurred_at`, [id]);
       const merges = await m.query(`SELECT survivor_id, duplicate_id, merged_at, merged_by, duplicate_snapshot FROM contact_merges WHERE survivor_id = $1 OR duplicate_id = $1`, [id]);
       const company = contact.company_id ? await m.query(`SELECT id, name, domains FROM companies WHERE id = $1`, [contact.company_id]) : [];
