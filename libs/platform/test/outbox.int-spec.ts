@@ -64,6 +64,22 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     }
   });
 
+  it('stamps each Kafka record with its commit time, so retention counts from then (an outage does not extend it)', async () => {
+    const late = erasedEvent('t1');
+    await withTenant(h.ds, 't1', (m) => writer.append(m, [{ topic, event: late }]));
+    // As if the broker had been down for three hours since the commit.
+    await h.ds.query(`UPDATE outbox SET created_at = now() - interval '3 hours' WHERE id = $1`, [late.id]);
+    const [{ created }] = await h.ds.query(`SELECT (extract(epoch FROM created_at) * 1000)::float8 AS created FROM outbox WHERE id = $1`, [late.id]);
+    const relay = relayOn(h.bus);
+    await relay.start();
+    try {
+      const got = await recorder.waitFor((e) => e.event?.id === late.id);
+      expect(Math.abs(got.timestamp - created)).toBeLessThan(2);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('rejects an event that breaks its contract before anything is written', async () => {
     const bad = { ...erasedEvent('t1'), data: { contactId: 'not-a-uuid' } } as any;
     await expect(withTenant(h.ds, 't1', (m) => writer.append(m, [{ topic, event: bad }]))).rejects.toThrow(/invalid crm.contacts.contact.erased.v1 payload/);

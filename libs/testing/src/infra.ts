@@ -63,7 +63,7 @@ export function serviceTestEnv(schema: string, topicPrefix: string, extra: Recor
  * tests assert on what really reached the broker.
  */
 export class TopicRecorder {
-  readonly events: { event?: CloudEvent<any>; raw: string; key: string | null; headers: Record<string, string>; partition: number }[] = [];
+  readonly events: { event?: CloudEvent<any>; raw: string; key: string | null; headers: Record<string, string>; partition: number; /** Kafka record timestamp (ms) */ timestamp: number }[] = [];
   private consumer?: Consumer;
   private waiters: (() => void)[] = [];
 
@@ -90,7 +90,7 @@ export class TopicRecorder {
         }
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(message.headers ?? {})) if (v != null) headers[k] = v.toString();
-        this.events.push({ event, raw, key: message.key?.toString() ?? null, headers, partition });
+        this.events.push({ event, raw, key: message.key?.toString() ?? null, headers, partition, timestamp: Number(message.timestamp) });
         this.waiters.splice(0).forEach((w) => w());
       },
     });

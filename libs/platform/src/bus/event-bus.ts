@@ -4,6 +4,12 @@ export interface OutboundMessage {
   key: string;
   value: string;
   headers?: Record<string, string>;
+  /**
+   * Record timestamp (CreateTime). The relay sets the outbox row's commit time, so time-based
+   * retention counts from when the event happened, not from when an outage let it out — what the
+   * erasure deadline (eventLogExpiry) relies on.
+   */
+  timestamp?: Date;
 }
 
 export interface InboundMessage {

@@ -183,7 +183,7 @@ export class KafkaEventBus implements EventBus {
       await producer.sendBatch({
         acks: -1,
         compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers })) })),
+        topicMessages: [...byTopic].map(([topic, ms]) => ({ topic, messages: ms.map((m) => ({ key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp ? String(m.timestamp.getTime()) : undefined })) })),
       });
     } catch (err) {
       if (producerStateLost(err)) await this.renewProducer(producer, err);

@@ -211,6 +211,7 @@ export class OutboxRelay {
       key: row.key,
       value: JSON.stringify(row.payload),
       headers: { 'content-type': 'application/cloudevents+json', ...row.headers },
+      timestamp: new Date(row.created_at),
     };
     return { row, message, bytes: recordBytes(message) };
   }
