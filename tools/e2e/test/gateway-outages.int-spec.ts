@@ -115,9 +115,10 @@ describe('gateway outages (e2e)', () => {
           extensions: { code: 'SERVICE_UNAVAILABLE', service: 'sales', serviceName: 'sales', reason: 'SUBGRAPH_UNREACHABLE', retryable: true },
         },
       ]);
-      // A field sales adds to the contact: the error is on it (Contact.deals is non-null, so the contact is null).
-      const joined = await gql(`query($id: ID!) { contact(id: $id) { id deals { id } } }`, { id });
+      // A field sales adds to the contact: the error is on it, and the rest of the contact still answers.
+      const joined = await gql(`query($id: ID!) { contact(id: $id) { id displayName deals { id } } }`, { id });
       expect(joined.errors).toEqual([expect.objectContaining({ path: ['contact', 'deals'], extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', service: 'sales' }) })]);
+      expect(joined.data).toEqual({ contact: { id, displayName: 'Grace Hopper', deals: null } });
       for (const body of [res, joined]) expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|stacktrace/);
 
       const notReady = await fetch(`${base}/health/ready`);

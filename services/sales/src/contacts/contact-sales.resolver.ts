@@ -7,7 +7,8 @@ import { OrdersService } from '../orders/orders.service';
 import { Order } from '../quotes/quote.types';
 
 /**
- * The fields sales adds to `Contact` through federation. Each is batched per request: the gateway
+ * The fields sales adds to `Contact` through federation. They are nullable: when sales is down the
+ * gateway answers null with SERVICE_UNAVAILABLE on these fields, and the rest of the contact stays. Each is batched per request: the gateway
  * sends all contacts of a query in one `_entities` call, and each field costs one SQL query.
  */
 @Resolver(() => SalesContact)
@@ -22,17 +23,17 @@ export class ContactSalesResolver {
     return uuidOrUndefined(c.id) ?? '00000000-0000-0000-0000-000000000000';
   }
 
-  @ResolveField(() => [Deal], { description: 'The contact’s deals, newest first' })
+  @ResolveField(() => [Deal], { nullable: true, description: 'The contact’s deals, newest first (null with a SERVICE_UNAVAILABLE error when sales is down)' })
   deals(@Parent() c: SalesContact) {
     return tenantLoader<string, Deal[]>('contact-deals', (t, ids) => this.dealService.byContacts(t, ids)).load(this.key(c));
   }
 
-  @ResolveField(() => [Order], { description: 'Every purchase: accepted quotes, point of sale, web shop, phone' })
+  @ResolveField(() => [Order], { nullable: true, description: 'Every purchase: accepted quotes, point of sale, web shop, phone' })
   orders(@Parent() c: SalesContact) {
     return tenantLoader<string, Order[]>('contact-orders', (t, ids) => this.orderService.byContacts(t, ids)).load(this.key(c));
   }
 
-  @ResolveField(() => [Money], { description: 'Revenue per currency: orders not cancelled, plus won deals without an order' })
+  @ResolveField(() => [Money], { nullable: true, description: 'Revenue per currency: orders not cancelled, plus won deals without an order' })
   lifetimeValue(@Parent() c: SalesContact) {
     return tenantLoader<string, Money[]>('contact-ltv', (t, ids) => this.orderService.lifetimeValues(t, ids)).load(this.key(c));
   }
