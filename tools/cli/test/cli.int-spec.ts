@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataOf, uniqueTenant } from '@crm/testing';
+import { CRM_HOME } from '../src/paths';
 import { localSecrets } from '../src/secrets';
 import { start } from '../src/start';
 import { importContactsFile } from '../src/import-contacts';
@@ -24,12 +25,23 @@ describe('crm CLI', () => {
     await running?.stop();
   });
 
-  it('mints a token that the running gateway accepts', () => {
-    const r = spawnSync(process.execPath, [CLI, 'token', '--tenant', 'acme', '--role', 'admin'], { env: { ...process.env, CRM_HOME: home }, encoding: 'utf8' });
+  it('mints a token that the running gateway accepts', async () => {
+    // The state directory the running `crm start` uses (resolved when the CLI modules were loaded).
+    const r = spawnSync(process.execPath, [CLI, 'token', '--tenant', 'acme', '--role', 'admin'], { env: { ...process.env, CRM_HOME }, encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const [, payload] = r.stdout.trim().split('.');
+    const token = r.stdout.trim();
+    const [, payload] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     expect(claims).toMatchObject({ tid: 'acme', roles: ['admin'], iss: 'crm', aud: 'crm-api' });
+    // The proof: the running gateway takes it and the subgraph sees tenant "acme".
+    const res = await fetch(running.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: 'mutation { createContact(input: { firstName: "Token" }) { id } }' }),
+    });
+    const body = (await res.json()) as { data?: { createContact: { id: string } }; errors?: unknown[] };
+    expect(body.errors).toBeUndefined();
+    expect(body.data!.createContact.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('refuses an unknown module with a clear message', () => {

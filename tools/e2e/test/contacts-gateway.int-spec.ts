@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { gatewayFor } from './support';
 import type { RunningGateway } from '@crm/gateway';
 import { ContactCreatedV1 } from '@crm/events';
@@ -33,10 +34,15 @@ describe('contacts through the gateway (e2e)', () => {
   it('creates a contact with a token, reads it back, and publishes contact.created.v1 on Kafka', async () => {
     const tenantId = uniqueTenant();
     const gql = gatewayClient(gw.url, { tenantId, userId: 'alice' });
+    // The client's trace: the event must continue it (same trace id), not start a new one.
+    const traceId = randomBytes(16).toString('hex');
     const created = dataOf(
-      await gql(`mutation($i: CreateContactInput!) { createContact(input: $i) { id displayName email phone tags preferredChannels createdAt } }`, {
-        i: { firstName: 'Katherine', lastName: 'Johnson', email: 'Katherine@NASA.gov', phone: '+1 202 555 0147', tags: ['vip'], preferredChannels: ['SMS', 'EMAIL'] },
-      }),
+      await postGraphql(
+        gw.url,
+        `mutation($i: CreateContactInput!) { createContact(input: $i) { id displayName email phone tags preferredChannels createdAt } }`,
+        { i: { firstName: 'Katherine', lastName: 'Johnson', email: 'Katherine@NASA.gov', phone: '+1 202 555 0147', tags: ['vip'], preferredChannels: ['SMS', 'EMAIL'] } },
+        { authorization: `Bearer ${signUserToken({ tenantId, userId: 'alice', roles: ['admin'] }, TEST_JWT_SECRET)}`, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      ),
     ).createContact;
     expect(created).toMatchObject({ displayName: 'Katherine Johnson', email: 'Katherine@NASA.gov', phone: '+12025550147', tags: ['vip'], preferredChannels: ['SMS', 'EMAIL'] });
 
@@ -48,7 +54,7 @@ describe('contacts through the gateway (e2e)', () => {
     const e = msg.event;
     expect(e).toMatchObject({ specversion: '1.0', type: ContactCreatedV1.type, source: 'crm/contacts', subject: created.id, tenantid: tenantId, datacontenttype: 'application/json' });
     expect(Date.parse(e.time)).not.toBeNaN();
-    expect(e.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    expect(e.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(e.data).toMatchObject({
       contactId: created.id,
       version: 1,
