@@ -7,3 +7,4 @@ export * from './asyncapi';
 export * from './contracts/common';
 export * from './contracts/contacts';
 export * from './contracts/sales';
+export * from './frozen';

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { asyncApiYaml } from '@crm/events';
+import { asyncApiYaml, freezeNewSchemas, frozenSchemaProblems } from '@crm/events';
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, signUserToken, ConfigError } from '@crm/platform';
 import { REPO_ROOT } from './paths';
 import { localSecrets } from './secrets';
@@ -95,7 +95,7 @@ events
   });
 events
   .command('docs')
-  .description('Regenerate docs/events/asyncapi.yaml from the contracts in libs/events')
+  .description('Regenerate docs/events/asyncapi.yaml from the contracts in libs/events, and freeze the schema of new event types')
   .option('--check', 'fail if the file is out of date instead of writing it', false)
   .action(async (o) => {
     const file = join(REPO_ROOT, 'docs/events/asyncapi.yaml');
@@ -103,12 +103,16 @@ events
     if (o.check) {
       const { readFileSync, existsSync } = await import('node:fs');
       if (!existsSync(file) || readFileSync(file, 'utf8') !== yaml) throw new Error(`${file} is out of date: run \`pnpm events:docs\` and commit it`);
+      const problems = frozenSchemaProblems();
+      if (problems.length) throw new Error(`published event schemas:\n  ${problems.join('\n  ')}`);
       process.stdout.write('event catalogue is up to date\n');
       return;
     }
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, yaml);
     process.stdout.write(`wrote ${file}\n`);
+    // New types are frozen the first time the catalogue is generated; frozen ones are never rewritten.
+    for (const type of freezeNewSchemas()) process.stdout.write(`froze the schema of ${type}\n`);
   });
 
 const outbox = program.command('outbox').description('Outbox rows the relay parked (events the broker refused as too large); needs DATABASE_URL');
