@@ -1,3 +1,5 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+
 /**
  * Keyset pagination helpers. A cursor carries the last row's sort key exactly as Postgres compares
  * it: timestamps are microsecond-precise there, so they are rendered by Postgres, never by a JS Date
@@ -30,4 +32,18 @@ export function decodeCursor<T>(cursor: string, valid: (payload: any) => boolean
   }
   if (!payload || typeof payload !== 'object' || !valid(payload)) throw invalid();
   return payload as T;
+}
+
+/**
+ * Whether the operation selects `field` directly on the value this resolver returns (fragments
+ * included), e.g. `totalCount` of a connection: a count(*) is only worth running when asked for.
+ */
+export function selectsField(info: GraphQLResolveInfo, field: string): boolean {
+  const visit = (set: SelectionSetNode | undefined): boolean =>
+    !!set?.selections.some((s) => {
+      if (s.kind === Kind.FIELD) return s.name.value === field;
+      if (s.kind === Kind.INLINE_FRAGMENT) return visit(s.selectionSet);
+      return visit(info.fragments[s.name.value]?.selectionSet);
+    });
+  return info.fieldNodes.some((n) => visit(n.selectionSet));
 }

@@ -48,7 +48,8 @@ export function toPrefixQuery(search: string): string | null {
 export class ContactSearchService {
   constructor(private readonly ds: DataSource, private readonly contacts: ContactsService) {}
 
-  async list(ctx: RequestContext, first = 20, after: string | undefined, filter: ContactFilter = {}, order = ContactOrder.CREATED_AT_DESC): Promise<ContactConnection> {
+  /** `withTotal`: run the count(*) too (only when the caller selects totalCount; it costs a scan of the matches). */
+  async list(ctx: RequestContext, first = 20, after: string | undefined, filter: ContactFilter = {}, order = ContactOrder.CREATED_AT_DESC, withTotal = true): Promise<ContactConnection> {
     if (!Number.isInteger(first) || first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200');
     if (filter.search && filter.search.length > 200) throw badUserInput('filter.search: must be at most 200 characters');
     const sort = SORTS[order];
@@ -81,7 +82,7 @@ export class ContactSearchService {
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       // One transaction = one connection: the queries run one after the other (pg refuses overlapping queries on a client).
       const rows: (ContactRow & { sort_key: string })[] = await m.query(sql, params);
-      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams);
+      const n: number | null = withTotal ? (await m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams))[0].n : null;
       const page = rows.slice(0, first);
       const nodes = await this.contacts.present(m, ctx.tenantId, page);
       const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor({ o: order, v: page[i].sort_key, id: page[i].id }) }));

@@ -171,7 +171,7 @@ export class ContactEdge {
 export class ContactConnection {
   @Field(() => [ContactEdge]) edges: ContactEdge[];
   @Field(() => PageInfo) pageInfo: PageInfo;
-  @Field(() => Int, { description: 'Matching contacts (all pages)' }) totalCount: number;
+  @Field(() => Int, { description: 'Matching contacts (all pages); counted only when selected' }) totalCount: number | null;
 }
 
 @InputType({ registerIn: ContactsSchemaScope })

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
-import { Args, Field, ID, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, Field, ID, Info, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import { stringify } from 'csv-stringify/sync';
-import { badUserInput, currentUser, neutraliseCsvCell, requestScoped, RequirePermission } from '@crm/platform';
+import type { GraphQLResolveInfo } from 'graphql';
+import { badUserInput, currentUser, neutraliseCsvCell, requestScoped, RequirePermission, selectsField } from '@crm/platform';
 import { CompaniesService } from '../companies/companies.service';
 import { companyLoader } from '../companies/companies.resolver';
 import { GdprService } from '../gdpr/gdpr.service';
@@ -59,11 +60,12 @@ export class ContactsResolver {
   @RequirePermission(ContactsPermission['contact.read'])
   contacts(
     @Args('first', { type: () => Int, nullable: true, defaultValue: 20 }) first: number,
-    @Args('after', { type: () => String, nullable: true }) after?: string,
-    @Args('filter', { type: () => ContactFilter, nullable: true }) filter?: ContactFilter,
-    @Args('orderBy', { type: () => ContactOrder, nullable: true, defaultValue: ContactOrder.CREATED_AT_DESC }) orderBy?: ContactOrder,
+    @Args('after', { type: () => String, nullable: true }) after: string | undefined,
+    @Args('filter', { type: () => ContactFilter, nullable: true }) filter: ContactFilter | undefined,
+    @Args('orderBy', { type: () => ContactOrder, nullable: true, defaultValue: ContactOrder.CREATED_AT_DESC }) orderBy: ContactOrder | undefined,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return this.search.list(currentUser(), first, after ?? undefined, filter ?? {}, orderBy);
+    return this.search.list(currentUser(), first, after ?? undefined, filter ?? {}, orderBy, selectsField(info, 'totalCount'));
   }
 
   @Query(() => String, { description: 'GDPR access request: everything held about the contact, as a JSON document' })
@@ -79,7 +81,7 @@ export class ContactsResolver {
     const rows: Contact[] = [];
     let after: string | undefined;
     do {
-      const page = await this.search.list(ctx, 200, after, filter ?? {});
+      const page = await this.search.list(ctx, 200, after, filter ?? {}, undefined, false);
       rows.push(...page.edges.map((e) => e.node));
       after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
     } while (after && rows.length < 10000);

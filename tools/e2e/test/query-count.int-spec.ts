@@ -1,0 +1,88 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { gatewayFor } from './support';
+import type { RunningGateway } from '@crm/gateway';
+import { contactsService } from '@crm/contacts';
+import { salesService } from '@crm/sales';
+import { requestStore, startService, type RunningService } from '@crm/platform';
+import { dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
+
+/**
+ * Counts the SQL statements a service sends on behalf of GraphQL requests (transaction control
+ * excluded; consumers, relay and schedulers run outside any request and are not counted).
+ */
+function countQueries(ds: DataSource) {
+  const statements: string[] = [];
+  const create = ds.createQueryRunner.bind(ds);
+  ds.createQueryRunner = (...args: Parameters<DataSource['createQueryRunner']>): QueryRunner => {
+    const qr = create(...args);
+    const query = qr.query.bind(qr);
+    qr.query = ((sql: string, ...rest: unknown[]) => {
+      if (requestStore.getStore() && !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) statements.push(sql.replace(/^BEGIN;[^;]*;?/i, '').trim());
+      return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
+    }) as QueryRunner['query'];
+    return qr;
+  };
+  return { statements, restore: () => (ds.createQueryRunner = create) };
+}
+
+/**
+ * Entity references are batched (issue 7 §4): a list of 100 contacts with their deals costs one
+ * query in contacts and one in sales, not one per contact.
+ */
+describe('query count of a list through the gateway', () => {
+  let contacts: RunningService;
+  let sales: RunningService;
+  let gw: RunningGateway;
+  const drops: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    const topicPrefix = `${uniqueId('qc')}.`;
+    const cs = await freshSchema('qcc');
+    const ss = await freshSchema('qcs');
+    drops.push(cs.drop, ss.drop);
+    contacts = await startService(contactsService, { env: serviceTestEnv(cs.schema, topicPrefix) });
+    sales = await startService(salesService, { env: serviceTestEnv(ss.schema, topicPrefix) });
+    gw = await gatewayFor([contacts, sales]);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    await sales?.stop();
+    await contacts?.stop();
+    for (const d of drops) await d();
+  });
+
+  it('100 contacts with their deals: one query per subgraph', async () => {
+    const tenantId = uniqueTenant();
+    const gql = gatewayClient(gw.url, { tenantId, userId: 'alice' });
+    const csv = ['firstName,lastName,email', ...Array.from({ length: 100 }, (_, i) => `P${i},Count,p${i}@count.example`)].join('\n');
+    expect(dataOf(await gql(`mutation($c: String!) { importContactsCsv(csv: $c) { created } }`, { c: csv })).importContactsCsv.created).toBe(100);
+    await eventually(
+      async () => (await sales.dataSource.query(`SELECT count(*)::int AS n FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1`, [tenantId]))[0].n === 100,
+      30000,
+      '100 contacts in the sales replica',
+    );
+    const ids: string[] = (await contacts.dataSource.query(`SELECT id FROM "${contacts.info.schema}".contacts WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
+    for (const contactId of ids) dataOf(await gql(`mutation($i: CreateDealInput!) { createDeal(input: $i) { id } }`, { i: { contactId, title: 'D', amount: { amount: '1.00', currency: 'EUR' } } }));
+
+    const inContacts = countQueries(contacts.dataSource);
+    const inSales = countQueries(sales.dataSource);
+    try {
+      const list = dataOf(await gql(`{ contacts(first: 100) { edges { node { id displayName deals { id title } } } } }`)).contacts.edges;
+      expect(list).toHaveLength(100);
+      expect(list.every((e: { node: { deals: unknown[] } }) => e.node.deals.length === 1)).toBe(true);
+    } finally {
+      inContacts.restore();
+      inSales.restore();
+    }
+    expect({ contacts: inContacts.statements.length, sales: inSales.statements.length }).toEqual({ contacts: 1, sales: 1 });
+
+    // Asked for, totalCount costs one more statement in contacts (and only then).
+    const again = countQueries(contacts.dataSource);
+    try {
+      expect(dataOf(await gql(`{ contacts(first: 5) { totalCount edges { node { id } } } }`)).contacts.totalCount).toBe(100);
+    } finally {
+      again.restore();
+    }
+    expect(again.statements).toHaveLength(2);
+  }, 120_000);
+});
