@@ -87,6 +87,15 @@ describe('gateway config', () => {
     expect(problemsOf({ ...valid, JWT_SECRET: undefined, JWKS_URI: 'ftp://idp/jwks' })).toMatch(/JWKS_URI must be an http\(s\) URL/);
   });
 
+  it('puts metrics on a separate port: PORT + 5000 unless METRICS_PORT says otherwise, never PORT itself', () => {
+    expect(loadGatewayConfig(valid).metrics).toEqual({ port: 9000, host: '127.0.0.1' });
+    expect(loadGatewayConfig({ ...valid, PORT: '0' }).metrics.port).toBe(0);
+    expect(loadGatewayConfig({ ...valid, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(problemsOf({ ...valid, METRICS_PORT: '4000' })).toMatch(/METRICS_PORT: must differ from PORT \(4000\)/);
+    expect(problemsOf({ ...valid, PORT: '65000' })).toMatch(/METRICS_PORT: PORT \+ 5000 \(70000\) is not a valid port/);
+    expect(problemsOf({ ...valid, METRICS_PORT: 'nine' })).toMatch(/METRICS_PORT/);
+  });
+
   it('refuses development-only settings in production', () => {
     expect(problemsOf({ ...valid, NODE_ENV: 'production', SUPERGRAPH_MODE: 'introspect' })).toMatch(/SUPERGRAPH_MODE: introspect is for local development only/);
     expect(problemsOf({ ...valid, NODE_ENV: 'production', GRAPHIQL: 'true' })).toMatch(/GRAPHIQL: GraphiQL .* cannot be enabled in production/);

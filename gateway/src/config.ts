@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '@crm/auth';
-import { envBoolean, envPort, envSecret, loadConfig } from '@crm/platform/src/config';
+import { checkMetricsPort, envBoolean, envMetricsHost, envMetricsPort, envPort, envSecret, loadConfig, metricsPortOf, refuseWeakSecretsInProduction } from '@crm/platform/src/config';
 import { DEFAULT_RATE_LIMITS } from './rate-limit';
 
 /** Modules of the CRM; any other lower-case name is accepted too (a module added later). */
@@ -72,37 +72,6 @@ const envOptionalBoolean = z
 
 const positiveInt = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 
-/**
- * Secret values that were ever published in this repository (examples, old compose/k8s defaults,
- * test fixtures). Anyone can read them, so anyone could mint an admin token or forge the gateway's
- * context: production refuses them, as it refuses anything containing "change me".
- */
-export const PUBLIC_EXAMPLE_SECRETS: readonly string[] = [
-  'dev-jwt-secret-change-me',
-  'dev-internal-secret-change-me',
-  'change-me-to-a-long-random-secret',
-  'change-me-to-another-long-random-secret',
-  'change-me-internal-secret-32chars',
-  'test-jwt-secret-0123456789abcdef',
-  'test-internal-secret-0123456789',
-];
-
-/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits). */
-export const MIN_PRODUCTION_SECRET_LENGTH = 32;
-
-/** Why `value` must not be used as a secret in production, or undefined if it may. */
-export function productionSecretProblem(name: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  const hint = `generate one, e.g. ${name}=$(openssl rand -base64 32), and give the same value to every process that needs it`;
-  if (PUBLIC_EXAMPLE_SECRETS.includes(value) || /change.?me|replace.?me/i.test(value)) {
-    return `${name} is a publicly known example value and is refused in production (anyone could use it to forge tokens); ${hint}`;
-  }
-  if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
-    return `${name} must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production (256 bits for HS256); ${hint}`;
-  }
-  return undefined;
-}
-
 /** Rate limit: requests per window, 0 = off. */
 const rateLimit = (def: number) => z.coerce.number().int().min(0).max(1_000_000).default(def);
 
@@ -117,6 +86,10 @@ export const gatewayConfigSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: envPort(4000),
     HOST: z.string().min(1).default('127.0.0.1'),
+    /** Prometheus `GET /metrics` listens here, never on PORT (default PORT + 5000 = 9000; 0 = any free port). */
+    METRICS_PORT: envMetricsPort,
+    /** Default 127.0.0.1; containers set 0.0.0.0 so Prometheus can scrape the pod. */
+    METRICS_HOST: envMetricsHost,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SUBGRAPHS: envSubgraphs,
     /** HS256 shared secret for user tokens (dev, tests, simple deployments). */
@@ -157,16 +130,8 @@ export const gatewayConfigSchema = z
     message: 'neither JWT_SECRET nor JWKS_URI is set: set JWT_SECRET (HS256 shared secret) or JWKS_URI (RS256/ES256 key set URL of the identity provider)',
     when: () => true,
   })
-  .superRefine(
-    (v, ctx) => {
-      if (v.NODE_ENV !== 'production') return;
-      for (const name of ['JWT_SECRET', 'GATEWAY_INTERNAL_SECRET'] as const) {
-        const problem = typeof v[name] === 'string' ? productionSecretProblem(name, v[name]) : undefined;
-        if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
-      }
-    },
-    { when: () => true },
-  )
+  .superRefine(refuseWeakSecretsInProduction('JWT_SECRET', 'GATEWAY_INTERNAL_SECRET'), { when: () => true })
+  .superRefine(checkMetricsPort)
   .refine((v) => !(v.NODE_ENV === 'production' && v.SUPERGRAPH_MODE === 'introspect'), {
     path: ['SUPERGRAPH_MODE'],
     message: 'introspect is for local development only; use static (composed, checked-in SDL) in production',
@@ -186,6 +151,8 @@ export interface GatewayConfig {
   production: boolean;
   port: number;
   host: string;
+  /** Internal listener for Prometheus `GET /metrics`. */
+  metrics: { port: number; host: string };
   logLevel: GatewayEnv['LOG_LEVEL'];
   subgraphs: SubgraphEndpoint[];
   auth: { jwtSecret?: string; jwksUri?: string; issuer: string; audience: string };
@@ -220,6 +187,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     production,
     port: e.PORT,
     host: e.HOST,
+    metrics: { port: metricsPortOf(e), host: e.METRICS_HOST },
     logLevel: e.LOG_LEVEL,
     subgraphs: e.SUBGRAPHS,
     auth: { jwtSecret: e.JWT_SECRET, jwksUri: e.JWKS_URI, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },

@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '@crm/platform/src/config';
-import { loadGatewayConfig, productionSecretProblem } from './config';
+import { ConfigError, productionSecretProblem } from '@crm/platform/src/config';
+import { loadGatewayConfig } from './config';
 
 const root = resolve(__dirname, '..', '..');
 const SECRETS = ['JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'POSTGRES_PASSWORD'];

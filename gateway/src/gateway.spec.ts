@@ -215,7 +215,7 @@ describe('gateway (development mode, static supergraph)', () => {
     expect(boom.body.errors![0].message).toMatch(/password authentication failed/);
   });
 
-  it('serves health and metrics', async () => {
+  it('serves health on its port and metrics only on the internal metrics listener', async () => {
     const base = new URL(gw.url).origin;
     const live = await fetch(`${base}/health/live`);
     expect(live.status).toBe(200);
@@ -231,7 +231,10 @@ describe('gateway (development mode, static supergraph)', () => {
 
     await gql(gw.url, 'query ContactName { contact(id: "c1") { name } }');
     await gql(gw.url, 'query ContactName { contact(id: "c1") { name } }', { token: null });
-    const metrics = await fetch(`${base}/metrics`);
+    // Not on the public GraphQL port (issue 6 §8): that port answers 404.
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    expect(new URL(gw.metricsUrl).port).not.toBe(new URL(gw.url).port);
+    const metrics = await fetch(gw.metricsUrl);
     expect(metrics.status).toBe(200);
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await metrics.text();
@@ -364,7 +367,7 @@ describe('rate limits', () => {
     const otherTenant = await gql(gw.url, '{ contact(id: "c1") { id } }', { token: signUserToken({ tenantId: 'tenant-other', userId: 'alice', roles: [] }, JWT_SECRET) });
     expect(otherTenant.status).toBe(200);
 
-    const metrics = await (await fetch(`${new URL(gw.url).origin}/metrics`)).text();
+    const metrics = await (await fetch(gw.metricsUrl)).text();
     expect(metrics).toMatch(/crm_gateway_rate_limited_total\{policy="user"\} 50/);
   });
 
@@ -378,7 +381,7 @@ describe('rate limits', () => {
       expect(refused.status).toBe(429);
       expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(refused.body.errors![0].extensions).toMatchObject({ code: 'TOO_MANY_REQUESTS', policy: 'ip' });
-      // health and metrics are not GraphQL traffic: never limited
+      // health is not GraphQL traffic: never limited
       expect((await fetch(`${new URL(strict.url).origin}/health/live`)).status).toBe(200);
     } finally {
       await strict.stop();

@@ -7,6 +7,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
+import { metricsPortOf } from '@crm/platform/src/config';
+import { startMetricsServer, type MetricsServer } from '@crm/platform/src/http/metrics-server';
 import { TokenVerifier } from './auth';
 import { composeSupergraph } from './composition';
 import type { GatewayContext } from './context';
@@ -44,6 +46,10 @@ export interface GatewaySubgraph {
 export interface StartGatewayOptions {
   port: number;
   host: string;
+  /** Internal listener for Prometheus `GET /metrics` (never the GraphQL port). Default port + 5000 (0 when port is 0). */
+  metricsPort?: number;
+  /** Default 127.0.0.1. */
+  metricsHost?: string;
   subgraphs: GatewaySubgraph[];
   auth: { jwtSecret?: string; jwksUri?: string; issuer: string; audience: string };
   internalSecret: string;
@@ -75,6 +81,8 @@ export interface RunningGateway {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
   url: string;
   port: number;
+  /** Prometheus metrics on the internal listener, e.g. http://127.0.0.1:9000/metrics. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -131,7 +139,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     },
   });
 
-  // 2. HTTP server: health and metrics answer from the first moment; GraphQL waits for readiness.
+  // 2. HTTP server: health answers from the first moment; GraphQL waits for readiness. Metrics have their own listener.
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', opts.trustProxy ?? false);
@@ -184,6 +192,18 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     });
   });
   const port = (httpServer.address() as AddressInfo).port;
+  let metricsServer: MetricsServer;
+  try {
+    metricsServer = await startMetricsServer({
+      host: opts.metricsHost ?? '127.0.0.1',
+      port: opts.metricsPort ?? metricsPortOf({ PORT: opts.port }),
+      text: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    });
+  } catch (err) {
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    httpServer.closeAllConnections();
+    throw err;
+  }
 
   // 3. Load the supergraph (and, in introspect mode, reach every subgraph).
   try {
@@ -191,6 +211,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   } catch (err) {
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
+    await metricsServer.close();
     const reason = (err as Error)?.message ?? String(err);
     throw new Error(`gateway could not load the supergraph (${opts.supergraphMode} mode): ${reason}`, { cause: err });
   }
@@ -198,12 +219,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   graphqlHandler = expressMiddleware(server, { context: graphqlContext(metrics) });
   state = 'ready';
   const url = displayUrl(opts.host, port);
-  logger.info({ url, subgraphs: opts.subgraphs.map((s) => s.name), mode: opts.supergraphMode, graphiql, production: opts.production }, 'gateway ready');
+  logger.info({ url, metricsUrl: metricsServer.url, subgraphs: opts.subgraphs.map((s) => s.name), mode: opts.supergraphMode, graphiql, production: opts.production }, 'gateway ready');
 
   let stopping: Promise<void> | undefined;
   return {
     url,
     port,
+    metricsUrl: metricsServer.url,
     stop() {
       stopping ??= (async () => {
         state = 'stopping';
@@ -213,6 +235,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         } finally {
           if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
           httpServer.closeAllConnections();
+          await metricsServer.close();
           state = 'stopped';
           logger.info('gateway stopped');
         }

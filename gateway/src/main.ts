@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const gateway = await startGateway({
     port: config.port,
     host: config.host,
+    metricsPort: config.metrics.port,
+    metricsHost: config.metrics.host,
     subgraphs: config.subgraphs.map((s) => ({ ...s, sdl: loadServiceSdl(s.name, repoRoot) })),
     auth: config.auth,
     internalSecret: config.internalSecret,
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
     subgraphHealthCacheMs: config.subgraphHealthCacheMs,
     logger,
   });
-  logger.info({ url: gateway.url }, `gateway listening on ${gateway.url}`);
+  logger.info({ url: gateway.url, metricsUrl: gateway.metricsUrl }, `gateway listening on ${gateway.url}`);
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutdown requested');

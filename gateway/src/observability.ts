@@ -19,7 +19,7 @@ export function apolloLogger(log: Logger) {
 
 /**
  * First middleware of every request: request id (x-request-id, echoed), trace context (traceparent),
- * a child logger carrying both, and one "request completed" line (debug for health, metrics, assets).
+ * a child logger carrying both, and one "request completed" line (debug for health and assets).
  */
 export function requestContext(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -33,7 +33,7 @@ export function requestContext(logger: Logger) {
     res.setHeader('x-request-id', requestId);
     res.on('finish', () => {
       const path = req.originalUrl.split('?')[0];
-      const quiet = path.startsWith('/health') || path === '/metrics' || path.startsWith(`${GRAPHIQL_PATH}/assets`);
+      const quiet = path.startsWith('/health') || path.startsWith(`${GRAPHIQL_PATH}/assets`);
       const durationMs = Math.round(Number(process.hrtime.bigint() - startedAt) / 1e4) / 100;
       const line = { method: req.method, path, status: res.statusCode, durationMs, operationName: locals.operationName, authError: locals.authError };
       if (quiet) log.debug(line, 'request completed');

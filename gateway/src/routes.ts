@@ -27,9 +27,10 @@ export interface GatewayRoutesOptions {
 }
 
 /**
- * The gateway's HTTP surface: /health/live, /health/ready (every subgraph's state), /metrics,
- * GraphiQL (development), and /graphql behind the per-IP limit, the token limit, token verification
- * and the per-user limit. Public endpoints added later go here too, each behind createRateLimiter().
+ * The gateway's HTTP surface: /health/live, /health/ready (every subgraph's state), GraphiQL
+ * (development), and /graphql behind the per-IP limit, the token limit, token verification and the
+ * per-user limit. Public endpoints added later go here too, each behind createRateLimiter().
+ * Prometheus metrics are not here: they have their own internal listener (METRICS_PORT, gateway.ts).
  */
 export function mountRoutes(app: Express, o: GatewayRoutesOptions): void {
   app.get('/health/live', (_req, res) => {
@@ -52,13 +53,6 @@ export function mountRoutes(app: Express, o: GatewayRoutesOptions): void {
         status: !down.length ? 'ready' : optional ? `ready, degraded: ${down.join(', ')} down` : `not ready: ${down.join(', ')} down`,
         subgraphs,
       });
-    } catch (err) {
-      next(err);
-    }
-  });
-  app.get('/metrics', async (_req, res, next) => {
-    try {
-      res.set('content-type', o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
     } catch (err) {
       next(err);
     }

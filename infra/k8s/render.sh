@@ -32,7 +32,7 @@ MODULES_CSV="$(IFS=,; echo "${enabled[*]}")"
 
 VARS=(NAMESPACE IMAGE_REGISTRY IMAGE_TAG IMAGE_PULL_POLICY CPU_REQUEST MEMORY_REQUEST CPU_LIMIT MEMORY_LIMIT
       KAFKA_BROKERS DATABASE_URL JWT_SECRET GATEWAY_INTERNAL_SECRET MODULES_CSV
-      APP APP_PORT APP_REPLICAS COMPONENT SERVICE_TYPE EXTRA_ENV_NAME EXTRA_ENV_VALUE
+      APP APP_PORT METRICS_PORT APP_REPLICAS COMPONENT SERVICE_TYPE EXTRA_ENV_NAME EXTRA_ENV_VALUE
       RATE_LIMIT_PER_USER RATE_LIMIT_PER_IP TRUST_PROXY READY_PATH)
 
 # Replace ${NAME} for every NAME in VARS; values are escaped for YAML double quotes.
@@ -85,11 +85,11 @@ if [[ "${RENDER_SECRET}" == "true" ]]; then
 fi
 
 for m in "${enabled[@]}"; do
-  APP="$m" APP_PORT="${PORTS[$m]}" APP_REPLICAS="$REPLICAS" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
+  APP="$m" APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" APP_REPLICAS="$REPLICAS" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
     EXTRA_ENV_NAME=DB_SCHEMA EXTRA_ENV_VALUE="$m" render "$DIR/templates/app.yaml.tpl"
 done
 
 # The gateway stays in the Service while one module is down (clients get partial answers naming
 # it); /health/ready without the parameter answers 503 then, for alerting.
-APP=gateway APP_PORT=4000 APP_REPLICAS="$GATEWAY_REPLICAS" COMPONENT=gateway SERVICE_TYPE="$GATEWAY_SERVICE_TYPE" READY_PATH="/health/ready?subgraphs=optional" \
+APP=gateway APP_PORT=4000 METRICS_PORT=9000 APP_REPLICAS="$GATEWAY_REPLICAS" COMPONENT=gateway SERVICE_TYPE="$GATEWAY_SERVICE_TYPE" READY_PATH="/health/ready?subgraphs=optional" \
   EXTRA_ENV_NAME=SUBGRAPHS EXTRA_ENV_VALUE="$subgraphs" render "$DIR/templates/app.yaml.tpl"

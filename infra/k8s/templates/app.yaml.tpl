@@ -15,6 +15,11 @@ spec:
       app.kubernetes.io/name: ${APP}
   template:
     metadata:
+      # Prometheus scrapes the pod's internal metrics port; the Service below exposes only http.
+      annotations:
+        prometheus.io/scrape: "true"
+        prometheus.io/port: "${METRICS_PORT}"
+        prometheus.io/path: /metrics
       labels:
         app.kubernetes.io/name: ${APP}
         app.kubernetes.io/part-of: crm
@@ -28,12 +33,16 @@ spec:
           ports:
             - name: http
               containerPort: ${APP_PORT}
+            - name: metrics
+              containerPort: ${METRICS_PORT}
           envFrom:
             - configMapRef:
                 name: crm-config
           env:
             - name: PORT
               value: "${APP_PORT}"
+            - name: METRICS_PORT
+              value: "${METRICS_PORT}"
             - name: DATABASE_URL
               valueFrom:
                 secretKeyRef:

@@ -15,6 +15,8 @@ data:
   NODE_ENV: production
   KAFKA_BROKERS: "${KAFKA_BROKERS}"
   CRM_MODULES: "${MODULES_CSV}"
+  # Metrics listen on METRICS_PORT (PORT + 5000) on the pod IP, for Prometheus; no Service exposes them.
+  METRICS_HOST: "0.0.0.0"
   # Gateway: requests per minute per user (tenant + sub) and per client IP; proxy hops to trust.
   RATE_LIMIT_PER_USER: "${RATE_LIMIT_PER_USER}"
   RATE_LIMIT_PER_IP: "${RATE_LIMIT_PER_IP}"

@@ -11,13 +11,14 @@ import { deadLetterTopic, topicName, type ModuleName } from '@crm/events';
 import type { EventBus } from './bus/event-bus';
 import { InProcessEventBus } from './bus/in-process-event-bus';
 import { KafkaEventBus } from './bus/kafka-event-bus';
-import { baseServiceConfig, checkRetentionWindows, ConfigError, envPort, loadConfig, type BaseServiceConfig } from './config';
+import { baseServiceConfig, checkMetricsPort, checkRetentionWindows, ConfigError, envPort, loadConfig, metricsPortOf, refuseWeakSecretsInProduction, type BaseServiceConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformTables1764000000000 } from './db/platform-migration';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
 import { eventRetention } from './bus/event-retention';
 import { OutboxParking1764000000500 } from './db/platform-migration-outbox-parking';
 import { subgraphOptions } from './graphql/graphql-options';
+import { startMetricsServer, type MetricsServer } from './http/metrics-server';
 import { createLogger, PinoNestLogger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
@@ -66,6 +67,8 @@ export interface RunningService {
   relay?: OutboxRelay;
   url: string;
   port: number;
+  /** Prometheus metrics, on their own internal listener (METRICS_HOST:METRICS_PORT); unset in schema-only mode. */
+  metricsUrl?: string;
   /** The subgraph's federation SDL (what the gateway composes). */
   sdl(): string;
   stop(): Promise<void>;
@@ -85,7 +88,11 @@ export function serviceMigrations(def: ServiceDefinition): Function[] {
 export function serviceConfigSchema(def: ServiceDefinition) {
   const platform = baseServiceConfig.extend({ PORT: envPort(def.defaultPort), CONSUMER_GROUP_PREFIX: z.string().default('') });
   // The service's own variables ride along; the platform itself only reads its own keys.
-  return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform).superRefine(checkRetentionWindows);
+  return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform)
+    .superRefine(checkRetentionWindows)
+    .superRefine(checkMetricsPort)
+    // Anyone who knows the secret can forge the gateway's signed context: no public example in production.
+    .superRefine(refuseWeakSecretsInProduction('GATEWAY_INTERNAL_SECRET'), { when: () => true });
 }
 
 export async function startService(def: ServiceDefinition, opts: StartOptions = {}): Promise<RunningService> {
@@ -120,6 +127,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 
   let relay: OutboxRelay | undefined;
   let app: NestExpressApplication | undefined;
+  let metricsServer: MetricsServer | undefined;
   const metrics = new ServiceMetrics(def.name);
   try {
     if (!opts.schemaOnly) {
@@ -148,12 +156,14 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       await app.init();
     } else {
       await app.listen(config.PORT, config.HOST);
+      metricsServer = await startMetricsServer({ host: config.METRICS_HOST, port: metricsPortOf(config), text: () => metrics.text() });
       relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
       await relay.start();
     }
   } catch (err) {
     // A half-started service must not keep pools, broker connections or a port open (tests, `crm start`).
     await app?.close().catch(() => undefined);
+    await metricsServer?.close();
     await relay?.stop(0).catch(() => undefined);
     if (ownsBus && !opts.schemaOnly) await bus.disconnect().catch(() => undefined);
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
@@ -162,7 +172,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   const address = opts.schemaOnly ? null : app!.getHttpServer().address();
   const port = address && typeof address === 'object' ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}/graphql`;
-  if (!opts.schemaOnly) logger.info({ url, bus: bus.kind, schema }, `${def.name} service ready`);
+  if (!opts.schemaOnly) logger.info({ url, metricsUrl: metricsServer?.url, bus: bus.kind, schema }, `${def.name} service ready`);
 
   let stopped = false;
   return {
@@ -175,12 +185,14 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     relay,
     url,
     port,
+    metricsUrl: metricsServer?.url,
     sdl: () => printSubgraphSchema(app!.get(GraphQLSchemaHost).schema),
     async stop() {
       if (stopped) return;
       stopped = true;
       // Order matters: stop taking requests and events, flush the outbox, then close pools.
       await app!.close();
+      await metricsServer?.close();
       await relay?.stop();
       if (ownsBus && !opts.schemaOnly) await bus.disconnect();
       if (dataSource.isInitialized) await dataSource.destroy();

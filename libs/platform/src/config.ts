@@ -54,6 +54,78 @@ export const envBrokers = z
 export const envSecret = (name: string) =>
   z.string({ error: `${name} is required` }).min(16, `${name} must be at least 16 characters`);
 
+/**
+ * Secret values that were ever published in this repository (examples, old compose/k8s defaults,
+ * test fixtures). Anyone can read them, so anyone could mint an admin token or forge the gateway's
+ * context: production refuses them, as it refuses anything containing "change me". One list for the
+ * gateway (JWT_SECRET, GATEWAY_INTERNAL_SECRET) and every service (GATEWAY_INTERNAL_SECRET).
+ */
+export const PUBLIC_EXAMPLE_SECRETS: readonly string[] = [
+  'dev-jwt-secret-change-me',
+  'dev-internal-secret-change-me',
+  'change-me-to-a-long-random-secret',
+  'change-me-to-another-long-random-secret',
+  'change-me-internal-secret-32chars',
+  'test-jwt-secret-0123456789abcdef',
+  'test-internal-secret-0123456789',
+];
+
+/** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits). */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/** Why `value` must not be used as a secret in production, or undefined if it may. */
+export function productionSecretProblem(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const hint = `generate one, e.g. ${name}=$(openssl rand -base64 32), and give the same value to every process that needs it`;
+  if (PUBLIC_EXAMPLE_SECRETS.includes(value) || /change.?me|replace.?me/i.test(value)) {
+    return `${name} is a publicly known example value and is refused in production (anyone could use it to forge tokens); ${hint}`;
+  }
+  if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {
+    return `${name} must be at least ${MIN_PRODUCTION_SECRET_LENGTH} characters in production (256 bits for HS256); ${hint}`;
+  }
+  return undefined;
+}
+
+/**
+ * Zod refinement: with NODE_ENV=production, each named secret that is set must pass
+ * productionSecretProblem; the issue names the variable. Used by the gateway's and every service's
+ * config schema.
+ */
+export function refuseWeakSecretsInProduction<K extends string>(...names: K[]) {
+  return (v: { NODE_ENV?: string } & Partial<Record<K, unknown>>, ctx: z.RefinementCtx): void => {
+    if (v.NODE_ENV !== 'production') return;
+    for (const name of names) {
+      const value = v[name];
+      const problem = typeof value === 'string' ? productionSecretProblem(name, value) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+  };
+}
+
+/** METRICS_PORT: unset = PORT + 5000 (see metricsPortOf), 0 = any free port. */
+export const envMetricsPort = z.coerce.number().int().min(0).max(65535).optional();
+/** METRICS_HOST: the metrics listener is internal; containers set 0.0.0.0 so Prometheus can reach it. */
+export const envMetricsHost = z.string().min(1).default('127.0.0.1');
+
+/** Offset of the default metrics port: contacts 4001 → 9001, gateway 4000 → 9000 (distinct in embedded mode too). */
+export const METRICS_PORT_OFFSET = 5000;
+
+/** The port of the metrics listener: METRICS_PORT, else PORT + 5000 (ephemeral when PORT is 0). */
+export function metricsPortOf(c: { PORT: number; METRICS_PORT?: number }): number {
+  if (c.METRICS_PORT !== undefined) return c.METRICS_PORT;
+  return c.PORT === 0 ? 0 : c.PORT + METRICS_PORT_OFFSET;
+}
+
+/** Zod refinement: the metrics port is a valid port and not the (public) GraphQL port. */
+export function checkMetricsPort(c: { PORT: number; METRICS_PORT?: number }, ctx: z.RefinementCtx): void {
+  const port = metricsPortOf(c);
+  if (port > 65535) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `PORT + ${METRICS_PORT_OFFSET} (${port}) is not a valid port: set METRICS_PORT` });
+  } else if (port !== 0 && port === c.PORT) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (${c.PORT}): metrics are served on a separate, internal port` });
+  }
+}
+
 /** The inbox retention window in hours: INBOX_RETENTION_HOURS, or twice the event retention. */
 export function inboxRetentionHours(c: { EVENT_RETENTION_HOURS: number; INBOX_RETENTION_HOURS?: number }): number {
   return c.INBOX_RETENTION_HOURS ?? 2 * c.EVENT_RETENTION_HOURS;
@@ -77,6 +149,9 @@ export function checkRetentionWindows(c: { EVENT_RETENTION_HOURS: number; INBOX_
 export const baseServiceConfig = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
+  /** Prometheus `GET /metrics` listens here, apart from the GraphQL port (default PORT + 5000). */
+  METRICS_PORT: envMetricsPort,
+  METRICS_HOST: envMetricsHost,
   DATABASE_URL: z
     .string({ error: 'DATABASE_URL is required (postgres://user:pass@host:5432/db)' })
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL'),

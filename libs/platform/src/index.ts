@@ -2,6 +2,7 @@ export * from './config';
 export * from './errors';
 export * from './logger';
 export * from './metrics';
+export * from './http/metrics-server';
 export * from './tokens';
 export * from './service-info';
 export * from './auth/request-context';

@@ -16,7 +16,7 @@ export async function startContacts(extraEnv: Record<string, string> = {}) {
     /** The contacts topic of this test file (per-file prefix). */
     topic: `${topicPrefix}crm.contacts.events`,
     client(ctx: Partial<RequestContext> = {}) {
-      return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] });
+      return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] }, svc.config.GATEWAY_INTERNAL_SECRET);
     },
     /** Plain SQL as the schema owner (superuser: bypasses row-level security), for counting what was really written. */
     sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {

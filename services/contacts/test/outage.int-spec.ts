@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, Socket, type Server } from 'node:net';
 import { dataOf, databaseUrl, eventually, uniqueTenant } from '@crm/testing';
 import { startContacts } from './harness';
@@ -47,7 +48,8 @@ describe('database outage (issue 6 §6)', () => {
     url.hostname = '127.0.0.1';
     url.port = String(link.port);
     // Production mode: the answer must be just as clear where internal errors are masked.
-    h = await startContacts({ DATABASE_URL: url.toString(), NODE_ENV: 'production', DB_POOL_ACQUIRE_TIMEOUT_MS: '2000' });
+    // (Production refuses the public test secret: a random one, which the harness client signs with.)
+    h = await startContacts({ DATABASE_URL: url.toString(), NODE_ENV: 'production', GATEWAY_INTERNAL_SECRET: randomBytes(32).toString('base64'), DB_POOL_ACQUIRE_TIMEOUT_MS: '2000' });
   });
   afterAll(async () => {
     await link.open(link.port);

@@ -47,6 +47,9 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
   try {
     for (const def of defs) {
       const portVar = process.env[`${def.name.toUpperCase()}_PORT`];
+      // One process, several listeners: each service's metrics port follows its own PORT (PORT + 5000)
+      // unless <NAME>_METRICS_PORT is set; a single METRICS_PORT would make them collide.
+      const metricsPortVar = process.env[`${def.name.toUpperCase()}_METRICS_PORT`];
       services.push(
         await startService(def, {
           bus: sharedBus,
@@ -56,6 +59,7 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
             DATABASE_URL: databaseUrl,
             GATEWAY_INTERNAL_SECRET: secrets.GATEWAY_INTERNAL_SECRET,
             PORT: portVar ?? String(def.defaultPort),
+            METRICS_PORT: metricsPortVar,
             DB_SCHEMA: def.name,
           },
         }),

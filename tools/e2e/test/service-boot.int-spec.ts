@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { freshSchema, serviceTestEnv, uniqueId, eventually } from '@crm/testing';
+import { freshSchema, serviceTestEnv, uniqueId, eventually, subgraphClient, uniqueTenant, TEST_INTERNAL_SECRET } from '@crm/testing';
 
 const REPO = join(__dirname, '../../..');
 const MAIN = 'services/contacts/src/main.ts';
@@ -19,10 +20,31 @@ describe('contacts service process', () => {
     expect(r.stderr).toMatch(/PORT/);
   });
 
-  it('serves health and metrics, and shuts down cleanly on SIGTERM', async () => {
+  it.each([
+    ['a publicly known example', 'dev-internal-secret-change-me', /GATEWAY_INTERNAL_SECRET: GATEWAY_INTERNAL_SECRET is a publicly known example value and is refused in production/],
+    ['the test fixture', TEST_INTERNAL_SECRET, /GATEWAY_INTERNAL_SECRET: GATEWAY_INTERNAL_SECRET is a publicly known example value/],
+    ['a secret shorter than 32 characters', 'k3Qx9vN2pL7wR4tY8uI1', /GATEWAY_INTERNAL_SECRET: GATEWAY_INTERNAL_SECRET must be at least 32 characters in production/],
+  ])('refuses to boot in production with %s as GATEWAY_INTERNAL_SECRET (anyone could forge the gateway context), exit 1', (_what, secret, message) => {
+    // The database is unreachable on purpose: a service that accepted the secret would fail later, for another reason.
+    const r = run({ NODE_ENV: 'production', GATEWAY_INTERNAL_SECRET: secret, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toContain(secret);
+  });
+
+  it('boots in production with a strong secret; serves health on its port, metrics only on the internal metrics port; shuts down cleanly on SIGTERM', async () => {
     const fresh = await freshSchema('boot');
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const env = { ...serviceTestEnv(fresh.schema, `${uniqueId('boot')}.`), PORT: String(port), LOG_LEVEL: 'warn' };
+    const metricsPort = port + 1;
+    const secret = randomBytes(32).toString('base64');
+    const env = {
+      ...serviceTestEnv(fresh.schema, `${uniqueId('boot')}.`),
+      NODE_ENV: 'production',
+      GATEWAY_INTERNAL_SECRET: secret,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      LOG_LEVEL: 'warn',
+    };
     const child = spawn(process.execPath, ['-r', '@swc-node/register', MAIN], { cwd: REPO, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -40,9 +62,18 @@ describe('contacts service process', () => {
       expect(ready.info.database.status).toBe('up');
       expect(ready.info.broker).toMatchObject({ status: 'up', kind: 'kafka' });
       expect((await fetch(`${base}/health/live`)).status).toBe(200);
-      const metrics = await (await fetch(`${base}/metrics`)).text();
+      // Metrics are not on the public port (issue 6 §8), only on the internal one.
+      expect((await fetch(`${base}/metrics`)).status).toBe(404);
+      const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
+      const metrics = await scrape.text();
       expect(metrics).toMatch(/crm_outbox_backlog\{service="contacts"\}/);
       expect(metrics).toMatch(/process_cpu_user_seconds_total/);
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/graphql`)).status).toBe(404);
+      // The strong secret is the one in use: the gateway's context signed with it is accepted.
+      const signed = await subgraphClient(`${base}/graphql`, { tenantId: uniqueTenant(), userId: 'u1', roles: ['admin'] }, secret)('{ contacts(first: 1) { totalCount } }');
+      expect(signed.errors).toBeUndefined();
       // Without the gateway's signed context the subgraph answers nothing.
       const anon = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ contacts { totalCount } }"}' });
       expect(anon.status).toBe(401);

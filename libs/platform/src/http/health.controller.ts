@@ -1,13 +1,15 @@
-import { Controller, Get, Header, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import type { EventBus } from '../bus/event-bus';
 import type { BaseServiceConfig } from '../config';
-import { ServiceMetrics } from '../metrics';
 import { isStalled, outboxProgress } from '../outbox/outbox-stats';
 import { EVENT_BUS, PLATFORM_CONFIG } from '../tokens';
 
+/**
+ * Health probes, on the service's port. Prometheus metrics are not here: they have their own internal
+ * listener (http/metrics-server.ts, METRICS_PORT), so the public port never exposes them.
+ */
 @Controller()
 export class HealthController {
   constructor(
@@ -15,7 +17,6 @@ export class HealthController {
     private readonly indicator: HealthIndicatorService,
     private readonly ds: DataSource,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
-    private readonly metrics: ServiceMetrics,
     @Inject(PLATFORM_CONFIG) private readonly config: Pick<BaseServiceConfig, 'OUTBOX_STALL_SECONDS'>,
   ) {}
 
@@ -64,13 +65,5 @@ export class HealthController {
           })
           .withTimeout(2000),
     ]);
-  }
-
-  @Get('metrics')
-  @Header('Cache-Control', 'no-store')
-  async prometheus(@Res() res: Response) {
-    const { contentType, body } = await this.metrics.text();
-    res.setHeader('Content-Type', contentType);
-    res.send(body);
   }
 }
