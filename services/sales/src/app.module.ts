@@ -7,6 +7,8 @@ import { CommissionsService } from './commissions/commissions.service';
 import { salesConfigProvider } from './config';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
 import { ContactSalesResolver } from './contacts/contact-sales.resolver';
+import { SalesGdprResolver } from './gdpr/gdpr.resolver';
+import { SalesGdprService } from './gdpr/gdpr.service';
 import { DealsResolver } from './deals/deals.resolver';
 import { DealsService } from './deals/deals.service';
 import { OrdersService } from './orders/orders.service';
@@ -46,6 +48,8 @@ import { TasksService } from './tasks/tasks.service';
     ReminderScheduler,
     ContactSalesResolver,
     ContactLifecycle,
+    SalesGdprService,
+    SalesGdprResolver,
   ],
 })
 export class SalesModule {}

@@ -10,5 +10,6 @@ export const SalesPermission = definePermissions('sales', {
   'order.mark-paid': { roles: ['admin', 'manager'], description: 'Record an order’s payment (triggers commission on paid orders)' },
   'config.manage': { roles: ['admin', 'manager'], description: 'Configure pipelines, products, price lists, commission rules and the quote template' },
   'team.read': { roles: ['admin', 'manager'], description: 'See every owner’s commissions and forecast, not only one’s own' },
+  'contact.access-request': { roles: ['admin', 'dpo'], description: 'GDPR access request: everything sales holds about a contact (Contact.salesPersonalData)' },
   'report.read': { roles: ['admin', 'manager', 'rep', 'read-only'], description: 'Read commissions, forecast and funnel (own figures unless team.read)' },
 });
