@@ -125,6 +125,8 @@ describe('deals (sales alone, real Postgres + Kafka)', () => {
     const p = dataOf(await gql(Q.createPipeline, { i: { name: 'Two steps', stages: [{ name: 'One', probability: 10 }, { name: 'Two', probability: 50 }] } })).createPipeline;
     const deal2 = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'Second deal for Erin', amount: { amount: '2', currency: 'EUR' }, pipelineId: p.id } })).createDeal;
     dataOf(await gql(Q.moveDeal, { id: deal2.id, s: p.stages[1].id }));
+    // A lost reason is free text about the person too.
+    dataOf(await gql(`mutation($id: ID!, $r: String!) { loseDeal(id: $id, reason: $r) { id } }`, { id: deal2.id, r: 'Erin Erasable chose a rival' }));
     const quote = dataOf(await gql(`mutation($i: CreateQuoteInput!) { createQuote(input: $i) { id } }`, {
       i: { contactId: c.contactId, dealId: deal.id, currency: 'EUR', lines: [{ description: 'Blue widget for Erin', quantity: '1', unitPrice: '1.00' }] },
     })).createQuote;
@@ -142,7 +144,7 @@ describe('deals (sales alone, real Postgres + Kafka)', () => {
     // The events of every kind that named her were published (and so are in the outbox) before the erasure.
     expect(new Set(before.map((r) => r.key))).toEqual(new Set(aggregates));
     expect(new Set(before.map((r) => r.type))).toEqual(new Set([
-      SALES_EVENT.dealCreated, SALES_EVENT.stageChanged, SALES_EVENT.quoteCreated, SALES_EVENT.quoteSent, SALES_EVENT.quoteAccepted, SALES_EVENT.orderPlaced,
+      SALES_EVENT.dealCreated, SALES_EVENT.stageChanged, SALES_EVENT.lost, SALES_EVENT.quoteCreated, SALES_EVENT.quoteSent, SALES_EVENT.quoteAccepted, SALES_EVENT.orderPlaced,
       SALES_EVENT.orderPaid, SALES_EVENT.taskCreated,
     ]));
     expect(JSON.stringify(before)).toMatch(/Erin/);

@@ -29,11 +29,15 @@ export class ContactLifecycle implements OnModuleInit {
    * GDPR erasure: the contact's personal data leaves sales. Amounts, dates and line items stay (book-
    * keeping must keep sales records; they no longer identify anyone): names and emails copied onto
    * quotes and orders are deleted, free text that may describe the person (deal titles and notes,
-   * task titles and notes, quote notes) is replaced, attribution keywords are kept (they describe
+   * task titles and notes, quote notes, lost reasons) is replaced, attribution keywords are kept (they describe
    * the campaign, not the person).
    */
   async erase(m: EntityManager, tenantId: string, contactId: string): Promise<void> {
-    await m.query(`UPDATE deals SET title = $3, notes = NULL, updated_at = now() WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId, `Deal ${ERASED_TITLE}`]);
+    // The lost reason is free text about the person too; that the deal was lost stays (forecast, funnel).
+    await m.query(
+      `UPDATE deals SET title = $3, notes = NULL, lost_reason = CASE WHEN lost_reason IS NULL THEN NULL ELSE $4 END, updated_at = now() WHERE tenant_id = $1 AND contact_id = $2`,
+      [tenantId, contactId, `Deal ${ERASED_TITLE}`, ERASED_TITLE],
+    );
     await m.query(`UPDATE quotes SET recipient_name = NULL, recipient_email = NULL, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
     await m.query(`UPDATE orders SET billing_name = NULL, billing_email = NULL, billing_address = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
     await m.query(`UPDATE tasks SET title = $3, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId, `Task ${ERASED_TITLE}`]);
