@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { GraphQLError, parse, type DocumentNode } from 'graphql';
+import { GraphQLError, lexicographicSortSchema, parse, printSchema, type DocumentNode } from 'graphql';
 
 export interface SubgraphSdl {
   name: string;
@@ -64,6 +64,14 @@ function describe(error: GraphQLError): string {
  * Throws a CompositionError listing every problem, each naming its subgraph(s).
  */
 export function composeSupergraph(subgraphs: SubgraphSdl[]): string {
+  return composeSchemas(subgraphs).supergraphSdl;
+}
+
+/**
+ * The supergraph, and the API schema clients see (no federation internals: join__*, link__*,
+ * _entities, _service), printed sorted so the checked-in file diffs cleanly.
+ */
+export function composeSchemas(subgraphs: SubgraphSdl[]): { supergraphSdl: string; apiSdl: string } {
   const names = subgraphs.map((s) => s.name);
   if (subgraphs.length === 0) throw new CompositionError([], ['no subgraphs to compose']);
   const problems: string[] = [];
@@ -86,7 +94,8 @@ export function composeSupergraph(subgraphs: SubgraphSdl[]): string {
 
   const result = composeServices(services);
   if (result.errors) throw new CompositionError(names, result.errors.map(describe));
-  return result.supergraphSdl;
+  const apiSdl = `${printSchema(lexicographicSortSchema(result.schema.toAPISchema().toGraphQLJSSchema()))}\n`;
+  return { supergraphSdl: result.supergraphSdl, apiSdl };
 }
 
 export interface BuildSupergraphResult {
@@ -129,20 +138,23 @@ export function buildSupergraphFile(opts: { repoRoot: string; check?: boolean })
   if (subgraphs.length === 0) {
     throw new Error(`no services/<name>/schema.graphql found under ${repoRoot}; run the services' schema printers first`);
   }
-  const supergraphSdl = composeSupergraph(subgraphs);
+  const { supergraphSdl, apiSdl } = composeSchemas(subgraphs);
   const file = join(repoRoot, 'gateway', 'supergraph.graphql');
-  const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  const changed = current !== supergraphSdl;
-  if (check) {
-    if (changed) {
+  let changed = false;
+  // The supergraph (what the gateway runs) and the client-facing API schema (what frontends generate types from).
+  for (const [path, content] of [[file, supergraphSdl], [join(repoRoot, 'schema', 'api.graphql'), apiSdl]] as const) {
+    const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    if (current === content) continue;
+    changed = true;
+    if (check) {
       throw new Error(
         current === undefined
-          ? `${file} is missing; run the compose step (buildSupergraphFile) and commit it`
-          : `${file} is out of date with services/*/schema.graphql; run the compose step (buildSupergraphFile) and commit the result`,
+          ? `${path} is missing; run \`pnpm compose\` and commit it`
+          : `${path} is out of date with services/*/schema.graphql; run \`pnpm compose\` and commit the result`,
       );
     }
-  } else if (changed) {
-    writeFileSync(file, supergraphSdl);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
   }
   return { file, subgraphs: subgraphs.map((s) => s.name), supergraphSdl, changed };
 }
