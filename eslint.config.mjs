@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.crm/**', '**/*.js', '**/*.mjs', 'docs/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.crm/**', '**/*.js', '**/*.mjs', 'docs/**', 'tools/client-example/src/gql/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
