@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { ContactCreatedV1, ALL_CONTRACTS, envelope, validateEvent, decodeEvent, EventValidationError, asyncApiYaml, exampleSnapshot } from './index';
+import { ContactCreatedV1, ALL_CONTRACTS, buildAsyncApi, envelope, validateEvent, decodeEvent, EventValidationError, asyncApiYaml, exampleSnapshot } from './index';
 
 describe('event contracts', () => {
   it('accepts a valid envelope and payload and round-trips through JSON', () => {
@@ -31,5 +31,12 @@ describe('event contracts', () => {
     expect(doc.asyncapi).toBe('3.0.0');
     expect(doc.channels.contacts.address).toBe('crm.contacts.events');
     for (const c of ALL_CONTRACTS) expect(doc.components.messages[c.type.replace(/\./g, '_')].name).toBe(c.type);
+  });
+
+  it('every example in the AsyncAPI catalogue is a complete event that passes publish-side validation', () => {
+    const doc = buildAsyncApi() as { components: { messages: Record<string, { examples: { payload: unknown }[] }> } };
+    const examples = Object.values(doc.components.messages).flatMap((m) => m.examples.map((e) => e.payload));
+    expect(examples).toHaveLength(ALL_CONTRACTS.length);
+    for (const e of examples) expect(() => validateEvent(e)).not.toThrow();
   });
 });

@@ -15,6 +15,18 @@ export function deadLetterTopic(topic: string): string {
   return `${topic}.dlt`;
 }
 
+/** Headers a consumer puts on a record it moves to `<topic>.dlt` (the original value is kept as is). */
+export const DLT_HEADERS = {
+  error: 'crm-dlt-error',
+  errorType: 'crm-dlt-error-type',
+  topic: 'crm-dlt-original-topic',
+  partition: 'crm-dlt-original-partition',
+  offset: 'crm-dlt-original-offset',
+  consumer: 'crm-dlt-consumer',
+  attempts: 'crm-dlt-attempts',
+  failedAt: 'crm-dlt-failed-at',
+} as const;
+
 /**
  * Tests (and multi-environment clusters) may isolate topics with a prefix; production leaves it empty
  * so integrators see exactly the documented names.

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent } from '@crm/events';
+import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
 import { bindTenant } from '../kernel/tx';
 import type { ServiceMetrics } from '../metrics';
@@ -34,16 +34,8 @@ type Outcome = 'applied' | 'duplicate';
 
 type Decoded = { kind: 'event'; event: CloudEvent } | { kind: 'skip' } | { kind: 'invalid'; error: Error };
 
-export const DLT_HEADERS = {
-  error: 'crm-dlt-error',
-  errorType: 'crm-dlt-error-type',
-  topic: 'crm-dlt-original-topic',
-  partition: 'crm-dlt-original-partition',
-  offset: 'crm-dlt-original-offset',
-  consumer: 'crm-dlt-consumer',
-  attempts: 'crm-dlt-attempts',
-  failedAt: 'crm-dlt-failed-at',
-} as const;
+/** Headers of a dead-lettered record (defined with the topics in @crm/events, where the catalogue documents them). */
+export { DLT_HEADERS };
 
 /**
  * Applies each event exactly once: the event id goes into the inbox in the same transaction as the
