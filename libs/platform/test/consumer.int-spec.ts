@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
 import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
-import { IdempotentConsumer, DLT_HEADERS } from '../src';
+import { currentTraceparent, IdempotentConsumer, DLT_HEADERS } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -12,6 +12,7 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
   let dlt: TopicRecorder;
   let consumer: IdempotentConsumer;
   const applied: string[] = [];
+  const traces = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     h = await platformHarness();
@@ -32,6 +33,7 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
             // Counted before the write, and the write tolerates a repeat: a second application must show
             // up here, not be hidden by a primary-key error that sends the copy to the DLT.
             applied.push(event.id);
+            traces.set(event.id, currentTraceparent());
             await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'projected') ON CONFLICT (id) DO NOTHING`, [event.id, event.tenantid]);
           },
         },
@@ -64,6 +66,17 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     expect(dlt.matching((r) => r.event?.id === e.id)).toHaveLength(0);
     const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [e.id]);
     expect(n).toBe(1);
+  });
+
+  it('runs the handler in the event\'s trace (a child span), so what it emits continues the producer\'s trace; no trace is invented', async () => {
+    const traced = { ...ev(), traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    const untraced = ev();
+    await send(traced, 'k-trace');
+    await send(untraced, 'k-trace');
+    await eventually(async () => traces.has(untraced.id), 30000, 'both events handled');
+    expect(traces.get(traced.id)).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/);
+    expect(traces.get(traced.id)).not.toBe(traced.traceparent);
+    expect(traces.get(untraced.id)).toBeUndefined();
   });
 
   it('dead-letters a poison event with its error and keeps processing later events', async () => {

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import type { InternalContext, RequestContext } from './request-context';
 import { unauthenticated } from '../errors';
 
@@ -31,6 +32,22 @@ export function requestScoped<T>(key: string, create: () => T): T {
   return v;
 }
 
+/** Trace context of the event a consumer is handling (events it emits continue that trace). */
+const eventTraceStore = new AsyncLocalStorage<string | undefined>();
+
+/** The trace the current work belongs to: the request's, or the consumed event's; none outside both. */
 export function currentTraceparent(): string | undefined {
-  return requestStore.getStore()?.traceparent;
+  return requestStore.getStore()?.traceparent ?? eventTraceStore.getStore();
+}
+
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/;
+
+/**
+ * Runs `fn` as a child span of the event's trace (same trace id, a new span id), so what a consumer
+ * emits while handling an event is joined to the trace of the request that caused it. An event
+ * without a valid traceparent starts no trace: nothing is invented that would hide a broken link.
+ */
+export function withEventTrace<T>(traceparent: string | undefined, fn: () => T): T {
+  const m = traceparent ? TRACEPARENT.exec(traceparent) : null;
+  return eventTraceStore.run(m ? `${m[1]}-${m[2]}-${randomBytes(8).toString('hex')}-${m[3]}` : undefined, fn);
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
 import { bindTenant } from '../kernel/tx';
+import { withEventTrace } from '../auth/context-store';
 import type { ServiceMetrics } from '../metrics';
 
 export type EventHandler = (event: CloudEvent<any>, m: EntityManager) => Promise<void>;
@@ -163,7 +164,7 @@ export class IdempotentConsumer {
         continue;
       }
       await bindTenant(m, e.tenantid);
-      await this.spec.handlers[e.type](e, m);
+      await withEventTrace(e.traceparent, () => this.spec.handlers[e.type](e, m));
       out.push('applied');
     }
     return out;

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { Request, Response, NextFunction } from 'express';
 import type { Logger } from 'pino';
@@ -32,7 +32,8 @@ export class ContextMiddleware implements NestMiddleware {
       });
       return;
     }
-    const traceparent = req.header('traceparent') ?? `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    // The gateway always sends the trace it continues or starts; a missing one is not papered over with a new one.
+    const traceparent = req.header('traceparent');
     requestStore.run({ auth, requestId: req.header('x-request-id') ?? randomUUID(), traceparent, loaders: new Map() }, () => next());
   }
 }
