@@ -34,3 +34,4 @@ export * from './kernel/operation.guard';
 export * from './kernel/unit-of-work';
 export * from './kernel/unavailable';
 export * from './kernel/csv-cells';
+export * from './consumer/dead-letters';

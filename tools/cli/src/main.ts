@@ -93,6 +93,40 @@ events
     const { tailEvents } = await import('./events-tail');
     await tailEvents(topic, { brokers: o.brokers, fromBeginning: o.fromBeginning, json: o.json });
   });
+const dlt = events.command('dlt').description('Dead letters: records a consumer could not apply, moved to <topic>.dlt with the error (needs KAFKA_BROKERS)');
+const brokersOf = (o: { brokers?: string }) => {
+  if (!o.brokers) throw new Error('dead letters live on Kafka: set KAFKA_BROKERS or pass --brokers');
+  return o.brokers.split(',');
+};
+dlt
+  .command('list')
+  .description('List the dead letters of a topic: position, consumer group, attempts, error, event')
+  .argument('<topic>', 'e.g. crm.contacts.events (or its .dlt)')
+  .option('--consumer <name>', 'only those of this consumer (e.g. sales.contact-replica)')
+  .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS)
+  .option('--json', 'one JSON object per line', false)
+  .action(async (topic, o) => {
+    const { readDeadLetters } = await import('@crm/platform');
+    const letters = await readDeadLetters(topic, { brokers: brokersOf(o), consumer: o.consumer });
+    for (const d of letters) {
+      if (o.json) process.stdout.write(`${JSON.stringify(d)}\n`);
+      else process.stdout.write(`${d.position}  ${d.failedAt ?? '?'}  consumer=${d.consumer ?? '?'}  attempts=${d.attempts ?? '?'}  ${d.eventType ?? '(not an event)'} ${d.eventId ?? ''}\n  error: ${d.error ?? '?'}\n`);
+    }
+    if (!o.json) process.stdout.write(`${letters.length} dead letter(s)\n`);
+  });
+dlt
+  .command('replay')
+  .description('Put dead letters back on their original topic once the cause is fixed (consumers that applied them skip them)')
+  .argument('<topic>', 'e.g. crm.contacts.events (or its .dlt)')
+  .option('--consumer <name>', 'only those of this consumer')
+  .option('--position <p@o...>', 'only these (partition@offset, from `dlt list`)')
+  .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS)
+  .action(async (topic, o) => {
+    const { replayDeadLetters } = await import('@crm/platform');
+    const replayed = await replayDeadLetters(topic, { brokers: brokersOf(o), consumer: o.consumer, positions: o.position });
+    for (const d of replayed) process.stdout.write(`replayed ${d.position} → ${d.originalTopic}  ${d.eventType ?? ''} ${d.eventId ?? ''}\n`);
+    process.stdout.write(`${replayed.length} dead letter(s) replayed\n`);
+  });
 events
   .command('docs')
   .description('Regenerate docs/events/asyncapi.yaml from the contracts in libs/events, and freeze the schema of new event types')
