@@ -70,6 +70,28 @@ describe('operation permissions', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('every text input of every operation of both modules refuses a NUL byte, naming each field', async () => {
+    const misses: string[] = [];
+    const checked: string[] = [];
+    for (const s of running) {
+      const gql = subgraphClient(s.url, { tenantId: uniqueTenant(), userId: 'u', roles: ['admin'] });
+      for (const [type, field] of rootFields(s.app.get(GraphQLSchemaHost).schema)) {
+        const textFields: string[] = [];
+        const args = field.args.map((a) => `${a.name}: ${literal(a.type, 0, { path: a.name, textFields })}`);
+        if (!textFields.length) continue;
+        checked.push(`${s.name}.${field.name}:${textFields.length}`);
+        const selection = isObjectType(getNamedType(field.type)) ? ' { __typename }' : '';
+        const r = await gql(`${type === 'Mutation' ? 'mutation ' : ''}{ ${field.name}(${args.join(', ')})${selection} }`);
+        const err = r.errors?.[0];
+        const named = new Set<string>((err?.extensions?.fields ?? []).map((f: { field: string }) => f.field));
+        if (err?.extensions?.code !== 'BAD_USER_INPUT' || textFields.some((f) => !named.has(f))) misses.push(`${s.name} ${field.name}: ${JSON.stringify(err ?? 'no error')}`);
+      }
+    }
+    expect(misses).toEqual([]);
+    // The walk reached the operations with text inputs (a generator that found none would prove nothing).
+    expect(checked.length).toBeGreaterThan(25);
+  });
+
   it('a NUL byte or a lone surrogate in any text argument is BAD_USER_INPUT naming the field, and writes nothing', async () => {
     const contacts = running.find((s) => s.name === 'contacts')!;
     const tenantId = uniqueTenant();
@@ -103,13 +125,21 @@ function operationText(type: string, field: GraphQLField<unknown, unknown>): str
   return `${type === 'Mutation' ? 'mutation ' : ''}{ ${field.name}${args.length ? `(${args.join(', ')})` : ''}${selection} }`;
 }
 
-function literal(t: GraphQLInputType, depth = 0): string {
-  if (isNonNullType(t)) return literal(t.ofType, depth);
-  if (isListType(t)) return `[${literal(t.ofType, depth)}]`;
+/**
+ * A well-typed literal. With `text`, every String in it (required or not, up to two input levels)
+ * is "x" plus a NUL byte and its path is recorded — to prove the text rule reaches every text input.
+ */
+function literal(t: GraphQLInputType, depth = 0, text?: { path: string; textFields: string[] }): string {
+  if (isNonNullType(t)) return literal(t.ofType, depth, text);
+  if (isListType(t)) return `[${literal(t.ofType, depth, text && { ...text, path: `${text.path}.0` })}]`;
   if (isEnumType(t)) return t.getValues()[0].name;
   if (isInputObjectType(t)) {
-    const required = Object.values(t.getFields()).filter((f) => isNonNullType(f.type) && f.defaultValue === undefined);
-    return `{ ${required.map((f) => `${f.name}: ${literal(f.type, depth + 1)}`).join(', ')} }`;
+    const fields = Object.values(t.getFields()).filter((f) => (isNonNullType(f.type) && f.defaultValue === undefined) || (text && depth < 2 && getNamedType(f.type).name === 'String'));
+    return `{ ${fields.map((f) => `${f.name}: ${literal(f.type, depth + 1, text && { ...text, path: `${text.path}.${f.name}` })}`).join(', ')} }`;
+  }
+  if (text && isScalarType(t) && t.name === 'String') {
+    text.textFields.push(text.path);
+    return '"x\\u0000"';
   }
   if (isScalarType(t)) {
     switch (t.name) {
