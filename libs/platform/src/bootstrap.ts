@@ -13,8 +13,8 @@ import { InProcessEventBus } from './bus/in-process-event-bus';
 import { KafkaEventBus } from './bus/kafka-event-bus';
 import { baseServiceConfig, checkMetricsPort, checkRetentionWindows, ConfigError, envPort, loadConfig, metricsPortOf, refuseWeakSecretsInProduction, type BaseServiceConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
-import { PlatformTables1764000000000 } from './db/platform-migration';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
+import { PlatformLeastPrivilege1764000000700, PlatformTables1764000000000 } from './db/platform-migration';
 import { eventRetention } from './bus/event-retention';
 import { OutboxParking1764000000500 } from './db/platform-migration-outbox-parking';
 import { subgraphOptions } from './graphql/graphql-options';
@@ -82,7 +82,7 @@ const schemaOnlyEnv = {
 
 /** Every migration of a service, in order: the platform's own (outbox, inbox, app role) first. */
 export function serviceMigrations(def: ServiceDefinition): Function[] {
-  return [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, ...def.migrations];
+  return [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, ...def.migrations];
 }
 
 export function serviceConfigSchema(def: ServiceDefinition) {

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import pino from 'pino';
-import { createDataSource, migrate, PlatformTables1764000000000, OutboxParking1764000000500, enableTenantIsolation, KafkaEventBus } from '../src';
-import { databaseUrl, freshSchema, kafkaBrokers } from '@crm/testing';
+import { createDataSource, migrate, PlatformTables1764000000000, OutboxParking1764000000500, PlatformLeastPrivilege1764000000700, enableTenantIsolation, KafkaEventBus } from '../src';
+import { freshSchema, kafkaBrokers } from '@crm/testing';
 
 /** A tiny tenant-scoped table so tests can make "a state change" next to its event. */
 export class NotesTable1764000000001 implements MigrationInterface {
@@ -19,13 +19,15 @@ export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent'
 
 export async function platformHarness() {
   const fresh = await freshSchema('plat');
-  const ds = createDataSource({ url: databaseUrl(), schema: fresh.schema, entities: [], migrations: [PlatformTables1764000000000, OutboxParking1764000000500, NotesTable1764000000001], poolSize: 5, applicationName: 'platform-test' });
+  const ds = createDataSource({ url: fresh.url, schema: fresh.schema, entities: [], migrations: [PlatformTables1764000000000, OutboxParking1764000000500, PlatformLeastPrivilege1764000000700, NotesTable1764000000001], poolSize: 5, applicationName: 'platform-test' });
   await ds.initialize();
   await migrate(ds, fresh.schema);
   const bus = new KafkaEventBus({ brokers: kafkaBrokers(), clientId: `test-${fresh.schema}`, logger: silentLogger });
   await bus.connect();
   return {
     schema: fresh.schema,
+    /** The schema's own login (what the service runs as). */
+    url: fresh.url,
     ds,
     bus,
     async close() {

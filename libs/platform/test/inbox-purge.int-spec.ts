@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
 import { databaseUrl, eventually, freshSchema, kafkaBrokers, uniqueId } from '@crm/testing';
-import { ConsumerRegistry, createDataSource, IdempotentConsumer, InboxPurger, KafkaEventBus, migrate, PlatformInboxRetention1764000000600, PlatformTables1764000000000, ServiceMetrics, type BaseServiceConfig, type ServiceInfo } from '../src';
+import { ConsumerRegistry, createDataSource, IdempotentConsumer, InboxPurger, KafkaEventBus, migrate, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, PlatformTables1764000000000, ServiceMetrics, type BaseServiceConfig, type ServiceInfo } from '../src';
 import { NotesTable1764000000001, silentLogger } from './harness';
 
 /** The inbox forgets processed events after its window, a chunk at a time, and still dedupes what it keeps. */
@@ -19,10 +19,10 @@ describe('inbox retention purge (real Postgres + Kafka)', () => {
   beforeAll(async () => {
     fresh = await freshSchema('inbox');
     ds = createDataSource({
-      url: databaseUrl(),
+      url: fresh.url,
       schema: fresh.schema,
       entities: [],
-      migrations: [PlatformTables1764000000000, PlatformInboxRetention1764000000600, NotesTable1764000000001],
+      migrations: [PlatformTables1764000000000, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, NotesTable1764000000001],
       poolSize: 5,
       applicationName: 'inbox-purge-test',
     });

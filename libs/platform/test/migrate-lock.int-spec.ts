@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { databaseUrl, freshSchema } from '@crm/testing';
+import { freshSchema } from '@crm/testing';
 import { createDataSource, migrate, PlatformInboxRetention1764000000600, PlatformTables1764000000000 } from '../src';
 
 /** Records every run of a migration, so a race that runs it twice shows. */
@@ -30,7 +30,7 @@ describe('migrations under concurrency (real Postgres)', () => {
     const fresh = await freshSchema('miglock');
     const migrations = [PlatformTables1764000000000, PlatformInboxRetention1764000000600, RunLog1764000000010, SlowBackfill1764000000020];
     // Pools of one: the lock must not need a second pooled connection.
-    const replicas = [1, 2].map((i) => createDataSource({ url: databaseUrl(), schema: fresh.schema, entities: [], migrations, poolSize: 1, applicationName: `replica-${i}` }));
+    const replicas = [1, 2].map((i) => createDataSource({ url: fresh.url, schema: fresh.schema, entities: [], migrations, poolSize: 1, applicationName: `replica-${i}` }));
     try {
       await Promise.all(replicas.map((ds) => ds.initialize()));
       const ran = await Promise.all(replicas.map((ds) => migrate(ds, fresh.schema)));

@@ -51,7 +51,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     const r = new OutboxRelay(
       h.ds,
       bus,
-      { schema: h.schema, databaseUrl: process.env.DATABASE_URL!, pollMs: defaults.OUTBOX_POLL_MS, batchSize: defaults.OUTBOX_BATCH_SIZE, maxBatchBytes: defaults.OUTBOX_BATCH_MAX_BYTES, ...opts },
+      { schema: h.schema, databaseUrl: h.url, pollMs: defaults.OUTBOX_POLL_MS, batchSize: defaults.OUTBOX_BATCH_SIZE, maxBatchBytes: defaults.OUTBOX_BATCH_MAX_BYTES, ...opts },
       silentLogger,
       metrics,
     );

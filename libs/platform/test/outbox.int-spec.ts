@@ -28,7 +28,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     await h.close();
   });
 
-  const relayOn = (bus: EventBus, batchSize = 50) => new OutboxRelay(h.ds, bus, { schema: h.schema, databaseUrl: process.env.DATABASE_URL!, pollMs: 200, batchSize }, silentLogger);
+  const relayOn = (bus: EventBus, batchSize = 50) => new OutboxRelay(h.ds, bus, { schema: h.schema, databaseUrl: h.url, pollMs: 200, batchSize }, silentLogger);
 
   it('publishes exactly one event for a committed write and none for a rolled-back one', async () => {
     const committed = erasedEvent('t1');
@@ -130,7 +130,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     await withTenant(h.ds, 't3', (m) => writer.append(m, [{ topic, event: old }, { topic, event: pending }]));
     await h.ds.query(`UPDATE outbox SET published_at = now() - interval '200 hours' WHERE id = $1`, [old.id]);
     await h.ds.query(`UPDATE outbox SET created_at = now() - interval '300 hours' WHERE id = $1`, [pending.id]);
-    const relay = new OutboxRelay(h.ds, h.bus, { schema: h.schema, databaseUrl: process.env.DATABASE_URL!, pollMs: 200, batchSize: 50, retentionHours: 168 }, silentLogger);
+    const relay = new OutboxRelay(h.ds, h.bus, { schema: h.schema, databaseUrl: h.url, pollMs: 200, batchSize: 50, retentionHours: 168 }, silentLogger);
     expect(await relay.purgePublished()).toBe(1);
     const left = await h.ds.query(`SELECT id FROM outbox WHERE id = ANY($1::uuid[])`, [[old.id, pending.id]]);
     expect(left.map((r: { id: string }) => r.id)).toEqual([pending.id]);

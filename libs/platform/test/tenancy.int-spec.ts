@@ -15,7 +15,7 @@ describe('withTenant (real Postgres, row-level security)', () => {
     const seen = await withTenant(h.ds, tenant, (m) => m.query(`SELECT current_setting('app.tenant_id') AS t, current_user AS u, count(*) OVER () AS n FROM notes`));
     expect(seen).toHaveLength(1);
     expect(seen[0].t).toBe(tenant);
-    expect(seen[0].u).toBe('crm_app');
+    expect(seen[0].u).toBe(`${h.schema}_app`);
     const other = await withTenant(h.ds, 'someone-else', (m) => m.query(`SELECT count(*)::int AS n FROM notes`));
     expect(other[0].n).toBe(0);
     // RLS refuses writing another tenant's row even if the code tried.
@@ -31,7 +31,7 @@ describe('withTenant (real Postgres, row-level security)', () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = 'rb'`);
+    const [{ n }] = await withTenant(h.ds, 't-rollback', (m) => m.query(`SELECT count(*)::int AS n FROM notes WHERE id = 'rb'`));
     expect(n).toBe(0);
   });
 });

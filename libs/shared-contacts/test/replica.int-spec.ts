@@ -32,7 +32,7 @@ import {
   type ServiceInfo,
   PLATFORM_CONFIG,
 } from '@crm/platform';
-import { databaseUrl, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
+import { eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
 import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel } from '../src';
 
 /** What a module keeps about contacts besides the replica: its own rows that reference them. */
@@ -61,7 +61,7 @@ let bus: KafkaEventBus;
 beforeAll(async () => {
   fresh = await freshSchema('screp');
   ds = createDataSource({
-    url: databaseUrl(),
+    url: fresh.url,
     schema: fresh.schema,
     entities: [],
     migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ReplicaTestTables1764000000900],
@@ -199,7 +199,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     // The survivor carries the duplicate's data now; the duplicate row keeps no personal data.
     expect(dup).toMatchObject({ first_name: null, emails: [], primary_email: null });
     const [log] = await hookLog('merge', duplicate.contactId);
-    expect(log).toMatchObject({ other_id: survivor.contactId, bound_tenant: t1, role: 'crm_app' });
+    expect(log).toMatchObject({ other_id: survivor.contactId, bound_tenant: t1, role: `${fresh.schema}_app` });
     const [deal] = await ds.query(`SELECT contact_id, xmin::text AS xmin FROM deals WHERE id = $1`, [dealId]);
     expect(deal.contact_id).toBe(survivor.contactId);
     // Same transaction: the replica change, the hook's writes and the inbox record share one xid.
@@ -282,7 +282,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const [deal] = await ds.query(`SELECT contact_note FROM deals WHERE id = $1`, [dealId]);
     expect(deal.contact_note).toBeNull();
     const [log] = await hookLog('erase', s.contactId);
-    expect(log).toMatchObject({ bound_tenant: t1, role: 'crm_app', xmin: row.xmin });
+    expect(log).toMatchObject({ bound_tenant: t1, role: `${fresh.schema}_app`, xmin: row.xmin });
     expect(await replica.exists(ds, t1, s.contactId)).toBe(false);
     expect(preferredReachableChannel((await replica.get(ds, t1, s.contactId))!)).toBeNull();
 

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { decodeEvent, type CloudEvent } from '@crm/events';
+import { dropModuleRoles, ensureModuleRoles, urlWithLogin } from '@crm/db-roles';
 
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789';
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
@@ -21,31 +22,61 @@ export function kafkaBrokers(): string[] {
 export const uniqueId = (prefix: string) => `${prefix}_${randomBytes(5).toString('hex')}`;
 export const uniqueTenant = () => `tenant-${randomUUID().slice(0, 8)}`;
 
-/** A fresh, empty Postgres schema for one test file; drop() removes it and everything in it. */
-export async function freshSchema(prefix = 't'): Promise<{ schema: string; drop(): Promise<void> }> {
+/** Password of the per-file test logins (test databases only; local Postgres usually trusts 127.0.0.1 anyway). */
+const TEST_LOGIN_PASSWORD = 'crm-test-login';
+
+/**
+ * The URL a service under test uses for `schema`: the schema's own login (see freshSchema), never
+ * the admin in DATABASE_URL — so tests run with exactly the privileges a deployed module has.
+ */
+export function schemaUrl(schema: string): string {
+  return urlWithLogin(databaseUrl(), schema, TEST_LOGIN_PASSWORD);
+}
+
+async function asAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  const c = new Client({ connectionString: databaseUrl() });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Plain SQL as the admin in DATABASE_URL (a superuser in tests: bypasses row-level security), for
+ * looking at what a service really wrote. Services under test never run as this user.
+ */
+export async function adminQuery<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return asAdmin(async (c) => (await c.query(sql, params)).rows as T[]);
+}
+
+/**
+ * A fresh, empty Postgres schema for one test file, with its own login role named like the schema
+ * (NOSUPERUSER NOBYPASSRLS, owner of this schema only) and that login's app role — the layout
+ * `crm db init` creates for a module. `url` logs in as it; drop() removes the schema and both roles.
+ */
+export async function freshSchema(prefix = 't'): Promise<{ schema: string; url: string; drop(): Promise<void> }> {
   const schema = uniqueId(prefix).toLowerCase();
+  await asAdmin((c) => ensureModuleRoles(c, { login: schema, schema, password: TEST_LOGIN_PASSWORD }));
   return {
     schema,
+    url: schemaUrl(schema),
     async drop() {
-      const c = new Client({ connectionString: databaseUrl() });
-      await c.connect();
-      try {
-        await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await c.end();
-      }
+      await asAdmin((c) => dropModuleRoles(c, { login: schema, schema }));
     },
   };
 }
 
 /**
- * Environment for `startService` in a test: real database in a fresh schema, real Kafka with a
+ * Environment for `startService` in a test: real database in a fresh schema (from freshSchema),
+ * logged in as that schema's own least-privilege login, real Kafka with a
  * per-file topic prefix and consumer-group prefix, an ephemeral port.
  */
 export function serviceTestEnv(schema: string, topicPrefix: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     NODE_ENV: 'test',
-    DATABASE_URL: databaseUrl(),
+    DATABASE_URL: schemaUrl(schema),
     DB_SCHEMA: schema,
     KAFKA_BROKERS: kafkaBrokers().join(','),
     KAFKA_TOPIC_PREFIX: topicPrefix,

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, enableTenantIsolation } from '@crm/platform';
+import { appRole, enableTenantIsolation } from '@crm/platform';
 
 /**
  * Consent is evidence: `consents` holds the current state per contact and channel, this table
@@ -35,6 +35,7 @@ export class ConsentHistory1767000000000 implements MigrationInterface {
     await q.query(`ALTER TABLE consents FORCE ROW LEVEL SECURITY`);
     await enableTenantIsolation(q, 'consent_history');
     // Append-only for the application: the schema's default privileges granted it UPDATE and DELETE too.
+    const APP_ROLE = await appRole(q);
     await q.query(`REVOKE ALL ON consent_history FROM PUBLIC`);
     await q.query(`REVOKE ALL ON consent_history FROM ${APP_ROLE}`);
     await q.query(`GRANT SELECT, INSERT ON consent_history TO ${APP_ROLE}`);

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { dataOf, databaseUrl, uniqueTenant, type TopicRecorder } from '@crm/testing';
+import { dataOf, schemaUrl, uniqueTenant, type TopicRecorder } from '@crm/testing';
 import { ConsentHistory1767000000000 } from '../migrations/1767000000000-ConsentHistory';
 import { EVENT, Q, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
 
@@ -27,12 +27,12 @@ describe('consent history: append-only evidence of every consent decision', () =
 
   /** A transaction bound to a tenant as the application role, as the service runs its queries. */
   async function asAppRole<T>(tenantId: string, fn: (c: Client) => Promise<T>): Promise<T> {
-    const c = new Client({ connectionString: databaseUrl() });
+    const c = new Client({ connectionString: schemaUrl(h.schema) });
     await c.connect();
     try {
       await c.query('BEGIN');
       await c.query(`SET LOCAL search_path TO "${h.schema}"`);
-      await c.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', 'crm_app', true)`, [tenantId]);
+      await c.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', session_user || '_app', true)`, [tenantId]);
       return await fn(c);
     } finally {
       await c.query('ROLLBACK').catch(() => undefined);
@@ -112,7 +112,7 @@ describe('consent history: append-only evidence of every consent decision', () =
     dataOf(await gql(SET, { i: { contactId: c.id, channel: 'EMAIL', granted: true, legalBasis: 'CONSENT' } }));
 
     await asAppRole(tenantId, async (db) => {
-      expect((await db.query(`SELECT current_user AS u`)).rows[0].u).toBe('crm_app');
+      expect((await db.query(`SELECT current_user AS u`)).rows[0].u).toBe(`${h.schema}_app`);
       expect((await db.query(`SELECT status FROM consent_history WHERE contact_id = $1`, [c.id])).rows).toEqual([{ status: 'granted' }]);
     });
     for (const sql of [
@@ -174,6 +174,8 @@ describe('consent history: append-only evidence of every consent decision', () =
       await qr.startTransaction();
       await qr.query(`SET LOCAL search_path TO "${h.schema}"`);
       await qr.query(`DROP TABLE consent_history`);
+      // The service login owns the tables but is bound by row-level security like everyone else.
+      await qr.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
       await qr.query(
         `INSERT INTO consents (tenant_id, contact_id, channel, status, legal_basis, source, recorded_at)
          VALUES ($1, $2, 'email', 'granted', 'a free-text basis from before', 'legacy crm', '2025-03-01T10:00:00Z'), ($1, $2, 'sms', 'withdrawn', NULL, NULL, '2025-04-01T10:00:00Z')`,

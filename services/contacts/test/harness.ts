@@ -1,6 +1,6 @@
 import { startService, type RequestContext, type RunningService } from '@crm/platform';
 import { Kafka, logLevel } from 'kafkajs';
-import { freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
+import { adminQuery, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
 import { decodeEvent, type CloudEvent } from '@crm/events';
 import { contactsService } from '../src/service';
 
@@ -18,18 +18,18 @@ export async function startContacts(extraEnv: Record<string, string> = {}) {
     client(ctx: Partial<RequestContext> = {}) {
       return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] }, svc.config.GATEWAY_INTERNAL_SECRET);
     },
-    /** Plain SQL as the schema owner (superuser: bypasses row-level security), for counting what was really written. */
+    /** Plain SQL as the test admin (superuser: bypasses row-level security; the service itself runs as its own login), for counting what was really written. */
     sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
-      return svc.dataSource.query(query, params);
+      return adminQuery(query, params);
     },
     /** Rows of a tenant-bound table of this schema that belong to the tenant. */
     async count(table: string, tenantId: string): Promise<number> {
-      const [{ n }] = await svc.dataSource.query(`SELECT count(*)::int AS n FROM "${fresh.schema}".${table} WHERE tenant_id = $1`, [tenantId]);
+      const [{ n }] = await adminQuery(`SELECT count(*)::int AS n FROM "${fresh.schema}".${table} WHERE tenant_id = $1`, [tenantId]);
       return n;
     },
     /** Outbox rows of a tenant (optionally of one event type): what will reach Kafka. */
     async outboxCount(tenantId: string, type?: string): Promise<number> {
-      const [{ n }] = await svc.dataSource.query(
+      const [{ n }] = await adminQuery(
         `SELECT count(*)::int AS n FROM "${fresh.schema}".outbox WHERE tenant_id = $1 AND ($2::text IS NULL OR type = $2)`,
         [tenantId, type ?? null],
       );

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@crm/platform';
-import { dataOf, databaseUrl, postGraphql, TEST_INTERNAL_SECRET, uniqueTenant } from '@crm/testing';
+import { dataOf, schemaUrl, postGraphql, TEST_INTERNAL_SECRET, uniqueTenant } from '@crm/testing';
 import { Q, expectError, startContacts, type Gql, type Harness } from './harness';
 
 describe('tenant isolation and authentication', () => {
@@ -81,13 +81,14 @@ describe('tenant isolation and authentication', () => {
 
   describe('row-level security in Postgres', () => {
     async function asTenant<T>(tenant: string | null, fn: (c: Client) => Promise<T>): Promise<T> {
-      const c = new Client({ connectionString: databaseUrl() });
+      // As the service does: its own login, switched to its app role.
+      const c = new Client({ connectionString: schemaUrl(h.schema) });
       await c.connect();
       try {
         await c.query('BEGIN');
         await c.query(`SET LOCAL search_path TO "${h.schema}"`);
-        if (tenant !== null) await c.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', 'crm_app', true)`, [tenant]);
-        else await c.query(`SELECT set_config('role', 'crm_app', true)`);
+        if (tenant !== null) await c.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', session_user || '_app', true)`, [tenant]);
+        else await c.query(`SELECT set_config('role', session_user || '_app', true)`);
         return await fn(c);
       } finally {
         await c.query('ROLLBACK').catch(() => undefined);
@@ -95,7 +96,7 @@ describe('tenant isolation and authentication', () => {
       }
     }
 
-    it("bound to tenant B (role crm_app), a SELECT on the schema's tables returns none of tenant A's rows", async () => {
+    it("bound to tenant B (the app role), a SELECT on the schema's tables returns none of tenant A's rows", async () => {
       const tables = ['contacts', 'contact_emails', 'contact_phones', 'consents', 'companies', 'interactions', 'custom_field_definitions'];
       // Control: the rows are there and visible to A.
       await asTenant(tenantA, async (c) => {
@@ -105,7 +106,7 @@ describe('tenant isolation and authentication', () => {
         }
       });
       await asTenant(tenantB, async (c) => {
-        expect((await c.query(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`)).rows[0]).toEqual({ u: 'crm_app', t: tenantB });
+        expect((await c.query(`SELECT current_user AS u, current_setting('app.tenant_id') AS t`)).rows[0]).toEqual({ u: `${h.schema}_app`, t: tenantB });
         for (const t of tables) {
           const { rows } = await c.query(`SELECT tenant_id FROM ${t} WHERE tenant_id <> $1`, [tenantB]);
           expect({ t, rows }).toEqual({ t, rows: [] });

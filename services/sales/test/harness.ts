@@ -1,7 +1,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startService, type RequestContext, type RunningService } from '@crm/platform';
 import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, envelope, exampleSnapshot, type CloudEvent, type ContactSnapshot } from '@crm/events';
-import { eventually, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
+import { adminQuery, eventually, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
 import { randomUUID } from 'node:crypto';
 import { salesService } from '../src/service';
 
@@ -26,7 +26,7 @@ export async function startSales(extraEnv: Record<string, string> = {}, reuse?: 
       return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] });
     },
     sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
-      return svc.dataSource.query(query, params);
+      return adminQuery(query, params);
     },
     async publishContactEvent(tenantId: string, type: string, subject: string, data: unknown): Promise<CloudEvent> {
       const ev = envelope({ type, subject, data, tenantId, source: 'crm/contacts' });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { contactsService } from '@crm/contacts';
 import { serviceMigrations, startService, type RunningService } from '@crm/platform';
-import { databaseUrl, freshSchema, kafkaBrokers, serviceTestEnv, uniqueId } from '@crm/testing';
+import { freshSchema, kafkaBrokers, serviceTestEnv, uniqueId } from '@crm/testing';
 
 const CLI = join(__dirname, '../bin/crm.js');
 
@@ -36,7 +36,7 @@ describe('migrations at deploy time (real Postgres + Kafka)', () => {
 
   it('two concurrent `crm migrate` jobs on a fresh schema both succeed, migrations run once; a service then starts with RUN_MIGRATIONS=false', async () => {
     const fresh = await freshSchema('migjob');
-    const env = { ...process.env, DATABASE_URL: databaseUrl(), DB_SCHEMA: fresh.schema };
+    const env = { ...process.env, DATABASE_URL: fresh.url, DB_SCHEMA: fresh.schema };
     let svc: RunningService | undefined;
     try {
       const runs = await Promise.all([runCli(['migrate', '--modules', 'contacts'], env), runCli(['migrate', '--modules', 'contacts'], env)]);

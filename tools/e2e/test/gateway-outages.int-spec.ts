@@ -4,7 +4,7 @@ import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { startService, type RunningService } from '@crm/platform';
 import { randomUUID } from 'node:crypto';
-import { dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId, uniqueTenant } from '@crm/testing';
+import { adminQuery, dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId, uniqueTenant } from '@crm/testing';
 import { gatewayFor } from './support';
 
 /** JSON log lines written through a pino logger. */
@@ -93,7 +93,7 @@ describe('gateway outages (e2e)', () => {
       const gql = gatewayClient(gw.url, { tenantId });
       const { id } = dataOf(await gql(CREATE_CONTACT, { i: { firstName: 'Grace', lastName: 'Hopper' } })).createContact;
       await eventually(
-        async () => (await sales.dataSource.query(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id])).length > 0,
+        async () => (await adminQuery(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id])).length > 0,
         30000,
         'contact replicated to sales',
       );

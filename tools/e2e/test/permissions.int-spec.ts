@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { OperationCatalogue, ROLES, startService, type RunningService } from '@crm/platform';
-import { freshSchema, serviceTestEnv, subgraphClient, uniqueId, uniqueTenant } from '@crm/testing';
+import { adminQuery, freshSchema, serviceTestEnv, subgraphClient, uniqueId, uniqueTenant } from '@crm/testing';
 
 /**
  * Authorization is declared per operation and denied by default (issue 7 §1). The snapshot lists
@@ -103,7 +103,7 @@ describe('operation permissions', () => {
     const sales = running.find((s) => s.name === 'sales')!;
     const r = await subgraphClient(sales.url, { tenantId, userId: 'u', roles: ['admin'] })(`mutation($r: String!) { loseDeal(id: "${randomUUID()}", reason: $r) { id } }`, { r: 'x\u0000' });
     expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'reason' }] });
-    const [{ n }] = await contacts.dataSource.query(`SELECT count(*)::int AS n FROM "${contacts.info.schema}".contacts WHERE tenant_id = $1`, [tenantId]);
+    const [{ n }] = await adminQuery(`SELECT count(*)::int AS n FROM "${contacts.info.schema}".contacts WHERE tenant_id = $1`, [tenantId]);
     expect(n).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import type { RunningGateway } from '@crm/gateway';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { InProcessEventBus, startService, type RunningService } from '@crm/platform';
-import { databaseUrl, dataOf, eventually, freshSchema, gatewayClient, TEST_INTERNAL_SECRET, uniqueTenant } from '@crm/testing';
+import { dataOf, eventually, freshSchema, gatewayClient, TEST_INTERNAL_SECRET, uniqueTenant } from '@crm/testing';
 
 /**
  * The embedded mode `pnpm start` uses: contacts and sales in ONE process (one @nestjs/graphql type
@@ -24,7 +24,7 @@ describe('contacts + sales in one process (embedded mode)', () => {
       services.push(
         await startService(def, {
           bus,
-          env: { NODE_ENV: 'test', DATABASE_URL: databaseUrl(), DB_SCHEMA: fresh.schema, GATEWAY_INTERNAL_SECRET: TEST_INTERNAL_SECRET, PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: '5' },
+          env: { NODE_ENV: 'test', DATABASE_URL: fresh.url, DB_SCHEMA: fresh.schema, GATEWAY_INTERNAL_SECRET: TEST_INTERNAL_SECRET, PORT: '0', LOG_LEVEL: 'warn', DB_POOL_SIZE: '5' },
         }),
       );
     }

@@ -3,7 +3,7 @@ import type { RunningGateway } from '@crm/gateway';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { startService, type RunningService } from '@crm/platform';
-import { dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
+import { adminQuery, dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
 
 const CREATE_CONTACT = `mutation($i: CreateContactInput!) { createContact(input: $i) { id displayName } }`;
 const CREATE_DEAL = `mutation($i: CreateDealInput!) { createDeal(input: $i) { id title amount { amount currency } contact { id displayName } } }`;
@@ -41,7 +41,7 @@ describe('sales through the gateway with contacts (e2e)', () => {
   });
 
   const salesReplicaHas = (tenantId: string, id: string, where = 'true') =>
-    eventually(async () => (await sales.dataSource.query(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, id])).length > 0, 30000, `contact ${id} in sales`);
+    eventually(async () => (await adminQuery(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, id])).length > 0, 30000, `contact ${id} in sales`);
 
   it('customer 360: one query returns the contact from contacts with its deals, orders and lifetime value from sales; the timeline shows them', async () => {
     const tenantId = uniqueTenant();
@@ -94,7 +94,7 @@ describe('sales through the gateway with contacts (e2e)', () => {
     const schema = sales.info.schema;
     // Sales' published events name both people (deal.created of "Deal of Samuel Dup", order.placed …).
     const salesOutbox = async () =>
-      (await sales.dataSource.query(`SELECT key, payload, published_at FROM "${schema}".outbox WHERE tenant_id = $1`, [tenantId])) as { key: string; payload: any; published_at: Date | null }[];
+      (await adminQuery(`SELECT key, payload, published_at FROM "${schema}".outbox WHERE tenant_id = $1`, [tenantId])) as { key: string; payload: any; published_at: Date | null }[];
     const theirs = (rows: { key: string; payload: any }[]) => rows.filter((r) => [s.id, d.id].includes(r.payload.data.contactId) || [deal.id, order.id].includes(r.key));
     await eventually(async () => (await salesOutbox()).every((r) => r.published_at !== null), 30000, 'sales outbox published');
     expect(theirs(await salesOutbox()).length).toBeGreaterThanOrEqual(2);
@@ -106,7 +106,7 @@ describe('sales through the gateway with contacts (e2e)', () => {
     expect(theirs(await salesOutbox())).toEqual([]);
     expect(JSON.stringify(await salesOutbox())).not.toMatch(/Samuel|Dup|sam@example\.com|samuel@example\.com/);
     let dump = '';
-    for (const t of ['contact_replica', 'deals', 'orders', 'quotes', 'tasks']) dump += JSON.stringify(await sales.dataSource.query(`SELECT * FROM "${schema}".${t} WHERE tenant_id = $1`, [tenantId]));
+    for (const t of ['contact_replica', 'deals', 'orders', 'quotes', 'tasks']) dump += JSON.stringify(await adminQuery(`SELECT * FROM "${schema}".${t} WHERE tenant_id = $1`, [tenantId]));
     expect(dump).not.toMatch(/Samuel|samuel@example\.com|sam@example\.com|"Sam"|Dup/);
     expect(dataOf(await gql(`query($id: ID!) { deal(id: $id) { title amount { amount } } }`, { id: deal.id })).deal).toEqual({ title: 'Deal (erased contact)', amount: { amount: '5.00' } });
   });
@@ -131,7 +131,7 @@ describe('sales alone behind the gateway (no contacts subgraph)', () => {
   it('composes, and a deal still resolves its contact id', async () => {
     const tenantId = uniqueTenant();
     const contactId = '6f0c2a1e-7d3b-4c5a-9e8f-1a2b3c4d5e6f';
-    await sales.dataSource.query(
+    await adminQuery(
       `INSERT INTO "${sales.info.schema}".contact_replica (tenant_id, contact_id, version, display_name) VALUES ($1, $2, 1, 'Seeded')`,
       [tenantId, contactId],
     );

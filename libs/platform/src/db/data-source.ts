@@ -48,7 +48,14 @@ export async function migrate(ds: DataSource, schema: string): Promise<string[]>
   await lock.connect();
   try {
     await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [`crm.migrate:${schema}`]);
-    await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    // A module login (db roles) owns its schema but may not create schemas: `crm db init` made it.
+    // CREATE SCHEMA IF NOT EXISTS would check that privilege even when the schema exists.
+    const [{ exists }] = await ds.query(`SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1) AS exists`, [schema]);
+    if (!exists) {
+      await ds.query(`CREATE SCHEMA "${schema}"`).catch((err: Error) => {
+        throw new Error(`schema "${schema}" does not exist and this login may not create it (${err.message}): create the module's roles and schema first (crm db init)`);
+      });
+    }
     const ran = await ds.runMigrations({ transaction: 'each' });
     return ran.map((m) => m.name);
   } finally {

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE } from '../kernel/tx';
+import { appRole } from './platform-migration';
 
 /**
  * Parking for outbox rows the broker can never take (too large), and the relay's progress mark.
@@ -24,7 +24,7 @@ export class OutboxParking1764000000500 implements MigrationInterface {
         progressed_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`INSERT INTO outbox_relay DEFAULT VALUES`);
-    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON outbox_relay TO ${APP_ROLE}`);
+    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON outbox_relay TO ${await appRole(q)}`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -3,8 +3,12 @@ import type { EventContract, EventData } from '@crm/events';
 import { updated } from '../db/sql';
 import type { EventPublisher } from '../outbox/event-publisher';
 
-/** Role that tenant-scoped transactions switch to, so row-level security applies even to an owner/superuser login. */
-export const APP_ROLE = 'crm_app';
+/**
+ * What tenant-scoped transactions switch to: the login's app role `<login>_app` (db/roles.ts), a
+ * non-owner with only DML grants on its module's tables, so row-level security and append-only
+ * grants apply. Evaluated by Postgres from the session's login, so no configuration names it.
+ */
+export const APP_ROLE_SQL = `session_user || '_app'`;
 
 /** A row as the driver returns it; declare the columns you read (`tx.query<{ id: string }>(…)`). */
 export type Row = Record<string, unknown>;
@@ -83,7 +87,7 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
   try {
     const literal = sqlLiteral(tenantId);
     // Hot path: BEGIN and the tenant binding travel in one round trip (a simple-protocol batch).
-    if (literal !== null) await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', '${APP_ROLE}', true)`);
+    if (literal !== null) await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', ${APP_ROLE_SQL}, true)`);
     else {
       await qr.query('BEGIN');
       await bindTenant(qr.manager, tenantId);
@@ -118,7 +122,7 @@ function markTransaction(qr: QueryRunner, active: boolean): void {
 
 /** Binds the current transaction to a tenant and the RLS-bound app role (consumers, schedulers). */
 export async function bindTenant(m: EntityManager, tenantId: string): Promise<void> {
-  await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
+  await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', ${APP_ROLE_SQL}, true)`, [tenantId]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { APP_ROLE, enableTenantIsolation } from '@crm/platform';
+import { appRole, enableTenantIsolation } from '@crm/platform';
 
 /**
  * The contact replica a module keeps of what it needs of contacts (fed by contact events). Add it to
@@ -36,7 +36,7 @@ export class ContactReplicaTables1764000000100 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX contact_replica_merged_into ON contact_replica (tenant_id, merged_into) WHERE merged_into IS NOT NULL`);
     await q.query(`CREATE INDEX contact_replica_primary_email ON contact_replica (tenant_id, primary_email) WHERE primary_email IS NOT NULL`);
-    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON contact_replica TO ${APP_ROLE}`);
+    await q.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON contact_replica TO ${await appRole(q)}`);
     await enableTenantIsolation(q, 'contact_replica');
   }
 

@@ -12,8 +12,10 @@ import { SALES_CONFIG, type SalesConfig } from '../config';
  * Each sweep, in one transaction: take due rows of the `task_reminders` queue with
  * FOR UPDATE SKIP LOCKED (several replicas share the work, none fires a reminder twice), then per
  * row bind the row's tenant (row-level security), mark the task `due_emitted_at`, write the event
- * to the outbox and delete the queue row. The queue is outside row-level security because the
- * sweep crosses tenants (it holds ids and times only, no personal data).
+ * to the outbox and delete the queue row. The queue is under row-level security with one explicit
+ * cross-tenant path (migration ReminderQueueRls): the module login outside any tenant binding — the
+ * SELECT below, before the first bindTenant — sees every tenant's due rows; once a row's tenant is
+ * bound, the rest of the work (and any tenant-bound transaction elsewhere) sees that tenant only.
  */
 @Injectable()
 export class ReminderScheduler implements OnApplicationBootstrap, OnModuleDestroy {
