@@ -49,7 +49,7 @@ export interface ModuleRoles {
  * Creates (or brings up to date) a module's login, app role and schema. Idempotent; run by an admin
  * (`crm db init`, `crm start`, the test helpers). A schema left by the older single-superuser layout
  * (tables owned by another role, grants to the shared `crm_app`) is adopted: its objects are given to
- * the module login and the app role receives exactly the table privileges `crm_app` had.
+ * the module login and the app role receives the table privileges `crm_app` had.
  */
 export async function ensureModuleRoles(admin: AdminClient, r: ModuleRoles): Promise<void> {
   const login = admin.escapeIdentifier(r.login);
@@ -82,24 +82,29 @@ export async function ensureModuleRoles(admin: AdminClient, r: ModuleRoles): Pro
   }
 }
 
-/** Objects of the schema owned by another role become the login's; `crm_app`'s grants move to the app role. */
+/**
+ * Objects of the schema owned by another role become the login's; the app role gets the table
+ * privileges `crm_app` had. `crm_app`'s own grants are left in place: no module login is a member of
+ * it (it cannot `SET ROLE crm_app`), and a not-yet-upgraded process still running as the old
+ * superuser keeps working during the switch. Drop `crm_app` once every service runs as its login.
+ */
 async function adoptLegacySchema(admin: AdminClient, login: string, schema: string): Promise<void> {
   await admin.query(
-    `DO $$ DECLARE t record; p record; BEGIN
+    `DO $$ DECLARE t record; p record; adopted boolean := false; BEGIN
       FOR t IN SELECT c.oid::regclass AS rel, c.relkind FROM pg_class c
                  WHERE c.relnamespace = ${admin.escapeLiteral(schema)}::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
                    AND pg_get_userbyid(c.relowner) <> ${admin.escapeLiteral(login)}
                    AND NOT (c.relkind = 'S' AND EXISTS (SELECT FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))) LOOP
         EXECUTE format('ALTER TABLE %s OWNER TO %I', t.rel, ${admin.escapeLiteral(login)});
+        adopted := true;
       END LOOP;
-      IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'crm_app') THEN
+      -- Only while adopting (later runs must not re-grant what a migration has since revoked).
+      IF adopted AND EXISTS (SELECT FROM pg_roles WHERE rolname = 'crm_app') THEN
         FOR p IN SELECT g.table_name, string_agg(g.privilege_type, ', ') AS privs FROM information_schema.role_table_grants g
                   WHERE g.table_schema = ${admin.escapeLiteral(schema)} AND g.grantee = 'crm_app' GROUP BY g.table_name LOOP
           EXECUTE format('GRANT %s ON %I.%I TO %I', p.privs, ${admin.escapeLiteral(schema)}, p.table_name, ${admin.escapeLiteral(appRoleOf(login))});
-          EXECUTE format('REVOKE ALL ON %I.%I FROM crm_app', ${admin.escapeLiteral(schema)}, p.table_name);
         END LOOP;
         EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %I TO %I', ${admin.escapeLiteral(schema)}, ${admin.escapeLiteral(appRoleOf(login))});
-        EXECUTE format('REVOKE ALL ON SCHEMA %I FROM crm_app', ${admin.escapeLiteral(schema)});
       END IF;
     END $$`,
   );

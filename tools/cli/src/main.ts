@@ -44,6 +44,27 @@ program
     );
   });
 
+const db = program.command('db').description('Database roles and schemas');
+db.command('init')
+  .description(
+    "Create (idempotently) each module's least-privilege login crm_<module>, its app role and its schema, as an admin. " +
+      'Passwords from <MODULE>_DB_PASSWORD; a new login without one gets a generated password, printed once. Prints each module\'s DATABASE_URL',
+  )
+  .option('--modules <list>', 'comma-separated modules (default: all installed)')
+  .option('--admin-url <url>', 'admin PostgreSQL URL (a role that may create roles)', process.env.DATABASE_ADMIN_URL ?? process.env.DATABASE_URL)
+  .action(async (o) => {
+    if (!o.adminUrl) {
+      process.stderr.write('DATABASE_ADMIN_URL: set it (or DATABASE_URL, or --admin-url) to an admin PostgreSQL URL\n');
+      process.exit(1);
+    }
+    const { initModuleDatabases } = await import('./db-init');
+    for (const r of await initModuleDatabases(o.adminUrl, o.modules)) {
+      const url = new URL(r.url);
+      const shown = r.generated || !url.password ? r.url : (url.password = '****', url.toString());
+      process.stdout.write(`${r.module.toUpperCase()}_DATABASE_URL=${shown}${r.generated ? '   # generated password: store it now, it is not shown again' : ''}\n`);
+    }
+  });
+
 program
   .command('token')
   .description('Mint a user token for the current configuration (JWT_SECRET or the local .crm/secrets.json)')

