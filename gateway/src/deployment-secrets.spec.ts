@@ -9,7 +9,7 @@ import { ConfigError, productionSecretProblem } from '@crm/platform/src/config';
 import { loadGatewayConfig } from './config';
 
 const root = resolve(__dirname, '..', '..');
-const SECRETS = ['JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'POSTGRES_PASSWORD'];
+const SECRETS = ['JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'POSTGRES_PASSWORD', 'CONTACTS_DB_PASSWORD', 'SALES_DB_PASSWORD'];
 const strong = () => `${Math.random().toString(36).slice(2)}${'x'.repeat(40)}`;
 
 /** KEY=VALUE lines of an env file (comments and blank lines skipped). */
@@ -32,6 +32,13 @@ describe('docker-compose.yml', () => {
     // no "NAME: literal" lines outside comments
     const literal = text.split('\n').filter((l) => !l.trim().startsWith('#') && new RegExp(`^\\s*${name}:\\s*[^"$\\s]`).test(l));
     expect(literal).toEqual([]);
+  });
+
+  it('runs every module as its own login crm_<module>; only the db-init step uses the admin (issue 6 §4)', () => {
+    const urls = [...text.matchAll(/^\s+DATABASE_URL: "postgres:\/\/([^:]+):/gm)].map((m) => m[1]);
+    expect(urls).toEqual(['crm_contacts', 'crm_sales', 'crm_marketing', 'crm_support', 'crm_loyalty']);
+    const admin = text.split('\n').filter((l) => !l.trim().startsWith('#') && l.includes('${POSTGRES_PASSWORD'));
+    expect(admin).toEqual([expect.stringMatching(/^\s+POSTGRES_PASSWORD:/), expect.stringMatching(/^\s+DATABASE_ADMIN_URL: "postgres:\/\/crm:/)]);
   });
 
   it('runs the gateway in production mode, where example secrets are refused', () => {
@@ -65,9 +72,19 @@ describe('.env.example files', () => {
   });
 });
 
+describe('services/*/.env.example database logins', () => {
+  it('each service connects as its own login crm_<service>, never postgres (issue 6 §4)', () => {
+    for (const service of readdirSync(join(root, 'services'))) {
+      const url = envFile(join(root, 'services', service, '.env.example')).DATABASE_URL ?? '';
+      expect({ service, user: /^postgres(ql)?:\/\/([^:@/]+)/.exec(url)?.[2] }).toEqual({ service, user: `crm_${service}` });
+    }
+  });
+});
+
 describe('infra/k8s/render.sh', () => {
+  const dbUrls = { CONTACTS_DATABASE_URL: 'postgres://crm_contacts:s3cr3t-pw@db:5432/crm', SALES_DATABASE_URL: 'postgres://crm_sales:s3cr3t-pw2@db:5432/crm' };
   const render = (env: Record<string, string>) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'RENDER_SECRET'].includes(k)));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['CONTACTS_DATABASE_URL', 'SALES_DATABASE_URL', 'JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'RENDER_SECRET'].includes(k)));
     try {
       return { code: 0, out: execFileSync('bash', [join(root, 'infra/k8s/render.sh')], { env: { ...clean, ...env }, encoding: 'utf8', stdio: 'pipe' }), err: '' };
     } catch (e) {
@@ -84,27 +101,41 @@ describe('infra/k8s/render.sh', () => {
     // The gateway stays routable while one module is down; modules use their own readiness.
     expect(r.out).toMatch(/name: gateway[\s\S]*readinessProbe:\s+httpGet:\s+path: \/health\/ready\?subgraphs=optional/);
     expect(r.out).toMatch(/name: contacts[\s\S]*readinessProbe:\s+httpGet:\s+path: \/health\/ready\n/);
+    // Each module reads its own login's URL; the gateway gets no database URL at all.
+    expect(r.out).toMatch(/name: DATABASE_URL\s+valueFrom:\s+secretKeyRef:\s+name: crm-secrets\s+key: CONTACTS_DATABASE_URL/);
+    expect(r.out).toMatch(/name: DATABASE_URL\s+valueFrom:\s+secretKeyRef:\s+name: crm-secrets\s+key: SALES_DATABASE_URL/);
+    expect(r.out.slice(r.out.indexOf('name: gateway'))).not.toMatch(/DATABASE_URL/);
   });
 
   it('refuses to render a Secret without the values, naming the variable', () => {
     const r = render({ RENDER_SECRET: 'true' });
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/RENDER_SECRET=true needs DATABASE_URL/);
+    expect(r.err).toMatch(/RENDER_SECRET=true needs JWT_SECRET/);
     expect(r.out).not.toMatch(/kind: Secret/);
   });
 
   it('refuses publicly known or short values', () => {
-    const base = { RENDER_SECRET: 'true', DATABASE_URL: 'postgres://crm:s3cr3t-pw@db:5432/crm', JWT_SECRET: strong(), GATEWAY_INTERNAL_SECRET: strong() };
+    const base = { RENDER_SECRET: 'true', ...dbUrls, JWT_SECRET: strong(), GATEWAY_INTERNAL_SECRET: strong() };
     expect(render({ ...base, JWT_SECRET: 'dev-jwt-secret-change-me' }).err).toMatch(/JWT_SECRET is a publicly known example value/);
     expect(render({ ...base, GATEWAY_INTERNAL_SECRET: 'dev-internal-secret-change-me' }).err).toMatch(/GATEWAY_INTERNAL_SECRET is a publicly known example value/);
     expect(render({ ...base, JWT_SECRET: 'short-but-16-chars' }).err).toMatch(/JWT_SECRET must be at least 32 characters/);
-    expect(render({ ...base, DATABASE_URL: 'postgres://crm:crm@db:5432/crm' }).err).toMatch(/DATABASE_URL uses the example password/);
+    expect(render({ ...base, SALES_DATABASE_URL: 'postgres://crm_sales:crm@db:5432/crm' }).err).toMatch(/SALES_DATABASE_URL uses the example password/);
+    expect(render({ ...base, SALES_DATABASE_URL: '' }).err).toMatch(/RENDER_SECRET=true needs SALES_DATABASE_URL/);
+  });
+
+  it('refuses a module database URL that is not the module’s own login (issue 6 §4)', () => {
+    const base = { RENDER_SECRET: 'true', ...dbUrls, JWT_SECRET: strong(), GATEWAY_INTERNAL_SECRET: strong() };
+    for (const url of ['postgres://postgres:s3cr3t-pw@db:5432/crm', 'postgres://crm:s3cr3t-pw@db:5432/crm', 'postgres://crm_sales:s3cr3t-pw@db:5432/crm']) {
+      const r = render({ ...base, CONTACTS_DATABASE_URL: url });
+      expect({ url, code: r.code, err: r.err }).toEqual({ url, code: 1, err: expect.stringMatching(/CONTACTS_DATABASE_URL must log in as the module's own role crm_contacts/) });
+    }
   });
 
   it('renders the Secret with the operator’s values', () => {
     const jwt = strong();
-    const r = render({ RENDER_SECRET: 'true', DATABASE_URL: 'postgres://crm:s3cr3t-pw@db:5432/crm', JWT_SECRET: jwt, GATEWAY_INTERNAL_SECRET: strong() });
+    const r = render({ RENDER_SECRET: 'true', ...dbUrls, JWT_SECRET: jwt, GATEWAY_INTERNAL_SECRET: strong() });
     expect(r.code).toBe(0);
     expect(r.out).toContain(`JWT_SECRET: "${jwt}"`);
+    expect(r.out).toContain(`CONTACTS_DATABASE_URL: "${dbUrls.CONTACTS_DATABASE_URL}"`);
   });
 });

@@ -31,7 +31,7 @@ done
 MODULES_CSV="$(IFS=,; echo "${enabled[*]}")"
 
 VARS=(NAMESPACE IMAGE_REGISTRY IMAGE_TAG IMAGE_PULL_POLICY CPU_REQUEST MEMORY_REQUEST CPU_LIMIT MEMORY_LIMIT
-      KAFKA_BROKERS DATABASE_URL JWT_SECRET GATEWAY_INTERNAL_SECRET MODULES_CSV
+      KAFKA_BROKERS JWT_SECRET GATEWAY_INTERNAL_SECRET MODULES_CSV DB_ENV
       APP APP_PORT METRICS_PORT APP_REPLICAS COMPONENT SERVICE_TYPE EXTRA_ENV_NAME EXTRA_ENV_VALUE
       RATE_LIMIT_PER_USER RATE_LIMIT_PER_IP TRUST_PROXY READY_PATH)
 
@@ -56,7 +56,7 @@ render() {
 check_secret() {
   local name="$1" val="${!1-}"
   local example="$name=\"\$(openssl rand -base64 32)\""
-  [[ "$name" == DATABASE_URL ]] && example="DATABASE_URL=postgres://crm:<password>@<host>:5432/crm"
+  [[ "$name" == *_DATABASE_URL ]] && example="$name=postgres://crm_<module>:<password>@<host>:5432/crm (from crm db init)"
   if [[ -z "$val" ]]; then
     echo "render.sh: RENDER_SECRET=true needs $name (e.g. $example), or create the Secret crm-secrets yourself (see values.env)" >&2
     exit 1
@@ -65,31 +65,53 @@ check_secret() {
     echo "render.sh: $name is a publicly known example value; generate one, e.g. $name=\"\$(openssl rand -base64 32)\"" >&2
     exit 1
   fi
-  if [[ "$name" != DATABASE_URL && ${#val} -lt 32 ]]; then
+  if [[ "$name" != *_DATABASE_URL && ${#val} -lt 32 ]]; then
     echo "render.sh: $name must be at least 32 characters (e.g. $name=\"\$(openssl rand -base64 32)\")" >&2
     exit 1
   fi
 }
+# Each module connects as its own least-privilege login (crm db init): <MODULE>_DATABASE_URL.
+db_var() { local m="$1"; echo "${m^^}_DATABASE_URL"; }
 if [[ "${RENDER_SECRET}" == "true" ]]; then
-  for s in DATABASE_URL JWT_SECRET GATEWAY_INTERNAL_SECRET; do check_secret "$s"; done
-  if [[ "$DATABASE_URL" =~ ^postgres(ql)?://[^:/@]+:crm@ ]]; then
-    echo "render.sh: DATABASE_URL uses the example password \"crm\"; use a generated one" >&2
-    exit 1
-  fi
+  for s in JWT_SECRET GATEWAY_INTERNAL_SECRET; do check_secret "$s"; done
+  for m in "${enabled[@]}"; do
+    v="$(db_var "$m")"
+    check_secret "$v"
+    if [[ ! "${!v}" =~ ^postgres(ql)?://crm_${m}: ]]; then
+      echo "render.sh: $v must log in as the module's own role crm_${m} (see crm db init), never as an admin or another module" >&2
+      exit 1
+    fi
+    if [[ "${!v}" =~ ^postgres(ql)?://[^:/@]+:crm@ ]]; then
+      echo "render.sh: $v uses the example password \"crm\"; use a generated one" >&2
+      exit 1
+    fi
+  done
 fi
 
 echo "# Rendered by infra/k8s/render.sh - modules: $MODULES_CSV"
 render "$DIR/templates/config.yaml.tpl"
 if [[ "${RENDER_SECRET}" == "true" ]]; then
   render "$DIR/templates/secret.yaml.tpl"
+  for m in "${enabled[@]}"; do
+    v="$(db_var "$m")"
+    val="${!v}"
+    val="${val//\\/\\\\}"
+    val="${val//\"/\\\"}"
+    printf '  %s: "%s"\n' "$v" "$val"
+  done
 fi
 
 for m in "${enabled[@]}"; do
-  APP="$m" APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" APP_REPLICAS="$REPLICAS" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
+  DB_ENV="            - name: DATABASE_URL
+              valueFrom:
+                secretKeyRef:
+                  name: crm-secrets
+                  key: $(db_var "$m")
+" APP="$m" APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" APP_REPLICAS="$REPLICAS" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
     EXTRA_ENV_NAME=DB_SCHEMA EXTRA_ENV_VALUE="$m" render "$DIR/templates/app.yaml.tpl"
 done
 
 # The gateway stays in the Service while one module is down (clients get partial answers naming
 # it); /health/ready without the parameter answers 503 then, for alerting.
-APP=gateway APP_PORT=4000 METRICS_PORT=9000 APP_REPLICAS="$GATEWAY_REPLICAS" COMPONENT=gateway SERVICE_TYPE="$GATEWAY_SERVICE_TYPE" READY_PATH="/health/ready?subgraphs=optional" \
+DB_ENV="" APP=gateway APP_PORT=4000 METRICS_PORT=9000 APP_REPLICAS="$GATEWAY_REPLICAS" COMPONENT=gateway SERVICE_TYPE="$GATEWAY_SERVICE_TYPE" READY_PATH="/health/ready?subgraphs=optional" \
   EXTRA_ENV_NAME=SUBGRAPHS EXTRA_ENV_VALUE="$subgraphs" render "$DIR/templates/app.yaml.tpl"

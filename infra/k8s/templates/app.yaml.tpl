@@ -43,12 +43,7 @@ spec:
               value: "${APP_PORT}"
             - name: METRICS_PORT
               value: "${METRICS_PORT}"
-            - name: DATABASE_URL
-              valueFrom:
-                secretKeyRef:
-                  name: crm-secrets
-                  key: DATABASE_URL
-            - name: JWT_SECRET
+${DB_ENV}            - name: JWT_SECRET
               valueFrom:
                 secretKeyRef:
                   name: crm-secrets

@@ -9,6 +9,5 @@ metadata:
     app.kubernetes.io/part-of: crm
 type: Opaque
 stringData:
-  DATABASE_URL: "${DATABASE_URL}"
   JWT_SECRET: "${JWT_SECRET}"
   GATEWAY_INTERNAL_SECRET: "${GATEWAY_INTERNAL_SECRET}"
