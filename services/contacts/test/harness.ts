@@ -5,10 +5,11 @@ import { decodeEvent, type CloudEvent } from '@crm/events';
 import { contactsService } from '../src/service';
 
 /** Boots the real contacts service (real Postgres schema, real Kafka) for one test file. */
-export async function startContacts(extraEnv: Record<string, string> = {}) {
+export async function startContacts(extraEnv: Record<string, string> | ((schema: string) => Record<string, string>) = {}) {
   const fresh = await freshSchema('contacts');
   const topicPrefix = `${uniqueId('it')}.`;
-  const svc: RunningService = await startService(contactsService, { env: serviceTestEnv(fresh.schema, topicPrefix, extraEnv) });
+  const extra = typeof extraEnv === 'function' ? extraEnv(fresh.schema) : extraEnv;
+  const svc: RunningService = await startService(contactsService, { env: serviceTestEnv(fresh.schema, topicPrefix, extra) });
   const h = {
     svc,
     schema: fresh.schema,

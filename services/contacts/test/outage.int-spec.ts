@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, Socket, type Server } from 'node:net';
-import { dataOf, databaseUrl, eventually, uniqueTenant } from '@crm/testing';
+import { dataOf, databaseUrl, eventually, schemaUrl, uniqueTenant } from '@crm/testing';
 import { startContacts } from './harness';
 
 /**
@@ -44,12 +44,15 @@ describe('database outage (issue 6 §6)', () => {
 
   beforeAll(async () => {
     await link.open();
-    const url = new URL(databaseUrl());
-    url.hostname = '127.0.0.1';
-    url.port = String(link.port);
-    // Production mode: the answer must be just as clear where internal errors are masked.
-    // (Production refuses the public test secret: a random one, which the harness client signs with.)
-    h = await startContacts({ DATABASE_URL: url.toString(), NODE_ENV: 'production', GATEWAY_INTERNAL_SECRET: randomBytes(32).toString('base64'), DB_POOL_ACQUIRE_TIMEOUT_MS: '2000' });
+    // Production mode: the answer must be just as clear where internal errors are masked. The
+    // service logs in as its schema's own login, through the cuttable link. (Production refuses the
+    // public test secret: a random one, which the harness client signs with.)
+    h = await startContacts((schema) => {
+      const url = new URL(schemaUrl(schema));
+      url.hostname = '127.0.0.1';
+      url.port = String(link.port);
+      return { DATABASE_URL: url.toString(), NODE_ENV: 'production', GATEWAY_INTERNAL_SECRET: randomBytes(32).toString('base64'), DB_POOL_ACQUIRE_TIMEOUT_MS: '2000' };
+    });
   });
   afterAll(async () => {
     await link.open(link.port);
