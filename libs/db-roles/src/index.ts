@@ -114,6 +114,16 @@ async function adoptLegacySchema(admin: AdminClient, login: string, schema: stri
 export async function dropModuleRoles(admin: AdminClient, r: { login: string; schema: string }): Promise<void> {
   const login = admin.escapeIdentifier(r.login);
   const app = admin.escapeIdentifier(appRoleOf(r.login));
+  // Same lock as ensureModuleRoles: role and database-ACL changes of parallel callers would collide.
+  await admin.query(`SELECT pg_advisory_lock(hashtext('crm.db-init'))`);
+  try {
+    await dropLocked(admin, r, login, app);
+  } finally {
+    await admin.query(`SELECT pg_advisory_unlock(hashtext('crm.db-init'))`);
+  }
+}
+
+async function dropLocked(admin: AdminClient, r: { login: string; schema: string }, login: string, app: string): Promise<void> {
   await admin.query(`DROP SCHEMA IF EXISTS ${admin.escapeIdentifier(r.schema)} CASCADE`);
   await admin.query(`DO $$ BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = ${admin.escapeLiteral(r.login)}) THEN EXECUTE 'DROP OWNED BY ${login.replace(/'/g, "''")}'; END IF;

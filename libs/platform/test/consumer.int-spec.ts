@@ -52,7 +52,7 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
   const ev = (contactId = randomUUID()) =>
     envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId: 'tenant-c', data: { contactId, erasedAt: new Date().toISOString() } });
   const send = (e: object, key = 'k') => h.bus.publish([{ topic, key, value: JSON.stringify(e) }]);
-  const notesCount = async (id: string) => (await h.ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [id]))[0].n;
+  const notesCount = async (id: string) => (await h.sql(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [id]))[0].n;
 
   it('applies a duplicate delivery only once', async () => {
     const e = ev();
@@ -64,7 +64,7 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     expect(await notesCount(e.id)).toBe(1);
     expect(applied.filter((id) => id === e.id)).toHaveLength(1);
     expect(dlt.matching((r) => r.event?.id === e.id)).toHaveLength(0);
-    const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [e.id]);
+    const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [e.id]);
     expect(n).toBe(1);
   });
 
@@ -138,7 +138,7 @@ describe('idempotent consumer on a database outage (real Postgres + Kafka)', () 
       const contactId = randomUUID();
       const e = envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId: 'tenant-o', data: { contactId, erasedAt: new Date().toISOString() } });
       await h.bus.publish([{ topic, key: contactId, value: JSON.stringify(e) }]);
-      await eventually(async () => (await h.ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [e.id]))[0].n === 1, 60000, 'applied after the outage');
+      await eventually(async () => (await h.sql(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [e.id]))[0].n === 1, 60000, 'applied after the outage');
       expect(dlt.events).toHaveLength(0);
     } finally {
       await consumer.stop();

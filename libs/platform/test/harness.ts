@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import pino from 'pino';
 import { createDataSource, migrate, PlatformTables1764000000000, OutboxParking1764000000500, PlatformLeastPrivilege1764000000700, enableTenantIsolation, KafkaEventBus } from '../src';
-import { freshSchema, kafkaBrokers } from '@crm/testing';
+import { adminQuery, freshSchema, kafkaBrokers } from '@crm/testing';
 
 /** A tiny tenant-scoped table so tests can make "a state change" next to its event. */
 export class NotesTable1764000000001 implements MigrationInterface {
@@ -30,6 +30,8 @@ export async function platformHarness() {
     url: fresh.url,
     ds,
     bus,
+    /** Plain SQL as the test admin (bypasses row-level security) in this schema: to look at what was written. */
+    sql: <T = any>(query: string, params: unknown[] = []) => adminQuery<T>(query, params, fresh.schema),
     async close() {
       await bus.disconnect();
       await ds.destroy();

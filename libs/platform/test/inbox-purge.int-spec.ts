@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
-import { databaseUrl, eventually, freshSchema, kafkaBrokers, uniqueId } from '@crm/testing';
+import { adminQuery, databaseUrl, eventually, freshSchema, kafkaBrokers, uniqueId } from '@crm/testing';
 import { ConsumerRegistry, createDataSource, IdempotentConsumer, InboxPurger, KafkaEventBus, migrate, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, PlatformTables1764000000000, ServiceMetrics, type BaseServiceConfig, type ServiceInfo } from '../src';
 import { NotesTable1764000000001, silentLogger } from './harness';
 
 /** The inbox forgets processed events after its window, a chunk at a time, and still dedupes what it keeps. */
+
 describe('inbox retention purge (real Postgres + Kafka)', () => {
   const RETENTION_HOURS = 5;
   let fresh: Awaited<ReturnType<typeof freshSchema>>;
+  /** Plain SQL as the test admin (bypasses row-level security) in this file's schema. */
+  const sql = <T = any>(query: string, params: unknown[] = []): Promise<T[]> => adminQuery<T>(query, params, fresh.schema);
   let ds: ReturnType<typeof createDataSource>;
   let bus: KafkaEventBus;
   let consumer: IdempotentConsumer;
@@ -61,16 +64,16 @@ describe('inbox retention purge (real Postgres + Kafka)', () => {
     return envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId: 'tenant-i', data: { contactId, erasedAt: new Date().toISOString() } });
   };
   const send = (e: { id: string }, key: string) => bus.publish([{ topic, key, value: JSON.stringify(e) }]);
-  const inboxHas = async (id: string) => (await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [id]))[0].n === 1;
+  const inboxHas = async (id: string) => (await sql(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [id]))[0].n === 1;
   const age = (ids: string[], hours: number) =>
-    ds.query(`UPDATE inbox SET processed_at = now() - $2::float8 * interval '1 hour' WHERE event_id = ANY($1::text[])`, [ids, hours]);
+    sql(`UPDATE inbox SET processed_at = now() - $2::float8 * interval '1 hour' WHERE event_id = ANY($1::text[])`, [ids, hours]);
   /** Synthetic processed-event rows of another consumer, `hours` old. */
   const fill = (n: number, hours: number, prefix: string) =>
-    ds.query(
+    sql(
       `INSERT INTO inbox (consumer, event_id, event_type, processed_at) SELECT 'bulk', $3 || g, 'x', now() - $2::float8 * interval '1 hour' FROM generate_series(1, $1::int) g`,
       [n, hours, prefix],
     );
-  const count = async (where: string, params: unknown[] = []) => (await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE ${where}`, params))[0].n;
+  const count = async (where: string, params: unknown[] = []) => (await sql(`SELECT count(*)::int AS n FROM inbox WHERE ${where}`, params))[0].n;
 
   it('deletes rows older than the window in bounded chunks, keeps newer ones, and still dedupes a redelivered retained event', async () => {
     const old = ev();
@@ -116,7 +119,7 @@ describe('inbox retention purge (real Postgres + Kafka)', () => {
     await send(marker, 'k-recent'); // same key → same partition → handled after the redelivery
     await eventually(async () => applied.includes(marker.id), 30000, 'event after the redelivery');
     expect(applied.filter((id) => id === recent.id)).toHaveLength(1);
-    expect((await ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [recent.id]))[0].n).toBe(1);
+    expect((await sql(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [recent.id]))[0].n).toBe(1);
   });
 
   it('sweeps in one instance at a time: while another holds the purge lock, a second purger deletes nothing', async () => {

@@ -63,7 +63,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
   const writeRaw = async (tenantId: string, bytes: number) => {
     const e = smallEvent(tenantId);
     const payload = { ...e, data: { ...(e.data as object), padding: 'p'.repeat(bytes) } };
-    const [{ seq }] = await h.ds.query(`INSERT INTO outbox (id, topic, key, type, tenant_id, payload) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`, [
+    const [{ seq }] = await h.sql(`INSERT INTO outbox (id, topic, key, type, tenant_id, payload) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`, [
       e.id,
       topic,
       e.subject,
@@ -74,7 +74,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     return { seq: String(seq), event: e };
   };
   const published = (id: string) => recorder.matching((r) => r.event?.id === id).length > 0;
-  const rowOf = async (id: string) => (await h.ds.query(`SELECT seq, published_at, failed_at, error, failures FROM outbox WHERE id = $1`, [id]))[0];
+  const rowOf = async (id: string) => (await h.sql(`SELECT seq, published_at, failed_at, error, failures FROM outbox WHERE id = $1`, [id]))[0];
 
   beforeAll(async () => {
     h = await platformHarness();
@@ -85,8 +85,8 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
   });
   afterEach(async () => {
     await Promise.all(relays.splice(0).map((r) => r.stop(2000)));
-    await h.ds.query(`DELETE FROM outbox`);
-    await h.ds.query(`UPDATE outbox_relay SET progressed_at = now()`);
+    await h.sql(`DELETE FROM outbox`);
+    await h.sql(`UPDATE outbox_relay SET progressed_at = now()`);
   });
   afterAll(async () => {
     await recorder.stop();
@@ -107,7 +107,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
 
     await eventually(async () => events.every((e) => published(e.id)), 60_000, 'all 700 large events on Kafka');
-    await eventually(async () => (await h.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0].n === 0, 10_000, 'outbox drained');
+    await eventually(async () => (await h.sql(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`))[0].n === 0, 10_000, 'outbox drained');
     // Per-aggregate (= per-partition) order is kept: the events of the import arrive in commit order on each partition.
     for (const p of [0, 1, 2]) {
       const ids = recorder.matching((r) => r.partition === p && events.some((e) => e.id === r.event?.id)).map((r) => r.event!.id);
@@ -192,8 +192,8 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     expect((err as GraphQLError).extensions.code).toBe('BAD_USER_INPUT');
     expect((err as GraphQLError).message).toMatch(/event too large/);
     expect((err as GraphQLError).message).toContain(String(MAX_EVENT_BYTES));
-    const [{ notes }] = await h.ds.query(`SELECT count(*)::int AS notes FROM notes WHERE id = $1`, [contactId]);
-    const [{ rows }] = await h.ds.query(`SELECT count(*)::int AS rows FROM outbox WHERE id = $1`, [tooBig.id]);
+    const [{ notes }] = await h.sql(`SELECT count(*)::int AS notes FROM notes WHERE id = $1`, [contactId]);
+    const [{ rows }] = await h.sql(`SELECT count(*)::int AS rows FROM outbox WHERE id = $1`, [tooBig.id]);
     expect({ notes, rows }).toEqual({ notes: 0, rows: 0 });
 
     // A large but legal event is written as usual.
@@ -205,8 +205,8 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     const metrics = new ServiceMetrics('outbox-gauges-test');
     await write('t-gauge', Array.from({ length: 30 }, () => smallEvent('t-gauge')));
     const parked = await writeRaw('t-gauge', 10);
-    await h.ds.query(`UPDATE outbox SET failed_at = now(), error = 'test' WHERE seq = $1`, [parked.seq]);
-    await h.ds.query(`UPDATE outbox SET created_at = now() - interval '90 seconds' WHERE seq = (SELECT min(seq) FROM outbox WHERE failed_at IS NULL)`);
+    await h.sql(`UPDATE outbox SET failed_at = now(), error = 'test' WHERE seq = $1`, [parked.seq]);
+    await h.sql(`UPDATE outbox SET created_at = now() - interval '90 seconds' WHERE seq = (SELECT min(seq) FROM outbox WHERE failed_at IS NULL)`);
 
     let attempts = 0;
     const brokerDown: EventBus = Object.create(h.bus, {
@@ -259,7 +259,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     };
 
     it('fails when rows wait and the relay has made no progress for OUTBOX_STALL_SECONDS, and recovers when it moves', async () => {
-      await h.ds.query(`UPDATE outbox_relay SET progressed_at = now() - interval '1 hour'`);
+      await h.sql(`UPDATE outbox_relay SET progressed_at = now() - interval '1 hour'`);
       const e = smallEvent('t-ready');
       await write('t-ready', [e]);
       // A fresh row is not a stall.
@@ -287,12 +287,12 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     it('stays ready while a long backlog drains (old rows, recent progress) and when only parked rows wait', async () => {
       const old = smallEvent('t-ready');
       await write('t-ready', [old]);
-      await h.ds.query(`UPDATE outbox SET created_at = now() - interval '1 hour' WHERE id = $1`, [old.id]);
-      await h.ds.query(`UPDATE outbox_relay SET progressed_at = now()`);
+      await h.sql(`UPDATE outbox SET created_at = now() - interval '1 hour' WHERE id = $1`, [old.id]);
+      await h.sql(`UPDATE outbox_relay SET progressed_at = now()`);
       expect((await ready()).status).toBe(200);
 
-      await h.ds.query(`UPDATE outbox SET failed_at = now(), error = 'parked' WHERE id = $1`, [old.id]);
-      await h.ds.query(`UPDATE outbox_relay SET progressed_at = now() - interval '1 hour'`);
+      await h.sql(`UPDATE outbox SET failed_at = now(), error = 'parked' WHERE id = $1`, [old.id]);
+      await h.sql(`UPDATE outbox_relay SET progressed_at = now() - interval '1 hour'`);
       expect((await ready()).status).toBe(200);
     });
   });

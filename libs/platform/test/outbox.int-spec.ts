@@ -57,7 +57,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
       await recorder.waitFor((e) => e.event?.id === marker.id);
       expect(recorder.matching((e) => e.event?.id === committed.id)).toHaveLength(1);
       expect(recorder.matching((e) => e.event?.id === rolledBack.id)).toHaveLength(0);
-      const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [rolledBack.id]);
+      const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [rolledBack.id]);
       expect(n).toBe(0);
     } finally {
       await relay.stop();
@@ -83,7 +83,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
   it('rejects an event that breaks its contract before anything is written', async () => {
     const bad = { ...erasedEvent('t1'), data: { contactId: 'not-a-uuid' } } as any;
     await expect(withTenant(h.ds, 't1', (m) => writer.append(m, [{ topic, event: bad }]))).rejects.toThrow(/invalid crm.contacts.contact.erased.v1 payload/);
-    const [{ n }] = await h.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE id = $1`, [bad.id]);
+    const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM outbox WHERE id = $1`, [bad.id]);
     expect(n).toBe(0);
   });
 
@@ -104,7 +104,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     });
     const dying = relayOn(crashingBus, 25);
     await expect(dying.drainOnce()).rejects.toThrow('killed mid-batch');
-    const [{ pending }] = await h.ds.query(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL AND id = ANY($1::uuid[])`, [events.map((e) => e.id)]);
+    const [{ pending }] = await h.sql(`SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL AND id = ANY($1::uuid[])`, [events.map((e) => e.id)]);
     expect(pending).toBe(25);
 
     // A fresh relay sweeps every unpublished row.
@@ -113,7 +113,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     try {
       for (const e of events) await recorder.waitFor((r) => r.event?.id === e.id);
       await eventually(async () => {
-        const [{ left }] = await h.ds.query(`SELECT count(*)::int AS left FROM outbox WHERE published_at IS NULL`);
+        const [{ left }] = await h.sql(`SELECT count(*)::int AS left FROM outbox WHERE published_at IS NULL`);
         return left === 0;
       }, 10000, 'outbox drained');
       // At-least-once: the first 10 went out twice; every one of the 25 is there; ids dedupe downstream.
@@ -128,11 +128,11 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     const old = erasedEvent('t3');
     const pending = erasedEvent('t3');
     await withTenant(h.ds, 't3', (m) => writer.append(m, [{ topic, event: old }, { topic, event: pending }]));
-    await h.ds.query(`UPDATE outbox SET published_at = now() - interval '200 hours' WHERE id = $1`, [old.id]);
-    await h.ds.query(`UPDATE outbox SET created_at = now() - interval '300 hours' WHERE id = $1`, [pending.id]);
+    await h.sql(`UPDATE outbox SET published_at = now() - interval '200 hours' WHERE id = $1`, [old.id]);
+    await h.sql(`UPDATE outbox SET created_at = now() - interval '300 hours' WHERE id = $1`, [pending.id]);
     const relay = new OutboxRelay(h.ds, h.bus, { schema: h.schema, databaseUrl: h.url, pollMs: 200, batchSize: 50, retentionHours: 168 }, silentLogger);
     expect(await relay.purgePublished()).toBe(1);
-    const left = await h.ds.query(`SELECT id FROM outbox WHERE id = ANY($1::uuid[])`, [[old.id, pending.id]]);
+    const left = await h.sql(`SELECT id FROM outbox WHERE id = ANY($1::uuid[])`, [[old.id, pending.id]]);
     expect(left.map((r: { id: string }) => r.id)).toEqual([pending.id]);
   });
 });

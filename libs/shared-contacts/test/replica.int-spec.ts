@@ -32,7 +32,7 @@ import {
   type ServiceInfo,
   PLATFORM_CONFIG,
 } from '@crm/platform';
-import { eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
+import { adminQuery, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
 import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel } from '../src';
 
 /** What a module keeps about contacts besides the replica: its own rows that reference them. */
@@ -89,6 +89,9 @@ const merged = (tenantId: string, survivor: ContactSnapshot, duplicateId: string
 const erased = (tenantId: string, contactId: string) =>
   envelope({ type: ContactErasedV1.type, source, subject: contactId, tenantId, data: { contactId, erasedAt: '2026-02-01T10:00:00.000Z' } });
 
+/** Plain SQL as the test admin (bypasses row-level security) in this file's schema. */
+const sql = <T = any>(query: string, params: unknown[] = []): Promise<T[]> => adminQuery<T>(query, params, fresh.schema);
+
 describe('contact replica fed by real Kafka into real Postgres', () => {
   const prefix = `${uniqueId('screp')}.`;
   const topic = topicName('contacts', prefix);
@@ -123,9 +126,9 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   const send = (...events: CloudEvent<unknown>[]) => bus.publish(events.map((e) => ({ topic, key: e.subject, value: JSON.stringify(e) })));
   /** The inbox row is written in the handler's transaction: once it is there, the event is applied. */
   const processed = (e: CloudEvent<unknown>) =>
-    eventually(async () => (await ds.query(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, e.id])).length > 0, 30000, `${e.type} ${e.id} applied`);
-  const rawRow = async (tenantId: string, id: string) => (await ds.query(`SELECT *, xmin::text AS xmin FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id]))[0];
-  const hookLog = (kind: string, contactId: string) => ds.query(`SELECT *, xmin::text AS xmin FROM hook_log WHERE kind = $1 AND contact_id = $2`, [kind, contactId]);
+    eventually(async () => (await sql(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, e.id])).length > 0, 30000, `${e.type} ${e.id} applied`);
+  const rawRow = async (tenantId: string, id: string) => (await sql(`SELECT *, xmin::text AS xmin FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id]))[0];
+  const hookLog = (kind: string, contactId: string) => sql(`SELECT *, xmin::text AS xmin FROM hook_log WHERE kind = $1 AND contact_id = $2`, [kind, contactId]);
 
   it('uses the consumer <service>.contact-replica on the contacts topic', () => {
     expect(spec.name).toBe('sales.contact-replica');
@@ -200,10 +203,10 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect(dup).toMatchObject({ first_name: null, emails: [], primary_email: null });
     const [log] = await hookLog('merge', duplicate.contactId);
     expect(log).toMatchObject({ other_id: survivor.contactId, bound_tenant: t1, role: `${fresh.schema}_app` });
-    const [deal] = await ds.query(`SELECT contact_id, xmin::text AS xmin FROM deals WHERE id = $1`, [dealId]);
+    const [deal] = await sql(`SELECT contact_id, xmin::text AS xmin FROM deals WHERE id = $1`, [dealId]);
     expect(deal.contact_id).toBe(survivor.contactId);
     // Same transaction: the replica change, the hook's writes and the inbox record share one xid.
-    const [inbox] = await ds.query(`SELECT xmin::text AS xmin FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
+    const [inbox] = await sql(`SELECT xmin::text AS xmin FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
     expect(new Set([dup.xmin, log.xmin, deal.xmin, inbox.xmin]).size).toBe(1);
 
     const viaDuplicate = await replica.get(ds, t1, duplicate.contactId);
@@ -252,7 +255,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     await processed(after);
     expect(await rawRow(t1, duplicate.contactId)).toMatchObject({ merged_into: null, first_name: 'Kept' });
     expect(await hookLog('merge', duplicate.contactId)).toHaveLength(0);
-    expect((await ds.query(`SELECT 1 FROM inbox WHERE event_id = $1`, [bad.id])).length).toBe(0);
+    expect((await sql(`SELECT 1 FROM inbox WHERE event_id = $1`, [bad.id])).length).toBe(0);
     expect((await replica.get(ds, t1, survivor.contactId))!.firstName).toBe('After');
   });
 
@@ -279,7 +282,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
       preferred_channels: [],
     });
     expect(row.erased_at).toEqual(new Date('2026-02-01T10:00:00.000Z'));
-    const [deal] = await ds.query(`SELECT contact_note FROM deals WHERE id = $1`, [dealId]);
+    const [deal] = await sql(`SELECT contact_note FROM deals WHERE id = $1`, [dealId]);
     expect(deal.contact_note).toBeNull();
     const [log] = await hookLog('erase', s.contactId);
     expect(log).toMatchObject({ bound_tenant: t1, role: `${fresh.schema}_app`, xmin: row.xmin });
@@ -309,7 +312,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     await send(m, m, marker); // same key: both copies are handled before the marker
     await processed(marker);
     expect(await hookLog('merge', duplicate.contactId)).toHaveLength(1);
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
+    const [{ n }] = await sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
     expect(n).toBe(1);
   });
 
@@ -389,8 +392,8 @@ describe('ContactReplicaModule in a Nest app (platform ConsumerRegistry)', () =>
       const s = snapshot();
       const events = [created(tenant, s), erased(tenant, s.contactId)];
       await bus.publish(events.map((e) => ({ topic: topicName('contacts', prefix), key: e.subject, value: JSON.stringify(e) })));
-      await eventually(async () => (await ds.query(`SELECT 1 FROM hook_log WHERE kind = 'nest-erase' AND contact_id = $1`, [s.contactId])).length > 0, 30000, 'erase hook');
-      const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'support.contact-replica' AND event_id = ANY($1)`, [events.map((e) => e.id)]);
+      await eventually(async () => (await sql(`SELECT 1 FROM hook_log WHERE kind = 'nest-erase' AND contact_id = $1`, [s.contactId])).length > 0, 30000, 'erase hook');
+      const [{ n }] = await sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'support.contact-replica' AND event_id = ANY($1)`, [events.map((e) => e.id)]);
       expect(n).toBe(2);
       expect(await replica.get(ds, tenant, s.contactId)).toMatchObject({ displayName: ERASED_DISPLAY_NAME, firstName: null });
     } finally {

@@ -45,10 +45,14 @@ async function asAdmin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
 
 /**
  * Plain SQL as the admin in DATABASE_URL (a superuser in tests: bypasses row-level security), for
- * looking at what a service really wrote. Services under test never run as this user.
+ * looking at what a service really wrote (`schema` first on the search_path when given). Services
+ * under test never run as this user.
  */
-export async function adminQuery<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-  return asAdmin(async (c) => (await c.query(sql, params)).rows as T[]);
+export async function adminQuery<T = any>(sql: string, params: unknown[] = [], schema?: string): Promise<T[]> {
+  return asAdmin(async (c) => {
+    if (schema) await c.query(`SET search_path TO ${c.escapeIdentifier(schema)}, public`);
+    return (await c.query(sql, params)).rows as T[];
+  });
 }
 
 /**
