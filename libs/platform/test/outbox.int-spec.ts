@@ -68,8 +68,8 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     const late = erasedEvent('t1');
     await withTenant(h.ds, 't1', (m) => writer.append(m, [{ topic, event: late }]));
     // As if the broker had been down for three hours since the commit.
-    await h.ds.query(`UPDATE outbox SET created_at = now() - interval '3 hours' WHERE id = $1`, [late.id]);
-    const [{ created }] = await h.ds.query(`SELECT (extract(epoch FROM created_at) * 1000)::float8 AS created FROM outbox WHERE id = $1`, [late.id]);
+    await h.sql(`UPDATE outbox SET created_at = now() - interval '3 hours' WHERE id = $1`, [late.id]);
+    const [{ created }] = await h.sql(`SELECT (extract(epoch FROM created_at) * 1000)::float8 AS created FROM outbox WHERE id = $1`, [late.id]);
     const relay = relayOn(h.bus);
     await relay.start();
     try {

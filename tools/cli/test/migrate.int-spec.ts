@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { contactsService } from '@crm/contacts';
 import { serviceMigrations, startService, type RunningService } from '@crm/platform';
-import { freshSchema, kafkaBrokers, serviceTestEnv, uniqueId } from '@crm/testing';
+import { adminQuery, freshSchema, kafkaBrokers, serviceTestEnv, uniqueId } from '@crm/testing';
 
 const CLI = join(__dirname, '../bin/crm.js');
 
@@ -48,7 +48,7 @@ describe('migrations at deploy time (real Postgres + Kafka)', () => {
       const recorded = await recordedMigrations(svc.dataSource, fresh.schema);
       expect(recorded.map((r: { name: string }) => r.name).sort()).toEqual([...expectedNames].sort());
       expect(recorded.every((r: { n: number }) => r.n === 1)).toBe(true);
-      expect((await svc.dataSource.query(`SELECT count(*)::int AS n FROM "${fresh.schema}".contacts`))[0].n).toBe(0);
+      expect((await adminQuery(`SELECT count(*)::int AS n FROM "${fresh.schema}".contacts`))[0].n).toBe(0);
     } finally {
       await svc?.stop();
       await fresh.drop();

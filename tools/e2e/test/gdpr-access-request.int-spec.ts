@@ -3,7 +3,7 @@ import type { RunningGateway } from '@crm/gateway';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { startService, type RunningService } from '@crm/platform';
-import { dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
+import { adminQuery, dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
 
 /**
  * The one query a DPO runs through the gateway for a GDPR access request (Art. 15): contacts' part
@@ -40,7 +40,7 @@ describe('GDPR access request across contacts and sales (e2e)', () => {
   });
 
   const salesReplicaHas = (tenantId: string, id: string, where = 'true') =>
-    eventually(async () => (await sales.dataSource.query(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, id])).length > 0, 30000, `contact ${id} in sales`);
+    eventually(async () => (await adminQuery(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, id])).length > 0, 30000, `contact ${id} in sales`);
 
   it('one gateway query returns every module’s part (merged contacts included); a rep is FORBIDDEN; after the erasure the sales part holds no personal data', async () => {
     const tenantId = uniqueTenant();

@@ -4,7 +4,7 @@ import type { RunningGateway } from '@crm/gateway';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { requestStore, startService, type RunningService } from '@crm/platform';
-import { dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
+import { adminQuery, dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
 
 /**
  * Counts the SQL statements a service sends on behalf of GraphQL requests (transaction control
@@ -57,11 +57,11 @@ describe('query count of a list through the gateway', () => {
     const csv = ['firstName,lastName,email', ...Array.from({ length: 100 }, (_, i) => `P${i},Count,p${i}@count.example`)].join('\n');
     expect(dataOf(await gql(`mutation($c: String!) { importContactsCsv(csv: $c) { created } }`, { c: csv })).importContactsCsv.created).toBe(100);
     await eventually(
-      async () => (await sales.dataSource.query(`SELECT count(*)::int AS n FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1`, [tenantId]))[0].n === 100,
+      async () => (await adminQuery(`SELECT count(*)::int AS n FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1`, [tenantId]))[0].n === 100,
       30000,
       '100 contacts in the sales replica',
     );
-    const ids: string[] = (await contacts.dataSource.query(`SELECT id FROM "${contacts.info.schema}".contacts WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
+    const ids: string[] = (await adminQuery(`SELECT id FROM "${contacts.info.schema}".contacts WHERE tenant_id = $1`, [tenantId])).map((r: { id: string }) => r.id);
     for (const contactId of ids) dataOf(await gql(`mutation($i: CreateDealInput!) { createDeal(input: $i) { id } }`, { i: { contactId, title: 'D', amount: { amount: '1.00', currency: 'EUR' } } }));
 
     const inContacts = countQueries(contacts.dataSource);

@@ -9,10 +9,8 @@ import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
  * table without it fails here. The only exceptions are listed, with the reason.
  */
 const NOT_TENANT_BOUND: Record<string, string> = {
-  // Read and written across tenants by the relay / the reminder scheduler of the module itself,
-  // never inside a tenant-bound request (issue 6 §4 will give them narrow policies).
-  outbox: 'written in the tenant transaction, read across tenants by the outbox relay',
-  task_reminders: 'polled across tenants by the reminder scheduler',
+  // None: the outbox and the reminder queue, swept across tenants by the relay and the scheduler,
+  // have forced RLS too since issue 6 §4 (tenant_isolation + the narrow cross_tenant_sweep policy).
 };
 
 describe('row-level security covers every tenant table of every module', () => {
