@@ -26,7 +26,7 @@ async function main() {
   const svc = await startService(contactsService, { env: { ...serviceTestEnv(contactsSchema.schema, prefix), LOG_LEVEL: 'warn' } });
 
   // "Another service": its own schema, its own consumer group, the shared-contacts replica.
-  const ds = createDataSource({ url: databaseUrl, schema: replicaSchema.schema, entities: [], migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100], poolSize: 5, applicationName: 'bench-replica' });
+  const ds = createDataSource({ url: replicaSchema.url, schema: replicaSchema.schema, entities: [], migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100], poolSize: 5, applicationName: 'bench-replica' });
   await ds.initialize();
   await migrate(ds, replicaSchema.schema);
   await ds.query(`ALTER TABLE contact_replica ADD COLUMN IF NOT EXISTS applied_at timestamptz DEFAULT clock_timestamp()`);

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { databaseUrl, dataOf, eventually, uniqueTenant, TopicRecorder } from '@crm/testing';
+import { databaseUrl, dataOf, eventually, schemaUrl, uniqueTenant, TopicRecorder } from '@crm/testing';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
 
 const CREATE = `mutation($i: CreateTaskInput!) { createTask(input: $i) { id title dueAt status remindedAt contactId dealId assigneeId } }`;
@@ -125,6 +125,33 @@ describe('tasks and reminders', () => {
     } finally {
       await sweep.query('ROLLBACK').catch(() => undefined);
       await sweep.end();
+    }
+  });
+
+  it('the reminder queue is tenant-bound too: another tenant’s transaction sees none of its rows, even after RESET ROLE (issue 6 §4)', async () => {
+    const tenantA = uniqueTenant();
+    const c = await h.contact(tenantA);
+    const t = dataOf(await h.client({ tenantId: tenantA })(CREATE, { i: { title: 'Private', contactId: c.contactId, dueAt: inAnHour() } })).createTask;
+    // As the service runs a tenant transaction: its own login, its app role, one tenant bound.
+    const db = new Client({ connectionString: schemaUrl(h.schema) });
+    await db.connect();
+    const seen = async (tenant: string, trick?: string) => {
+      await db.query('BEGIN');
+      try {
+        await db.query(`SET LOCAL search_path TO "${h.schema}"`);
+        await db.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', session_user || '_app', true)`, [tenant]);
+        if (trick) await db.query(trick);
+        return (await db.query(`SELECT count(*)::int AS n FROM task_reminders WHERE task_id = $1`, [t.id])).rows[0].n;
+      } finally {
+        await db.query('ROLLBACK');
+      }
+    };
+    try {
+      expect(await seen(tenantA)).toBe(1);
+      expect(await seen(uniqueTenant())).toBe(0);
+      expect(await seen(uniqueTenant(), 'RESET ROLE')).toBe(0);
+    } finally {
+      await db.end();
     }
   });
 });

@@ -56,7 +56,12 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
     const logins = new Map<string, string>();
     if (toInit.length) {
       const passwords = Object.fromEntries(toInit.map((m) => [m, modulePassword(secrets, m)]));
-      for (const r of await initModuleDatabases(databaseUrl!, toInit.join(','), passwords)) logins.set(r.module, r.url);
+      const made = await initModuleDatabases(databaseUrl!, toInit.join(','), passwords).catch((err: Error) => {
+        throw new Error(
+          `could not create the module database logins (${err.message}): DATABASE_URL must be an admin that may create roles, or set ${toInit.map((m) => `${m.toUpperCase()}_DATABASE_URL`).join(' / ')} to each module's own login (crm db init)`,
+        );
+      });
+      for (const r of made) logins.set(r.module, r.url);
     }
     for (const def of defs) {
       const portVar = process.env[`${def.name.toUpperCase()}_PORT`];
