@@ -54,13 +54,13 @@ describe('dead letters: list and replay (real Kafka)', () => {
 
     broken = false;
     expect((await replayDeadLetters(topic, { brokers, consumer: name })).map((d) => d.eventId)).toEqual([e.id]);
-    await eventually(async () => (await h.ds.query(`SELECT 1 FROM notes WHERE id = $1`, [e.id])).length === 1, 30000, 'the replayed event applied');
+    await eventually(async () => (await h.sql(`SELECT 1 FROM notes WHERE id = $1`, [e.id])).length === 1, 30000, 'the replayed event applied');
     // Replaying again is harmless: the inbox knows the id.
     await replayDeadLetters(topic, { brokers, positions: [letter.position] });
     const marker = { ...e, id: randomUUID() };
     await h.bus.publish([{ topic, key: e.subject, value: JSON.stringify(marker) }]);
-    await eventually(async () => (await h.ds.query(`SELECT 1 FROM notes WHERE id = $1`, [marker.id])).length === 1, 30000, 'a later event of the same key');
-    expect((await h.ds.query(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [e.id]))[0].n).toBe(1);
+    await eventually(async () => (await h.sql(`SELECT 1 FROM notes WHERE id = $1`, [marker.id])).length === 1, 30000, 'a later event of the same key');
+    expect((await h.sql(`SELECT count(*)::int AS n FROM notes WHERE id = $1`, [e.id]))[0].n).toBe(1);
     expect(await readDeadLetters(topic, { brokers })).toHaveLength(1);
   });
 });
