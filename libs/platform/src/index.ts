@@ -35,3 +35,4 @@ export * from './kernel/unit-of-work';
 export * from './kernel/unavailable';
 export * from './kernel/csv-cells';
 export * from './consumer/dead-letters';
+export * from './kernel/connection';

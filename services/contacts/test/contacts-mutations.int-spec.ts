@@ -278,9 +278,9 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
     do {
       const page: any = dataOf(await gql(Q.timeline, { id: c.id, first: 2, after })).contact.timelineEntries;
       expect(page.totalCount).toBe(5);
-      expect(page.items.length).toBeLessThanOrEqual(2);
-      seen.push(...page.items.map((x: { id: string }) => x.id));
-      after = page.nextCursor;
+      expect(page.edges.length).toBeLessThanOrEqual(2);
+      seen.push(...page.edges.map((x: { node: { id: string } }) => x.node.id));
+      after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
     expect(seen).toEqual(newestFirst.map((x) => x.id));
 

@@ -132,7 +132,7 @@ describe('duplicate detection and merge', () => {
       expect(await read(gql, s.id)).toEqual(merged);
       const timeline = dataOf(await gql(Q.timeline, { id: s.id, first: 10 })).contact.timelineEntries;
       expect(timeline.totalCount).toBe(3);
-      expect(timeline.items.map((x: any) => x.summary).sort()).toEqual(['d1', 's1', 's2']);
+      expect(timeline.edges.map((x: any) => x.node.summary).sort()).toEqual(['d1', 's1', 's2']);
 
       const dup = await read(gql, d.id);
       expect(dup).toMatchObject({ id: d.id, mergedIntoId: s.id, erased: false, emails: [], phones: [], consents: [], tags: [], firstName: null });

@@ -106,7 +106,7 @@ describe('GDPR: access (exportContactData) and erasure (eraseContact)', () => {
       consents: [], tags: [], preferredChannels: [], customFields: [], addresses: [], source: null, lifecycleStage: null, ownerId: null,
       version: c.version + 3, // two consents, then the erasure
     });
-    expect(dataOf(await gql(Q.timeline, { id: c.id, first: 10 })).contact.timelineEntries).toEqual({ items: [], nextCursor: null, totalCount: 0 });
+    expect(dataOf(await gql(Q.timeline, { id: c.id, first: 10 })).contact.timelineEntries).toEqual({ edges: [], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 0 });
 
     // Nothing personal left in the contact's rows.
     const [row] = await h.sql(`SELECT * FROM "${h.schema}".contacts WHERE id = $1`, [c.id]);

@@ -74,7 +74,7 @@ export const Q = {
   setConsent: `mutation($i: SetConsentInput!) { setConsent(input: $i) { ${CONTACT_FIELDS} } }`,
   logInteraction: `mutation($i: LogInteractionInput!) { logInteraction(input: $i) { id kind summary body occurredAt actorId sourceModule } }`,
   timeline: `query($id: ID!, $first: Int, $after: String) { contact(id: $id) { id timelineEntries(first: $first, after: $after) {
-    items { id kind summary body occurredAt actorId sourceModule } nextCursor totalCount } } }`,
+    edges { cursor node { id kind summary body occurredAt actorId sourceModule } } pageInfo { hasNextPage endCursor } totalCount } } }`,
   createCompany: `mutation($i: CreateCompanyInput!) { createCompany(input: $i) { id name domains createdAt } }`,
   updateCompany: `mutation($id: ID!, $i: UpdateCompanyInput!) { updateCompany(id: $id, input: $i) { id name domains } }`,
   defineField: `mutation($i: DefineCustomFieldInput!) { defineCustomField(input: $i) { key label type options } }`,

@@ -112,8 +112,8 @@ describe('deals (sales alone, real Postgres + Kafka)', () => {
     const later = dataOf(await gql(Q.createDeal, { i: { contactId: d.contactId, title: 'Late', amount: { amount: '2', currency: 'EUR' } } })).createDeal;
     expect(later.contact.id).toBe(s.contactId);
     const ents = dataOf(await gql(Q.entities, { r: [{ __typename: 'Contact', id: s.contactId }, { __typename: 'Contact', id: d.contactId }] }))._entities;
-    expect(ents[0].deals.map((x: any) => x.title).sort()).toEqual(['Dup deal', 'Late']);
-    expect(ents[1].deals).toEqual([]);
+    expect(ents[0].deals.edges.map((x: any) => x.node.title).sort()).toEqual(['Dup deal', 'Late']);
+    expect(ents[1].deals.edges).toEqual([]);
   });
 
   it('an erased contact’s personal data leaves sales — including its published events in the outbox — and it can take no new deals', async () => {
@@ -196,15 +196,15 @@ describe('deals (sales alone, real Postgres + Kafka)', () => {
     for (let page = 0; page < 10; page++) {
       const r: any = dataOf(await gql(Q.deals, { n: 1, a: after })).deals;
       expect(r.totalCount).toBe(4);
-      seen.push(...r.items.map((x: any) => x.title));
-      after = r.nextCursor;
+      seen.push(...r.edges.map((x: any) => x.node.title));
+      after = r.pageInfo.hasNextPage ? r.pageInfo.endCursor : null;
       if (!after) break;
     }
     // created_at DESC, id DESC: C and D share a timestamp and are ordered by id.
     const [c3, d3] = [ids[2], ids[3]].sort().reverse();
     const titleOf = (id: string) => ['A', 'B', 'C', 'D'][ids.indexOf(id)];
     expect(seen).toEqual([titleOf(c3), titleOf(d3), 'B', 'A']);
-    expectError(await gql(Q.deals, { n: 1, a: Buffer.from(JSON.stringify({ t: '2026-01-01T00:00:00.000Z', id: ids[0] })).toString('base64url') }), 'BAD_USER_INPUT', /^after: not a cursor/);
+    expectError(await gql(Q.deals, { n: 1, a: Buffer.from(JSON.stringify({ o: 'deals', v: '2026-01-01T00:00:00.000Z', id: ids[0] })).toString('base64url') }), 'BAD_USER_INPUT', /^after: not a cursor/);
   });
 
   it('concurrent pipeline creation (explicit, and the default of first deals) yields one default and no internal errors; each emits pipeline.created', async () => {

@@ -122,8 +122,8 @@ export const Q = {
   loseDeal: `mutation($id: ID!, $r: String!) { loseDeal(id: $id, reason: $r) { ${DEAL_FIELDS} } }`,
   deal: `query($id: ID!) { deal(id: $id) { ${DEAL_FIELDS} } }`,
   updateDeal: `mutation($id: ID!, $i: UpdateDealInput!) { updateDeal(id: $id, input: $i) { ${DEAL_FIELDS} notes } }`,
-  deals: `query($f: DealFilter, $n: Int, $a: String) { deals(filter: $f, first: $n, after: $a) { items { id title } nextCursor totalCount } }`,
-  entities: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id deals { id title amount { amount currency } } orders { id number total { amount currency } channel } lifetimeValue { amount currency } } } }`,
+  deals: `query($f: DealFilter, $n: Int, $a: String) { deals(filter: $f, first: $n, after: $a) { edges { cursor node { id title } } pageInfo { hasNextPage endCursor } totalCount } }`,
+  entities: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id deals { edges { node { id title amount { amount currency } } } } orders { edges { node { id number total { amount currency } channel } } } lifetimeValue { amount currency } } } }`,
 };
 
 export const SALES_EVENT = {

@@ -130,9 +130,9 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     expect(placed.event.data).toMatchObject({ channel: 'web_shop', externalRef: 'shop-1', totals: { total: { amount: '1099', currency: 'JPY' } } });
 
     const ents = dataOf(await gql(Q.entities, { r: [{ __typename: 'Contact', id: c.contactId }, { __typename: 'Contact', id: other.contactId }] }))._entities;
-    expect(ents[0].orders.map((o: any) => o.channel).sort()).toEqual(['POINT_OF_SALE', 'WEB_SHOP']);
+    expect(ents[0].orders.edges.map((o: any) => o.node.channel).sort()).toEqual(['POINT_OF_SALE', 'WEB_SHOP']);
     expect(ents[0].lifetimeValue).toEqual([{ amount: '25.00', currency: 'EUR' }, { amount: '1099', currency: 'JPY' }]);
-    expect(ents[1]).toEqual({ id: other.contactId, deals: [], orders: [], lifetimeValue: [] });
+    expect(ents[1]).toEqual({ id: other.contactId, deals: { edges: [] }, orders: { edges: [] }, lifetimeValue: [] });
   });
   it('placeOrder retried concurrently with the same externalRef places one order and returns it to every retry', async () => {
     const tenantId = uniqueTenant();

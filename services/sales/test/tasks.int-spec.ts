@@ -31,7 +31,7 @@ describe('tasks and reminders', () => {
     expect(Date.parse(ev.event.time)).toBeGreaterThanOrEqual(Date.parse(soon.dueAt));
     await new Promise((r) => setTimeout(r, 500));
     expect(await h.outboxCount(tenantId, SALES_EVENT.taskDue)).toBe(1);
-    const tasks = dataOf(await gql(`{ tasks { id remindedAt status } }`)).tasks;
+    const tasks = dataOf(await gql(`{ tasks { edges { node { id remindedAt status } } } }`)).tasks.edges.map((e: any) => e.node);
     expect(tasks.find((t: any) => t.id === soon.id).remindedAt).not.toBeNull();
     expect(tasks.find((t: any) => t.id === done.id)).toMatchObject({ status: 'DONE', remindedAt: null });
   });

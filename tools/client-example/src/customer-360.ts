@@ -16,7 +16,7 @@ export const Customer360 = graphql(`
           displayName
           email
           preferredChannels
-          deals { title status amount { amount currency } }
+          deals(first: 3) { totalCount edges { node { title status amount { amount currency } } } }
           lifetimeValue { amount currency }
         }
       }

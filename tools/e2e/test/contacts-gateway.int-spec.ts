@@ -81,9 +81,9 @@ describe('contacts through the gateway (e2e)', () => {
 
   it('rejects a too-deep query before it reaches the subgraph', async () => {
     const gql = gatewayClient(gw.url, { tenantId: uniqueTenant() });
-    const deep = `{ contacts { edges { node { company { id } timelineEntries { items { id } } } } pageInfo { endCursor } } }`;
+    const deep = `{ contacts { edges { node { company { id } timelineEntries { edges { node { id } } } } } pageInfo { endCursor } } }`;
     expect(dataOf(await gql(deep)).contacts.edges).toEqual([]);
-    const tooDeep = `{ contacts { edges { node { consents { channel } timelineEntries { items { id } } } } } }`.replace('consents { channel }', 'a: contacts { edges { node { b: contacts { edges { node { id } } } } } }');
+    const tooDeep = `{ contacts { edges { node { consents { channel } timelineEntries { edges { node { id } } } } } } }`.replace('consents { channel }', 'a: contacts { edges { node { b: contacts { edges { node { id } } } } } }');
     const r = await gql(tooDeep);
     expect(r.data?.contacts).toBeUndefined();
     expect(r.errors?.[0].message).toMatch(/depth/i);

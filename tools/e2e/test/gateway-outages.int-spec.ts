@@ -116,7 +116,7 @@ describe('gateway outages (e2e)', () => {
         },
       ]);
       // A field sales adds to the contact: the error is on it, and the rest of the contact still answers.
-      const joined = await gql(`query($id: ID!) { contact(id: $id) { id displayName deals { id } } }`, { id });
+      const joined = await gql(`query($id: ID!) { contact(id: $id) { id displayName deals { edges { node { id } } } } }`, { id });
       expect(joined.errors).toEqual([expect.objectContaining({ path: ['contact', 'deals'], extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', service: 'sales' }) })]);
       expect(joined.data).toEqual({ contact: { id, displayName: 'Grace Hopper', deals: null } });
       for (const body of [res, joined]) expect(JSON.stringify(body)).not.toMatch(/127\.0\.0\.1|localhost|ECONNREFUSED|stacktrace/);

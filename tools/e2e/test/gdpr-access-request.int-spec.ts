@@ -96,7 +96,7 @@ describe('GDPR access request across contacts and sales (e2e)', () => {
     expect(JSON.parse(dataOf(await dpo(ACCESS_REQUEST, { id: dup.id })).contact.salesPersonalData.data).contactId).toBe(grace.id);
 
     // A rep may read the contact and its deals, but not the access export of either module.
-    const denied = await rep(`query($id: ID!) { contact(id: $id) { id displayName deals { id } salesPersonalData { data } } }`, { id: grace.id });
+    const denied = await rep(`query($id: ID!) { contact(id: $id) { id displayName deals { edges { node { id } } } salesPersonalData { data } } }`, { id: grace.id });
     expect(denied.data?.contact).toMatchObject({ id: grace.id, displayName: 'Grace Hopper', salesPersonalData: null });
     expect(denied.errors).toEqual([expect.objectContaining({ path: ['contact', 'salesPersonalData'], extensions: expect.objectContaining({ code: 'FORBIDDEN', permission: 'sales.contact.access-request' }) })]);
     const deniedContacts = await rep(`query($id: ID!) { exportContactData(id: $id) }`, { id: grace.id });

@@ -67,9 +67,9 @@ describe('query count of a list through the gateway', () => {
     const inContacts = countQueries(contacts.dataSource);
     const inSales = countQueries(sales.dataSource);
     try {
-      const list = dataOf(await gql(`{ contacts(first: 100) { edges { node { id displayName deals { id title } } } } }`)).contacts.edges;
+      const list = dataOf(await gql(`{ contacts(first: 100) { edges { node { id displayName deals { edges { node { id title } } } } } } }`)).contacts.edges;
       expect(list).toHaveLength(100);
-      expect(list.every((e: { node: { deals: unknown[] } }) => e.node.deals.length === 1)).toBe(true);
+      expect(list.every((e: { node: { deals: { edges: unknown[] } } }) => e.node.deals.edges.length === 1)).toBe(true);
     } finally {
       inContacts.restore();
       inSales.restore();

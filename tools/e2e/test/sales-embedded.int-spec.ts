@@ -48,7 +48,7 @@ describe('contacts + sales in one process (embedded mode)', () => {
       const r = await gql(`mutation($i: CreateDealInput!) { createDeal(input: $i) { id } }`, { i: { contactId: c.id, title: 'Compiler', amount: { amount: '99.99', currency: 'USD' } } });
       return r.data?.createDeal;
     }, 15000, 'the contact in the sales replica');
-    const r = dataOf(await gql(`query($id: ID!) { contact(id: $id) { displayName deals { id amount { amount currency } } } }`, { id: c.id })).contact;
-    expect(r).toEqual({ displayName: 'Grace', deals: [{ id: deal.id, amount: { amount: '99.99', currency: 'USD' } }] });
+    const r = dataOf(await gql(`query($id: ID!) { contact(id: $id) { displayName deals { edges { node { id amount { amount currency } } } } } }`, { id: c.id })).contact;
+    expect(r).toEqual({ displayName: 'Grace', deals: { edges: [{ node: { id: deal.id, amount: { amount: '99.99', currency: 'USD' } } }] } });
   });
 });

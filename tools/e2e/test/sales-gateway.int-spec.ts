@@ -9,10 +9,11 @@ const CREATE_CONTACT = `mutation($i: CreateContactInput!) { createContact(input:
 const CREATE_DEAL = `mutation($i: CreateDealInput!) { createDeal(input: $i) { id title amount { amount currency } contact { id displayName } } }`;
 const PLACE_ORDER = `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id number total { amount currency } } }`;
 const CUSTOMER_360 = `query($id: ID!) { contact(id: $id) { id displayName email
-  deals { id title status amount { amount currency } stage { name probability } }
-  orders { number channel total { amount currency } }
+  deals(first: 10) { edges { node { id title status amount { amount currency } stage { name probability } } } }
+  orders(first: 10) { edges { node { number channel total { amount currency } } } }
   lifetimeValue { amount currency }
-  timelineEntries(first: 20) { items { kind summary sourceModule } } } }`;
+  timelineEntries(first: 20) { edges { node { kind summary sourceModule } } } } }`;
+const nodes = (c: { edges: { node: any }[] }) => c.edges.map((e) => e.node);
 
 /**
  * End to end: contacts + sales + gateway on real Postgres and Kafka. Contacts are created through
@@ -56,7 +57,7 @@ describe('sales through the gateway with contacts (e2e)', () => {
     expect(order.total).toEqual({ amount: '23.80', currency: 'EUR' });
 
     const c = dataOf(await gql(CUSTOMER_360, { id: ada.id })).contact;
-    expect(c).toMatchObject({
+    expect({ ...c, deals: nodes(c.deals), orders: nodes(c.orders) }).toMatchObject({
       id: ada.id, displayName: 'Ada Lovelace', email: 'ada@example.com',
       deals: [{ id: deal.id, title: 'Engine', status: 'WON', amount: { amount: '1000.00', currency: 'EUR' }, stage: { name: 'Qualification', probability: 10 } }],
       orders: [{ number: order.number, channel: 'WEB_SHOP', total: { amount: '23.80', currency: 'EUR' } }],
@@ -64,12 +65,12 @@ describe('sales through the gateway with contacts (e2e)', () => {
       lifetimeValue: [{ amount: '1023.80', currency: 'EUR' }],
     });
     // A list of contacts joins sales fields too (batched per request).
-    const list = dataOf(await gql(`{ contacts(first: 10) { edges { node { id deals { id } lifetimeValue { amount } } } } }`)).contacts.edges.map((e: any) => e.node);
+    const list = dataOf(await gql(`{ contacts(first: 10) { edges { node { id deals { edges { node { id } } } lifetimeValue { amount } } } } }`)).contacts.edges.map((e: any) => ({ ...e.node, deals: nodes(e.node.deals) }));
     expect(list.find((n: any) => n.id === bob.id)).toEqual({ id: bob.id, deals: [], lifetimeValue: [] });
     expect(list.find((n: any) => n.id === ada.id).deals).toEqual([{ id: deal.id }]);
     // deal.created / won and order.placed reach the contact card through the timeline mappings.
     const timeline = await eventually(async () => {
-      const items = dataOf(await gql(CUSTOMER_360, { id: ada.id })).contact.timelineEntries.items;
+      const items = nodes(dataOf(await gql(CUSTOMER_360, { id: ada.id })).contact.timelineEntries);
       return items.length >= 3 ? items : undefined;
     }, 30000, 'sales entries on the timeline');
     expect(timeline.map((i: any) => i.summary).sort()).toEqual(['Deal created: Engine (1000.00 EUR)', 'Deal won: Engine (1000.00 EUR)', `Order ${order.number} placed via web shop (23.80 EUR)`].sort());
@@ -87,8 +88,8 @@ describe('sales through the gateway with contacts (e2e)', () => {
     dataOf(await gql(`mutation($s: ID!, $d: ID!) { mergeContacts(survivorId: $s, duplicateId: $d) { id } }`, { s: s.id, d: d.id }));
     await salesReplicaHas(tenantId, d.id, `merged_into = '${s.id}'`);
     const merged = dataOf(await gql(CUSTOMER_360, { id: s.id })).contact;
-    expect(merged.deals.map((x: any) => x.id)).toEqual([deal.id]);
-    expect(merged.orders.map((x: any) => x.number)).toEqual([order.number]);
+    expect(nodes(merged.deals).map((x: any) => x.id)).toEqual([deal.id]);
+    expect(nodes(merged.orders).map((x: any) => x.number)).toEqual([order.number]);
     expect(dataOf(await gql(`query($id: ID!) { deal(id: $id) { contact { id } } }`, { id: deal.id })).deal.contact.id).toBe(s.id);
 
     const schema = sales.info.schema;
@@ -138,7 +139,7 @@ describe('sales alone behind the gateway (no contacts subgraph)', () => {
     const gql = gatewayClient(gw.url, { tenantId });
     const deal = dataOf(await gql(`mutation($i: CreateDealInput!) { createDeal(input: $i) { id contact { id } } }`, { i: { contactId, title: 'Solo', amount: { amount: '1', currency: 'EUR' } } })).createDeal;
     expect(deal.contact).toEqual({ id: contactId });
-    const r = dataOf(await gql(`query($id: ID!) { deal(id: $id) { title contact { id deals { id } } } }`, { id: deal.id })).deal;
+    const r = dataOf(await gql(`query($id: ID!) { deal(id: $id) { title contact { id deals { edges { node { id } } } } } }`, { id: deal.id })).deal;
     expect(r).toEqual({ title: 'Solo', contact: { id: contactId, deals: [{ id: deal.id }] } });
   });
 });

@@ -1,7 +1,8 @@
-import { Args, Field, ID, InputType, Mutation, Query, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, Field, ID, Info, InputType, Mutation, Query, Resolver, ResolveReference } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
-import { currentUser, requestScoped, RequirePermission } from '@crm/platform';
+import { Connection, currentUser, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
 import { Company } from '../contacts/contact.types';
 import { CompaniesService } from './companies.service';
 import { ContactsSchemaScope } from '../schema-scope';
@@ -18,6 +19,13 @@ class UpdateCompanyInput {
   @Field(() => [String], { nullable: true }) domains?: string[];
 }
 
+@InputType({ registerIn: ContactsSchemaScope })
+class CompanyFilter {
+  @Field(() => String, { nullable: true, description: 'Part of the name, or one of the domains exactly' }) search?: string | null;
+}
+
+const CompanyConnection = Connection(Company, ContactsSchemaScope);
+
 export function companyLoader(companies: CompaniesService) {
   const user = currentUser();
   return requestScoped(`company-loader:${user.tenantId}`, () => new DataLoader<string, Company | null>((ids) => companies.getMany(user.tenantId, ids)));
@@ -33,10 +41,10 @@ export class CompaniesResolver {
     return companyLoader(this.companyService).load(id);
   }
 
-  @Query(() => [Company], { description: 'Companies by name or domain (first 200)' })
+  @Query(() => CompanyConnection, { description: 'Companies by name (A to Z), filtered by name or domain' })
   @RequirePermission(ContactsPermission['contact.read'])
-  companies(@Args('search', { nullable: true, type: () => String }) search?: string) {
-    return this.companyService.list(currentUser(), search);
+  companies(@Args() page: PageArgs, @Args('filter', { type: () => CompanyFilter, nullable: true }) filter: CompanyFilter | undefined, @Info() info: GraphQLResolveInfo) {
+    return this.companyService.list(currentUser(), page, filter ?? {}, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Company)

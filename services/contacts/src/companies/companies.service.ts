@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { CompanyUpsertedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique, updated } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, isUuid, conflictOnUnique, updated, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow } from '@crm/platform';
 import { refreshSearchText } from '../contacts/contact.rows';
 import type { Company } from '../contacts/contact.types';
 
@@ -96,17 +96,26 @@ export class CompaniesService {
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
 
-  async list(ctx: RequestContext, search?: string): Promise<Company[]> {
-    const rows: CompanyRow[] = await withTenant(this.ds, ctx.tenantId, (m) =>
-      m.query(
-        `SELECT * FROM companies WHERE tenant_id = $1 AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' OR $2 = ANY(domains)) ORDER BY lower(name) LIMIT 200`,
-        [ctx.tenantId, search?.replace(/[%_\\]/g, (c) => `\\${c}`) ?? null],
-      ),
-    );
-    return rows.map(toCompany);
+  /** Companies by name (case-insensitive), with a name or domain filter. */
+  async list(ctx: RequestContext, args: KeysetArgs, filter: { search?: string | null }, withTotal: boolean): Promise<ConnectionValue<Company>> {
+    const page = keysetPage(COMPANY_ORDER, args);
+    const search = filter.search ?? null;
+    if (search && search.length > 200) throw badUserInput('filter.search: must be at most 200 characters', { fields: [{ field: 'filter.search', message: 'must be at most 200 characters' }] });
+    const params: unknown[] = [ctx.tenantId, search?.replace(/[%_\\]/g, (c) => `\\${c}`) ?? null, search];
+    const where = `tenant_id = $1 AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' OR $3 = ANY(domains))`;
+    const countParams = [...params];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const after = page.afterSql(p);
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const rows: (CompanyRow & KeysetRow)[] = await m.query(`SELECT *, ${page.sortKey} AS sort_key FROM companies WHERE ${where}${after ? ` AND ${after}` : ''} ORDER BY ${page.orderBy} LIMIT ${p(page.limit)}`, params);
+      const n = withTotal ? (await m.query(`SELECT count(*)::int AS n FROM companies WHERE ${where}`, countParams))[0].n : null;
+      return page.connection(rows, (r) => r.map(toCompany), n);
+    });
   }
 
   private async emit(m: EntityManager, tenantId: string, r: CompanyRow) {
     await this.events.emit(m, tenantId, [{ type: CompanyUpsertedV1.type, subject: r.id, data: { companyId: r.id, name: r.name, domains: r.domains, version: r.version } }]);
   }
 }
+
+const COMPANY_ORDER: KeysetOrder = { name: 'companies', key: 'lower(name)', dir: 'ASC' };

@@ -1,28 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { badUserInput, withTenant, type RequestContext, isUuid, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
+import { badUserInput, withTenant, type RequestContext, isUuid, keysetPage, type KeysetArgs, type KeysetOrder } from '@crm/platform';
 import { ContactsService } from './contacts.service';
 import { selectContactsWhere, type ContactRow } from './contact.rows';
 import { ContactOrder, type ContactConnection, type ContactFilter } from './contact.types';
 
-interface SortSpec {
-  /** SQL expression of the sort key (indexed). */
-  expr: string;
-  dir: 'ASC' | 'DESC';
-  /** A timestamp key: the cursor carries it in UTC at full (microsecond) precision, as Postgres compares it. */
-  timestamp?: boolean;
-}
-
-const SORTS: Record<ContactOrder, SortSpec> = {
-  [ContactOrder.CREATED_AT_DESC]: { expr: 'c.created_at', dir: 'DESC', timestamp: true },
-  [ContactOrder.CREATED_AT_ASC]: { expr: 'c.created_at', dir: 'ASC', timestamp: true },
-  [ContactOrder.UPDATED_AT_DESC]: { expr: 'c.updated_at', dir: 'DESC', timestamp: true },
-  [ContactOrder.LAST_NAME_ASC]: { expr: "lower(coalesce(c.last_name, ''))", dir: 'ASC' },
-  [ContactOrder.DISPLAY_NAME_ASC]: { expr: 'lower(c.display_name)', dir: 'ASC' },
+/** Orderings of the contacts list (indexed keys; the id breaks ties). */
+const SORTS: Record<ContactOrder, KeysetOrder> = {
+  [ContactOrder.CREATED_AT_DESC]: { name: ContactOrder.CREATED_AT_DESC, key: 'c.created_at', dir: 'DESC', timestamp: true, id: 'c.id' },
+  [ContactOrder.CREATED_AT_ASC]: { name: ContactOrder.CREATED_AT_ASC, key: 'c.created_at', dir: 'ASC', timestamp: true, id: 'c.id' },
+  [ContactOrder.UPDATED_AT_DESC]: { name: ContactOrder.UPDATED_AT_DESC, key: 'c.updated_at', dir: 'DESC', timestamp: true, id: 'c.id' },
+  [ContactOrder.LAST_NAME_ASC]: { name: ContactOrder.LAST_NAME_ASC, key: "lower(coalesce(c.last_name, ''))", dir: 'ASC', id: 'c.id' },
+  [ContactOrder.DISPLAY_NAME_ASC]: { name: ContactOrder.DISPLAY_NAME_ASC, key: 'lower(c.display_name)', dir: 'ASC', id: 'c.id' },
 };
-
-/** The sort key as text, computed by Postgres (a JS re-computation would drop microseconds or lower-case differently). */
-const sortKeySql = (s: SortSpec) => (s.timestamp ? timestampKeySql(s.expr) : s.expr);
 
 /** A phone number as people type it: digits with spaces, dashes, dots, brackets, a leading +. */
 const PHONE_LIKE = /^\+?[\d\s().\-/]+$/;
@@ -49,10 +39,9 @@ export class ContactSearchService {
   constructor(private readonly ds: DataSource, private readonly contacts: ContactsService) {}
 
   /** `withTotal`: run the count(*) too (only when the caller selects totalCount; it costs a scan of the matches). */
-  async list(ctx: RequestContext, first = 20, after: string | undefined, filter: ContactFilter = {}, order = ContactOrder.CREATED_AT_DESC, withTotal = true): Promise<ContactConnection> {
-    if (!Number.isInteger(first) || first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200');
+  async list(ctx: RequestContext, args: KeysetArgs, filter: ContactFilter = {}, order = ContactOrder.CREATED_AT_DESC, withTotal = true): Promise<ContactConnection> {
+    const page = keysetPage(SORTS[order], args);
     if (filter.search && filter.search.length > 200) throw badUserInput('filter.search: must be at most 200 characters');
-    const sort = SORTS[order];
     const params: unknown[] = [ctx.tenantId];
     const p = (v: unknown) => {
       params.push(v);
@@ -73,29 +62,14 @@ export class ContactSearchService {
     if (filter.consentedChannel) where.push(`EXISTS (SELECT 1 FROM consents k WHERE k.contact_id = c.id AND k.channel = ${p(filter.consentedChannel)} AND k.status = 'granted')`);
     const countWhere = where.join(' AND ');
     const countParams = [...params];
-    if (after) {
-      const cur = decodeListCursor(after, order);
-      const cmp = sort.dir === 'DESC' ? '<' : '>';
-      where.push(`(${sort.expr}, c.id) ${cmp} (${p(cur.v)}${sort.timestamp ? '::timestamptz' : ''}, ${p(cur.id)}::uuid)`);
-    }
-    const sql = selectContactsWhere(where.join(' AND '), `${sort.expr} ${sort.dir}, c.id ${sort.dir}`, p(first + 1), sortKeySql(sort));
+    const after = page.afterSql(p);
+    if (after) where.push(after);
+    const sql = selectContactsWhere(where.join(' AND '), page.orderBy, p(page.limit), page.sortKey);
     return withTenant(this.ds, ctx.tenantId, async (m) => {
       // One transaction = one connection: the queries run one after the other (pg refuses overlapping queries on a client).
       const rows: (ContactRow & { sort_key: string })[] = await m.query(sql, params);
       const n: number | null = withTotal ? (await m.query(`SELECT count(*)::int AS n FROM contacts c WHERE ${countWhere}`, countParams))[0].n : null;
-      const page = rows.slice(0, first);
-      const nodes = await this.contacts.present(m, ctx.tenantId, page);
-      const edges = nodes.map((node, i) => ({ node, cursor: encodeCursor({ o: order, v: page[i].sort_key, id: page[i].id }) }));
-      return { edges, totalCount: n, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+      return page.connection(rows, (r) => this.contacts.present(m, ctx.tenantId, r), n);
     });
   }
-}
-
-/** A cursor is valid only for the ordering it came from (its value is that ordering's key). */
-function decodeListCursor(cursor: string, order: ContactOrder): { v: string; id: string } {
-  return decodeCursor(
-    cursor,
-    (c) => c.o === order && typeof c.v === 'string' && typeof c.id === 'string' && isUuid(c.id) && (!SORTS[order].timestamp || isTimestampKey(c.v)),
-    () => badUserInput('after: not a cursor returned by this query with this orderBy (use pageInfo.endCursor)'),
-  );
 }

@@ -1,4 +1,5 @@
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Connection, type ConnectionValue } from '@crm/platform';
 import { ContactsSchemaScope } from '../schema-scope';
 
 export enum Channel {
@@ -155,24 +156,8 @@ export class Contact {
   @Field() updatedAt: Date;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
-export class PageInfo {
-  @Field() hasNextPage: boolean;
-  @Field(() => String, { nullable: true }) endCursor: string | null;
-}
-
-@ObjectType({ registerIn: ContactsSchemaScope })
-export class ContactEdge {
-  @Field() cursor: string;
-  @Field(() => Contact) node: Contact;
-}
-
-@ObjectType({ registerIn: ContactsSchemaScope })
-export class ContactConnection {
-  @Field(() => [ContactEdge]) edges: ContactEdge[];
-  @Field(() => PageInfo) pageInfo: PageInfo;
-  @Field(() => Int, { description: 'Matching contacts (all pages); counted only when selected' }) totalCount: number | null;
-}
+export const ContactConnection = Connection(Contact, ContactsSchemaScope, { countDescription: 'Matching contacts (all pages); counted only when selected' });
+export type ContactConnection = ConnectionValue<Contact>;
 
 @InputType({ registerIn: ContactsSchemaScope })
 export class AddressInput {

@@ -4,12 +4,12 @@ import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import { stringify } from 'csv-stringify/sync';
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput, currentUser, neutraliseCsvCell, requestScoped, RequirePermission, selectsField } from '@crm/platform';
+import { badUserInput, currentUser, MAX_FIRST, neutraliseCsvCell, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
 import { CompaniesService } from '../companies/companies.service';
 import { companyLoader } from '../companies/companies.resolver';
 import { GdprService } from '../gdpr/gdpr.service';
 import { ImportContactsUseCase } from '../imports/import-contacts.use-case';
-import { InteractionPage, LogInteractionInput, Interaction, TimelineService } from '../timeline/timeline.service';
+import { InteractionConnection, LogInteractionInput, Interaction, TimelineService } from '../timeline/timeline.service';
 import { ContactSearchService } from './contact-search.service';
 import { ContactsService } from './contacts.service';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
@@ -59,13 +59,12 @@ export class ContactsResolver {
   @Query(() => ContactConnection, { description: 'Active contacts: search, filter, sort, cursor pagination' })
   @RequirePermission(ContactsPermission['contact.read'])
   contacts(
-    @Args('first', { type: () => Int, nullable: true, defaultValue: 20 }) first: number,
-    @Args('after', { type: () => String, nullable: true }) after: string | undefined,
+    @Args() page: PageArgs,
     @Args('filter', { type: () => ContactFilter, nullable: true }) filter: ContactFilter | undefined,
     @Args('orderBy', { type: () => ContactOrder, nullable: true, defaultValue: ContactOrder.CREATED_AT_DESC }) orderBy: ContactOrder | undefined,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return this.search.list(currentUser(), first, after ?? undefined, filter ?? {}, orderBy, selectsField(info, 'totalCount'));
+    return this.search.list(currentUser(), page, filter ?? {}, orderBy, selectsField(info, 'totalCount'));
   }
 
   @Query(() => String, { description: 'GDPR access request: everything held about the contact, as a JSON document' })
@@ -81,7 +80,7 @@ export class ContactsResolver {
     const rows: Contact[] = [];
     let after: string | undefined;
     do {
-      const page = await this.search.list(ctx, 200, after, filter ?? {}, undefined, false);
+      const page = await this.search.list(ctx, { first: MAX_FIRST, after }, filter ?? {}, undefined, false);
       rows.push(...page.edges.map((e) => e.node));
       after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
     } while (after && rows.length < 10000);
@@ -142,13 +141,9 @@ export class ContactsResolver {
     return contact.companyId ? companyLoader(this.companies).load(contact.companyId) : null;
   }
 
-  @ResolveField(() => InteractionPage, { description: 'Interaction history, newest first' })
-  timelineEntries(
-    @Parent() contact: Contact,
-    @Args('first', { type: () => Int, nullable: true, defaultValue: 20 }) first: number,
-    @Args('after', { type: () => String, nullable: true }) after?: string,
-  ) {
-    return this.timeline.page(currentUser().tenantId, contact.id, first, after ?? undefined);
+  @ResolveField(() => InteractionConnection, { description: 'Interaction history, newest first' })
+  timelineEntries(@Parent() contact: Contact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
+    return this.timeline.page(currentUser().tenantId, contact.id, page, selectsField(info, 'totalCount'));
   }
 
   @ResolveField(() => [ConsentRecord], { description: 'Every consent decision recorded (also those of contacts merged into this one), newest first; append-only evidence' })

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DataSource, type EntityManager } from 'typeorm';
 import { ALL_CONTRACTS, InteractionLoggedV1, MODULES, topicName, type CloudEvent } from '@crm/events';
-import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo, isUuid, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
+import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo, isUuid, Connection, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder } from '@crm/platform';
 import { Inject } from '@nestjs/common';
 import { ContactsSchemaScope } from '../schema-scope';
 
@@ -26,12 +26,9 @@ export class Interaction {
   @Field({ description: 'Module that recorded it' }) sourceModule: string;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
-export class InteractionPage {
-  @Field(() => [Interaction]) items: Interaction[];
-  @Field(() => String, { nullable: true }) nextCursor: string | null;
-  @Field(() => Int) totalCount: number;
-}
+export const InteractionConnection = Connection(Interaction, ContactsSchemaScope, { countDescription: 'Entries of the contact (all pages); counted only when selected' });
+
+const TIMELINE_ORDER: KeysetOrder = { name: 'timeline', key: 'occurred_at', dir: 'DESC', timestamp: true };
 
 @InputType({ registerIn: ContactsSchemaScope })
 export class LogInteractionInput {
@@ -108,28 +105,19 @@ export class TimelineService implements OnModuleInit {
     });
   }
 
-  async page(tenantId: string, contactId: string, first: number, after?: string): Promise<InteractionPage> {
-    if (first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200');
-    const cursor = after ? decodeTimelineCursor(after) : null;
+  async page(tenantId: string, contactId: string, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Interaction>> {
+    const page = keysetPage(TIMELINE_ORDER, args);
+    const params: unknown[] = [tenantId, contactId];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const after = page.afterSql(p);
     return withTenant(this.ds, tenantId, async (m) => {
       const rows = await m.query(
-        `SELECT *, ${timestampKeySql('occurred_at')} AS sort_key FROM interactions WHERE tenant_id = $1 AND contact_id = $2
-           AND ($3::timestamptz IS NULL OR (occurred_at, id) < ($3::timestamptz, $4::uuid))
-         ORDER BY occurred_at DESC, id DESC LIMIT $5`,
-        [tenantId, contactId, cursor?.t ?? null, cursor?.id ?? null, first + 1],
+        `SELECT *, ${page.sortKey} AS sort_key FROM interactions WHERE tenant_id = $1 AND contact_id = $2${after ? ` AND ${after}` : ''}
+         ORDER BY ${page.orderBy} LIMIT ${p(page.limit)}`,
+        params,
       );
-      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM interactions WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
-      const page = rows.slice(0, first);
-      const last = page.at(-1);
-      return { items: page.map(toInteraction), totalCount: n, nextCursor: rows.length > first && last ? encodeCursor({ t: last.sort_key, id: last.id }) : null };
+      const n = withTotal ? (await m.query(`SELECT count(*)::int AS n FROM interactions WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]))[0].n : null;
+      return page.connection(rows, (r) => r.map(toInteraction), n);
     });
   }
-}
-
-function decodeTimelineCursor(c: string): { t: string; id: string } {
-  return decodeCursor(
-    c,
-    (v) => isTimestampKey(v.t) && typeof v.id === 'string' && isUuid(v.id),
-    () => badUserInput('after: not a cursor returned by timeline'),
-  );
 }

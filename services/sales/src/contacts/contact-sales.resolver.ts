@@ -1,10 +1,12 @@
-import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Info, Parent, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { PageArgs, selectsField, type ConnectionValue } from '@crm/platform';
 import { Money, SalesContact, uuidOrUndefined } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
-import { Deal } from '../deals/deal.types';
+import { Deal, DealConnection } from '../deals/deal.types';
 import { DealsService } from '../deals/deals.service';
 import { OrdersService } from '../orders/orders.service';
-import { Order } from '../quotes/quote.types';
+import { Order, OrderConnection } from '../quotes/quote.types';
 
 /**
  * The fields sales adds to `Contact` through federation. They are nullable: when sales is down the
@@ -23,14 +25,21 @@ export class ContactSalesResolver {
     return uuidOrUndefined(c.id) ?? '00000000-0000-0000-0000-000000000000';
   }
 
-  @ResolveField(() => [Deal], { nullable: true, description: 'The contact’s deals, newest first (null with a SERVICE_UNAVAILABLE error when sales is down)' })
-  deals(@Parent() c: SalesContact) {
-    return tenantLoader<string, Deal[]>('contact-deals', (t, ids) => this.dealService.byContacts(t, ids)).load(this.key(c));
+  /** Contacts asking with the same page arguments share one batch (one query for the whole list of contacts). */
+  private static batchName(field: string, page: PageArgs, withTotal: boolean) {
+    return `${field}:${page.first ?? ''}:${page.after ?? ''}:${withTotal}`;
   }
 
-  @ResolveField(() => [Order], { nullable: true, description: 'Every purchase: accepted quotes, point of sale, web shop, phone' })
-  orders(@Parent() c: SalesContact) {
-    return tenantLoader<string, Order[]>('contact-orders', (t, ids) => this.orderService.byContacts(t, ids)).load(this.key(c));
+  @ResolveField(() => DealConnection, { nullable: true, description: 'The contact’s deals, newest first (null with a SERVICE_UNAVAILABLE error when sales is down)' })
+  deals(@Parent() c: SalesContact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
+    const withTotal = selectsField(info, 'totalCount');
+    return tenantLoader<string, ConnectionValue<Deal>>(ContactSalesResolver.batchName('contact-deals', page, withTotal), (t, ids) => this.dealService.byContacts(t, ids, page, withTotal)).load(this.key(c));
+  }
+
+  @ResolveField(() => OrderConnection, { nullable: true, description: 'Every purchase, newest first: accepted quotes, point of sale, web shop, phone' })
+  orders(@Parent() c: SalesContact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
+    const withTotal = selectsField(info, 'totalCount');
+    return tenantLoader<string, ConnectionValue<Order>>(ContactSalesResolver.batchName('contact-orders', page, withTotal), (t, ids) => this.orderService.byContacts(t, ids, page, withTotal)).load(this.key(c));
   }
 
   @ResolveField(() => [Money], { nullable: true, description: 'Revenue per currency: orders not cancelled, plus won deals without an order' })

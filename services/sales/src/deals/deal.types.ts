@@ -1,5 +1,6 @@
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DateScalar, Money, MoneyInput } from '../common/graphql';
+import { Connection } from '@crm/platform';
 import { SalesSchemaScope } from '../schema-scope';
 
 export enum DealStatus {
@@ -75,12 +76,7 @@ export class StageChange {
   @Field() movedAt: Date;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
-export class DealPage {
-  @Field(() => [Deal]) items: Deal[];
-  @Field(() => String, { nullable: true }) nextCursor: string | null;
-  @Field(() => Int) totalCount: number;
-}
+export const DealConnection = Connection(Deal, SalesSchemaScope);
 
 @InputType({ registerIn: SalesSchemaScope })
 export class CreateDealInput {

@@ -1,12 +1,13 @@
-import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, ID, Info, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
 import { SalesPermission } from '../permissions';
-import { currentUser, RequirePermission } from '@crm/platform';
+import type { GraphQLResolveInfo } from 'graphql';
+import { currentUser, PageArgs, RequirePermission, selectsField } from '@crm/platform';
 import { contactReference } from '@crm/shared-contacts';
 import { CompanyRef, SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
 import { Stage } from '../pipelines/pipeline.types';
 import { PipelinesService } from '../pipelines/pipelines.service';
-import { CreateDealInput, Deal, DealFilter, DealPage, StageChange, UpdateDealInput } from './deal.types';
+import { CreateDealInput, Deal, DealConnection, DealFilter, StageChange, UpdateDealInput } from './deal.types';
 import { DealsService } from './deals.service';
 
 @Resolver(() => Deal)
@@ -26,14 +27,10 @@ export class DealsResolver {
     return this.loader().load(id);
   }
 
-  @Query(() => DealPage, { description: 'Deals, newest first, with filters and cursor pagination' })
+  @Query(() => DealConnection, { description: 'Deals, newest first, with filters and cursor pagination' })
   @RequirePermission(SalesPermission['deal.read'])
-  deals(
-    @Args('filter', { type: () => DealFilter, nullable: true }) filter?: DealFilter,
-    @Args('first', { type: () => Int, nullable: true, defaultValue: 50 }) first = 50,
-    @Args('after', { type: () => String, nullable: true }) after?: string,
-  ) {
-    return this.dealService.list(currentUser(), filter ?? {}, first, after ?? undefined);
+  deals(@Args() page: PageArgs, @Args('filter', { type: () => DealFilter, nullable: true }) filter: DealFilter | undefined, @Info() info: GraphQLResolveInfo) {
+    return this.dealService.list(currentUser(), filter ?? {}, page, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Deal, { description: 'A deal for a contact known to sales (BAD_USER_INPUT otherwise), in a pipeline stage' })

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DealCreatedV1, DealLostV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, forbidden, hasPermission, isUuid, notFound, UnitOfWork, withTenant, type RequestContext, updated, decodeCursor, encodeCursor, isTimestampKey, timestampKeySql } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, forbidden, hasPermission, isUuid, notFound, UnitOfWork, withTenant, type RequestContext, updated, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate, uuidOrUndefined } from '../common/graphql';
 import { currencyOf, formatMinor, fromDb, money, toMinor } from '../common/money';
@@ -10,7 +10,7 @@ import { optionalId, optionalText, requireId, requireText } from '../common/vali
 import { CommissionsService } from '../commissions/commissions.service';
 import { PipelinesService } from '../pipelines/pipelines.service';
 import { SalesPermission } from '../permissions';
-import { type CreateDealInput, type Deal, type DealFilter, type DealPage, type DealSource, type DealSourceInput, DealStatus, ForecastCategory, type StageChange, type UpdateDealInput } from './deal.types';
+import { type CreateDealInput, type Deal, type DealFilter, type DealSource, type DealSourceInput, DealStatus, ForecastCategory, type StageChange, type UpdateDealInput } from './deal.types';
 
 export const DEAL_COLUMNS = `*, expected_close_date::text AS ecd`;
 
@@ -292,12 +292,29 @@ export class DealsService {
     return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   }
 
-  /** Deals of many contacts in one query (Contact.deals through federation). */
-  async byContacts(tenantId: string, contactIds: readonly string[]): Promise<Deal[][]> {
-    const rows = await withTenant(this.ds, tenantId, (m) =>
-      m.query(`SELECT ${DEAL_COLUMNS} FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) ORDER BY created_at DESC, id DESC`, [tenantId, [...new Set(contactIds)]]),
+  /**
+   * One page of deals of each of many contacts in one query (Contact.deals through federation, batched):
+   * the newest `first` per contact; counted per contact only when totalCount is selected.
+   */
+  async byContacts(tenantId: string, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>[]> {
+    const page = keysetPage(DEAL_ORDER, args);
+    const ids = [...new Set(contactIds)];
+    const params: unknown[] = [tenantId, ids];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const sql = page.perParentSql({ columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, p);
+    const { rows, counts } = await withTenant(this.ds, tenantId, async (m) => ({
+      rows: (await m.query(sql, params)) as (DealRow & KeysetRow)[],
+      counts: withTotal ? ((await m.query(`SELECT contact_id, count(*)::int AS n FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) GROUP BY contact_id`, [tenantId, ids])) as { contact_id: string; n: number }[]) : [],
+    }));
+    return Promise.all(
+      contactIds.map((c) =>
+        page.connection(
+          rows.filter((r) => r.contact_id === c),
+          (r) => r.map(toDeal),
+          withTotal ? (counts.find((k) => k.contact_id === c)?.n ?? 0) : null,
+        ),
+      ),
     );
-    return contactIds.map((c) => rows.filter((r: any) => r.contact_id === c).map(toDeal));
   }
 
   async historyOf(tenantId: string, dealIds: readonly string[]): Promise<StageChange[][]> {
@@ -309,48 +326,28 @@ export class DealsService {
     );
   }
 
-  async list(ctx: RequestContext, filter: DealFilter, first: number, after?: string): Promise<DealPage> {
-    if (first < 1 || first > 200) throw badUserInput('first: must be between 1 and 200', { field: 'first' });
-    const cursor = after ? decodeDealCursor(after) : null;
+  async list(ctx: RequestContext, filter: DealFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>> {
+    const page = keysetPage(DEAL_ORDER, args);
     const where = ['tenant_id = $1'];
     const params: unknown[] = [ctx.tenantId];
-    const add = (sql: string, v: unknown) => {
-      params.push(v);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (filter.status) add('status = ?', filter.status);
-    if (filter.ownerId) add('owner_id = ?', filter.ownerId);
-    if (filter.pipelineId) add('pipeline_id = ?', requireId(filter.pipelineId, 'filter.pipelineId', 'pipeline id'));
-    if (filter.stageId) add('stage_id = ?', requireId(filter.stageId, 'filter.stageId', 'stage id'));
-    if (filter.contactId) add('contact_id = ?', requireId(filter.contactId, 'filter.contactId', 'contact id'));
+    const p = (v: unknown) => `$${params.push(v)}`;
+    if (filter.status) where.push(`status = ${p(filter.status)}`);
+    if (filter.ownerId) where.push(`owner_id = ${p(filter.ownerId)}`);
+    if (filter.pipelineId) where.push(`pipeline_id = ${p(requireId(filter.pipelineId, 'filter.pipelineId', 'pipeline id'))}`);
+    if (filter.stageId) where.push(`stage_id = ${p(requireId(filter.stageId, 'filter.stageId', 'stage id'))}`);
+    if (filter.contactId) where.push(`contact_id = ${p(requireId(filter.contactId, 'filter.contactId', 'contact id'))}`);
+    const countSql = `SELECT count(*)::int AS n FROM deals WHERE ${where.join(' AND ')}`;
+    const countParams = [...params];
+    const after = page.afterSql(p);
+    if (after) where.push(after);
+    const sql = `SELECT ${DEAL_COLUMNS}, ${page.sortKey} AS sort_key FROM deals WHERE ${where.join(' AND ')} ORDER BY ${page.orderBy} LIMIT ${p(page.limit)}`;
     return withTenant(this.ds, ctx.tenantId, async (m) => {
-      const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM deals WHERE ${where.join(' AND ')}`, params);
-      const pageParams = [...params];
-      let keyset = '';
-      if (cursor) {
-        pageParams.push(cursor.t, cursor.id);
-        keyset = ` AND (created_at, id) < ($${pageParams.length - 1}::timestamptz, $${pageParams.length}::uuid)`;
-      }
-      pageParams.push(first + 1);
-      const rows = await m.query(
-        `SELECT ${DEAL_COLUMNS}, ${CURSOR_KEY_SQL} AS sort_key FROM deals WHERE ${where.join(' AND ')}${keyset} ORDER BY created_at DESC, id DESC LIMIT $${pageParams.length}`,
-        pageParams,
-      );
-      const page = rows.slice(0, first);
-      const items = page.map(toDeal);
-      const last = page.at(-1);
-      const nextCursor = rows.length > first && last ? encodeCursor({ t: last.sort_key, id: last.id }) : null;
-      return { items, nextCursor, totalCount: n };
+      const rows: (DealRow & KeysetRow)[] = await m.query(sql, params);
+      const n: number | null = withTotal ? (await m.query(countSql, countParams))[0].n : null;
+      return page.connection(rows, (r) => r.map(toDeal), n);
     });
   }
 }
 
-const CURSOR_KEY_SQL = timestampKeySql('created_at');
-
-function decodeDealCursor(c: string): { t: string; id: string } {
-  return decodeCursor(
-    c,
-    (v) => isTimestampKey(v.t) && typeof v.id === 'string' && uuidOrUndefined(v.id) !== undefined,
-    () => badUserInput('after: not a cursor returned by deals', { field: 'after' }),
-  );
-}
+/** Deals newest first (Query.deals and Contact.deals). */
+const DEAL_ORDER: KeysetOrder = { name: 'deals', key: 'created_at', dir: 'DESC', timestamp: true };

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { OrderCancelledV1, OrderPaidV1, OrderPlacedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, isUuid } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, isUuid, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { currencyOf, fromDb, money, type Money } from '../common/money';
 import { optionalId, optionalText, requireId } from '../common/validate';
 import { CommissionsService } from '../commissions/commissions.service';
 import { DocumentBuilder, documentFieldsOf, eventDocument, nextNumber } from '../quotes/document-builder';
-import { type Order, OrderStatus, type PlaceOrderInput, SalesChannel } from '../quotes/quote.types';
+import { type Order, type OrderFilter, OrderStatus, type PlaceOrderInput, SalesChannel } from '../quotes/quote.types';
 
 @Injectable()
 export class OrdersService {
@@ -151,26 +151,46 @@ export class OrdersService {
     return ids.map((id) => orders.find((o) => o.id === id.toLowerCase()) ?? null);
   }
 
-  async list(tenantId: string, filter: { contactId?: string; channel?: SalesChannel; status?: OrderStatus }): Promise<Order[]> {
-    const contactId = optionalId(filter.contactId, 'contactId', 'contact id');
-    return withTenant(this.ds, tenantId, async (m) =>
-      this.present(
-        m,
-        await m.query(
-          `SELECT * FROM orders WHERE tenant_id = $1 AND ($2::uuid IS NULL OR contact_id = $2) AND ($3::text IS NULL OR channel = $3) AND ($4::text IS NULL OR status = $4)
-           ORDER BY placed_at DESC, id DESC LIMIT 500`,
-          [tenantId, contactId, filter.channel ?? null, filter.status ?? null],
+  async list(tenantId: string, filter: OrderFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Order>> {
+    const page = keysetPage(ORDER_ORDER, args);
+    const contactId = optionalId(filter.contactId ?? undefined, 'filter.contactId', 'contact id');
+    const params: unknown[] = [tenantId, contactId, filter.channel ?? null, filter.status ?? null];
+    const where = `tenant_id = $1 AND ($2::uuid IS NULL OR contact_id = $2) AND ($3::text IS NULL OR channel = $3) AND ($4::text IS NULL OR status = $4)`;
+    const countParams = [...params];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const after = page.afterSql(p);
+    return withTenant(this.ds, tenantId, async (m) => {
+      const rows: KeysetRow[] = await m.query(`SELECT *, ${page.sortKey} AS sort_key FROM orders WHERE ${where}${after ? ` AND ${after}` : ''} ORDER BY ${page.orderBy} LIMIT ${p(page.limit)}`, params);
+      const n = withTotal ? (await m.query(`SELECT count(*)::int AS n FROM orders WHERE ${where}`, countParams))[0].n : null;
+      return page.connection(rows, (r) => this.present(m, r), n);
+    });
+  }
+
+  /** One page of orders of each of many contacts in one query (Contact.orders, batched); see DealsService.byContacts. */
+  async byContacts(tenantId: string, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Order>[]> {
+    const page = keysetPage(ORDER_ORDER, args);
+    const ids = [...new Set(contactIds)];
+    const params: unknown[] = [tenantId, ids];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const sql = page.perParentSql({ columns: '*', from: 'orders', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, p);
+    const { rows, nodes, counts } = await withTenant(this.ds, tenantId, async (m) => {
+      const rows: (KeysetRow & { contact_id: string; page_row: string })[] = await m.query(sql, params);
+      // Lines of every visible order at once (the look-ahead row of each contact is not presented).
+      const nodes = await this.present(m, rows.filter((r) => Number(r.page_row) <= page.first));
+      const counts: { contact_id: string; n: number }[] = withTotal
+        ? await m.query(`SELECT contact_id, count(*)::int AS n FROM orders WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) GROUP BY contact_id`, [tenantId, ids])
+        : [];
+      return { rows, nodes: new Map(nodes.map((o) => [o.id, o])), counts };
+    });
+    return Promise.all(
+      contactIds.map((c) =>
+        page.connection(
+          rows.filter((r) => r.contact_id === c),
+          (r) => r.map((o) => nodes.get(o.id)!),
+          withTotal ? (counts.find((k) => k.contact_id === c)?.n ?? 0) : null,
         ),
       ),
     );
-  }
-
-  /** Orders of many contacts in one query (Contact.orders). */
-  async byContacts(tenantId: string, contactIds: readonly string[]): Promise<Order[][]> {
-    const orders = await withTenant(this.ds, tenantId, async (m) =>
-      this.present(m, await m.query(`SELECT * FROM orders WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) ORDER BY placed_at DESC, id DESC`, [tenantId, [...new Set(contactIds)]])),
-    );
-    return contactIds.map((c) => orders.filter((o) => o.contactId === c));
   }
 
   /**
@@ -198,3 +218,6 @@ export class OrdersService {
     );
   }
 }
+
+/** Orders newest first (Query.orders and Contact.orders). */
+const ORDER_ORDER: KeysetOrder = { name: 'orders', key: 'placed_at', dir: 'DESC', timestamp: true };

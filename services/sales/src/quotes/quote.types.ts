@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DateScalar, Money } from '../common/graphql';
+import { Connection } from '@crm/platform';
 import { SalesSchemaScope } from '../schema-scope';
 import { DocumentLine, DocumentLineInput, TaxLine } from './document.types';
 
@@ -105,4 +106,21 @@ export class PlaceOrderInput {
   @Field(() => ID, { nullable: true }) dealId?: string;
   @Field(() => String, { nullable: true, description: 'Default: the caller' }) ownerId?: string;
   @Field({ nullable: true, defaultValue: false, description: 'Already paid (e.g. at the till)' }) paid?: boolean;
+}
+
+export const QuoteConnection = Connection(Quote, SalesSchemaScope);
+export const OrderConnection = Connection(Order, SalesSchemaScope);
+
+@InputType({ registerIn: SalesSchemaScope })
+export class QuoteFilter {
+  @Field(() => ID, { nullable: true }) contactId?: string | null;
+  @Field(() => ID, { nullable: true }) dealId?: string | null;
+  @Field(() => QuoteStatus, { nullable: true }) status?: QuoteStatus | null;
+}
+
+@InputType({ registerIn: SalesSchemaScope })
+export class OrderFilter {
+  @Field(() => ID, { nullable: true }) contactId?: string | null;
+  @Field(() => SalesChannel, { nullable: true }) channel?: SalesChannel | null;
+  @Field(() => OrderStatus, { nullable: true }) status?: OrderStatus | null;
 }

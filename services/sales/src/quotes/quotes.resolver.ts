@@ -1,13 +1,14 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { SalesPermission } from '../permissions';
-import { currentUser, RequirePermission } from '@crm/platform';
+import { currentUser, PageArgs, RequirePermission, selectsField } from '@crm/platform';
 import { contactReference } from '@crm/shared-contacts';
 import { SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
 import { Deal } from '../deals/deal.types';
 import { DealsService } from '../deals/deals.service';
 import { OrdersService } from '../orders/orders.service';
-import { CreateQuoteInput, Order, OrderStatus, PlaceOrderInput, Quote, QuoteDocument, QuotePdf, QuoteStatus, SalesChannel } from './quote.types';
+import { CreateQuoteInput, Order, OrderConnection, OrderFilter, OrderStatus, PlaceOrderInput, Quote, QuoteConnection, QuoteDocument, QuoteFilter, QuotePdf, QuoteStatus, SalesChannel } from './quote.types';
 import { QuotesService } from './quotes.service';
 
 @Resolver(() => Quote)
@@ -23,14 +24,10 @@ export class QuotesResolver {
     return tenantLoader<string, Quote | null>('quote', (t, ids) => this.quoteService.getMany(t, ids)).load(id);
   }
 
-  @Query(() => [Quote], { description: 'Newest first (up to 500)' })
+  @Query(() => QuoteConnection, { description: 'Quotes, newest first' })
   @RequirePermission(SalesPermission['deal.read'])
-  quotes(
-    @Args('contactId', { type: () => ID, nullable: true }) contactId?: string,
-    @Args('dealId', { type: () => ID, nullable: true }) dealId?: string,
-    @Args('status', { type: () => QuoteStatus, nullable: true }) status?: QuoteStatus,
-  ) {
-    return this.quoteService.list(currentUser().tenantId, { contactId, dealId, status });
+  quotes(@Args() page: PageArgs, @Args('filter', { type: () => QuoteFilter, nullable: true }) filter: QuoteFilter | undefined, @Info() info: GraphQLResolveInfo) {
+    return this.quoteService.list(currentUser().tenantId, filter ?? {}, page, selectsField(info, 'totalCount'));
   }
 
   @Query(() => QuoteDocument, { description: 'The quote rendered as an HTML document from the tenant’s template' })
@@ -99,14 +96,10 @@ export class OrdersResolver {
     return tenantLoader<string, Order | null>('order', (t, ids) => this.orderService.getMany(t, ids)).load(id);
   }
 
-  @Query(() => [Order], { description: 'Newest first (up to 500)' })
+  @Query(() => OrderConnection, { description: 'Orders, newest first' })
   @RequirePermission(SalesPermission['deal.read'])
-  orders(
-    @Args('contactId', { type: () => ID, nullable: true }) contactId?: string,
-    @Args('channel', { type: () => SalesChannel, nullable: true }) channel?: SalesChannel,
-    @Args('status', { type: () => OrderStatus, nullable: true }) status?: OrderStatus,
-  ) {
-    return this.orderService.list(currentUser().tenantId, { contactId, channel, status });
+  orders(@Args() page: PageArgs, @Args('filter', { type: () => OrderFilter, nullable: true }) filter: OrderFilter | undefined, @Info() info: GraphQLResolveInfo) {
+    return this.orderService.list(currentUser().tenantId, filter ?? {}, page, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Order, { description: 'Records a purchase from a point of sale, web shop, phone…; the same externalRef twice returns the first order' })

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { QuoteAcceptedV1, QuoteCreatedV1, QuoteDeclinedV1, QuoteSentV1, QuoteTemplateUpdatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, isUuid } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, isUuid, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalDate } from '../common/graphql';
 import { currencyOf } from '../common/money';
@@ -10,7 +10,7 @@ import { optionalId, optionalText, requireId } from '../common/validate';
 import { OrdersService } from '../orders/orders.service';
 import { DocumentBuilder, documentFieldsOf, eventDocument, nextNumber } from './document-builder';
 import { renderQuotePdf, type QuotePdfOptions, type QuoteView } from './quote-pdf';
-import { type CreateQuoteInput, type Order, type Quote, type QuoteDocument, type QuotePdf, QuoteStatus, SalesChannel } from './quote.types';
+import { type CreateQuoteInput, type Order, type Quote, type QuoteDocument, type QuotePdf, type QuoteFilter, QuoteStatus, SalesChannel } from './quote.types';
 import { DEFAULT_QUOTE_TEMPLATE, parseTemplate, renderTemplate, TemplateError } from './template';
 
 const QUOTE_COLUMNS = `*, valid_until::text AS vu`;
@@ -160,19 +160,20 @@ export class QuotesService {
     return ids.map((id) => quotes.find((q) => q.id === id.toLowerCase()) ?? null);
   }
 
-  async list(tenantId: string, filter: { contactId?: string; dealId?: string; status?: QuoteStatus }): Promise<Quote[]> {
-    const contactId = optionalId(filter.contactId, 'contactId', 'contact id');
-    const dealId = optionalId(filter.dealId, 'dealId', 'deal id');
-    return withTenant(this.ds, tenantId, async (m) =>
-      this.present(
-        m,
-        await m.query(
-          `SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND ($2::uuid IS NULL OR contact_id = $2) AND ($3::uuid IS NULL OR deal_id = $3) AND ($4::text IS NULL OR status = $4)
-           ORDER BY created_at DESC LIMIT 500`,
-          [tenantId, contactId, dealId, filter.status ?? null],
-        ),
-      ),
-    );
+  async list(tenantId: string, filter: QuoteFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Quote>> {
+    const page = keysetPage(QUOTE_ORDER, args);
+    const contactId = optionalId(filter.contactId ?? undefined, 'filter.contactId', 'contact id');
+    const dealId = optionalId(filter.dealId ?? undefined, 'filter.dealId', 'deal id');
+    const params: unknown[] = [tenantId, contactId, dealId, filter.status ?? null];
+    const where = `tenant_id = $1 AND ($2::uuid IS NULL OR contact_id = $2) AND ($3::uuid IS NULL OR deal_id = $3) AND ($4::text IS NULL OR status = $4)`;
+    const countParams = [...params];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const after = page.afterSql(p);
+    return withTenant(this.ds, tenantId, async (m) => {
+      const rows: KeysetRow[] = await m.query(`SELECT ${QUOTE_COLUMNS}, ${page.sortKey} AS sort_key FROM quotes WHERE ${where}${after ? ` AND ${after}` : ''} ORDER BY ${page.orderBy} LIMIT ${p(page.limit)}`, params);
+      const n = withTotal ? (await m.query(`SELECT count(*)::int AS n FROM quotes WHERE ${where}`, countParams))[0].n : null;
+      return page.connection(rows, (r) => this.present(m, r), n);
+    });
   }
 
   async setTemplate(ctx: RequestContext, html: string): Promise<boolean> {
@@ -242,3 +243,6 @@ export class QuotesService {
     });
   }
 }
+
+/** Quotes newest first. */
+const QUOTE_ORDER: KeysetOrder = { name: 'quotes', key: 'created_at', dir: 'DESC', timestamp: true };

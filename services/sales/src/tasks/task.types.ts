@@ -1,4 +1,5 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Connection } from '@crm/platform';
 import { SalesSchemaScope } from '../schema-scope';
 
 export enum TaskStatus {
@@ -39,3 +40,5 @@ export class TaskFilter {
   @Field(() => ID, { nullable: true }) dealId?: string;
   @Field(() => ID, { nullable: true }) contactId?: string;
 }
+
+export const TaskConnection = Connection(Task, SalesSchemaScope);

@@ -1,19 +1,20 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Info, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { SalesPermission } from '../permissions';
-import { currentUser, RequirePermission } from '@crm/platform';
+import { currentUser, PageArgs, RequirePermission, selectsField } from '@crm/platform';
 import { tenantLoader } from '../common/loaders';
 import { Deal } from '../deals/deal.types';
-import { CreateTaskInput, Task, TaskFilter } from './task.types';
+import { CreateTaskInput, Task, TaskConnection, TaskFilter } from './task.types';
 import { TasksService } from './tasks.service';
 
 @Resolver(() => Task)
 export class TasksResolver {
   constructor(private readonly service: TasksService) {}
 
-  @Query(() => [Task], { description: 'By due time' })
+  @Query(() => TaskConnection, { description: 'Tasks by due time, soonest first' })
   @RequirePermission(SalesPermission['deal.read'])
-  tasks(@Args('filter', { type: () => TaskFilter, nullable: true }) filter?: TaskFilter) {
-    return this.service.list(currentUser(), filter ?? {});
+  tasks(@Args() page: PageArgs, @Args('filter', { type: () => TaskFilter, nullable: true }) filter: TaskFilter | undefined, @Info() info: GraphQLResolveInfo) {
+    return this.service.list(currentUser(), filter ?? {}, page, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Task)

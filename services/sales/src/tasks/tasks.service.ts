@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TaskCompletedV1, TaskCreatedV1 } from '@crm/events';
-import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated } from '@crm/platform';
+import { badUserInput, conflict, EventPublisher, notFound, withTenant, type RequestContext, updated, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { optionalId, optionalText, requireId, requireText } from '../common/validate';
 import { type CreateTaskInput, type Task, type TaskFilter, TaskStatus } from './task.types';
@@ -88,18 +88,20 @@ export class TasksService {
     });
   }
 
-  async list(ctx: RequestContext, f: TaskFilter): Promise<Task[]> {
+  async list(ctx: RequestContext, f: TaskFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Task>> {
+    const page = keysetPage(TASK_ORDER, args);
     const dealId = optionalId(f.dealId, 'filter.dealId', 'deal id');
     const contactId = optionalId(f.contactId, 'filter.contactId', 'contact id');
-    return withTenant(this.ds, ctx.tenantId, async (m) =>
-      (
-        await m.query(
-          `SELECT * FROM tasks WHERE tenant_id = $1 AND ($2::text IS NULL OR assignee_id = $2) AND ($3::text IS NULL OR status = $3)
-             AND ($4::uuid IS NULL OR deal_id = $4) AND ($5::uuid IS NULL OR contact_id = $5) ORDER BY due_at, id LIMIT 1000`,
-          [ctx.tenantId, f.assigneeId ?? null, f.status ?? null, dealId, contactId],
-        )
-      ).map(toTask),
-    );
+    const params: unknown[] = [ctx.tenantId, f.assigneeId ?? null, f.status ?? null, dealId, contactId];
+    const where = `tenant_id = $1 AND ($2::text IS NULL OR assignee_id = $2) AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR deal_id = $4) AND ($5::uuid IS NULL OR contact_id = $5)`;
+    const countParams = [...params];
+    const p = (v: unknown) => `$${params.push(v)}`;
+    const after = page.afterSql(p);
+    return withTenant(this.ds, ctx.tenantId, async (m) => {
+      const rows: KeysetRow[] = await m.query(`SELECT *, ${page.sortKey} AS sort_key FROM tasks WHERE ${where}${after ? ` AND ${after}` : ''} ORDER BY ${page.orderBy} LIMIT ${p(page.limit)}`, params);
+      const n = withTotal ? (await m.query(`SELECT count(*)::int AS n FROM tasks WHERE ${where}`, countParams))[0].n : null;
+      return page.connection(rows, (r) => r.map(toTask), n);
+    });
   }
 
   async byDeals(tenantId: string, dealIds: readonly string[]): Promise<Task[][]> {
@@ -107,3 +109,6 @@ export class TasksService {
     return dealIds.map((d) => rows.filter((r: any) => r.deal_id === d).map(toTask));
   }
 }
+
+/** Tasks by due time, soonest first. */
+const TASK_ORDER: KeysetOrder = { name: 'tasks', key: 'due_at', dir: 'ASC', timestamp: true };

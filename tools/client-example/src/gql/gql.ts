@@ -15,16 +15,16 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Customer360($search: String!) {\n    contacts(first: 5, filter: { search: $search }) {\n      edges {\n        node {\n          id\n          displayName\n          email\n          preferredChannels\n          deals { title status amount { amount currency } }\n          lifetimeValue { amount currency }\n        }\n      }\n    }\n  }\n": typeof types.Customer360Document,
+    "\n  query Customer360($search: String!) {\n    contacts(first: 5, filter: { search: $search }) {\n      edges {\n        node {\n          id\n          displayName\n          email\n          preferredChannels\n          deals(first: 3) { totalCount edges { node { title status amount { amount currency } } } }\n          lifetimeValue { amount currency }\n        }\n      }\n    }\n  }\n": typeof types.Customer360Document,
 };
 const documents: Documents = {
-    "\n  query Customer360($search: String!) {\n    contacts(first: 5, filter: { search: $search }) {\n      edges {\n        node {\n          id\n          displayName\n          email\n          preferredChannels\n          deals { title status amount { amount currency } }\n          lifetimeValue { amount currency }\n        }\n      }\n    }\n  }\n": types.Customer360Document,
+    "\n  query Customer360($search: String!) {\n    contacts(first: 5, filter: { search: $search }) {\n      edges {\n        node {\n          id\n          displayName\n          email\n          preferredChannels\n          deals(first: 3) { totalCount edges { node { title status amount { amount currency } } } }\n          lifetimeValue { amount currency }\n        }\n      }\n    }\n  }\n": types.Customer360Document,
 };
 
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Customer360($search: String!) {\n    contacts(first: 5, filter: { search: $search }) {\n      edges {\n        node {\n          id\n          displayName\n          email\n          preferredChannels\n          deals { title status amount { amount currency } }\n          lifetimeValue { amount currency }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').Customer360Document;
+export function graphql(source: "\n  query Customer360($search: String!) {\n    contacts(first: 5, filter: { search: $search }) {\n      edges {\n        node {\n          id\n          displayName\n          email\n          preferredChannels\n          deals(first: 3) { totalCount edges { node { title status amount { amount currency } } } }\n          lifetimeValue { amount currency }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').Customer360Document;
 
 
 export function graphql(source: string) {

@@ -22,7 +22,7 @@ export type Customer360QueryVariables = Exact<{
 }>;
 
 
-export type Customer360Query = { contacts: { edges: Array<{ node: { id: string, displayName: string, email: string | null, preferredChannels: Array<Channel>, deals: Array<{ title: string, status: DealStatus, amount: { amount: string, currency: string } }> | null, lifetimeValue: Array<{ amount: string, currency: string }> | null } }> } };
+export type Customer360Query = { contacts: { edges: Array<{ node: { id: string, displayName: string, email: string | null, preferredChannels: Array<Channel>, deals: { totalCount: number, edges: Array<{ node: { title: string, status: DealStatus, amount: { amount: string, currency: string } } }> } | null, lifetimeValue: Array<{ amount: string, currency: string }> | null } }> } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -52,12 +52,17 @@ export const Customer360Document = new TypedDocumentString(`
         displayName
         email
         preferredChannels
-        deals {
-          title
-          status
-          amount {
-            amount
-            currency
+        deals(first: 3) {
+          totalCount
+          edges {
+            node {
+              title
+              status
+              amount {
+                amount
+                currency
+              }
+            }
           }
         }
         lifetimeValue {
