@@ -39,6 +39,7 @@ export class CustomFieldsResolver {
     private readonly events: EventPublisher,
   ) {}
 
+  // A list, not a connection: a tenant's configuration (a few dozen definitions), read whole by every form.
   @Query(() => [CustomFieldDefinition])
   @RequirePermission(ContactsPermission['contact.read'])
   async customFieldDefinitions() {

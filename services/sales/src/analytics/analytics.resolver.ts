@@ -9,6 +9,7 @@ import { AnalyticsService } from './analytics.service';
 export class AnalyticsResolver {
   constructor(private readonly analytics: AnalyticsService) {}
 
+  // Reports, not lists: one line per owner and currency (or per stage), aggregated in SQL.
   @Query(() => [ForecastLine], { description: 'Weighted pipeline, commit and best case per owner and currency for deals closing in [from, to]; a rep sees only their own' })
   @RequirePermission(SalesPermission['report.read'])
   forecast(

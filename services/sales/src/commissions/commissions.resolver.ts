@@ -9,6 +9,8 @@ import { CommissionsService } from './commissions.service';
 export class CommissionsResolver {
   constructor(private readonly service: CommissionsService) {}
 
+  // Lists, not connections: rules are configuration (a handful per tenant); statements are a report
+  // with one line per owner and currency of the period, not rows that grow with use.
   @Query(() => [CommissionRule])
   @RequirePermission(SalesPermission['deal.read'])
   commissionRules() {

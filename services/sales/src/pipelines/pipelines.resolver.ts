@@ -9,6 +9,7 @@ import { PipelinesService } from './pipelines.service';
 export class PipelinesResolver {
   constructor(private readonly service: PipelinesService) {}
 
+  // A list, not a connection: pipelines with their stages are configuration, bounded by nature.
   @Query(() => [Pipeline], { description: 'The tenant’s pipelines, default first' })
   @RequirePermission(SalesPermission['deal.read'])
   pipelines() {

@@ -8,6 +8,8 @@ import { ProductsService } from './products.service';
 export class ProductsResolver {
   constructor(private readonly productsService: ProductsService) {}
 
+  // Lists, not connections: the catalogue and its price lists are configuration a quote form reads whole.
+  // If a tenant's catalogue ever grows to thousands of SKUs, products becomes a connection (keysetPage).
   @Query(() => [Product])
   @RequirePermission(SalesPermission['deal.read'])
   products() {
