@@ -108,7 +108,9 @@ export const gatewayConfigSchema = z
     DEV_TENANT_ID: z.string().min(1).default('00000000-0000-0000-0000-000000000001'),
     MAX_DEPTH: positiveInt(12, 100),
     MAX_ALIASES: positiveInt(15, 1000),
-    MAX_COST: positiveInt(5000, 1_000_000),
+    // graphql-armor: 1.5x per nesting level, times an explicit `first`; a Relay connection nests two levels
+    // (edges, node), so 100 contacts with their deals costs about 7,100.
+    MAX_COST: positiveInt(10000, 1_000_000),
     MAX_TOKENS: positiveInt(2000, 100_000),
     MAX_DIRECTIVES: positiveInt(50, 1000),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000, 600_000),

@@ -140,6 +140,6 @@ describe('sales alone behind the gateway (no contacts subgraph)', () => {
     const deal = dataOf(await gql(`mutation($i: CreateDealInput!) { createDeal(input: $i) { id contact { id } } }`, { i: { contactId, title: 'Solo', amount: { amount: '1', currency: 'EUR' } } })).createDeal;
     expect(deal.contact).toEqual({ id: contactId });
     const r = dataOf(await gql(`query($id: ID!) { deal(id: $id) { title contact { id deals { edges { node { id } } } } } }`, { id: deal.id })).deal;
-    expect(r).toEqual({ title: 'Solo', contact: { id: contactId, deals: [{ id: deal.id }] } });
+    expect(r).toEqual({ title: 'Solo', contact: { id: contactId, deals: { edges: [{ node: { id: deal.id } }] } } });
   });
 });

@@ -14,7 +14,7 @@ export function gatewayFor(services: RunningService[], overrides: Partial<StartG
     internalSecret: TEST_INTERNAL_SECRET,
     production: false,
     graphiql: false,
-    limits: { maxDepth: 8, maxAliases: 10, maxCost: 5000 },
+    limits: { maxDepth: 8, maxAliases: 10, maxCost: 10000 },
     supergraphMode: 'static',
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' }),
     ...overrides,
