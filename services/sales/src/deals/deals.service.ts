@@ -4,7 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DealCreatedV1, DealLostV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
 import { badUserInput, conflict, EventPublisher, forbidden, hasPermission, isUuid, notFound, UnitOfWork, withTenant, type RequestContext, updated, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
-import { optionalDate, uuidOrUndefined } from '../common/graphql';
+import { optionalDate } from '../common/graphql';
 import { currencyOf, formatMinor, fromDb, money, toMinor } from '../common/money';
 import { optionalId, optionalText, requireId, requireText } from '../common/validate';
 import { CommissionsService } from '../commissions/commissions.service';

@@ -8,7 +8,7 @@ import { tenantLoader } from '../common/loaders';
 import { Deal } from '../deals/deal.types';
 import { DealsService } from '../deals/deals.service';
 import { OrdersService } from '../orders/orders.service';
-import { CreateQuoteInput, Order, OrderConnection, OrderFilter, OrderStatus, PlaceOrderInput, Quote, QuoteConnection, QuoteDocument, QuoteFilter, QuotePdf, QuoteStatus, SalesChannel } from './quote.types';
+import { CreateQuoteInput, Order, OrderConnection, OrderFilter, PlaceOrderInput, Quote, QuoteConnection, QuoteDocument, QuoteFilter, QuotePdf, SalesChannel } from './quote.types';
 import { QuotesService } from './quotes.service';
 
 @Resolver(() => Quote)
