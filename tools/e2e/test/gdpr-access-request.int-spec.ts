@@ -1,9 +1,6 @@
-import { gatewayFor } from './support';
+import { startContactsAndSales, type ContactsSalesStack } from './support';
 import type { RunningGateway } from '@crm/gateway';
-import { contactsService } from '@crm/contacts';
-import { salesService } from '@crm/sales';
-import { startService, type RunningService } from '@crm/platform';
-import { adminQuery, dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
+import { dataOf, gatewayClient, uniqueTenant } from '@crm/testing';
 
 /**
  * The one query a DPO runs through the gateway for a GDPR access request (Art. 15): contacts' part
@@ -18,29 +15,15 @@ const CREATE_CONTACT = `mutation($i: CreateContactInput!) { createContact(input:
 const CREATE_DEAL = `mutation($i: CreateDealInput!) { createDeal(input: $i) { id } }`;
 
 describe('GDPR access request across contacts and sales (e2e)', () => {
-  let contacts: RunningService;
-  let sales: RunningService;
+  let stack: ContactsSalesStack;
   let gw: RunningGateway;
-  const drops: (() => Promise<void>)[] = [];
-
   beforeAll(async () => {
-    const topicPrefix = `${uniqueId('e2e')}.`;
-    const cs = await freshSchema('e2egc');
-    const ss = await freshSchema('e2egs');
-    drops.push(cs.drop, ss.drop);
-    contacts = await startService(contactsService, { env: serviceTestEnv(cs.schema, topicPrefix) });
-    sales = await startService(salesService, { env: serviceTestEnv(ss.schema, topicPrefix) });
-    gw = await gatewayFor([contacts, sales]);
+    stack = await startContactsAndSales('e2eg');
+    ({ gw } = stack);
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await sales?.stop();
-    await contacts?.stop();
-    for (const d of drops) await d();
-  });
+  afterAll(async () => stack?.stop());
 
-  const salesReplicaHas = (tenantId: string, id: string, where = 'true') =>
-    eventually(async () => (await adminQuery(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, id])).length > 0, 30000, `contact ${id} in sales`);
+  const salesReplicaHas = (tenantId: string, id: string, where?: string) => stack.salesReplicaHas(tenantId, id, where);
 
   it('one gateway query returns every module’s part (merged contacts included); a rep is FORBIDDEN; after the erasure the sales part holds no personal data', async () => {
     const tenantId = uniqueTenant();

@@ -1,10 +1,8 @@
 import type { DataSource, QueryRunner } from 'typeorm';
-import { gatewayFor } from './support';
+import { startContactsAndSales, type ContactsSalesStack } from './support';
 import type { RunningGateway } from '@crm/gateway';
-import { contactsService } from '@crm/contacts';
-import { salesService } from '@crm/sales';
-import { requestStore, startService, type RunningService } from '@crm/platform';
-import { adminQuery, dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
+import { requestStore, type RunningService } from '@crm/platform';
+import { adminQuery, dataOf, eventually, gatewayClient, uniqueTenant } from '@crm/testing';
 
 /**
  * Counts the SQL statements a service sends on behalf of GraphQL requests (transaction control
@@ -30,26 +28,15 @@ function countQueries(ds: DataSource) {
  * query in contacts and one in sales, not one per contact.
  */
 describe('query count of a list through the gateway', () => {
+  let stack: ContactsSalesStack;
   let contacts: RunningService;
   let sales: RunningService;
   let gw: RunningGateway;
-  const drops: (() => Promise<void>)[] = [];
-
   beforeAll(async () => {
-    const topicPrefix = `${uniqueId('qc')}.`;
-    const cs = await freshSchema('qcc');
-    const ss = await freshSchema('qcs');
-    drops.push(cs.drop, ss.drop);
-    contacts = await startService(contactsService, { env: serviceTestEnv(cs.schema, topicPrefix) });
-    sales = await startService(salesService, { env: serviceTestEnv(ss.schema, topicPrefix) });
-    gw = await gatewayFor([contacts, sales]);
+    stack = await startContactsAndSales('qc');
+    ({ contacts, sales, gw } = stack);
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await sales?.stop();
-    await contacts?.stop();
-    for (const d of drops) await d();
-  });
+  afterAll(async () => stack?.stop());
 
   it('100 contacts with their deals: one query per subgraph', async () => {
     const tenantId = uniqueTenant();

@@ -1,6 +1,5 @@
-import { gatewayFor } from './support';
+import { gatewayFor, startContactsAndSales, type ContactsSalesStack } from './support';
 import type { RunningGateway } from '@crm/gateway';
-import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
 import { startService, type RunningService } from '@crm/platform';
 import { adminQuery, dataOf, eventually, freshSchema, gatewayClient, serviceTestEnv, uniqueId, uniqueTenant } from '@crm/testing';
@@ -20,29 +19,16 @@ const nodes = (c: { edges: { node: any }[] }) => c.edges.map((e) => e.node);
  * the gateway in contacts and reach sales over Kafka; one query joins both subgraphs.
  */
 describe('sales through the gateway with contacts (e2e)', () => {
-  let contacts: RunningService;
+  let stack: ContactsSalesStack;
   let sales: RunningService;
   let gw: RunningGateway;
-  const drops: (() => Promise<void>)[] = [];
-
   beforeAll(async () => {
-    const topicPrefix = `${uniqueId('e2e')}.`;
-    const cs = await freshSchema('e2ec');
-    const ss = await freshSchema('e2es');
-    drops.push(cs.drop, ss.drop);
-    contacts = await startService(contactsService, { env: serviceTestEnv(cs.schema, topicPrefix) });
-    sales = await startService(salesService, { env: serviceTestEnv(ss.schema, topicPrefix) });
-    gw = await gatewayFor([contacts, sales]);
+    stack = await startContactsAndSales('e2e');
+    ({ sales, gw } = stack);
   });
-  afterAll(async () => {
-    await gw?.stop();
-    await sales?.stop();
-    await contacts?.stop();
-    for (const d of drops) await d();
-  });
+  afterAll(async () => stack?.stop());
 
-  const salesReplicaHas = (tenantId: string, id: string, where = 'true') =>
-    eventually(async () => (await adminQuery(`SELECT 1 FROM "${sales.info.schema}".contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, id])).length > 0, 30000, `contact ${id} in sales`);
+  const salesReplicaHas = (tenantId: string, id: string, where?: string) => stack.salesReplicaHas(tenantId, id, where);
 
   it('customer 360: one query returns the contact from contacts with its deals, orders and lifetime value from sales; the timeline shows them', async () => {
     const tenantId = uniqueTenant();
