@@ -33,7 +33,7 @@ describe('gateway config', () => {
       ],
       auth: { jwtSecret: valid.JWT_SECRET, issuer: DEFAULT_JWT_ISSUER, audience: DEFAULT_JWT_AUDIENCE },
       internalSecret: valid.GATEWAY_INTERNAL_SECRET,
-      limits: { maxDepth: 12, maxAliases: 15, maxCost: 10000 },
+      limits: { maxDepth: 12, maxAliases: 15, maxCost: 30000 },
     });
   });
 

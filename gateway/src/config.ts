@@ -70,6 +70,14 @@ const envOptionalBoolean = z
     return z.NEVER;
   });
 
+/**
+ * Query limits when nothing is configured — for the gateway process and for `pnpm start` alike.
+ * Cost is graphql-armor's: 1.5x per nesting level, and a Relay connection nests two (edges, node),
+ * so the README's customer-360 (5 contacts with deals, orders, lifetime value and timeline) costs
+ * about 17,600; 100 contacts with their deals about 7,100.
+ */
+export const DEFAULT_QUERY_LIMITS = { maxDepth: 12, maxAliases: 15, maxCost: 30_000 } as const;
+
 const positiveInt = (def: number, max: number) => z.coerce.number().int().min(1).max(max).default(def);
 
 /** Rate limit: requests per window, 0 = off. */
@@ -106,11 +114,9 @@ export const gatewayConfigSchema = z
     /** Token prefilled in GraphiQL; when unset (and JWT_SECRET is set, not production) a dev token is minted. */
     DEV_TOKEN: z.string().optional(),
     DEV_TENANT_ID: z.string().min(1).default('00000000-0000-0000-0000-000000000001'),
-    MAX_DEPTH: positiveInt(12, 100),
-    MAX_ALIASES: positiveInt(15, 1000),
-    // graphql-armor: 1.5x per nesting level, times an explicit `first`; a Relay connection nests two levels
-    // (edges, node), so 100 contacts with their deals costs about 7,100.
-    MAX_COST: positiveInt(10000, 1_000_000),
+    MAX_DEPTH: positiveInt(DEFAULT_QUERY_LIMITS.maxDepth, 100),
+    MAX_ALIASES: positiveInt(DEFAULT_QUERY_LIMITS.maxAliases, 1000),
+    MAX_COST: positiveInt(DEFAULT_QUERY_LIMITS.maxCost, 1_000_000),
     MAX_TOKENS: positiveInt(2000, 100_000),
     MAX_DIRECTIVES: positiveInt(50, 1000),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000, 600_000),

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startGateway, type RunningGateway } from '@crm/gateway';
+import { DEFAULT_QUERY_LIMITS, startGateway, type RunningGateway } from '@crm/gateway';
 import { createLogger, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, InProcessEventBus, signUserToken, startService, type RunningService } from '@crm/platform';
 import { startEmbeddedPostgres, type LocalPostgres } from './embedded-postgres';
 import { selectModules } from './modules';
@@ -93,7 +93,7 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
       production: process.env.NODE_ENV === 'production',
       graphiql: process.env.NODE_ENV !== 'production',
       devToken: token,
-      limits: { maxDepth: 12, maxAliases: 15, maxCost: 5000 },
+      limits: { ...DEFAULT_QUERY_LIMITS },
       supergraphMode: 'static',
       logger: log.child({ service: 'gateway' }),
     });
