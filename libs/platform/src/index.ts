@@ -36,3 +36,5 @@ export * from './kernel/unavailable';
 export * from './kernel/csv-cells';
 export * from './consumer/dead-letters';
 export * from './kernel/connection';
+export * from './kernel/sql-builder';
+export * from './kernel/input';
