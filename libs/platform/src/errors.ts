@@ -4,7 +4,19 @@ export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'UNAUTHENT
 
 /** A GraphQL error a person can act on: stable `extensions.code` plus optional structured details. */
 export function appError(code: ErrorCode, message: string, details?: Record<string, unknown>): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...(details ?? {}) } });
+  const extensions: Record<string, unknown> = { code, ...(details ?? {}) };
+  // One shape for input errors: a lone `field` becomes `fields: [{ field, message }]`.
+  if (code === 'BAD_USER_INPUT' && typeof extensions.field === 'string' && !extensions.fields) {
+    const field = extensions.field;
+    delete extensions.field;
+    extensions.fields = [{ field, message: message.startsWith(`${field}: `) ? message.slice(field.length + 2) : message }];
+  }
+  return new GraphQLError(message, { extensions });
+}
+
+/** BAD_USER_INPUT about one field of the input: `invalidField('input.amount', 'required')`. */
+export function invalidField(field: string, message: string): GraphQLError {
+  return appError('BAD_USER_INPUT', `${field}: ${message}`, { fields: [{ field, message }] });
 }
 export const badUserInput = (message: string, details?: Record<string, unknown>) => appError('BAD_USER_INPUT', message, details);
 export const notFound = (message: string, details?: Record<string, unknown>) => appError('NOT_FOUND', message, details);

@@ -9,7 +9,7 @@ import {
   type ContactSnapshot,
   type EventData,
 } from '@crm/events';
-import { isUuid, Tx, withTenant, type ConsumerSpec, type EventHandler } from '@crm/platform';
+import { invalidField, isUuid, Tx, withTenant, type ConsumerSpec, type EventHandler } from '@crm/platform';
 import type { ContactChannel, ContactConsent } from './reachability';
 
 /** A contact as a module's replica holds it. PII fields are null/empty once the contact is erased. */
@@ -229,6 +229,18 @@ export class ContactReplica {
    */
   async get(db: Tx | EntityManager | DataSource, tenantId: string, contactId: string): Promise<ReplicaContact | null> {
     const [c] = await this.getMany(db, tenantId, [contactId]);
+    return c;
+  }
+
+  /**
+   * The rule every module applies to a contact id inside its input: the contact (following merges
+   * to the survivor, whose id the caller should store), else BAD_USER_INPUT naming `field` — unknown
+   * (not created, or not replicated yet) or erased.
+   */
+  async requireActive(tx: Tx, contactId: string, field: string): Promise<ReplicaContact> {
+    const c = isUuid(contactId) ? await this.get(tx, tx.tenantId, contactId) : null;
+    if (!c) throw invalidField(field, `contact ${contactId} does not exist (not created, or not yet known to this module)`);
+    if (c.erasedAt) throw invalidField(field, `contact ${contactId} was erased`);
     return c;
   }
 
