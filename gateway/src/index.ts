@@ -3,3 +3,4 @@ export { composeSupergraph, buildSupergraphFile, loadServiceSdl, discoverService
 export { DEFAULT_QUERY_LIMITS, gatewayConfigSchema, loadGatewayConfig, KNOWN_SUBGRAPHS, type GatewayConfig, type GatewayEnv, type SubgraphEndpoint } from './config';
 export { TokenVerifier, type AuthOptions } from './auth';
 export { createRateLimiter, clientIpKey, DEFAULT_RATE_LIMITS, type RateLimiterOptions } from './rate-limit';
+export { GatewayMetrics } from './metrics';

@@ -11,6 +11,7 @@ export class ServiceMetrics {
   readonly outboxParked: Counter<'topic'>;
   readonly outboxPublishLatency: Histogram;
   readonly graphqlDuration: Histogram<'operation' | 'status'>;
+  private lagSource?: () => Promise<{ consumer: string; topic: string; lag: number }[]>;
 
   constructor(readonly service: string) {
     if (!defaultsCollected) {
@@ -50,6 +51,22 @@ export class ServiceMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
+    // Read from the broker at scrape time (committed vs latest offsets), so a stuck consumer shows.
+    const lagSource = () => this.lagSource;
+    new Gauge({
+      name: 'crm_consumer_lag',
+      help: 'Events on the topic the consumer group has not committed yet',
+      labelNames: ['consumer', 'topic'],
+      registers,
+      async collect(this: Gauge<'consumer' | 'topic'>) {
+        const source = lagSource();
+        if (!source) return;
+        const rows = await source().catch(() => undefined);
+        if (!rows) return;
+        this.reset();
+        for (const r of rows) this.set({ consumer: r.consumer, topic: r.topic }, r.lag);
+      },
+    });
     this.graphqlDuration = new Histogram({
       name: 'crm_graphql_request_duration_seconds',
       help: 'GraphQL operation duration',
@@ -61,6 +78,11 @@ export class ServiceMetrics {
 
   private outboxSource?: () => Promise<OutboxStats>;
   private outboxCache?: { at: number; stats: Promise<OutboxStats | undefined> };
+
+  /** Where `crm_consumer_lag` comes from (the consumers register their groups at start). */
+  watchConsumerLag(source: () => Promise<{ consumer: string; topic: string; lag: number }[]>): void {
+    this.lagSource = source;
+  }
 
   /** Where the outbox gauges come from (the relay registers its table at start). */
   watchOutbox(source: () => Promise<OutboxStats>): void {

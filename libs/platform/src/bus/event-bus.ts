@@ -55,6 +55,12 @@ export interface EventBus {
   /** Creates topics if missing (no-op in process). */
   ensureTopics(topics: string[]): Promise<void>;
   isReady(): Promise<boolean>;
+  /**
+   * Events on `topics` the consumer group has not committed yet, per topic (the broker's latest
+   * offsets minus the group's committed ones; a partition the group never committed counts from
+   * its earliest offset). Absent where the bus keeps no log (in process).
+   */
+  consumerLag?(groupId: string, topics: string[]): Promise<{ topic: string; lag: number }[]>;
   disconnect(): Promise<void>;
 }
 

@@ -273,6 +273,22 @@ export class KafkaEventBus implements EventBus {
     };
   }
 
+  async consumerLag(groupId: string, topics: string[]): Promise<{ topic: string; lag: number }[]> {
+    const committed = await this.admin.fetchOffsets({ groupId, topics });
+    return Promise.all(
+      committed.map(async ({ topic, partitions }) => {
+        const ends = await this.admin.fetchTopicOffsets(topic);
+        let lag = 0;
+        for (const end of ends) {
+          const c = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          // -1: nothing committed yet, so everything still in the log is to be read.
+          lag += Math.max(0, Number(end.high) - (c >= 0 ? c : Number(end.low)));
+        }
+        return { topic, lag };
+      }),
+    );
+  }
+
   async isReady(): Promise<boolean> {
     if (!this.connected) return false;
     try {
