@@ -2,7 +2,8 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
-import type { RequestContext } from '@crm/auth';
+import { hmacKey, type RequestContext } from '@crm/auth';
+import type { KeyObject } from 'node:crypto';
 
 export interface AuthOptions {
   /** HS256 shared secret. */
@@ -99,8 +100,8 @@ export class TokenVerifier {
     return { tenantId: claims.tid, userId: claims.sub, roles };
   }
 
-  private async keyFor(alg: jwt.Algorithm, kid: string | undefined): Promise<string> {
-    if (alg === 'HS256' && this.opts.jwtSecret) return this.opts.jwtSecret;
+  private async keyFor(alg: jwt.Algorithm, kid: string | undefined): Promise<string | KeyObject> {
+    if (alg === 'HS256' && this.opts.jwtSecret) return hmacKey(this.opts.jwtSecret);
     if (ASYMMETRIC_ALGORITHMS.includes(alg) && this.jwks) {
       try {
         const signingKey = await this.jwks.getSigningKey(kid);

@@ -118,6 +118,9 @@ const MAX_FIELD_ERRORS = 50;
  * are null, each with a SERVICE_UNAVAILABLE error naming the module (extensions.service), and the
  * rest of the answer is intact. Nothing sent to clients contains an internal address.
  */
+/** The internal context token of each request, by its (per-request) context object; ttl 60 s outlives any request. */
+const signedContexts = new WeakMap<object, string>();
+
 export class SubgraphDataSource<TContext extends SubgraphRequestContext = SubgraphRequestContext> extends RemoteGraphQLDataSource<TContext> {
   constructor(
     readonly subgraphName: string,
@@ -134,7 +137,10 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
     const headers = options.request.http!.headers;
     const ctx = 'incomingRequestContext' in options ? (options.context as TContext | undefined) : undefined;
     if (ctx?.auth) {
-      headers.set(INTERNAL_CONTEXT_HEADER, signInternalContext(ctx.auth, this.internalSecret));
+      // Signed once per request, not per subgraph fetch (a customer-360 fans out to every module).
+      let token = signedContexts.get(ctx);
+      if (!token) signedContexts.set(ctx, (token = signInternalContext(ctx.auth, this.internalSecret)));
+      headers.set(INTERNAL_CONTEXT_HEADER, token);
       headers.set('traceparent', ctx.trace.traceparent);
       if (ctx.trace.tracestate) headers.set('tracestate', ctx.trace.tracestate);
       headers.set('x-request-id', ctx.requestId);
