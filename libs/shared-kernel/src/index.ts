@@ -3,3 +3,4 @@ export * from './money.graphql';
 export * from './date';
 export * from './company-reference';
 export * from './attribution';
+export * from './input-fields';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { QuotesService } from '../src/quotes/quotes.service';
+import { RenderQuote } from '../src/quotes/use-cases/render-quote.use-case';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
 import { checkStructure, infoEntry, pageCount, parsePdf, textRuns } from './pdf-inspect';
 
@@ -287,7 +287,7 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     expect(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
 
     // Uncompressed, the drawing is readable: the exact strings of the quote, as stored, in pdfkit's hex-string TJ text.
-    const plainBuf = await h.svc.app.get(QuotesService).renderPdf({ tenantId, userId: 'user-1', roles: ['admin'] }, q.id, { compress: false });
+    const plainBuf = await h.svc.app.get(RenderQuote, { strict: false }).pdf({ tenantId, userId: 'user-1', roles: ['admin'] }, q.id, { compress: false });
     const plain = Buffer.from(plainBuf.base64, 'base64');
     expect(plain.toString('latin1')).not.toContain('/FlateDecode');
     expect(plain.toString('latin1')).toMatch(/\[<[0-9a-f]+>[^\]]*\] TJ/);
