@@ -6,7 +6,7 @@ import { formatMinor, formatPercent, fromDb, money, optionalIdField, optionalTex
 import { PriceListRepository } from '../products/price-list.repository';
 import { ProductRepository } from '../products/product.repository';
 import { computeLine, computeTotals, type DocumentTotals } from './document-math';
-import type { DocumentFields, DocumentLine, DocumentLineInput } from './document.types';
+import type { DocumentFields, DocumentLine } from './document.types';
 
 export interface BuiltLine {
   id: string;
