@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { Field, InputType, ObjectType } from '@nestjs/graphql';
+import { Directive, Field, InputType, ObjectType } from '@nestjs/graphql';
 import { z } from 'zod';
 
 /**
@@ -43,11 +43,13 @@ export interface AttributionTypes {
 
 const byScope = new Map<Function, AttributionTypes>();
 
-/** The GraphQL `Attribution` object and `AttributionInput` in a module's schema scope. */
+/** The GraphQL `Attribution` object (`@shareable`) and `AttributionInput` in a module's schema scope; one pair per scope. */
 export function attributionTypes(scope: Function): AttributionTypes {
   let t = byScope.get(scope);
   if (!t) {
     @ObjectType('Attribution', { registerIn: scope, description: 'Where it came from, so marketing can attribute revenue (lead source, UTM, paid keyword).' })
+    // Contacts and sales both declare it (a contact's and a deal's attribution): the same value type in two subgraphs.
+    @Directive('@shareable')
     class AttributionType implements Attribution {
       @Field(() => String, { nullable: true, description: 'e.g. referral, webinar, paid-search' }) leadSource: string | null;
       @Field(() => String, { nullable: true, description: 'utm_source' }) source: string | null;
