@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { QuotesService } from '../src/quotes/quotes.service';
+import { RenderQuote } from '../src/quotes/use-cases/render-quote.use-case';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
 import { checkStructure, infoEntry, pageCount, parsePdf, textRuns } from './pdf-inspect';
 
@@ -287,7 +287,7 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     expect(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
 
     // Uncompressed, the drawing is readable: the exact strings of the quote, as stored, in pdfkit's hex-string TJ text.
-    const plainBuf = await h.svc.app.get(QuotesService).renderPdf({ tenantId, userId: 'user-1', roles: ['admin'] }, q.id, { compress: false });
+    const plainBuf = await h.svc.app.get(RenderQuote, { strict: false }).pdf({ tenantId, userId: 'user-1', roles: ['admin'] }, q.id, { compress: false });
     const plain = Buffer.from(plainBuf.base64, 'base64');
     expect(plain.toString('latin1')).not.toContain('/FlateDecode');
     expect(plain.toString('latin1')).toMatch(/\[<[0-9a-f]+>[^\]]*\] TJ/);
@@ -314,5 +314,42 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     const after = textRuns(parsePdf(Buffer.from(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64, 'base64')));
     expect(after).toContain('Customer');
     expect(after.join('\n')).not.toContain('Grace Hopper');
+  });
+
+  it('input errors have one shape: one BAD_USER_INPUT naming every bad field, an unknown or erased contact names input.contactId, an unknown id argument is NOT_FOUND — nothing written', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const fieldsOf = (r: Awaited<ReturnType<typeof gql>>) => expectError(r, 'BAD_USER_INPUT').extensions?.fields;
+    const line = [{ description: 'Beans', quantity: '1', unitPrice: '10.00' }];
+    const before = await h.outboxCount(tenantId);
+
+    // Every bad field of the input at once, before anything is read or written.
+    expect(fieldsOf(await gql(M.place, { i: { contactId: 'nope', dealId: 'bad', channel: 'PHONE', currency: 'EUR', lines: [], externalRef: 'x'.repeat(201) } }))).toEqual([
+      { field: 'input.contactId', message: '"nope" is not a contact id' },
+      { field: 'input.dealId', message: '"bad" is not a deal id' },
+      { field: 'input.lines', message: 'at least one line is needed' },
+      { field: 'input.externalRef', message: 'must be at most 200 characters' },
+    ]);
+    expect(fieldsOf(await gql(M.product, { i: { sku: ' ', name: 'n'.repeat(201) } }))).toEqual([
+      { field: 'input.sku', message: 'must not be empty' },
+      { field: 'input.name', message: 'must be at most 200 characters' },
+    ]);
+
+    // A contact id inside the input that names no active contact: the replica's one rule.
+    const unknown = '00000000-0000-4000-8000-00000000abcd';
+    expect(fieldsOf(await gql(M.quote, { i: { contactId: unknown, currency: 'EUR', lines: line } }))).toEqual([
+      { field: 'input.contactId', message: expect.stringMatching(/^contact 00000000-0000-4000-8000-00000000abcd does not exist/) },
+    ]);
+    const gone = await h.contact(tenantId);
+    await h.erase(tenantId, gone.contactId);
+    expect(fieldsOf(await gql(M.place, { i: { contactId: gone.contactId, channel: 'PHONE', currency: 'EUR', lines: line } }))).toEqual([
+      { field: 'input.contactId', message: `contact ${gone.contactId} was erased` },
+    ]);
+
+    // The operation's own id: NOT_FOUND when it names nothing, BAD_USER_INPUT naming `id` when it is not an id.
+    expectError(await gql(M.send, { id: unknown }), 'NOT_FOUND', /^quote .* does not exist/);
+    expectError(await gql(M.pay, { id: unknown }), 'NOT_FOUND', /^order .* does not exist/);
+    expect(fieldsOf(await gql(M.decline, { id: 'nope' }))).toEqual([{ field: 'id', message: '"nope" is not a quote id' }]);
+    expect(await h.outboxCount(tenantId)).toBe(before);
   });
 });

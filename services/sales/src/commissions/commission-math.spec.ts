@@ -1,4 +1,4 @@
-import { formatMinor, parsePercent, toMinor } from '../common/money';
+import { formatMinor, parsePercent, toMinor } from '@crm/shared-kernel';
 import { fixedCommission, percentageCommission, pickRule, tieredScaled, validateTiers } from './commission-math';
 
 const eur = (s: string) => toMinor(s, 'EUR', 'x');

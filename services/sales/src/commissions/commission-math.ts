@@ -1,5 +1,5 @@
 import { badUserInput } from '@crm/platform';
-import { PPM, QTY_SCALE, pow10, roundDiv } from '../common/money';
+import { PPM, QTY_SCALE, pow10, roundDiv } from '@crm/shared-kernel';
 
 /**
  * Commission arithmetic in minor units (BigInt), rounded HALF UP once per commission entry.

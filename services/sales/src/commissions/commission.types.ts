@@ -1,6 +1,10 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { Money, MoneyInput } from '../common/graphql';
+import { moneyTypes } from '@crm/shared-kernel';
 import { SalesSchemaScope } from '../schema-scope';
+
+const { Money, MoneyInput } = moneyTypes(SalesSchemaScope);
+type Money = InstanceType<typeof Money>;
+type MoneyInput = InstanceType<typeof MoneyInput>;
 
 export enum CommissionBasis {
   DEALS = 'deals',

@@ -1,20 +1,26 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { SalesPermission } from '../permissions';
 import { currentUser, RequirePermission } from '@crm/platform';
-import { DateScalar } from '../common/graphql';
+import { DateScalar } from '@crm/shared-kernel';
+import { SalesPermission } from '../permissions';
+import { CommissionRuleQueries } from './commission-rules.queries';
 import { CommissionRule, CommissionStatement, CreateCommissionRuleInput } from './commission.types';
-import { CommissionsService } from './commissions.service';
+import { CommissionStatements } from './use-cases/commission-statements.use-case';
+import { CreateCommissionRule } from './use-cases/create-commission-rule.use-case';
 
 @Resolver(() => CommissionRule)
 export class CommissionsResolver {
-  constructor(private readonly service: CommissionsService) {}
+  constructor(
+    private readonly ruleQueries: CommissionRuleQueries,
+    private readonly statements: CommissionStatements,
+    private readonly createRule: CreateCommissionRule,
+  ) {}
 
   // Lists, not connections: rules are configuration (a handful per tenant); statements are a report
   // with one line per owner and currency of the period, not rows that grow with use.
   @Query(() => [CommissionRule])
   @RequirePermission(SalesPermission['deal.read'])
   commissionRules() {
-    return this.service.rules(currentUser().tenantId);
+    return this.ruleQueries.rules(currentUser().tenantId);
   }
 
   @Query(() => [CommissionStatement], { description: 'Commissions earned in [from, to] per owner and currency; a rep sees only their own' })
@@ -24,12 +30,12 @@ export class CommissionsResolver {
     @Args('to', { type: () => DateScalar }) to: string,
     @Args('ownerId', { type: () => String, nullable: true }) ownerId?: string,
   ) {
-    return this.service.statements(currentUser(), from, to, ownerId ?? undefined);
+    return this.statements.execute(currentUser(), from, to, ownerId ?? undefined);
   }
 
   @Mutation(() => CommissionRule)
   @RequirePermission(SalesPermission['config.manage'])
   createCommissionRule(@Args('input') input: CreateCommissionRuleInput) {
-    return this.service.createRule(currentUser(), input);
+    return this.createRule.execute(currentUser(), input);
   }
 }

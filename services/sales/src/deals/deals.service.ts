@@ -256,7 +256,7 @@ export class DealsService {
           [ctx.tenantId, d.id],
         ),
       );
-      await this.commissions.onDealWon(tx.manager, ctx.tenantId, deal);
+      await this.commissions.onDealWon(tx, deal);
       await tx.emit(DealWonV1, d.id, {
         dealId: d.id, title: deal.title, contactId: deal.contactId, ownerId: deal.ownerId, pipelineId: deal.pipelineId, stageId: deal.stageId,
         amount: eventAmount(deal), source: deal.source, wonAt: new Date(deal.closedAt!).toISOString(), wonBy: ctx.userId,

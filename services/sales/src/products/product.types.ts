@@ -1,6 +1,9 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { Money } from '../common/graphql';
+import { moneyTypes } from '@crm/shared-kernel';
 import { SalesSchemaScope } from '../schema-scope';
+
+const { Money } = moneyTypes(SalesSchemaScope);
+type Money = InstanceType<typeof Money>;
 
 @ObjectType({ registerIn: SalesSchemaScope })
 export class Product {

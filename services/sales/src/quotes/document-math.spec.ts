@@ -1,4 +1,4 @@
-import { toMinor, parsePercent, parseQuantity, formatMinor } from '../common/money';
+import { toMinor, parsePercent, parseQuantity, formatMinor } from '@crm/shared-kernel';
 import { computeLine, computeTotals } from './document-math';
 
 const line = (qty: string, price: string, rate: string, currency = 'EUR', discount?: { percent?: string; amount?: string }) => ({

@@ -1,5 +1,5 @@
 import { badUserInput } from '@crm/platform';
-import { PPM, QTY_SCALE, pow10, roundDiv } from '../common/money';
+import { PPM, QTY_SCALE, pow10, roundDiv } from '@crm/shared-kernel';
 
 /**
  * Line and total arithmetic of quotes and orders, in minor units (BigInt), rounded HALF UP per line:

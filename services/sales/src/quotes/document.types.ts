@@ -1,6 +1,9 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
-import { Money } from '../common/graphql';
+import { moneyTypes } from '@crm/shared-kernel';
 import { SalesSchemaScope } from '../schema-scope';
+
+const { Money } = moneyTypes(SalesSchemaScope);
+type Money = InstanceType<typeof Money>;
 
 @InputType({ registerIn: SalesSchemaScope, description: 'A quote or order line. With a product, price, description and tax rate default from the product and price list.' })
 export class DocumentLineInput {

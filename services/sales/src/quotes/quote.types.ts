@@ -1,8 +1,11 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { DateScalar, Money } from '../common/graphql';
+import { DateScalar, moneyTypes } from '@crm/shared-kernel';
 import { Connection } from '@crm/platform';
 import { SalesSchemaScope } from '../schema-scope';
 import { DocumentLine, DocumentLineInput, TaxLine } from './document.types';
+
+const { Money } = moneyTypes(SalesSchemaScope);
+type Money = InstanceType<typeof Money>;
 
 export enum QuoteStatus {
   DRAFT = 'draft',

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@crm/platform';
+import { documentFieldsOf } from './document-builder';
+import { DocumentLineRepository } from './document-lines.repository';
+import type { QuoteRow } from './quote.repository';
+import type { Quote } from './quote.types';
+
+/** Quote rows → GraphQL quotes, with the lines of all of them read in one query. */
+@Injectable()
+export class QuotePresenter {
+  constructor(private readonly lines: DocumentLineRepository) {}
+
+  async present(tx: Tx, rows: readonly QuoteRow[]): Promise<Quote[]> {
+    const lines = await this.lines.load(tx, 'quote', rows);
+    return rows.map((r) => ({
+      id: r.id, number: r.number, contactId: r.contact_id, dealId: r.deal_id, ownerId: r.owner_id, status: r.status, validUntil: r.valid_until, notes: r.notes,
+      createdAt: r.created_at, sentAt: r.sent_at, acceptedAt: r.accepted_at, ...documentFieldsOf(r), lines: lines.get(r.id)!,
+    }));
+  }
+
+  async one(tx: Tx, row: QuoteRow): Promise<Quote> {
+    return (await this.present(tx, [row]))[0];
+  }
+}
