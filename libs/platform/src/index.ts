@@ -38,3 +38,4 @@ export * from './consumer/dead-letters';
 export * from './kernel/connection';
 export * from './kernel/sql-builder';
 export * from './kernel/input';
+export * from './kernel/scheduler';
