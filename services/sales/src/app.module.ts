@@ -1,36 +1,31 @@
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
-import { AnalyticsResolver } from './analytics/analytics.resolver';
-import { AnalyticsService } from './analytics/analytics.service';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { CommissionsResolver } from './commissions/commissions.resolver';
-import { CommissionsService } from './commissions/commissions.service';
-import { salesConfigProvider } from './config';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
 import { ContactSalesResolver } from './contacts/contact-sales.resolver';
-import { SalesGdprResolver } from './gdpr/gdpr.resolver';
-import { SalesGdprService } from './gdpr/gdpr.service';
-import { DealsResolver } from './deals/deals.resolver';
-import { DealsService } from './deals/deals.service';
+import { DealsModule } from './deals/deals.module';
+import { GdprModule } from './gdpr/gdpr.module';
 import { OrdersService } from './orders/orders.service';
-import { PipelinesResolver } from './pipelines/pipelines.resolver';
-import { PipelinesService } from './pipelines/pipelines.service';
+import { PipelinesModule } from './pipelines/pipelines.module';
 import { ProductsResolver } from './products/products.resolver';
 import { ProductsService } from './products/products.service';
 import { DocumentBuilder } from './quotes/document-builder';
 import { OrdersResolver, QuotesResolver } from './quotes/quotes.resolver';
 import { QuotesService } from './quotes/quotes.service';
-import { ReminderScheduler } from './tasks/reminder-scheduler';
-import { DealTasksResolver, TasksResolver } from './tasks/tasks.resolver';
-import { TasksService } from './tasks/tasks.service';
+import { SalesConfigModule } from './sales-config.module';
+import { TasksModule } from './tasks/tasks.module';
 
+/**
+ * The sales service: one Nest module per bounded context, each exporting what the others use.
+ * The config (SALES_CONFIG) is global (SalesConfigModule), so every context can inject it.
+ */
 @Module({
-  imports: [ContactReplicaModule.forRoot()],
+  imports: [ContactReplicaModule.forRoot(), SalesConfigModule, PipelinesModule, DealsModule, TasksModule, GdprModule, AnalyticsModule],
   providers: [
-    salesConfigProvider,
-    PipelinesService,
-    PipelinesResolver,
-    DealsService,
-    DealsResolver,
+    // ---- Products, quotes, orders, commissions: still provided here until they have their own
+    // modules. CommissionsService comes from DealsModule (exported; one instance for WinDeal and
+    // the commissions resolver); DealsService (the old read API of Quote.deal / Order.deal) too.
     ProductsService,
     ProductsResolver,
     DocumentBuilder,
@@ -38,18 +33,10 @@ import { TasksService } from './tasks/tasks.service';
     QuotesResolver,
     OrdersService,
     OrdersResolver,
-    CommissionsService,
     CommissionsResolver,
-    AnalyticsService,
-    AnalyticsResolver,
-    TasksService,
-    TasksResolver,
-    DealTasksResolver,
-    ReminderScheduler,
+    // ---- Cross-context: the fields sales adds to Contact, and the contact lifecycle hooks.
     ContactSalesResolver,
     ContactLifecycle,
-    SalesGdprService,
-    SalesGdprResolver,
   ],
 })
 export class SalesModule {}
