@@ -16,27 +16,41 @@ import { QuotesService } from './quotes/quotes.service';
 import { SalesConfigModule } from './sales-config.module';
 import { TasksModule } from './tasks/tasks.module';
 
+// ---------------------------------------------------------------------------------------------
+// Products, quotes, orders, commissions: not yet split into their own modules (their owners do
+// that next and list them in SalesModule). CommissionsService comes from DealsModule (exported:
+// one instance for WinDeal and the commissions resolver), and so does DealsService, the read API
+// of Quote.deal / Order.deal.
+@Module({
+  imports: [DealsModule],
+  providers: [ProductsService, ProductsResolver, DocumentBuilder, QuotesService, QuotesResolver, OrdersService, OrdersResolver, CommissionsResolver],
+  exports: [OrdersService],
+})
+export class ProductsQuotesOrdersCommissionsModule {}
+// ---------------------------------------------------------------------------------------------
+
+/** The fields sales adds to the federated Contact (deals, orders, lifetime value) and the contact lifecycle hooks. */
+@Module({
+  imports: [DealsModule, ProductsQuotesOrdersCommissionsModule],
+  providers: [ContactSalesResolver, ContactLifecycle],
+})
+export class ContactFieldsModule {}
+
 /**
- * The sales service: one Nest module per bounded context, each exporting what the others use.
- * The config (SALES_CONFIG) is global (SalesConfigModule), so every context can inject it.
+ * The sales service: one Nest module per bounded context, each exporting what the others use. The
+ * order of the imports is the order of the operations in the published schema.
  */
 @Module({
-  imports: [ContactReplicaModule.forRoot(), SalesConfigModule, PipelinesModule, DealsModule, TasksModule, GdprModule, AnalyticsModule],
-  providers: [
-    // ---- Products, quotes, orders, commissions: still provided here until they have their own
-    // modules. CommissionsService comes from DealsModule (exported; one instance for WinDeal and
-    // the commissions resolver); DealsService (the old read API of Quote.deal / Order.deal) too.
-    ProductsService,
-    ProductsResolver,
-    DocumentBuilder,
-    QuotesService,
-    QuotesResolver,
-    OrdersService,
-    OrdersResolver,
-    CommissionsResolver,
-    // ---- Cross-context: the fields sales adds to Contact, and the contact lifecycle hooks.
-    ContactSalesResolver,
-    ContactLifecycle,
+  imports: [
+    ContactReplicaModule.forRoot(),
+    SalesConfigModule,
+    PipelinesModule,
+    DealsModule,
+    ProductsQuotesOrdersCommissionsModule,
+    AnalyticsModule,
+    TasksModule,
+    ContactFieldsModule,
+    GdprModule,
   ],
 })
 export class SalesModule {}
