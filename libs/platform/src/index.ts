@@ -39,3 +39,4 @@ export * from './kernel/connection';
 export * from './kernel/sql-builder';
 export * from './kernel/input';
 export * from './kernel/schema-scope';
+export * from './kernel/scheduler';

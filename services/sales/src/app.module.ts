@@ -1,44 +1,41 @@
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { CommissionsModule } from './commissions/commissions.module';
-import { ProductsModule } from './products/products.module';
-import { OrderDealResolver, QuoteDealResolver } from './quotes/document-deal.resolver';
-import { QuotesModule } from './quotes/quotes.module';
-import { AnalyticsResolver } from './analytics/analytics.resolver';
-import { AnalyticsService } from './analytics/analytics.service';
-import { salesConfigProvider } from './config';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
 import { ContactSalesResolver } from './contacts/contact-sales.resolver';
-import { SalesGdprResolver } from './gdpr/gdpr.resolver';
-import { SalesGdprService } from './gdpr/gdpr.service';
-import { DealsResolver } from './deals/deals.resolver';
-import { DealsService } from './deals/deals.service';
-import { PipelinesResolver } from './pipelines/pipelines.resolver';
-import { PipelinesService } from './pipelines/pipelines.service';
-import { ReminderScheduler } from './tasks/reminder-scheduler';
-import { DealTasksResolver, TasksResolver } from './tasks/tasks.resolver';
-import { TasksService } from './tasks/tasks.service';
+import { DealsModule } from './deals/deals.module';
+import { GdprModule } from './gdpr/gdpr.module';
+import { PipelinesModule } from './pipelines/pipelines.module';
+import { ProductsModule } from './products/products.module';
+import { QuotesModule } from './quotes/quotes.module';
+import { SalesConfigModule } from './sales-config.module';
+import { TasksModule } from './tasks/tasks.module';
 
+/** The fields sales adds to the federated Contact (deals, orders, lifetime value) and the contact lifecycle hooks. */
 @Module({
-  imports: [ContactReplicaModule.forRoot(), ProductsModule, QuotesModule, CommissionsModule],
-  providers: [
-    salesConfigProvider,
-    PipelinesService,
-    PipelinesResolver,
-    DealsService,
-    DealsResolver,
-    QuoteDealResolver,
-    OrderDealResolver,
-    AnalyticsService,
-    AnalyticsResolver,
-    TasksService,
-    TasksResolver,
-    DealTasksResolver,
-    ReminderScheduler,
-    ContactSalesResolver,
-    ContactLifecycle,
-    SalesGdprService,
-    SalesGdprResolver,
+  imports: [DealsModule, QuotesModule],
+  providers: [ContactSalesResolver, ContactLifecycle],
+})
+export class ContactFieldsModule {}
+
+/**
+ * The sales service: one Nest module per bounded context, each exporting what the others use. The
+ * order of the imports is the order of the operations in the published schema.
+ */
+@Module({
+  imports: [
+    ContactReplicaModule.forRoot(),
+    SalesConfigModule,
+    PipelinesModule,
+    DealsModule,
+    ProductsModule,
+    QuotesModule,
+    CommissionsModule,
+    AnalyticsModule,
+    TasksModule,
+    ContactFieldsModule,
+    GdprModule,
   ],
 })
 export class SalesModule {}

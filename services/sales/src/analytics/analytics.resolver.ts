@@ -3,11 +3,15 @@ import { SalesPermission } from '../permissions';
 import { currentUser, RequirePermission } from '@crm/platform';
 import { DateScalar } from '../common/graphql';
 import { ForecastLine, FunnelReport } from './analytics.types';
-import { AnalyticsService } from './analytics.service';
+import { Forecast } from './use-cases/forecast.use-case';
+import { Funnel } from './use-cases/funnel.use-case';
 
 @Resolver()
 export class AnalyticsResolver {
-  constructor(private readonly analytics: AnalyticsService) {}
+  constructor(
+    private readonly forecast_: Forecast,
+    private readonly funnel_: Funnel,
+  ) {}
 
   // Reports, not lists: one line per owner and currency (or per stage), aggregated in SQL.
   @Query(() => [ForecastLine], { description: 'Weighted pipeline, commit and best case per owner and currency for deals closing in [from, to]; a rep sees only their own' })
@@ -18,7 +22,7 @@ export class AnalyticsResolver {
     @Args('ownerId', { type: () => String, nullable: true }) ownerId?: string,
     @Args('pipelineId', { type: () => ID, nullable: true }) pipelineId?: string,
   ) {
-    return this.analytics.forecast(currentUser(), from, to, ownerId ?? undefined, pipelineId ?? undefined);
+    return this.forecast_.execute(currentUser(), from, to, ownerId ?? undefined, pipelineId ?? undefined);
   }
 
   @Query(() => FunnelReport, { description: 'Stage-to-stage conversion, time in stage, win rate and lost reasons of a pipeline (deals created in [from, to])' })
@@ -29,6 +33,6 @@ export class AnalyticsResolver {
     @Args('to', { type: () => DateScalar, nullable: true }) to?: string,
     @Args('ownerId', { type: () => String, nullable: true }) ownerId?: string,
   ) {
-    return this.analytics.funnel(currentUser(), pipelineId, from ?? undefined, to ?? undefined, ownerId ?? undefined);
+    return this.funnel_.execute(currentUser(), pipelineId, from ?? undefined, to ?? undefined, ownerId ?? undefined);
   }
 }

@@ -4,8 +4,8 @@ import { PageArgs, selectsField, type ConnectionValue } from '@crm/platform';
 import { Money, SalesContact, uuidOrUndefined } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
 import { Deal, DealConnection } from '../deals/deal.types';
-import { DealsService } from '../deals/deals.service';
-import { OrdersService } from '../orders/orders.service';
+import { DealQueries } from '../deals/deal.queries';
+import { OrderQueries } from '../orders/order.queries';
 import { Order, OrderConnection } from '../quotes/quote.types';
 
 /**
@@ -16,8 +16,8 @@ import { Order, OrderConnection } from '../quotes/quote.types';
 @Resolver(() => SalesContact)
 export class ContactSalesResolver {
   constructor(
-    private readonly dealService: DealsService,
-    private readonly orderService: OrdersService,
+    private readonly dealQueries: DealQueries,
+    private readonly orderService: OrderQueries,
   ) {}
 
   /** A malformed id from a client finds nothing (instead of failing the whole batch's uuid cast). */
@@ -33,7 +33,7 @@ export class ContactSalesResolver {
   @ResolveField(() => DealConnection, { nullable: true, description: 'The contact’s deals, newest first (null with a SERVICE_UNAVAILABLE error when sales is down)' })
   deals(@Parent() c: SalesContact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
     const withTotal = selectsField(info, 'totalCount');
-    return tenantLoader<string, ConnectionValue<Deal>>(ContactSalesResolver.batchName('contact-deals', page, withTotal), (t, ids) => this.dealService.byContacts(t, ids, page, withTotal)).load(this.key(c));
+    return tenantLoader<string, ConnectionValue<Deal>>(ContactSalesResolver.batchName('contact-deals', page, withTotal), (t, ids) => this.dealQueries.byContacts(t, ids, page, withTotal)).load(this.key(c));
   }
 
   @ResolveField(() => OrderConnection, { nullable: true, description: 'Every purchase, newest first: accepted quotes, point of sale, web shop, phone' })

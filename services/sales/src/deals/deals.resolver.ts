@@ -6,19 +6,31 @@ import { contactReference } from '@crm/shared-contacts';
 import { CompanyRef, SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
 import { Stage } from '../pipelines/pipeline.types';
-import { PipelinesService } from '../pipelines/pipelines.service';
+import { PipelineQueries } from '../pipelines/pipeline.queries';
 import { CreateDealInput, Deal, DealConnection, DealFilter, StageChange, UpdateDealInput } from './deal.types';
-import { DealsService } from './deals.service';
+import { DealQueries } from './deal.queries';
+import { CreateDeal } from './use-cases/create-deal.use-case';
+import { ListDeals } from './use-cases/list-deals.use-case';
+import { LoseDeal } from './use-cases/lose-deal.use-case';
+import { MoveDeal } from './use-cases/move-deal.use-case';
+import { UpdateDeal } from './use-cases/update-deal.use-case';
+import { WinDeal } from './use-cases/win-deal.use-case';
 
 @Resolver(() => Deal)
 export class DealsResolver {
   constructor(
-    private readonly dealService: DealsService,
-    private readonly pipelines: PipelinesService,
+    private readonly queries: DealQueries,
+    private readonly pipelines: PipelineQueries,
+    private readonly listDeals: ListDeals,
+    private readonly createDeal_: CreateDeal,
+    private readonly updateDeal_: UpdateDeal,
+    private readonly moveDeal_: MoveDeal,
+    private readonly winDeal_: WinDeal,
+    private readonly loseDeal_: LoseDeal,
   ) {}
 
   private loader() {
-    return tenantLoader<string, Deal | null>('deal', (t, ids) => this.dealService.getMany(t, ids));
+    return tenantLoader<string, Deal | null>('deal', (t, ids) => this.queries.byIds(t, ids));
   }
 
   @Query(() => Deal, { nullable: true })
@@ -30,37 +42,37 @@ export class DealsResolver {
   @Query(() => DealConnection, { description: 'Deals, newest first, with filters and cursor pagination' })
   @RequirePermission(SalesPermission['deal.read'])
   deals(@Args() page: PageArgs, @Args('filter', { type: () => DealFilter, nullable: true }) filter: DealFilter | undefined, @Info() info: GraphQLResolveInfo) {
-    return this.dealService.list(currentUser(), filter ?? {}, page, selectsField(info, 'totalCount'));
+    return this.listDeals.execute(currentUser(), filter ?? {}, page, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Deal, { description: 'A deal for a contact known to sales (BAD_USER_INPUT otherwise), in a pipeline stage' })
   @RequirePermission(SalesPermission['deal.write'])
   createDeal(@Args('input') input: CreateDealInput) {
-    return this.dealService.create(currentUser(), input);
+    return this.createDeal_.execute(currentUser(), input);
   }
 
   @Mutation(() => Deal)
   @RequirePermission(SalesPermission['deal.write'])
   updateDeal(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateDealInput) {
-    return this.dealService.update(currentUser(), id, input);
+    return this.updateDeal_.execute(currentUser(), id, input);
   }
 
   @Mutation(() => Deal, { description: 'Moves an open deal to another stage of its pipeline; recorded in its stage history' })
   @RequirePermission(SalesPermission['deal.write'])
   moveDeal(@Args('id', { type: () => ID }) id: string, @Args('stageId', { type: () => ID }) stageId: string) {
-    return this.dealService.move(currentUser(), id, stageId);
+    return this.moveDeal_.execute(currentUser(), id, stageId);
   }
 
   @Mutation(() => Deal, { description: 'Marks an open deal won (earns commissions)' })
   @RequirePermission(SalesPermission['deal.close'])
   winDeal(@Args('id', { type: () => ID }) id: string) {
-    return this.dealService.win(currentUser(), id);
+    return this.winDeal_.execute(currentUser(), id);
   }
 
   @Mutation(() => Deal, { description: 'Marks an open deal lost, with the reason' })
   @RequirePermission(SalesPermission['deal.close'])
   loseDeal(@Args('id', { type: () => ID }) id: string, @Args('reason') reason: string) {
-    return this.dealService.lose(currentUser(), id, reason);
+    return this.loseDeal_.execute(currentUser(), id, reason);
   }
 
   @ResolveField(() => SalesContact)
@@ -80,7 +92,7 @@ export class DealsResolver {
 
   @ResolveField(() => [StageChange], { description: 'Every stage the deal went through: who moved it, when, from, to' })
   stageHistory(@Parent() d: Deal) {
-    return tenantLoader<string, StageChange[]>('stage-history', (t, ids) => this.dealService.historyOf(t, ids)).load(d.id);
+    return tenantLoader<string, StageChange[]>('stage-history', (t, ids) => this.queries.historyOf(t, ids)).load(d.id);
   }
 
   @ResolveReference()

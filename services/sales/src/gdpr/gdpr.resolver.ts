@@ -2,7 +2,7 @@ import { Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import { appError, currentUser, hasPermission } from '@crm/platform';
 import { SalesContact } from '../common/graphql';
 import { SalesPermission } from '../permissions';
-import { SalesGdprService } from './gdpr.service';
+import { ExportPersonalData } from './use-cases/export-personal-data.use-case';
 import { PersonalDataExport } from './personal-data.types';
 
 /**
@@ -16,7 +16,7 @@ import { PersonalDataExport } from './personal-data.types';
  */
 @Resolver(() => SalesContact)
 export class SalesGdprResolver {
-  constructor(private readonly gdpr: SalesGdprService) {}
+  constructor(private readonly exportPersonalData: ExportPersonalData) {}
 
   @ResolveField(() => PersonalDataExport, { nullable: true, description: 'GDPR access request: everything sales holds about the contact (needs sales.contact.access-request: admin, dpo)' })
   salesPersonalData(@Parent() c: SalesContact) {
@@ -26,6 +26,6 @@ export class SalesGdprResolver {
     if (!hasPermission(ctx, permission)) {
       throw appError('FORBIDDEN', `salesPersonalData needs the permission ${permission.name} (held by the roles: ${permission.roles.join(', ')})`, { permission: permission.name });
     }
-    return this.gdpr.export(ctx, c.id);
+    return this.exportPersonalData.execute(ctx, c.id);
   }
 }

@@ -31,4 +31,3 @@ export class CreatePipelineInput {
   @Field({ nullable: true, defaultValue: false }) isDefault?: boolean;
 }
 
-export const toStage = (r: any): Stage => ({ id: r.id, pipelineId: r.pipeline_id, name: r.name, position: r.position, probability: r.probability });

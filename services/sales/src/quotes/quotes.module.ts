@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CommissionsModule } from '../commissions/commissions.module';
+import { DealsModule } from '../deals/deals.module';
+import { OrderDealResolver, QuoteDealResolver } from './document-deal.resolver';
 import { OrderPayment } from '../orders/order-payment';
 import { OrderPresenter } from '../orders/order.presenter';
 import { OrderQueries } from '../orders/order.queries';
@@ -28,7 +30,7 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
  * transaction. Exports the order reads (Contact.orders, Contact.lifetimeValue).
  */
 @Module({
-  imports: [ProductsModule, CommissionsModule],
+  imports: [ProductsModule, CommissionsModule, DealsModule],
   providers: [
     DocumentBuilder,
     DocumentLineRepository,
@@ -42,6 +44,7 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
     SetQuoteTemplate,
     RenderQuote,
     QuotesResolver,
+    QuoteDealResolver,
     OrderRepository,
     OrderPresenter,
     OrderQueries,
@@ -50,6 +53,7 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
     MarkOrderPaid,
     CancelOrder,
     OrdersResolver,
+    OrderDealResolver,
   ],
   exports: [OrderQueries],
 })

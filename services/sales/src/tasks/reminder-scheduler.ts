@@ -1,84 +1,61 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { TaskDueV1 } from '@crm/events';
-import { bindTenant, EventPublisher, LOGGER, SERVICE_INFO, type ServiceInfo, updated } from '@crm/platform';
+import { EventPublisher, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
 import { SALES_CONFIG, type SalesConfig } from '../config';
+import { emitTaskDue } from './task.events';
+import { TaskRepository } from './task.repository';
+
+interface ReminderJob extends JobRow {
+  task_id: string;
+}
 
 /**
- * Emits task.due.v1 when a task's due time is reached. The state lives in the database, so a
- * reminder that fell due while the service was down fires on the next sweep after start.
- *
- * Each sweep, in one transaction: take due rows of the `task_reminders` queue with
- * FOR UPDATE SKIP LOCKED (several replicas share the work, none fires a reminder twice), then per
- * row bind the row's tenant (row-level security), mark the task `due_emitted_at`, write the event
- * to the outbox and delete the queue row. The queue is under row-level security with one explicit
- * cross-tenant path (migration ReminderQueueRls): the module login outside any tenant binding — the
- * SELECT below, before the first bindTenant — sees every tenant's due rows; once a row's tenant is
- * bound, the rest of the work (and any tenant-bound transaction elsewhere) sees that tenant only.
+ * Emits task.due.v1 when a task's due time is reached: the `task_reminders` queue is a kernel job
+ * table swept by a JobScheduler (FOR UPDATE SKIP LOCKED: several replicas share the work, none fires
+ * a reminder twice; a reminder that fell due while the service was down fires on the first sweep
+ * after start). Per reminder, bound to its tenant: mark the task `due_emitted_at` and write the event
+ * to the outbox; the scheduler then deletes the queue row. A task completed meanwhile has no reminder
+ * left (CompleteTask deletes it, locking the reminder first as the sweep does).
  */
 @Injectable()
 export class ReminderScheduler implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
-  private stopped = false;
+  private readonly jobs: JobScheduler<ReminderJob>;
 
   constructor(
-    private readonly ds: DataSource,
-    private readonly events: EventPublisher,
+    ds: DataSource,
+    events: EventPublisher,
     @Inject(SALES_CONFIG) private readonly config: SalesConfig,
     @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
-    @Inject(LOGGER) private readonly log: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    if (this.info.schemaOnly || !this.config.SALES_REMINDER_SCHEDULER) return;
-    this.schedule(0);
-  }
-
-  private schedule(ms: number) {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep().catch((err) => {
-        this.log.error({ err }, 'reminder sweep failed; will retry');
-        return 0;
-      });
-      void this.running.then((n) => this.schedule(n >= this.config.SALES_REMINDER_BATCH ? 0 : this.config.SALES_REMINDER_POLL_MS));
-    }, ms);
-    this.timer.unref?.();
-  }
-
-  /** One sweep; returns how many reminders fired. Public so tests and operators can trigger it. */
-  async sweep(now: Date = new Date()): Promise<number> {
-    return this.ds.transaction(async (m) => {
-      const due: { task_id: string; tenant_id: string }[] = await m.query(
-        `SELECT task_id, tenant_id FROM task_reminders WHERE due_at <= $1 ORDER BY due_at, task_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [now, this.config.SALES_REMINDER_BATCH],
-      );
-      for (const r of due) {
-        await bindTenant(m, r.tenant_id);
-        const [t] = await updated(m,
-          `UPDATE tasks SET due_emitted_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'open' AND due_emitted_at IS NULL RETURNING *`,
-          [r.tenant_id, r.task_id],
-        );
-        if (t) {
-          await this.events.emit(m, r.tenant_id, [
-            {
-              type: TaskDueV1.type,
-              subject: t.id,
-              data: { taskId: t.id, title: t.title, assigneeId: t.assignee_id, dealId: t.deal_id, contactId: t.contact_id, dueAt: new Date(t.due_at).toISOString() },
-            },
-          ]);
-        }
-        await m.query(`DELETE FROM task_reminders WHERE task_id = $1`, [r.task_id]);
-      }
-      return due.length;
+    @Inject(LOGGER) log: Logger,
+    private readonly tasks: TaskRepository,
+  ) {
+    this.jobs = new JobScheduler<ReminderJob>(ds, events, log, {
+      name: 'task reminders',
+      table: 'task_reminders',
+      idColumn: 'task_id',
+      batch: config.SALES_REMINDER_BATCH,
+      pollMs: config.SALES_REMINDER_POLL_MS,
+      handle: (tx, job) => this.remind(tx, job.task_id),
     });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+  onApplicationBootstrap(): void {
+    if (this.info.schemaOnly || !this.config.SALES_REMINDER_SCHEDULER) return;
+    this.jobs.start();
+  }
+
+  private async remind(tx: Tx, taskId: string): Promise<void> {
+    const task = await this.tasks.markReminded(tx, taskId);
+    if (task) await emitTaskDue(tx, task);
+  }
+
+  /** One sweep; returns how many reminders it handled. Public so tests and operators can trigger it. */
+  sweep(now: Date = new Date()): Promise<number> {
+    return this.jobs.sweep(now);
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.jobs.stop();
   }
 }

@@ -5,37 +5,44 @@ import { currentUser, PageArgs, RequirePermission, selectsField } from '@crm/pla
 import { tenantLoader } from '../common/loaders';
 import { Deal } from '../deals/deal.types';
 import { CreateTaskInput, Task, TaskConnection, TaskFilter } from './task.types';
-import { TasksService } from './tasks.service';
+import { TaskQueries } from './task.queries';
+import { CompleteTask } from './use-cases/complete-task.use-case';
+import { CreateTask } from './use-cases/create-task.use-case';
+import { ListTasks } from './use-cases/list-tasks.use-case';
 
 @Resolver(() => Task)
 export class TasksResolver {
-  constructor(private readonly service: TasksService) {}
+  constructor(
+    private readonly listTasks: ListTasks,
+    private readonly createTask_: CreateTask,
+    private readonly completeTask_: CompleteTask,
+  ) {}
 
   @Query(() => TaskConnection, { description: 'Tasks by due time, soonest first' })
   @RequirePermission(SalesPermission['deal.read'])
   tasks(@Args() page: PageArgs, @Args('filter', { type: () => TaskFilter, nullable: true }) filter: TaskFilter | undefined, @Info() info: GraphQLResolveInfo) {
-    return this.service.list(currentUser(), filter ?? {}, page, selectsField(info, 'totalCount'));
+    return this.listTasks.execute(currentUser(), filter ?? {}, page, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Task)
   @RequirePermission(SalesPermission['deal.write'])
   createTask(@Args('input') input: CreateTaskInput) {
-    return this.service.create(currentUser(), input);
+    return this.createTask_.execute(currentUser(), input);
   }
 
   @Mutation(() => Task)
   @RequirePermission(SalesPermission['deal.write'])
   completeTask(@Args('id', { type: () => ID }) id: string) {
-    return this.service.complete(currentUser(), id);
+    return this.completeTask_.execute(currentUser(), id);
   }
 }
 
 @Resolver(() => Deal)
 export class DealTasksResolver {
-  constructor(private readonly service: TasksService) {}
+  constructor(private readonly queries: TaskQueries) {}
 
   @ResolveField(() => [Task])
   tasks(@Parent() d: Deal) {
-    return tenantLoader<string, Task[]>('deal-tasks', (t, ids) => this.service.byDeals(t, ids)).load(d.id);
+    return tenantLoader<string, Task[]>('deal-tasks', (t, ids) => this.queries.byDeals(t, ids)).load(d.id);
   }
 }

@@ -1,0 +1,173 @@
+import { Injectable } from '@nestjs/common';
+import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
+import { fromDb, money } from '../common/money';
+import { type Deal, type DealSource, DealStatus, type ForecastCategory, type StageChange } from './deal.types';
+
+export const DEAL_COLUMNS = `*, expected_close_date::text AS ecd`;
+
+/** A deals row as selected with DEAL_COLUMNS. */
+export interface DealRow {
+  [column: string]: unknown;
+  id: string; title: string; contact_id: string; company_id: string | null; owner_id: string; amount: string; currency: string;
+  pipeline_id: string; stage_id: string; status: DealStatus; lost_reason: string | null; ecd: string | null; forecast_category: ForecastCategory;
+  source: DealSource | null; notes: string | null; closed_at: Date | null; version: number; created_by: string; created_at: Date; updated_at: Date;
+}
+
+interface StageHistoryRow {
+  [column: string]: unknown;
+  deal_id: string; from_stage_id: string | null; to_stage_id: string; moved_by: string; moved_at: Date;
+}
+
+export function toDeal(r: DealRow): Deal {
+  const currency = r.currency.trim();
+  return {
+    id: r.id, title: r.title, contactId: r.contact_id, companyId: r.company_id, ownerId: r.owner_id,
+    amount: money(fromDb(r.amount, currency), currency), pipelineId: r.pipeline_id, stageId: r.stage_id, status: r.status,
+    lostReason: r.lost_reason, expectedCloseDate: r.ecd ?? null, forecastCategory: r.forecast_category, source: r.source,
+    notes: r.notes, closedAt: r.closed_at, version: r.version, createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+export interface NewDeal {
+  id: string; title: string; contactId: string; companyId: string | null; ownerId: string; pipelineId: string; stageId: string;
+  /** As stored (decimal text). */
+  amount: string; currency: string; expectedCloseDate: string | null; source: DealSource | null; forecastCategory: ForecastCategory;
+  notes: string | null; createdBy: string;
+}
+
+/** Column → new value; undefined: unchanged. */
+export type DealChanges = Partial<Record<'title' | 'amount' | 'currency' | 'expected_close_date' | 'company_id' | 'owner_id' | 'source' | 'forecast_category' | 'notes', unknown>>;
+
+export interface DealListFilter {
+  status?: DealStatus | null; ownerId?: string | null; pipelineId?: string | null; stageId?: string | null; contactId?: string | null;
+}
+
+/** Deals newest first (Query.deals and Contact.deals). */
+const DEAL_ORDER: KeysetOrder = { name: 'deals', key: 'created_at', dir: 'DESC', timestamp: true };
+
+/** Deals and their stage history. */
+@Injectable()
+export class DealRepository {
+  insert(tx: Tx, d: NewDeal): Promise<DealRow> {
+    return tx.one<DealRow>(
+      `INSERT INTO deals (id, tenant_id, title, contact_id, company_id, owner_id, pipeline_id, stage_id, amount, currency, expected_close_date, source, forecast_category, notes, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${DEAL_COLUMNS}`,
+      [
+        d.id, tx.tenantId, d.title, d.contactId, d.companyId, d.ownerId, d.pipelineId, d.stageId, d.amount, d.currency,
+        d.expectedCloseDate, d.source ? JSON.stringify(d.source) : null, d.forecastCategory, d.notes, d.createdBy,
+      ],
+    );
+  }
+
+  /** Records a move (from null: the creation); returns when it happened. */
+  async recordStage(tx: Tx, m: { dealId: string; pipelineId: string; fromStageId: string | null; toStageId: string; movedBy: string }): Promise<Date> {
+    const r = await tx.one<{ moved_at: Date }>(
+      `INSERT INTO deal_stage_history (tenant_id, deal_id, pipeline_id, from_stage_id, to_stage_id, moved_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING moved_at`,
+      [tx.tenantId, m.dealId, m.pipelineId, m.fromStageId, m.toStageId, m.movedBy],
+    );
+    return new Date(r.moved_at);
+  }
+
+  /** The deal locked for change (FOR UPDATE), or undefined. */
+  async lock(tx: Tx, id: string): Promise<Deal | undefined> {
+    const row = await tx.maybeOne<DealRow>(`SELECT ${DEAL_COLUMNS} FROM deals WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tx.tenantId, id]);
+    return row && toDeal(row);
+  }
+
+  /** Applies the changes (undefined entries left out) and bumps the version; undefined if nothing changes. */
+  async update(tx: Tx, id: string, changes: DealChanges): Promise<Deal | undefined> {
+    const q = new SqlParams(tx.tenantId, id);
+    const sets = q.set(changes);
+    if (!sets) return undefined;
+    return toDeal(await tx.one<DealRow>(`UPDATE deals SET ${sets}, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`, q.values));
+  }
+
+  async setStage(tx: Tx, id: string, stageId: string): Promise<Deal> {
+    return toDeal(
+      await tx.one<DealRow>(`UPDATE deals SET stage_id = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`, [tx.tenantId, id, stageId]),
+    );
+  }
+
+  async markWon(tx: Tx, id: string): Promise<Deal> {
+    return toDeal(
+      await tx.one<DealRow>(
+        `UPDATE deals SET status = 'won', closed_at = now(), lost_reason = NULL, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+        [tx.tenantId, id],
+      ),
+    );
+  }
+
+  async markLost(tx: Tx, id: string, reason: string): Promise<Deal> {
+    return toDeal(
+      await tx.one<DealRow>(
+        `UPDATE deals SET status = 'lost', closed_at = now(), lost_reason = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+        [tx.tenantId, id, reason],
+      ),
+    );
+  }
+
+  /** The deal's contact, if the deal exists (tasks on a deal). */
+  async contactOf(tx: Tx, id: string): Promise<{ contactId: string } | undefined> {
+    const r = await tx.maybeOne<{ contact_id: string }>(`SELECT contact_id FROM deals WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
+    return r && { contactId: r.contact_id };
+  }
+
+  /** Valid UUIDs only (check with isUuid first). */
+  async byIds(tx: Tx, ids: readonly string[]): Promise<Deal[]> {
+    return (await tx.query<DealRow>(`SELECT ${DEAL_COLUMNS} FROM deals WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, [...ids]])).map(toDeal);
+  }
+
+  /**
+   * One page of deals of each of many contacts in one query (Contact.deals through federation, batched):
+   * the newest `first` per contact; counted per contact only when totalCount is selected.
+   */
+  async pageByContacts(tx: Tx, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>[]> {
+    const page = keysetPage(DEAL_ORDER, args);
+    const ids = [...new Set(contactIds)];
+    const q = new SqlParams(tx.tenantId, ids);
+    const sql = page.perParentSql({ columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, q.p);
+    const rows = await tx.query<DealRow & KeysetRow>(sql, q.values);
+    const counts = withTotal
+      ? await tx.query<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) GROUP BY contact_id`, [tx.tenantId, ids])
+      : [];
+    return Promise.all(
+      contactIds.map((c) =>
+        page.connection(
+          rows.filter((r) => r.contact_id === c),
+          (r) => r.map(toDeal),
+          withTotal ? (counts.find((k) => k.contact_id === c)?.n ?? 0) : null,
+        ),
+      ),
+    );
+  }
+
+  async historyOf(tx: Tx, dealIds: readonly string[]): Promise<StageChange[][]> {
+    const rows = await tx.query<StageHistoryRow>(`SELECT * FROM deal_stage_history WHERE tenant_id = $1 AND deal_id = ANY($2::uuid[]) ORDER BY moved_at, id`, [tx.tenantId, [...new Set(dealIds)]]);
+    return dealIds.map((d) =>
+      rows.filter((r) => r.deal_id === d).map((r) => ({ fromStageId: r.from_stage_id, toStageId: r.to_stage_id, movedBy: r.moved_by, movedAt: r.moved_at })),
+    );
+  }
+
+  /** A page of deals, newest first; ids in the filter must be valid UUIDs. */
+  async list(tx: Tx, f: DealListFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>> {
+    const page = keysetPage(DEAL_ORDER, args);
+    const q = new SqlParams(tx.tenantId);
+    const filters = [
+      'tenant_id = $1',
+      f.status && `status = ${q.p(f.status)}`,
+      f.ownerId && `owner_id = ${q.p(f.ownerId)}`,
+      f.pipelineId && `pipeline_id = ${q.p(f.pipelineId)}`,
+      f.stageId && `stage_id = ${q.p(f.stageId)}`,
+      f.contactId && `contact_id = ${q.p(f.contactId)}`,
+    ];
+    const where = q.where(filters);
+    const countParams = q.snapshot();
+    const after = page.afterSql(q.p);
+    const rows = await tx.query<DealRow & KeysetRow>(
+      `SELECT ${DEAL_COLUMNS}, ${page.sortKey} AS sort_key FROM deals WHERE ${q.where([where, after])} ORDER BY ${page.orderBy} LIMIT ${q.p(page.limit)}`,
+      q.values,
+    );
+    const n = withTotal ? (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM deals WHERE ${where}`, countParams)).n : null;
+    return page.connection(rows, (r) => r.map(toDeal), n);
+  }
+}

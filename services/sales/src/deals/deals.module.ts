@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { CommissionsModule } from '../commissions/commissions.module';
+import { PipelinesModule } from '../pipelines/pipelines.module';
+import { DealQueries } from './deal.queries';
+import { DealRepository } from './deal.repository';
+import { DealsResolver } from './deals.resolver';
+import { CreateDeal } from './use-cases/create-deal.use-case';
+import { ListDeals } from './use-cases/list-deals.use-case';
+import { LoseDeal } from './use-cases/lose-deal.use-case';
+import { MoveDeal } from './use-cases/move-deal.use-case';
+import { UpdateDeal } from './use-cases/update-deal.use-case';
+import { WinDeal } from './use-cases/win-deal.use-case';
+
+/**
+ * Deals: their use cases, reads and GraphQL. Exports the repository and the batched reads (tasks,
+ * quotes, orders and Contact.deals use them).
+ * WinDeal earns commissions in its transaction through the commissions context's CommissionsService.
+ */
+@Module({
+  imports: [PipelinesModule, CommissionsModule],
+  providers: [DealRepository, DealQueries, ListDeals, CreateDeal, UpdateDeal, MoveDeal, WinDeal, LoseDeal, DealsResolver],
+  exports: [DealRepository, DealQueries],
+})
+export class DealsModule {}

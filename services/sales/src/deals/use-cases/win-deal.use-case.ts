@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork, type RequestContext } from '@crm/platform';
+import { CommissionsService } from '../../commissions/commissions.service';
+import { assertMayClose, assertOpen, dealId, lockDeal } from '../deal-guards';
+import { emitDealWon } from '../deal.events';
+import { DealRepository } from '../deal.repository';
+import type { Deal } from '../deal.types';
+
+@Injectable()
+export class WinDeal {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly deals: DealRepository,
+    private readonly commissions: CommissionsService,
+  ) {}
+
+  /** Marks an open deal won; its commissions are earned in the same transaction. */
+  async execute(ctx: RequestContext, rawId: string): Promise<Deal> {
+    const id = dealId(rawId);
+    return this.uow.run(ctx.tenantId, async (tx) => {
+      const d = await lockDeal(this.deals, tx, id);
+      assertMayClose(ctx, d);
+      assertOpen(d, 'won');
+      const deal = await this.deals.markWon(tx, d.id);
+      await this.commissions.onDealWon(tx, deal);
+      await emitDealWon(tx, deal, ctx.userId);
+      return deal;
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
+import { type Task, TaskStatus } from './task.types';
+
+export interface TaskRow {
+  [column: string]: unknown;
+  id: string; title: string; notes: string | null; deal_id: string | null; contact_id: string | null; assignee_id: string; due_at: Date;
+  due_emitted_at: Date | null; status: TaskStatus; completed_at: Date | null; created_at: Date;
+}
+
+export const toTask = (r: TaskRow): Task => ({
+  id: r.id, title: r.title, notes: r.notes, dealId: r.deal_id, contactId: r.contact_id, assigneeId: r.assignee_id, dueAt: r.due_at,
+  remindedAt: r.due_emitted_at, status: r.status, completedAt: r.completed_at, createdAt: r.created_at,
+});
+
+export interface NewTask {
+  id: string; title: string; notes: string | null; dealId: string | null; contactId: string | null; assigneeId: string; dueAt: Date; createdBy: string;
+}
+
+export interface TaskListFilter {
+  assigneeId?: string | null; status?: TaskStatus | null; dealId?: string | null; contactId?: string | null;
+}
+
+/** Tasks by due time, soonest first. */
+const TASK_ORDER: KeysetOrder = { name: 'tasks', key: 'due_at', dir: 'ASC', timestamp: true };
+
+/**
+ * Tasks and their reminder queue (`task_reminders`, a kernel job table swept by ReminderScheduler).
+ * Lock order, the same as the reminder sweep's: the reminder row first, then the task. Locking the
+ * task first and deleting the reminder after would deadlock against a sweep that holds the
+ * reminder and updates the task.
+ */
+@Injectable()
+export class TaskRepository {
+  insert(tx: Tx, t: NewTask): Promise<TaskRow> {
+    return tx.one<TaskRow>(
+      `INSERT INTO tasks (id, tenant_id, title, notes, deal_id, contact_id, assignee_id, due_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      [t.id, tx.tenantId, t.title, t.notes, t.dealId, t.contactId, t.assigneeId, t.dueAt, t.createdBy],
+    );
+  }
+
+  async scheduleReminder(tx: Tx, taskId: string, dueAt: Date): Promise<void> {
+    await tx.query(`INSERT INTO task_reminders (task_id, tenant_id, due_at) VALUES ($1, $2, $3)`, [taskId, tx.tenantId, dueAt]);
+  }
+
+  /** Locks the task's reminder (if still queued): first, see the lock order above. */
+  async lockReminder(tx: Tx, taskId: string): Promise<void> {
+    await tx.query(`SELECT task_id FROM task_reminders WHERE task_id = $1 AND tenant_id = $2 FOR UPDATE`, [taskId, tx.tenantId]);
+  }
+
+  async dropReminder(tx: Tx, taskId: string): Promise<void> {
+    await tx.query(`DELETE FROM task_reminders WHERE task_id = $1 AND tenant_id = $2`, [taskId, tx.tenantId]);
+  }
+
+  lock(tx: Tx, id: string): Promise<TaskRow | undefined> {
+    return tx.maybeOne<TaskRow>(`SELECT * FROM tasks WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tx.tenantId, id]);
+  }
+
+  markDone(tx: Tx, id: string): Promise<TaskRow> {
+    return tx.one<TaskRow>(`UPDATE tasks SET status = 'done', completed_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [tx.tenantId, id]);
+  }
+
+  /** Marks an open task's reminder as fired; undefined if it is done or already reminded. */
+  markReminded(tx: Tx, id: string): Promise<TaskRow | undefined> {
+    return tx.maybeOne<TaskRow>(
+      `UPDATE tasks SET due_emitted_at = now() WHERE tenant_id = $1 AND id = $2 AND status = 'open' AND due_emitted_at IS NULL RETURNING *`,
+      [tx.tenantId, id],
+    );
+  }
+
+  async list(tx: Tx, f: TaskListFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Task>> {
+    const page = keysetPage(TASK_ORDER, args);
+    const q = new SqlParams(tx.tenantId);
+    const where = q.where([
+      'tenant_id = $1',
+      f.assigneeId != null && `assignee_id = ${q.p(f.assigneeId)}`,
+      f.status && `status = ${q.p(f.status)}`,
+      f.dealId && `deal_id = ${q.p(f.dealId)}`,
+      f.contactId && `contact_id = ${q.p(f.contactId)}`,
+    ]);
+    const countParams = q.snapshot();
+    const rows = await tx.query<TaskRow & KeysetRow>(
+      `SELECT *, ${page.sortKey} AS sort_key FROM tasks WHERE ${q.where([where, page.afterSql(q.p)])} ORDER BY ${page.orderBy} LIMIT ${q.p(page.limit)}`,
+      q.values,
+    );
+    const n = withTotal ? (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE ${where}`, countParams)).n : null;
+    return page.connection(rows, (r) => r.map(toTask), n);
+  }
+
+  async byDeals(tx: Tx, dealIds: readonly string[]): Promise<Task[][]> {
+    const rows = await tx.query<TaskRow>(`SELECT * FROM tasks WHERE tenant_id = $1 AND deal_id = ANY($2::uuid[]) ORDER BY due_at, id`, [tx.tenantId, [...new Set(dealIds)]]);
+    return dealIds.map((d) => rows.filter((r) => r.deal_id === d).map(toTask));
+  }
+}
