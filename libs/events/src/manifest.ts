@@ -75,13 +75,14 @@ export function validateManifests(entries: { file: string; crm: unknown }[]): Mo
     const other = taken.get(key);
     if (other) problems.push(`${file}: ${what} ${JSON.stringify(value)} is already declared by ${other}`);
     else taken.set(key, file);
+    return !other;
   };
   taken.set(`port:${GATEWAY_PORT}`, 'the gateway');
   taken.set(`port:${GATEWAY_PORT + METRICS_PORT_OFFSET}`, 'the gateway (metrics)');
   for (const { file, m } of out) {
     claim('name', m.name, file);
-    claim('port', m.port, file);
-    claim('port', m.port + METRICS_PORT_OFFSET, `${file} (metrics port ${m.port} + ${METRICS_PORT_OFFSET})`);
+    // One clash per module is enough: the metrics port of a taken port is taken too.
+    if (claim('port', m.port, file)) claim('port', m.port + METRICS_PORT_OFFSET, `${file} (metrics port ${m.port} + ${METRICS_PORT_OFFSET})`);
     claim('schema', m.schema, file);
     claim('topic', m.topic, file);
     if (m.consumes.includes(m.name)) problems.push(`${file}: crm.consumes: a module does not consume its own events`);
