@@ -7,7 +7,7 @@ import { REPO_ROOT } from './paths';
 /** A scratch copy of what `crm infra render` reads and writes. */
 function scratchRepo(): string {
   const root = mkdtempSync(join(tmpdir(), 'crm-render-'));
-  for (const f of ['README.md', 'docker-compose.yml', 'infra/k8s', 'libs/events/src/modules.generated.ts', 'services/contacts/package.json', 'services/sales/package.json']) {
+  for (const f of ['README.md', 'gateway/.env.example', 'docker-compose.yml', 'infra/k8s', 'libs/events/src/modules.generated.ts', 'services/contacts/package.json', 'services/sales/package.json']) {
     mkdirSync(join(root, f, '..'), { recursive: true });
     cpSync(join(REPO_ROOT, f), join(root, f), { recursive: true });
   }
@@ -24,7 +24,7 @@ function setManifest(root: string, module: string, change: (crm: Record<string, 
 describe('crm infra render', () => {
   it('the checked-in files are what the manifests generate', () => {
     expect(renderInfra(RENDER_TARGETS, true).upToDate.sort()).toEqual(
-      ['README.md', 'docker-compose.yml', 'infra/k8s/crm.yaml', 'infra/k8s/modules.env', 'libs/events/src/modules.generated.ts'].sort(),
+      ['README.md', 'gateway/.env.example', 'docker-compose.yml', 'infra/k8s/crm.yaml', 'infra/k8s/modules.env', 'libs/events/src/modules.generated.ts'].sort(),
     );
   });
 
@@ -32,7 +32,7 @@ describe('crm infra render', () => {
     const root = scratchRepo();
     setManifest(root, 'sales', (crm) => (crm.port = 4012));
     expect(() => renderInfra(RENDER_TARGETS, true, root)).toThrow(
-      'generated from the module manifests but out of date: libs/events/src/modules.generated.ts, docker-compose.yml, infra/k8s/modules.env, infra/k8s/crm.yaml, README.md — run `pnpm crm infra render` and commit the result',
+      'generated from the module manifests but out of date: libs/events/src/modules.generated.ts, docker-compose.yml, infra/k8s/modules.env, infra/k8s/crm.yaml, README.md, gateway/.env.example — run `pnpm crm infra render` and commit the result',
     );
     renderInfra(RENDER_TARGETS, false, root);
     const compose = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
@@ -45,6 +45,7 @@ describe('crm infra render', () => {
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('| **sales** | Pipelines');
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('| 4012 (metrics 9012) |');
     expect(readFileSync(join(root, 'libs/events/src/modules.generated.ts'), 'utf8')).toContain('"port": 4012');
+    expect(readFileSync(join(root, 'gateway/.env.example'), 'utf8')).toContain('\nSUBGRAPHS=contacts=http://127.0.0.1:4001/graphql,sales=http://127.0.0.1:4012/graphql\n');
     expect(() => renderInfra(RENDER_TARGETS, true, root)).not.toThrow();
   });
 

@@ -8,7 +8,7 @@ import { REPO_ROOT } from './paths';
  * `crm infra render`: every file that lists the modules, generated from their manifests
  * (services/<name>/package.json, key `crm`) and checked in. `--check` fails on drift (CI).
  */
-export const RENDER_TARGETS = ['modules', 'compose', 'k8s', 'readme'] as const;
+export const RENDER_TARGETS = ['modules', 'compose', 'k8s', 'readme', 'env'] as const;
 export type RenderTarget = (typeof RENDER_TARGETS)[number];
 
 export interface RenderedFile {
@@ -284,6 +284,17 @@ export function renderReadme(ms: ModuleManifest[], repoRoot = REPO_ROOT): Render
   return { path: 'README.md', content: `${readme.slice(0, start)}${README_BEGIN}\n${table}\n${readme.slice(end)}` };
 }
 
+/** gateway/.env.example: its SUBGRAPHS example lists every module at its local port. */
+export function renderGatewayEnvExample(ms: ModuleManifest[], repoRoot = REPO_ROOT): RenderedFile {
+  const path = 'gateway/.env.example';
+  const lines = readFileSync(join(repoRoot, path), 'utf8').split('\n');
+  const at = lines.findIndex((l) => l.startsWith('SUBGRAPHS='));
+  if (at < 1) throw new Error(`${path} has no SUBGRAPHS= line`);
+  lines[at - 1] = `# Names: ${ms.map((m) => m.name).join(', ')} (generated from the module manifests), or any other lower-case-with-dashes module.`;
+  lines[at] = `SUBGRAPHS=${subgraphsValue(ms, () => '127.0.0.1')}`;
+  return { path, content: lines.join('\n') };
+}
+
 export function renderTargets(targets: readonly RenderTarget[], repoRoot = REPO_ROOT): RenderedFile[] {
   const ms = readModuleManifests(repoRoot);
   if (ms.length === 0) throw new Error('no module manifests: no services/<name>/package.json has a "crm" key');
@@ -293,6 +304,7 @@ export function renderTargets(targets: readonly RenderTarget[], repoRoot = REPO_
     if (t === 'compose') out.push(renderCompose(ms));
     if (t === 'k8s') out.push(...renderK8s(ms, repoRoot));
     if (t === 'readme') out.push(renderReadme(ms, repoRoot));
+    if (t === 'env') out.push(renderGatewayEnvExample(ms, repoRoot));
   }
   return out;
 }

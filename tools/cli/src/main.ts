@@ -209,8 +209,8 @@ program
 const infra = program.command('infra').description('Deployment files generated from the module manifests (services/<name>/package.json, key "crm")');
 infra
   .command('render')
-  .description('Regenerate what lists the modules: libs/events module list, docker-compose.yml, infra/k8s (modules.env, crm.yaml), the README module table')
-  .argument('[targets...]', 'modules | compose | k8s | readme (default: all)')
+  .description('Regenerate what lists the modules: libs/events module list, docker-compose.yml, infra/k8s (modules.env, crm.yaml), the README module table, gateway/.env.example SUBGRAPHS')
+  .argument('[targets...]', 'modules | compose | k8s | readme | env (default: all)')
   .option('--check', 'fail if a generated file is out of date instead of writing it', false)
   .action(async (targets: string[], o) => {
     const { RENDER_TARGETS, renderInfra } = await import('./infra-render');
