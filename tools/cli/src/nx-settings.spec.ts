@@ -12,7 +12,7 @@ describe('nx.json', () => {
     const file = join(REPO_ROOT, 'nx.json');
     const before = readFileSync(file, 'utf8');
     expect(JSON.parse(before).analytics).toBe(false);
-    const env = { ...process.env, NX_DAEMON: 'false' };
+    const env: NodeJS.ProcessEnv = { ...process.env, NX_DAEMON: 'false' };
     delete env.CI;
     const r = spawnSync('script', ['-qec', 'node node_modules/nx/bin/nx.js show projects', '/dev/null'], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 60000, input: '' });
     expect(r.stdout).not.toMatch(/usage data|analytics/i);
