@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { METRICS_PORT_OFFSET, readModuleManifests, type ModuleManifest } from '@crm/events';
 import { REPO_ROOT } from './paths';
@@ -244,7 +245,8 @@ export function renderK8s(ms: ModuleManifest[], repoRoot = REPO_ROOT): RenderedF
       `declare -A MODULE_PORTS=(${ms.map((m) => `[${m.name}]=${m.port}`).join(' ')})\nALL_MODULES="${ms.map((m) => m.name).join(' ')}"\n`,
   };
   // render.sh reads modules.env from disk: render it from the new table, not the checked-in one.
-  const tmp = join(repoRoot, 'infra/k8s/.modules.env.rendering');
+  const dir = mkdtempSync(join(tmpdir(), 'crm-render-k8s-'));
+  const tmp = join(dir, 'modules.env');
   writeFileSync(tmp, modulesEnv.content);
   try {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RENDER_SH_SETTINGS.has(k)));
@@ -252,7 +254,7 @@ export function renderK8s(ms: ModuleManifest[], repoRoot = REPO_ROOT): RenderedF
     if (r.status !== 0) throw new Error(`infra/k8s/render.sh failed: ${r.stderr || r.error?.message}`);
     return [modulesEnv, { path: 'infra/k8s/crm.yaml', content: `# ${GENERATED}\n# Default values (infra/k8s/values.env), no Secret; for other values run infra/k8s/render.sh.\n${r.stdout}` }];
   } finally {
-    spawnSync('rm', ['-f', tmp]);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
