@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { composeServices } from '@apollo/composition';
+import { MODULE_PORTS } from '@crm/events';
 import { GraphQLError, lexicographicSortSchema, parse, printSchema, type DocumentNode } from 'graphql';
 
 export interface SubgraphSdl {
@@ -9,14 +10,8 @@ export interface SubgraphSdl {
   sdl: string;
 }
 
-/** Local URLs written into the checked-in supergraph (the gateway overrides them from SUBGRAPHS at runtime). */
-export const DEFAULT_SUBGRAPH_PORTS: Record<string, number> = {
-  contacts: 4001,
-  sales: 4002,
-  marketing: 4003,
-  support: 4004,
-  loyalty: 4005,
-};
+/** Local URLs written into the checked-in supergraph (the gateway overrides them from SUBGRAPHS at runtime): the manifests' ports. */
+export const DEFAULT_SUBGRAPH_PORTS: Readonly<Record<string, number>> = MODULE_PORTS;
 
 /** Path of a service's printed schema (written by the service's schema printer). */
 export function serviceSdlPath(name: string, repoRoot: string): string {

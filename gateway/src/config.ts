@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '@crm/auth';
 import { checkMetricsPort, envBoolean, envMetricsHost, envMetricsPort, envPort, envSecret, loadConfig, metricsPortOf, refuseWeakSecretsInProduction } from '@crm/platform/src/config';
+import { MODULE_MANIFESTS, MODULES } from '@crm/events';
 import { DEFAULT_RATE_LIMITS } from './rate-limit';
 
-/** Modules of the CRM; any other lower-case name is accepted too (a module added later). */
-export const KNOWN_SUBGRAPHS = ['contacts', 'sales', 'marketing', 'support', 'loyalty'] as const;
+/** Modules of the CRM (from their manifests); any other lower-case name is accepted too (a module added later). */
+export const KNOWN_SUBGRAPHS: readonly string[] = MODULES;
 const SUBGRAPH_NAME = /^[a-z][a-z-]*$/;
 
 export interface SubgraphEndpoint {
@@ -12,7 +13,7 @@ export interface SubgraphEndpoint {
   url: string;
 }
 
-const SUBGRAPHS_EXAMPLE = 'contacts=http://127.0.0.1:4001/graphql,sales=http://127.0.0.1:4002/graphql';
+const SUBGRAPHS_EXAMPLE = MODULE_MANIFESTS.map((m) => `${m.name}=http://127.0.0.1:${m.port}/graphql`).join(',');
 
 /** `name=url,name=url` → [{ name, url }]; every malformed entry is reported. */
 const envSubgraphs = z

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, productionSecretProblem } from '@crm/platform/src/config';
+import { MODULES } from '@crm/events';
 import { loadGatewayConfig } from './config';
 
 const root = resolve(__dirname, '..', '..');
@@ -36,7 +37,8 @@ describe('docker-compose.yml', () => {
 
   it('runs every module as its own login crm_<module>; only the db-init step uses the admin (issue 6 §4)', () => {
     const urls = [...text.matchAll(/^\s+DATABASE_URL: "postgres:\/\/([^:]+):/gm)].map((m) => m[1]);
-    expect(urls).toEqual(['crm_contacts', 'crm_sales', 'crm_marketing', 'crm_support', 'crm_loyalty']);
+    // docker-compose.yml is generated from the module manifests: every module, none more.
+    expect(urls).toEqual(MODULES.map((m) => `crm_${m}`));
     const admin = text.split('\n').filter((l) => !l.trim().startsWith('#') && l.includes('${POSTGRES_PASSWORD'));
     expect(admin).toEqual([expect.stringMatching(/^\s+POSTGRES_PASSWORD:/), expect.stringMatching(/^\s+DATABASE_ADMIN_URL: "postgres:\/\/crm:/)]);
   });

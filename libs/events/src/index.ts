@@ -8,3 +8,5 @@ export * from './contracts/common';
 export * from './contracts/contacts';
 export * from './contracts/sales';
 export * from './frozen';
+export * from './manifest';
+export { MODULE_MANIFESTS } from './modules.generated';

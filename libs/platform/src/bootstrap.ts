@@ -86,7 +86,7 @@ export function serviceMigrations(def: ServiceDefinition): Function[] {
 }
 
 export function serviceConfigSchema(def: ServiceDefinition) {
-  const platform = baseServiceConfig.extend({ PORT: envPort(def.defaultPort), CONSUMER_GROUP_PREFIX: z.string().default('') });
+  const platform = baseServiceConfig.extend({ PORT: envPort(def.defaultPort), CONSUMER_GROUP_PREFIX: z.string().optional() });
   // The service's own variables ride along; the platform itself only reads its own keys.
   return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform)
     .superRefine(checkRetentionWindows)
@@ -106,7 +106,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     schema,
     topic: topicName(def.name, config.KAFKA_TOPIC_PREFIX),
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    consumerGroupPrefix: config.CONSUMER_GROUP_PREFIX,
+    // Two environments on one broker must not share consumer groups: the groups follow the topic prefix unless set apart.
+    consumerGroupPrefix: config.CONSUMER_GROUP_PREFIX ?? config.KAFKA_TOPIC_PREFIX,
     production,
     schemaOnly: !!opts.schemaOnly,
     eventRetention: eventRetention(config.EVENT_RETENTION_HOURS),

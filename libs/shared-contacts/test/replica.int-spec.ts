@@ -342,9 +342,9 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
 describe('ContactReplicaModule in a Nest app (platform ConsumerRegistry)', () => {
   const prefix = `${uniqueId('screpnest')}.`;
   const info: ServiceInfo = {
-    name: 'support',
+    name: 'sales',
     schema: '',
-    topic: topicName('support', prefix),
+    topic: topicName('sales', prefix),
     topicPrefix: prefix,
     consumerGroupPrefix: prefix,
     production: false,
@@ -393,7 +393,7 @@ describe('ContactReplicaModule in a Nest app (platform ConsumerRegistry)', () =>
       const events = [created(tenant, s), erased(tenant, s.contactId)];
       await bus.publish(events.map((e) => ({ topic: topicName('contacts', prefix), key: e.subject, value: JSON.stringify(e) })));
       await eventually(async () => (await sql(`SELECT 1 FROM hook_log WHERE kind = 'nest-erase' AND contact_id = $1`, [s.contactId])).length > 0, 30000, 'erase hook');
-      const [{ n }] = await sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'support.contact-replica' AND event_id = ANY($1)`, [events.map((e) => e.id)]);
+      const [{ n }] = await sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'sales.contact-replica' AND event_id = ANY($1)`, [events.map((e) => e.id)]);
       expect(n).toBe(2);
       expect(await replica.get(ds, tenant, s.contactId)).toMatchObject({ displayName: ERASED_DISPLAY_NAME, firstName: null });
     } finally {

@@ -1,3 +1,4 @@
+import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
 import { ContactsSchema1764000001000 } from '../migrations/1764000001000-ContactsSchema';
 import { ConsentHistory1767000000000 } from '../migrations/1767000000000-ConsentHistory';
@@ -7,7 +8,7 @@ import { ContactsSchemaScope } from './schema-scope';
 /** The contacts module: people, companies, consent, channel preferences, the timeline. */
 export const contactsService: ServiceDefinition = {
   name: 'contacts',
-  defaultPort: 4001,
+  defaultPort: MODULE_PORTS.contacts,
   modules: [ContactsModule],
   entities: [],
   migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000],

@@ -1,3 +1,4 @@
+import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
 import { ContactReplicaTables1764000000100 } from '@crm/shared-contacts';
 import { SalesSchema1764000002000 } from '../migrations/1764000002000-SalesSchema';
@@ -10,7 +11,7 @@ import { salesConfigSchema } from './config';
 /** The sales module: pipelines, deals, products, quotes, orders, commissions, forecasting, tasks. */
 export const salesService: ServiceDefinition = {
   name: 'sales',
-  defaultPort: 4002,
+  defaultPort: MODULE_PORTS.sales,
   modules: [SalesModule],
   entities: [],
   migrations: [ContactReplicaTables1764000000100, SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000],

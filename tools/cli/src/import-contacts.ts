@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { SingleBar, Presets } from 'cli-progress';
+import { fetchGateway } from './errors';
 
 const MUTATION = `mutation Import($csv: String!, $country: String) {
   importContactsCsv(csv: $csv, defaultCountry: $country) { rows created skipped failed errors { row message } }
@@ -25,7 +26,7 @@ export async function importContactsFile(file: string, opts: { gatewayUrl: strin
   let lines: number[] = [];
   const send = async () => {
     if (!chunk.length) return;
-    const res = await fetch(opts.gatewayUrl, {
+    const res = await fetchGateway(opts.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
       body: JSON.stringify({ query: MUTATION, variables: { csv: stringify([header!, ...chunk]), country: opts.country ?? null } }),

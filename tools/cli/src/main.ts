@@ -5,6 +5,7 @@ import { asyncApiYaml, freezeNewSchemas, frozenSchemaProblems } from '@crm/event
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, signUserToken, ConfigError } from '@crm/platform';
 import { REPO_ROOT } from './paths';
 import { localSecrets } from './secrets';
+import { explainError } from './errors';
 
 const program = new Command('crm').description('Modular CRM — run, administer and integrate').showHelpAfterError();
 
@@ -104,15 +105,16 @@ program
 const events = program.command('events').description('Event catalogue and topics');
 events
   .command('tail')
-  .description('Pretty-print events from Kafka (all module topics, or one)')
+  .description('Pretty-print events from Kafka (every module topic that exists, with KAFKA_TOPIC_PREFIX; or the one named)')
   .argument('[topic]', 'topic, e.g. crm.contacts.events')
   .option('--brokers <list>', 'Kafka brokers', process.env.KAFKA_BROKERS)
   .option('--from-beginning', 'replay the topic from its first retained event', false)
   .option('--json', 'print raw CloudEvents JSON, one per line', false)
+  .option('--prefix <prefix>', 'topic prefix of the environment (KAFKA_TOPIC_PREFIX)', process.env.KAFKA_TOPIC_PREFIX ?? '')
   .action(async (topic, o) => {
     if (!o.brokers) throw new Error('events tail reads Kafka: set KAFKA_BROKERS or pass --brokers (the embedded in-process bus is not visible to other processes)');
     const { tailEvents } = await import('./events-tail');
-    await tailEvents(topic, { brokers: o.brokers, fromBeginning: o.fromBeginning, json: o.json });
+    await tailEvents(topic, { brokers: o.brokers, fromBeginning: o.fromBeginning, json: o.json, prefix: o.prefix });
   });
 const dlt = events.command('dlt').description('Dead letters: records a consumer could not apply, moved to <topic>.dlt with the error (needs KAFKA_BROKERS)');
 const brokersOf = (o: { brokers?: string }) => {
@@ -204,6 +206,21 @@ program
     process.stdout.write(`supergraph ${o.check ? 'checked' : 'composed'}: ${names.join(', ')}\n`);
   });
 
+const infra = program.command('infra').description('Deployment files generated from the module manifests (services/<name>/package.json, key "crm")');
+infra
+  .command('render')
+  .description('Regenerate what lists the modules: libs/events module list, docker-compose.yml, infra/k8s (modules.env, crm.yaml), the README module table, gateway/.env.example SUBGRAPHS')
+  .argument('[targets...]', 'modules | compose | k8s | readme | env (default: all)')
+  .option('--check', 'fail if a generated file is out of date instead of writing it', false)
+  .action(async (targets: string[], o) => {
+    const { RENDER_TARGETS, renderInfra } = await import('./infra-render');
+    const unknown = targets.filter((t) => !(RENDER_TARGETS as readonly string[]).includes(t));
+    if (unknown.length) throw new Error(`unknown render target(s): ${unknown.join(', ')} (targets: ${RENDER_TARGETS.join(', ')})`);
+    const r = renderInfra(targets.length ? (targets as typeof RENDER_TARGETS[number][]) : RENDER_TARGETS, o.check);
+    for (const f of r.written) process.stdout.write(`wrote ${f}\n`);
+    process.stdout.write(o.check ? `generated files are up to date: ${r.upToDate.join(', ')}\n` : `${r.upToDate.length} file(s) already up to date\n`);
+  });
+
 program
   .command('test-env')
   .description('Run a command with a real PostgreSQL and Kafka (from the environment, or embedded/infra started here)')
@@ -214,6 +231,6 @@ program
   });
 
 program.parseAsync(process.argv).catch((err) => {
-  process.stderr.write(`crm: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.stderr.write(`crm: ${err instanceof ConfigError ? err.message : explainError(err as Error)}\n`);
   process.exit(1);
 });

@@ -47,7 +47,7 @@ describe('crm CLI', () => {
   it('refuses an unknown module with a clear message', () => {
     const r = spawnSync(process.execPath, [CLI, 'start', '--modules', 'contacts,billing'], { env: { ...process.env, CRM_HOME: home }, encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/unknown or not installed module\(s\): billing/);
+    expect(r.stderr).toMatch(/unknown module\(s\): billing \(modules: contacts, sales\)/);
   });
 
   it('imports a CSV file through the gateway in chunks, reporting bad lines, and re-runs idempotently', async () => {

@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
-import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS } from '@crm/events';
+import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS, withPrefix } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
 import { bindTenant } from '../kernel/tx';
 import { withEventTrace } from '../auth/context-store';
@@ -58,7 +58,7 @@ export class IdempotentConsumer {
   async start(groupPrefix = ''): Promise<void> {
     await this.bus.ensureTopics([...this.spec.topics, ...this.spec.topics.map(deadLetterTopic)]);
     this.subscription = await this.bus.subscribe({
-      groupId: `${groupPrefix}${this.spec.name}`,
+      groupId: withPrefix(groupPrefix, this.spec.name),
       topics: this.spec.topics,
       fromBeginning: true,
       handle: (msg) => this.handle(msg),
