@@ -24,7 +24,7 @@ import { DealTasksResolver, TasksResolver } from './tasks/tasks.resolver';
 import { TasksService } from './tasks/tasks.service';
 
 @Module({
-  imports: [ContactReplicaModule.forRoot()],
+  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle })],
   providers: [
     salesConfigProvider,
     PipelinesService,
@@ -47,7 +47,6 @@ import { TasksService } from './tasks/tasks.service';
     DealTasksResolver,
     ReminderScheduler,
     ContactSalesResolver,
-    ContactLifecycle,
     SalesGdprService,
     SalesGdprResolver,
   ],

@@ -1,5 +1,4 @@
 import type { ServiceDefinition } from '@crm/platform';
-import { ContactReplicaTables1764000000100 } from '@crm/shared-contacts';
 import { SalesSchema1764000002000 } from '../migrations/1764000002000-SalesSchema';
 import { ReminderQueueRls1770000000000 } from '../migrations/1770000000000-ReminderQueueRls';
 import { SalesModule } from './app.module';
@@ -12,7 +11,7 @@ export const salesService: ServiceDefinition = {
   defaultPort: 4002,
   modules: [SalesModule],
   entities: [],
-  migrations: [ContactReplicaTables1764000000100, SalesSchema1764000002000, ReminderQueueRls1770000000000],
+  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000],
   schemaScope: SalesSchemaScope,
   configSchema: salesConfigSchema,
 };
