@@ -15,7 +15,7 @@ import {
   type CloudEvent,
   type ContactSnapshot,
 } from '@crm/events';
-import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, PlatformTables1764000000000, SERVICE_INFO, withTenant, type ServiceInfo, type Tx } from '@crm/platform';
+import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, moduleMigrations, PlatformTables1764000000000, SERVICE_INFO, withTenant, type ServiceInfo, type Tx } from '@crm/platform';
 import { adminQuery, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
 import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel, type ContactReplicaHooks } from '../src';
 import { startReplicaConsumer } from './replica-consumer-app';
@@ -351,8 +351,13 @@ describe('ContactReplicaModule in a Nest app (platform event transport)', () => 
     }
   }
 
+  it('brings its own migration, under the name databases that listed it by hand already recorded', () => {
+    const migrations = moduleMigrations([ContactReplicaModule.forRoot({ hooks: TicketsErasure })]);
+    expect(migrations).toEqual([ContactReplicaTables1764000000100]);
+    expect(new ContactReplicaTables1764000000100().name).toBe('ContactReplicaTables1764000000100');
+  });
+
   it('consumes the contacts topic as <service>.contact-replica and runs the hooks class given as an option, with DI', async () => {
-    expect(ContactReplicaModule).toBeDefined();
     const { app } = await startReplicaConsumer({ ds, bus, log: silentLogger, info: { ...info, schema: fresh.schema }, hooks: TicketsErasure });
     try {
       const replica = app.get(ContactReplica);
