@@ -4,8 +4,8 @@ import { Module, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { ContactErasedV1, ContactMergedV1, deadLetterTopic, envelope, exampleSnapshot, InteractionLoggedV1, topicName } from '@crm/events';
-import { eventually, TopicRecorder, uniqueId } from '@crm/testing';
-import { CrmEventTransport, DLT_HEADERS, EventConsumer, EventPublisher, OnEvent, type CrmEventContext, type Event, type ServiceInfo } from '../src';
+import { eventually, kafkaBrokers, TopicRecorder, uniqueId } from '@crm/testing';
+import { CrmEventTransport, DLT_HEADERS, readDeadLetters, EventConsumer, EventPublisher, OnEvent, type CrmEventContext, type Event, type ServiceInfo } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -102,6 +102,9 @@ describe('event handlers on the platform transport (@nestjs/microservices over r
     expect(failed.headers[DLT_HEADERS.consumer]).toBe(group);
     expect(failed.headers[DLT_HEADERS.attempts]).toBe('3');
     expect(calls.get(poison.id)).toBe(3);
+    // What `crm events dlt list --consumer` shows.
+    const listed = await readDeadLetters(topic, { brokers: kafkaBrokers(), consumer: group });
+    expect(listed.find((d) => d.eventId === poison.id)).toMatchObject({ consumer: group, originalTopic: topic, error: `cannot project contact ${POISON}` });
     // Checked against the contract at consume: never reaches the handler.
     const rejected = await dlt.waitFor((r) => r.raw.includes(invalid.id));
     expect(rejected.headers[DLT_HEADERS.attempts]).toBe('0');
