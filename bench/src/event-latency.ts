@@ -8,7 +8,8 @@
 import { Client } from 'pg';
 import pino from 'pino';
 import { contactsService } from '@crm/contacts';
-import { createDataSource, IdempotentConsumer, KafkaEventBus, migrate, PlatformTables1764000000000, startService } from '@crm/platform';
+import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1, topicName, type CloudEvent } from '@crm/events';
+import { createDataSource, IdempotentConsumer, KafkaEventBus, migrate, PlatformTables1764000000000, startService, type Tx } from '@crm/platform';
 import { ContactReplica, ContactReplicaTables1764000000100 } from '@crm/shared-contacts';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId } from '@crm/testing';
@@ -35,7 +36,18 @@ async function main() {
   const bus = new KafkaEventBus({ brokers, clientId: 'bench-replica', logger: log, maxWaitTimeInMs: 20 });
   await bus.connect();
   const replica = new ContactReplica();
-  const consumer = new IdempotentConsumer(ds, bus, replica.consumerSpec({ service: 'bench', topicPrefix: prefix }), log);
+  // The transport's engine alone (no Nest app): what the replica's event handlers do, per type.
+  const snapshot = (e: CloudEvent<any>, tx: Tx) => replica.applySnapshot(tx, e.data).then(() => undefined);
+  const consumer = new IdempotentConsumer(
+    ds,
+    bus,
+    {
+      name: 'bench.contact-replica',
+      topics: [topicName('contacts', prefix)],
+      handlers: { [ContactCreatedV1.type]: snapshot, [ContactUpdatedV1.type]: snapshot, [ContactMergedV1.type]: (e, tx) => replica.applyMerge(tx, e.data), [ContactErasedV1.type]: (e, tx) => replica.applyErase(tx, e.data) },
+    },
+    log,
+  );
   await consumer.start(prefix);
 
   const header = { 'content-type': 'application/json', [INTERNAL_CONTEXT_HEADER]: signInternalContext({ tenantId: 'bench', userId: 'bench', roles: ['admin'] }, TEST_INTERNAL_SECRET, 3600) };

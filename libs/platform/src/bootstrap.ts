@@ -11,7 +11,7 @@ import { deadLetterTopic, topicName, type ModuleName } from '@crm/events';
 import type { EventBus } from './bus/event-bus';
 import { InProcessEventBus } from './bus/in-process-event-bus';
 import { KafkaEventBus } from './bus/kafka-event-bus';
-import { baseServiceConfig, checkMetricsPort, checkRetentionWindows, ConfigError, envPort, loadConfig, metricsPortOf, refuseWeakSecretsInProduction, type BaseServiceConfig } from './config';
+import { baseServiceConfig, checkMetricsPort, inboxRetentionHours, checkRetentionWindows, ConfigError, envPort, loadConfig, metricsPortOf, refuseWeakSecretsInProduction, type BaseServiceConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
 import { PlatformLeastPrivilege1764000000700, PlatformTables1764000000000 } from './db/platform-migration';
@@ -23,6 +23,9 @@ import { createLogger, PinoNestLogger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
 import { PlatformModule } from './platform.module';
+import { EventPublisher } from './outbox/event-publisher';
+import { CrmEventTransport } from './transport/crm-event-transport';
+import { moduleMigrations } from './transport/module-migrations';
 import type { ServiceInfo } from './service-info';
 
 /** Everything the platform needs to know about a service; each service exports one. */
@@ -80,9 +83,14 @@ const schemaOnlyEnv = {
   RUN_MIGRATIONS: 'false',
 };
 
-/** Every migration of a service, in order: the platform's own (outbox, inbox, app role) first. */
+/**
+ * Every migration of a service: the platform's own (outbox, inbox, app role), those of the modules it
+ * imports, then its own (TypeORM runs them in timestamp order).
+ */
 export function serviceMigrations(def: ServiceDefinition): Function[] {
-  return [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, ...def.migrations];
+  const own = [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700];
+  // Modules the service imports bring theirs (ModuleMigrations); listing one again by hand is harmless.
+  return [...new Set([...own, ...moduleMigrations(def.modules), ...def.migrations])];
 }
 
 export function serviceConfigSchema(def: ServiceDefinition) {
@@ -156,6 +164,22 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     if (opts.schemaOnly) {
       await app.init();
     } else {
+      // Event handlers (@EventConsumer controllers) run on the platform's transport over the bus.
+      app.connectMicroservice(
+        {
+          strategy: new CrmEventTransport({
+            ds: dataSource,
+            bus,
+            info,
+            log: logger.child({ component: 'events' }),
+            metrics,
+            emitter: app.get(EventPublisher),
+            inboxRetentionHours: inboxRetentionHours(config),
+          }),
+        },
+        { inheritAppConfig: true },
+      );
+      await app.startAllMicroservices();
       await app.listen(config.PORT, config.HOST);
       metricsServer = await startMetricsServer({ host: config.METRICS_HOST, port: metricsPortOf(config), text: () => metrics.text() });
       relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);

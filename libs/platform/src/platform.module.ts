@@ -5,7 +5,6 @@ import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { EventBus } from './bus/event-bus';
 import type { BaseServiceConfig } from './config';
-import { ConsumerRegistry } from './consumer/consumer-registry';
 import { ContextMiddleware } from './http/context.middleware';
 import { HealthController } from './http/health.controller';
 import { ServiceMetrics } from './metrics';
@@ -36,7 +35,6 @@ export class PlatformModule implements NestModule {
       { provide: ServiceMetrics, useValue: parts.metrics },
       { provide: LOGGER, useValue: parts.logger },
       EventPublisher,
-      ConsumerRegistry,
       UnitOfWork,
       OperationCatalogue,
       { provide: APP_GUARD, useClass: OperationGuard },
@@ -46,7 +44,7 @@ export class PlatformModule implements NestModule {
       imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
       controllers: [HealthController],
       providers,
-      exports: [PLATFORM_CONFIG, SERVICE_INFO, DataSource, EVENT_BUS, ServiceMetrics, LOGGER, EventPublisher, ConsumerRegistry, UnitOfWork, OperationCatalogue],
+      exports: [PLATFORM_CONFIG, SERVICE_INFO, DataSource, EVENT_BUS, ServiceMetrics, LOGGER, EventPublisher, UnitOfWork, OperationCatalogue],
     };
   }
 

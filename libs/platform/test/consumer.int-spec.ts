@@ -28,13 +28,13 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
         maxAttempts: 3,
         retryBackoffMs: 10,
         handlers: {
-          [ContactErasedV1.type]: async (event, m) => {
+          [ContactErasedV1.type]: async (event, tx) => {
             if (event.data.contactId === POISON) throw new Error('cannot project contact 00000000-poison');
             // Counted before the write, and the write tolerates a repeat: a second application must show
             // up here, not be hidden by a primary-key error that sends the copy to the DLT.
             applied.push(event.id);
             traces.set(event.id, currentTraceparent());
-            await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'projected') ON CONFLICT (id) DO NOTHING`, [event.id, event.tenantid]);
+            await tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'projected') ON CONFLICT (id) DO NOTHING`, [event.id, event.tenantid]);
           },
         },
       },
@@ -125,9 +125,9 @@ describe('idempotent consumer on a database outage (real Postgres + Kafka)', () 
         maxAttempts: 2,
         retryBackoffMs: 10,
         handlers: {
-          [ContactErasedV1.type]: async (event, m) => {
+          [ContactErasedV1.type]: async (event, tx) => {
             if (outage-- > 0) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
-            await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'after outage')`, [event.id, event.tenantid]);
+            await tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'after outage')`, [event.id, event.tenantid]);
           },
         },
       },

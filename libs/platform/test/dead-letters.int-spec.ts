@@ -25,9 +25,9 @@ describe('dead letters: list and replay (real Kafka)', () => {
         maxAttempts: 2,
         retryBackoffMs: 10,
         handlers: {
-          [ContactErasedV1.type]: async (event, m) => {
+          [ContactErasedV1.type]: async (event, tx) => {
             if (broken) throw new Error('projection bug #42');
-            await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'replayed')`, [event.id, event.tenantid]);
+            await tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'replayed')`, [event.id, event.tenantid]);
           },
         },
       },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
 import { adminQuery, databaseUrl, eventually, freshSchema, kafkaBrokers, uniqueId } from '@crm/testing';
-import { ConsumerRegistry, createDataSource, IdempotentConsumer, InboxPurger, KafkaEventBus, migrate, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, PlatformTables1764000000000, ServiceMetrics, type BaseServiceConfig, type ServiceInfo } from '../src';
+import { CrmEventTransport, createDataSource, EventPublisher, inboxRetentionHours, IdempotentConsumer, InboxPurger, KafkaEventBus, migrate, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, PlatformTables1764000000000, ServiceMetrics, type BaseServiceConfig, type ServiceInfo } from '../src';
 import { NotesTable1764000000001, silentLogger } from './harness';
 
 /** The inbox forgets processed events after its window, a chunk at a time, and still dedupes what it keeps. */
@@ -136,13 +136,13 @@ describe('inbox retention purge (real Postgres + Kafka)', () => {
     }
   });
 
-  it('is owned by the consumer side: ConsumerRegistry runs it with INBOX_RETENTION_HOURS, and stops it with the consumers', async () => {
+  it('is owned by the consumer side: the event transport runs it with INBOX_RETENTION_HOURS, and stops it with the consumers', async () => {
     await fill(5, 3.5, 'registry-old-');
     await fill(5, 2.5, 'registry-kept-');
     const info = { name: 'contacts', schema: fresh.schema, topic: topic, topicPrefix: '', consumerGroupPrefix: '', production: false, schemaOnly: false } as ServiceInfo;
     const config = { EVENT_RETENTION_HOURS: 2, INBOX_RETENTION_HOURS: 3 } as BaseServiceConfig;
-    const registry = new ConsumerRegistry(ds, bus, silentLogger, info, new ServiceMetrics('contacts'), config);
-    await registry.onApplicationBootstrap();
+    const registry = new CrmEventTransport({ ds, bus, info, log: silentLogger, metrics: new ServiceMetrics('contacts'), emitter: new EventPublisher(info), inboxRetentionHours: inboxRetentionHours(config) });
+    await new Promise<void>((resolve, reject) => void registry.listen((err) => (err ? reject(err) : resolve())));
     try {
       const purger = (registry as unknown as { purger?: InboxPurger }).purger;
       expect(purger).toBeInstanceOf(InboxPurger);
@@ -150,7 +150,7 @@ describe('inbox retention purge (real Postgres + Kafka)', () => {
       expect(await count(`event_id LIKE 'registry-old-%'`)).toBe(0);
       expect(await count(`event_id LIKE 'registry-kept-%'`)).toBe(5);
     } finally {
-      await registry.onModuleDestroy();
+      await registry.close();
     }
     expect((registry as unknown as { purger?: InboxPurger }).purger).toBeUndefined();
   });

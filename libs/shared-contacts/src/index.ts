@@ -4,3 +4,4 @@ export * from './replica/reachability';
 export * from './replica/contact-replica';
 export * from './replica/contact-replica.migration';
 export * from './replica/contact-replica.module';
+export * from './replica/contact-replica.events';

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { type DynamicModule, Global, Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Inject, Injectable, type INestMicroservice } from '@nestjs/common';
 import pino from 'pino';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import {
@@ -16,24 +15,10 @@ import {
   type CloudEvent,
   type ContactSnapshot,
 } from '@crm/events';
-import {
-  ConsumerRegistry,
-  createDataSource,
-  enableTenantIsolation,
-  EVENT_BUS,
-  IdempotentConsumer,
-  KafkaEventBus,
-  LOGGER,
-  migrate,
-  PlatformTables1764000000000,
-  SERVICE_INFO,
-  ServiceMetrics,
-  withTenant,
-  type ServiceInfo,
-  PLATFORM_CONFIG,
-} from '@crm/platform';
+import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, moduleMigrations, PlatformTables1764000000000, SERVICE_INFO, withTenant, type ServiceInfo, type Tx } from '@crm/platform';
 import { adminQuery, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
-import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel } from '../src';
+import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel, type ContactReplicaHooks } from '../src';
+import { startReplicaConsumer } from './replica-consumer-app';
 
 /** What a module keeps about contacts besides the replica: its own rows that reference them. */
 class ReplicaTestTables1764000000900 implements MigrationInterface {
@@ -95,44 +80,50 @@ const sql = <T = any>(query: string, params: unknown[] = []): Promise<T[]> => ad
 describe('contact replica fed by real Kafka into real Postgres', () => {
   const prefix = `${uniqueId('screp')}.`;
   const topic = topicName('contacts', prefix);
-  const replica = new ContactReplica({
-    onMerge: async (m, tenantId, duplicateId, survivorId) => {
-      await m.query(`UPDATE deals SET contact_id = $2 WHERE contact_id = $1`, [duplicateId, survivorId]);
-      await m.query(
+  /** What a module does with its own rows on merge and erasure (the replica module's hooks option). */
+  class DealsLifecycle implements ContactReplicaHooks {
+    async onMerge(tx: Tx, duplicateId: string, survivorId: string) {
+      await tx.query(`UPDATE deals SET contact_id = $2 WHERE contact_id = $1`, [duplicateId, survivorId]);
+      await tx.query(
         `INSERT INTO hook_log (tenant_id, kind, contact_id, other_id, bound_tenant, role) VALUES ($1, 'merge', $2, $3, current_setting('app.tenant_id', true), current_user)`,
-        [tenantId, duplicateId, survivorId],
+        [tx.tenantId, duplicateId, survivorId],
       );
       if (duplicateId === FAILING_DUPLICATE) throw new Error('moving references failed');
-    },
-  }).onErase(async (m, tenantId, contactId) => {
-    await m.query(`UPDATE deals SET contact_note = NULL WHERE contact_id = $1`, [contactId]);
-    await m.query(`INSERT INTO hook_log (tenant_id, kind, contact_id, bound_tenant, role) VALUES ($1, 'erase', $2, current_setting('app.tenant_id', true), current_user)`, [
-      tenantId,
-      contactId,
-    ]);
-  });
-  const spec = replica.consumerSpec({ service: 'sales', topicPrefix: prefix, maxAttempts: 2, retryBackoffMs: 10 });
-  let consumer: IdempotentConsumer;
+    }
+    async onErase(tx: Tx, contactId: string) {
+      await tx.query(`UPDATE deals SET contact_note = NULL WHERE contact_id = $1`, [contactId]);
+      await tx.query(`INSERT INTO hook_log (tenant_id, kind, contact_id, bound_tenant, role) VALUES ($1, 'erase', $2, current_setting('app.tenant_id', true), current_user)`, [
+        tx.tenantId,
+        contactId,
+      ]);
+    }
+  }
+  const consumerName = 'sales.contact-replica';
+  const info: ServiceInfo = { name: 'sales', schema: '', topic: topicName('sales', prefix), topicPrefix: prefix, consumerGroupPrefix: prefix, production: false, schemaOnly: false };
+  let app: INestMicroservice;
+  let consumers: { name: string; types: string[]; topics: string[] }[];
+  let replica: ContactReplica;
   const t1 = uniqueTenant();
 
   beforeAll(async () => {
     await bus.ensureTopics([topic, deadLetterTopic(topic)]);
-    consumer = new IdempotentConsumer(ds, bus, spec, silentLogger);
-    await consumer.start(prefix);
+    const started = await startReplicaConsumer({ ds, bus, log: silentLogger, info: { ...info, schema: fresh.schema }, hooks: DealsLifecycle });
+    app = started.app;
+    consumers = started.transport.consumers();
+    replica = app.get(ContactReplica);
   });
-  afterAll(() => consumer?.stop());
+  afterAll(() => app?.close());
 
   /** Publishes in order; events with the same subject share a key, so a partition, so their order. */
   const send = (...events: CloudEvent<unknown>[]) => bus.publish(events.map((e) => ({ topic, key: e.subject, value: JSON.stringify(e) })));
   /** The inbox row is written in the handler's transaction: once it is there, the event is applied. */
   const processed = (e: CloudEvent<unknown>) =>
-    eventually(async () => (await sql(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, e.id])).length > 0, 30000, `${e.type} ${e.id} applied`);
+    eventually(async () => (await sql(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumerName, e.id])).length > 0, 30000, `${e.type} ${e.id} applied`);
   const rawRow = async (tenantId: string, id: string) => (await sql(`SELECT *, xmin::text AS xmin FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id]))[0];
   const hookLog = (kind: string, contactId: string) => sql(`SELECT *, xmin::text AS xmin FROM hook_log WHERE kind = $1 AND contact_id = $2`, [kind, contactId]);
 
   it('uses the consumer <service>.contact-replica on the contacts topic', () => {
-    expect(spec.name).toBe('sales.contact-replica');
-    expect(spec.topics).toEqual([`${prefix}crm.contacts.events`]);
+    expect(consumers).toEqual([{ name: consumerName, topics: [`${prefix}crm.contacts.events`], types: expect.arrayContaining([ContactCreatedV1.type, ContactUpdatedV1.type, ContactMergedV1.type, ContactErasedV1.type]) }]);
   });
 
   it('creates a replica row from contact.created', async () => {
@@ -206,7 +197,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const [deal] = await sql(`SELECT contact_id, xmin::text AS xmin FROM deals WHERE id = $1`, [dealId]);
     expect(deal.contact_id).toBe(survivor.contactId);
     // Same transaction: the replica change, the hook's writes and the inbox record share one xid.
-    const [inbox] = await sql(`SELECT xmin::text AS xmin FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
+    const [inbox] = await sql(`SELECT xmin::text AS xmin FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumerName, m.id]);
     expect(new Set([dup.xmin, log.xmin, deal.xmin, inbox.xmin]).size).toBe(1);
 
     const viaDuplicate = await replica.get(ds, t1, duplicate.contactId);
@@ -312,7 +303,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     await send(m, m, marker); // same key: both copies are handled before the marker
     await processed(marker);
     expect(await hookLog('merge', duplicate.contactId)).toHaveLength(1);
-    const [{ n }] = await sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2`, [spec.name, m.id]);
+    const [{ n }] = await sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumerName, m.id]);
     expect(n).toBe(1);
   });
 
@@ -339,7 +330,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   });
 });
 
-describe('ContactReplicaModule in a Nest app (platform ConsumerRegistry)', () => {
+describe('ContactReplicaModule in a Nest app (platform event transport)', () => {
   const prefix = `${uniqueId('screpnest')}.`;
   const info: ServiceInfo = {
     name: 'sales',
@@ -351,48 +342,30 @@ describe('ContactReplicaModule in a Nest app (platform ConsumerRegistry)', () =>
     schemaOnly: false,
   };
 
-  @Global()
-  @Module({})
-  class TestPlatformModule {
-    static with(): DynamicModule {
-      const providers = [
-        { provide: DataSource, useValue: ds }, // the token ConsumerRegistry injects
-        { provide: EVENT_BUS, useValue: bus },
-        { provide: LOGGER, useValue: silentLogger },
-        { provide: SERVICE_INFO, useValue: { ...info, schema: fresh.schema } },
-        { provide: ServiceMetrics, useValue: new ServiceMetrics('support') },
-        // ConsumerRegistry reads the retention windows for its inbox purge.
-        { provide: PLATFORM_CONFIG, useValue: { EVENT_RETENTION_HOURS: 168 } },
-        ConsumerRegistry,
-      ];
-      return { module: TestPlatformModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
-    }
-  }
-
-  /** A service's own provider adding a hook through DI. */
+  /** A service's hooks class: built by the replica module, with the platform's providers injected. */
   @Injectable()
-  class TicketsErasure implements OnModuleInit {
-    constructor(private readonly replica: ContactReplica) {}
-    onModuleInit() {
-      this.replica.onErase((m, tenantId, contactId) => m.query(`INSERT INTO hook_log (tenant_id, kind, contact_id) VALUES ($1, 'nest-erase', $2)`, [tenantId, contactId]));
+  class TicketsErasure implements ContactReplicaHooks {
+    constructor(@Inject(SERVICE_INFO) private readonly service: ServiceInfo) {}
+    async onErase(tx: Tx, contactId: string) {
+      await tx.query(`INSERT INTO hook_log (tenant_id, kind, contact_id) VALUES ($1, $2, $3)`, [tx.tenantId, `${this.service.name}-erase`, contactId]);
     }
   }
 
-  @Module({ providers: [TicketsErasure] })
-  class TicketsModule {}
+  it('brings its own migration, under the name databases that listed it by hand already recorded', () => {
+    const migrations = moduleMigrations([ContactReplicaModule.forRoot({ hooks: TicketsErasure })]);
+    expect(migrations).toEqual([ContactReplicaTables1764000000100]);
+    expect(new ContactReplicaTables1764000000100().name).toBe('ContactReplicaTables1764000000100');
+  });
 
-  it('registers <service>.contact-replica, consumes the contacts topic and runs DI-registered hooks', async () => {
-    @Module({ imports: [TestPlatformModule.with(), ContactReplicaModule.forRoot({ retryBackoffMs: 10 }), TicketsModule] })
-    class Root {}
-    const app = await NestFactory.createApplicationContext(Root, { logger: false });
+  it('consumes the contacts topic as <service>.contact-replica and runs the hooks class given as an option, with DI', async () => {
+    const { app } = await startReplicaConsumer({ ds, bus, log: silentLogger, info: { ...info, schema: fresh.schema }, hooks: TicketsErasure });
     try {
-      await app.init();
       const replica = app.get(ContactReplica);
       const tenant = uniqueTenant();
       const s = snapshot();
       const events = [created(tenant, s), erased(tenant, s.contactId)];
       await bus.publish(events.map((e) => ({ topic: topicName('contacts', prefix), key: e.subject, value: JSON.stringify(e) })));
-      await eventually(async () => (await sql(`SELECT 1 FROM hook_log WHERE kind = 'nest-erase' AND contact_id = $1`, [s.contactId])).length > 0, 30000, 'erase hook');
+      await eventually(async () => (await sql(`SELECT 1 FROM hook_log WHERE kind = 'sales-erase' AND contact_id = $1`, [s.contactId])).length > 0, 30000, 'erase hook');
       const [{ n }] = await sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = 'sales.contact-replica' AND event_id = ANY($1)`, [events.map((e) => e.id)]);
       expect(n).toBe(2);
       expect(await replica.get(ds, tenant, s.contactId)).toMatchObject({ displayName: ERASED_DISPLAY_NAME, firstName: null });

@@ -9,8 +9,10 @@ import { CustomFieldsService } from './custom-fields/custom-fields.service';
 import { GdprService } from './gdpr/gdpr.service';
 import { ImportContactsUseCase } from './imports/import-contacts.use-case';
 import { TimelineService } from './timeline/timeline.service';
+import { TimelineEvents } from './timeline/timeline-events.controller';
 
 @Module({
+  controllers: [TimelineEvents],
   providers: [
     ContactsService,
     ContactSearchService,

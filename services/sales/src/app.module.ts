@@ -12,10 +12,10 @@ import { QuotesModule } from './quotes/quotes.module';
 import { SalesConfigModule } from './sales-config.module';
 import { TasksModule } from './tasks/tasks.module';
 
-/** The fields sales adds to the federated Contact (deals, orders, lifetime value) and the contact lifecycle hooks. */
+/** The fields sales adds to the federated Contact (deals, orders, lifetime value). */
 @Module({
   imports: [DealsModule, QuotesModule],
-  providers: [ContactSalesResolver, ContactLifecycle],
+  providers: [ContactSalesResolver],
 })
 export class ContactFieldsModule {}
 
@@ -25,7 +25,7 @@ export class ContactFieldsModule {}
  */
 @Module({
   imports: [
-    ContactReplicaModule.forRoot(),
+    ContactReplicaModule.forRoot({ hooks: ContactLifecycle }),
     SalesConfigModule,
     PipelinesModule,
     DealsModule,

@@ -1,6 +1,5 @@
 import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
-import { ContactReplicaTables1764000000100 } from '@crm/shared-contacts';
 import { SalesSchema1764000002000 } from '../migrations/1764000002000-SalesSchema';
 import { ReminderQueueRls1770000000000 } from '../migrations/1770000000000-ReminderQueueRls';
 import { ReminderQueueJobState1770000001000 } from '../migrations/1770000001000-ReminderQueueJobState';
@@ -14,7 +13,7 @@ export const salesService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.sales,
   modules: [SalesModule],
   entities: [],
-  migrations: [ContactReplicaTables1764000000100, SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000],
+  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000],
   schemaScope: SalesSchemaScope,
   configSchema: salesConfigSchema,
 };

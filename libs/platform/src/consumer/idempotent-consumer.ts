@@ -2,12 +2,17 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS, withPrefix } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
-import { bindTenant } from '../kernel/tx';
+import { bindTenant, Tx, type TxEmitter } from '../kernel/tx';
 import { withEventTrace } from '../auth/context-store';
 import type { ServiceMetrics } from '../metrics';
 
-export type EventHandler = (event: CloudEvent<any>, m: EntityManager) => Promise<void>;
+/** Gets the event and the transaction its inbox row is written in, bound to the event's tenant. */
+export type EventHandler = (event: CloudEvent<any>, tx: Tx) => Promise<void>;
 
+/**
+ * The engine under the event transport (transport/crm-event-transport.ts), which builds one spec per
+ * consumer controller; module code declares handlers with `@EventConsumer` / `@OnEvent`, not specs.
+ */
 export interface ConsumerSpec {
   /** Consumer group id and inbox key, e.g. "sales.contact-replica". */
   name: string;
@@ -53,6 +58,8 @@ export class IdempotentConsumer {
     private readonly spec: ConsumerSpec,
     private readonly log: Logger,
     private readonly metrics?: ServiceMetrics,
+    /** Where events a handler emits go (`tx.emit`): the service's outbox. */
+    private readonly emitter?: TxEmitter,
   ) {}
 
   async start(groupPrefix = ''): Promise<void> {
@@ -164,7 +171,12 @@ export class IdempotentConsumer {
         continue;
       }
       await bindTenant(m, e.tenantid);
-      await withEventTrace(e.traceparent, () => this.spec.handlers[e.type](e, m));
+      await withEventTrace(e.traceparent, async () => {
+        const tx = new Tx(m, e.tenantid, this.emitter);
+        await this.spec.handlers[e.type](e, tx);
+        // Emits inside the trace: the outbox row carries the handler's span.
+        await tx.settle();
+      });
       out.push('applied');
     }
     return out;

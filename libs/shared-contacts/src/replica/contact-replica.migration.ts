@@ -2,8 +2,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { appRole, enableTenantIsolation } from '@crm/platform';
 
 /**
- * The contact replica a module keeps of what it needs of contacts (fed by contact events). Add it to
- * the service's `migrations` after the platform's. Unqualified names: search_path puts the service
+ * The contact replica a module keeps of what it needs of contacts (fed by contact events). A service
+ * importing ContactReplicaModule runs it (ModuleMigrations); its name and timestamp stay as they
+ * were when services listed it by hand. Unqualified names: search_path puts the service
  * schema first. Tenant-isolated by row-level security like every tenant table.
  */
 export class ContactReplicaTables1764000000100 implements MigrationInterface {

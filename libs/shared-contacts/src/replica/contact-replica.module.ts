@@ -1,53 +1,36 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnModuleInit } from '@nestjs/common';
-import { ConsumerRegistry, SERVICE_INFO, type ServiceInfo } from '@crm/platform';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { ModuleMigrations } from '@crm/platform';
 import { ContactReplica, type ContactReplicaHooks } from './contact-replica';
+import { ContactReplicaEvents } from './contact-replica.events';
+import { ContactReplicaTables1764000000100 } from './contact-replica.migration';
 
-export interface ContactReplicaModuleOptions extends ContactReplicaHooks {
-  maxAttempts?: number;
-  retryBackoffMs?: number;
+export interface ContactReplicaModuleOptions {
+  /**
+   * What merges and erasures mean for this module: a class implementing ContactReplicaHooks,
+   * instantiated by this module (so it may inject only global providers: the platform's).
+   */
+  hooks?: Type<ContactReplicaHooks>;
 }
 
-export const CONTACT_REPLICA_OPTIONS = Symbol('CONTACT_REPLICA_OPTIONS');
-
-/** Registers the replica's consumer with the platform; the platform starts it after boot. */
-@Injectable()
-export class ContactReplicaConsumerRegistration implements OnModuleInit {
-  constructor(
-    private readonly registry: ConsumerRegistry,
-    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
-    private readonly replica: ContactReplica,
-    @Inject(CONTACT_REPLICA_OPTIONS) private readonly options: ContactReplicaModuleOptions,
-  ) {}
-
-  onModuleInit(): void {
-    this.registry.register(
-      this.replica.consumerSpec({
-        service: this.info.name,
-        topicPrefix: this.info.topicPrefix,
-        maxAttempts: this.options.maxAttempts,
-        retryBackoffMs: this.options.retryBackoffMs,
-      }),
-    );
-  }
-}
+const CONTACT_REPLICA_HOOKS = Symbol('CONTACT_REPLICA_HOOKS');
 
 /**
- * `ContactReplicaModule.forRoot({ onMerge, onErase })` in a service's module list: provides the
- * `ContactReplica` (global, so any module can inject it for queries or add hooks with
- * `replica.onMerge(...)` in its onModuleInit) and registers the consumer `<service>.contact-replica`
- * on the contacts topic. Needs the PlatformModule (ConsumerRegistry, SERVICE_INFO) and the
- * ContactReplicaTables migration.
+ * `ContactReplicaModule.forRoot({ hooks: ContactLifecycle })` in a service's module imports: the
+ * `ContactReplica` (global, so any module can inject it for queries), its consumer
+ * `<service>.contact-replica` on the contacts topic (ContactReplicaEvents), and its table (the
+ * service's migrations include it through ModuleMigrations).
  */
+@ModuleMigrations([ContactReplicaTables1764000000100])
 @Module({})
 export class ContactReplicaModule {
   static forRoot(options: ContactReplicaModuleOptions = {}): DynamicModule {
     return {
       module: ContactReplicaModule,
       global: true,
+      controllers: [ContactReplicaEvents],
       providers: [
-        { provide: CONTACT_REPLICA_OPTIONS, useValue: options },
-        { provide: ContactReplica, useFactory: () => new ContactReplica(options) },
-        ContactReplicaConsumerRegistration,
+        options.hooks ? { provide: CONTACT_REPLICA_HOOKS, useClass: options.hooks } : { provide: CONTACT_REPLICA_HOOKS, useValue: {} },
+        { provide: ContactReplica, useFactory: (hooks: ContactReplicaHooks) => new ContactReplica(hooks), inject: [CONTACT_REPLICA_HOOKS] },
       ],
       exports: [ContactReplica],
     };

@@ -1,15 +1,6 @@
 import { DataSource, type EntityManager } from 'typeorm';
-import {
-  ContactCreatedV1,
-  ContactErasedV1,
-  ContactMergedV1,
-  ContactUpdatedV1,
-  topicName,
-  type CloudEvent,
-  type ContactSnapshot,
-  type EventData,
-} from '@crm/events';
-import { invalidField, isUuid, Tx, withTenant, type ConsumerSpec, type EventHandler } from '@crm/platform';
+import type { ContactErasedV1, ContactMergedV1, ContactSnapshot, EventData } from '@crm/events';
+import { invalidField, isUuid, Tx, withTenant } from '@crm/platform';
 import type { ContactChannel, ContactConsent } from './reachability';
 
 /** A contact as a module's replica holds it. PII fields are null/empty once the contact is erased. */
@@ -39,25 +30,16 @@ export interface ReplicaContact {
 }
 
 /**
- * Runs in the contact-merged handler's transaction, after the replica has recorded the merge: move
- * this module's references from the duplicate to the survivor (a throw rolls the whole event back).
+ * What contact merges and erasures mean for the module that keeps the replica:
+ * `ContactReplicaModule.forRoot({ hooks: ContactLifecycle })`. Each runs in the transaction that
+ * applies the contact event (bound to its tenant), after the replica row was updated; a throw rolls
+ * the whole event back (it is retried, then dead-lettered).
  */
-export type MergeHook = (m: EntityManager, tenantId: string, duplicateId: string, survivorId: string) => Promise<void>;
-/** Runs in the contact-erased handler's transaction, after the replica row was wiped: delete or anonymise this module's personal data of the contact. */
-export type EraseHook = (m: EntityManager, tenantId: string, contactId: string) => Promise<void>;
-
 export interface ContactReplicaHooks {
-  onMerge?: MergeHook | MergeHook[];
-  onErase?: EraseHook | EraseHook[];
-}
-
-export interface ContactReplicaConsumerOptions {
-  /** Service name: the consumer (group id and inbox key) is `<service>.contact-replica`. */
-  service: string;
-  /** Topic prefix (ServiceInfo.topicPrefix); the topic is `topicName('contacts', prefix)`. */
-  topicPrefix?: string;
-  maxAttempts?: number;
-  retryBackoffMs?: number;
+  /** Move this module's references from the duplicate to the survivor. */
+  onMerge?(tx: Tx, duplicateId: string, survivorId: string): Promise<void>;
+  /** Delete or anonymise this module's personal data of the contact. */
+  onErase?(tx: Tx, contactId: string): Promise<void>;
 }
 
 export const ERASED_DISPLAY_NAME = 'Erased contact';
@@ -102,59 +84,19 @@ function primaryOf<T extends { primary: boolean }>(list: T[], value: (t: T) => s
   return p ? value(p) : null;
 }
 
-const asList = <T>(h: T | T[] | undefined): T[] => (h === undefined ? [] : Array.isArray(h) ? h : [h]);
-
 /**
- * A module's projection of contacts, fed by the contacts topic. Plain class (no Nest needed):
- * `handlers` / `consumerSpec()` plug into the platform's IdempotentConsumer, which runs each handler
- * once per event in a transaction bound to the event's tenant. Out-of-order safe: a snapshot applies
+ * A module's projection of contacts, fed by the contacts topic through ContactReplicaEvents (the
+ * consumer `<service>.contact-replica`), which applies each event once in a transaction bound to the
+ * event's tenant. Plain class: queries need no Nest. Out-of-order safe: a snapshot applies
  * only if newer than the stored one, and a merged-away or erased contact is never brought back by a
  * late snapshot.
  */
 export class ContactReplica {
-  private readonly mergeHooks: MergeHook[] = [];
-  private readonly eraseHooks: EraseHook[] = [];
-
-  constructor(hooks: ContactReplicaHooks = {}) {
-    this.mergeHooks.push(...asList(hooks.onMerge));
-    this.eraseHooks.push(...asList(hooks.onErase));
-  }
-
-  /** Adds a merge hook (before the consumer starts, e.g. in a Nest onModuleInit). */
-  onMerge(hook: MergeHook): this {
-    this.mergeHooks.push(hook);
-    return this;
-  }
-
-  onErase(hook: EraseHook): this {
-    this.eraseHooks.push(hook);
-    return this;
-  }
-
-  /** Handlers by event type for an IdempotentConsumer on the contacts topic. */
-  get handlers(): Record<string, EventHandler> {
-    return {
-      [ContactCreatedV1.type]: (e: CloudEvent<EventData<typeof ContactCreatedV1>>, m) => this.applySnapshot(m, e.tenantid, e.data).then(() => undefined),
-      [ContactUpdatedV1.type]: (e: CloudEvent<EventData<typeof ContactUpdatedV1>>, m) => this.applySnapshot(m, e.tenantid, e.data).then(() => undefined),
-      [ContactMergedV1.type]: (e: CloudEvent<EventData<typeof ContactMergedV1>>, m) => this.applyMerge(m, e.tenantid, e.data),
-      [ContactErasedV1.type]: (e: CloudEvent<EventData<typeof ContactErasedV1>>, m) => this.applyErase(m, e.tenantid, e.data),
-    };
-  }
-
-  /** The consumer `<service>.contact-replica` on the contacts topic, for ConsumerRegistry / IdempotentConsumer. */
-  consumerSpec(o: ContactReplicaConsumerOptions): ConsumerSpec {
-    return {
-      name: `${o.service}.contact-replica`,
-      topics: [topicName('contacts', o.topicPrefix ?? '')],
-      handlers: this.handlers,
-      maxAttempts: o.maxAttempts,
-      retryBackoffMs: o.retryBackoffMs,
-    };
-  }
+  constructor(private readonly hooks: ContactReplicaHooks = {}) {}
 
   /** Upserts a snapshot if it is newer than the stored one. Returns whether it was applied. */
-  async applySnapshot(m: EntityManager, tenantId: string, s: ContactSnapshot): Promise<boolean> {
-    const rows: unknown[] = await m.query(
+  async applySnapshot(tx: Tx, s: ContactSnapshot): Promise<boolean> {
+    const rows = await tx.query(
       `INSERT INTO contact_replica (${COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::text[], $14, $15, $16::text[], $17::jsonb, NULL, NULL, now())
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
@@ -169,7 +111,7 @@ export class ContactReplica {
          AND contact_replica.erased_at IS NULL
        RETURNING contact_id`,
       [
-        tenantId,
+        tx.tenantId,
         s.contactId,
         s.version,
         s.firstName,
@@ -196,31 +138,33 @@ export class ContactReplica {
    * data dropped (the survivor now carries it), earlier merges into the duplicate re-pointed, then
    * the merge hooks — all in the caller's transaction.
    */
-  async applyMerge(m: EntityManager, tenantId: string, d: EventData<typeof ContactMergedV1>): Promise<void> {
-    await this.applySnapshot(m, tenantId, d.survivor);
+  async applyMerge(tx: Tx, d: EventData<typeof ContactMergedV1>): Promise<void> {
+    const tenantId = tx.tenantId;
+    await this.applySnapshot(tx, d.survivor);
     if (d.duplicateId === d.survivorId) return;
-    await m.query(
+    await tx.query(
       `INSERT INTO contact_replica (tenant_id, contact_id, version, display_name, merged_into) VALUES ($1, $2, 0, '${MERGED_DISPLAY_NAME}', $3)
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET merged_into = EXCLUDED.merged_into, ${WIPE(MERGED_DISPLAY_NAME)}`,
       [tenantId, d.duplicateId, d.survivorId],
     );
-    await m.query(`UPDATE contact_replica SET merged_into = $3, updated_at = now() WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.duplicateId, d.survivorId]);
-    for (const hook of this.mergeHooks) await hook(m, tenantId, d.duplicateId, d.survivorId);
+    await tx.query(`UPDATE contact_replica SET merged_into = $3, updated_at = now() WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.duplicateId, d.survivorId]);
+    await this.hooks.onMerge?.(tx, d.duplicateId, d.survivorId);
   }
 
   /**
    * Wipes every personal-data column (a tombstone row if none existed, so a late snapshot cannot
    * bring the data back), also on rows merged into it, then runs the erase hooks.
    */
-  async applyErase(m: EntityManager, tenantId: string, d: EventData<typeof ContactErasedV1>): Promise<void> {
-    await m.query(
+  async applyErase(tx: Tx, d: EventData<typeof ContactErasedV1>): Promise<void> {
+    const tenantId = tx.tenantId;
+    await tx.query(
       `INSERT INTO contact_replica (tenant_id, contact_id, version, display_name, erased_at) VALUES ($1, $2, 0, '${ERASED_DISPLAY_NAME}', $3::timestamptz)
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET erased_at = COALESCE(contact_replica.erased_at, EXCLUDED.erased_at), ${WIPE(ERASED_DISPLAY_NAME)}`,
       // Erasure must not fail on a malformed timestamp: fall back to now.
       [tenantId, d.contactId, Number.isNaN(Date.parse(d.erasedAt)) ? new Date().toISOString() : d.erasedAt],
     );
-    await m.query(`UPDATE contact_replica SET ${WIPE(MERGED_DISPLAY_NAME)} WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.contactId]);
-    for (const hook of this.eraseHooks) await hook(m, tenantId, d.contactId);
+    await tx.query(`UPDATE contact_replica SET ${WIPE(MERGED_DISPLAY_NAME)} WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.contactId]);
+    await this.hooks.onErase?.(tx, d.contactId);
   }
 
   /**

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { DataSource, type EntityManager } from 'typeorm';
-import { ALL_CONTRACTS, InteractionLoggedV1, MODULES, topicName, type CloudEvent } from '@crm/events';
-import { badUserInput, ConsumerRegistry, EventPublisher, notFound, withTenant, type EventHandler, type RequestContext, SERVICE_INFO, type ServiceInfo, isUuid, Connection, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder } from '@crm/platform';
-import { Inject } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { InteractionLoggedV1 } from '@crm/events';
+import { badUserInput, EventPublisher, notFound, withTenant, type RequestContext, isUuid, Connection, keysetPage, type ConnectionValue, type KeysetArgs, type KeysetOrder } from '@crm/platform';
 import { ContactsSchemaScope } from '../schema-scope';
 
 export enum InteractionKind {
@@ -45,43 +44,14 @@ const toInteraction = (r: any): Interaction => ({
 
 /**
  * The interaction timeline. Entries logged here emit interaction.logged; events of other modules
- * whose contract declares a `timeline` mapping are appended by a consumer (idempotent via the
- * inbox and a unique source_event_id), so the card shows deals, tickets, points as they happen.
+ * are appended by TimelineEvents (timeline-events.controller.ts).
  */
 @Injectable()
-export class TimelineService implements OnModuleInit {
+export class TimelineService {
   constructor(
     private readonly ds: DataSource,
     private readonly events: EventPublisher,
-    private readonly consumers: ConsumerRegistry,
-    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
   ) {}
-
-  onModuleInit(): void {
-    const handlers: Record<string, EventHandler> = {};
-    const topics = new Set<string>();
-    for (const c of ALL_CONTRACTS) {
-      if (c.module === 'contacts' || !c.timeline) continue;
-      const map = c.timeline;
-      topics.add(topicName(c.module, this.info.topicPrefix));
-      handlers[c.type] = (event, m) => this.appendFromEvent(event, m, map(event.data));
-    }
-    if (topics.size) this.consumers.register({ name: 'contacts.timeline', topics: [...topics], handlers });
-  }
-
-  private async appendFromEvent(event: CloudEvent, m: EntityManager, entry: { contactId: string; kind: string; summary: string } | null) {
-    if (!entry) return;
-    const module = MODULES.find((mod) => event.type.startsWith(`crm.${mod}.`)) ?? 'unknown';
-    // A merged contact's entries land on the survivor.
-    // FOR SHARE: a concurrent erase or merge of this contact waits for this entry (or this waits for it).
-    const [target] = await m.query(`SELECT coalesce(merged_into, id) AS id, erased_at FROM contacts WHERE id = $1 FOR SHARE`, [entry.contactId]);
-    if (!target || target.erased_at) return;
-    await m.query(
-      `INSERT INTO interactions (id, tenant_id, contact_id, kind, summary, occurred_at, source_module, source_event_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-      [randomUUID(), event.tenantid, target.id, entry.kind, entry.summary.slice(0, 500), event.time, module, event.id],
-    );
-  }
 
   async log(ctx: RequestContext, input: LogInteractionInput): Promise<Interaction> {
     if (!input.summary.trim() || input.summary.length > 500) throw badUserInput('input.summary: must be 1-500 characters');

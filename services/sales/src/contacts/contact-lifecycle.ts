@@ -1,27 +1,20 @@
-import { updated } from '@crm/platform';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import { ContactReplica } from '@crm/shared-contacts';
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@crm/platform';
+import type { ContactReplicaHooks } from '@crm/shared-contacts';
 
 export const ERASED_TITLE = '(erased contact)';
 
 /**
- * What contact merges and erasures mean for sales (run by the replica consumer, in the same
- * transaction that applies the contact event, bound to the event's tenant).
+ * What contact merges and erasures mean for sales: the replica's hooks
+ * (`ContactReplicaModule.forRoot({ hooks: ContactLifecycle })`), run in the transaction that applies
+ * the contact event, bound to the event's tenant.
  */
 @Injectable()
-export class ContactLifecycle implements OnModuleInit {
-  constructor(private readonly replica: ContactReplica) {}
-
-  onModuleInit(): void {
-    this.replica.onMerge((m, tenantId, duplicateId, survivorId) => this.merge(m, tenantId, duplicateId, survivorId));
-    this.replica.onErase((m, tenantId, contactId) => this.erase(m, tenantId, contactId));
-  }
-
+export class ContactLifecycle implements ContactReplicaHooks {
   /** The duplicate's deals, quotes, orders and tasks now belong to the survivor. */
-  async merge(m: EntityManager, tenantId: string, duplicateId: string, survivorId: string): Promise<void> {
+  async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
     for (const table of ['deals', 'quotes', 'orders', 'tasks']) {
-      await m.query(`UPDATE ${table} SET contact_id = $3 WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, duplicateId, survivorId]);
+      await tx.query(`UPDATE ${table} SET contact_id = $3 WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, duplicateId, survivorId]);
     }
   }
 
@@ -32,16 +25,17 @@ export class ContactLifecycle implements OnModuleInit {
    * task titles and notes, quote notes, lost reasons) is replaced, attribution keywords are kept (they describe
    * the campaign, not the person).
    */
-  async erase(m: EntityManager, tenantId: string, contactId: string): Promise<void> {
+  async onErase(tx: Tx, contactId: string): Promise<void> {
+    const tenantId = tx.tenantId;
     // The lost reason is free text about the person too; that the deal was lost stays (forecast, funnel).
-    await m.query(
+    await tx.query(
       `UPDATE deals SET title = $3, notes = NULL, lost_reason = CASE WHEN lost_reason IS NULL THEN NULL ELSE $4 END, updated_at = now() WHERE tenant_id = $1 AND contact_id = $2`,
       [tenantId, contactId, `Deal ${ERASED_TITLE}`, ERASED_TITLE],
     );
-    await m.query(`UPDATE quotes SET recipient_name = NULL, recipient_email = NULL, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
-    await m.query(`UPDATE orders SET billing_name = NULL, billing_email = NULL, billing_address = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
-    await m.query(`UPDATE tasks SET title = $3, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId, `Task ${ERASED_TITLE}`]);
-    await this.purgePublishedEvents(m, tenantId, contactId);
+    await tx.query(`UPDATE quotes SET recipient_name = NULL, recipient_email = NULL, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
+    await tx.query(`UPDATE orders SET billing_name = NULL, billing_email = NULL, billing_address = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]);
+    await tx.query(`UPDATE tasks SET title = $3, notes = NULL WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId, `Task ${ERASED_TITLE}`]);
+    await this.purgePublishedEvents(tx, contactId);
   }
 
   /**
@@ -52,11 +46,11 @@ export class ContactLifecycle implements OnModuleInit {
    * quote.accepted, name the contact only through the aggregate). Unpublished rows stay: they
    * are still to be delivered.
    */
-  async purgePublishedEvents(m: EntityManager, tenantId: string, contactId: string): Promise<number> {
-    const merged: { contact_id: string }[] = await m.query(`SELECT contact_id FROM contact_replica WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, contactId]);
+  async purgePublishedEvents(tx: Tx, contactId: string): Promise<number> {
+    const tenantId = tx.tenantId;
+    const merged = await tx.query<{ contact_id: string }>(`SELECT contact_id FROM contact_replica WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, contactId]);
     const contactIds = [contactId, ...merged.map((r) => r.contact_id)];
-    const rows = await updated(
-      m,
+    const rows = await tx.query(
       `DELETE FROM outbox
         WHERE published_at IS NOT NULL AND tenant_id = $1
           AND (payload->'data'->>'contactId' = ANY($2::text[])
