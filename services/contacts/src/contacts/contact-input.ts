@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
-import { badUserInput, fromZodIssues } from '@crm/platform';
+import { badUserInput } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { LegalBasis } from './contact.types';
 
@@ -16,9 +16,13 @@ export const addressSchema = z.object({
 });
 export const sourceSchema = z.object({ source: optText(200), medium: optText(200), campaign: optText(200), term: optText(200), content: optText(200) });
 
+/** Names are what people see and search: surrounding whitespace is noise (blank becomes null). */
+const nameText = optText(LIMITS.name).transform((v) => (typeof v === 'string' ? v.trim() || null : v));
+
+/** The fields of createContact; updateContact takes the same minus otherEmails/otherPhones. */
 export const contactFieldsSchema = z.object({
-  firstName: optText(LIMITS.name),
-  lastName: optText(LIMITS.name),
+  firstName: nameText,
+  lastName: nameText,
   email: optText(320),
   phone: optText(40),
   otherEmails: z.array(text(320)).max(LIMITS.emails).optional(),
@@ -26,26 +30,18 @@ export const contactFieldsSchema = z.object({
   phoneCountry: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').optional(),
   companyId: z.string().uuid('must be a contact/company id').nullish(),
   tags: z.array(text(LIMITS.tag).min(1, 'must not be empty')).max(LIMITS.tags, `at most ${LIMITS.tags} tags`).optional(),
-  preferredChannels: z.array(z.enum(['email', 'sms', 'phone', 'post', 'social'])).max(5).optional(),
+  preferredChannels: z
+    .array(z.enum(['email', 'sms', 'phone', 'post', 'social']))
+    .max(5)
+    .refine((cs) => new Set(cs).size === cs.length, 'each channel may appear once')
+    .optional(),
   ownerId: optText(200),
   lifecycleStage: optText(50),
   source: sourceSchema.nullish(),
   addresses: z.array(addressSchema).max(LIMITS.addresses).optional(),
   customFields: z.array(z.object({ key: text(100), value: text(LIMITS.text).nullable() })).max(200).optional(),
 });
-export type ContactFields = z.infer<typeof contactFieldsSchema>;
-
-export function parseContactFields(input: unknown): ContactFields {
-  const r = contactFieldsSchema.safeParse(input);
-  if (!r.success) throw fromZodIssues(r.error.issues);
-  const v = r.data;
-  // Names are what people see and search: surrounding whitespace is noise (blank becomes null).
-  for (const k of ['firstName', 'lastName'] as const) if (typeof v[k] === 'string') v[k] = v[k]!.trim() || null;
-  if (v.preferredChannels && new Set(v.preferredChannels).size !== v.preferredChannels.length) {
-    throw badUserInput('input.preferredChannels: each channel may appear once', { fields: [{ field: 'input.preferredChannels', message: 'duplicate channel' }] });
-  }
-  return v;
-}
+export type ContactFields = z.output<typeof contactFieldsSchema>;
 
 export function emailOrError(raw: string, field: string): string {
   const n = normaliseEmail(raw);
@@ -81,9 +77,32 @@ export const consentInputSchema = z.object({
   wordingVersion: optText(100),
 });
 
-export function parseConsentInput(input: unknown): { legalBasis: string | null; source: string | null; wording: string | null; wordingVersion: string | null } {
-  const r = consentInputSchema.safeParse(input);
-  if (!r.success) throw fromZodIssues(r.error.issues);
-  const v = r.data;
-  return { legalBasis: v.legalBasis ?? null, source: v.source ?? null, wording: v.wording ?? null, wordingVersion: v.wordingVersion ?? null };
+/** UUIDs are case-insensitive on input; events, keys and lookups use the lower-case form Postgres returns. */
+export function canonicalId(id: string): string {
+  return id.toLowerCase();
+}
+
+export type Normalised = { raw: string; normalized: string };
+
+/** Non-blank values, normalised, the first of each normalised value kept (the first is the primary). */
+export function uniqueList(values: (string | null | undefined)[], normalise: (v: string, index: number) => string): Normalised[] {
+  const seen = new Set<string>();
+  const out: Normalised[] = [];
+  values.forEach((v, i) => {
+    if (v == null || v.trim() === '') return;
+    const normalized = normalise(v, i);
+    if (!seen.has(normalized)) {
+      seen.add(normalized);
+      out.push({ raw: v.trim(), normalized });
+    }
+  });
+  return out;
+}
+
+export function dedupeTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
+}
+
+export function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { keysetPage, UnitOfWork, type ConnectionValue, type KeysetArgs, type KeysetOrder } from '@crm/platform';
+import { InteractionRepository, toInteraction } from '../interaction.repository';
+import type { Interaction } from '../timeline.types';
+
+const TIMELINE_ORDER: KeysetOrder = { name: 'timeline', key: 'occurred_at', dir: 'DESC', timestamp: true };
+
+/** A contact's timeline, newest first (Contact.timelineEntries). */
+@Injectable()
+export class TimelinePage {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly interactions: InteractionRepository,
+  ) {}
+
+  async execute(tenantId: string, contactId: string, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Interaction>> {
+    const page = keysetPage(TIMELINE_ORDER, args);
+    return this.uow.run(tenantId, async (tx) => {
+      const rows = await this.interactions.page(tx, contactId, page);
+      const n = withTotal ? await this.interactions.count(tx, contactId) : null;
+      return page.connection(rows, (r) => r.map(toInteraction), n);
+    });
+  }
+}
