@@ -291,7 +291,9 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
     expect(await h.count('interactions', tenantId)).toBe(5);
 
     expectError(await gql(Q.logInteraction, { i: { contactId: c.id, kind: 'NOTE', summary: '   ' } }), 'BAD_USER_INPUT', /input\.summary/);
-    expectError(await gql(Q.logInteraction, { i: { contactId: '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b11', kind: 'NOTE', summary: 'x' } }), 'NOT_FOUND');
+    // An id inside the input that names nothing: BAD_USER_INPUT naming the field (not NOT_FOUND, which is for the operation's own id).
+    const unknown = expectError(await gql(Q.logInteraction, { i: { contactId: '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b11', kind: 'NOTE', summary: 'x' } }), 'BAD_USER_INPUT', /does not exist/);
+    expect(unknown.extensions?.fields).toEqual([{ field: 'input.contactId', message: expect.stringMatching(/does not exist/) }]);
     expectError(await gql(Q.timeline, { id: c.id, first: 2, after: 'garbage' }), 'BAD_USER_INPUT', /after/);
     expect(await h.count('interactions', tenantId)).toBe(5);
   });
