@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlParams, type KeysetPage, type KeysetRow, type Tx } from '@crm/platform';
+import { SqlParams, type KeysetPage, type KeysetRow, type Row, type Tx } from '@crm/platform';
 import { searchTextOf, type ConsentHistoryRow, type ContactRow } from './contact.rows';
 import type { Channel } from './contact.types';
 
@@ -49,8 +49,7 @@ export interface ContactChanges {
 }
 
 /** An email or phone already held by a contact. */
-export interface DuplicateHit {
-  [column: string]: unknown;
+export interface DuplicateHit extends Row {
   contact_id: string;
   value: string;
   kind: 'email' | 'phone';

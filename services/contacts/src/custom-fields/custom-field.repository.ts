@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@crm/platform';
+import type { Row, Tx } from '@crm/platform';
 import type { CustomFieldDefinition, CustomFieldType } from './custom-field.values';
 
-interface CustomFieldDefinitionRow {
-  [column: string]: unknown;
+interface CustomFieldDefinitionRow extends Row {
   key: string;
   label: string;
   type: CustomFieldType;

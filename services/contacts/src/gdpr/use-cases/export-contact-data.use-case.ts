@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { badUserInput, isUuid, notFound, UnitOfWork, type RequestContext } from '@crm/platform';
+import { canonicalId } from '../../contacts/contact-input';
 import { ContactRepository } from '../../contacts/contact.repository';
 import { GdprRepository } from '../gdpr.repository';
 
@@ -15,7 +16,8 @@ export class ExportContactData {
     private readonly contacts: ContactRepository,
   ) {}
 
-  async execute(ctx: RequestContext, id: string): Promise<Record<string, unknown>> {
+  async execute(ctx: RequestContext, rawId: string): Promise<Record<string, unknown>> {
+    const id = canonicalId(rawId);
     if (!isUuid(id)) throw badUserInput(`id: "${id.slice(0, 60)}" is not a contact id`);
     return this.uow.run(ctx.tenantId, async (tx) => {
       const contact = await this.held.contact(tx, id);
