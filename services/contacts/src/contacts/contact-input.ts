@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
-import { badUserInput } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { LegalBasis } from './contact.types';
 
@@ -43,20 +42,35 @@ export const contactFieldsSchema = z.object({
 });
 export type ContactFields = z.output<typeof contactFieldsSchema>;
 
-export function emailOrError(raw: string, field: string): string {
-  const n = normaliseEmail(raw);
-  if (!n) throw badUserInput(`${field}: "${raw.slice(0, 80)}" is not a valid email address`, { fields: [{ field, message: 'invalid email' }] });
-  return n;
+/** The input's emails and phones, normalised; the first of each list is the primary. */
+export interface ContactPoints {
+  emails: Normalised[];
+  phones: Normalised[];
 }
 
-export function phoneOrError(raw: string, field: string, country?: string): string {
-  const n = normalisePhone(raw, (country?.toUpperCase() as CountryCode) ?? 'US');
-  if (!n) {
-    throw badUserInput(`${field}: "${raw.slice(0, 40)}" is not a valid phone number (use +<country code>… or set phoneCountry)`, {
-      fields: [{ field, message: 'invalid phone' }],
+/**
+ * Normalises the emails and phones of a parsed input (duplicates dropped, the first kept as
+ * primary); one that is not valid becomes an issue on its own field (`email`, `otherEmails`, …),
+ * so it is reported with every other bad field. Use inside a schema's `.transform`.
+ */
+export function normaliseContactPoints<F extends { email?: string | null; otherEmails?: string[]; phone?: string | null; otherPhones?: string[]; phoneCountry?: string }>(
+  f: F,
+  ctx: z.RefinementCtx,
+): F & ContactPoints {
+  const country = (f.phoneCountry?.toUpperCase() as CountryCode | undefined) ?? 'US';
+  const collect = (primary: string | null | undefined, others: string[] | undefined, fields: [string, string], normalise: (v: string) => string | null, invalid: (v: string) => string) => {
+    const out: Normalised[] = [];
+    [primary, ...(others ?? [])].forEach((v, i) => {
+      if (v == null || v.trim() === '') return;
+      const normalized = normalise(v);
+      if (!normalized) ctx.addIssue({ code: 'custom', path: [i === 0 && primary ? fields[0] : fields[1]], message: invalid(v) });
+      else if (!out.some((o) => o.normalized === normalized)) out.push({ raw: v.trim(), normalized });
     });
-  }
-  return n;
+    return out;
+  };
+  const emails = collect(f.email, f.otherEmails, ['email', 'otherEmails'], (v) => normaliseEmail(v), (v) => `"${v.slice(0, 80)}" is not a valid email address`);
+  const phones = collect(f.phone, f.otherPhones, ['phone', 'otherPhones'], (v) => normalisePhone(v, country), (v) => `"${v.slice(0, 40)}" is not a valid phone number (use +<country code>… or set phoneCountry)`);
+  return { ...f, emails, phones };
 }
 
 export function displayNameOf(f: { firstName?: string | null; lastName?: string | null }, email?: string | null, phone?: string | null): string {
@@ -83,21 +97,6 @@ export function canonicalId(id: string): string {
 }
 
 export type Normalised = { raw: string; normalized: string };
-
-/** Non-blank values, normalised, the first of each normalised value kept (the first is the primary). */
-export function uniqueList(values: (string | null | undefined)[], normalise: (v: string, index: number) => string): Normalised[] {
-  const seen = new Set<string>();
-  const out: Normalised[] = [];
-  values.forEach((v, i) => {
-    if (v == null || v.trim() === '') return;
-    const normalized = normalise(v, i);
-    if (!seen.has(normalized)) {
-      seen.add(normalized);
-      out.push({ raw: v.trim(), normalized });
-    }
-  });
-  return out;
-}
 
 export function dedupeTags(tags: string[]): string[] {
   return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];

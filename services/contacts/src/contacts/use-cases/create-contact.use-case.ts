@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
+import type { z } from 'zod';
 import { badUserInput, parseInput, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { CompanyRepository } from '../../companies/company.repository';
 import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
 import { coerceCustomFields } from '../../custom-fields/custom-field.values';
-import { contactFieldsSchema, dedupeTags, displayNameOf, dropNulls, emailOrError, phoneOrError, uniqueList, type ContactFields, type Normalised } from '../contact-input';
+import { contactFieldsSchema, dedupeTags, displayNameOf, dropNulls, normaliseContactPoints } from '../contact-input';
 import { emitContactCreated } from '../contact.events';
 import { ContactGuards, raceAsConflict } from '../contact.guards';
 import { ContactPresenter } from '../contact.presenter';
@@ -13,7 +14,8 @@ import { ContactRepository } from '../contact.repository';
 import { searchTextOf, type ContactRow } from '../contact.rows';
 import type { Contact, CreateContactInput } from '../contact.types';
 
-const createContactSchema = contactFieldsSchema;
+const createContactSchema = contactFieldsSchema.transform(normaliseContactPoints);
+type CreateContactFields = z.output<typeof createContactSchema>;
 
 /**
  * The create hot path, four round trips in all: BEGIN + tenant, company/custom-field checks only
@@ -33,21 +35,20 @@ export class CreateContact {
 
   async execute(ctx: RequestContext, input: CreateContactInput): Promise<Contact> {
     const f = parseInput(createContactSchema, input, 'input');
-    const emails = uniqueList([f.email, ...(f.otherEmails ?? [])], (e, i) => emailOrError(e, i === 0 && f.email ? 'input.email' : 'input.otherEmails'));
-    const phones = uniqueList([f.phone, ...(f.otherPhones ?? [])], (p, i) => phoneOrError(p, i === 0 && f.phone ? 'input.phone' : 'input.otherPhones', f.phoneCountry));
     try {
       return await raceAsConflict(() =>
-        this.uow.run(ctx.tenantId, async (tx) => this.presenter.one(tx, await this.insert(tx, ctx, f, emails, phones))),
+        this.uow.run(ctx.tenantId, async (tx) => this.presenter.one(tx, await this.insert(tx, ctx, f))),
       );
     } catch (err) {
       if (!(err instanceof GraphQLError && err.extensions.code === 'CONFLICT' && err.extensions.race)) throw err;
       // The unique index caught a duplicate (the hot path does not look first): name the existing contact.
-      await this.uow.run(ctx.tenantId, (tx) => this.guards.assertNoDuplicates(tx, emails.map((e) => e.normalized), phones.map((p) => p.normalized)));
+      await this.uow.run(ctx.tenantId, (tx) => this.guards.assertNoDuplicates(tx, f.emails.map((e) => e.normalized), f.phones.map((p) => p.normalized)));
       throw err;
     }
   }
 
-  private async insert(tx: Tx, ctx: RequestContext, f: ContactFields, emails: Normalised[], phones: Normalised[]): Promise<ContactRow> {
+  private async insert(tx: Tx, ctx: RequestContext, f: CreateContactFields): Promise<ContactRow> {
+    const { emails, phones } = f;
     const companyName = f.companyId ? await this.companyName(tx, f.companyId) : null;
     const custom = dropNulls(f.customFields?.length ? coerceCustomFields(await this.customFields.definitions(tx), f.customFields) : {});
     const id = randomUUID();

@@ -3,7 +3,7 @@ import { badUserInput, conflict, parseInput, UnitOfWork, type RequestContext } f
 import { CompanyRepository } from '../../companies/company.repository';
 import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
 import { coerceCustomFields } from '../../custom-fields/custom-field.values';
-import { canonicalId, contactFieldsSchema, dedupeTags, displayNameOf, dropNulls, emailOrError, phoneOrError } from '../contact-input';
+import { canonicalId, contactFieldsSchema, dedupeTags, displayNameOf, dropNulls, normaliseContactPoints } from '../contact-input';
 import { emitContactUpdated } from '../contact.events';
 import { ContactGuards, raceAsConflict } from '../contact.guards';
 import { ContactPresenter } from '../contact.presenter';
@@ -12,7 +12,13 @@ import type { Contact, UpdateContactInput } from '../contact.types';
 import { unknownCompany } from './create-contact.use-case';
 
 // Further emails and phones are added one at a time through `email` / `phone`.
-const updateContactSchema = contactFieldsSchema.omit({ otherEmails: true, otherPhones: true });
+const updateContactSchema = contactFieldsSchema
+  .omit({ otherEmails: true, otherPhones: true })
+  .superRefine((f, ctx) => {
+    // A blank value would change nothing while reporting a change: null is how the primary one is removed.
+    for (const k of ['email', 'phone'] as const) if (typeof f[k] === 'string' && !f[k].trim()) ctx.addIssue({ code: 'custom', path: [k], message: 'must not be blank (null removes it)' });
+  })
+  .transform(normaliseContactPoints);
 
 @Injectable()
 export class UpdateContact {
@@ -30,8 +36,9 @@ export class UpdateContact {
     const f = parseInput(updateContactSchema, input, 'input');
     const changed = Object.keys(input).filter((k) => (input as Record<string, unknown>)[k] !== undefined && k !== 'phoneCountry');
     if (!changed.length) throw badUserInput('nothing to update: the input has no fields');
-    const email = f.email ? { raw: f.email.trim(), normalized: emailOrError(f.email, 'input.email') } : undefined;
-    const phone = f.phone ? { raw: f.phone.trim(), normalized: phoneOrError(f.phone, 'input.phone', f.phoneCountry) } : undefined;
+    // The new primary email and phone, if given (null removes the primary one).
+    const [email] = f.emails;
+    const [phone] = f.phones;
     return raceAsConflict(() =>
       this.uow.run(ctx.tenantId, async (tx) => {
         const current = await this.guards.lockActive(tx, id);
