@@ -1,25 +1,24 @@
 import { Module } from '@nestjs/common';
 import { CompaniesResolver } from './companies/companies.resolver';
 import { CompanyRepository } from './companies/company.repository';
-import { GetCompanies, ListCompanies } from './companies/use-cases/company-queries';
+import { CompanyQueries } from './companies/company.queries';
 import { CreateCompany } from './companies/use-cases/create-company.use-case';
 import { UpdateCompany } from './companies/use-cases/update-company.use-case';
 import { ContactGuards } from './contacts/contact.guards';
 import { ContactPresenter } from './contacts/contact.presenter';
+import { ContactQueries } from './contacts/contact.queries';
 import { ContactRepository } from './contacts/contact.repository';
 import { ContactsResolver } from './contacts/contacts.resolver';
-import { GetConsentHistories, GetContacts } from './contacts/use-cases/contact-queries';
 import { CreateContact } from './contacts/use-cases/create-contact.use-case';
 import { EraseContact } from './contacts/use-cases/erase-contact.use-case';
 import { ExportContactsCsv } from './contacts/use-cases/export-contacts-csv.use-case';
 import { MergeContacts } from './contacts/use-cases/merge-contacts.use-case';
-import { SearchContacts } from './contacts/use-cases/search-contacts.use-case';
 import { SetConsent } from './contacts/use-cases/set-consent.use-case';
 import { UpdateContact } from './contacts/use-cases/update-contact.use-case';
+import { CustomFieldQueries } from './custom-fields/custom-field.queries';
 import { CustomFieldRepository } from './custom-fields/custom-field.repository';
 import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
 import { DefineCustomField } from './custom-fields/use-cases/define-custom-field.use-case';
-import { ListCustomFieldDefinitions } from './custom-fields/use-cases/list-custom-field-definitions.use-case';
 import { GdprRepository } from './gdpr/gdpr.repository';
 import { ExportContactData } from './gdpr/use-cases/export-contact-data.use-case';
 import { ImportContactsCsv } from './imports/import-contacts-csv.use-case';
@@ -27,8 +26,8 @@ import { ImportContactsUseCase } from './imports/import-contacts.use-case';
 import { ImportRepository } from './imports/import.repository';
 import { InteractionRepository } from './timeline/interaction.repository';
 import { TimelineService } from './timeline/timeline.consumer';
+import { TimelineQueries } from './timeline/timeline.queries';
 import { LogInteraction } from './timeline/use-cases/log-interaction.use-case';
-import { TimelinePage } from './timeline/use-cases/timeline-page.use-case';
 
 @Module({
   providers: [
@@ -36,9 +35,7 @@ import { TimelinePage } from './timeline/use-cases/timeline-page.use-case';
     ContactRepository,
     ContactGuards,
     ContactPresenter,
-    GetContacts,
-    GetConsentHistories,
-    SearchContacts,
+    ContactQueries,
     ExportContactsCsv,
     CreateContact,
     UpdateContact,
@@ -48,20 +45,19 @@ import { TimelinePage } from './timeline/use-cases/timeline-page.use-case';
     ContactsResolver,
     // companies
     CompanyRepository,
-    GetCompanies,
-    ListCompanies,
+    CompanyQueries,
     CreateCompany,
     UpdateCompany,
     CompaniesResolver,
     // custom fields
     CustomFieldRepository,
-    ListCustomFieldDefinitions,
+    CustomFieldQueries,
     DefineCustomField,
     CustomFieldsResolver,
     // timeline (the consumer appends other modules' events)
     InteractionRepository,
     LogInteraction,
-    TimelinePage,
+    TimelineQueries,
     TimelineService,
     // GDPR right of access
     GdprRepository,

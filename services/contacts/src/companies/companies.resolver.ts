@@ -6,7 +6,7 @@ import { Connection, currentUser, PageArgs, requestScoped, RequirePermission, se
 import { Company } from '../contacts/contact.types';
 import { CreateCompany } from './use-cases/create-company.use-case';
 import { UpdateCompany } from './use-cases/update-company.use-case';
-import { GetCompanies, ListCompanies } from './use-cases/company-queries';
+import { CompanyQueries } from './company.queries';
 import { ContactsSchemaScope } from '../schema-scope';
 
 @InputType({ registerIn: ContactsSchemaScope })
@@ -28,16 +28,15 @@ class CompanyFilter {
 
 const CompanyConnection = Connection(Company, ContactsSchemaScope);
 
-export function companyLoader(companies: GetCompanies) {
+export function companyLoader(companies: CompanyQueries) {
   const user = currentUser();
-  return requestScoped(`company-loader:${user.tenantId}`, () => new DataLoader<string, Company | null>((ids) => companies.execute(user.tenantId, ids)));
+  return requestScoped(`company-loader:${user.tenantId}`, () => new DataLoader<string, Company | null>((ids) => companies.getMany(user.tenantId, ids)));
 }
 
 @Resolver(() => Company)
 export class CompaniesResolver {
   constructor(
-    private readonly getCompanies: GetCompanies,
-    private readonly listCompanies: ListCompanies,
+    private readonly queries: CompanyQueries,
     private readonly createCompanyUseCase: CreateCompany,
     private readonly updateCompanyUseCase: UpdateCompany,
   ) {}
@@ -45,13 +44,13 @@ export class CompaniesResolver {
   @Query(() => Company, { nullable: true })
   @RequirePermission(ContactsPermission['contact.read'])
   company(@Args('id', { type: () => ID }) id: string) {
-    return companyLoader(this.getCompanies).load(id);
+    return companyLoader(this.queries).load(id);
   }
 
   @Query(() => CompanyConnection, { description: 'Companies by name (A to Z), filtered by name or domain' })
   @RequirePermission(ContactsPermission['contact.read'])
   companies(@Args() page: PageArgs, @Args('filter', { type: () => CompanyFilter, nullable: true }) filter: CompanyFilter | undefined, @Info() info: GraphQLResolveInfo) {
-    return this.listCompanies.execute(currentUser(), page, filter ?? {}, selectsField(info, 'totalCount'));
+    return this.queries.list(currentUser().tenantId, page, filter ?? {}, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Company)
@@ -68,6 +67,6 @@ export class CompaniesResolver {
 
   @ResolveReference()
   resolveReference(ref: { id: string }) {
-    return companyLoader(this.getCompanies).load(ref.id);
+    return companyLoader(this.queries).load(ref.id);
   }
 }

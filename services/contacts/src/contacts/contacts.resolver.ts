@@ -4,18 +4,17 @@ import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
 import { currentUser, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
 import { companyLoader } from '../companies/companies.resolver';
-import { GetCompanies } from '../companies/use-cases/company-queries';
+import { CompanyQueries } from '../companies/company.queries';
 import { ExportContactData } from '../gdpr/use-cases/export-contact-data.use-case';
 import { ImportContactsCsv } from '../imports/import-contacts-csv.use-case';
 import { InteractionConnection, LogInteractionInput, Interaction } from '../timeline/timeline.types';
 import { LogInteraction } from '../timeline/use-cases/log-interaction.use-case';
-import { TimelinePage } from '../timeline/use-cases/timeline-page.use-case';
-import { GetConsentHistories, GetContacts } from './use-cases/contact-queries';
+import { TimelineQueries } from '../timeline/timeline.queries';
+import { ContactQueries } from './contact.queries';
 import { CreateContact } from './use-cases/create-contact.use-case';
 import { EraseContact } from './use-cases/erase-contact.use-case';
 import { ExportContactsCsv } from './use-cases/export-contacts-csv.use-case';
 import { MergeContacts } from './use-cases/merge-contacts.use-case';
-import { SearchContacts } from './use-cases/search-contacts.use-case';
 import { SetConsent } from './use-cases/set-consent.use-case';
 import { UpdateContact } from './use-cases/update-contact.use-case';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
@@ -40,9 +39,7 @@ class ImportReport {
 @Resolver(() => Contact)
 export class ContactsResolver {
   constructor(
-    private readonly getContacts: GetContacts,
-    private readonly searchContacts: SearchContacts,
-    private readonly getConsentHistories: GetConsentHistories,
+    private readonly queries: ContactQueries,
     private readonly exportCsv: ExportContactsCsv,
     private readonly exportData: ExportContactData,
     private readonly createContactUseCase: CreateContact,
@@ -51,14 +48,14 @@ export class ContactsResolver {
     private readonly eraseContactUseCase: EraseContact,
     private readonly setConsentUseCase: SetConsent,
     private readonly logInteractionUseCase: LogInteraction,
-    private readonly timelinePage: TimelinePage,
+    private readonly timeline: TimelineQueries,
     private readonly importCsv: ImportContactsCsv,
-    private readonly getCompanies: GetCompanies,
+    private readonly companies: CompanyQueries,
   ) {}
 
   private loader() {
     const { tenantId } = currentUser();
-    return requestScoped(`contact-loader:${tenantId}`, () => new DataLoader<string, Contact | null>((ids) => this.getContacts.execute(tenantId, ids)));
+    return requestScoped(`contact-loader:${tenantId}`, () => new DataLoader<string, Contact | null>((ids) => this.queries.getMany(tenantId, ids)));
   }
 
   @Query(() => Contact, { nullable: true, description: 'A contact by id (also merged and erased ones, flagged as such)' })
@@ -75,7 +72,7 @@ export class ContactsResolver {
     @Args('orderBy', { type: () => ContactOrder, nullable: true, defaultValue: ContactOrder.CREATED_AT_DESC }) orderBy: ContactOrder | undefined,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return this.searchContacts.execute(currentUser(), page, filter ?? {}, orderBy, selectsField(info, 'totalCount'));
+    return this.queries.list(currentUser().tenantId, page, filter ?? {}, orderBy, selectsField(info, 'totalCount'));
   }
 
   @Query(() => String, { description: 'GDPR access request: everything held about the contact, as a JSON document' })
@@ -134,12 +131,12 @@ export class ContactsResolver {
 
   @ResolveField(() => Company, { nullable: true })
   company(@Parent() contact: Contact) {
-    return contact.companyId ? companyLoader(this.getCompanies).load(contact.companyId) : null;
+    return contact.companyId ? companyLoader(this.companies).load(contact.companyId) : null;
   }
 
   @ResolveField(() => InteractionConnection, { description: 'Interaction history, newest first' })
   timelineEntries(@Parent() contact: Contact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
-    return this.timelinePage.execute(currentUser().tenantId, contact.id, page, selectsField(info, 'totalCount'));
+    return this.timeline.page(currentUser().tenantId, contact.id, page, selectsField(info, 'totalCount'));
   }
 
   @ResolveField(() => [ConsentRecord], { description: 'Every consent decision recorded (also those of contacts merged into this one), newest first; append-only evidence' })
@@ -147,7 +144,7 @@ export class ContactsResolver {
     // Batched per request and channel: a list of contacts asking for their history is one query.
     const { tenantId } = currentUser();
     const ch = channel ?? null;
-    return requestScoped(`consent-history:${tenantId}:${ch ?? '*'}`, () => new DataLoader<string, ConsentRecord[]>((ids) => this.getConsentHistories.execute(tenantId, ids, ch))).load(contact.id);
+    return requestScoped(`consent-history:${tenantId}:${ch ?? '*'}`, () => new DataLoader<string, ConsentRecord[]>((ids) => this.queries.consentHistories(tenantId, ids, ch))).load(contact.id);
   }
 
   @ResolveReference()

@@ -2,7 +2,7 @@ import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver, register
 import { ContactsPermission } from '../permissions';
 import { currentUser, RequirePermission } from '@crm/platform';
 import { DefineCustomField } from './use-cases/define-custom-field.use-case';
-import { ListCustomFieldDefinitions } from './use-cases/list-custom-field-definitions.use-case';
+import { CustomFieldQueries } from './custom-field.queries';
 import { ContactsSchemaScope } from '../schema-scope';
 
 enum CustomFieldKind {
@@ -33,7 +33,7 @@ class DefineCustomFieldInput {
 @Resolver()
 export class CustomFieldsResolver {
   constructor(
-    private readonly listDefinitions: ListCustomFieldDefinitions,
+    private readonly queries: CustomFieldQueries,
     private readonly defineField: DefineCustomField,
   ) {}
 
@@ -41,7 +41,7 @@ export class CustomFieldsResolver {
   @Query(() => [CustomFieldDefinition])
   @RequirePermission(ContactsPermission['contact.read'])
   customFieldDefinitions() {
-    return this.listDefinitions.execute(currentUser());
+    return this.queries.definitions(currentUser().tenantId);
   }
 
   @Mutation(() => CustomFieldDefinition, { description: 'Adds a typed custom field for every contact of the tenant (admin role).' })

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
 import { MAX_FIRST, neutraliseCsvCell, type RequestContext } from '@crm/platform';
-import { GetCompanies } from '../../companies/use-cases/company-queries';
+import { CompanyQueries } from '../../companies/company.queries';
 import type { Company, Contact, ContactFilter } from '../contact.types';
-import { SearchContacts } from './search-contacts.use-case';
+import { ContactQueries } from '../contact.queries';
 
 /** Most rows one export returns (the rest: narrow the filter, or page through `contacts`). */
 const MAX_EXPORT_ROWS = 10000;
@@ -12,19 +12,19 @@ const MAX_EXPORT_ROWS = 10000;
 @Injectable()
 export class ExportContactsCsv {
   constructor(
-    private readonly search: SearchContacts,
-    private readonly companies: GetCompanies,
+    private readonly contacts: ContactQueries,
+    private readonly companies: CompanyQueries,
   ) {}
 
   async execute(ctx: RequestContext, filter: ContactFilter): Promise<string> {
     const rows: Contact[] = [];
     let after: string | undefined;
     do {
-      const page = await this.search.execute(ctx, { first: MAX_FIRST, after }, filter, undefined, false);
+      const page = await this.contacts.list(ctx.tenantId, { first: MAX_FIRST, after }, filter, undefined, false);
       rows.push(...page.edges.map((e) => e.node));
       after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
     } while (after && rows.length < MAX_EXPORT_ROWS);
-    const companies = await this.companies.execute(ctx.tenantId, [...new Set(rows.map((r) => r.companyId).filter((id): id is string => !!id))]);
+    const companies = await this.companies.getMany(ctx.tenantId, [...new Set(rows.map((r) => r.companyId).filter((id): id is string => !!id))]);
     const names = new Map(companies.filter((c): c is Company => !!c).map((c) => [c.id, c.name]));
     return stringify(
       // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { keysetPage, parseInput, UnitOfWork, type KeysetArgs, type KeysetOrder, type RequestContext } from '@crm/platform';
-import { ContactPresenter } from '../contact.presenter';
-import { ContactRepository, type ContactSearch } from '../contact.repository';
-import { ContactOrder, type ContactConnection, type ContactFilter } from '../contact.types';
+import { isUuid, keysetPage, parseInput, UnitOfWork, type KeysetArgs, type KeysetOrder } from '@crm/platform';
+import { canonicalId } from './contact-input';
+import { ContactPresenter } from './contact.presenter';
+import { ContactRepository, type ContactSearch } from './contact.repository';
+import { toConsentRecord } from './contact.rows';
+import { ContactOrder, type Channel, type ConsentRecord, type Contact, type ContactConnection, type ContactFilter } from './contact.types';
 
 /** Orderings of the contacts list (indexed keys; the id breaks ties). */
 const SORTS: Record<ContactOrder, KeysetOrder> = {
@@ -39,29 +41,53 @@ const contactFilterSchema = z.object({
 });
 
 /** The list's filter as the repository's search (validated: BAD_USER_INPUT naming `filter.*`). */
-export function contactSearchOf(filter: ContactFilter): ContactSearch {
+function contactSearchOf(filter: ContactFilter): ContactSearch {
   parseInput(contactFilterSchema, { search: filter.search, companyId: filter.companyId }, 'filter');
   return { ...filter, tsquery: filter.search ? toPrefixQuery(filter.search) : null };
 }
 
-/** Keyset-paginated search over active contacts; cursors are opaque (base64url JSON of sort value + id). */
+/** Reads of contacts: by id (batched), the searchable list, consent histories (batched). */
 @Injectable()
-export class SearchContacts {
+export class ContactQueries {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly contacts: ContactRepository,
     private readonly presenter: ContactPresenter,
   ) {}
 
-  /** `withTotal`: run the count(*) too (only when the caller selects totalCount; it costs a scan of the matches). */
-  async execute(ctx: RequestContext, args: KeysetArgs, filter: ContactFilter = {}, order = ContactOrder.CREATED_AT_DESC, withTotal = true): Promise<ContactConnection> {
+  /** result[i] belongs to ids[i]; a malformed or unknown id is null (it never fails the batch): DataLoader, federation references. */
+  async getMany(tenantId: string, ids: readonly string[]): Promise<(Contact | null)[]> {
+    const valid = ids.filter(isUuid);
+    const found = valid.length ? await this.uow.run(tenantId, async (tx) => this.presenter.present(tx, await this.contacts.findMany(tx, valid))) : [];
+    const byId = new Map(found.map((c) => [c.id, c]));
+    return ids.map((id) => byId.get(canonicalId(id)) ?? null);
+  }
+
+  /**
+   * Active contacts matching the filter, keyset-paginated; cursors are opaque (base64url JSON of
+   * sort value + id). `withTotal`: run the count(*) too (only when the caller selects totalCount;
+   * it costs a scan of the matches).
+   */
+  async list(tenantId: string, args: KeysetArgs, filter: ContactFilter = {}, order = ContactOrder.CREATED_AT_DESC, withTotal = true): Promise<ContactConnection> {
     const page = keysetPage(SORTS[order], args);
     const search = contactSearchOf(filter);
-    return this.uow.run(ctx.tenantId, async (tx) => {
+    return this.uow.run(tenantId, async (tx) => {
       // One transaction = one connection: the queries run one after the other (pg refuses overlapping queries on a client).
       const rows = await this.contacts.page(tx, page, search);
       const n = withTotal ? await this.contacts.count(tx, search) : null;
       return page.connection(rows, (r) => this.presenter.present(tx, r), n);
     });
+  }
+
+  /**
+   * Every consent decision recorded for each contact (and for contacts merged into it, whose
+   * evidence stays under their own id), newest first; optionally one channel only. result[i]
+   * belongs to contactIds[i].
+   */
+  async consentHistories(tenantId: string, contactIds: readonly string[], channel: Channel | null): Promise<ConsentRecord[][]> {
+    const ids = contactIds.map(canonicalId);
+    const valid = ids.filter(isUuid);
+    const byContact = valid.length ? await this.uow.run(tenantId, (tx) => this.contacts.consentHistories(tx, valid, channel)) : new Map();
+    return ids.map((id) => (byContact.get(id) ?? []).map(toConsentRecord));
   }
 }

@@ -1,19 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage, UnitOfWork, type ConnectionValue, type KeysetArgs, type KeysetOrder } from '@crm/platform';
-import { InteractionRepository, toInteraction } from '../interaction.repository';
-import type { Interaction } from '../timeline.types';
+import { InteractionRepository, toInteraction } from './interaction.repository';
+import type { Interaction } from './timeline.types';
 
 const TIMELINE_ORDER: KeysetOrder = { name: 'timeline', key: 'occurred_at', dir: 'DESC', timestamp: true };
 
-/** A contact's timeline, newest first (Contact.timelineEntries). */
+/** Reads of the timeline. */
 @Injectable()
-export class TimelinePage {
+export class TimelineQueries {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly interactions: InteractionRepository,
   ) {}
 
-  async execute(tenantId: string, contactId: string, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Interaction>> {
+  /** A contact's entries, newest first (Contact.timelineEntries). */
+  async page(tenantId: string, contactId: string, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Interaction>> {
     const page = keysetPage(TIMELINE_ORDER, args);
     return this.uow.run(tenantId, async (tx) => {
       const rows = await this.interactions.page(tx, contactId, page);
