@@ -1,29 +1,71 @@
 import { Module } from '@nestjs/common';
 import { CompaniesResolver } from './companies/companies.resolver';
-import { CompaniesService } from './companies/companies.service';
-import { ContactSearchService } from './contacts/contact-search.service';
+import { CompanyRepository } from './companies/company.repository';
+import { CompanyQueries } from './companies/company.queries';
+import { CreateCompany } from './companies/use-cases/create-company.use-case';
+import { UpdateCompany } from './companies/use-cases/update-company.use-case';
+import { ContactGuards } from './contacts/contact.guards';
+import { ContactPresenter } from './contacts/contact.presenter';
+import { ContactQueries } from './contacts/contact.queries';
+import { ContactRepository } from './contacts/contact.repository';
 import { ContactsResolver } from './contacts/contacts.resolver';
-import { ContactsService } from './contacts/contacts.service';
+import { CreateContact } from './contacts/use-cases/create-contact.use-case';
+import { EraseContact } from './contacts/use-cases/erase-contact.use-case';
+import { ExportContactsCsv } from './contacts/use-cases/export-contacts-csv.use-case';
+import { MergeContacts } from './contacts/use-cases/merge-contacts.use-case';
+import { SetConsent } from './contacts/use-cases/set-consent.use-case';
+import { UpdateContact } from './contacts/use-cases/update-contact.use-case';
+import { CustomFieldQueries } from './custom-fields/custom-field.queries';
+import { CustomFieldRepository } from './custom-fields/custom-field.repository';
 import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
-import { CustomFieldsService } from './custom-fields/custom-fields.service';
-import { GdprService } from './gdpr/gdpr.service';
+import { DefineCustomField } from './custom-fields/use-cases/define-custom-field.use-case';
+import { GdprRepository } from './gdpr/gdpr.repository';
+import { ExportContactData } from './gdpr/use-cases/export-contact-data.use-case';
+import { ImportContactsCsv } from './imports/import-contacts-csv.use-case';
 import { ImportContactsUseCase } from './imports/import-contacts.use-case';
-import { TimelineService } from './timeline/timeline.service';
+import { ImportRepository } from './imports/import.repository';
+import { InteractionRepository } from './timeline/interaction.repository';
+import { TimelineQueries } from './timeline/timeline.queries';
+import { LogInteraction } from './timeline/use-cases/log-interaction.use-case';
 import { TimelineEvents } from './timeline/timeline-events.controller';
 
 @Module({
   controllers: [TimelineEvents],
   providers: [
-    ContactsService,
-    ContactSearchService,
+    // contacts
+    ContactRepository,
+    ContactGuards,
+    ContactPresenter,
+    ContactQueries,
+    ExportContactsCsv,
+    CreateContact,
+    UpdateContact,
+    MergeContacts,
+    EraseContact,
+    SetConsent,
     ContactsResolver,
-    CompaniesService,
+    // companies
+    CompanyRepository,
+    CompanyQueries,
+    CreateCompany,
+    UpdateCompany,
     CompaniesResolver,
-    CustomFieldsService,
+    // custom fields
+    CustomFieldRepository,
+    CustomFieldQueries,
+    DefineCustomField,
     CustomFieldsResolver,
-    TimelineService,
-    GdprService,
+    // timeline (TimelineEvents appends other modules' events)
+    InteractionRepository,
+    LogInteraction,
+    TimelineQueries,
+    // GDPR right of access
+    GdprRepository,
+    ExportContactData,
+    // bulk import
+    ImportRepository,
     ImportContactsUseCase,
+    ImportContactsCsv,
   ],
 })
 export class ContactsModule {}

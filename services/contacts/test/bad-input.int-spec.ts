@@ -75,6 +75,10 @@ describe('bad input is refused with BAD_USER_INPUT naming the field, and nothing
     it('several bad fields at once are all named', async () => {
       const err = expectError(await gql(Q.create, { i: { firstName: long(201), tags: tags(101), lastName: 'ok' } }), 'BAD_USER_INPUT', /input\.firstName.*input\.tags|input\.tags.*input\.firstName/);
       expect(err.extensions?.fields.map((f: any) => f.field).sort()).toEqual(['input.firstName', 'input.tags']);
+      // Emails and phones are checked together too: every bad one is named, not only the first.
+      const points = expectError(await gql(Q.create, { i: { email: 'nope', phone: '12345', otherEmails: ['ok@example.com', 'bad@'] } }), 'BAD_USER_INPUT');
+      expect(points.extensions?.fields.map((f: any) => f.field).sort()).toEqual(['input.email', 'input.otherEmails', 'input.phone']);
+      expectError(await gql(Q.update, { id: target.id, i: { email: '  ' } }), 'BAD_USER_INPUT', /input\.email: must not be blank/);
     });
 
     it('a value of the wrong GraphQL type or enum is refused before the resolver runs', async () => {

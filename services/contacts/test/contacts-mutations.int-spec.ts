@@ -291,7 +291,12 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
     expect(await h.count('interactions', tenantId)).toBe(5);
 
     expectError(await gql(Q.logInteraction, { i: { contactId: c.id, kind: 'NOTE', summary: '   ' } }), 'BAD_USER_INPUT', /input\.summary/);
-    expectError(await gql(Q.logInteraction, { i: { contactId: '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b11', kind: 'NOTE', summary: 'x' } }), 'NOT_FOUND');
+    // An id inside the input that names nothing: BAD_USER_INPUT naming the field (not NOT_FOUND, which is for the operation's own id).
+    const unknown = expectError(await gql(Q.logInteraction, { i: { contactId: '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b11', kind: 'NOTE', summary: 'x' } }), 'BAD_USER_INPUT', /does not exist/);
+    expect(unknown.extensions?.fields).toEqual([{ field: 'input.contactId', message: expect.stringMatching(/does not exist/) }]);
+    // Every bad field at once.
+    const several = expectError(await gql(Q.logInteraction, { i: { contactId: 'nope', kind: 'NOTE', summary: '', body: 'b'.repeat(20001) } }), 'BAD_USER_INPUT');
+    expect(several.extensions?.fields.map((f: { field: string }) => f.field).sort()).toEqual(['input.body', 'input.contactId', 'input.summary']);
     expectError(await gql(Q.timeline, { id: c.id, first: 2, after: 'garbage' }), 'BAD_USER_INPUT', /after/);
     expect(await h.count('interactions', tenantId)).toBe(5);
   });
@@ -320,6 +325,11 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
     expect(dup.extensions?.existingCompanyId).toBe(co.id);
     expectError(await gql(Q.updateCompany, { id: '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b11', i: { name: 'Nope' } }), 'NOT_FOUND');
     expectError(await gql(Q.createCompany, { i: { name: 'Bad Domain', domains: ['not a domain'] } }), 'BAD_USER_INPUT', /input\.domains/);
+    const bad = expectError(await gql(Q.createCompany, { i: { name: ' ', domains: ['ok.example', 'not a domain'] } }), 'BAD_USER_INPUT');
+    expect(bad.extensions?.fields).toEqual([
+      { field: 'input.name', message: 'must be 1-200 characters' },
+      { field: 'input.domains.1', message: 'not a domain name' },
+    ]);
     expect(await h.count('companies', tenantId)).toBe(1);
   });
 

@@ -126,6 +126,7 @@ describe('custom fields', () => {
       ['an empty label', { key: 'empty_label', label: '  ', type: 'TEXT' }, /label must be 1-200/],
       ['an enum without options', { key: 'no_opts', label: 'x', type: 'ENUM', options: [] }, /enum field needs at least one option/],
       ['options on a text field', { key: 'text_opts', label: 'x', type: 'TEXT', options: ['a'] }, /options are only allowed for enum/],
+      ['a bad key and an empty label at once (both named)', { key: '9lives', label: '', type: 'TEXT' }, /input\.key: .*key must start with a letter.*input\.label: .*label must be 1-200/],
     ])('rejects %s', async (_what, input, message) => {
       const before = await h.count('custom_field_definitions', tenantId);
       expectError(await gql(Q.defineField, { i: input }), 'BAD_USER_INPUT', message);

@@ -62,14 +62,18 @@ describe('tenant isolation and authentication', () => {
       expect(dataOf(await b(Q.fieldDefs)).customFieldDefinitions).toEqual([]);
     });
 
-    it('writes: update, merge, erase, setConsent, logInteraction, updateCompany → NOT_FOUND; A’s companyId is unknown to B', async () => {
+    it('writes: update, merge, erase, updateCompany → NOT_FOUND; A’s contactId and companyId inside an input are unknown to B (BAD_USER_INPUT naming the field)', async () => {
       const mine = dataOf(await b(Q.create, { i: { firstName: 'Bob', email: 'alice@secret.example' } })).createContact; // same email: no cross-tenant duplicate
       expectError(await b(Q.update, { id: contactA.id, i: { firstName: 'Hacked' } }), 'NOT_FOUND');
       expectError(await b(Q.merge, { s: mine.id, d: contactA.id }), 'NOT_FOUND');
       expectError(await b(Q.merge, { s: contactA.id, d: mine.id }), 'NOT_FOUND');
       expectError(await b(Q.erase, { id: contactA.id }), 'NOT_FOUND');
-      expectError(await b(Q.setConsent, { i: { contactId: contactA.id, channel: 'EMAIL', granted: false } }), 'NOT_FOUND');
-      expectError(await b(Q.logInteraction, { i: { contactId: contactA.id, kind: 'NOTE', summary: 'x' } }), 'NOT_FOUND');
+      for (const r of [
+        await b(Q.setConsent, { i: { contactId: contactA.id, channel: 'EMAIL', granted: false } }),
+        await b(Q.logInteraction, { i: { contactId: contactA.id, kind: 'NOTE', summary: 'x' } }),
+      ]) {
+        expect(expectError(r, 'BAD_USER_INPUT', /input\.contactId/).extensions?.fields).toEqual([{ field: 'input.contactId', message: expect.stringMatching(/does not exist/) }]);
+      }
       expectError(await b(Q.updateCompany, { id: companyA.id, i: { name: 'Owned' } }), 'NOT_FOUND');
       expectError(await b(Q.create, { i: { firstName: 'X', companyId: companyA.id } }), 'BAD_USER_INPUT', /input\.companyId/);
       expectError(await b(Q.update, { id: mine.id, i: { companyId: companyA.id } }), 'BAD_USER_INPUT', /input\.companyId/);

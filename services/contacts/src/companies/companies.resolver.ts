@@ -4,7 +4,9 @@ import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import { Connection, currentUser, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
 import { Company } from '../contacts/contact.types';
-import { CompaniesService } from './companies.service';
+import { CreateCompany } from './use-cases/create-company.use-case';
+import { UpdateCompany } from './use-cases/update-company.use-case';
+import { CompanyQueries } from './company.queries';
 import { ContactsSchemaScope } from '../schema-scope';
 
 @InputType({ registerIn: ContactsSchemaScope })
@@ -26,41 +28,45 @@ class CompanyFilter {
 
 const CompanyConnection = Connection(Company, ContactsSchemaScope);
 
-export function companyLoader(companies: CompaniesService) {
+export function companyLoader(companies: CompanyQueries) {
   const user = currentUser();
   return requestScoped(`company-loader:${user.tenantId}`, () => new DataLoader<string, Company | null>((ids) => companies.getMany(user.tenantId, ids)));
 }
 
 @Resolver(() => Company)
 export class CompaniesResolver {
-  constructor(private readonly companyService: CompaniesService) {}
+  constructor(
+    private readonly queries: CompanyQueries,
+    private readonly createCompanyUseCase: CreateCompany,
+    private readonly updateCompanyUseCase: UpdateCompany,
+  ) {}
 
   @Query(() => Company, { nullable: true })
   @RequirePermission(ContactsPermission['contact.read'])
   company(@Args('id', { type: () => ID }) id: string) {
-    return companyLoader(this.companyService).load(id);
+    return companyLoader(this.queries).load(id);
   }
 
   @Query(() => CompanyConnection, { description: 'Companies by name (A to Z), filtered by name or domain' })
   @RequirePermission(ContactsPermission['contact.read'])
   companies(@Args() page: PageArgs, @Args('filter', { type: () => CompanyFilter, nullable: true }) filter: CompanyFilter | undefined, @Info() info: GraphQLResolveInfo) {
-    return this.companyService.list(currentUser(), page, filter ?? {}, selectsField(info, 'totalCount'));
+    return this.queries.list(currentUser().tenantId, page, filter ?? {}, selectsField(info, 'totalCount'));
   }
 
   @Mutation(() => Company)
   @RequirePermission(ContactsPermission['contact.write'])
   createCompany(@Args('input') input: CreateCompanyInput) {
-    return this.companyService.create(currentUser(), input.name, input.domains ?? []);
+    return this.createCompanyUseCase.execute(currentUser(), input);
   }
 
   @Mutation(() => Company)
   @RequirePermission(ContactsPermission['contact.write'])
   updateCompany(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateCompanyInput) {
-    return this.companyService.update(currentUser(), id, input.name ?? undefined, input.domains ?? undefined);
+    return this.updateCompanyUseCase.execute(currentUser(), id, input);
   }
 
   @ResolveReference()
   resolveReference(ref: { id: string }) {
-    return companyLoader(this.companyService).load(ref.id);
+    return companyLoader(this.queries).load(ref.id);
   }
 }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
-import { badUserInput, fromZodIssues } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { LegalBasis } from './contact.types';
 
@@ -16,9 +15,13 @@ export const addressSchema = z.object({
 });
 export const sourceSchema = z.object({ source: optText(200), medium: optText(200), campaign: optText(200), term: optText(200), content: optText(200) });
 
+/** Names are what people see and search: surrounding whitespace is noise (blank becomes null). */
+const nameText = optText(LIMITS.name).transform((v) => (typeof v === 'string' ? v.trim() || null : v));
+
+/** The fields of createContact; updateContact takes the same minus otherEmails/otherPhones. */
 export const contactFieldsSchema = z.object({
-  firstName: optText(LIMITS.name),
-  lastName: optText(LIMITS.name),
+  firstName: nameText,
+  lastName: nameText,
   email: optText(320),
   phone: optText(40),
   otherEmails: z.array(text(320)).max(LIMITS.emails).optional(),
@@ -26,41 +29,48 @@ export const contactFieldsSchema = z.object({
   phoneCountry: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').optional(),
   companyId: z.string().uuid('must be a contact/company id').nullish(),
   tags: z.array(text(LIMITS.tag).min(1, 'must not be empty')).max(LIMITS.tags, `at most ${LIMITS.tags} tags`).optional(),
-  preferredChannels: z.array(z.enum(['email', 'sms', 'phone', 'post', 'social'])).max(5).optional(),
+  preferredChannels: z
+    .array(z.enum(['email', 'sms', 'phone', 'post', 'social']))
+    .max(5)
+    .refine((cs) => new Set(cs).size === cs.length, 'each channel may appear once')
+    .optional(),
   ownerId: optText(200),
   lifecycleStage: optText(50),
   source: sourceSchema.nullish(),
   addresses: z.array(addressSchema).max(LIMITS.addresses).optional(),
   customFields: z.array(z.object({ key: text(100), value: text(LIMITS.text).nullable() })).max(200).optional(),
 });
-export type ContactFields = z.infer<typeof contactFieldsSchema>;
+export type ContactFields = z.output<typeof contactFieldsSchema>;
 
-export function parseContactFields(input: unknown): ContactFields {
-  const r = contactFieldsSchema.safeParse(input);
-  if (!r.success) throw fromZodIssues(r.error.issues);
-  const v = r.data;
-  // Names are what people see and search: surrounding whitespace is noise (blank becomes null).
-  for (const k of ['firstName', 'lastName'] as const) if (typeof v[k] === 'string') v[k] = v[k]!.trim() || null;
-  if (v.preferredChannels && new Set(v.preferredChannels).size !== v.preferredChannels.length) {
-    throw badUserInput('input.preferredChannels: each channel may appear once', { fields: [{ field: 'input.preferredChannels', message: 'duplicate channel' }] });
-  }
-  return v;
+/** The input's emails and phones, normalised; the first of each list is the primary. */
+export interface ContactPoints {
+  emails: Normalised[];
+  phones: Normalised[];
 }
 
-export function emailOrError(raw: string, field: string): string {
-  const n = normaliseEmail(raw);
-  if (!n) throw badUserInput(`${field}: "${raw.slice(0, 80)}" is not a valid email address`, { fields: [{ field, message: 'invalid email' }] });
-  return n;
-}
-
-export function phoneOrError(raw: string, field: string, country?: string): string {
-  const n = normalisePhone(raw, (country?.toUpperCase() as CountryCode) ?? 'US');
-  if (!n) {
-    throw badUserInput(`${field}: "${raw.slice(0, 40)}" is not a valid phone number (use +<country code>… or set phoneCountry)`, {
-      fields: [{ field, message: 'invalid phone' }],
+/**
+ * Normalises the emails and phones of a parsed input (duplicates dropped, the first kept as
+ * primary); one that is not valid becomes an issue on its own field (`email`, `otherEmails`, …),
+ * so it is reported with every other bad field. Use inside a schema's `.transform`.
+ */
+export function normaliseContactPoints<F extends { email?: string | null; otherEmails?: string[]; phone?: string | null; otherPhones?: string[]; phoneCountry?: string }>(
+  f: F,
+  ctx: z.RefinementCtx,
+): F & ContactPoints {
+  const country = (f.phoneCountry?.toUpperCase() as CountryCode | undefined) ?? 'US';
+  const collect = (primary: string | null | undefined, others: string[] | undefined, fields: [string, string], normalise: (v: string) => string | null, invalid: (v: string) => string) => {
+    const out: Normalised[] = [];
+    [primary, ...(others ?? [])].forEach((v, i) => {
+      if (v == null || v.trim() === '') return;
+      const normalized = normalise(v);
+      if (!normalized) ctx.addIssue({ code: 'custom', path: [i === 0 && primary ? fields[0] : fields[1]], message: invalid(v) });
+      else if (!out.some((o) => o.normalized === normalized)) out.push({ raw: v.trim(), normalized });
     });
-  }
-  return n;
+    return out;
+  };
+  const emails = collect(f.email, f.otherEmails, ['email', 'otherEmails'], (v) => normaliseEmail(v), (v) => `"${v.slice(0, 80)}" is not a valid email address`);
+  const phones = collect(f.phone, f.otherPhones, ['phone', 'otherPhones'], (v) => normalisePhone(v, country), (v) => `"${v.slice(0, 40)}" is not a valid phone number (use +<country code>… or set phoneCountry)`);
+  return { ...f, emails, phones };
 }
 
 export function displayNameOf(f: { firstName?: string | null; lastName?: string | null }, email?: string | null, phone?: string | null): string {
@@ -81,9 +91,17 @@ export const consentInputSchema = z.object({
   wordingVersion: optText(100),
 });
 
-export function parseConsentInput(input: unknown): { legalBasis: string | null; source: string | null; wording: string | null; wordingVersion: string | null } {
-  const r = consentInputSchema.safeParse(input);
-  if (!r.success) throw fromZodIssues(r.error.issues);
-  const v = r.data;
-  return { legalBasis: v.legalBasis ?? null, source: v.source ?? null, wording: v.wording ?? null, wordingVersion: v.wordingVersion ?? null };
+/** UUIDs are case-insensitive on input; events, keys and lookups use the lower-case form Postgres returns. */
+export function canonicalId(id: string): string {
+  return id.toLowerCase();
+}
+
+export type Normalised = { raw: string; normalized: string };
+
+export function dedupeTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim()).filter(Boolean))];
+}
+
+export function dropNulls(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
 }

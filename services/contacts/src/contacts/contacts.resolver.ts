@@ -1,17 +1,22 @@
-import { Readable } from 'node:stream';
 import { Args, Field, ID, Info, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
-import { stringify } from 'csv-stringify/sync';
 import type { GraphQLResolveInfo } from 'graphql';
-import { badUserInput, currentUser, MAX_FIRST, neutraliseCsvCell, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
-import { CompaniesService } from '../companies/companies.service';
+import { currentUser, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
 import { companyLoader } from '../companies/companies.resolver';
-import { GdprService } from '../gdpr/gdpr.service';
-import { ImportContactsUseCase } from '../imports/import-contacts.use-case';
-import { InteractionConnection, LogInteractionInput, Interaction, TimelineService } from '../timeline/timeline.service';
-import { ContactSearchService } from './contact-search.service';
-import { ContactsService } from './contacts.service';
+import { CompanyQueries } from '../companies/company.queries';
+import { ExportContactData } from '../gdpr/use-cases/export-contact-data.use-case';
+import { ImportContactsCsv } from '../imports/import-contacts-csv.use-case';
+import { InteractionConnection, LogInteractionInput, Interaction } from '../timeline/timeline.types';
+import { LogInteraction } from '../timeline/use-cases/log-interaction.use-case';
+import { TimelineQueries } from '../timeline/timeline.queries';
+import { ContactQueries } from './contact.queries';
+import { CreateContact } from './use-cases/create-contact.use-case';
+import { EraseContact } from './use-cases/erase-contact.use-case';
+import { ExportContactsCsv } from './use-cases/export-contacts-csv.use-case';
+import { MergeContacts } from './use-cases/merge-contacts.use-case';
+import { SetConsent } from './use-cases/set-consent.use-case';
+import { UpdateContact } from './use-cases/update-contact.use-case';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 import { ContactsSchemaScope } from '../schema-scope';
 
@@ -31,23 +36,26 @@ class ImportReport {
   @Field(() => [ImportRowError]) errors: ImportRowError[];
 }
 
-/** Largest CSV accepted inline through GraphQL; bigger files go through `pnpm crm import contacts FILE`. */
-const MAX_INLINE_CSV = 5 * 1024 * 1024;
-
 @Resolver(() => Contact)
 export class ContactsResolver {
   constructor(
-    private readonly contactService: ContactsService,
-    private readonly search: ContactSearchService,
-    private readonly companies: CompaniesService,
-    private readonly timeline: TimelineService,
-    private readonly gdpr: GdprService,
-    private readonly importer: ImportContactsUseCase,
+    private readonly queries: ContactQueries,
+    private readonly exportCsv: ExportContactsCsv,
+    private readonly exportData: ExportContactData,
+    private readonly createContactUseCase: CreateContact,
+    private readonly updateContactUseCase: UpdateContact,
+    private readonly mergeContactsUseCase: MergeContacts,
+    private readonly eraseContactUseCase: EraseContact,
+    private readonly setConsentUseCase: SetConsent,
+    private readonly logInteractionUseCase: LogInteraction,
+    private readonly timeline: TimelineQueries,
+    private readonly importCsv: ImportContactsCsv,
+    private readonly companies: CompanyQueries,
   ) {}
 
   private loader() {
     const { tenantId } = currentUser();
-    return requestScoped(`contact-loader:${tenantId}`, () => new DataLoader<string, Contact | null>((ids) => this.contactService.getMany(tenantId, ids)));
+    return requestScoped(`contact-loader:${tenantId}`, () => new DataLoader<string, Contact | null>((ids) => this.queries.getMany(tenantId, ids)));
   }
 
   @Query(() => Contact, { nullable: true, description: 'A contact by id (also merged and erased ones, flagged as such)' })
@@ -64,76 +72,61 @@ export class ContactsResolver {
     @Args('orderBy', { type: () => ContactOrder, nullable: true, defaultValue: ContactOrder.CREATED_AT_DESC }) orderBy: ContactOrder | undefined,
     @Info() info: GraphQLResolveInfo,
   ) {
-    return this.search.list(currentUser(), page, filter ?? {}, orderBy, selectsField(info, 'totalCount'));
+    return this.queries.list(currentUser().tenantId, page, filter ?? {}, orderBy, selectsField(info, 'totalCount'));
   }
 
   @Query(() => String, { description: 'GDPR access request: everything held about the contact, as a JSON document' })
   @RequirePermission(ContactsPermission['contact.access-request'])
   async exportContactData(@Args('id', { type: () => ID }) id: string) {
-    return JSON.stringify(await this.gdpr.export(currentUser(), id));
+    return JSON.stringify(await this.exportData.execute(currentUser(), id));
   }
 
   @Query(() => String, { description: 'Contacts matching the filter as CSV (up to 10,000 rows; same columns the import reads)' })
   @RequirePermission(ContactsPermission['contact.export'])
-  async exportContactsCsv(@Args('filter', { type: () => ContactFilter, nullable: true }) filter?: ContactFilter) {
-    const ctx = currentUser();
-    const rows: Contact[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.search.list(ctx, { first: MAX_FIRST, after }, filter ?? {}, undefined, false);
-      rows.push(...page.edges.map((e) => e.node));
-      after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
-    } while (after && rows.length < 10000);
-    const companies = await this.companies.getMany(ctx.tenantId, rows.map((r) => r.companyId).filter((id): id is string => !!id));
-    const names = new Map(companies.filter((c): c is Company => !!c).map((c) => [c.id, c.name]));
-    return stringify(
-      // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.
-      rows.map((c) => [c.id, c.firstName, c.lastName, c.email, c.phone, c.companyId ? names.get(c.companyId) : '', c.tags.join(';'), c.lifecycleStage, c.ownerId].map(neutraliseCsvCell)),
-      { header: true, columns: ['id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId'] },
-    );
+  exportContactsCsv(@Args('filter', { type: () => ContactFilter, nullable: true }) filter?: ContactFilter) {
+    return this.exportCsv.execute(currentUser(), filter ?? {});
   }
 
   @Mutation(() => Contact)
   @RequirePermission(ContactsPermission['contact.write'])
   createContact(@Args('input') input: CreateContactInput) {
-    return this.contactService.create(currentUser(), input);
+    return this.createContactUseCase.execute(currentUser(), input);
   }
 
   @Mutation(() => Contact)
   @RequirePermission(ContactsPermission['contact.write'])
   updateContact(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateContactInput) {
-    return this.contactService.update(currentUser(), id, input);
+    return this.updateContactUseCase.execute(currentUser(), id, input);
   }
 
   @Mutation(() => Contact, { description: "Merges duplicateId into survivorId: the duplicate's emails, phones, consents and history move to the survivor" })
   @RequirePermission(ContactsPermission['contact.merge'])
   mergeContacts(@Args('survivorId', { type: () => ID }) survivorId: string, @Args('duplicateId', { type: () => ID }) duplicateId: string) {
-    return this.contactService.merge(currentUser(), survivorId, duplicateId);
+    return this.mergeContactsUseCase.execute(currentUser(), survivorId, duplicateId);
   }
 
   @Mutation(() => ContactErasure, { description: 'GDPR erasure in every deployed module; says until when copies remain in the event log' })
   @RequirePermission(ContactsPermission['contact.erase'])
   eraseContact(@Args('id', { type: () => ID }) id: string) {
-    return this.contactService.erase(currentUser(), id);
+    return this.eraseContactUseCase.execute(currentUser(), id);
   }
 
   @Mutation(() => Contact)
   @RequirePermission(ContactsPermission['contact.write'])
   setConsent(@Args('input') input: SetConsentInput) {
-    return this.contactService.setConsent(currentUser(), input);
+    return this.setConsentUseCase.execute(currentUser(), input);
   }
 
   @Mutation(() => Interaction)
   @RequirePermission(ContactsPermission['contact.write'])
   logInteraction(@Args('input') input: LogInteractionInput) {
-    return this.timeline.log(currentUser(), input);
+    return this.logInteractionUseCase.execute(currentUser(), input);
   }
 
   @Mutation(() => ImportReport, { description: 'Imports contacts from CSV text (columns: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId)' })
   @RequirePermission(ContactsPermission['contact.import'])
   importContactsCsv(@Args('csv') csv: string, @Args('defaultCountry', { type: () => String, nullable: true }) defaultCountry?: string) {
-    if (csv.length > MAX_INLINE_CSV) throw badUserInput(`csv: larger than ${MAX_INLINE_CSV} bytes; use \`pnpm crm import contacts FILE.csv\` for big files`);
-    return this.importer.run(currentUser(), Readable.from([csv]), { defaultCountry: defaultCountry ?? undefined });
+    return this.importCsv.execute(currentUser(), csv, defaultCountry ?? undefined);
   }
 
   @ResolveField(() => Company, { nullable: true })
@@ -151,7 +144,7 @@ export class ContactsResolver {
     // Batched per request and channel: a list of contacts asking for their history is one query.
     const { tenantId } = currentUser();
     const ch = channel ?? null;
-    return requestScoped(`consent-history:${tenantId}:${ch ?? '*'}`, () => new DataLoader<string, ConsentRecord[]>((ids) => this.contactService.consentHistories(tenantId, ids, ch))).load(contact.id);
+    return requestScoped(`consent-history:${tenantId}:${ch ?? '*'}`, () => new DataLoader<string, ConsentRecord[]>((ids) => this.queries.consentHistories(tenantId, ids, ch))).load(contact.id);
   }
 
   @ResolveReference()

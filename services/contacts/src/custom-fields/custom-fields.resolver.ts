@@ -1,9 +1,8 @@
 import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from '@nestjs/graphql';
 import { ContactsPermission } from '../permissions';
-import { DataSource } from 'typeorm';
-import { CustomFieldDefinedV1 } from '@crm/events';
-import { currentUser, EventPublisher, withTenant, RequirePermission } from '@crm/platform';
-import { CustomFieldsService, type CustomFieldType } from './custom-fields.service';
+import { currentUser, RequirePermission } from '@crm/platform';
+import { DefineCustomField } from './use-cases/define-custom-field.use-case';
+import { CustomFieldQueries } from './custom-field.queries';
 import { ContactsSchemaScope } from '../schema-scope';
 
 enum CustomFieldKind {
@@ -34,27 +33,20 @@ class DefineCustomFieldInput {
 @Resolver()
 export class CustomFieldsResolver {
   constructor(
-    private readonly ds: DataSource,
-    private readonly fields: CustomFieldsService,
-    private readonly events: EventPublisher,
+    private readonly queries: CustomFieldQueries,
+    private readonly defineField: DefineCustomField,
   ) {}
 
   // A list, not a connection: a tenant's configuration (a few dozen definitions), read whole by every form.
   @Query(() => [CustomFieldDefinition])
   @RequirePermission(ContactsPermission['contact.read'])
-  async customFieldDefinitions() {
-    const { tenantId } = currentUser();
-    return [...(await withTenant(this.ds, tenantId, (m) => this.fields.definitions(m, tenantId))).values()];
+  customFieldDefinitions() {
+    return this.queries.definitions(currentUser().tenantId);
   }
 
   @Mutation(() => CustomFieldDefinition, { description: 'Adds a typed custom field for every contact of the tenant (admin role).' })
   @RequirePermission(ContactsPermission['custom-field.define'])
   defineCustomField(@Args('input') input: DefineCustomFieldInput) {
-    const { tenantId } = currentUser();
-    return withTenant(this.ds, tenantId, async (m) => {
-      const def = await this.fields.define(m, tenantId, { key: input.key, label: input.label, type: input.type as CustomFieldType, options: input.options ?? [] });
-      await this.events.emit(m, tenantId, [{ type: CustomFieldDefinedV1.type, subject: def.key, data: def }]);
-      return def;
-    });
+    return this.defineField.execute(currentUser(), input);
   }
 }

@@ -2,13 +2,15 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { parse } from 'csv-parse';
-import { DataSource, type EntityManager } from 'typeorm';
-import { CompanyUpsertedV1, ContactCreatedV1, type ContactSnapshot } from '@crm/events';
-import { EventPublisher, withTenant, type RequestContext, restoreCsvCell } from '@crm/platform';
+import type { CountryCode } from 'libphonenumber-js';
+import type { ContactSnapshot } from '@crm/events';
+import { UnitOfWork, type RequestContext, restoreCsvCell, type Tx } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
-import { displayNameOf, LIMITS } from '../contacts/contact-input';
-import { dedupeTags } from '../contacts/contacts.service';
+import { emitCompaniesUpserted } from '../companies/company.events';
+import { dedupeTags, displayNameOf, LIMITS } from '../contacts/contact-input';
+import { emitContactsCreated } from '../contacts/contact.events';
 import { searchTextOf } from '../contacts/contact.rows';
+import { ImportRepository } from './import.repository';
 
 export interface ImportProgress {
   rows: number;
@@ -50,7 +52,10 @@ const MAX_REPORTED_ERRORS = 1000;
  */
 @Injectable()
 export class ImportContactsUseCase {
-  constructor(private readonly ds: DataSource, private readonly events: EventPublisher) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly imports: ImportRepository,
+  ) {}
 
   async run(
     ctx: RequestContext,
@@ -64,9 +69,7 @@ export class ImportContactsUseCase {
       report.failed += 1;
       if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ row, message });
     };
-    await withTenant(this.ds, ctx.tenantId, (m) =>
-      m.query(`INSERT INTO import_jobs (id, tenant_id, file_name, status) VALUES ($1, $2, $3, 'running')`, [jobId, ctx.tenantId, opts.fileName ?? null]),
-    );
+    await this.uow.run(ctx.tenantId, (tx) => this.imports.startJob(tx, jobId, opts.fileName ?? null));
     const parser = input.pipe(parse({ columns: (h: string[]) => h.map((c) => c.trim()), skip_empty_lines: true, trim: true, relax_column_count: true, bom: true, info: true }));
     /** Emails, phones and whole-row keys of the accepted rows so far → their line. */
     const seenInFile = new Map<string, number>();
@@ -128,7 +131,7 @@ export class ImportContactsUseCase {
     const phoneRaw = get('phone');
     const email = emailRaw ? normaliseEmail(emailRaw) : null;
     if (emailRaw && !email) return `invalid email "${emailRaw.slice(0, 80)}"`;
-    const phone = phoneRaw ? normalisePhone(phoneRaw, (country?.toUpperCase() as any) ?? 'US') : null;
+    const phone = phoneRaw ? normalisePhone(phoneRaw, (country?.toUpperCase() as CountryCode | undefined) ?? 'US') : null;
     if (phoneRaw && !phone) return `invalid phone "${phoneRaw.slice(0, 40)}"`;
     if (!get('firstName') && !get('lastName') && !email && !phone) return 'row has no name, email or phone';
     const tags = dedupeTags((get('tags') ?? '').split(/[;|]/));
@@ -142,16 +145,12 @@ export class ImportContactsUseCase {
   }
 
   private async flush(ctx: RequestContext, rows: ParsedRow[], report: ImportReport, fail: (row: number, msg: string) => void): Promise<void> {
-    await withTenant(this.ds, ctx.tenantId, async (m) => {
+    await this.uow.run(ctx.tenantId, async (tx) => {
       // Rows of an earlier run of the same file: skipped, not errors.
-      const already = new Set<string>(
-        (await m.query(`SELECT import_key FROM contacts WHERE tenant_id = $1 AND import_key = ANY($2::text[])`, [ctx.tenantId, rows.map((r) => r.importKey)])).map(
-          (r: { import_key: string }) => r.import_key,
-        ),
-      );
+      const already = await this.imports.importedKeys(tx, rows.map((r) => r.importKey));
       const fresh = rows.filter((r) => !already.has(r.importKey));
       report.skipped += rows.length - fresh.length;
-      const taken = await this.existingOwners(m, ctx.tenantId, fresh);
+      const taken = await this.imports.holders(tx, fresh.map((r) => r.email).filter((e): e is string => !!e), fresh.map((r) => r.phone).filter((p): p is string => !!p));
       const accepted: ParsedRow[] = [];
       for (const r of fresh) {
         const owner = (r.email && taken.get(`e:${r.email}`)) || (r.phone && taken.get(`p:${r.phone}`));
@@ -159,81 +158,39 @@ export class ImportContactsUseCase {
         else accepted.push(r);
       }
       if (!accepted.length) return;
-      const companies = await this.companies(m, ctx.tenantId, accepted);
+      const companies = await this.companies(tx, accepted);
       const ids = accepted.map(() => randomUUID());
       const display = accepted.map((r) => displayNameOf(r, r.emailRaw, r.phone));
-      await m.query(
-        `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source)
-         SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb
-         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-           AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik)`,
-        [
-          ctx.tenantId, ctx.userId, ids, accepted.map((r) => r.firstName), accepted.map((r) => r.lastName), display,
-          accepted.map((r) => (r.company ? companies.get(r.company.toLowerCase())?.id : null)), accepted.map((r) => r.ownerId), accepted.map((r) => r.lifecycleStage),
-          accepted.map((r) => (r.tags.length ? r.tags.join('\x1f') : null)),
-          accepted.map((r, i) => searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.email ? [r.email] : [], phones: r.phone ? [r.phone] : [], companyName: r.company })),
-          accepted.map((r) => r.importKey),
-        ],
+      await this.imports.insertContacts(
+        tx,
+        ctx.userId,
+        accepted.map((r, i) => ({
+          id: ids[i], firstName: r.firstName, lastName: r.lastName, displayName: display[i],
+          companyId: r.company ? (companies.get(r.company.toLowerCase())?.id ?? null) : null,
+          ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, importKey: r.importKey,
+          searchText: searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.email ? [r.email] : [], phones: r.phone ? [r.phone] : [], companyName: r.company }),
+          email: r.email ? { normalized: r.email, raw: r.emailRaw ?? r.email } : null,
+          phone: r.phone ? { normalized: r.phone, raw: r.phoneRaw ?? r.phone } : null,
+        })),
       );
-      const withEmail = accepted.map((r, i) => [r, ids[i]] as const).filter(([r]) => r.email);
-      await m.query(
-        `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary) SELECT $1, n, e, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, e, c)`,
-        [ctx.tenantId, withEmail.map(([r]) => r.email), withEmail.map(([r]) => r.emailRaw), withEmail.map(([, id]) => id)],
-      );
-      const withPhone = accepted.map((r, i) => [r, ids[i]] as const).filter(([r]) => r.phone);
-      await m.query(
-        `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, p, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, p, c)`,
-        [ctx.tenantId, withPhone.map(([r]) => r.phone), withPhone.map(([r]) => r.phoneRaw), withPhone.map(([, id]) => id)],
-      );
-      await this.events.emit(
-        m,
-        ctx.tenantId,
-        accepted.map((r, i) => ({ type: ContactCreatedV1.type, subject: ids[i], data: snapshotOf(ids[i], r, display[i], companies, ctx.userId) })),
-      );
+      await emitContactsCreated(tx, accepted.map((r, i) => ({ subject: ids[i], data: snapshotOf(ids[i], r, display[i], companies, ctx.userId) })));
       report.created += accepted.length;
     });
   }
 
-  private async existingOwners(m: EntityManager, tenantId: string, rows: ParsedRow[]): Promise<Map<string, string>> {
-    const emails = rows.map((r) => r.email).filter(Boolean);
-    const phones = rows.map((r) => r.phone).filter(Boolean);
-    const hits: { k: string; contact_id: string }[] = await m.query(
-      `SELECT 'e:' || normalized AS k, contact_id FROM contact_emails WHERE tenant_id = $1 AND normalized = ANY($2::text[])
-       UNION ALL SELECT 'p:' || e164, contact_id FROM contact_phones WHERE tenant_id = $1 AND e164 = ANY($3::text[])`,
-      [tenantId, emails, phones],
-    );
-    return new Map(hits.map((h) => [h.k, h.contact_id]));
-  }
-
   /**
-   * Finds or creates the batch's companies by name (case-insensitive) in two statements: lower-case name → company.
+   * Finds or creates the batch's companies by name (case-insensitive): lower-case name → company.
    * Companies it creates are announced like createCompany's (company.upserted), in the same transaction.
    */
-  private async companies(m: EntityManager, tenantId: string, rows: ParsedRow[]): Promise<Map<string, { id: string; name: string }>> {
+  private async companies(tx: Tx, rows: ParsedRow[]): Promise<Map<string, { id: string; name: string }>> {
     const names = [...new Map(rows.filter((r) => r.company).map((r) => [r.company!.toLowerCase(), r.company!])).values()];
     if (!names.length) return new Map();
-    const created: { id: string; name: string; domains: string[]; version: number }[] = await m.query(
-      `INSERT INTO companies (id, tenant_id, name) SELECT gen_random_uuid(), $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING RETURNING id, name, domains, version`,
-      [tenantId, names],
-    );
-    await this.events.emit(
-      m,
-      tenantId,
-      created.map((c) => ({ type: CompanyUpsertedV1.type, subject: c.id, data: { companyId: c.id, name: c.name, domains: c.domains, version: c.version } })),
-    );
-    const found: { id: string; name: string }[] = await m.query(`SELECT id, name FROM companies WHERE tenant_id = $1 AND lower(name) = ANY($2::text[])`, [
-      tenantId,
-      names.map((n) => n.toLowerCase()),
-    ]);
-    return new Map(found.map((c) => [c.name.toLowerCase(), c]));
+    await emitCompaniesUpserted(tx, await this.imports.createMissingCompanies(tx, names));
+    return new Map((await this.imports.companiesNamed(tx, names)).map((c) => [c.name.toLowerCase(), c]));
   }
 
-  private async finish(ctx: RequestContext, report: ImportReport, status: string) {
-    await withTenant(this.ds, ctx.tenantId, (m) =>
-      m.query(`UPDATE import_jobs SET status = $2, total_rows = $3, created = $4, skipped = $5, failed = $6, errors = $7, finished_at = now() WHERE id = $1`, [
-        report.jobId, status, report.rows, report.created, report.skipped, report.failed, JSON.stringify(report.errors),
-      ]),
-    );
+  private async finish(ctx: RequestContext, report: ImportReport, status: 'completed' | 'failed') {
+    await this.uow.run(ctx.tenantId, (tx) => this.imports.finishJob(tx, report.jobId, status, report));
   }
 }
 

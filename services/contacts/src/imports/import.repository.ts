@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '@crm/platform';
+
+/** One imported row as written: the contact with at most one email and one phone (both primary). */
+export interface ImportedContact {
+  id: string;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string;
+  companyId: string | null;
+  /** Null: the importing user. */
+  ownerId: string | null;
+  lifecycleStage: string | null;
+  tags: string[];
+  searchText: string;
+  importKey: string;
+  email: { normalized: string; raw: string } | null;
+  phone: { normalized: string; raw: string } | null;
+}
+
+/** SQL of the bulk import: multi-row statements, a few per batch whatever its size. */
+@Injectable()
+export class ImportRepository {
+  async startJob(tx: Tx, jobId: string, fileName: string | null): Promise<void> {
+    await tx.query(`INSERT INTO import_jobs (id, tenant_id, file_name, status) VALUES ($1, $2, $3, 'running')`, [jobId, tx.tenantId, fileName]);
+  }
+
+  async finishJob(tx: Tx, jobId: string, status: 'completed' | 'failed', r: { rows: number; created: number; skipped: number; failed: number; errors: unknown[] }): Promise<void> {
+    await tx.query(`UPDATE import_jobs SET status = $2, total_rows = $3, created = $4, skipped = $5, failed = $6, errors = $7, finished_at = now() WHERE id = $1`, [
+      jobId, status, r.rows, r.created, r.skipped, r.failed, JSON.stringify(r.errors),
+    ]);
+  }
+
+  /** Which of these import keys an earlier run already wrote. */
+  async importedKeys(tx: Tx, keys: string[]): Promise<Set<string>> {
+    const rows = await tx.query<{ import_key: string }>(`SELECT import_key FROM contacts WHERE tenant_id = $1 AND import_key = ANY($2::text[])`, [tx.tenantId, keys]);
+    return new Set(rows.map((r) => r.import_key));
+  }
+
+  /** Existing holders of these emails and phones: `e:<email>` / `p:<e164>` → contact id. */
+  async holders(tx: Tx, emails: string[], phones: string[]): Promise<Map<string, string>> {
+    const hits = await tx.query<{ k: string; contact_id: string }>(
+      `SELECT 'e:' || normalized AS k, contact_id FROM contact_emails WHERE tenant_id = $1 AND normalized = ANY($2::text[])
+       UNION ALL SELECT 'p:' || e164, contact_id FROM contact_phones WHERE tenant_id = $1 AND e164 = ANY($3::text[])`,
+      [tx.tenantId, emails, phones],
+    );
+    return new Map(hits.map((h) => [h.k, h.contact_id]));
+  }
+
+  /** Creates the companies not there yet (names are unique per tenant, case-insensitively); returns those it created. */
+  async createMissingCompanies(tx: Tx, names: string[]): Promise<{ id: string; name: string; domains: string[]; version: number }[]> {
+    return tx.query<{ id: string; name: string; domains: string[]; version: number }>(
+      `INSERT INTO companies (id, tenant_id, name) SELECT gen_random_uuid(), $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING RETURNING id, name, domains, version`,
+      [tx.tenantId, names],
+    );
+  }
+
+  async companiesNamed(tx: Tx, names: string[]): Promise<{ id: string; name: string }[]> {
+    return tx.query<{ id: string; name: string }>(`SELECT id, name FROM companies WHERE tenant_id = $1 AND lower(name) = ANY($2::text[])`, [tx.tenantId, names.map((n) => n.toLowerCase())]);
+  }
+
+  /** The batch's contacts, emails and phones: three statements. */
+  async insertContacts(tx: Tx, importingUser: string, rows: ImportedContact[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source)
+       SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+         AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik)`,
+      [
+        tx.tenantId, importingUser, rows.map((r) => r.id), rows.map((r) => r.firstName), rows.map((r) => r.lastName), rows.map((r) => r.displayName),
+        rows.map((r) => r.companyId), rows.map((r) => r.ownerId), rows.map((r) => r.lifecycleStage),
+        // Tags travel as one text per row (unnest cannot take ragged arrays), joined by the unit separator.
+        rows.map((r) => (r.tags.length ? r.tags.join('\x1f') : null)),
+        rows.map((r) => r.searchText), rows.map((r) => r.importKey),
+      ],
+    );
+    const withEmail = rows.filter((r) => r.email);
+    await tx.query(
+      `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary) SELECT $1, n, e, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, e, c)`,
+      [tx.tenantId, withEmail.map((r) => r.email!.normalized), withEmail.map((r) => r.email!.raw), withEmail.map((r) => r.id)],
+    );
+    const withPhone = rows.filter((r) => r.phone);
+    await tx.query(
+      `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, p, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, p, c)`,
+      [tx.tenantId, withPhone.map((r) => r.phone!.normalized), withPhone.map((r) => r.phone!.raw), withPhone.map((r) => r.id)],
+    );
+  }
+}

@@ -1,0 +1,9 @@
+import { InteractionLoggedV1, type EventData } from '@crm/events';
+import type { Tx } from '@crm/platform';
+
+export type InteractionLogged = EventData<typeof InteractionLoggedV1>;
+
+/** Keyed by the contact, so a contact's entries stay in order on the topic. */
+export function emitInteractionLogged(tx: Tx, data: InteractionLogged): Promise<void> {
+  return tx.emit(InteractionLoggedV1, data.contactId, data);
+}
