@@ -52,4 +52,25 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A GraphQL type of a module is declared with its module's schema-scope decorators
+    // (services/<m>/src/schema-scope.ts), so it cannot leak into another module's schema in one process.
+    files: ['services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/graphql',
+              importNames: ['ObjectType', 'InputType', 'InterfaceType', 'registerEnumType', 'createUnionType'],
+              message: "Declare GraphQL types with the module's scope: import { ObjectType, InputType, registerEnumType } from '../schema-scope'.",
+            },
+            { name: '@crm/platform', importNames: ['Connection'], message: "Use the module's scoped Connection from '../schema-scope'." },
+          ],
+        },
+      ],
+      'no-restricted-syntax': ['error', { selector: "Property[key.name='registerIn']", message: "Use the module's schema-scope decorators instead of registerIn." }],
+    },
+  },
 );

@@ -1,2 +1,11 @@
-/** Every GraphQL type of the sales subgraph is registered in this scope (see ServiceDefinition.schemaScope). */
-export class SalesSchemaScope {}
+import { defineSchemaScope } from '@crm/platform';
+
+/**
+ * The sales module's GraphQL schema scope: every type of the subgraph is declared with these
+ * decorators (lint forbids the unscoped ones from @nestjs/graphql), so in one process with other
+ * modules (embedded mode) its schema takes only its own types. See kernel/schema-scope.ts.
+ */
+export const SalesSchema = defineSchemaScope('sales');
+/** The marker class (ServiceDefinition.schemaScope; libraries' type factories take it). */
+export const SalesSchemaScope = SalesSchema.marker;
+export const { ObjectType, InputType, registerEnumType, Connection } = SalesSchema;

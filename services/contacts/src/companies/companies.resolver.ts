@@ -1,32 +1,32 @@
-import { Args, Field, ID, Info, InputType, Mutation, Query, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, Field, ID, Info, Mutation, Query, Resolver, ResolveReference } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
-import { Connection, currentUser, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
+import { currentUser, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
 import { Company } from '../contacts/contact.types';
 import { CreateCompany } from './use-cases/create-company.use-case';
 import { UpdateCompany } from './use-cases/update-company.use-case';
 import { CompanyQueries } from './company.queries';
-import { ContactsSchemaScope } from '../schema-scope';
+import { Connection, InputType } from '../schema-scope';
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 class CreateCompanyInput {
   @Field() name: string;
   @Field(() => [String], { nullable: true }) domains?: string[];
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 class UpdateCompanyInput {
   @Field(() => String, { nullable: true }) name?: string;
   @Field(() => [String], { nullable: true }) domains?: string[];
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 class CompanyFilter {
   @Field(() => String, { nullable: true, description: 'Part of the name, or one of the domains exactly' }) search?: string | null;
 }
 
-const CompanyConnection = Connection(Company, ContactsSchemaScope);
+const CompanyConnection = Connection(Company);
 
 export function companyLoader(companies: CompanyQueries) {
   const user = currentUser();

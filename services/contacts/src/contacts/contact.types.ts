@@ -1,6 +1,6 @@
-import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { Connection, type ConnectionValue } from '@crm/platform';
-import { ContactsSchemaScope } from '../schema-scope';
+import { Directive, Field, ID, Int } from '@nestjs/graphql';
+import { type ConnectionValue } from '@crm/platform';
+import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
 
 export enum Channel {
   EMAIL = 'email',
@@ -9,7 +9,7 @@ export enum Channel {
   POST = 'post',
   SOCIAL = 'social',
 }
-registerEnumType(Channel, { registerIn: ContactsSchemaScope, name: 'Channel', description: 'A way to reach a contact.' });
+registerEnumType(Channel, { name: 'Channel', description: 'A way to reach a contact.' });
 
 export enum ContactOrder {
   CREATED_AT_DESC = 'CREATED_AT_DESC',
@@ -18,15 +18,15 @@ export enum ContactOrder {
   LAST_NAME_ASC = 'LAST_NAME_ASC',
   DISPLAY_NAME_ASC = 'DISPLAY_NAME_ASC',
 }
-registerEnumType(ContactOrder, { registerIn: ContactsSchemaScope, name: 'ContactOrder' });
+registerEnumType(ContactOrder, { name: 'ContactOrder' });
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 export class ContactEmail {
   @Field() email: string;
   @Field() primary: boolean;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 export class ContactPhone {
   @Field({ description: 'As entered' }) phone: string;
   @Field({ description: 'E.164, used for duplicate detection' }) e164: string;
@@ -43,7 +43,6 @@ export enum LegalBasis {
   LEGITIMATE_INTERESTS = 'legitimate_interests',
 }
 registerEnumType(LegalBasis, {
-  registerIn: ContactsSchemaScope,
   name: 'LegalBasis',
   description: 'A lawful basis of GDPR Article 6(1) (a) to (f).',
   valuesMap: {
@@ -56,7 +55,7 @@ registerEnumType(LegalBasis, {
   },
 });
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 export class Consent {
   @Field(() => Channel) channel: Channel;
   @Field() granted: boolean;
@@ -69,7 +68,7 @@ export class Consent {
   @Field() recordedAt: Date;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope, description: 'What a GDPR erasure did, and until when copies of the person\'s events may remain in the event log' })
+@ObjectType({ description: 'What a GDPR erasure did, and until when copies of the person\'s events may remain in the event log' })
 export class ContactErasure {
   @Field(() => ID) contactId: string;
   @Field({ description: 'When the contact was erased (the first erasure, if it is asked again)' }) erasedAt: Date;
@@ -80,7 +79,7 @@ export class ContactErasure {
   eventLogCopiesExpireBy: Date;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope, description: 'One recorded consent decision (append-only evidence: never changed or deleted by the application).' })
+@ObjectType({ description: 'One recorded consent decision (append-only evidence: never changed or deleted by the application).' })
 export class ConsentRecord {
   @Field(() => Channel) channel: Channel;
   @Field() granted: boolean;
@@ -92,7 +91,7 @@ export class ConsentRecord {
   @Field() recordedAt: Date;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 export class Address {
   @Field(() => String, { nullable: true }) label: string | null;
   @Field(() => String, { nullable: true }) line1: string | null;
@@ -103,7 +102,7 @@ export class Address {
   @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) country: string | null;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope, description: 'Where the contact came from (lead source / UTM).' })
+@ObjectType({ description: 'Where the contact came from (lead source / UTM).' })
 export class LeadSource {
   @Field(() => String, { nullable: true }) source: string | null;
   @Field(() => String, { nullable: true }) medium: string | null;
@@ -112,14 +111,14 @@ export class LeadSource {
   @Field(() => String, { nullable: true }) content: string | null;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 export class CustomFieldValue {
   @Field() key: string;
   @Field({ description: 'text, number, date, boolean or enum' }) type: string;
   @Field(() => String, { nullable: true, description: 'Value rendered as text (dates as YYYY-MM-DD)' }) value: string | null;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 @Directive('@key(fields: "id")')
 export class Company {
   @Field(() => ID) id: string;
@@ -128,7 +127,7 @@ export class Company {
   @Field() createdAt: Date;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 @Directive('@key(fields: "id")')
 export class Contact {
   @Field(() => ID) id: string;
@@ -156,10 +155,10 @@ export class Contact {
   @Field() updatedAt: Date;
 }
 
-export const ContactConnection = Connection(Contact, ContactsSchemaScope, { countDescription: 'Matching contacts (all pages); counted only when selected' });
+export const ContactConnection = Connection(Contact, { countDescription: 'Matching contacts (all pages); counted only when selected' });
 export type ContactConnection = ConnectionValue<Contact>;
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 export class AddressInput {
   @Field(() => String, { nullable: true }) label?: string;
   @Field(() => String, { nullable: true }) line1?: string;
@@ -170,7 +169,7 @@ export class AddressInput {
   @Field(() => String, { nullable: true }) country?: string;
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 export class LeadSourceInput {
   @Field(() => String, { nullable: true }) source?: string;
   @Field(() => String, { nullable: true }) medium?: string;
@@ -179,13 +178,13 @@ export class LeadSourceInput {
   @Field(() => String, { nullable: true }) content?: string;
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 export class CustomFieldInput {
   @Field() key: string;
   @Field(() => String, { nullable: true, description: 'Null clears the value' }) value: string | null;
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 export class CreateContactInput {
   @Field(() => String, { nullable: true }) firstName?: string;
   @Field(() => String, { nullable: true }) lastName?: string;
@@ -204,7 +203,7 @@ export class CreateContactInput {
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
 
-@InputType({ registerIn: ContactsSchemaScope, description: 'Fields left out stay as they are; null clears a nullable field.' })
+@InputType({ description: 'Fields left out stay as they are; null clears a nullable field.' })
 export class UpdateContactInput {
   @Field(() => String, { nullable: true }) firstName?: string | null;
   @Field(() => String, { nullable: true }) lastName?: string | null;
@@ -221,7 +220,7 @@ export class UpdateContactInput {
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 export class ContactFilter {
   @Field(() => String, { nullable: true, description: 'Full-text and prefix search over names, emails, phones and company' }) search?: string;
   @Field(() => [String], { nullable: true, description: 'Contacts having all these tags' }) tags?: string[];
@@ -233,7 +232,7 @@ export class ContactFilter {
   @Field(() => Channel, { nullable: true, description: 'Only contacts with granted consent on this channel' }) consentedChannel?: Channel;
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 export class SetConsentInput {
   @Field(() => ID) contactId: string;
   @Field(() => Channel) channel: Channel;

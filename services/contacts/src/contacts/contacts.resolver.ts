@@ -1,4 +1,4 @@
-import { Args, Field, ID, Info, Int, Mutation, ObjectType, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, Field, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -18,15 +18,15 @@ import { MergeContacts } from './use-cases/merge-contacts.use-case';
 import { SetConsent } from './use-cases/set-consent.use-case';
 import { UpdateContact } from './use-cases/update-contact.use-case';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
-import { ContactsSchemaScope } from '../schema-scope';
+import { ObjectType } from '../schema-scope';
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 class ImportRowError {
   @Field(() => Int, { description: 'Line in the CSV file' }) row: number;
   @Field() message: string;
 }
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 class ImportReport {
   @Field(() => ID) jobId: string;
   @Field(() => Int) rows: number;

@@ -1,9 +1,9 @@
-import { Args, Field, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from '@nestjs/graphql';
+import { Args, Field, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { ContactsPermission } from '../permissions';
 import { currentUser, RequirePermission } from '@crm/platform';
 import { DefineCustomField } from './use-cases/define-custom-field.use-case';
 import { CustomFieldQueries } from './custom-field.queries';
-import { ContactsSchemaScope } from '../schema-scope';
+import { InputType, ObjectType, registerEnumType } from '../schema-scope';
 
 enum CustomFieldKind {
   TEXT = 'text',
@@ -12,9 +12,9 @@ enum CustomFieldKind {
   BOOLEAN = 'boolean',
   ENUM = 'enum',
 }
-registerEnumType(CustomFieldKind, { registerIn: ContactsSchemaScope, name: 'CustomFieldType' });
+registerEnumType(CustomFieldKind, { name: 'CustomFieldType' });
 
-@ObjectType({ registerIn: ContactsSchemaScope })
+@ObjectType()
 class CustomFieldDefinition {
   @Field() key: string;
   @Field() label: string;
@@ -22,7 +22,7 @@ class CustomFieldDefinition {
   @Field(() => [String]) options: string[];
 }
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 class DefineCustomFieldInput {
   @Field() key: string;
   @Field() label: string;

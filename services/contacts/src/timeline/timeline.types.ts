@@ -1,6 +1,5 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { Connection } from '@crm/platform';
-import { ContactsSchemaScope } from '../schema-scope';
+import { Field, ID } from '@nestjs/graphql';
+import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
 
 export enum InteractionKind {
   CALL = 'call',
@@ -8,9 +7,9 @@ export enum InteractionKind {
   MEETING = 'meeting',
   NOTE = 'note',
 }
-registerEnumType(InteractionKind, { registerIn: ContactsSchemaScope, name: 'InteractionKind' });
+registerEnumType(InteractionKind, { name: 'InteractionKind' });
 
-@ObjectType({ registerIn: ContactsSchemaScope, description: 'One entry of the contact card history: logged here or appended from another module' })
+@ObjectType({ description: 'One entry of the contact card history: logged here or appended from another module' })
 export class Interaction {
   @Field(() => ID) id: string;
   @Field({ description: 'call, email, meeting, note — or what another module reports (deal, ticket, points, …)' }) kind: string;
@@ -21,9 +20,9 @@ export class Interaction {
   @Field({ description: 'Module that recorded it' }) sourceModule: string;
 }
 
-export const InteractionConnection = Connection(Interaction, ContactsSchemaScope, { countDescription: 'Entries of the contact (all pages); counted only when selected' });
+export const InteractionConnection = Connection(Interaction, { countDescription: 'Entries of the contact (all pages); counted only when selected' });
 
-@InputType({ registerIn: ContactsSchemaScope })
+@InputType()
 export class LogInteractionInput {
   @Field(() => ID) contactId: string;
   @Field(() => InteractionKind) kind: InteractionKind;

@@ -1,8 +1,8 @@
-import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, Int } from '@nestjs/graphql';
 import { Money } from '../common/graphql';
-import { SalesSchemaScope } from '../schema-scope';
+import { ObjectType } from '../schema-scope';
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'One owner’s forecast in one currency (no conversion between currencies)' })
+@ObjectType({ description: 'One owner’s forecast in one currency (no conversion between currencies)' })
 export class ForecastLine {
   @Field() ownerId: string;
   @Field() currency: string;
@@ -15,7 +15,7 @@ export class ForecastLine {
   @Field(() => Money) closedWon: Money;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class FunnelStage {
   @Field(() => ID) stageId: string;
   @Field() name: string;
@@ -26,13 +26,13 @@ export class FunnelStage {
   @Field(() => Float, { nullable: true }) averageSecondsInStage: number | null;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class LostReasonCount {
   @Field() reason: string;
   @Field(() => Int) count: number;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class FunnelReport {
   @Field(() => ID) pipelineId: string;
   @Field(() => Int) deals: number;

@@ -1,6 +1,6 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID } from '@nestjs/graphql';
 import { moneyTypes } from '@crm/shared-kernel';
-import { SalesSchemaScope } from '../schema-scope';
+import { InputType, ObjectType, SalesSchemaScope, registerEnumType } from '../schema-scope';
 
 const { Money, MoneyInput } = moneyTypes(SalesSchemaScope);
 type Money = InstanceType<typeof Money>;
@@ -10,21 +10,21 @@ export enum CommissionBasis {
   DEALS = 'deals',
   ORDERS = 'orders',
 }
-registerEnumType(CommissionBasis, { registerIn: SalesSchemaScope, name: 'CommissionBasis', description: 'DEALS: earned when a deal is won; ORDERS: per order line when an order is paid' });
+registerEnumType(CommissionBasis, { name: 'CommissionBasis', description: 'DEALS: earned when a deal is won; ORDERS: per order line when an order is paid' });
 
 export enum CommissionKind {
   PERCENTAGE = 'percentage',
   FIXED = 'fixed',
 }
-registerEnumType(CommissionKind, { registerIn: SalesSchemaScope, name: 'CommissionKind' });
+registerEnumType(CommissionKind, { name: 'CommissionKind' });
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'From this cumulative amount (per owner, month and currency) on, the rate applies (graduated)' })
+@ObjectType({ description: 'From this cumulative amount (per owner, month and currency) on, the rate applies (graduated)' })
 export class CommissionTier {
   @Field() from: string;
   @Field({ description: 'Percent' }) rate: string;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class CommissionRule {
   @Field(() => ID) id: string;
   @Field() name: string;
@@ -39,13 +39,13 @@ export class CommissionRule {
   @Field() active: boolean;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CommissionTierInput {
   @Field({ description: 'Decimal amount in the rule currency; the first tier starts at "0"' }) from: string;
   @Field({ description: 'Percent' }) rate: string;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CreateCommissionRuleInput {
   @Field() name: string;
   @Field(() => String, { nullable: true }) ownerId?: string;
@@ -58,7 +58,7 @@ export class CreateCommissionRuleInput {
   @Field(() => [CommissionTierInput], { nullable: true }) tiers?: CommissionTierInput[];
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class CommissionEntry {
   @Field(() => ID) id: string;
   @Field(() => ID) ruleId: string;
@@ -71,7 +71,7 @@ export class CommissionEntry {
   @Field() earnedAt: Date;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'Commissions of one owner in one currency over the requested period' })
+@ObjectType({ description: 'Commissions of one owner in one currency over the requested period' })
 export class CommissionStatement {
   @Field() ownerId: string;
   @Field() currency: string;

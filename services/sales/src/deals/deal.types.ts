@@ -1,14 +1,13 @@
-import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Directive, Field, ID, Int } from '@nestjs/graphql';
 import { DateScalar, Money, MoneyInput } from '../common/graphql';
-import { Connection } from '@crm/platform';
-import { SalesSchemaScope } from '../schema-scope';
+import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
 
 export enum DealStatus {
   OPEN = 'open',
   WON = 'won',
   LOST = 'lost',
 }
-registerEnumType(DealStatus, { registerIn: SalesSchemaScope, name: 'DealStatus' });
+registerEnumType(DealStatus, { name: 'DealStatus' });
 
 export enum ForecastCategory {
   PIPELINE = 'pipeline',
@@ -17,12 +16,11 @@ export enum ForecastCategory {
   OMITTED = 'omitted',
 }
 registerEnumType(ForecastCategory, {
-  registerIn: SalesSchemaScope,
   name: 'ForecastCategory',
   description: 'How sure the owner is: COMMIT counts in the committed forecast, BEST_CASE in best case, OMITTED nowhere',
 });
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'Where the deal came from, so marketing can attribute revenue (lead source, UTM, paid keyword).' })
+@ObjectType({ description: 'Where the deal came from, so marketing can attribute revenue (lead source, UTM, paid keyword).' })
 export class DealSource {
   @Field(() => String, { nullable: true, description: 'e.g. referral, webinar, paid-search' }) leadSource: string | null;
   @Field(() => String, { nullable: true, description: 'utm_source' }) source: string | null;
@@ -33,7 +31,7 @@ export class DealSource {
   @Field(() => String, { nullable: true, description: 'Paid-advertising keyword that brought the customer' }) keyword: string | null;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class DealSourceInput {
   @Field(() => String, { nullable: true }) leadSource?: string | null;
   @Field(() => String, { nullable: true }) source?: string | null;
@@ -44,7 +42,7 @@ export class DealSourceInput {
   @Field(() => String, { nullable: true }) keyword?: string | null;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 @Directive('@key(fields: "id")')
 export class Deal {
   @Field(() => ID) id: string;
@@ -68,7 +66,7 @@ export class Deal {
   @Field() updatedAt: Date;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'One move of a deal between stages (creation is the first, from null)' })
+@ObjectType({ description: 'One move of a deal between stages (creation is the first, from null)' })
 export class StageChange {
   @Field(() => ID, { nullable: true }) fromStageId: string | null;
   @Field(() => ID) toStageId: string;
@@ -76,9 +74,9 @@ export class StageChange {
   @Field() movedAt: Date;
 }
 
-export const DealConnection = Connection(Deal, SalesSchemaScope);
+export const DealConnection = Connection(Deal);
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CreateDealInput {
   @Field(() => ID) contactId: string;
   @Field() title: string;
@@ -93,7 +91,7 @@ export class CreateDealInput {
   @Field(() => String, { nullable: true }) notes?: string;
 }
 
-@InputType({ registerIn: SalesSchemaScope, description: 'Fields left out stay as they are; null clears a nullable field.' })
+@InputType({ description: 'Fields left out stay as they are; null clears a nullable field.' })
 export class UpdateDealInput {
   @Field(() => String, { nullable: true }) title?: string;
   @Field(() => MoneyInput, { nullable: true }) amount?: MoneyInput;
@@ -105,7 +103,7 @@ export class UpdateDealInput {
   @Field(() => String, { nullable: true }) notes?: string | null;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class DealFilter {
   @Field(() => DealStatus, { nullable: true }) status?: DealStatus;
   @Field(() => String, { nullable: true }) ownerId?: string;

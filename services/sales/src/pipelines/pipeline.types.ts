@@ -1,7 +1,7 @@
-import { Field, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
-import { SalesSchemaScope } from '../schema-scope';
+import { Field, ID, Int } from '@nestjs/graphql';
+import { InputType, ObjectType } from '../schema-scope';
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'A step of a pipeline; open deals in it count with its win probability in the forecast.' })
+@ObjectType({ description: 'A step of a pipeline; open deals in it count with its win probability in the forecast.' })
 export class Stage {
   @Field(() => ID) id: string;
   @Field(() => ID) pipelineId: string;
@@ -10,7 +10,7 @@ export class Stage {
   @Field(() => Int, { description: 'Win probability in percent (0-100)' }) probability: number;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class Pipeline {
   @Field(() => ID) id: string;
   @Field() name: string;
@@ -18,13 +18,13 @@ export class Pipeline {
   @Field(() => [Stage], { description: 'In order' }) stages: Stage[];
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class StageInput {
   @Field() name: string;
   @Field(() => Int, { description: 'Win probability in percent (0-100)' }) probability: number;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CreatePipelineInput {
   @Field() name: string;
   @Field(() => [StageInput], { description: 'In order; at least one' }) stages: StageInput[];

@@ -1,11 +1,11 @@
-import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { Field, ID } from '@nestjs/graphql';
 import { moneyTypes } from '@crm/shared-kernel';
-import { SalesSchemaScope } from '../schema-scope';
+import { InputType, ObjectType, SalesSchemaScope } from '../schema-scope';
 
 const { Money } = moneyTypes(SalesSchemaScope);
 type Money = InstanceType<typeof Money>;
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class Product {
   @Field(() => ID) id: string;
   @Field() sku: string;
@@ -16,13 +16,13 @@ export class Product {
   @Field() active: boolean;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class PriceListItem {
   @Field(() => ID) productId: string;
   @Field(() => Money) unitPrice: Money;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'Prices of products in one currency' })
+@ObjectType({ description: 'Prices of products in one currency' })
 export class PriceList {
   @Field(() => ID) id: string;
   @Field() name: string;
@@ -31,7 +31,7 @@ export class PriceList {
   @Field(() => [PriceListItem]) items: PriceListItem[];
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CreateProductInput {
   @Field() sku: string;
   @Field() name: string;
@@ -40,13 +40,13 @@ export class CreateProductInput {
   @Field(() => String, { nullable: true, description: 'Default tax rate in percent (default "0")' }) taxRate?: string;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class PriceInput {
   @Field(() => ID) productId: string;
   @Field({ description: 'Decimal string in the list’s currency' }) unitPrice: string;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CreatePriceListInput {
   @Field() name: string;
   @Field() currency: string;

@@ -1,11 +1,11 @@
-import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
+import { Field, ID } from '@nestjs/graphql';
 import { moneyTypes } from '@crm/shared-kernel';
-import { SalesSchemaScope } from '../schema-scope';
+import { InputType, ObjectType, SalesSchemaScope } from '../schema-scope';
 
 const { Money } = moneyTypes(SalesSchemaScope);
 type Money = InstanceType<typeof Money>;
 
-@InputType({ registerIn: SalesSchemaScope, description: 'A quote or order line. With a product, price, description and tax rate default from the product and price list.' })
+@InputType({ description: 'A quote or order line. With a product, price, description and tax rate default from the product and price list.' })
 export class DocumentLineInput {
   @Field(() => ID, { nullable: true }) productId?: string;
   @Field(() => String, { nullable: true, description: 'Default: the product name' }) description?: string;
@@ -16,7 +16,7 @@ export class DocumentLineInput {
   @Field(() => String, { nullable: true, description: 'Tax rate in percent, e.g. "19"; default: the product’s rate, else "0"' }) taxRate?: string;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class DocumentLine {
   @Field(() => ID) id: string;
   @Field(() => ID, { nullable: true }) productId: string | null;
@@ -32,7 +32,7 @@ export class DocumentLine {
   @Field(() => Money, { description: 'Including tax' }) gross: Money;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'Tax summary of one rate' })
+@ObjectType({ description: 'Tax summary of one rate' })
 export class TaxLine {
   @Field({ description: 'Percent' }) rate: string;
   @Field(() => Money) net: Money;

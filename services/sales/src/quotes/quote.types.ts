@@ -1,7 +1,6 @@
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, Int } from '@nestjs/graphql';
 import { DateScalar, moneyTypes } from '@crm/shared-kernel';
-import { Connection } from '@crm/platform';
-import { SalesSchemaScope } from '../schema-scope';
+import { Connection, InputType, ObjectType, SalesSchemaScope, registerEnumType } from '../schema-scope';
 import { DocumentLine, DocumentLineInput, TaxLine } from './document.types';
 
 const { Money } = moneyTypes(SalesSchemaScope);
@@ -13,7 +12,7 @@ export enum QuoteStatus {
   ACCEPTED = 'accepted',
   DECLINED = 'declined',
 }
-registerEnumType(QuoteStatus, { registerIn: SalesSchemaScope, name: 'QuoteStatus' });
+registerEnumType(QuoteStatus, { name: 'QuoteStatus' });
 
 export enum SalesChannel {
   DIRECT = 'direct',
@@ -23,16 +22,16 @@ export enum SalesChannel {
   MARKETPLACE = 'marketplace',
   OTHER = 'other',
 }
-registerEnumType(SalesChannel, { registerIn: SalesSchemaScope, name: 'SalesChannel', description: 'Where a purchase happened (DIRECT = a sales rep, e.g. an accepted quote)' });
+registerEnumType(SalesChannel, { name: 'SalesChannel', description: 'Where a purchase happened (DIRECT = a sales rep, e.g. an accepted quote)' });
 
 export enum OrderStatus {
   PLACED = 'placed',
   PAID = 'paid',
   CANCELLED = 'cancelled',
 }
-registerEnumType(OrderStatus, { registerIn: SalesSchemaScope, name: 'OrderStatus' });
+registerEnumType(OrderStatus, { name: 'OrderStatus' });
 
-@ObjectType({ registerIn: SalesSchemaScope, isAbstract: true })
+@ObjectType({ isAbstract: true })
 export abstract class SalesDocument {
   @Field(() => ID) id: string;
   @Field() number: string;
@@ -49,7 +48,7 @@ export abstract class SalesDocument {
   @Field(() => [TaxLine], { description: 'Net and tax per rate' }) taxes: TaxLine[];
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class Quote extends SalesDocument {
   @Field(() => QuoteStatus) status: QuoteStatus;
   @Field(() => DateScalar, { nullable: true }) validUntil: string | null;
@@ -59,7 +58,7 @@ export class Quote extends SalesDocument {
   @Field(() => Date, { nullable: true }) acceptedAt: Date | null;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class Order extends SalesDocument {
   quoteId: string | null;
   @Field(() => SalesChannel) channel: SalesChannel;
@@ -70,14 +69,14 @@ export class Order extends SalesDocument {
   @Field(() => Date, { nullable: true }) cancelledAt: Date | null;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope })
+@ObjectType()
 export class QuoteDocument {
   @Field() fileName: string;
   @Field({ description: 'text/html (a PDF: renderQuotePdf)' }) contentType: string;
   @Field() content: string;
 }
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'A quote rendered as a PDF (A4, standard fonts, same figures as the HTML document)' })
+@ObjectType({ description: 'A quote rendered as a PDF (A4, standard fonts, same figures as the HTML document)' })
 export class QuotePdf {
   @Field({ description: 'e.g. Q-000001.pdf' }) fileName: string;
   @Field({ description: 'application/pdf' }) contentType: string;
@@ -85,7 +84,7 @@ export class QuotePdf {
   @Field(() => Int, { description: 'Size of the PDF file in bytes (decoded)' }) bytes: number;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CreateQuoteInput {
   @Field(() => ID) contactId: string;
   @Field(() => ID, { nullable: true }) dealId?: string;
@@ -97,7 +96,7 @@ export class CreateQuoteInput {
   @Field(() => [DocumentLineInput]) lines: DocumentLineInput[];
 }
 
-@InputType({ registerIn: SalesSchemaScope, description: 'A purchase outside the quote flow: point of sale, web shop, phone…' })
+@InputType({ description: 'A purchase outside the quote flow: point of sale, web shop, phone…' })
 export class PlaceOrderInput {
   @Field(() => ID) contactId: string;
   @Field(() => SalesChannel) channel: SalesChannel;
@@ -111,17 +110,17 @@ export class PlaceOrderInput {
   @Field({ nullable: true, defaultValue: false, description: 'Already paid (e.g. at the till)' }) paid?: boolean;
 }
 
-export const QuoteConnection = Connection(Quote, SalesSchemaScope);
-export const OrderConnection = Connection(Order, SalesSchemaScope);
+export const QuoteConnection = Connection(Quote);
+export const OrderConnection = Connection(Order);
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class QuoteFilter {
   @Field(() => ID, { nullable: true }) contactId?: string | null;
   @Field(() => ID, { nullable: true }) dealId?: string | null;
   @Field(() => QuoteStatus, { nullable: true }) status?: QuoteStatus | null;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class OrderFilter {
   @Field(() => ID, { nullable: true }) contactId?: string | null;
   @Field(() => SalesChannel, { nullable: true }) channel?: SalesChannel | null;

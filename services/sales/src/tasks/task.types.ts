@@ -1,14 +1,13 @@
-import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { Connection } from '@crm/platform';
-import { SalesSchemaScope } from '../schema-scope';
+import { Field, ID } from '@nestjs/graphql';
+import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
 
 export enum TaskStatus {
   OPEN = 'open',
   DONE = 'done',
 }
-registerEnumType(TaskStatus, { registerIn: SalesSchemaScope, name: 'TaskStatus' });
+registerEnumType(TaskStatus, { name: 'TaskStatus' });
 
-@ObjectType({ registerIn: SalesSchemaScope, description: 'A to-do or reminder on a deal and/or a contact; task.due.v1 is emitted when it becomes due' })
+@ObjectType({ description: 'A to-do or reminder on a deal and/or a contact; task.due.v1 is emitted when it becomes due' })
 export class Task {
   @Field(() => ID) id: string;
   @Field() title: string;
@@ -23,7 +22,7 @@ export class Task {
   @Field() createdAt: Date;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class CreateTaskInput {
   @Field() title: string;
   @Field(() => String, { nullable: true }) notes?: string;
@@ -33,7 +32,7 @@ export class CreateTaskInput {
   @Field() dueAt: Date;
 }
 
-@InputType({ registerIn: SalesSchemaScope })
+@InputType()
 export class TaskFilter {
   @Field(() => String, { nullable: true }) assigneeId?: string;
   @Field(() => TaskStatus, { nullable: true }) status?: TaskStatus;
@@ -41,4 +40,4 @@ export class TaskFilter {
   @Field(() => ID, { nullable: true }) contactId?: string;
 }
 
-export const TaskConnection = Connection(Task, SalesSchemaScope);
+export const TaskConnection = Connection(Task);
