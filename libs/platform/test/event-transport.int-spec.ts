@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { ContactErasedV1, ContactMergedV1, deadLetterTopic, envelope, exampleSnapshot, InteractionLoggedV1, topicName } from '@crm/events';
 import { eventually, kafkaBrokers, TopicRecorder, uniqueId } from '@crm/testing';
-import { CrmEventTransport, DLT_HEADERS, readDeadLetters, EventConsumer, EventPublisher, OnEvent, type CrmEventContext, type Event, type ServiceInfo } from '../src';
+import { CrmEventTransport, DLT_HEADERS, readDeadLetters, EventConsumer, EventPublisher, OnEvent, ServiceMetrics, type CrmEventContext, type Event, type ServiceInfo } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -47,13 +47,14 @@ describe('event handlers on the platform transport (@nestjs/microservices over r
   const prefix = `${uniqueId('transport')}.`;
   const topic = topicName('contacts', prefix);
   const group = 'sales.notes-projection';
+  const metrics = new ServiceMetrics('sales');
 
   beforeAll(async () => {
     h = await platformHarness();
     await h.bus.ensureTopics([topic, deadLetterTopic(topic)]);
     dlt = await new TopicRecorder(deadLetterTopic(topic)).start();
     const info: ServiceInfo = { name: 'sales', schema: h.schema, topic: topicName('sales', prefix), topicPrefix: prefix, consumerGroupPrefix: prefix, production: false, schemaOnly: false };
-    transport = new CrmEventTransport({ ds: h.ds, bus: h.bus, info, log: silentLogger, emitter: new EventPublisher(info), inboxRetentionHours: 168 });
+    transport = new CrmEventTransport({ ds: h.ds, bus: h.bus, info, log: silentLogger, metrics, emitter: new EventPublisher(info), inboxRetentionHours: 168 });
     app = await NestFactory.createMicroservice(NotesModule, { strategy: transport, logger: false });
     await app.listen();
   });
@@ -87,6 +88,14 @@ describe('event handlers on the platform transport (@nestjs/microservices over r
     const [out] = await emitted(e.id);
     expect(out.payload).toMatchObject({ tenantid: 'tenant-t', traceparent: seen.find((s) => s.id === e.id)!.traceparent });
     expect(dlt.matching((r) => r.event?.id === e.id)).toHaveLength(0);
+  });
+
+  it('exports each group\'s lag read from the broker (crm_consumer_lag), 0 once it has caught up', async () => {
+    const e = erased();
+    await send(e, e.subject);
+    await eventually(async () => (await notes(e.id)) === 1, 30000, 'the event');
+    const line = `crm_consumer_lag{consumer="${group}",topic="${topic}",service="sales"}`;
+    await eventually(async () => (await metrics.registry.getSingleMetricAsString('crm_consumer_lag')).includes(`${line} 0`), 30000, 'lag 0 after the commit');
   });
 
   it('dead-letters a poison event with the handler\'s own error and the consumer group, and the stream of its key continues', async () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { adminQuery } from '@crm/testing';
-import { updated, withTenant } from '../src';
+import { updated, inTenantTx, type SqlRunner } from '../src';
 import { platformHarness } from './harness';
 
 /**
@@ -16,13 +15,13 @@ describe('least-privilege database roles (real Postgres)', () => {
   const t2 = `t2-${randomUUID()}`;
 
   const outboxRow = (tenant: string) => [randomUUID(), 'topic.x', `key-${tenant}`, 'x.y.v1', tenant, JSON.stringify({ secret: `payload of ${tenant}` })];
-  const insertOutbox = (m: EntityManager, tenant: string) =>
+  const insertOutbox = (m: SqlRunner, tenant: string) =>
     m.query(`INSERT INTO outbox (id, topic, key, type, tenant_id, payload) VALUES ($1, $2, $3, $4, $5, $6)`, outboxRow(tenant));
 
   beforeAll(async () => {
     [a, b] = await Promise.all([platformHarness(), platformHarness()]);
     for (const h of [a, b]) {
-      await withTenant(h.ds, t1, async (m) => {
+      await inTenantTx(h.ds, t1, async (m) => {
         await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('n1', $1, 'tenant one only')`, [t1]);
         await insertOutbox(m, t1);
       });
@@ -42,7 +41,7 @@ describe('least-privilege database roles (real Postgres)', () => {
     for (const table of ['notes', 'outbox', 'inbox']) {
       await expect(a.ds.query(`SELECT * FROM "${b.schema}".${table}`)).rejects.toThrow(/permission denied for schema/);
     }
-    await expect(withTenant(a.ds, t1, (m) => m.query(`SELECT * FROM "${b.schema}".notes`))).rejects.toThrow(/permission denied for schema/);
+    await expect(inTenantTx(a.ds, t1, (m) => m.query(`SELECT * FROM "${b.schema}".notes`))).rejects.toThrow(/permission denied for schema/);
     // Nor can it become the other module (or anyone else) to get there.
     for (const role of [b.schema, `${b.schema}_app`, 'postgres', 'crm_app']) {
       await expect(a.ds.query(`SET ROLE "${role}"`)).rejects.toThrow(/permission denied|does not exist/);
@@ -56,7 +55,7 @@ describe('least-privilege database roles (real Postgres)', () => {
       "set_config('role', <login>, true)": `SELECT set_config('role', session_user, true)`,
     };
     const probe = (trick: string | undefined, table: string) =>
-      withTenant(a.ds, t2, async (m) => {
+      inTenantTx(a.ds, t2, async (m) => {
         if (trick) await m.query(trick);
         return (await m.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n as number;
       }).catch((err: Error) => (/permission denied/.test(err.message) ? 'denied' : err.message));
@@ -66,20 +65,20 @@ describe('least-privilege database roles (real Postgres)', () => {
       expect({ name, seen }).toEqual({ name, seen: { notes: 0, outbox: 0, inbox: name === 'as bound' ? 'denied' : 0 } });
     }
     for (const role of ['postgres', 'crm_app', b.schema, `${b.schema}_app`]) {
-      await expect(withTenant(a.ds, t2, (m) => m.query(`SET ROLE "${role}"`))).rejects.toThrow(/permission denied|does not exist/);
+      await expect(inTenantTx(a.ds, t2, (m) => m.query(`SET ROLE "${role}"`))).rejects.toThrow(/permission denied|does not exist/);
     }
     // Control: the rows are there for their own tenant.
-    expect(await withTenant(a.ds, t1, async (m) => [(await m.query(`SELECT count(*)::int AS n FROM notes`))[0].n, (await m.query(`SELECT count(*)::int AS n FROM outbox`))[0].n])).toEqual([1, 1]);
+    expect(await inTenantTx(a.ds, t1, async (m) => [(await m.query(`SELECT count(*)::int AS n FROM notes`))[0].n, (await m.query(`SELECT count(*)::int AS n FROM outbox`))[0].n])).toEqual([1, 1]);
   });
 
   it('a tenant-bound transaction cannot write another tenant’s outbox rows either', async () => {
-    await expect(withTenant(a.ds, t2, (m) => insertOutbox(m, t1))).rejects.toThrow(/row-level security/);
-    expect(await withTenant(a.ds, t2, (m) => updated(m, `UPDATE outbox SET published_at = now() WHERE tenant_id = $1 RETURNING seq`, [t1]))).toEqual([]);
-    expect(await withTenant(a.ds, t2, (m) => updated(m, `DELETE FROM outbox WHERE tenant_id = $1 RETURNING seq`, [t1]))).toEqual([]);
+    await expect(inTenantTx(a.ds, t2, (m) => insertOutbox(m, t1))).rejects.toThrow(/row-level security/);
+    expect(await inTenantTx(a.ds, t2, (m) => updated(m, `UPDATE outbox SET published_at = now() WHERE tenant_id = $1 RETURNING seq`, [t1]))).toEqual([]);
+    expect(await inTenantTx(a.ds, t2, (m) => updated(m, `DELETE FROM outbox WHERE tenant_id = $1 RETURNING seq`, [t1]))).toEqual([]);
   });
 
   it('the cross-tenant path (the login, no tenant bound: relay, purges, schedulers) sees every tenant’s outbox and inbox rows', async () => {
-    await withTenant(a.ds, t2, (m) => insertOutbox(m, t2));
+    await inTenantTx(a.ds, t2, (m) => insertOutbox(m, t2));
     const rows: { tenant_id: string }[] = await a.ds.query(`SELECT tenant_id FROM outbox ORDER BY seq`);
     expect(rows.map((r) => r.tenant_id)).toEqual([t1, t2]);
     expect((await a.ds.query(`SELECT count(*)::int AS n FROM inbox`))[0].n).toBe(1);

@@ -15,7 +15,7 @@ import {
   OutboxWriter,
   retryParkedOutbox,
   ServiceMetrics,
-  withTenant,
+  inTenantTx,
   EVENT_BUS,
   PLATFORM_CONFIG,
   type EventBus,
@@ -58,7 +58,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     relays.push(r);
     return r;
   };
-  const write = (tenantId: string, events: CloudEvent[]) => withTenant(h.ds, tenantId, (m) => writer.append(m, events.map((event) => ({ topic, event }))));
+  const write = (tenantId: string, events: CloudEvent[]) => inTenantTx(h.ds, tenantId, (m) => writer.append(m, events.map((event) => ({ topic, event }))));
   /** A row as an older release (before the size limit) could have written it: straight into the table. */
   const writeRaw = async (tenantId: string, bytes: number) => {
     const e = smallEvent(tenantId);
@@ -181,7 +181,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
     const tooBig = envelope({ type: ContactCreatedV1.type, source: 'crm/test', subject: contactId, tenantId: 't-limit', data: { ...exampleSnapshot, contactId, tags } });
     expect(eventBytes(tooBig)).toBeGreaterThan(MAX_EVENT_BYTES);
 
-    const err = await withTenant(h.ds, 't-limit', async (m) => {
+    const err = await inTenantTx(h.ds, 't-limit', async (m) => {
       await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, 't-limit', 'must not stay')`, [contactId]);
       await writer.append(m, [{ topic, event: tooBig }]);
     }).then(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, ContactErasedV1 } from '@crm/events';
 import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
-import { OutboxWriter, OutboxRelay, withTenant, type EventBus, type OutboundMessage } from '../src';
+import { OutboxWriter, OutboxRelay, inTenantTx, type EventBus, type OutboundMessage } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -33,12 +33,12 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
   it('publishes exactly one event for a committed write and none for a rolled-back one', async () => {
     const committed = erasedEvent('t1');
     const rolledBack = erasedEvent('t1');
-    await withTenant(h.ds, 't1', async (m) => {
+    await inTenantTx(h.ds, 't1', async (m) => {
       await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, 't1', 'kept')`, [committed.id]);
       await writer.append(m, [{ topic, event: committed }]);
     });
     await expect(
-      withTenant(h.ds, 't1', async (m) => {
+      inTenantTx(h.ds, 't1', async (m) => {
         await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, 't1', 'lost')`, [rolledBack.id]);
         await writer.append(m, [{ topic, event: rolledBack }]);
         throw new Error('business rule failed after the write');
@@ -53,7 +53,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
       expect(got.event).toEqual(committed);
       // A follow-up event proves the relay moved past; the rolled-back one must never appear.
       const marker = erasedEvent('t1');
-      await withTenant(h.ds, 't1', (m) => writer.append(m, [{ topic, event: marker }]));
+      await inTenantTx(h.ds, 't1', (m) => writer.append(m, [{ topic, event: marker }]));
       await recorder.waitFor((e) => e.event?.id === marker.id);
       expect(recorder.matching((e) => e.event?.id === committed.id)).toHaveLength(1);
       expect(recorder.matching((e) => e.event?.id === rolledBack.id)).toHaveLength(0);
@@ -66,7 +66,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
 
   it('stamps each Kafka record with its commit time, so retention counts from then (an outage does not extend it)', async () => {
     const late = erasedEvent('t1');
-    await withTenant(h.ds, 't1', (m) => writer.append(m, [{ topic, event: late }]));
+    await inTenantTx(h.ds, 't1', (m) => writer.append(m, [{ topic, event: late }]));
     // As if the broker had been down for three hours since the commit.
     await h.sql(`UPDATE outbox SET created_at = now() - interval '3 hours' WHERE id = $1`, [late.id]);
     const [{ created }] = await h.sql(`SELECT (extract(epoch FROM created_at) * 1000)::float8 AS created FROM outbox WHERE id = $1`, [late.id]);
@@ -82,14 +82,14 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
 
   it('rejects an event that breaks its contract before anything is written', async () => {
     const bad = { ...erasedEvent('t1'), data: { contactId: 'not-a-uuid' } } as any;
-    await expect(withTenant(h.ds, 't1', (m) => writer.append(m, [{ topic, event: bad }]))).rejects.toThrow(/invalid crm.contacts.contact.erased.v1 payload/);
+    await expect(inTenantTx(h.ds, 't1', (m) => writer.append(m, [{ topic, event: bad }]))).rejects.toThrow(/invalid crm.contacts.contact.erased.v1 payload/);
     const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM outbox WHERE id = $1`, [bad.id]);
     expect(n).toBe(0);
   });
 
   it('loses nothing when the relay dies between publishing and marking a batch', async () => {
     const events = Array.from({ length: 25 }, () => erasedEvent('t2'));
-    await withTenant(h.ds, 't2', (m) => writer.append(m, events.map((event) => ({ topic, event }))));
+    await inTenantTx(h.ds, 't2', (m) => writer.append(m, events.map((event) => ({ topic, event }))));
 
     // A bus that really publishes to Kafka and then "crashes" before the relay can mark the rows.
     let crashes = 1;
@@ -127,7 +127,7 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
   it('purges published rows past retention and never an unpublished one', async () => {
     const old = erasedEvent('t3');
     const pending = erasedEvent('t3');
-    await withTenant(h.ds, 't3', (m) => writer.append(m, [{ topic, event: old }, { topic, event: pending }]));
+    await inTenantTx(h.ds, 't3', (m) => writer.append(m, [{ topic, event: old }, { topic, event: pending }]));
     await h.sql(`UPDATE outbox SET published_at = now() - interval '200 hours' WHERE id = $1`, [old.id]);
     await h.sql(`UPDATE outbox SET created_at = now() - interval '300 hours' WHERE id = $1`, [pending.id]);
     const relay = new OutboxRelay(h.ds, h.bus, { schema: h.schema, databaseUrl: h.url, pollMs: 200, batchSize: 50, retentionHours: 168 }, silentLogger);

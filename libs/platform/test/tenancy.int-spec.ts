@@ -1,7 +1,7 @@
-import { withTenant } from '../src';
+import { inTenantTx } from '../src';
 import { platformHarness } from './harness';
 
-describe('withTenant (real Postgres, row-level security)', () => {
+describe('inTenantTx (real Postgres, row-level security)', () => {
   let h: Awaited<ReturnType<typeof platformHarness>>;
   beforeAll(async () => {
     h = await platformHarness();
@@ -11,27 +11,27 @@ describe('withTenant (real Postgres, row-level security)', () => {
   });
 
   it.each([["o'brien"], ['back\\slash'], ['x'.repeat(250)], ["'; DROP TABLE notes; --"]])('binds tenant %s exactly and isolates it', async (tenant) => {
-    await withTenant(h.ds, tenant, (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'mine')`, [`n-${tenant}`, tenant]));
-    const seen = await withTenant(h.ds, tenant, (m) => m.query(`SELECT current_setting('app.tenant_id') AS t, current_user AS u, count(*) OVER () AS n FROM notes`));
+    await inTenantTx(h.ds, tenant, (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'mine')`, [`n-${tenant}`, tenant]));
+    const seen = await inTenantTx(h.ds, tenant, (m) => m.query(`SELECT current_setting('app.tenant_id') AS t, current_user AS u, count(*) OVER () AS n FROM notes`));
     expect(seen).toHaveLength(1);
     expect(seen[0].t).toBe(tenant);
     expect(seen[0].u).toBe(`${h.schema}_app`);
-    const other = await withTenant(h.ds, 'someone-else', (m) => m.query(`SELECT count(*)::int AS n FROM notes`));
+    const other = await inTenantTx(h.ds, 'someone-else', (m) => m.query(`SELECT count(*)::int AS n FROM notes`));
     expect(other[0].n).toBe(0);
     // RLS refuses writing another tenant's row even if the code tried.
-    await expect(withTenant(h.ds, 'someone-else', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'x')`, [`forged-${tenant}`, tenant]))).rejects.toThrow(
+    await expect(inTenantTx(h.ds, 'someone-else', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'x')`, [`forged-${tenant}`, tenant]))).rejects.toThrow(
       /row-level security/,
     );
   });
 
   it('rolls back everything when the work fails', async () => {
     await expect(
-      withTenant(h.ds, 't-rollback', async (m) => {
+      inTenantTx(h.ds, 't-rollback', async (m) => {
         await m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('rb', 't-rollback', 'x')`);
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    const [{ n }] = await withTenant(h.ds, 't-rollback', (m) => m.query(`SELECT count(*)::int AS n FROM notes WHERE id = 'rb'`));
+    const [{ n }] = await inTenantTx(h.ds, 't-rollback', (m) => m.query(`SELECT count(*)::int AS n FROM notes WHERE id = 'rb'`));
     expect(n).toBe(0);
   });
 });

@@ -15,7 +15,7 @@ import {
   type CloudEvent,
   type ContactSnapshot,
 } from '@crm/events';
-import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, moduleMigrations, PlatformTables1764000000000, SERVICE_INFO, withTenant, type ServiceInfo, type Tx } from '@crm/platform';
+import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, moduleMigrations, PlatformTables1764000000000, SERVICE_INFO, inTenantTx, type ServiceInfo, type Tx } from '@crm/platform';
 import { adminQuery, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
 import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel, type ContactReplicaHooks } from '../src';
 import { startReplicaConsumer } from './replica-consumer-app';
@@ -179,7 +179,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const survivor = snapshot({ firstName: 'Ada', displayName: 'Ada Lovelace' });
     const duplicate = snapshot({ firstName: 'A.', displayName: 'A. Lovelace', emails: [{ email: 'ada.dup@example.com', primary: true }] });
     const dealId = randomUUID();
-    await withTenant(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'met at conference')`, [dealId, t1, duplicate.contactId]));
+    await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'met at conference')`, [dealId, t1, duplicate.contactId]));
     const setup = [created(t1, survivor), created(t1, duplicate)];
     await send(...setup);
     for (const e of setup) await processed(e);
@@ -230,7 +230,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const got = await replica.getMany(ds, t1, [a.contactId, unknown, c.contactId, 'not-a-uuid', b.contactId.toUpperCase()]);
     expect(got.map((x) => x?.contactId ?? null)).toEqual([c.contactId, null, c.contactId, null, c.contactId]);
     // Inside a tenant-bound transaction it uses the caller's transaction.
-    const inTx = await withTenant(ds, t1, (em) => replica.getMany(em, t1, [b.contactId]));
+    const inTx = await inTenantTx(ds, t1, (em) => replica.getMany(em, t1, [b.contactId]));
     expect(inTx[0]!.contactId).toBe(c.contactId);
   });
 
@@ -253,7 +253,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   it('erases every personal-data column and runs the erase hook', async () => {
     const s = snapshot({ tags: ['vip', 'allergic-to-nuts'] });
     const dealId = randomUUID();
-    await withTenant(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'prefers calls after 6pm')`, [dealId, t1, s.contactId]));
+    await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'prefers calls after 6pm')`, [dealId, t1, s.contactId]));
     const c = created(t1, s);
     const e = erased(t1, s.contactId);
     await send(c, e);
@@ -318,9 +318,9 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect(await replica.get(ds, tB, s.contactId)).toBeNull();
     expect(await replica.exists(ds, tB, s.contactId)).toBe(false);
     // Row-level security itself, without the helper's tenant filter.
-    const visible = await withTenant(ds, tB, (m) => m.query(`SELECT contact_id FROM contact_replica WHERE contact_id = $1`, [s.contactId]));
+    const visible = await inTenantTx(ds, tB, (m) => m.query(`SELECT contact_id FROM contact_replica WHERE contact_id = $1`, [s.contactId]));
     expect(visible).toEqual([]);
-    const [{ n }] = await withTenant(ds, tB, (m) => m.query(`SELECT count(*)::int AS n FROM contact_replica`));
+    const [{ n }] = await inTenantTx(ds, tB, (m) => m.query(`SELECT count(*)::int AS n FROM contact_replica`));
     expect(n).toBe(0);
     // An erasure for the same contact id in tenant B touches nothing of tenant A.
     const eB = erased(tB, s.contactId);

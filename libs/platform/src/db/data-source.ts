@@ -1,5 +1,4 @@
-import { inTenantTx } from '../kernel/tx';
-import { DataSource, type EntityManager, type MixedList, type EntitySchema } from 'typeorm';
+import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 
 export interface DataSourceOptions {
   url: string;
@@ -63,13 +62,5 @@ export async function migrate(ds: DataSource, schema: string): Promise<string[]>
   }
 }
 
-/**
- * Runs `fn` in a transaction bound to one tenant (see inTenantTx, which new code uses: it hands out
- * the typed Tx). The manager given to `fn` is marked as in a transaction, so helpers that take a
- * manager reuse its connection instead of taking a second one from the pool.
- */
-export async function withTenant<T>(ds: DataSource, tenantId: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
-  return inTenantTx(ds, tenantId, (tx) => fn(tx.manager));
-}
 
 

@@ -1,7 +1,14 @@
-import type { EntityManager } from 'typeorm';
+/**
+ * What runs SQL inside a transaction: a Tx, or the connection-bound manager the platform hands it.
+ * Platform signatures take this, not TypeORM's EntityManager (TypeORM is the pool and migration
+ * runner, not an API of the kernel).
+ */
+export interface SqlRunner {
+  query(sql: string, params?: unknown[]): Promise<any>;
+}
 
 /** Rows of an UPDATE/DELETE … RETURNING (TypeORM returns [rows, affectedCount] for those on Postgres, plain rows otherwise). */
-export async function updated<T = any>(m: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+export async function updated<T = any>(m: SqlRunner, sql: string, params: unknown[]): Promise<T[]> {
   const r = await m.query(sql, params);
   return Array.isArray(r) && Array.isArray(r[0]) && typeof r[1] === 'number' ? r[0] : r;
 }
@@ -28,7 +35,7 @@ export async function conflictOnUnique<T>(run: () => Promise<T>, onConflict: (co
 }
 
 /** Serialises writers of one key (e.g. a tenant's default pipeline) until the transaction ends. */
-export async function xactLock(m: EntityManager, key: string): Promise<void> {
+export async function xactLock(m: SqlRunner, key: string): Promise<void> {
   await m.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [key]);
 }
 

@@ -1,6 +1,6 @@
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventContract, EventData } from '@crm/events';
-import { updated } from '../db/sql';
+import { updated, type SqlRunner } from '../db/sql';
 import type { EventPublisher } from '../outbox/event-publisher';
 
 /**
@@ -23,15 +23,15 @@ export class Tx {
   private pending: Promise<void>[] = [];
 
   constructor(
-    /** TypeORM's manager bound to this transaction's connection; for code not yet on typed queries. */
-    readonly manager: EntityManager,
+    /** The connection this transaction runs on (TypeORM's manager of it, seen only as a SqlRunner). */
+    private readonly db: SqlRunner,
     readonly tenantId: string,
     private readonly emitter?: TxEmitter,
   ) {}
 
   /** Rows of any statement (also UPDATE/DELETE … RETURNING). */
   query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    return updated<R>(this.manager, sql, params as unknown[]);
+    return updated<R>(this.db, sql, params as unknown[]);
   }
 
   /** The first row, or undefined. */
@@ -53,7 +53,7 @@ export class Tx {
    */
   emit<C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> {
     if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
-    const p = this.emitter.emit(this.manager, this.tenantId, [{ type: contract.type, subject, data }]);
+    const p = this.emitter.emit(this.db, this.tenantId, [{ type: contract.type, subject, data }]);
     this.pending.push(p);
     return p;
   }
@@ -61,7 +61,7 @@ export class Tx {
   /** Several events in one outbox round trip (bulk paths). */
   emitMany<C extends EventContract>(contract: C, events: { subject: string; data: EventData<C> }[]): Promise<void> {
     if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
-    const p = this.emitter.emit(this.manager, this.tenantId, events.map((e) => ({ type: contract.type, subject: e.subject, data: e.data })));
+    const p = this.emitter.emit(this.db, this.tenantId, events.map((e) => ({ type: contract.type, subject: e.subject, data: e.data })));
     this.pending.push(p);
     return p;
   }
@@ -121,7 +121,7 @@ function markTransaction(qr: QueryRunner, active: boolean): void {
 }
 
 /** Binds the current transaction to a tenant and the RLS-bound app role (consumers, schedulers). */
-export async function bindTenant(m: EntityManager, tenantId: string): Promise<void> {
+export async function bindTenant(m: SqlRunner, tenantId: string): Promise<void> {
   await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', ${APP_ROLE_SQL}, true)`, [tenantId]);
 }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { SqlRunner } from '../db/sql';
 import { envelope } from '@crm/events';
 import { currentTraceparent } from '../auth/context-store';
 import { SERVICE_INFO } from '../tokens';
@@ -20,7 +20,7 @@ export class EventPublisher {
     this.writer = new OutboxWriter(info.schema);
   }
 
-  async emit(m: EntityManager, tenantId: string, events: DomainEvent[]): Promise<void> {
+  async emit(m: SqlRunner, tenantId: string, events: DomainEvent[]): Promise<void> {
     const traceparent = currentTraceparent();
     await this.writer.append(
       m,

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { SqlRunner } from '../db/sql';
 import { MAX_EVENT_BYTES, validateEvent, type CloudEvent } from '@crm/events';
 import { badUserInput } from '../errors';
 
@@ -17,7 +17,7 @@ export const outboxChannel = (schema: string) => `${schema}_outbox`;
 export class OutboxWriter {
   constructor(private readonly schema: string) {}
 
-  async append(m: EntityManager, entries: OutboxEntry[]): Promise<void> {
+  async append(m: SqlRunner, entries: OutboxEntry[]): Promise<void> {
     if (!entries.length) return;
     // Each event is serialised once: the JSON that is measured is the JSON that is stored and published.
     const payloads = entries.map((e) => {

@@ -2,7 +2,7 @@ import { type CustomTransportStrategy, type MessageHandler, Server } from '@nest
 import { isObservable, lastValueFrom } from 'rxjs';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { topicName, type CloudEvent } from '@crm/events';
+import { topicName, withPrefix, type CloudEvent } from '@crm/events';
 import type { EventBus } from '../bus/event-bus';
 import { IdempotentConsumer, type ConsumerSpec, type EventHandler } from '../consumer/idempotent-consumer';
 import { InboxPurger } from '../consumer/inbox-purge';
@@ -82,6 +82,7 @@ export class CrmEventTransport extends Server implements CustomTransportStrategy
       }
       this.purger = new InboxPurger(this.deps.ds, { schema: this.deps.info.schema, retentionHours: this.deps.inboxRetentionHours }, this.deps.log.child({ component: 'inbox-purge' }));
       this.purger.start();
+      this.watchLag();
       this.deps.log.info({ consumers: this.consumers().map((c) => c.name) }, 'event consumers started');
     } catch (err) {
       // All or nothing: a service whose consumers did not all start must not leave some running.
@@ -89,6 +90,17 @@ export class CrmEventTransport extends Server implements CustomTransportStrategy
       return callback(err);
     }
     callback();
+  }
+
+  /** `crm_consumer_lag`: read from the broker at scrape time for each group, so a stuck consumer shows. */
+  private watchLag(): void {
+    const { bus, metrics, info } = this.deps;
+    if (!metrics || !bus.consumerLag) return;
+    const lagOf = bus.consumerLag.bind(bus);
+    const groups = [...this.groups.values()];
+    metrics.watchConsumerLag(async () =>
+      (await Promise.all(groups.map(async (g) => (await lagOf(withPrefix(info.consumerGroupPrefix, g.name), [...g.topics])).map((r) => ({ consumer: g.name, ...r }))))).flat(),
+    );
   }
 
   async close(): Promise<void> {

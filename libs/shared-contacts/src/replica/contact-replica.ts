@@ -1,6 +1,6 @@
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { ContactErasedV1, ContactMergedV1, ContactSnapshot, EventData } from '@crm/events';
-import { invalidField, isUuid, Tx, withTenant } from '@crm/platform';
+import { inTenantTx, invalidField, isUuid, Tx } from '@crm/platform';
 import type { ContactChannel, ContactConsent } from './reachability';
 
 /** A contact as a module's replica holds it. PII fields are null/empty once the contact is erased. */
@@ -171,7 +171,7 @@ export class ContactReplica {
    * The contact, following merges to the survivor (`get(duplicateId)` returns the survivor), or null.
    * An erased contact is returned with `erasedAt` set and its personal data empty.
    */
-  async get(db: Tx | EntityManager | DataSource, tenantId: string, contactId: string): Promise<ReplicaContact | null> {
+  async get(db: Tx | DataSource, tenantId: string, contactId: string): Promise<ReplicaContact | null> {
     const [c] = await this.getMany(db, tenantId, [contactId]);
     return c;
   }
@@ -189,23 +189,23 @@ export class ContactReplica {
   }
 
   /** True if the contact (or its survivor) is known and not erased. */
-  async exists(db: Tx | EntityManager | DataSource, tenantId: string, contactId: string): Promise<boolean> {
+  async exists(db: Tx | DataSource, tenantId: string, contactId: string): Promise<boolean> {
     const c = await this.get(db, tenantId, contactId);
     return !!c && !c.erasedAt;
   }
 
   /**
    * One query for many ids, merges followed; result[i] belongs to ids[i] (null if unknown) — the
-   * shape a DataLoader batch function returns. With a DataSource (or a manager outside a
-   * transaction) it runs in its own tenant-bound transaction; inside one, in the caller's.
+   * shape a DataLoader batch function returns. Given the caller's Tx it reads in that transaction
+   * (a use case never needs a second pooled connection); given a DataSource, in its own tenant-bound one.
    */
-  async getMany(db: Tx | EntityManager | DataSource, tenantId: string, ids: readonly string[]): Promise<(ReplicaContact | null)[]> {
+  async getMany(db: Tx | DataSource, tenantId: string, ids: readonly string[]): Promise<(ReplicaContact | null)[]> {
     if (!ids.length) return [];
     const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
     const found = new Map<string, ReplicaContact>();
     if (wanted.length) {
-      const rows: Record<string, any>[] = await inTenant(db, tenantId, (m) =>
-        m.query(
+      const rows: (Record<string, any> & { requested: string })[] = await inTenant(db, tenantId, (tx) =>
+        tx.query<Record<string, any> & { requested: string }>(
           `WITH RECURSIVE chain (requested, contact_id, merged_into, hops) AS (
              SELECT contact_id, contact_id, merged_into, 0 FROM contact_replica WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])
              UNION ALL
@@ -225,13 +225,7 @@ export class ContactReplica {
   }
 }
 
-/**
- * Runs fn bound to the tenant: in the caller's transaction if there is one (always the case for a
- * Tx, so a use case never needs a second pooled connection), else in a new tenant transaction.
- */
-async function inTenant<T>(db: Tx | EntityManager | DataSource, tenantId: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
-  if (db instanceof Tx) return fn(db.manager);
-  if (db instanceof DataSource) return withTenant(db, tenantId, fn);
-  if (!db.queryRunner?.isTransactionActive) return withTenant(db.connection, tenantId, fn);
-  return fn(db);
+/** Runs fn in the caller's transaction, or in a new tenant-bound one when given the DataSource. */
+function inTenant<T>(db: Tx | DataSource, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db instanceof Tx ? fn(db) : inTenantTx(db, tenantId, fn);
 }
