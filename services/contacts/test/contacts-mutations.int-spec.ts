@@ -40,7 +40,7 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
       tags: ['vip', ' vip ', 'beta'],
       preferredChannels: ['SMS', 'EMAIL'],
       lifecycleStage: 'lead',
-      source: { source: 'web', medium: 'cpc', campaign: 'spring' },
+      source: { leadSource: 'paid-search', source: 'web', medium: 'cpc', campaign: 'spring', keyword: 'open source crm' },
       addresses: [{ label: 'home', line1: '12 St James Sq', city: 'London', country: 'GB' }],
     });
 
@@ -63,7 +63,8 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
       preferredChannels: ['SMS', 'EMAIL'],
       lifecycleStage: 'lead',
       ownerId: 'owner-7',
-      source: { source: 'web', medium: 'cpc', campaign: 'spring', term: null, content: null },
+      // The one attribution model (@crm/shared-kernel), the same type as a deal's source.
+      source: { leadSource: 'paid-search', source: 'web', medium: 'cpc', campaign: 'spring', term: null, content: null, keyword: 'open source crm' },
       addresses: [{ label: 'home', line1: '12 St James Sq', line2: null, city: 'London', region: null, postalCode: null, country: 'GB' }],
       consents: [],
       customFields: [],
@@ -114,7 +115,7 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
       displayName: 'Rear Admiral Grace Hopper',
       lifecycleStage: 'customer',
       ownerId: 'user-9',
-      source: { source: 'event', medium: null, campaign: null, term: 'cobol', content: null },
+      source: { leadSource: null, source: 'event', medium: null, campaign: null, term: 'cobol', content: null, keyword: null },
       email: 'grace@navy.example',
       version: 2,
     });

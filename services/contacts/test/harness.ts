@@ -60,7 +60,7 @@ export type Gql = ReturnType<Harness['client']>;
 export type Recorded = TopicRecorder['events'][number];
 
 export const CONTACT_FIELDS = `id firstName lastName displayName email phone tags preferredChannels version mergedIntoId erased createdAt updatedAt
-  ownerId lifecycleStage source { source medium campaign term content }
+  ownerId lifecycleStage source { leadSource source medium campaign term content keyword }
   addresses { label line1 line2 city region postalCode country }
   emails { email primary } phones { phone e164 primary } company { id name domains } customFields { key type value }
   consents { channel granted legalBasis source recordedAt }`;

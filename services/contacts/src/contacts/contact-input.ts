@@ -1,3 +1,4 @@
+import { attributionSchema } from '@crm/shared-kernel';
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
@@ -13,7 +14,6 @@ export const addressSchema = z.object({
   label: optText(50), line1: optText(200), line2: optText(200), city: optText(100), region: optText(100), postalCode: optText(20),
   country: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').nullish(),
 });
-export const sourceSchema = z.object({ source: optText(200), medium: optText(200), campaign: optText(200), term: optText(200), content: optText(200) });
 
 /** Names are what people see and search: surrounding whitespace is noise (blank becomes null). */
 const nameText = optText(LIMITS.name).transform((v) => (typeof v === 'string' ? v.trim() || null : v));
@@ -36,7 +36,7 @@ export const contactFieldsSchema = z.object({
     .optional(),
   ownerId: optText(200),
   lifecycleStage: optText(50),
-  source: sourceSchema.nullish(),
+  source: attributionSchema.nullish(),
   addresses: z.array(addressSchema).max(LIMITS.addresses).optional(),
   customFields: z.array(z.object({ key: text(100), value: text(LIMITS.text).nullable() })).max(200).optional(),
 });

@@ -1,3 +1,4 @@
+import { ATTRIBUTION_FIELDS, type Attribution } from '@crm/shared-kernel';
 import type { Row } from '@crm/platform';
 import type { ContactSnapshot } from '@crm/events';
 import type { Channel, ConsentRecord, Contact } from './contact.types';
@@ -80,7 +81,7 @@ export function toGraphql(r: ContactRow, customFields: Contact['customFields']):
     customFields,
     ownerId: r.owner_id,
     lifecycleStage: r.lifecycle_stage,
-    source: r.source ? { source: r.source.source ?? null, medium: r.source.medium ?? null, campaign: r.source.campaign ?? null, term: r.source.term ?? null, content: r.source.content ?? null } : null,
+    source: r.source ? Object.fromEntries(ATTRIBUTION_FIELDS.map((k) => [k, r.source![k] ?? null])) as Attribution : null,
     mergedIntoId: r.merged_into,
     erased: r.erased_at !== null,
     version: r.version,

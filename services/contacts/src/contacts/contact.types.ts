@@ -1,6 +1,11 @@
+import { attributionTypes, type Attribution as SharedAttribution } from '@crm/shared-kernel';
 import { Directive, Field, ID, Int } from '@nestjs/graphql';
 import { type ConnectionValue } from '@crm/platform';
-import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
+import { Connection, ContactsSchemaScope, InputType, ObjectType, registerEnumType } from '../schema-scope';
+
+/** One attribution model for every module (@crm/shared-kernel): a contact's, a deal's, a purchase's. */
+const { Attribution, AttributionInput } = attributionTypes(ContactsSchemaScope);
+type Attribution = SharedAttribution;
 
 export enum Channel {
   EMAIL = 'email',
@@ -102,14 +107,6 @@ export class Address {
   @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) country: string | null;
 }
 
-@ObjectType({ description: 'Where the contact came from (lead source / UTM).' })
-export class LeadSource {
-  @Field(() => String, { nullable: true }) source: string | null;
-  @Field(() => String, { nullable: true }) medium: string | null;
-  @Field(() => String, { nullable: true }) campaign: string | null;
-  @Field(() => String, { nullable: true, description: 'Paid keyword (utm_term)' }) term: string | null;
-  @Field(() => String, { nullable: true }) content: string | null;
-}
 
 @ObjectType()
 export class CustomFieldValue {
@@ -147,7 +144,7 @@ export class Contact {
   @Field(() => [CustomFieldValue]) customFields: CustomFieldValue[];
   @Field(() => String, { nullable: true }) ownerId: string | null;
   @Field(() => String, { nullable: true }) lifecycleStage: string | null;
-  @Field(() => LeadSource, { nullable: true }) source: LeadSource | null;
+  @Field(() => Attribution, { nullable: true, description: 'Where the contact came from (lead source, UTM, paid keyword)' }) source: Attribution | null;
   @Field(() => ID, { nullable: true, description: 'Set when this contact was merged into another' }) mergedIntoId: string | null;
   @Field() erased: boolean;
   @Field(() => Int) version: number;
@@ -169,14 +166,6 @@ export class AddressInput {
   @Field(() => String, { nullable: true }) country?: string;
 }
 
-@InputType()
-export class LeadSourceInput {
-  @Field(() => String, { nullable: true }) source?: string;
-  @Field(() => String, { nullable: true }) medium?: string;
-  @Field(() => String, { nullable: true }) campaign?: string;
-  @Field(() => String, { nullable: true }) term?: string;
-  @Field(() => String, { nullable: true }) content?: string;
-}
 
 @InputType()
 export class CustomFieldInput {
@@ -198,7 +187,7 @@ export class CreateContactInput {
   @Field(() => [Channel], { nullable: true }) preferredChannels?: Channel[];
   @Field(() => String, { nullable: true }) ownerId?: string;
   @Field(() => String, { nullable: true }) lifecycleStage?: string;
-  @Field(() => LeadSourceInput, { nullable: true }) source?: LeadSourceInput;
+  @Field(() => AttributionInput, { nullable: true }) source?: Partial<Attribution>;
   @Field(() => [AddressInput], { nullable: true }) addresses?: AddressInput[];
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
@@ -215,7 +204,7 @@ export class UpdateContactInput {
   @Field(() => [Channel], { nullable: true }) preferredChannels?: Channel[];
   @Field(() => String, { nullable: true }) ownerId?: string | null;
   @Field(() => String, { nullable: true }) lifecycleStage?: string | null;
-  @Field(() => LeadSourceInput, { nullable: true }) source?: LeadSourceInput | null;
+  @Field(() => AttributionInput, { nullable: true }) source?: Partial<Attribution> | null;
   @Field(() => [AddressInput], { nullable: true }) addresses?: AddressInput[];
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }

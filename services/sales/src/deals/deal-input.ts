@@ -1,18 +1,13 @@
-import { z } from 'zod';
+import { attributionSchema, toAttribution } from '@crm/shared-kernel';
 import { invalidField } from '@crm/platform';
 import type { MoneyInput } from '../common/graphql';
 import { currencyOf, formatMinor, toMinor } from '../common/money';
-import { zOptText } from '../common/validate';
 import type { DealSource } from './deal.types';
 
 /** Attribution of a deal: every key optional text; all blank → null (no source). */
-export const zDealSource = z
-  .object({
-    leadSource: zOptText(200), source: zOptText(200), medium: zOptText(200), campaign: zOptText(200),
-    term: zOptText(200), content: zOptText(200), keyword: zOptText(200),
-  })
+export const zDealSource = attributionSchema
   .nullish()
-  .transform((s): DealSource | null => (s && Object.values(s).some((v) => v !== null) ? s : null));
+  .transform((s): DealSource | null => (s && Object.values(toAttribution(s)).some((v) => v !== null) ? toAttribution(s) : null));
 
 /** A deal amount as stored (decimal text in the currency's minor units) with its currency. */
 export function dealAmount(input: MoneyInput | null | undefined, field: string): { amount: string; currency: string } {

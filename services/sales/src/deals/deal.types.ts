@@ -1,6 +1,13 @@
 import { Directive, Field, ID, Int } from '@nestjs/graphql';
 import { DateScalar, Money, MoneyInput } from '../common/graphql';
-import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
+import { attributionTypes, type Attribution as SharedAttribution } from '@crm/shared-kernel';
+import { Connection, InputType, ObjectType, registerEnumType, SalesSchemaScope } from '../schema-scope';
+
+/** One attribution model for every module (@crm/shared-kernel). */
+const { Attribution, AttributionInput } = attributionTypes(SalesSchemaScope);
+/** Where a deal came from; the stored and returned shape. */
+export type DealSource = SharedAttribution;
+type Attribution = SharedAttribution;
 
 export enum DealStatus {
   OPEN = 'open',
@@ -20,28 +27,6 @@ registerEnumType(ForecastCategory, {
   description: 'How sure the owner is: COMMIT counts in the committed forecast, BEST_CASE in best case, OMITTED nowhere',
 });
 
-@ObjectType({ description: 'Where the deal came from, so marketing can attribute revenue (lead source, UTM, paid keyword).' })
-export class DealSource {
-  @Field(() => String, { nullable: true, description: 'e.g. referral, webinar, paid-search' }) leadSource: string | null;
-  @Field(() => String, { nullable: true, description: 'utm_source' }) source: string | null;
-  @Field(() => String, { nullable: true, description: 'utm_medium' }) medium: string | null;
-  @Field(() => String, { nullable: true, description: 'utm_campaign' }) campaign: string | null;
-  @Field(() => String, { nullable: true, description: 'utm_term' }) term: string | null;
-  @Field(() => String, { nullable: true, description: 'utm_content' }) content: string | null;
-  @Field(() => String, { nullable: true, description: 'Paid-advertising keyword that brought the customer' }) keyword: string | null;
-}
-
-@InputType()
-export class DealSourceInput {
-  @Field(() => String, { nullable: true }) leadSource?: string | null;
-  @Field(() => String, { nullable: true }) source?: string | null;
-  @Field(() => String, { nullable: true }) medium?: string | null;
-  @Field(() => String, { nullable: true }) campaign?: string | null;
-  @Field(() => String, { nullable: true }) term?: string | null;
-  @Field(() => String, { nullable: true }) content?: string | null;
-  @Field(() => String, { nullable: true }) keyword?: string | null;
-}
-
 @ObjectType()
 @Directive('@key(fields: "id")')
 export class Deal {
@@ -57,7 +42,7 @@ export class Deal {
   @Field(() => String, { nullable: true }) lostReason: string | null;
   @Field(() => DateScalar, { nullable: true }) expectedCloseDate: string | null;
   @Field(() => ForecastCategory) forecastCategory: ForecastCategory;
-  @Field(() => DealSource, { nullable: true }) source: DealSource | null;
+  @Field(() => Attribution, { nullable: true, description: 'Where the deal came from, so marketing can attribute revenue (lead source, UTM, paid keyword)' }) source: Attribution | null;
   @Field(() => String, { nullable: true }) notes: string | null;
   @Field(() => Date, { nullable: true, description: 'When it was won or lost' }) closedAt: Date | null;
   @Field(() => Int) version: number;
@@ -86,7 +71,7 @@ export class CreateDealInput {
   @Field(() => DateScalar, { nullable: true }) expectedCloseDate?: string;
   @Field(() => ID, { nullable: true }) companyId?: string;
   @Field(() => String, { nullable: true, description: 'Default: the caller' }) ownerId?: string;
-  @Field(() => DealSourceInput, { nullable: true }) source?: DealSourceInput;
+  @Field(() => AttributionInput, { nullable: true }) source?: Partial<Attribution>;
   @Field(() => ForecastCategory, { nullable: true }) forecastCategory?: ForecastCategory;
   @Field(() => String, { nullable: true }) notes?: string;
 }
@@ -98,7 +83,7 @@ export class UpdateDealInput {
   @Field(() => DateScalar, { nullable: true }) expectedCloseDate?: string | null;
   @Field(() => ID, { nullable: true }) companyId?: string | null;
   @Field(() => String, { nullable: true }) ownerId?: string;
-  @Field(() => DealSourceInput, { nullable: true }) source?: DealSourceInput | null;
+  @Field(() => AttributionInput, { nullable: true }) source?: Partial<Attribution> | null;
   @Field(() => ForecastCategory, { nullable: true }) forecastCategory?: ForecastCategory;
   @Field(() => String, { nullable: true }) notes?: string | null;
 }
