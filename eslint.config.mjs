@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
+import jsoncParser from 'jsonc-eslint-parser';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.crm/**', '**/*.js', '**/*.mjs', 'docs/**', 'tools/client-example/src/gql/**'] },
@@ -37,7 +38,30 @@ export default tseslint.config(
         'error',
         {
           allow: ['@crm/contacts', '@crm/sales', '@crm/marketing', '@crm/support', '@crm/loyalty', '@crm/gateway'],
+          // The CLI's entry loads the platform lazily for the commands that need it alone (fast --help); the
+          // commands themselves import it statically. Seen since the project graph reads imports (@nx/js).
+          checkDynamicDependenciesExceptions: ['@crm/platform'],
           depConstraints: [{ sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:service', 'type:gateway'] }],
+        },
+      ],
+    },
+  },
+  {
+    // Each package declares what its production code imports (checked against the Nx project graph of the
+    // project's build inputs, specs and test/ excluded), so `pnpm deploy --prod` gives every image exactly its
+    // own dependency closure. Only projects with a build target are checked.
+    files: ['**/package.json'],
+    languageOptions: { parser: jsoncParser },
+    plugins: { '@nx': nx },
+    rules: {
+      // pino-pretty (loaded by name as a pino transport) and GraphiQL's assets (read from disk) are development-only
+      // devDependencies, so the rule, which reads imports, has nothing to say about them.
+      '@nx/dependency-checks': [
+        'error',
+        {
+          // Required by name at run time by @nestjs/apollo (its HTTP integration), never imported by our code:
+          // the platform declares it so a module's production output has it.
+          ignoredDependencies: ['@as-integrations/express5'],
         },
       ],
     },
