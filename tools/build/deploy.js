@@ -52,6 +52,8 @@ function useCompiledOutput(packageDir, projectDir, { keep = [] } = {}) {
     pkg.main = 'dist/src/index.js';
     pkg.exports = { '.': './dist/src/index.js', './src/*': './dist/src/*.js', './package.json': './package.json' };
   } else delete pkg.main;
+  // The copy's files are hard links to the workspace's: replace the file, never write through the link.
+  rmSync(pkgFile);
   writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
 }
 
