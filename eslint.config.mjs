@@ -54,14 +54,13 @@ export default tseslint.config(
     languageOptions: { parser: jsoncParser },
     plugins: { '@nx': nx },
     rules: {
-      // pino-pretty (loaded by name as a pino transport) and GraphiQL's assets (read from disk) are development-only
-      // devDependencies, so the rule, which reads imports, has nothing to say about them.
       '@nx/dependency-checks': [
         'error',
         {
-          // Required by name at run time by @nestjs/apollo (its HTTP integration), never imported by our code:
-          // the platform declares it so a module's production output has it.
-          ignoredDependencies: ['@as-integrations/express5'],
+          // @as-integrations/express5: loaded by name by @nestjs/apollo, never imported by our code; the platform
+          // declares it so a module's production output has it. pino-pretty: the platform looks for it and uses it
+          // only for pretty logs in development, so it is a devDependency and absent from production outputs.
+          ignoredDependencies: ['@as-integrations/express5', 'pino-pretty'],
         },
       ],
     },

@@ -108,7 +108,13 @@ function deploy(projectDir) {
   const pkg = JSON.parse(readFileSync(join(workspaceRoot, projectDir, 'package.json'), 'utf8'));
   const out = join(workspaceRoot, 'out', basename(projectDir));
   rmSync(out, { recursive: true, force: true });
-  execFileSync('pnpm', ['--filter', pkg.name, 'deploy', '--prod', '--legacy', out], { cwd: workspaceRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    // Quiet unless it fails: its peer warnings are the workspace's, already shown by `pnpm install`.
+    execFileSync('pnpm', ['--filter', pkg.name, 'deploy', '--prod', '--legacy', out], { cwd: workspaceRoot, stdio: 'pipe', encoding: 'utf8' });
+  } catch (err) {
+    process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
+    throw err;
+  }
 
   // The deployed package itself: compiled output and, for the gateway, the subgraph schemas it composes
   // at start (static supergraph mode reads <package root>/services/<name>/schema.graphql).
