@@ -114,6 +114,10 @@ function deploy(projectDir) {
   } catch (err) {
     process.stderr.write(`${err.stdout ?? ''}${err.stderr ?? ''}`);
     throw err;
+  } finally {
+    // pnpm 10's legacy deploy also writes the bin links to <package>/<relative target path>/node_modules/.bin:
+    // a stray copy inside the project, removed here.
+    rmSync(join(workspaceRoot, projectDir, relative(workspaceRoot, out).split('/')[0]), { recursive: true, force: true });
   }
 
   // The deployed package itself: compiled output and, for the gateway, the subgraph schemas it composes
