@@ -11,6 +11,7 @@ const modulePackages = readdirSync(new URL('./services', import.meta.url), { wit
   .map((f) => JSON.parse(readFileSync(f, 'utf8')))
   .filter((pkg) => pkg.crm)
   .map((pkg) => pkg.name);
+import jsoncParser from 'jsonc-eslint-parser';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.crm/**', '**/*.js', '**/*.mjs', 'docs/**', 'tools/client-example/src/gql/**'] },
@@ -47,6 +48,9 @@ export default tseslint.config(
         'error',
         {
           allow: [...modulePackages, '@crm/gateway'],
+          // The CLI's entry loads the platform lazily for the commands that need it alone (fast --help); the
+          // commands themselves import it statically. Seen since the project graph reads imports (@nx/js).
+          checkDynamicDependenciesExceptions: ['@crm/platform'],
           depConstraints: [{ sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:service', 'type:gateway'] }],
         },
       ],
@@ -71,6 +75,25 @@ export default tseslint.config(
         },
       ],
       'no-restricted-syntax': ['error', { selector: "Property[key.name='registerIn']", message: "Use the module's schema-scope decorators instead of registerIn." }],
+    },
+  },
+  {
+    // Each package declares what its production code imports (checked against the Nx project graph of the
+    // project's build inputs, specs and test/ excluded), so `pnpm deploy --prod` gives every image exactly its
+    // own dependency closure. Only projects with a build target are checked.
+    files: ['**/package.json'],
+    languageOptions: { parser: jsoncParser },
+    plugins: { '@nx': nx },
+    rules: {
+      '@nx/dependency-checks': [
+        'error',
+        {
+          // @as-integrations/express5: loaded by name by @nestjs/apollo, never imported by our code; the platform
+          // declares it so a module's production output has it. pino-pretty: the platform looks for it and uses it
+          // only for pretty logs in development, so it is a devDependency and absent from production outputs.
+          ignoredDependencies: ['@as-integrations/express5', 'pino-pretty'],
+        },
+      ],
     },
   },
 );

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import pino from 'pino';
 import { signUserToken } from '@crm/auth';
 import { ConfigError } from '@crm/platform/src/config';
+import { createLogger } from '@crm/platform/src/logger';
 import { loadServiceSdl } from './composition';
 import { loadGatewayConfig, type GatewayConfig } from './config';
 import { startGateway } from './gateway';
@@ -33,7 +33,7 @@ function devTokenFor(config: GatewayConfig): string | undefined {
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = pino({ level: config.logLevel, base: { service: 'gateway' } });
+  const logger = createLogger('gateway', config.logLevel);
   const gateway = await startGateway({
     port: config.port,
     host: config.host,

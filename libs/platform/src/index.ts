@@ -24,6 +24,7 @@ export * from './consumer/inbox-purge';
 export * from './db/platform-inbox-retention-migration';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './migrate-service';
 export * from './db/sql';
 export * from './pagination';
 export * from './kernel/tx';

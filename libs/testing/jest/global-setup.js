@@ -12,16 +12,16 @@ module.exports = async function globalSetup() {
   if (dockerReachable) {
     try {
       const { PostgreSqlContainer } = require('@testcontainers/postgresql');
-      const { KafkaContainer } = require('@testcontainers/kafka');
+      const { startApacheKafka } = require('./apache-kafka-container');
       if (!process.env.DATABASE_URL) {
         const pg = await new PostgreSqlContainer('postgres:17-alpine').start();
         globalThis.__CRM_PG__ = pg;
         process.env.DATABASE_URL = pg.getConnectionUri();
       }
       if (!process.env.KAFKA_BROKERS) {
-        const kafka = await new KafkaContainer('confluentinc/cp-kafka:7.7.1').withKraft().start();
-        globalThis.__CRM_KAFKA__ = kafka;
-        process.env.KAFKA_BROKERS = `${kafka.getHost()}:${kafka.getMappedPort(9093)}`;
+        const kafka = await startApacheKafka();
+        globalThis.__CRM_KAFKA__ = kafka.container;
+        process.env.KAFKA_BROKERS = kafka.brokers;
       }
       return;
     } catch (err) {
