@@ -18,3 +18,6 @@ export * from './quote-declined.v1';
 export * from './quote-accepted.v1';
 export * from './task-created.v1';
 export * from './task-completed.v1';
+export * from './pipeline-stages-changed.v1';
+export * from './deal-reopened.v1';
+export * from './deal-archived.v1';

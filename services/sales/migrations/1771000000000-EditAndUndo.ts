@@ -1,0 +1,55 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { enableTenantIsolation } from '@crm/platform';
+
+/**
+ * Editing and undoing pipelines and deals (issue 10 §1):
+ * - stages can be archived: an archived stage keeps its row (deals' stage history points at it) but
+ *   leaves the pipeline's ordering, so the position is unique among active stages only;
+ * - a stage's win probability changes are kept in stage_probability_history;
+ * - deals can be archived (hidden from lists, restorable);
+ * - a reopened won deal's commission is reversed by a negative ledger entry (reversal_of) and the
+ *   original is marked reversed, so a later win of the same deal earns again instead of being
+ *   swallowed by the one-entry-per-source index.
+ */
+export class EditAndUndo1771000000000 implements MigrationInterface {
+  name = 'EditAndUndo1771000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE stages ADD COLUMN archived_at timestamptz, ADD COLUMN archived_by text`);
+    await q.query(`ALTER TABLE stages DROP CONSTRAINT stages_pipeline_id_position_key`);
+    await q.query(`CREATE UNIQUE INDEX stages_active_position ON stages (pipeline_id, position) WHERE archived_at IS NULL`);
+    await q.query(`
+      CREATE TABLE stage_probability_history (
+        id bigserial PRIMARY KEY,
+        tenant_id text NOT NULL,
+        stage_id uuid NOT NULL REFERENCES stages (id) ON DELETE CASCADE,
+        from_probability int NOT NULL,
+        to_probability int NOT NULL,
+        changed_by text NOT NULL,
+        changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`);
+    await q.query(`CREATE INDEX stage_probability_history_stage ON stage_probability_history (stage_id, changed_at, id)`);
+    await enableTenantIsolation(q, 'stage_probability_history');
+
+    await q.query(`ALTER TABLE deals ADD COLUMN archived_at timestamptz, ADD COLUMN archived_by text`);
+
+    await q.query(`ALTER TABLE commission_entries ADD COLUMN reversal_of uuid REFERENCES commission_entries (id), ADD COLUMN reversed_at timestamptz`);
+    await q.query(`DROP INDEX commission_entries_source`);
+    await q.query(`
+      CREATE UNIQUE INDEX commission_entries_source ON commission_entries (tenant_id, source_kind, source_id, coalesce(line_id, '00000000-0000-0000-0000-000000000000'))
+      WHERE reversal_of IS NULL AND reversed_at IS NULL`);
+    await q.query(`CREATE UNIQUE INDEX commission_entries_reversal ON commission_entries (reversal_of) WHERE reversal_of IS NOT NULL`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX commission_entries_reversal`);
+    await q.query(`DROP INDEX commission_entries_source`);
+    await q.query(`DELETE FROM commission_entries WHERE reversal_of IS NOT NULL`);
+    await q.query(`ALTER TABLE commission_entries DROP COLUMN reversal_of, DROP COLUMN reversed_at`);
+    await q.query(`CREATE UNIQUE INDEX commission_entries_source ON commission_entries (tenant_id, source_kind, source_id, coalesce(line_id, '00000000-0000-0000-0000-000000000000'))`);
+    await q.query(`ALTER TABLE deals DROP COLUMN archived_at, DROP COLUMN archived_by`);
+    await q.query(`DROP TABLE stage_probability_history`);
+    await q.query(`DROP INDEX stages_active_position`);
+    await q.query(`ALTER TABLE stages DROP COLUMN archived_at, DROP COLUMN archived_by, ADD UNIQUE (pipeline_id, position)`);
+  }
+}
