@@ -9,7 +9,10 @@ import { enableTenantIsolation } from '@crm/platform';
  * - deals can be archived (hidden from lists, restorable);
  * - a reopened won deal's commission is reversed by a negative ledger entry (reversal_of) and the
  *   original is marked reversed, so a later win of the same deal earns again instead of being
- *   swallowed by the one-entry-per-source index.
+ *   swallowed by the one-entry-per-source index;
+ * - tasks remind N minutes before they are due and may recur (daily, weekly, monthly: completing one
+ *   creates the next). A monthly series keeps the day of month of its first due time (series_start),
+ *   clamped to shorter months, so Jan 31 → Feb 28 → Mar 31 rather than drifting to the 28th.
  */
 export class EditAndUndo1771000000000 implements MigrationInterface {
   name = 'EditAndUndo1771000000000';
@@ -39,9 +42,19 @@ export class EditAndUndo1771000000000 implements MigrationInterface {
       CREATE UNIQUE INDEX commission_entries_source ON commission_entries (tenant_id, source_kind, source_id, coalesce(line_id, '00000000-0000-0000-0000-000000000000'))
       WHERE reversal_of IS NULL AND reversed_at IS NULL`);
     await q.query(`CREATE UNIQUE INDEX commission_entries_reversal ON commission_entries (reversal_of) WHERE reversal_of IS NOT NULL`);
+
+    await q.query(`
+      ALTER TABLE tasks
+        ADD COLUMN remind_minutes_before int NOT NULL DEFAULT 0 CHECK (remind_minutes_before BETWEEN 0 AND 40320),
+        ADD COLUMN recurrence text CHECK (recurrence IN ('daily', 'weekly', 'monthly')),
+        ADD COLUMN series_start timestamptz,
+        ADD COLUMN occurrence int NOT NULL DEFAULT 0,
+        ADD COLUMN previous_id uuid REFERENCES tasks (id) ON DELETE SET NULL,
+        ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE tasks DROP COLUMN remind_minutes_before, DROP COLUMN recurrence, DROP COLUMN series_start, DROP COLUMN occurrence, DROP COLUMN previous_id, DROP COLUMN updated_at`);
     await q.query(`DROP INDEX commission_entries_reversal`);
     await q.query(`DROP INDEX commission_entries_source`);
     await q.query(`DELETE FROM commission_entries WHERE reversal_of IS NOT NULL`);

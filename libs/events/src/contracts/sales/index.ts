@@ -21,3 +21,4 @@ export * from './task-completed.v1';
 export * from './pipeline-stages-changed.v1';
 export * from './deal-reopened.v1';
 export * from './deal-archived.v1';
+export * from './task-updated.v1';
