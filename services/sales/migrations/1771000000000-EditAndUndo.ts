@@ -12,7 +12,10 @@ import { enableTenantIsolation } from '@crm/platform';
  *   swallowed by the one-entry-per-source index;
  * - tasks remind N minutes before they are due and may recur (daily, weekly, monthly: completing one
  *   creates the next). A monthly series keeps the day of month of its first due time (series_start),
- *   clamped to shorter months, so Jan 31 → Feb 28 → Mar 31 rather than drifting to the 28th.
+ *   clamped to shorter months, so Jan 31 → Feb 28 → Mar 31 rather than drifting to the 28th;
+ * - prices have a history with effective dates (price_history): the price a new quote or order
+ *   takes is the one effective on its date; prices set before this migration are effective since
+ *   always (-infinity).
  */
 export class EditAndUndo1771000000000 implements MigrationInterface {
   name = 'EditAndUndo1771000000000';
@@ -51,9 +54,28 @@ export class EditAndUndo1771000000000 implements MigrationInterface {
         ADD COLUMN occurrence int NOT NULL DEFAULT 0,
         ADD COLUMN previous_id uuid REFERENCES tasks (id) ON DELETE SET NULL,
         ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()`);
+
+    await q.query(`
+      CREATE TABLE price_history (
+        id bigserial PRIMARY KEY,
+        tenant_id text NOT NULL,
+        price_list_id uuid NOT NULL REFERENCES price_lists (id) ON DELETE CASCADE,
+        product_id uuid NOT NULL REFERENCES products (id),
+        unit_price numeric NOT NULL CHECK (unit_price >= 0),
+        effective_from date NOT NULL,
+        set_by text NOT NULL,
+        set_at timestamptz NOT NULL DEFAULT clock_timestamp()
+      )`);
+    await q.query(`CREATE INDEX price_history_effective ON price_history (price_list_id, product_id, effective_from DESC, id DESC)`);
+    // Backfilled before row-level security is on: the migration reads every tenant's prices.
+    await q.query(`
+      INSERT INTO price_history (tenant_id, price_list_id, product_id, unit_price, effective_from, set_by)
+      SELECT tenant_id, price_list_id, product_id, unit_price, '-infinity', 'migration' FROM price_list_items`);
+    await enableTenantIsolation(q, 'price_history');
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE price_history`);
     await q.query(`ALTER TABLE tasks DROP COLUMN remind_minutes_before, DROP COLUMN recurrence, DROP COLUMN series_start, DROP COLUMN occurrence, DROP COLUMN previous_id, DROP COLUMN updated_at`);
     await q.query(`DROP INDEX commission_entries_reversal`);
     await q.query(`DROP INDEX commission_entries_source`);

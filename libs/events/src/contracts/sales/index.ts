@@ -22,3 +22,4 @@ export * from './pipeline-stages-changed.v1';
 export * from './deal-reopened.v1';
 export * from './deal-archived.v1';
 export * from './task-updated.v1';
+export * from './price-changed.v1';
