@@ -102,8 +102,8 @@ export class PriceListRepository {
   /** Every price set for a product in a list, by effective date then as set. */
   history(tx: Tx, listId: string, productId: string): Promise<PriceHistoryRow[]> {
     return tx.query<PriceHistoryRow>(
-      `SELECT unit_price::text AS unit_price, CASE WHEN effective_from = '-infinity' THEN NULL ELSE effective_from::text END AS effective_from, set_by, set_at
-       FROM price_history WHERE tenant_id = $1 AND price_list_id = $2 AND product_id = $3 ORDER BY effective_from, id`,
+      `SELECT h.unit_price::text AS unit_price, CASE WHEN h.effective_from = '-infinity' THEN NULL ELSE h.effective_from::text END AS effective_from, h.set_by, h.set_at
+       FROM price_history h WHERE h.tenant_id = $1 AND h.price_list_id = $2 AND h.product_id = $3 ORDER BY h.effective_from, h.id`,
       [tx.tenantId, listId, productId],
     );
   }
