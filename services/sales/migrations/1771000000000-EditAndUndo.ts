@@ -15,7 +15,9 @@ import { enableTenantIsolation } from '@crm/platform';
  *   clamped to shorter months, so Jan 31 → Feb 28 → Mar 31 rather than drifting to the 28th;
  * - prices have a history with effective dates (price_history): the price a new quote or order
  *   takes is the one effective on its date; prices set before this migration are effective since
- *   always (-infinity).
+ *   always (-infinity);
+ * - a sent quote is revised into a new version that supersedes it (status `superseded`, linked both
+ *   ways; root_id groups the versions of one quote).
  */
 export class EditAndUndo1771000000000 implements MigrationInterface {
   name = 'EditAndUndo1771000000000';
@@ -72,9 +74,27 @@ export class EditAndUndo1771000000000 implements MigrationInterface {
       INSERT INTO price_history (tenant_id, price_list_id, product_id, unit_price, effective_from, set_by)
       SELECT tenant_id, price_list_id, product_id, unit_price, '-infinity', 'migration' FROM price_list_items`);
     await enableTenantIsolation(q, 'price_history');
+
+    await q.query(`ALTER TABLE quotes DROP CONSTRAINT quotes_status_check`);
+    await q.query(`ALTER TABLE quotes ADD CONSTRAINT quotes_status_check CHECK (status IN ('draft', 'sent', 'accepted', 'declined', 'superseded'))`);
+    await q.query(`
+      ALTER TABLE quotes
+        ADD COLUMN version int NOT NULL DEFAULT 1,
+        ADD COLUMN root_id uuid REFERENCES quotes (id),
+        ADD COLUMN supersedes_id uuid REFERENCES quotes (id),
+        ADD COLUMN superseded_by_id uuid REFERENCES quotes (id),
+        ADD COLUMN superseded_at timestamptz,
+        ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()`);
+    await q.query(`CREATE UNIQUE INDEX quotes_one_revision ON quotes (supersedes_id) WHERE supersedes_id IS NOT NULL`);
+    await q.query(`CREATE INDEX quotes_root ON quotes (tenant_id, root_id) WHERE root_id IS NOT NULL`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX quotes_root`);
+    await q.query(`DROP INDEX quotes_one_revision`);
+    await q.query(`ALTER TABLE quotes DROP COLUMN version, DROP COLUMN root_id, DROP COLUMN supersedes_id, DROP COLUMN superseded_by_id, DROP COLUMN superseded_at, DROP COLUMN updated_at`);
+    await q.query(`ALTER TABLE quotes DROP CONSTRAINT quotes_status_check`);
+    await q.query(`ALTER TABLE quotes ADD CONSTRAINT quotes_status_check CHECK (status IN ('draft', 'sent', 'accepted', 'declined'))`);
     await q.query(`DROP TABLE price_history`);
     await q.query(`ALTER TABLE tasks DROP COLUMN remind_minutes_before, DROP COLUMN recurrence, DROP COLUMN series_start, DROP COLUMN occurrence, DROP COLUMN previous_id, DROP COLUMN updated_at`);
     await q.query(`DROP INDEX commission_entries_reversal`);

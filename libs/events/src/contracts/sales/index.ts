@@ -23,3 +23,4 @@ export * from './deal-reopened.v1';
 export * from './deal-archived.v1';
 export * from './task-updated.v1';
 export * from './price-changed.v1';
+export * from './quote-updated.v1';
