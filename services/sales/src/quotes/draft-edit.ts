@@ -16,7 +16,7 @@ const schema = z
     priceListId: optionalIdField('price list id').optional(),
     pricesIncludeTax: z.boolean().nullish(),
   })
-  .refine((i) => i.lines !== undefined || i.validUntil !== undefined || i.notes !== undefined, { error: 'nothing to change', path: ['lines'] });
+  .refine((i) => Object.values(i).some((v) => v !== undefined), { error: 'nothing to change', path: ['lines'] });
 
 export type DraftEdit = z.output<typeof schema> & { validUntilDate?: string | null };
 
