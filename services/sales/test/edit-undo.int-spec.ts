@@ -1,4 +1,5 @@
-import { dataOf, uniqueTenant } from '@crm/testing';
+import { Client } from 'pg';
+import { databaseUrl, dataOf, eventually, uniqueTenant } from '@crm/testing';
 import { DEAL_FIELDS, expectError, Q, startSales, type Harness } from './harness';
 
 const UNKNOWN = '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b99';
@@ -121,6 +122,33 @@ describe('editing and undoing in sales: stages, reopened and archived deals (rea
     ]);
     expect(events.every((e) => e.key === p.id)).toBe(true);
     expect(events[6].data.stages.map((s: any) => s.name)).toEqual(['Negotiation', 'Qualified lead', 'Proposal sent', 'Contract']);
+  });
+
+  it('archiving a stage waits for a deal being moved into it and then counts it (no deal is left in an archived stage)', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId, userId: 'boss' });
+    const c = await h.contact(tenantId);
+    const p = dataOf(await gql(Q.createPipeline, { i: { name: 'P', stages: [{ name: 'A', probability: 10 }, { name: 'B', probability: 50 }] } })).createPipeline;
+    const [a, b] = p.stages;
+    const d = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'racing', amount: { amount: '1', currency: 'EUR' }, pipelineId: p.id, stageId: a.id } })).createDeal;
+    // Play moveDeal by hand on its own connection: the target stage read FOR KEY SHARE, the deal moved, not committed yet ...
+    const move = new Client({ connectionString: databaseUrl() });
+    await move.connect();
+    try {
+      await move.query('BEGIN');
+      const [{ pid }] = (await move.query('SELECT pg_backend_pid() AS pid')).rows;
+      await move.query(`SELECT id FROM "${h.schema}".stages WHERE id = $1 FOR KEY SHARE`, [b.id]);
+      await move.query(`UPDATE "${h.schema}".deals SET stage_id = $2 WHERE id = $1`, [d.id, b.id]);
+      // ... archiveStage must wait for it rather than count the deals without it ...
+      const archiving = gql(S.archive, { id: b.id });
+      await eventually(async () => (await h.sql(`SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))`, [pid])).length > 0, 10000, 'archiveStage waiting on the move');
+      await move.query('COMMIT');
+      // ... and then see the deal it would otherwise have stranded.
+      expectError(await archiving, 'CONFLICT', /^stage "B" still has 1 open deal/);
+    } finally {
+      await move.query('ROLLBACK').catch(() => undefined);
+      await move.end();
+    }
   });
 
   it('reopening a won deal reverses its commission by ledger entries (figures by hand); winning it again earns again; a lost deal reopens without entries', async () => {
