@@ -21,12 +21,12 @@ interface MoveRow {
 /** The deal data the forecast and funnel reports aggregate (read-only). */
 @Injectable()
 export class AnalyticsRepository {
-  /** Deals not lost closing (won: closed; open: expected) in [from, to], optionally of one owner and one pipeline. */
+  /** Deals not lost nor archived closing (won: closed; open: expected) in [from, to], optionally of one owner and one pipeline. */
   async forecastDeals(tx: Tx, q: { from: string; to: string; ownerId: string | null; pipelineId: string | null }): Promise<ForecastDeal[]> {
     const rows = await tx.query<ForecastRow>(
       `SELECT d.owner_id, d.currency, d.status, d.amount::text AS amount, s.probability, d.forecast_category
        FROM deals d JOIN stages s ON s.id = d.stage_id
-       WHERE d.tenant_id = $1 AND d.status <> 'lost' AND ($2::text IS NULL OR d.owner_id = $2) AND ($3::uuid IS NULL OR d.pipeline_id = $3)
+       WHERE d.tenant_id = $1 AND d.status <> 'lost' AND d.archived_at IS NULL AND ($2::text IS NULL OR d.owner_id = $2) AND ($3::uuid IS NULL OR d.pipeline_id = $3)
          AND (CASE WHEN d.status = 'won' THEN d.closed_at::date ELSE d.expected_close_date END) BETWEEN $4::date AND $5::date`,
       [tx.tenantId, q.ownerId, q.pipelineId, q.from, q.to],
     );
@@ -36,10 +36,10 @@ export class AnalyticsRepository {
     });
   }
 
-  /** Deals of a pipeline created in [from, to] (any time when absent), with the stages each went through. */
+  /** Deals (not archived) of a pipeline created in [from, to] (any time when absent), with the stages each went through. */
   async funnelDeals(tx: Tx, q: { pipelineId: string; ownerId: string | null; from: string | null; to: string | null }): Promise<FunnelDeal[]> {
     const deals = await tx.query<FunnelDealRow>(
-      `SELECT id, status, lost_reason, closed_at FROM deals WHERE tenant_id = $1 AND pipeline_id = $2 AND ($3::text IS NULL OR owner_id = $3)
+      `SELECT id, status, lost_reason, closed_at FROM deals WHERE tenant_id = $1 AND pipeline_id = $2 AND archived_at IS NULL AND ($3::text IS NULL OR owner_id = $3)
          AND ($4::date IS NULL OR created_at >= $4::date) AND ($5::date IS NULL OR created_at < $5::date + 1)`,
       [tx.tenantId, q.pipelineId, q.ownerId, q.from, q.to],
     );

@@ -31,10 +31,11 @@ export interface CommissionEntryRow {
   basis: string;
   commission: string;
   earned_at: Date;
+  reversal_of: string | null;
 }
 
 const RULE_COLUMNS = `id, name, owner_id, product_id, applies_to, kind, rate::text AS rate, fixed_amount::text AS fixed_amount, btrim(fixed_currency) AS fixed_currency, tiers, active`;
-const ENTRY_COLUMNS = `id, rule_id, owner_id, source_kind, source_id, line_id, period, btrim(currency) AS currency, basis::text AS basis, commission::text AS commission, earned_at`;
+const ENTRY_COLUMNS = `id, rule_id, owner_id, source_kind, source_id, line_id, period, btrim(currency) AS currency, basis::text AS basis, commission::text AS commission, earned_at, reversal_of`;
 
 @Injectable()
 export class CommissionRepository {
@@ -84,6 +85,30 @@ export class CommissionRepository {
       `INSERT INTO commission_entries (id, tenant_id, rule_id, owner_id, source_kind, source_id, line_id, period, currency, basis, commission, earned_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING`,
       [e.id, tx.tenantId, e.ruleId, e.ownerId, e.sourceKind, e.sourceId, e.lineId, e.period, e.currency, e.basis, e.commission, e.earnedAt],
+    );
+  }
+
+  /** The entries a source earned that are not reversed yet, locked (a reopen reverses each once). */
+  unreversedOf(tx: Tx, sourceKind: 'deal' | 'order', sourceId: string): Promise<CommissionEntryRow[]> {
+    return tx.query<CommissionEntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM commission_entries WHERE tenant_id = $1 AND source_kind = $2 AND source_id = $3 AND reversal_of IS NULL AND reversed_at IS NULL
+       ORDER BY earned_at, id FOR UPDATE`,
+      [tx.tenantId, sourceKind, sourceId],
+    );
+  }
+
+  /**
+   * Books the negative of `e` as a new entry (in the period of `at`) and marks `e` reversed; the
+   * original stays in the ledger. Returns the reversal entry.
+   */
+  async reverse(tx: Tx, e: CommissionEntryRow, reversalId: string, at: Date, period: string): Promise<CommissionEntryRow> {
+    await tx.query(`UPDATE commission_entries SET reversed_at = $3 WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, e.id, at]);
+    return tx.one<CommissionEntryRow>(
+      `INSERT INTO commission_entries (id, tenant_id, rule_id, owner_id, source_kind, source_id, line_id, period, currency, basis, commission, earned_at, reversal_of)
+       SELECT $3, tenant_id, rule_id, owner_id, source_kind, source_id, line_id, $4, currency, -basis, -commission, $5, id
+       FROM commission_entries WHERE tenant_id = $1 AND id = $2
+       RETURNING ${ENTRY_COLUMNS}`,
+      [tx.tenantId, e.id, reversalId, period, at],
     );
   }
 

@@ -69,6 +69,8 @@ export class CommissionEntry {
   @Field(() => Money, { description: 'Deal amount or order line net amount' }) basis: Money;
   @Field(() => Money) commission: Money;
   @Field() earnedAt: Date;
+  @Field(() => ID, { nullable: true, description: 'Set on a reversal (negative basis and commission, booked when a won deal was reopened): the entry it takes back' })
+  reversalOf: string | null;
 }
 
 @ObjectType({ description: 'Commissions of one owner in one currency over the requested period' })

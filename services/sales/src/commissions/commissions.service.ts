@@ -16,6 +16,14 @@ export interface WonDeal {
   closedAt: Date | null;
 }
 
+/** An earned entry and the negative entry that took it back. */
+export interface ReversedCommission {
+  entryId: string;
+  reversalEntryId: string;
+  ownerId: string;
+  commission: Money;
+}
+
 /** "YYYY-MM" of a timestamp (UTC): the commission period. */
 const periodOf = (d: Date) => d.toISOString().slice(0, 7);
 
@@ -35,6 +43,22 @@ export class CommissionsService {
     await this.repo.lockOwner(tx, deal.ownerId);
     const basis = toMinor(deal.amount.amount, currency, 'amount');
     await this.earn(tx, { rule, ownerId: deal.ownerId, sourceKind: 'deal', sourceId: deal.id, lineId: null, currency, basis, at: new Date(deal.closedAt ?? Date.now()) });
+  }
+
+  /**
+   * A won deal was reopened: each commission it earned is reversed by a negative entry dated `at`
+   * (in that period), never deleted — statements already issued stay true, and the period of the
+   * reopen shows the take-back. Returns the pairs (original, reversal).
+   */
+  async onDealReopened(tx: Tx, dealId: string, at: Date): Promise<ReversedCommission[]> {
+    const entries = await this.repo.unreversedOf(tx, 'deal', dealId);
+    const out: ReversedCommission[] = [];
+    for (const e of entries) {
+      await this.repo.lockOwner(tx, e.owner_id);
+      const r = await this.repo.reverse(tx, e, randomUUID(), at, periodOf(at));
+      out.push({ entryId: e.id, reversalEntryId: r.id, ownerId: e.owner_id, commission: { amount: r.commission, currency: r.currency } });
+    }
+    return out;
   }
 
   /**

@@ -17,6 +17,7 @@ export function dealId(raw: string): string {
 }
 
 export function assertOpen(d: Deal, action: string): void {
+  assertNotArchived(d, action);
   if (d.status !== DealStatus.OPEN) throw conflict(`deal ${d.id} is already ${d.status}; it cannot be ${action}`, { dealId: d.id, status: d.status });
 }
 
@@ -25,4 +26,9 @@ export function assertMayClose(ctx: RequestContext, d: Deal): void {
   if (d.ownerId !== ctx.userId && !hasPermission(ctx, SalesPermission['deal.close-any'])) {
     throw forbidden(`deal ${d.id} is owned by ${d.ownerId}: closing another owner's deal needs the permission sales.deal.close-any`);
   }
+}
+
+/** An archived deal is frozen until restored. */
+export function assertNotArchived(d: Deal, action: string): void {
+  if (d.archivedAt) throw conflict(`deal ${d.id} is archived; restore it before it can be ${action}`, { dealId: d.id });
 }

@@ -1,5 +1,6 @@
-import { DealCreatedV1, DealLostV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
+import { DealArchivedV1, DealCreatedV1, DealLostV1, DealReopenedV1, DealRestoredV1, DealStageChangedV1, DealUpdatedV1, DealWonV1 } from '@crm/events';
 import type { Tx } from '@crm/platform';
+import type { ReversedCommission } from '../commissions/commissions.service';
 import type { StageRow } from '../pipelines/pipeline.repository';
 import type { Deal } from './deal.types';
 
@@ -44,4 +45,19 @@ export function emitDealLost(tx: Tx, d: Deal, reason: string, lostBy: string): P
 function closedAt(d: Deal): string {
   if (!d.closedAt) throw new Error(`deal ${d.id} is not closed`);
   return new Date(d.closedAt).toISOString();
+}
+
+export function emitDealReopened(tx: Tx, d: Deal, previousStatus: 'won' | 'lost', reversed: ReversedCommission[], reopenedBy: string, at: Date): Promise<void> {
+  return tx.emit(DealReopenedV1, d.id, {
+    dealId: d.id, title: d.title, contactId: d.contactId, ownerId: d.ownerId, pipelineId: d.pipelineId, stageId: d.stageId, amount: amountOf(d),
+    previousStatus, reversedCommissions: reversed, reopenedAt: at.toISOString(), reopenedBy,
+  });
+}
+
+export function emitDealArchived(tx: Tx, d: Deal, archivedBy: string): Promise<void> {
+  return tx.emit(DealArchivedV1, d.id, { dealId: d.id, contactId: d.contactId, archivedAt: new Date(d.archivedAt!).toISOString(), archivedBy });
+}
+
+export function emitDealRestored(tx: Tx, d: Deal, restoredBy: string): Promise<void> {
+  return tx.emit(DealRestoredV1, d.id, { dealId: d.id, contactId: d.contactId, restoredAt: new Date(d.updatedAt).toISOString(), restoredBy });
 }

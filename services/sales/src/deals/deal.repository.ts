@@ -11,6 +11,7 @@ export interface DealRow {
   id: string; title: string; contact_id: string; company_id: string | null; owner_id: string; amount: string; currency: string;
   pipeline_id: string; stage_id: string; status: DealStatus; lost_reason: string | null; ecd: string | null; forecast_category: ForecastCategory;
   source: DealSource | null; notes: string | null; closed_at: Date | null; version: number; created_by: string; created_at: Date; updated_at: Date;
+  archived_at: Date | null;
 }
 
 interface StageHistoryRow {
@@ -25,6 +26,7 @@ export function toDeal(r: DealRow): Deal {
     amount: money(fromDb(r.amount, currency), currency), pipelineId: r.pipeline_id, stageId: r.stage_id, status: r.status,
     lostReason: r.lost_reason, expectedCloseDate: r.ecd ?? null, forecastCategory: r.forecast_category, source: r.source,
     notes: r.notes, closedAt: r.closed_at, version: r.version, createdBy: r.created_by, createdAt: r.created_at, updatedAt: r.updated_at,
+    archivedAt: r.archived_at ?? null,
   };
 }
 
@@ -40,6 +42,8 @@ export type DealChanges = Partial<Record<'title' | 'amount' | 'currency' | 'expe
 
 export interface DealListFilter {
   status?: DealStatus | null; ownerId?: string | null; pipelineId?: string | null; stageId?: string | null; contactId?: string | null;
+  /** true: only archived deals; otherwise only deals not archived. */
+  archived?: boolean | null;
 }
 
 /** Deals newest first (Query.deals and Contact.deals). */
@@ -106,6 +110,28 @@ export class DealRepository {
     );
   }
 
+  /** Open again, in `stageId` (its own, or the first active one if its own was archived). */
+  async markReopened(tx: Tx, id: string, stageId: string): Promise<Deal> {
+    return toDeal(
+      await tx.one<DealRow>(
+        `UPDATE deals SET status = 'open', closed_at = NULL, lost_reason = NULL, stage_id = $3, version = version + 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+        [tx.tenantId, id, stageId],
+      ),
+    );
+  }
+
+  /** Archives (by: the user) or, with by null, restores. */
+  async setArchived(tx: Tx, id: string, by: string | null): Promise<Deal> {
+    return toDeal(
+      await tx.one<DealRow>(
+        `UPDATE deals SET archived_at = CASE WHEN $3::text IS NULL THEN NULL ELSE now() END, archived_by = $3, version = version + 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+        [tx.tenantId, id, by],
+      ),
+    );
+  }
+
   /** The deal's contact, if the deal exists (tasks on a deal). */
   async contactOf(tx: Tx, id: string): Promise<{ contactId: string } | undefined> {
     const r = await tx.maybeOne<{ contact_id: string }>(`SELECT contact_id FROM deals WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
@@ -125,10 +151,10 @@ export class DealRepository {
     const page = keysetPage(DEAL_ORDER, args);
     const ids = [...new Set(contactIds)];
     const q = new SqlParams(tx.tenantId, ids);
-    const sql = page.perParentSql({ columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, q.p);
+    const sql = page.perParentSql({ columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL', partitionBy: 'contact_id' }, q.p);
     const rows = await tx.query<DealRow & KeysetRow>(sql, q.values);
     const counts = withTotal
-      ? await tx.query<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) GROUP BY contact_id`, [tx.tenantId, ids])
+      ? await tx.query<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL GROUP BY contact_id`, [tx.tenantId, ids])
       : [];
     return Promise.all(
       contactIds.map((c) =>
@@ -154,6 +180,7 @@ export class DealRepository {
     const q = new SqlParams(tx.tenantId);
     const filters = [
       'tenant_id = $1',
+      f.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL',
       f.status && `status = ${q.p(f.status)}`,
       f.ownerId && `owner_id = ${q.p(f.ownerId)}`,
       f.pipelineId && `pipeline_id = ${q.p(f.pipelineId)}`,

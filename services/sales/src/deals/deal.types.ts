@@ -49,6 +49,7 @@ export class Deal {
   @Field() createdBy: string;
   @Field() createdAt: Date;
   @Field() updatedAt: Date;
+  @Field(() => Date, { nullable: true, description: 'Set while archived: hidden from lists and reports, restorable' }) archivedAt: Date | null;
 }
 
 @ObjectType({ description: 'One move of a deal between stages (creation is the first, from null)' })
@@ -95,4 +96,5 @@ export class DealFilter {
   @Field(() => ID, { nullable: true }) pipelineId?: string;
   @Field(() => ID, { nullable: true }) stageId?: string;
   @Field(() => ID, { nullable: true }) contactId?: string;
+  @Field(() => Boolean, { nullable: true, description: 'true: only archived deals; default: only deals not archived' }) archived?: boolean;
 }

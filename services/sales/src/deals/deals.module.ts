@@ -4,10 +4,13 @@ import { PipelinesModule } from '../pipelines/pipelines.module';
 import { DealQueries } from './deal.queries';
 import { DealRepository } from './deal.repository';
 import { DealsResolver } from './deals.resolver';
+import { ArchiveDeal } from './use-cases/archive-deal.use-case';
 import { CreateDeal } from './use-cases/create-deal.use-case';
 import { ListDeals } from './use-cases/list-deals.use-case';
 import { LoseDeal } from './use-cases/lose-deal.use-case';
 import { MoveDeal } from './use-cases/move-deal.use-case';
+import { ReopenDeal } from './use-cases/reopen-deal.use-case';
+import { RestoreDeal } from './use-cases/restore-deal.use-case';
 import { UpdateDeal } from './use-cases/update-deal.use-case';
 import { WinDeal } from './use-cases/win-deal.use-case';
 
@@ -18,7 +21,7 @@ import { WinDeal } from './use-cases/win-deal.use-case';
  */
 @Module({
   imports: [PipelinesModule, CommissionsModule],
-  providers: [DealRepository, DealQueries, ListDeals, CreateDeal, UpdateDeal, MoveDeal, WinDeal, LoseDeal, DealsResolver],
+  providers: [DealRepository, DealQueries, ListDeals, CreateDeal, UpdateDeal, MoveDeal, WinDeal, LoseDeal, ReopenDeal, ArchiveDeal, RestoreDeal, DealsResolver],
   exports: [DealRepository, DealQueries],
 })
 export class DealsModule {}

@@ -9,10 +9,13 @@ import { Stage } from '../pipelines/pipeline.types';
 import { PipelineQueries } from '../pipelines/pipeline.queries';
 import { CreateDealInput, Deal, DealConnection, DealFilter, StageChange, UpdateDealInput } from './deal.types';
 import { DealQueries } from './deal.queries';
+import { ArchiveDeal } from './use-cases/archive-deal.use-case';
 import { CreateDeal } from './use-cases/create-deal.use-case';
 import { ListDeals } from './use-cases/list-deals.use-case';
 import { LoseDeal } from './use-cases/lose-deal.use-case';
 import { MoveDeal } from './use-cases/move-deal.use-case';
+import { ReopenDeal } from './use-cases/reopen-deal.use-case';
+import { RestoreDeal } from './use-cases/restore-deal.use-case';
 import { UpdateDeal } from './use-cases/update-deal.use-case';
 import { WinDeal } from './use-cases/win-deal.use-case';
 
@@ -27,6 +30,9 @@ export class DealsResolver {
     private readonly moveDeal_: MoveDeal,
     private readonly winDeal_: WinDeal,
     private readonly loseDeal_: LoseDeal,
+    private readonly reopenDeal_: ReopenDeal,
+    private readonly archiveDeal_: ArchiveDeal,
+    private readonly restoreDeal_: RestoreDeal,
   ) {}
 
   private loader() {
@@ -73,6 +79,24 @@ export class DealsResolver {
   @RequirePermission(SalesPermission['deal.close'])
   loseDeal(@Args('id', { type: () => ID }) id: string, @Args('reason') reason: string) {
     return this.loseDeal_.execute(currentUser(), id, reason);
+  }
+
+  @Mutation(() => Deal, { description: 'Opens a won or lost deal again; the commissions its win earned are reversed by ledger entries' })
+  @RequirePermission(SalesPermission['deal.close'])
+  reopenDeal(@Args('id', { type: () => ID }) id: string) {
+    return this.reopenDeal_.execute(currentUser(), id);
+  }
+
+  @Mutation(() => Deal, { description: 'Archives a deal: hidden from lists and reports, frozen, restorable with restoreDeal' })
+  @RequirePermission(SalesPermission['deal.write'])
+  archiveDeal(@Args('id', { type: () => ID }) id: string) {
+    return this.archiveDeal_.execute(currentUser(), id);
+  }
+
+  @Mutation(() => Deal, { description: 'Restores an archived deal' })
+  @RequirePermission(SalesPermission['deal.write'])
+  restoreDeal(@Args('id', { type: () => ID }) id: string) {
+    return this.restoreDeal_.execute(currentUser(), id);
   }
 
   @ResolveField(() => SalesContact)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid, UnitOfWork } from '@crm/platform';
 import { PipelineRepository, toStage } from './pipeline.repository';
-import type { Pipeline, Stage } from './pipeline.types';
+import type { Pipeline, Stage, StageProbabilityChange } from './pipeline.types';
 
 /** Reads of pipelines and stages (queries and DataLoader batches), each in one unit of work. */
 @Injectable()
@@ -20,6 +20,13 @@ export class PipelineQueries {
     if (!isUuid(id)) return null;
     const key = id.toLowerCase();
     return (await this.list(tenantId)).find((p) => p.id === key) ?? null;
+  }
+
+  async probabilityHistoryOf(tenantId: string, stageIds: readonly string[]): Promise<StageProbabilityChange[][]> {
+    const rows = await this.uow.run(tenantId, (tx) => this.pipelines.probabilityHistoryOf(tx, stageIds));
+    return stageIds.map((id) =>
+      rows.filter((r) => r.stage_id === id).map((r) => ({ fromProbability: r.from_probability, toProbability: r.to_probability, changedBy: r.changed_by, changedAt: r.changed_at })),
+    );
   }
 
   async stagesByIds(tenantId: string, ids: readonly string[]): Promise<(Stage | null)[]> {

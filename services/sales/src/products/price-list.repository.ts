@@ -12,6 +12,21 @@ export interface PriceListRow {
   is_default: boolean;
 }
 
+export interface PriceHistoryRow {
+  [column: string]: unknown;
+  unit_price: string;
+  /** YYYY-MM-DD; null: since always. */
+  effective_from: string | null;
+  set_by: string;
+  set_at: Date;
+}
+
+/** The price of each product of each list effective today (price_history: latest effective date, then latest set). */
+export const CURRENT_PRICES = `
+  SELECT DISTINCT ON (h.price_list_id, h.product_id) h.price_list_id, h.product_id, h.unit_price
+  FROM price_history h WHERE h.tenant_id = $1 AND h.effective_from <= (now() AT TIME ZONE 'UTC')::date
+  ORDER BY h.price_list_id, h.product_id, h.effective_from DESC, h.id DESC`;
+
 interface PriceListItemRow {
   [column: string]: unknown;
   price_list_id: string;
@@ -58,12 +73,38 @@ export class PriceListRepository {
     return (await tx.maybeOne<{ id: string }>(`SELECT id FROM price_lists WHERE tenant_id = $1 AND currency = $2 AND is_default`, [tx.tenantId, currency]))?.id ?? null;
   }
 
-  /** Inserts or replaces one product's price (the product must exist: the caller checked it). */
-  async upsertPrice(tx: Tx, listId: string, productId: string, unitPrice: string): Promise<void> {
+  /**
+   * Records a price effective from a date ('-infinity': since always, for a list's initial prices);
+   * `price_list_items` keeps the latest price set, history holds every one with its date.
+   */
+  async setPrice(tx: Tx, p: { listId: string; productId: string; unitPrice: string; effectiveFrom: string; setBy: string }): Promise<void> {
     await tx.query(
       `INSERT INTO price_list_items (tenant_id, price_list_id, product_id, unit_price) VALUES ($1, $2, $3, $4)
        ON CONFLICT (price_list_id, product_id) DO UPDATE SET unit_price = EXCLUDED.unit_price`,
-      [tx.tenantId, listId, productId, unitPrice],
+      [tx.tenantId, p.listId, p.productId, p.unitPrice],
+    );
+    await tx.query(
+      `INSERT INTO price_history (tenant_id, price_list_id, product_id, unit_price, effective_from, set_by) VALUES ($1, $2, $3, $4, $5::date, $6)`,
+      [tx.tenantId, p.listId, p.productId, p.unitPrice, p.effectiveFrom, p.setBy],
+    );
+  }
+
+  /** The price effective on `date` (the latest set for the latest effective date on or before it), as a decimal string. */
+  async priceOn(tx: Tx, listId: string, productId: string, date: string): Promise<string | null> {
+    const r = await tx.maybeOne<{ unit_price: string }>(
+      `SELECT unit_price::text AS unit_price FROM price_history WHERE tenant_id = $1 AND price_list_id = $2 AND product_id = $3 AND effective_from <= $4::date
+       ORDER BY effective_from DESC, id DESC LIMIT 1`,
+      [tx.tenantId, listId, productId, date],
+    );
+    return r?.unit_price ?? null;
+  }
+
+  /** Every price set for a product in a list, by effective date then as set. */
+  history(tx: Tx, listId: string, productId: string): Promise<PriceHistoryRow[]> {
+    return tx.query<PriceHistoryRow>(
+      `SELECT h.unit_price::text AS unit_price, CASE WHEN h.effective_from = '-infinity' THEN NULL ELSE h.effective_from::text END AS effective_from, h.set_by, h.set_at
+       FROM price_history h WHERE h.tenant_id = $1 AND h.price_list_id = $2 AND h.product_id = $3 ORDER BY h.effective_from, h.id`,
+      [tx.tenantId, listId, productId],
     );
   }
 
@@ -71,7 +112,7 @@ export class PriceListRepository {
   async all(tx: Tx): Promise<PriceList[]> {
     const lists = await tx.query<PriceListRow>(`SELECT ${LIST_COLUMNS} FROM price_lists WHERE tenant_id = $1 ORDER BY currency, is_default DESC, lower(name)`, [tx.tenantId]);
     const items = await tx.query<PriceListItemRow>(
-      `SELECT i.price_list_id, i.product_id, i.unit_price::text AS unit_price FROM price_list_items i JOIN products p ON p.id = i.product_id WHERE i.tenant_id = $1 ORDER BY lower(p.sku)`,
+      `SELECT i.price_list_id, i.product_id, i.unit_price::text AS unit_price FROM (${CURRENT_PRICES}) i JOIN products p ON p.id = i.product_id ORDER BY lower(p.sku)`,
       [tx.tenantId],
     );
     return lists.map((l) => ({

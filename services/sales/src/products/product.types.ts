@@ -1,5 +1,5 @@
 import { Field, ID } from '@nestjs/graphql';
-import { moneyTypes } from '@crm/shared-kernel';
+import { DateScalar, moneyTypes } from '@crm/shared-kernel';
 import { InputType, ObjectType, SalesSchemaScope } from '../schema-scope';
 
 const { Money } = moneyTypes(SalesSchemaScope);
@@ -52,4 +52,21 @@ export class CreatePriceListInput {
   @Field() currency: string;
   @Field({ nullable: true, defaultValue: false }) isDefault?: boolean;
   @Field(() => [PriceInput], { nullable: true }) items?: PriceInput[];
+}
+
+@InputType({ description: 'Fields left out stay as they are; null clears description or unit' })
+export class UpdateProductInput {
+  @Field(() => String, { nullable: true }) sku?: string;
+  @Field(() => String, { nullable: true }) name?: string;
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => String, { nullable: true }) unit?: string | null;
+  @Field(() => String, { nullable: true, description: 'Default tax rate in percent' }) taxRate?: string;
+}
+
+@ObjectType({ description: 'A price set for a product in a price list, with the date it takes effect' })
+export class PriceChange {
+  @Field(() => Money) unitPrice: Money;
+  @Field(() => DateScalar, { nullable: true, description: 'null: effective since always (set when the list was created)' }) effectiveFrom: string | null;
+  @Field() setBy: string;
+  @Field() setAt: Date;
 }

@@ -1,4 +1,4 @@
-import { PriceListUpsertedV1, ProductUpsertedV1 } from '@crm/events';
+import { PriceChangedV1, PriceListUpsertedV1, ProductUpsertedV1 } from '@crm/events';
 import type { RequestContext, Tx } from '@crm/platform';
 import type { Money } from '@crm/shared-kernel';
 import type { PriceList, Product } from './product.types';
@@ -14,5 +14,17 @@ export function emitPriceListUpserted(tx: Tx, ctx: RequestContext, list: PriceLi
   return tx.emit(PriceListUpsertedV1, list.id, {
     priceListId: list.id, name: list.name, currency: list.currency, isDefault: list.isDefault, upsertedBy: ctx.userId,
     prices: prices.map((p) => ({ productId: p.productId, unitPrice: { amount: p.unitPrice.amount, currency: p.unitPrice.currency } })),
+  });
+}
+
+export function emitPriceChanged(
+  tx: Tx,
+  ctx: RequestContext,
+  c: { priceListId: string; productId: string; unitPrice: Money; previousUnitPrice: Money | null; effectiveFrom: string },
+): Promise<void> {
+  return tx.emit(PriceChangedV1, c.priceListId, {
+    priceListId: c.priceListId, productId: c.productId, effectiveFrom: c.effectiveFrom, changedBy: ctx.userId,
+    unitPrice: { amount: c.unitPrice.amount, currency: c.unitPrice.currency },
+    previousUnitPrice: c.previousUnitPrice && { amount: c.previousUnitPrice.amount, currency: c.previousUnitPrice.currency },
   });
 }

@@ -90,6 +90,7 @@ export class DocumentBuilder {
     const lines = o.lines.map((p, i): BuiltLine => {
       const product = p.productId ? products.get(p.productId) : undefined;
       if (p.productId && !product) throw invalidField(`${p.field}.productId`, `product ${p.productId} does not exist`);
+      if (product && !product.active) throw invalidField(`${p.field}.productId`, `product ${product.sku} is inactive; it cannot be put on a new quote or order`);
       const unitPrice = p.unitPrice ?? product?.unitPrice;
       if (unitPrice == null) {
         throw invalidField(`${p.field}.unitPrice`, product ? `product ${product.sku} has no ${o.currency} price in the price list; give unitPrice` : 'required for a line without a product');

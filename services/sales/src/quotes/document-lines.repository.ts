@@ -48,6 +48,22 @@ export class DocumentLineRepository {
     );
   }
 
+  /** Removes a draft's lines before they are rebuilt. */
+  async deleteOf(tx: Tx, kind: DocumentKind, parentId: string): Promise<void> {
+    const { table, parent } = TABLES[kind];
+    await tx.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND ${parent} = $2`, [tx.tenantId, parentId]);
+  }
+
+  /** Copies a quote's lines onto its revision as they are (same prices: the quote was issued with them). */
+  async copyQuoteLines(tx: Tx, fromQuoteId: string, toQuoteId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO quote_lines (id, tenant_id, quote_id, position, product_id, sku, description, quantity, unit_price, discount_percent, discount, tax_rate, net, tax, gross)
+       SELECT gen_random_uuid(), tenant_id, $3, position, product_id, sku, description, quantity, unit_price, discount_percent, discount, tax_rate, net, tax, gross
+       FROM quote_lines WHERE tenant_id = $1 AND quote_id = $2`,
+      [tx.tenantId, fromQuoteId, toQuoteId],
+    );
+  }
+
   /** Copies a quote's lines onto its order (new line ids, same amounts). */
   async copyQuoteLinesToOrder(tx: Tx, quoteId: string, orderId: string): Promise<void> {
     await tx.query(

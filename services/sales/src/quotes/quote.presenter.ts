@@ -15,6 +15,7 @@ export class QuotePresenter {
     return rows.map((r) => ({
       id: r.id, number: r.number, contactId: r.contact_id, dealId: r.deal_id, ownerId: r.owner_id, status: r.status, validUntil: r.valid_until, notes: r.notes,
       createdAt: r.created_at, sentAt: r.sent_at, acceptedAt: r.accepted_at, ...documentFieldsOf(r), lines: lines.get(r.id)!,
+      version: r.version, supersededAt: r.superseded_at, rootId: r.root_id ?? r.id, supersedesId: r.supersedes_id, supersededById: r.superseded_by_id,
     }));
   }
 

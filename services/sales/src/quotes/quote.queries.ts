@@ -31,6 +31,12 @@ export class QuoteQueries {
     return ids.map((id) => quotes.find((q) => q.id === id.toLowerCase()) ?? null);
   }
 
+  /** result[i]: every version of the quote whose first version is rootIds[i], oldest first. */
+  async versionsOf(tenantId: string, rootIds: readonly string[]): Promise<Quote[][]> {
+    const all = await this.uow.run(tenantId, async (tx) => this.presenter.present(tx, await this.quotes.versionsOf(tx, rootIds)));
+    return rootIds.map((r) => all.filter((q) => q.rootId === r));
+  }
+
   async list(tenantId: string, rawFilter: QuoteFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Quote>> {
     const filter = parseInput(quoteFilterSchema, rawFilter, 'filter');
     const page = keysetPage(QUOTE_ORDER, args);

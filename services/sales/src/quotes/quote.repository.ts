@@ -21,6 +21,12 @@ export interface QuoteRow extends DocumentTotalsRow {
   sent_at: Date | null;
   accepted_at: Date | null;
   declined_at: Date | null;
+  version: number;
+  /** The first version's id (null on the first version itself). */
+  root_id: string | null;
+  supersedes_id: string | null;
+  superseded_by_id: string | null;
+  superseded_at: Date | null;
 }
 
 /** A quote locked for a state change: whether it expired is Postgres' current_date, not the app server's clock. */
@@ -29,7 +35,7 @@ export interface LockedQuoteRow extends QuoteRow {
 }
 
 const QUOTE_COLUMNS = `id, number, contact_id, deal_id, owner_id, price_list_id, status, valid_until::text AS valid_until, notes, recipient_name, recipient_email,
-  created_at, sent_at, accepted_at, declined_at, ${TOTALS_COLUMNS}`;
+  created_at, sent_at, accepted_at, declined_at, version, root_id, supersedes_id, superseded_by_id, superseded_at, ${TOTALS_COLUMNS}`;
 
 export interface QuoteFilterValues {
   contactId: string | null;
@@ -43,12 +49,62 @@ export class QuoteRepository {
     tx: Tx,
     q: { id: string; number: string; contactId: string; dealId: string | null; ownerId: string; validUntil: string | null; notes: string | null; recipientName: string | null; recipientEmail: string | null; createdBy: string },
     doc: BuiltDocument,
+    revision: { version: number; rootId: string; supersedesId: string } | null = null,
   ): Promise<QuoteRow> {
     return tx.one<QuoteRow>(
       `INSERT INTO quotes (id, tenant_id, number, contact_id, deal_id, owner_id, price_list_id, valid_until, notes, recipient_name, recipient_email,
-                           currency, prices_include_tax, subtotal, discount_total, tax_total, total, taxes, created_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${QUOTE_COLUMNS}`,
-      [q.id, tx.tenantId, q.number, q.contactId, q.dealId, q.ownerId, doc.priceListId, q.validUntil, q.notes, q.recipientName, q.recipientEmail, ...totalsValues(doc), q.createdBy],
+                           currency, prices_include_tax, subtotal, discount_total, tax_total, total, taxes, created_by, version, root_id, supersedes_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING ${QUOTE_COLUMNS}`,
+      [
+        q.id, tx.tenantId, q.number, q.contactId, q.dealId, q.ownerId, doc.priceListId, q.validUntil, q.notes, q.recipientName, q.recipientEmail, ...totalsValues(doc), q.createdBy,
+        revision?.version ?? 1, revision?.rootId ?? null, revision?.supersedesId ?? null,
+      ],
+    );
+  }
+
+  /** A draft's header (validity, notes) and, when its lines were rebuilt, its price list and totals. */
+  updateDraft(tx: Tx, id: string, changes: { validUntil?: string | null; notes?: string | null }, doc: BuiltDocument | null): Promise<QuoteRow> {
+    const q = new SqlParams(tx.tenantId, id);
+    const sets = [
+      q.set({ valid_until: changes.validUntil, notes: changes.notes }),
+      doc &&
+        (() => {
+          const [currency, pit, subtotal, discount, tax, total, taxes] = totalsValues(doc);
+          return q.set({ price_list_id: doc.priceListId, currency, prices_include_tax: pit, subtotal, discount_total: discount, tax_total: tax, total, taxes });
+        })(),
+      'updated_at = now()',
+    ].filter(Boolean);
+    return tx.one<QuoteRow>(`UPDATE quotes SET ${sets.join(', ')} WHERE tenant_id = $1 AND id = $2 RETURNING ${QUOTE_COLUMNS}`, q.values);
+  }
+
+  /** A new draft version of a quote: its header and totals copied (the lines are copied separately). */
+  insertRevisionOf(tx: Tx, oldId: string, r: { id: string; number: string; version: number; rootId: string; createdBy: string }): Promise<QuoteRow> {
+    return tx.one<QuoteRow>(
+      `INSERT INTO quotes (id, tenant_id, number, contact_id, deal_id, owner_id, price_list_id, valid_until, notes, recipient_name, recipient_email,
+                           currency, prices_include_tax, subtotal, discount_total, tax_total, total, taxes, created_by, version, root_id, supersedes_id)
+       SELECT $3, tenant_id, $4, contact_id, deal_id, owner_id, price_list_id, valid_until, notes, recipient_name, recipient_email,
+              currency, prices_include_tax, subtotal, discount_total, tax_total, total, taxes, $5, $6, $7, id
+       FROM quotes WHERE tenant_id = $1 AND id = $2
+       RETURNING ${QUOTE_COLUMNS}`,
+      [tx.tenantId, oldId, r.id, r.number, r.createdBy, r.version, r.rootId],
+    );
+  }
+
+  /** The old version gives way to its revision. */
+  async markSuperseded(tx: Tx, id: string, byId: string): Promise<Date> {
+    return (
+      await tx.one<{ superseded_at: Date }>(
+        `UPDATE quotes SET status = 'superseded', superseded_by_id = $3, superseded_at = now(), updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING superseded_at`,
+        [tx.tenantId, id, byId],
+      )
+    ).superseded_at;
+  }
+
+  /** Every version of the quotes of these roots (a root is the first version's id), oldest first. */
+  versionsOf(tx: Tx, rootIds: readonly string[]): Promise<QuoteRow[]> {
+    return tx.query<QuoteRow>(
+      `SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND (id = ANY($2::uuid[]) OR root_id = ANY($2::uuid[])) ORDER BY version`,
+      [tx.tenantId, [...new Set(rootIds)]],
     );
   }
 

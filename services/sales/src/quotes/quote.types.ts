@@ -11,8 +11,9 @@ export enum QuoteStatus {
   SENT = 'sent',
   ACCEPTED = 'accepted',
   DECLINED = 'declined',
+  SUPERSEDED = 'superseded',
 }
-registerEnumType(QuoteStatus, { name: 'QuoteStatus' });
+registerEnumType(QuoteStatus, { name: 'QuoteStatus', description: 'SUPERSEDED: a sent quote that was revised into a newer version (supersededBy)' });
 
 export enum SalesChannel {
   DIRECT = 'direct',
@@ -56,6 +57,12 @@ export class Quote extends SalesDocument {
   @Field() createdAt: Date;
   @Field(() => Date, { nullable: true }) sentAt: Date | null;
   @Field(() => Date, { nullable: true }) acceptedAt: Date | null;
+  @Field(() => Int, { description: '1 for a new quote; a revision is the next version' }) version: number;
+  @Field(() => Date, { nullable: true }) supersededAt: Date | null;
+  /** The first version's id (this one's for a first version). */
+  rootId: string;
+  supersedesId: string | null;
+  supersededById: string | null;
 }
 
 @ObjectType()
@@ -125,4 +132,13 @@ export class OrderFilter {
   @Field(() => ID, { nullable: true }) contactId?: string | null;
   @Field(() => SalesChannel, { nullable: true }) channel?: SalesChannel | null;
   @Field(() => OrderStatus, { nullable: true }) status?: OrderStatus | null;
+}
+
+@InputType({ description: 'Fields left out stay as they are; lines, when given, replace all lines (priced again from the price list); null clears validUntil or notes' })
+export class UpdateQuoteInput {
+  @Field(() => [DocumentLineInput], { nullable: true }) lines?: DocumentLineInput[];
+  @Field(() => DateScalar, { nullable: true }) validUntil?: string | null;
+  @Field(() => String, { nullable: true }) notes?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Only with lines: the list they are priced from' }) priceListId?: string;
+  @Field({ nullable: true, description: 'Only with lines' }) pricesIncludeTax?: boolean;
 }

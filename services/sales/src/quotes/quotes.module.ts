@@ -12,6 +12,9 @@ import { MarkOrderPaid } from '../orders/use-cases/mark-order-paid.use-case';
 import { PlaceOrder } from '../orders/use-cases/place-order.use-case';
 import { ProductsModule } from '../products/products.module';
 import { DocumentBuilder } from './document-builder';
+import { DraftEditor } from './draft-edit';
+import { ReviseQuote } from './use-cases/revise-quote.use-case';
+import { UpdateQuote } from './use-cases/update-quote.use-case';
 import { DocumentLineRepository } from './document-lines.repository';
 import { QuotePresenter } from './quote.presenter';
 import { QuoteQueries } from './quote.queries';
@@ -34,6 +37,9 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
   providers: [
     DocumentBuilder,
     DocumentLineRepository,
+    DraftEditor,
+    UpdateQuote,
+    ReviseQuote,
     QuoteRepository,
     QuotePresenter,
     QuoteQueries,

@@ -6,11 +6,13 @@ import { SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
 import { SalesPermission } from '../permissions';
 import { QuoteQueries } from './quote.queries';
-import { CreateQuoteInput, Order, Quote, QuoteConnection, QuoteDocument, QuoteFilter, QuotePdf, SalesChannel } from './quote.types';
+import { CreateQuoteInput, Order, Quote, QuoteConnection, QuoteDocument, QuoteFilter, QuotePdf, SalesChannel, UpdateQuoteInput } from './quote.types';
 import { AcceptQuote } from './use-cases/accept-quote.use-case';
 import { CreateQuote } from './use-cases/create-quote.use-case';
 import { DeclineQuote } from './use-cases/decline-quote.use-case';
 import { RenderQuote } from './use-cases/render-quote.use-case';
+import { ReviseQuote } from './use-cases/revise-quote.use-case';
+import { UpdateQuote } from './use-cases/update-quote.use-case';
 import { SendQuote } from './use-cases/send-quote.use-case';
 import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
 
@@ -24,12 +26,18 @@ export class QuotesResolver {
     private readonly declineQuoteUseCase: DeclineQuote,
     private readonly setQuoteTemplateUseCase: SetQuoteTemplate,
     private readonly renderQuoteUseCase: RenderQuote,
+    private readonly updateQuoteUseCase: UpdateQuote,
+    private readonly reviseQuoteUseCase: ReviseQuote,
   ) {}
+
+  private loader() {
+    return tenantLoader<string, Quote | null>('quote', (t, ids) => this.queries.getMany(t, ids));
+  }
 
   @Query(() => Quote, { nullable: true })
   @RequirePermission(SalesPermission['deal.read'])
   quote(@Args('id', { type: () => ID }) id: string) {
-    return tenantLoader<string, Quote | null>('quote', (t, ids) => this.queries.getMany(t, ids)).load(id);
+    return this.loader().load(id);
   }
 
   @Query(() => QuoteConnection, { description: 'Quotes, newest first' })
@@ -56,6 +64,20 @@ export class QuotesResolver {
     return this.createQuoteUseCase.execute(currentUser(), input);
   }
 
+  @Mutation(() => Quote, { description: 'Edits a draft quote: lines (priced again), discounts, validity, notes; CONFLICT once sent (revise it instead)' })
+  @RequirePermission(SalesPermission['quote.write'])
+  updateQuote(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateQuoteInput) {
+    return this.updateQuoteUseCase.execute(currentUser(), id, input);
+  }
+
+  @Mutation(() => Quote, {
+    description: 'Revises a sent quote: returns the new draft version (a copy at the issued prices, with the given edits); the sent one becomes SUPERSEDED',
+  })
+  @RequirePermission(SalesPermission['quote.write'])
+  reviseQuote(@Args('id', { type: () => ID }) id: string, @Args('input', { type: () => UpdateQuoteInput, nullable: true }) input?: UpdateQuoteInput) {
+    return this.reviseQuoteUseCase.execute(currentUser(), id, input);
+  }
+
   @Mutation(() => Quote)
   @RequirePermission(SalesPermission['quote.write'])
   sendQuote(@Args('id', { type: () => ID }) id: string) {
@@ -78,6 +100,21 @@ export class QuotesResolver {
   @RequirePermission(SalesPermission['config.manage'])
   setQuoteTemplate(@Args('html') html: string) {
     return this.setQuoteTemplateUseCase.execute(currentUser(), html);
+  }
+
+  @ResolveField(() => Quote, { nullable: true, description: 'The version this one revises' })
+  supersedes(@Parent() q: Quote) {
+    return q.supersedesId ? this.loader().load(q.supersedesId) : null;
+  }
+
+  @ResolveField(() => Quote, { nullable: true, description: 'The version that revised this one (status SUPERSEDED)' })
+  supersededBy(@Parent() q: Quote) {
+    return q.supersededById ? this.loader().load(q.supersededById) : null;
+  }
+
+  @ResolveField(() => [Quote], { description: 'Every version of this quote, the first one first (the history of its revisions)' })
+  revisions(@Parent() q: Quote) {
+    return tenantLoader<string, Quote[]>('quote-revisions', (t, ids) => this.queries.versionsOf(t, ids)).load(q.rootId);
   }
 
   @ResolveField(() => SalesContact)

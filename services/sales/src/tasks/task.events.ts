@@ -1,6 +1,6 @@
-import { TaskCompletedV1, TaskCreatedV1, TaskDueV1 } from '@crm/events';
+import { TaskCompletedV1, TaskCreatedV1, TaskDeletedV1, TaskDueV1, TaskUpdatedV1 } from '@crm/events';
 import type { Tx } from '@crm/platform';
-import type { TaskRow } from './task.repository';
+import { remindAtOf, type TaskRow } from './task.repository';
 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
@@ -17,4 +17,15 @@ export function emitTaskCompleted(tx: Tx, t: TaskRow, completedBy: string): Prom
 
 export function emitTaskDue(tx: Tx, t: TaskRow): Promise<void> {
   return tx.emit(TaskDueV1, t.id, { taskId: t.id, title: t.title, assigneeId: t.assignee_id, dealId: t.deal_id, contactId: t.contact_id, dueAt: iso(t.due_at) });
+}
+
+export function emitTaskUpdated(tx: Tx, t: TaskRow, changed: string[], updatedBy: string): Promise<void> {
+  return tx.emit(TaskUpdatedV1, t.id, {
+    taskId: t.id, title: t.title, assigneeId: t.assignee_id, dealId: t.deal_id, contactId: t.contact_id, dueAt: iso(t.due_at), remindAt: iso(remindAtOf(t)),
+    recurrence: t.recurrence, changed, updatedBy,
+  });
+}
+
+export function emitTaskDeleted(tx: Tx, t: TaskRow, deletedBy: string): Promise<void> {
+  return tx.emit(TaskDeletedV1, t.id, { taskId: t.id, assigneeId: t.assignee_id, dealId: t.deal_id, contactId: t.contact_id, deletedBy, deletedAt: new Date().toISOString() });
 }

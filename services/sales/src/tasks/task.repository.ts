@@ -1,21 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
-import { type Task, TaskStatus } from './task.types';
+import type { Recurrence } from './recurrence';
+import { type Task, type TaskRecurrence, TaskStatus } from './task.types';
 
 export interface TaskRow {
   [column: string]: unknown;
   id: string; title: string; notes: string | null; deal_id: string | null; contact_id: string | null; assignee_id: string; due_at: Date;
   due_emitted_at: Date | null; status: TaskStatus; completed_at: Date | null; created_at: Date;
+  remind_minutes_before: number; recurrence: Recurrence | null; series_start: Date | null; occurrence: number; previous_id: string | null;
 }
+
+/** When the reminder of a task fires: its due time less the lead time. */
+export const remindAtOf = (r: Pick<TaskRow, 'due_at' | 'remind_minutes_before'>): Date => new Date(new Date(r.due_at).getTime() - r.remind_minutes_before * 60_000);
 
 export const toTask = (r: TaskRow): Task => ({
   id: r.id, title: r.title, notes: r.notes, dealId: r.deal_id, contactId: r.contact_id, assigneeId: r.assignee_id, dueAt: r.due_at,
   remindedAt: r.due_emitted_at, status: r.status, completedAt: r.completed_at, createdAt: r.created_at,
+  remindMinutesBefore: r.remind_minutes_before, remindAt: remindAtOf(r), recurrence: (r.recurrence as TaskRecurrence | null) ?? null, previousTaskId: r.previous_id,
 });
 
 export interface NewTask {
   id: string; title: string; notes: string | null; dealId: string | null; contactId: string | null; assigneeId: string; dueAt: Date; createdBy: string;
+  remindMinutesBefore: number; recurrence: Recurrence | null;
+  /** The series' first due time and this task's place in it (recurring tasks). */
+  seriesStart: Date | null; occurrence: number; previousId: string | null;
 }
+
+/** Column → new value; undefined: unchanged. */
+export type TaskChanges = Partial<Record<'title' | 'notes' | 'assignee_id' | 'due_at' | 'remind_minutes_before' | 'recurrence' | 'series_start' | 'occurrence' | 'due_emitted_at', unknown>>;
 
 export interface TaskListFilter {
   assigneeId?: string | null; status?: TaskStatus | null; dealId?: string | null; contactId?: string | null;
@@ -34,8 +46,12 @@ const TASK_ORDER: KeysetOrder = { name: 'tasks', key: 'due_at', dir: 'ASC', time
 export class TaskRepository {
   insert(tx: Tx, t: NewTask): Promise<TaskRow> {
     return tx.one<TaskRow>(
-      `INSERT INTO tasks (id, tenant_id, title, notes, deal_id, contact_id, assignee_id, due_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-      [t.id, tx.tenantId, t.title, t.notes, t.dealId, t.contactId, t.assigneeId, t.dueAt, t.createdBy],
+      `INSERT INTO tasks (id, tenant_id, title, notes, deal_id, contact_id, assignee_id, due_at, created_by, remind_minutes_before, recurrence, series_start, occurrence, previous_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *`,
+      [
+        t.id, tx.tenantId, t.title, t.notes, t.dealId, t.contactId, t.assigneeId, t.dueAt, t.createdBy, t.remindMinutesBefore, t.recurrence, t.seriesStart, t.occurrence,
+        t.previousId,
+      ],
     );
   }
 
@@ -58,6 +74,16 @@ export class TaskRepository {
 
   markDone(tx: Tx, id: string): Promise<TaskRow> {
     return tx.one<TaskRow>(`UPDATE tasks SET status = 'done', completed_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [tx.tenantId, id]);
+  }
+
+  update(tx: Tx, id: string, changes: TaskChanges): Promise<TaskRow> {
+    const q = new SqlParams(tx.tenantId, id);
+    return tx.one<TaskRow>(`UPDATE tasks SET ${q.set(changes)}, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, q.values);
+  }
+
+  /** Deletes the task (its queued reminder goes with it: ON DELETE CASCADE). */
+  async delete(tx: Tx, id: string): Promise<void> {
+    await tx.query(`DELETE FROM tasks WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
   }
 
   /** Marks an open task's reminder as fired; undefined if it is done or already reminded. */

@@ -1,4 +1,4 @@
-import { Field, ID } from '@nestjs/graphql';
+import { Field, ID, Int } from '@nestjs/graphql';
 import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
 
 export enum TaskStatus {
@@ -6,6 +6,16 @@ export enum TaskStatus {
   DONE = 'done',
 }
 registerEnumType(TaskStatus, { name: 'TaskStatus' });
+
+export enum TaskRecurrence {
+  DAILY = 'daily',
+  WEEKLY = 'weekly',
+  MONTHLY = 'monthly',
+}
+registerEnumType(TaskRecurrence, {
+  name: 'TaskRecurrence',
+  description: 'Completing a recurring task creates the next one. MONTHLY keeps the day of month of the first due time, clamped to shorter months (times in UTC)',
+});
 
 @ObjectType({ description: 'A to-do or reminder on a deal and/or a contact; task.due.v1 is emitted when it becomes due' })
 export class Task {
@@ -20,6 +30,10 @@ export class Task {
   @Field(() => TaskStatus) status: TaskStatus;
   @Field(() => Date, { nullable: true }) completedAt: Date | null;
   @Field() createdAt: Date;
+  @Field(() => Int, { description: 'The reminder (task.due.v1) fires this many minutes before dueAt; 0: at dueAt' }) remindMinutesBefore: number;
+  @Field({ description: 'When the reminder fires' }) remindAt: Date;
+  @Field(() => TaskRecurrence, { nullable: true }) recurrence: TaskRecurrence | null;
+  @Field(() => ID, { nullable: true, description: 'The task of the series this one follows (completing it created this one)' }) previousTaskId: string | null;
 }
 
 @InputType()
@@ -30,6 +44,18 @@ export class CreateTaskInput {
   @Field(() => ID, { nullable: true }) contactId?: string;
   @Field(() => String, { nullable: true, description: 'Default: the caller' }) assigneeId?: string;
   @Field() dueAt: Date;
+  @Field(() => Int, { nullable: true, description: 'Remind this many minutes before dueAt (0 to 40320, four weeks); default 0' }) remindMinutesBefore?: number;
+  @Field(() => TaskRecurrence, { nullable: true }) recurrence?: TaskRecurrence;
+}
+
+@InputType({ description: 'Fields left out stay as they are; null clears notes or recurrence' })
+export class UpdateTaskInput {
+  @Field(() => String, { nullable: true }) title?: string;
+  @Field(() => String, { nullable: true }) notes?: string | null;
+  @Field(() => String, { nullable: true, description: 'Reassign' }) assigneeId?: string;
+  @Field(() => Date, { nullable: true, description: 'Reschedule: the reminder is scheduled again' }) dueAt?: Date;
+  @Field(() => Int, { nullable: true }) remindMinutesBefore?: number;
+  @Field(() => TaskRecurrence, { nullable: true }) recurrence?: TaskRecurrence | null;
 }
 
 @InputType()

@@ -4,10 +4,12 @@ import { SalesPermission } from '../permissions';
 import { currentUser, PageArgs, RequirePermission, selectsField } from '@crm/platform';
 import { tenantLoader } from '../common/loaders';
 import { Deal } from '../deals/deal.types';
-import { CreateTaskInput, Task, TaskConnection, TaskFilter } from './task.types';
+import { CreateTaskInput, Task, TaskConnection, TaskFilter, UpdateTaskInput } from './task.types';
 import { TaskQueries } from './task.queries';
 import { CompleteTask } from './use-cases/complete-task.use-case';
 import { CreateTask } from './use-cases/create-task.use-case';
+import { DeleteTask } from './use-cases/delete-task.use-case';
+import { UpdateTask } from './use-cases/update-task.use-case';
 import { ListTasks } from './use-cases/list-tasks.use-case';
 
 @Resolver(() => Task)
@@ -16,6 +18,8 @@ export class TasksResolver {
     private readonly listTasks: ListTasks,
     private readonly createTask_: CreateTask,
     private readonly completeTask_: CompleteTask,
+    private readonly updateTask_: UpdateTask,
+    private readonly deleteTask_: DeleteTask,
   ) {}
 
   @Query(() => TaskConnection, { description: 'Tasks by due time, soonest first' })
@@ -30,7 +34,19 @@ export class TasksResolver {
     return this.createTask_.execute(currentUser(), input);
   }
 
-  @Mutation(() => Task)
+  @Mutation(() => Task, { description: 'Reschedules, reassigns or edits an open task (its reminder is scheduled again when dueAt or remindMinutesBefore change)' })
+  @RequirePermission(SalesPermission['deal.write'])
+  updateTask(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateTaskInput) {
+    return this.updateTask_.execute(currentUser(), id, input);
+  }
+
+  @Mutation(() => ID, { description: 'Deletes a task and its pending reminder; returns its id' })
+  @RequirePermission(SalesPermission['deal.write'])
+  deleteTask(@Args('id', { type: () => ID }) id: string) {
+    return this.deleteTask_.execute(currentUser(), id);
+  }
+
+  @Mutation(() => Task, { description: 'Marks an open task done; for a recurring task, creates the next one of the series' })
   @RequirePermission(SalesPermission['deal.write'])
   completeTask(@Args('id', { type: () => ID }) id: string) {
     return this.completeTask_.execute(currentUser(), id);

@@ -34,7 +34,7 @@ export class CommissionStatements {
       s.t += commission;
       s.entries.push({
         id: r.id, ruleId: r.rule_id, sourceKind: r.source_kind, sourceId: r.source_id, lineId: r.line_id, period: r.period,
-        basis: money(basis, c), commission: money(commission, c), earnedAt: r.earned_at,
+        basis: money(basis, c), commission: money(commission, c), earnedAt: r.earned_at, reversalOf: r.reversal_of,
       });
     }
     return [...out.values()].map(({ b, t, ...s }) => ({ ...s, basis: money(b, s.currency), total: money(t, s.currency) }));

@@ -58,8 +58,9 @@ export class CreateDeal {
   /** The given stage (of the given pipeline, if both), else the first stage of the given or default pipeline. */
   private async stageFor(tx: Tx, pipelineId: string | null, stageId: string | null, userId: string): Promise<StageRow> {
     if (stageId) {
-      const stage = await this.pipelines.stage(tx, stageId);
+      const stage = await this.pipelines.stageForDeal(tx, stageId);
       if (!stage) throw invalidField('input.stageId', `stage ${stageId} does not exist`);
+      if (stage.archived_at) throw invalidField('input.stageId', `stage ${stageId} ("${stage.name}") is archived`);
       if (pipelineId && stage.pipeline_id !== pipelineId) {
         throw invalidField('input.stageId', `stage ${stageId} belongs to pipeline ${stage.pipeline_id}, not to pipeline ${pipelineId}`);
       }

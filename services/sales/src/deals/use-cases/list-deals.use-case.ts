@@ -11,6 +11,7 @@ const schema = z.object({
   pipelineId: zOptId('pipeline id'),
   stageId: zOptId('stage id'),
   contactId: zOptId('contact id'),
+  archived: z.boolean().nullish(),
 });
 
 @Injectable()

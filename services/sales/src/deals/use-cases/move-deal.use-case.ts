@@ -22,8 +22,9 @@ export class MoveDeal {
     return this.uow.run(ctx.tenantId, async (tx) => {
       const d = await lockDeal(this.deals, tx, id);
       assertOpen(d, 'moved');
-      const stage = await this.pipelines.stage(tx, stageId);
+      const stage = await this.pipelines.stageForDeal(tx, stageId);
       if (!stage) throw invalidField('stageId', `stage ${stageId} does not exist`);
+      if (stage.archived_at) throw invalidField('stageId', `stage ${stageId} ("${stage.name}") is archived`);
       if (stage.pipeline_id !== d.pipelineId) throw invalidField('stageId', `stage ${stageId} belongs to pipeline ${stage.pipeline_id}; deal ${d.id} is in pipeline ${d.pipelineId}`);
       if (stage.id === d.stageId) return d;
       const movedAt = await this.deals.recordStage(tx, { dealId: d.id, pipelineId: d.pipelineId, fromStageId: d.stageId, toStageId: stage.id, movedBy: ctx.userId });

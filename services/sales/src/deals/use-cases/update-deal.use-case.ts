@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { invalidField, parseInput, UnitOfWork, type RequestContext } from '@crm/platform';
 import { zOptDate, zOptId, zOptText, zText } from '../../common/validate';
 import { dealAmount, zDealSource } from '../deal-input';
-import { dealId, lockDeal } from '../deal-guards';
+import { assertNotArchived, dealId, lockDeal } from '../deal-guards';
 import { emitDealUpdated } from '../deal.events';
 import { DealRepository, type DealChanges } from '../deal.repository';
 import { type Deal, DealStatus, ForecastCategory, type UpdateDealInput } from '../deal.types';
@@ -54,6 +54,7 @@ export class UpdateDeal {
     };
     return this.uow.run(ctx.tenantId, async (tx) => {
       const d = await lockDeal(this.deals, tx, id);
+      assertNotArchived(d, 'updated');
       if (amount && d.status !== DealStatus.OPEN) throw invalidField('input.amount', `deal ${d.id} is ${d.status}; its amount can no longer change`);
       const deal = await this.deals.update(tx, d.id, changes);
       if (!deal) throw invalidField('input', 'nothing to update');

@@ -43,7 +43,7 @@ export class CreatePriceList {
         await this.lists.insert(tx, { id, name, currency, isDefault });
         for (const [i, it] of items.entries()) {
           if (!(await this.products.exists(tx, it.productId))) throw invalidField(`input.items.${i}.productId`, `product ${it.productId} does not exist`);
-          await this.lists.upsertPrice(tx, id, it.productId, formatMinor(it.unitPrice, currency));
+          await this.lists.setPrice(tx, { listId: id, productId: it.productId, unitPrice: formatMinor(it.unitPrice, currency), effectiveFrom: '-infinity', setBy: ctx.userId });
         }
         const all = await this.lists.all(tx);
         const list = all.find((p) => p.id === id)!;

@@ -1,8 +1,23 @@
 import { Injectable } from '@nestjs/common';
-import { conflict, invalidField, isUuid, notFound, UnitOfWork, type RequestContext } from '@crm/platform';
-import { emitTaskCompleted } from '../task.events';
-import { TaskRepository, toTask } from '../task.repository';
+import { randomUUID } from 'node:crypto';
+import { conflict, invalidField, isUuid, notFound, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
+import { occurrenceDue } from '../recurrence';
+import { emitTaskCompleted, emitTaskCreated } from '../task.events';
+import { remindAtOf, TaskRepository, toTask, type TaskRow } from '../task.repository';
 import { type Task, TaskStatus } from '../task.types';
+
+/** A recurring task's next occurrence: the same task, due at the series' next date, with its reminder. */
+async function nextOccurrence(tasks: TaskRepository, tx: Tx, done: TaskRow, createdBy: string): Promise<TaskRow> {
+  const recurrence = done.recurrence!;
+  const start = new Date(done.series_start ?? done.due_at);
+  const next = await tasks.insert(tx, {
+    id: randomUUID(), title: done.title, notes: done.notes, dealId: done.deal_id, contactId: done.contact_id, assigneeId: done.assignee_id,
+    dueAt: occurrenceDue(recurrence, start, done.occurrence + 1), createdBy, remindMinutesBefore: done.remind_minutes_before, recurrence,
+    seriesStart: start, occurrence: done.occurrence + 1, previousId: done.id,
+  });
+  await tasks.scheduleReminder(tx, next.id, remindAtOf(next));
+  return next;
+}
 
 @Injectable()
 export class CompleteTask {
@@ -10,6 +25,11 @@ export class CompleteTask {
     private readonly uow: UnitOfWork,
     private readonly tasks: TaskRepository,
   ) {}
+
+  private async createNext(tx: Tx, done: TaskRow, userId: string): Promise<void> {
+    const next = await nextOccurrence(this.tasks, tx, done, userId);
+    await emitTaskCreated(tx, next, userId);
+  }
 
   async execute(ctx: RequestContext, rawId: string): Promise<Task> {
     if (!isUuid(rawId)) throw invalidField('id', `"${String(rawId).slice(0, 60)}" is not a task id`);
@@ -23,6 +43,7 @@ export class CompleteTask {
       const done = await this.tasks.markDone(tx, id);
       await this.tasks.dropReminder(tx, id);
       await emitTaskCompleted(tx, done, ctx.userId);
+      if (done.recurrence) await this.createNext(tx, done, ctx.userId);
       return toTask(done);
     });
   }

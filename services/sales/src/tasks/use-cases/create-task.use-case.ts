@@ -6,8 +6,9 @@ import { ContactReplica } from '@crm/shared-contacts';
 import { zOptId, zOptText, zText } from '../../common/validate';
 import { DealRepository } from '../../deals/deal.repository';
 import { emitTaskCreated } from '../task.events';
-import { TaskRepository, toTask } from '../task.repository';
-import type { CreateTaskInput, Task } from '../task.types';
+import { remindAtOf, TaskRepository, toTask } from '../task.repository';
+import { type CreateTaskInput, type Task, TaskRecurrence } from '../task.types';
+import { zRemindMinutes } from './task-input';
 
 const schema = z.object({
   title: zText(300),
@@ -16,6 +17,8 @@ const schema = z.object({
   contactId: zOptId('contact id'),
   assigneeId: zOptText(200),
   dueAt: z.coerce.date({ error: 'not a valid time' }),
+  remindMinutesBefore: zRemindMinutes.nullish(),
+  recurrence: z.enum(TaskRecurrence).nullish(),
 });
 
 @Injectable()
@@ -40,8 +43,9 @@ export class CreateTask {
       }
       const row = await this.tasks.insert(tx, {
         id: randomUUID(), title: v.title, notes: v.notes, dealId: v.dealId, contactId, assigneeId: v.assigneeId ?? ctx.userId, dueAt: v.dueAt, createdBy: ctx.userId,
+        remindMinutesBefore: v.remindMinutesBefore ?? 0, recurrence: v.recurrence ?? null, seriesStart: v.recurrence ? v.dueAt : null, occurrence: 0, previousId: null,
       });
-      await this.tasks.scheduleReminder(tx, row.id, v.dueAt);
+      await this.tasks.scheduleReminder(tx, row.id, remindAtOf(row));
       await emitTaskCreated(tx, row, ctx.userId);
       return toTask(row);
     });

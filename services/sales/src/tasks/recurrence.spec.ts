@@ -1,0 +1,20 @@
+import { occurrenceDue } from './recurrence';
+
+const at = (iso: string) => new Date(iso);
+const series = (r: 'daily' | 'weekly' | 'monthly', start: string, n: number) => Array.from({ length: n }, (_, i) => occurrenceDue(r, at(start), i).toISOString().slice(0, 16));
+
+describe('recurring task due times', () => {
+  it('monthly keeps the day of month, clamped to short months, without drifting', () => {
+    expect(series('monthly', '2027-01-31T09:30:00Z', 5)).toEqual(['2027-01-31T09:30', '2027-02-28T09:30', '2027-03-31T09:30', '2027-04-30T09:30', '2027-05-31T09:30']);
+    // A leap year's February has a 29th.
+    expect(series('monthly', '2028-01-30T08:00:00Z', 3)).toEqual(['2028-01-30T08:00', '2028-02-29T08:00', '2028-03-30T08:00']);
+    // Across the year end.
+    expect(series('monthly', '2026-11-30T12:00:00Z', 4)).toEqual(['2026-11-30T12:00', '2026-12-30T12:00', '2027-01-30T12:00', '2027-02-28T12:00']);
+  });
+
+  it('daily and weekly cross month and year ends and leap days', () => {
+    expect(series('daily', '2028-02-28T23:15:00Z', 3)).toEqual(['2028-02-28T23:15', '2028-02-29T23:15', '2028-03-01T23:15']);
+    expect(series('daily', '2026-12-31T10:00:00Z', 2)).toEqual(['2026-12-31T10:00', '2027-01-01T10:00']);
+    expect(series('weekly', '2027-02-25T07:00:00Z', 3)).toEqual(['2027-02-25T07:00', '2027-03-04T07:00', '2027-03-11T07:00']);
+  });
+});
