@@ -15,6 +15,9 @@ import { ExportContactsCsv } from './contacts/use-cases/export-contacts-csv.use-
 import { MergeContacts } from './contacts/use-cases/merge-contacts.use-case';
 import { SetConsent } from './contacts/use-cases/set-consent.use-case';
 import { UpdateContact } from './contacts/use-cases/update-contact.use-case';
+import { ArchiveContact, RestoreContact } from './contacts/use-cases/archive-contact.use-case';
+import { BulkUpdateContacts } from './contacts/use-cases/bulk-update-contacts.use-case';
+import { SetContactPoints } from './contacts/use-cases/set-contact-points.use-case';
 import { CustomFieldQueries } from './custom-fields/custom-field.queries';
 import { CustomFieldRepository } from './custom-fields/custom-field.repository';
 import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
@@ -43,6 +46,10 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     MergeContacts,
     EraseContact,
     SetConsent,
+    ArchiveContact,
+    RestoreContact,
+    SetContactPoints,
+    BulkUpdateContacts,
     ContactsResolver,
     // companies
     CompanyRepository,

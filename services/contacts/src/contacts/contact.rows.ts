@@ -19,6 +19,8 @@ export interface ContactRow extends Row {
   addresses: Record<string, string | null>[];
   merged_into: string | null;
   erased_at: Date | null;
+  archived_at: Date | null;
+  archived_by?: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -83,6 +85,7 @@ export function toGraphql(r: ContactRow, customFields: Contact['customFields']):
     source: r.source ? { source: r.source.source ?? null, medium: r.source.medium ?? null, campaign: r.source.campaign ?? null, term: r.source.term ?? null, content: r.source.content ?? null } : null,
     mergedIntoId: r.merged_into,
     erased: r.erased_at !== null,
+    archivedAt: r.archived_at,
     version: r.version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

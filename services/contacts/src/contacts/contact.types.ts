@@ -150,6 +150,7 @@ export class Contact {
   @Field(() => LeadSource, { nullable: true }) source: LeadSource | null;
   @Field(() => ID, { nullable: true, description: 'Set when this contact was merged into another' }) mergedIntoId: string | null;
   @Field() erased: boolean;
+  @Field(() => Date, { nullable: true, description: 'Set while the contact is archived (hidden from lists and search; restoreContact brings it back)' }) archivedAt: Date | null;
   @Field(() => Int) version: number;
   @Field() createdAt: Date;
   @Field() updatedAt: Date;
@@ -230,6 +231,7 @@ export class ContactFilter {
   @Field(() => Date, { nullable: true }) createdAfter?: Date;
   @Field(() => Date, { nullable: true }) createdBefore?: Date;
   @Field(() => Channel, { nullable: true, description: 'Only contacts with granted consent on this channel' }) consentedChannel?: Channel;
+  @Field(() => Boolean, { nullable: true, description: 'true: only archived contacts; otherwise archived contacts are left out' }) archived?: boolean;
 }
 
 @InputType()
@@ -241,4 +243,31 @@ export class SetConsentInput {
   @Field(() => String, { nullable: true, description: 'Where the decision was collected (at most 200 characters)' }) source?: string;
   @Field(() => String, { nullable: true, description: 'The text the person agreed to, kept as evidence (at most 10,000 characters)' }) wording?: string;
   @Field(() => String, { nullable: true, description: 'Version or id of that text (at most 100 characters)' }) wordingVersion?: string;
+}
+
+@InputType({ description: 'The whole ordered list: the first is the primary; values left out are removed; an empty list removes all' })
+export class SetContactEmailsInput {
+  @Field(() => [String]) emails: string[];
+}
+
+@InputType({ description: 'The whole ordered list: the first is the primary; values left out are removed; an empty list removes all' })
+export class SetContactPhonesInput {
+  @Field(() => [String]) phones: string[];
+  @Field(() => String, { nullable: true, description: 'ISO country used for phones without +country code' }) phoneCountry?: string;
+}
+
+@InputType({ description: 'What bulkUpdateContacts changes on every matching contact; fields left out stay as they are, null clears owner or stage' })
+export class BulkUpdateContactsInput {
+  @Field(() => [String], { nullable: true }) addTags?: string[];
+  @Field(() => [String], { nullable: true }) removeTags?: string[];
+  @Field(() => String, { nullable: true }) ownerId?: string | null;
+  @Field(() => String, { nullable: true }) lifecycleStage?: string | null;
+  @Field(() => Int, { nullable: true, description: 'At most this many contacts in this call (default and maximum 1000)' }) limit?: number;
+}
+
+@ObjectType()
+export class BulkUpdateContactsResult {
+  @Field(() => Int, { description: 'Contacts changed by this call (one contact.updated event each)' }) updated: number;
+  @Field(() => [ID]) updatedIds: string[];
+  @Field(() => Int, { description: 'Matching contacts the change would still alter; call again until 0' }) remaining: number;
 }

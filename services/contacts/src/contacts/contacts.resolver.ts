@@ -17,6 +17,10 @@ import { ExportContactsCsv } from './use-cases/export-contacts-csv.use-case';
 import { MergeContacts } from './use-cases/merge-contacts.use-case';
 import { SetConsent } from './use-cases/set-consent.use-case';
 import { UpdateContact } from './use-cases/update-contact.use-case';
+import { ArchiveContact, RestoreContact } from './use-cases/archive-contact.use-case';
+import { BulkUpdateContacts } from './use-cases/bulk-update-contacts.use-case';
+import { SetContactPoints } from './use-cases/set-contact-points.use-case';
+import { BulkUpdateContactsInput, BulkUpdateContactsResult, SetContactEmailsInput, SetContactPhonesInput } from './contact.types';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 import { ObjectType } from '../schema-scope';
 
@@ -51,6 +55,10 @@ export class ContactsResolver {
     private readonly timeline: TimelineQueries,
     private readonly importCsv: ImportContactsCsv,
     private readonly companies: CompanyQueries,
+    private readonly archiveContactUseCase: ArchiveContact,
+    private readonly restoreContactUseCase: RestoreContact,
+    private readonly setPoints: SetContactPoints,
+    private readonly bulkUpdate: BulkUpdateContacts,
   ) {}
 
   private loader() {
@@ -97,6 +105,36 @@ export class ContactsResolver {
   @RequirePermission(ContactsPermission['contact.write'])
   updateContact(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateContactInput) {
     return this.updateContactUseCase.execute(currentUser(), id, input);
+  }
+
+  @Mutation(() => Contact, { description: "The contact's emails as an ordered list (add, remove, re-order); the first is the primary" })
+  @RequirePermission(ContactsPermission['contact.write'])
+  setContactEmails(@Args('id', { type: () => ID }) id: string, @Args('input') input: SetContactEmailsInput) {
+    return this.setPoints.setEmails(currentUser(), id, input);
+  }
+
+  @Mutation(() => Contact, { description: "The contact's phones as an ordered list (add, remove, re-order); the first is the primary" })
+  @RequirePermission(ContactsPermission['contact.write'])
+  setContactPhones(@Args('id', { type: () => ID }) id: string, @Args('input') input: SetContactPhonesInput) {
+    return this.setPoints.setPhones(currentUser(), id, input);
+  }
+
+  @Mutation(() => Contact, { description: 'Archives the contact (soft delete: hidden from lists and search, still readable by id, restorable); not a GDPR erasure' })
+  @RequirePermission(ContactsPermission['contact.archive'])
+  archiveContact(@Args('id', { type: () => ID }) id: string) {
+    return this.archiveContactUseCase.execute(currentUser(), id);
+  }
+
+  @Mutation(() => Contact, { description: 'Brings an archived contact back into lists and search' })
+  @RequirePermission(ContactsPermission['contact.archive'])
+  restoreContact(@Args('id', { type: () => ID }) id: string) {
+    return this.restoreContactUseCase.execute(currentUser(), id);
+  }
+
+  @Mutation(() => BulkUpdateContactsResult, { description: 'Adds/removes tags, sets owner or lifecycle stage on the active contacts the filter matches (the contacts list filter), in bounded batches' })
+  @RequirePermission(ContactsPermission['contact.bulk-update'])
+  bulkUpdateContacts(@Args('filter', { type: () => ContactFilter }) filter: ContactFilter, @Args('input') input: BulkUpdateContactsInput) {
+    return this.bulkUpdate.execute(currentUser(), filter, input);
   }
 
   @Mutation(() => Contact, { description: "Merges duplicateId into survivorId: the duplicate's emails, phones, consents and history move to the survivor" })

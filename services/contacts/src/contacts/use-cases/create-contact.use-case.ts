@@ -69,7 +69,7 @@ export class CreateContact {
     const row: ContactRow = {
       id, tenant_id: ctx.tenantId, first_name: f.firstName ?? null, last_name: f.lastName ?? null, display_name: displayName,
       company_id: f.companyId ?? null, owner_id: ownerId, lifecycle_stage: f.lifecycleStage ?? null, source, tags,
-      preferred_channels: preferredChannels, custom_fields: custom, addresses, merged_into: null, erased_at: null, version: 1,
+      preferred_channels: preferredChannels, custom_fields: custom, addresses, merged_into: null, erased_at: null, archived_at: null, version: 1,
       created_at: written.created_at, updated_at: written.updated_at, company_name: companyName, consents: [],
       emails: emails.map((e, i) => ({ email: e.raw, normalized: e.normalized, primary: i === 0 })).sort(byPrimaryThen((x) => x.normalized)),
       phones: phones.map((p, i) => ({ phone: p.raw, e164: p.normalized, primary: i === 0 })).sort(byPrimaryThen((x) => x.e164)),

@@ -41,7 +41,7 @@ export class UpdateContact {
     const [phone] = f.phones;
     return raceAsConflict(() =>
       this.uow.run(ctx.tenantId, async (tx) => {
-        const current = await this.guards.lockActive(tx, id);
+        const current = await this.guards.lockEditable(tx, id);
         if (email) await this.guards.assertNoDuplicates(tx, [email.normalized], [], id);
         if (phone) await this.guards.assertNoDuplicates(tx, [], [phone.normalized], id);
         if (f.companyId && (await this.companies.nameOf(tx, f.companyId)) === undefined) throw unknownCompany(f.companyId);
