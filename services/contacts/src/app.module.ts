@@ -30,6 +30,8 @@ import { ImportRepository } from './imports/import.repository';
 import { InteractionRepository } from './timeline/interaction.repository';
 import { TimelineQueries } from './timeline/timeline.queries';
 import { LogInteraction } from './timeline/use-cases/log-interaction.use-case';
+import { EditInteraction } from './timeline/use-cases/edit-interaction.use-case';
+import { DeleteInteraction } from './timeline/use-cases/delete-interaction.use-case';
 import { TimelineEvents } from './timeline/timeline-events.controller';
 
 @Module({
@@ -65,6 +67,8 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     // timeline (TimelineEvents appends other modules' events)
     InteractionRepository,
     LogInteraction,
+    EditInteraction,
+    DeleteInteraction,
     TimelineQueries,
     // GDPR right of access
     GdprRepository,

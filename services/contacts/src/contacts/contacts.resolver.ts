@@ -7,7 +7,9 @@ import { companyLoader } from '../companies/companies.resolver';
 import { CompanyQueries } from '../companies/company.queries';
 import { ExportContactData } from '../gdpr/use-cases/export-contact-data.use-case';
 import { ImportContactsCsv } from '../imports/import-contacts-csv.use-case';
-import { InteractionConnection, LogInteractionInput, Interaction } from '../timeline/timeline.types';
+import { EditInteractionInput, InteractionConnection, LogInteractionInput, Interaction, TimelineFilter } from '../timeline/timeline.types';
+import { DeleteInteraction } from '../timeline/use-cases/delete-interaction.use-case';
+import { EditInteraction } from '../timeline/use-cases/edit-interaction.use-case';
 import { LogInteraction } from '../timeline/use-cases/log-interaction.use-case';
 import { TimelineQueries } from '../timeline/timeline.queries';
 import { ContactQueries } from './contact.queries';
@@ -59,6 +61,8 @@ export class ContactsResolver {
     private readonly restoreContactUseCase: RestoreContact,
     private readonly setPoints: SetContactPoints,
     private readonly bulkUpdate: BulkUpdateContacts,
+    private readonly editInteractionUseCase: EditInteraction,
+    private readonly deleteInteractionUseCase: DeleteInteraction,
   ) {}
 
   private loader() {
@@ -161,6 +165,18 @@ export class ContactsResolver {
     return this.logInteractionUseCase.execute(currentUser(), input);
   }
 
+  @Mutation(() => Interaction, { description: 'Corrects a logged interaction (its author, or a manager); the values before are kept in revisions' })
+  @RequirePermission(ContactsPermission['contact.write'])
+  editInteraction(@Args('id', { type: () => ID }) id: string, @Args('input') input: EditInteractionInput) {
+    return this.editInteractionUseCase.execute(currentUser(), id, input);
+  }
+
+  @Mutation(() => Interaction, { description: 'Removes a logged interaction from the timeline (its author, or a manager); returns it as it was' })
+  @RequirePermission(ContactsPermission['contact.write'])
+  deleteInteraction(@Args('id', { type: () => ID }) id: string) {
+    return this.deleteInteractionUseCase.execute(currentUser(), id);
+  }
+
   @Mutation(() => ImportReport, { description: 'Imports contacts from CSV text (columns: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId)' })
   @RequirePermission(ContactsPermission['contact.import'])
   importContactsCsv(@Args('csv') csv: string, @Args('defaultCountry', { type: () => String, nullable: true }) defaultCountry?: string) {
@@ -173,8 +189,13 @@ export class ContactsResolver {
   }
 
   @ResolveField(() => InteractionConnection, { description: 'Interaction history, newest first' })
-  timelineEntries(@Parent() contact: Contact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
-    return this.timeline.page(currentUser().tenantId, contact.id, page, selectsField(info, 'totalCount'));
+  timelineEntries(
+    @Parent() contact: Contact,
+    @Args() page: PageArgs,
+    @Args('filter', { type: () => TimelineFilter, nullable: true }) filter: TimelineFilter | undefined,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return this.timeline.page(currentUser().tenantId, contact.id, page, selectsField(info, 'totalCount'), filter ?? {});
   }
 
   @ResolveField(() => [ConsentRecord], { description: 'Every consent decision recorded (also those of contacts merged into this one), newest first; append-only evidence' })
