@@ -4,6 +4,8 @@ import { CompanyRepository } from './companies/company.repository';
 import { CompanyQueries } from './companies/company.queries';
 import { CreateCompany } from './companies/use-cases/create-company.use-case';
 import { UpdateCompany } from './companies/use-cases/update-company.use-case';
+import { MergeCompanies } from './companies/use-cases/merge-companies.use-case';
+import { CompanyPresenter } from './companies/company.presenter';
 import { ContactGuards } from './contacts/contact.guards';
 import { ContactPresenter } from './contacts/contact.presenter';
 import { ContactQueries } from './contacts/contact.queries';
@@ -58,6 +60,8 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     CompanyQueries,
     CreateCompany,
     UpdateCompany,
+    MergeCompanies,
+    CompanyPresenter,
     CompaniesResolver,
     // custom fields
     CustomFieldRepository,

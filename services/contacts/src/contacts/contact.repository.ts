@@ -205,6 +205,15 @@ export class ContactRepository {
     await this.refreshSearchText(tx, rows.map((r) => r.id));
   }
 
+  /** A merged company's contacts (tombstones and erased ones too) now belong to the survivor; returns their ids. */
+  async reassignCompany(tx: Tx, fromCompanyId: string, toCompanyId: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
+      `UPDATE contacts SET company_id = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND company_id = $2 RETURNING id`,
+      [tx.tenantId, fromCompanyId, toCompanyId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /**
    * The current consent of a channel and, in the same statement, its evidence: consent_history is
    * append-only (the app role may not UPDATE or DELETE it).

@@ -118,13 +118,36 @@ export class CustomFieldValue {
   @Field(() => String, { nullable: true, description: 'Value rendered as text (dates as YYYY-MM-DD)' }) value: string | null;
 }
 
+/** Head-count bands, as B2B CRMs and data providers report them. */
+export enum CompanySize {
+  EMPLOYEES_1_10 = '1-10',
+  EMPLOYEES_11_50 = '11-50',
+  EMPLOYEES_51_200 = '51-200',
+  EMPLOYEES_201_500 = '201-500',
+  EMPLOYEES_501_1000 = '501-1000',
+  EMPLOYEES_1001_5000 = '1001-5000',
+  EMPLOYEES_5001_PLUS = '5001+',
+}
+registerEnumType(CompanySize, { name: 'CompanySize', description: 'Number of employees (a band)' });
+
 @ObjectType()
 @Directive('@key(fields: "id")')
 export class Company {
   @Field(() => ID) id: string;
-  @Field() name: string;
-  @Field(() => [String]) domains: string[];
+  @Field({ description: 'The name people use (unique per tenant)' }) name: string;
+  @Field(() => String, { nullable: true, description: 'Registered legal name (on invoices and quotes)' }) legalName: string | null;
+  @Field(() => [String], { description: 'Web/email domains; each belongs to one company of the tenant' }) domains: string[];
+  @Field(() => String, { nullable: true }) industry: string | null;
+  @Field(() => CompanySize, { nullable: true }) size: CompanySize | null;
+  @Field(() => Address, { nullable: true, description: 'Registered or main address' }) address: Address | null;
+  @Field(() => String, { nullable: true, description: 'VAT / tax id, as registered (e.g. DE123456789)' }) vatId: string | null;
+  @Field(() => String, { nullable: true }) ownerId: string | null;
+  @Field(() => [String]) tags: string[];
+  @Field(() => [CustomFieldValue], { description: "Values of the tenant's custom fields" }) customFields: CustomFieldValue[];
+  @Field(() => ID, { nullable: true, description: 'Set when this company was merged into another' }) mergedIntoId: string | null;
+  @Field(() => Int) version: number;
   @Field() createdAt: Date;
+  @Field() updatedAt: Date;
 }
 
 @ObjectType()
