@@ -114,6 +114,10 @@ describe('companies for B2B: fields, contacts, dedup by domain, merge', () => {
     // The moved contacts are found by the survivor's name; the duplicate's domain now names the survivor.
     expect(dataOf(await gql(M.search, { s: 'Initech Inc' })).contacts.totalCount).toBe(0);
     expectError(await gql(M.create, { i: { name: 'Again', domains: ['initech.com'] } }), 'CONFLICT', /Initech/);
+    // A contact cannot be linked to the tombstone; the error names the survivor.
+    const linked = expectError(await gql(Q.create, { i: { firstName: 'Late', companyId: dup.id } }), 'BAD_USER_INPUT', new RegExp(survivor.id));
+    expect(linked.extensions?.fields).toEqual([{ field: 'input.companyId', message: `merged into ${survivor.id}` }]);
+    expectError(await gql(Q.update, { id: stay, i: { companyId: dup.id } }), 'BAD_USER_INPUT', /merged into/);
 
     const ev = await expectEvent(rec, { type: EVENT.companyMerged, subject: survivor.id, tenantId });
     expect(ev.data).toEqual({ survivorId: survivor.id, duplicateId: dup.id, survivor: { companyId: survivor.id, name: 'Initech', domains: ['initech.example', 'initech.com'], version: 2 }, movedContacts: 2 });

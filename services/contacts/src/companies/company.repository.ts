@@ -100,9 +100,9 @@ export class CompanyRepository {
     return tx.query<CompanyRow>(`SELECT * FROM companies WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, ids]);
   }
 
-  /** The company's name, or undefined when it does not exist. */
-  async nameOf(tx: Tx, id: string): Promise<string | undefined> {
-    return (await tx.maybeOne<{ name: string }>(`SELECT name FROM companies WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]))?.name;
+  /** The company's name and, for a merged one, its survivor; undefined when it does not exist. */
+  async nameOf(tx: Tx, id: string): Promise<{ name: string; merged_into: string | null } | undefined> {
+    return tx.maybeOne<{ name: string; merged_into: string | null }>(`SELECT name, merged_into FROM companies WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
   }
 
   // ---- merge -----------------------------------------------------------------------------------
