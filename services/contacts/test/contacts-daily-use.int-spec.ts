@@ -158,4 +158,24 @@ describe('contacts for daily use: emails and phones, archive, bulk update', () =
     expect(await h.footprint(tenantId)).toEqual(before);
     expect(eventsOf(rec, tenantId, EVENT.updated)).toEqual([]);
   });
+
+  it("another tenant's ids are NOT_FOUND for every new operation, and its bulk update never reaches them", async () => {
+    const a = h.client({ tenantId: uniqueTenant() });
+    const tenantB = uniqueTenant();
+    const b = h.client({ tenantId: tenantB });
+    const c = await create(a, { firstName: 'Mine', email: 'mine@a.example', tags: ['t'] });
+    const i = dataOf(await a(Q.logInteraction, { i: { contactId: c.id, kind: 'NOTE', summary: 'n' } })).logInteraction;
+    const co1 = dataOf(await a(Q.createCompany, { i: { name: 'A1', domains: ['a1.example'] } })).createCompany;
+    const co2 = dataOf(await a(Q.createCompany, { i: { name: 'A2' } })).createCompany;
+    expectError(await b(M.archive, { id: c.id }), 'NOT_FOUND');
+    expectError(await b(M.restore, { id: c.id }), 'NOT_FOUND');
+    expectError(await b(M.setEmails, { id: c.id, i: { emails: [] } }), 'NOT_FOUND');
+    expectError(await b(`mutation($id: ID!) { deleteInteraction(id: $id) { id } }`, { id: i.id }), 'NOT_FOUND');
+    expectError(await b(`mutation($s: ID!, $d: ID!) { mergeCompanies(survivorId: $s, duplicateId: $d) { id } }`, { s: co1.id, d: co2.id }), 'NOT_FOUND');
+    expect(dataOf(await b(M.bulk, { f: { tags: ['t'] }, i: { addTags: ['stolen'] } })).bulkUpdateContacts).toEqual({ updated: 0, updatedIds: [], remaining: 0 });
+    // Domains are per tenant: B may use A's.
+    expect(dataOf(await b(Q.createCompany, { i: { name: 'B1', domains: ['a1.example'] } })).createCompany.domains).toEqual(['a1.example']);
+    expect(dataOf(await a(M.read, { id: c.id })).contact).toMatchObject({ archivedAt: null, emails: [{ email: 'mine@a.example', primary: true }] });
+    expect(await h.outboxCount(tenantB, EVENT.updated)).toBe(0);
+  });
 });
