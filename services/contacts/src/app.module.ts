@@ -4,6 +4,8 @@ import { CompanyRepository } from './companies/company.repository';
 import { CompanyQueries } from './companies/company.queries';
 import { CreateCompany } from './companies/use-cases/create-company.use-case';
 import { UpdateCompany } from './companies/use-cases/update-company.use-case';
+import { MergeCompanies } from './companies/use-cases/merge-companies.use-case';
+import { CompanyPresenter } from './companies/company.presenter';
 import { ContactGuards } from './contacts/contact.guards';
 import { ContactPresenter } from './contacts/contact.presenter';
 import { ContactQueries } from './contacts/contact.queries';
@@ -15,6 +17,9 @@ import { ExportContactsCsv } from './contacts/use-cases/export-contacts-csv.use-
 import { MergeContacts } from './contacts/use-cases/merge-contacts.use-case';
 import { SetConsent } from './contacts/use-cases/set-consent.use-case';
 import { UpdateContact } from './contacts/use-cases/update-contact.use-case';
+import { ArchiveContact, RestoreContact } from './contacts/use-cases/archive-contact.use-case';
+import { BulkUpdateContacts } from './contacts/use-cases/bulk-update-contacts.use-case';
+import { SetContactPoints } from './contacts/use-cases/set-contact-points.use-case';
 import { CustomFieldQueries } from './custom-fields/custom-field.queries';
 import { CustomFieldRepository } from './custom-fields/custom-field.repository';
 import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
@@ -27,6 +32,8 @@ import { ImportRepository } from './imports/import.repository';
 import { InteractionRepository } from './timeline/interaction.repository';
 import { TimelineQueries } from './timeline/timeline.queries';
 import { LogInteraction } from './timeline/use-cases/log-interaction.use-case';
+import { EditInteraction } from './timeline/use-cases/edit-interaction.use-case';
+import { DeleteInteraction } from './timeline/use-cases/delete-interaction.use-case';
 import { TimelineEvents } from './timeline/timeline-events.controller';
 
 @Module({
@@ -43,12 +50,18 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     MergeContacts,
     EraseContact,
     SetConsent,
+    ArchiveContact,
+    RestoreContact,
+    SetContactPoints,
+    BulkUpdateContacts,
     ContactsResolver,
     // companies
     CompanyRepository,
     CompanyQueries,
     CreateCompany,
     UpdateCompany,
+    MergeCompanies,
+    CompanyPresenter,
     CompaniesResolver,
     // custom fields
     CustomFieldRepository,
@@ -58,6 +71,8 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     // timeline (TimelineEvents appends other modules' events)
     InteractionRepository,
     LogInteraction,
+    EditInteraction,
+    DeleteInteraction,
     TimelineQueries,
     // GDPR right of access
     GdprRepository,

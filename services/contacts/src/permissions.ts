@@ -4,6 +4,10 @@ import { definePermissions } from '@crm/platform';
 export const ContactsPermission = definePermissions('contacts', {
   'contact.read': { roles: ['admin', 'manager', 'rep', 'read-only', 'dpo'], description: 'Read contacts, companies, custom-field definitions and timelines' },
   'contact.write': { roles: ['admin', 'manager', 'rep'], description: 'Create and update contacts and companies, record consent, log interactions' },
+  'contact.archive': { roles: ['admin', 'manager', 'rep'], description: 'Archive (soft delete) and restore contacts' },
+  'contact.bulk-update': { roles: ['admin', 'manager'], description: 'Change tags, owner or lifecycle stage of many contacts at once' },
+  'interaction.edit-any': { roles: ['admin', 'manager'], description: 'Edit or delete timeline entries logged by other users' },
+  'company.merge': { roles: ['admin', 'manager'], description: 'Merge duplicate companies (their contacts move to the survivor)' },
   'contact.merge': { roles: ['admin', 'manager'], description: 'Merge duplicate contacts (irreversible)' },
   'contact.import': { roles: ['admin', 'manager'], description: 'Import contacts from CSV' },
   'contact.export': { roles: ['admin', 'manager'], description: 'Export contacts as CSV (bulk personal data leaves the CRM)' },

@@ -2,6 +2,7 @@ import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
 import { ContactsSchema1764000001000 } from '../migrations/1764000001000-ContactsSchema';
 import { ConsentHistory1767000000000 } from '../migrations/1767000000000-ConsentHistory';
+import { DailyUse1768000000000 } from '../migrations/1768000000000-DailyUse';
 import { ContactsModule } from './app.module';
 import { ContactsSchemaScope } from './schema-scope';
 
@@ -11,6 +12,6 @@ export const contactsService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.contacts,
   modules: [ContactsModule],
   entities: [],
-  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000],
+  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000],
   schemaScope: ContactsSchemaScope,
 };

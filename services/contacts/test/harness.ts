@@ -38,7 +38,7 @@ export async function startContacts(extraEnv: Record<string, string> | ((schema:
     },
     /** Everything a tenant has in the contacts schema (to prove "nothing was written"). */
     async footprint(tenantId: string) {
-      const tables = ['contacts', 'contact_emails', 'contact_phones', 'consents', 'companies', 'interactions', 'custom_field_definitions', 'contact_merges', 'outbox'];
+      const tables = ['contacts', 'contact_emails', 'contact_phones', 'consents', 'companies', 'interactions', 'custom_field_definitions', 'contact_merges', 'company_merges', 'outbox'];
       const out: Record<string, number> = {};
       for (const t of tables) out[t] = await h.count(t, tenantId);
       return out;
@@ -161,6 +161,11 @@ export const EVENT = {
   interaction: 'crm.contacts.interaction.logged.v1',
   company: 'crm.contacts.company.upserted.v1',
   customField: 'crm.contacts.custom-field.defined.v1',
+  archived: 'crm.contacts.contact.archived.v1',
+  restored: 'crm.contacts.contact.restored.v1',
+  companyMerged: 'crm.contacts.company.merged.v1',
+  interactionEdited: 'crm.contacts.interaction.edited.v1',
+  interactionDeleted: 'crm.contacts.interaction.deleted.v1',
 } as const;
 
 export { uniqueTenant };

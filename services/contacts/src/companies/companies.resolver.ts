@@ -1,9 +1,11 @@
-import { Args, Field, ID, Info, Mutation, Query, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, Field, ID, Info, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import { currentUser, PageArgs, requestScoped, RequirePermission, selectsField } from '@crm/platform';
-import { Company } from '../contacts/contact.types';
+import { ContactQueries } from '../contacts/contact.queries';
+import { AddressInput, Company, CompanySize, ContactConnection, ContactOrder, CustomFieldInput } from '../contacts/contact.types';
+import { MergeCompanies } from './use-cases/merge-companies.use-case';
 import { CreateCompany } from './use-cases/create-company.use-case';
 import { UpdateCompany } from './use-cases/update-company.use-case';
 import { CompanyQueries } from './company.queries';
@@ -12,13 +14,29 @@ import { Connection, InputType } from '../schema-scope';
 @InputType()
 class CreateCompanyInput {
   @Field() name: string;
-  @Field(() => [String], { nullable: true }) domains?: string[];
+  @Field(() => [String], { nullable: true, description: 'Each may belong to one company only' }) domains?: string[];
+  @Field(() => String, { nullable: true }) legalName?: string;
+  @Field(() => String, { nullable: true }) industry?: string;
+  @Field(() => CompanySize, { nullable: true }) size?: CompanySize;
+  @Field(() => AddressInput, { nullable: true }) address?: AddressInput;
+  @Field(() => String, { nullable: true }) vatId?: string;
+  @Field(() => String, { nullable: true, description: 'Defaults to the creating user' }) ownerId?: string;
+  @Field(() => [String], { nullable: true }) tags?: string[];
+  @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
 
-@InputType()
+@InputType({ description: 'Fields left out stay as they are; null clears an optional field.' })
 class UpdateCompanyInput {
   @Field(() => String, { nullable: true }) name?: string;
-  @Field(() => [String], { nullable: true }) domains?: string[];
+  @Field(() => [String], { nullable: true, description: 'Replaces the list; each may belong to one company only' }) domains?: string[];
+  @Field(() => String, { nullable: true }) legalName?: string | null;
+  @Field(() => String, { nullable: true }) industry?: string | null;
+  @Field(() => CompanySize, { nullable: true }) size?: CompanySize | null;
+  @Field(() => AddressInput, { nullable: true }) address?: AddressInput | null;
+  @Field(() => String, { nullable: true }) vatId?: string | null;
+  @Field(() => String, { nullable: true }) ownerId?: string | null;
+  @Field(() => [String], { nullable: true }) tags?: string[];
+  @Field(() => [CustomFieldInput], { nullable: true, description: 'Null value clears that field' }) customFields?: CustomFieldInput[];
 }
 
 @InputType()
@@ -39,6 +57,8 @@ export class CompaniesResolver {
     private readonly queries: CompanyQueries,
     private readonly createCompanyUseCase: CreateCompany,
     private readonly updateCompanyUseCase: UpdateCompany,
+    private readonly mergeCompaniesUseCase: MergeCompanies,
+    private readonly contactQueries: ContactQueries,
   ) {}
 
   @Query(() => Company, { nullable: true })
@@ -47,7 +67,7 @@ export class CompaniesResolver {
     return companyLoader(this.queries).load(id);
   }
 
-  @Query(() => CompanyConnection, { description: 'Companies by name (A to Z), filtered by name or domain' })
+  @Query(() => CompanyConnection, { description: 'Active companies by name (A to Z), filtered by name or domain' })
   @RequirePermission(ContactsPermission['contact.read'])
   companies(@Args() page: PageArgs, @Args('filter', { type: () => CompanyFilter, nullable: true }) filter: CompanyFilter | undefined, @Info() info: GraphQLResolveInfo) {
     return this.queries.list(currentUser().tenantId, page, filter ?? {}, selectsField(info, 'totalCount'));
@@ -63,6 +83,22 @@ export class CompaniesResolver {
   @RequirePermission(ContactsPermission['contact.write'])
   updateCompany(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateCompanyInput) {
     return this.updateCompanyUseCase.execute(currentUser(), id, input);
+  }
+
+  @Mutation(() => Company, { description: "Merges duplicateId into survivorId: the duplicate's contacts, domains and tags move to the survivor; the duplicate stays as a tombstone (mergedIntoId)" })
+  @RequirePermission(ContactsPermission['company.merge'])
+  mergeCompanies(@Args('survivorId', { type: () => ID }) survivorId: string, @Args('duplicateId', { type: () => ID }) duplicateId: string) {
+    return this.mergeCompaniesUseCase.execute(currentUser(), survivorId, duplicateId);
+  }
+
+  @ResolveField(() => ContactConnection, { description: "The company's active contacts (the contacts list with filter companyId)" })
+  contacts(
+    @Parent() company: Company,
+    @Args() page: PageArgs,
+    @Args('orderBy', { type: () => ContactOrder, nullable: true, defaultValue: ContactOrder.DISPLAY_NAME_ASC }) orderBy: ContactOrder | undefined,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return this.contactQueries.list(currentUser().tenantId, page, { companyId: company.id }, orderBy, selectsField(info, 'totalCount'));
   }
 
   @ResolveReference()

@@ -31,6 +31,13 @@ export class ContactGuards {
     return row;
   }
 
+  /** As lockActive, and not archived: an archived contact is restored before it is edited. */
+  async lockEditable(tx: Tx, id: string, field = 'id'): Promise<ContactRow> {
+    const row = await this.lockActive(tx, id, field);
+    if (row.archived_at) throw conflict(`contact ${id} is archived; restore it (restoreContact) before changing it`, { contactId: id, archivedAt: row.archived_at.toISOString() });
+    return row;
+  }
+
   /** Duplicate detection on normalised email/phone; the error names the existing contact. */
   async assertNoDuplicates(tx: Tx, emails: string[], phones: string[], exceptId?: string): Promise<void> {
     const other = (await this.contacts.holdersOf(tx, emails, phones)).find((h) => h.contact_id !== exceptId);

@@ -5,9 +5,9 @@ import type { Channel } from './contact.types';
 
 const CONTACT_COLUMNS = `
   c.*, co.name AS company_name,
-    coalesce((SELECT json_agg(json_build_object('email', e.email, 'normalized', e.normalized, 'primary', e.is_primary) ORDER BY e.is_primary DESC, e.normalized)
+    coalesce((SELECT json_agg(json_build_object('email', e.email, 'normalized', e.normalized, 'primary', e.is_primary) ORDER BY e.is_primary DESC, e.position, e.normalized)
               FROM contact_emails e WHERE e.contact_id = c.id), '[]') AS emails,
-    coalesce((SELECT json_agg(json_build_object('phone', p.phone, 'e164', p.e164, 'primary', p.is_primary) ORDER BY p.is_primary DESC, p.e164)
+    coalesce((SELECT json_agg(json_build_object('phone', p.phone, 'e164', p.e164, 'primary', p.is_primary) ORDER BY p.is_primary DESC, p.position, p.e164)
               FROM contact_phones p WHERE p.contact_id = c.id), '[]') AS phones,
     coalesce((SELECT json_agg(json_build_object('channel', k.channel, 'status', k.status, 'legal_basis', k.legal_basis, 'source', k.source, 'recorded_at', k.recorded_at) ORDER BY k.channel)
               FROM consents k WHERE k.contact_id = c.id), '[]') AS consents`;
@@ -67,6 +67,16 @@ export interface ContactSearch {
   createdAfter?: Date | null;
   createdBefore?: Date | null;
   consentedChannel?: string | null;
+  /** true: only archived contacts (to find and restore them); otherwise archived ones are hidden. */
+  archived?: boolean | null;
+}
+
+/** What bulkUpdateContacts changes (undefined: unchanged; null clears owner or stage). */
+export interface BulkContactChange {
+  addTags?: string[];
+  removeTags?: string[];
+  ownerId?: string | null;
+  lifecycleStage?: string | null;
 }
 
 type ChildTable = { table: 'contact_emails'; key: 'normalized'; raw: 'email' } | { table: 'contact_phones'; key: 'e164'; raw: 'phone' };
@@ -195,6 +205,15 @@ export class ContactRepository {
     await this.refreshSearchText(tx, rows.map((r) => r.id));
   }
 
+  /** A merged company's contacts (tombstones and erased ones too) now belong to the survivor; returns their ids. */
+  async reassignCompany(tx: Tx, fromCompanyId: string, toCompanyId: string): Promise<string[]> {
+    const rows = await tx.query<{ id: string }>(
+      `UPDATE contacts SET company_id = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND company_id = $2 RETURNING id`,
+      [tx.tenantId, fromCompanyId, toCompanyId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /**
    * The current consent of a channel and, in the same statement, its evidence: consent_history is
    * append-only (the app role may not UPDATE or DELETE it).
@@ -294,6 +313,88 @@ export class ContactRepository {
     await tx.query(`UPDATE contacts SET merged_into = $1 WHERE merged_into = $2`, [survivorId, duplicateId]);
   }
 
+  // ---- emails and phones ----------------------------------------------------------------------
+
+  /**
+   * Makes `values` (in this order, the first one primary) the contact's emails (phones): the ones
+   * left out are removed. Returns the values another contact holds (its rows are never touched).
+   */
+  async replacePoints(tx: Tx, t: ChildTable, contactId: string, values: { raw: string; normalized: string }[]): Promise<{ value: string; contact_id: string }[]> {
+    const keys = values.map((v) => v.normalized);
+    await tx.query(`DELETE FROM ${t.table} WHERE tenant_id = $1 AND contact_id = $2 AND NOT (${t.key} = ANY($3::text[]))`, [tx.tenantId, contactId, keys]);
+    await tx.query(
+      `INSERT INTO ${t.table} (tenant_id, ${t.key}, ${t.raw}, contact_id, is_primary, position)
+       SELECT $1, n, r, $2, o = 1, o - 1 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS u(n, r, o)
+       ON CONFLICT (tenant_id, ${t.key}) DO UPDATE SET is_primary = excluded.is_primary, position = excluded.position, ${t.raw} = excluded.${t.raw}
+         WHERE ${t.table}.contact_id = excluded.contact_id`,
+      [tx.tenantId, contactId, keys, values.map((v) => v.raw)],
+    );
+    return tx.query<{ value: string; contact_id: string }>(
+      `SELECT ${t.key} AS value, contact_id FROM ${t.table} WHERE tenant_id = $1 AND ${t.key} = ANY($2::text[]) AND contact_id <> $3`,
+      [tx.tenantId, keys, contactId],
+    );
+  }
+
+  // ---- archive ---------------------------------------------------------------------------------
+
+  /** Soft delete: the row stays as it is, lists and search leave it out. */
+  async archive(tx: Tx, id: string, archivedBy: string): Promise<void> {
+    await tx.query(`UPDATE contacts SET archived_at = now(), archived_by = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id, archivedBy]);
+  }
+
+  async restore(tx: Tx, id: string): Promise<void> {
+    await tx.query(`UPDATE contacts SET archived_at = NULL, archived_by = NULL, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
+  }
+
+  // ---- bulk update -------------------------------------------------------------------------------
+
+  /**
+   * Active contacts matching the filter that the change would alter, locked, at most `limit` (in
+   * id order, so concurrent bulk updates lock in the same order). Contacts the change leaves as
+   * they are do not match, so running the same bulk update again continues where the last stopped.
+   */
+  async lockForBulkChange(tx: Tx, filter: ContactSearch, change: BulkContactChange, limit: number): Promise<string[]> {
+    const q = new SqlParams(tx.tenantId);
+    const rows = await tx.query<{ id: string }>(
+      `SELECT c.id FROM contacts c WHERE ${this.bulkChangeSql(q, filter, change)} ORDER BY c.id LIMIT ${q.p(limit)} FOR UPDATE OF c`,
+      q.values,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  /** How many active contacts matching the filter the change would still alter. */
+  async countBulkChange(tx: Tx, filter: ContactSearch, change: BulkContactChange): Promise<number> {
+    const q = new SqlParams(tx.tenantId);
+    return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM contacts c WHERE ${this.bulkChangeSql(q, filter, change)}`, q.values)).n;
+  }
+
+  private bulkChangeSql(q: SqlParams, filter: ContactSearch, change: BulkContactChange): string {
+    const search = this.searchSql(q, filter);
+    const wouldChange = [
+      change.addTags?.length && `NOT (c.tags @> ${q.p(change.addTags)}::text[])`,
+      change.removeTags?.length && `c.tags && ${q.p(change.removeTags)}::text[]`,
+      change.ownerId !== undefined && `c.owner_id IS DISTINCT FROM ${q.p(change.ownerId)}::text`,
+      change.lifecycleStage !== undefined && `c.lifecycle_stage IS DISTINCT FROM ${q.p(change.lifecycleStage)}::text`,
+    ].filter((c): c is string => typeof c === 'string');
+    return `${search} AND (${wouldChange.join(' OR ') || 'FALSE'})`;
+  }
+
+  /** Applies one bulk change to the given contacts in one statement (a new version each). */
+  async applyBulkChange(tx: Tx, ids: string[], change: BulkContactChange): Promise<void> {
+    if (!ids.length) return;
+    const q = new SqlParams(tx.tenantId, ids);
+    const sets = [
+      (change.addTags?.length || change.removeTags?.length) &&
+        `tags = (SELECT coalesce(array_agg(t ORDER BY o), '{}') FROM (SELECT t, min(o) o FROM unnest(c.tags || ${q.p(change.addTags ?? [])}::text[]) WITH ORDINALITY AS x(t, o)
+                 WHERE NOT (t = ANY(${q.p(change.removeTags ?? [])}::text[])) GROUP BY t) y)`,
+      change.ownerId !== undefined && `owner_id = ${q.p(change.ownerId)}`,
+      change.lifecycleStage !== undefined && `lifecycle_stage = ${q.p(change.lifecycleStage)}`,
+      'version = version + 1',
+      'updated_at = now()',
+    ].filter((c): c is string => typeof c === 'string');
+    await tx.query(`UPDATE contacts c SET ${sets.join(', ')} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`, q.values);
+  }
+
   // ---- erasure ---------------------------------------------------------------------------------
 
   /** GDPR erasure of the contact and of the contacts merged into it: personal data removed, the rows kept as anonymous tombstones. */
@@ -338,6 +439,7 @@ export class ContactRepository {
       'c.tenant_id = $1',
       'c.merged_into IS NULL',
       'c.erased_at IS NULL',
+      f.archived ? 'c.archived_at IS NOT NULL' : 'c.archived_at IS NULL',
       f.tsquery && `c.search @@ to_tsquery('simple', ${q.p(f.tsquery)})`,
       f.tags?.length && `c.tags @> ${q.p(f.tags)}::text[]`,
       f.companyId && `c.company_id = ${q.p(f.companyId)}::uuid`,

@@ -20,6 +20,8 @@ export interface ContactRow extends Row {
   addresses: Record<string, string | null>[];
   merged_into: string | null;
   erased_at: Date | null;
+  archived_at: Date | null;
+  archived_by?: string | null;
   version: number;
   created_at: Date;
   updated_at: Date;
@@ -84,6 +86,7 @@ export function toGraphql(r: ContactRow, customFields: Contact['customFields']):
     source: r.source ? Object.fromEntries(ATTRIBUTION_FIELDS.map((k) => [k, r.source![k] ?? null])) as Attribution : null,
     mergedIntoId: r.merged_into,
     erased: r.erased_at !== null,
+    archivedAt: r.archived_at,
     version: r.version,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -115,13 +115,36 @@ export class CustomFieldValue {
   @Field(() => String, { nullable: true, description: 'Value rendered as text (dates as YYYY-MM-DD)' }) value: string | null;
 }
 
+/** Head-count bands, as B2B CRMs and data providers report them. */
+export enum CompanySize {
+  EMPLOYEES_1_10 = '1-10',
+  EMPLOYEES_11_50 = '11-50',
+  EMPLOYEES_51_200 = '51-200',
+  EMPLOYEES_201_500 = '201-500',
+  EMPLOYEES_501_1000 = '501-1000',
+  EMPLOYEES_1001_5000 = '1001-5000',
+  EMPLOYEES_5001_PLUS = '5001+',
+}
+registerEnumType(CompanySize, { name: 'CompanySize', description: 'Number of employees (a band)' });
+
 @ObjectType()
 @Directive('@key(fields: "id")')
 export class Company {
   @Field(() => ID) id: string;
-  @Field() name: string;
-  @Field(() => [String]) domains: string[];
+  @Field({ description: 'The name people use (unique per tenant)' }) name: string;
+  @Field(() => String, { nullable: true, description: 'Registered legal name (on invoices and quotes)' }) legalName: string | null;
+  @Field(() => [String], { description: 'Web/email domains; each belongs to one company of the tenant' }) domains: string[];
+  @Field(() => String, { nullable: true }) industry: string | null;
+  @Field(() => CompanySize, { nullable: true }) size: CompanySize | null;
+  @Field(() => Address, { nullable: true, description: 'Registered or main address' }) address: Address | null;
+  @Field(() => String, { nullable: true, description: 'VAT / tax id, as registered (e.g. DE123456789)' }) vatId: string | null;
+  @Field(() => String, { nullable: true }) ownerId: string | null;
+  @Field(() => [String]) tags: string[];
+  @Field(() => [CustomFieldValue], { description: "Values of the tenant's custom fields" }) customFields: CustomFieldValue[];
+  @Field(() => ID, { nullable: true, description: 'Set when this company was merged into another' }) mergedIntoId: string | null;
+  @Field(() => Int) version: number;
   @Field() createdAt: Date;
+  @Field() updatedAt: Date;
 }
 
 @ObjectType()
@@ -147,6 +170,7 @@ export class Contact {
   @Field(() => Attribution, { nullable: true, description: 'Where the contact came from (lead source, UTM, paid keyword)' }) source: Attribution | null;
   @Field(() => ID, { nullable: true, description: 'Set when this contact was merged into another' }) mergedIntoId: string | null;
   @Field() erased: boolean;
+  @Field(() => Date, { nullable: true, description: 'Set while the contact is archived (hidden from lists and search; restoreContact brings it back)' }) archivedAt: Date | null;
   @Field(() => Int) version: number;
   @Field() createdAt: Date;
   @Field() updatedAt: Date;
@@ -219,6 +243,7 @@ export class ContactFilter {
   @Field(() => Date, { nullable: true }) createdAfter?: Date;
   @Field(() => Date, { nullable: true }) createdBefore?: Date;
   @Field(() => Channel, { nullable: true, description: 'Only contacts with granted consent on this channel' }) consentedChannel?: Channel;
+  @Field(() => Boolean, { nullable: true, description: 'true: only archived contacts; otherwise archived contacts are left out' }) archived?: boolean;
 }
 
 @InputType()
@@ -230,4 +255,31 @@ export class SetConsentInput {
   @Field(() => String, { nullable: true, description: 'Where the decision was collected (at most 200 characters)' }) source?: string;
   @Field(() => String, { nullable: true, description: 'The text the person agreed to, kept as evidence (at most 10,000 characters)' }) wording?: string;
   @Field(() => String, { nullable: true, description: 'Version or id of that text (at most 100 characters)' }) wordingVersion?: string;
+}
+
+@InputType({ description: 'The whole ordered list: the first is the primary; values left out are removed; an empty list removes all' })
+export class SetContactEmailsInput {
+  @Field(() => [String]) emails: string[];
+}
+
+@InputType({ description: 'The whole ordered list: the first is the primary; values left out are removed; an empty list removes all' })
+export class SetContactPhonesInput {
+  @Field(() => [String]) phones: string[];
+  @Field(() => String, { nullable: true, description: 'ISO country used for phones without +country code' }) phoneCountry?: string;
+}
+
+@InputType({ description: 'What bulkUpdateContacts changes on every matching contact; fields left out stay as they are, null clears owner or stage' })
+export class BulkUpdateContactsInput {
+  @Field(() => [String], { nullable: true }) addTags?: string[];
+  @Field(() => [String], { nullable: true }) removeTags?: string[];
+  @Field(() => String, { nullable: true }) ownerId?: string | null;
+  @Field(() => String, { nullable: true }) lifecycleStage?: string | null;
+  @Field(() => Int, { nullable: true, description: 'At most this many contacts in this call (default and maximum 1000)' }) limit?: number;
+}
+
+@ObjectType()
+export class BulkUpdateContactsResult {
+  @Field(() => Int, { description: 'Contacts changed by this call (one contact.updated event each)' }) updated: number;
+  @Field(() => [ID]) updatedIds: string[];
+  @Field(() => Int, { description: 'Matching contacts the change would still alter; call again until 0' }) remaining: number;
 }

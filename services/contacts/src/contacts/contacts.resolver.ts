@@ -7,7 +7,9 @@ import { companyLoader } from '../companies/companies.resolver';
 import { CompanyQueries } from '../companies/company.queries';
 import { ExportContactData } from '../gdpr/use-cases/export-contact-data.use-case';
 import { ImportContactsCsv } from '../imports/import-contacts-csv.use-case';
-import { InteractionConnection, LogInteractionInput, Interaction } from '../timeline/timeline.types';
+import { EditInteractionInput, InteractionConnection, LogInteractionInput, Interaction, TimelineFilter } from '../timeline/timeline.types';
+import { DeleteInteraction } from '../timeline/use-cases/delete-interaction.use-case';
+import { EditInteraction } from '../timeline/use-cases/edit-interaction.use-case';
 import { LogInteraction } from '../timeline/use-cases/log-interaction.use-case';
 import { TimelineQueries } from '../timeline/timeline.queries';
 import { ContactQueries } from './contact.queries';
@@ -17,6 +19,10 @@ import { ExportContactsCsv } from './use-cases/export-contacts-csv.use-case';
 import { MergeContacts } from './use-cases/merge-contacts.use-case';
 import { SetConsent } from './use-cases/set-consent.use-case';
 import { UpdateContact } from './use-cases/update-contact.use-case';
+import { ArchiveContact, RestoreContact } from './use-cases/archive-contact.use-case';
+import { BulkUpdateContacts } from './use-cases/bulk-update-contacts.use-case';
+import { SetContactPoints } from './use-cases/set-contact-points.use-case';
+import { BulkUpdateContactsInput, BulkUpdateContactsResult, SetContactEmailsInput, SetContactPhonesInput } from './contact.types';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 import { ObjectType } from '../schema-scope';
 
@@ -51,6 +57,12 @@ export class ContactsResolver {
     private readonly timeline: TimelineQueries,
     private readonly importCsv: ImportContactsCsv,
     private readonly companies: CompanyQueries,
+    private readonly archiveContactUseCase: ArchiveContact,
+    private readonly restoreContactUseCase: RestoreContact,
+    private readonly setPoints: SetContactPoints,
+    private readonly bulkUpdate: BulkUpdateContacts,
+    private readonly editInteractionUseCase: EditInteraction,
+    private readonly deleteInteractionUseCase: DeleteInteraction,
   ) {}
 
   private loader() {
@@ -99,6 +111,36 @@ export class ContactsResolver {
     return this.updateContactUseCase.execute(currentUser(), id, input);
   }
 
+  @Mutation(() => Contact, { description: "The contact's emails as an ordered list (add, remove, re-order); the first is the primary" })
+  @RequirePermission(ContactsPermission['contact.write'])
+  setContactEmails(@Args('id', { type: () => ID }) id: string, @Args('input') input: SetContactEmailsInput) {
+    return this.setPoints.setEmails(currentUser(), id, input);
+  }
+
+  @Mutation(() => Contact, { description: "The contact's phones as an ordered list (add, remove, re-order); the first is the primary" })
+  @RequirePermission(ContactsPermission['contact.write'])
+  setContactPhones(@Args('id', { type: () => ID }) id: string, @Args('input') input: SetContactPhonesInput) {
+    return this.setPoints.setPhones(currentUser(), id, input);
+  }
+
+  @Mutation(() => Contact, { description: 'Archives the contact (soft delete: hidden from lists and search, still readable by id, restorable); not a GDPR erasure' })
+  @RequirePermission(ContactsPermission['contact.archive'])
+  archiveContact(@Args('id', { type: () => ID }) id: string) {
+    return this.archiveContactUseCase.execute(currentUser(), id);
+  }
+
+  @Mutation(() => Contact, { description: 'Brings an archived contact back into lists and search' })
+  @RequirePermission(ContactsPermission['contact.archive'])
+  restoreContact(@Args('id', { type: () => ID }) id: string) {
+    return this.restoreContactUseCase.execute(currentUser(), id);
+  }
+
+  @Mutation(() => BulkUpdateContactsResult, { description: 'Adds/removes tags, sets owner or lifecycle stage on the active contacts the filter matches (the contacts list filter), in bounded batches' })
+  @RequirePermission(ContactsPermission['contact.bulk-update'])
+  bulkUpdateContacts(@Args('filter', { type: () => ContactFilter }) filter: ContactFilter, @Args('input') input: BulkUpdateContactsInput) {
+    return this.bulkUpdate.execute(currentUser(), filter, input);
+  }
+
   @Mutation(() => Contact, { description: "Merges duplicateId into survivorId: the duplicate's emails, phones, consents and history move to the survivor" })
   @RequirePermission(ContactsPermission['contact.merge'])
   mergeContacts(@Args('survivorId', { type: () => ID }) survivorId: string, @Args('duplicateId', { type: () => ID }) duplicateId: string) {
@@ -123,6 +165,18 @@ export class ContactsResolver {
     return this.logInteractionUseCase.execute(currentUser(), input);
   }
 
+  @Mutation(() => Interaction, { description: 'Corrects a logged interaction (its author, or a manager); the values before are kept in revisions' })
+  @RequirePermission(ContactsPermission['contact.write'])
+  editInteraction(@Args('id', { type: () => ID }) id: string, @Args('input') input: EditInteractionInput) {
+    return this.editInteractionUseCase.execute(currentUser(), id, input);
+  }
+
+  @Mutation(() => Interaction, { description: 'Removes a logged interaction from the timeline (its author, or a manager); returns it as it was' })
+  @RequirePermission(ContactsPermission['contact.write'])
+  deleteInteraction(@Args('id', { type: () => ID }) id: string) {
+    return this.deleteInteractionUseCase.execute(currentUser(), id);
+  }
+
   @Mutation(() => ImportReport, { description: 'Imports contacts from CSV text (columns: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId)' })
   @RequirePermission(ContactsPermission['contact.import'])
   importContactsCsv(@Args('csv') csv: string, @Args('defaultCountry', { type: () => String, nullable: true }) defaultCountry?: string) {
@@ -135,8 +189,13 @@ export class ContactsResolver {
   }
 
   @ResolveField(() => InteractionConnection, { description: 'Interaction history, newest first' })
-  timelineEntries(@Parent() contact: Contact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
-    return this.timeline.page(currentUser().tenantId, contact.id, page, selectsField(info, 'totalCount'));
+  timelineEntries(
+    @Parent() contact: Contact,
+    @Args() page: PageArgs,
+    @Args('filter', { type: () => TimelineFilter, nullable: true }) filter: TimelineFilter | undefined,
+    @Info() info: GraphQLResolveInfo,
+  ) {
+    return this.timeline.page(currentUser().tenantId, contact.id, page, selectsField(info, 'totalCount'), filter ?? {});
   }
 
   @ResolveField(() => [ConsentRecord], { description: 'Every consent decision recorded (also those of contacts merged into this one), newest first; append-only evidence' })

@@ -5,3 +5,8 @@ export * from './contact-erased.v1';
 export * from './interaction-logged.v1';
 export * from './company-upserted.v1';
 export * from './custom-field-defined.v1';
+export * from './contact-archived.v1';
+export * from './contact-restored.v1';
+export * from './company-merged.v1';
+export * from './interaction-edited.v1';
+export * from './interaction-deleted.v1';

@@ -69,7 +69,7 @@ export class CreateContact {
     const row: ContactRow = {
       id, tenant_id: ctx.tenantId, first_name: f.firstName ?? null, last_name: f.lastName ?? null, display_name: displayName,
       company_id: f.companyId ?? null, owner_id: ownerId, lifecycle_stage: f.lifecycleStage ?? null, source, tags,
-      preferred_channels: preferredChannels, custom_fields: custom, addresses, merged_into: null, erased_at: null, version: 1,
+      preferred_channels: preferredChannels, custom_fields: custom, addresses, merged_into: null, erased_at: null, archived_at: null, version: 1,
       created_at: written.created_at, updated_at: written.updated_at, company_name: companyName, consents: [],
       emails: emails.map((e, i) => ({ email: e.raw, normalized: e.normalized, primary: i === 0 })).sort(byPrimaryThen((x) => x.normalized)),
       phones: phones.map((p, i) => ({ phone: p.raw, e164: p.normalized, primary: i === 0 })).sort(byPrimaryThen((x) => x.e164)),
@@ -80,12 +80,18 @@ export class CreateContact {
 
   /** An unknown company inside the input names the field (BAD_USER_INPUT). */
   private async companyName(tx: Tx, companyId: string): Promise<string> {
-    const name = await this.companies.nameOf(tx, companyId);
-    if (name === undefined) throw unknownCompany(companyId);
-    return name;
+    return usableCompanyName(companyId, await this.companies.nameOf(tx, companyId));
   }
 }
 
-export function unknownCompany(companyId: string) {
-  return badUserInput(`input.companyId: company ${companyId} does not exist`, { fields: [{ field: 'input.companyId', message: 'unknown company' }] });
+/** A company a contact may be linked to: it exists and was not merged away (the error names the survivor). */
+export function usableCompanyName(companyId: string, found: { name: string; merged_into: string | null } | undefined): string {
+  if (!found) throw badUserInput(`input.companyId: company ${companyId} does not exist`, { fields: [{ field: 'input.companyId', message: 'unknown company' }] });
+  if (found.merged_into) {
+    throw badUserInput(`input.companyId: company ${companyId} was merged into ${found.merged_into}; use that company`, {
+      fields: [{ field: 'input.companyId', message: `merged into ${found.merged_into}` }],
+      mergedIntoId: found.merged_into,
+    });
+  }
+  return found.name;
 }

@@ -9,7 +9,7 @@ import { ContactGuards, raceAsConflict } from '../contact.guards';
 import { ContactPresenter } from '../contact.presenter';
 import { ContactRepository, EMAILS, PHONES } from '../contact.repository';
 import type { Contact, UpdateContactInput } from '../contact.types';
-import { unknownCompany } from './create-contact.use-case';
+import { usableCompanyName } from './create-contact.use-case';
 
 // Further emails and phones are added one at a time through `email` / `phone`.
 const updateContactSchema = contactFieldsSchema
@@ -41,10 +41,10 @@ export class UpdateContact {
     const [phone] = f.phones;
     return raceAsConflict(() =>
       this.uow.run(ctx.tenantId, async (tx) => {
-        const current = await this.guards.lockActive(tx, id);
+        const current = await this.guards.lockEditable(tx, id);
         if (email) await this.guards.assertNoDuplicates(tx, [email.normalized], [], id);
         if (phone) await this.guards.assertNoDuplicates(tx, [], [phone.normalized], id);
-        if (f.companyId && (await this.companies.nameOf(tx, f.companyId)) === undefined) throw unknownCompany(f.companyId);
+        if (f.companyId) usableCompanyName(f.companyId, await this.companies.nameOf(tx, f.companyId));
         const customFields = f.customFields?.length
           ? dropNulls({ ...current.custom_fields, ...coerceCustomFields(await this.customFields.definitions(tx), f.customFields) })
           : undefined;
