@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, TaskDueV1 } from '@crm/events';
 import { eventually } from '@crm/testing';
-import { createJobTable, JobScheduler, OutboxWriter, type JobRow, type JobSchedulerOptions, type Tx, type TxEmitter } from '../src';
+import { createJobTable, currentTraceparent, JobScheduler, OutboxWriter, type JobRow, type JobSchedulerOptions, type Tx, type TxEmitter } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 interface NoteJob extends JobRow {
@@ -30,7 +30,7 @@ describe('JobScheduler (real Postgres: durable jobs, one firing per job, retries
     const writer = new OutboxWriter(h.schema);
     emitter = {
       emit: (m, tenantId, events) =>
-        writer.append(m, events.map((e) => ({ topic: 'test.jobs', event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: 'crm/test' }) }))),
+        writer.append(m, events.map((e) => ({ topic: 'test.jobs', event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: 'crm/test', traceparent: currentTraceparent() }) }))),
     };
   });
   afterAll(async () => {
@@ -41,13 +41,13 @@ describe('JobScheduler (real Postgres: durable jobs, one firing per job, retries
     new JobScheduler<NoteJob>(h.ds, emitter, silentLogger, { name: 'notes', table: 'note_jobs', batch: 5, pollMs: 50, handle: writeNote, ...over });
 
   /** Enqueued as a tenant would (tenant-bound, row-level security). */
-  async function enqueue(tenant: string, body: string, dueAt: Date, extra: Partial<NoteJob['payload']> = {}): Promise<string> {
+  async function enqueue(tenant: string, body: string, dueAt: Date, extra: Partial<NoteJob['payload']> = {}, traceparent: string | null = null): Promise<string> {
     const id = randomUUID();
     const qr = h.ds.createQueryRunner();
     try {
       await qr.startTransaction();
       await qr.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', session_user || '_app', true)`, [tenant]);
-      await qr.query(`INSERT INTO note_jobs (id, tenant_id, due_at, payload) VALUES ($1, $2, $3, $4)`, [id, tenant, dueAt, JSON.stringify({ body, ...extra })]);
+      await qr.query(`INSERT INTO note_jobs (id, tenant_id, due_at, payload, traceparent) VALUES ($1, $2, $3, $4, $5)`, [id, tenant, dueAt, JSON.stringify({ body, ...extra }), traceparent]);
       await qr.commitTransaction();
     } finally {
       await qr.release();
@@ -87,6 +87,19 @@ describe('JobScheduler (real Postgres: durable jobs, one firing per job, retries
     expect(ids.map((id, i) => tenantOf.get(id) === `tenant-${i % 3}`).every(Boolean)).toBe(true);
     expect(await events(ids)).toHaveLength(30);
     expect(await h.sql(`SELECT 1 FROM note_jobs WHERE id = ANY($1)`, [ids])).toEqual([]);
+  });
+
+  it('continues the trace of the request that scheduled the job: what the handler emits carries it', async () => {
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traced = await enqueue('tenant-t', 'traced', new Date(Date.now() - 1000), {}, `00-${trace}-00f067aa0ba902b7-01`);
+    const untraced = await enqueue('tenant-t', 'untraced', new Date(Date.now() - 1000));
+    await scheduler().sweep();
+    const rows = await h.sql<{ key: string; payload: { traceparent?: string } }>(`SELECT key, payload FROM outbox WHERE key = ANY($1)`, [[traced, untraced]]);
+    const byKey = new Map(rows.map((r) => [r.key, r.payload]));
+    // The job's own span under the scheduling request's trace.
+    expect(byKey.get(traced)?.traceparent).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
+    expect(byKey.get(traced)?.traceparent).not.toContain('00f067aa0ba902b7');
+    expect(byKey.get(untraced)?.traceparent).toBeUndefined();
   });
 
   it('survives a restart: a job that fell due while no poller ran fires once the next one starts; stop() waits for a sweep in progress', async () => {

@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@crm/platform';
 import { SalesSchema1764000002000 } from '../migrations/1764000002000-SalesSchema';
 import { ReminderQueueRls1770000000000 } from '../migrations/1770000000000-ReminderQueueRls';
 import { ReminderQueueJobState1770000001000 } from '../migrations/1770000001000-ReminderQueueJobState';
+import { ReminderTrace1771000001000 } from '../migrations/1771000001000-ReminderTrace';
 import { EditAndUndo1771000000000 } from '../migrations/1771000000000-EditAndUndo';
 import { SalesModule } from './app.module';
 import { SalesSchemaScope } from './schema-scope';
@@ -14,7 +15,7 @@ export const salesService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.sales,
   modules: [SalesModule],
   entities: [],
-  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000, EditAndUndo1771000000000],
+  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000, EditAndUndo1771000000000, ReminderTrace1771000001000],
   schemaScope: SalesSchemaScope,
   configSchema: salesConfigSchema,
 };

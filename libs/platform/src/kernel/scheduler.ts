@@ -1,6 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { Logger } from 'pino';
 import { enableCrossTenantSweep } from '../db/platform-migration';
+import { withEventTrace } from '../auth/context-store';
 import { bindTenant, Tx, type Row, type TxEmitter } from './tx';
 
 /**
@@ -57,10 +58,12 @@ export interface JobRow extends Row {
   attempts: number;
   last_error: string | null;
   failed_at: Date | null;
+  /** The trace of the request that scheduled the job (null: the handler starts none). */
+  traceparent?: string | null;
 }
 
 /** The state columns a job table needs besides its key, tenant_id and due_at. */
-export const JOB_STATE_COLUMNS = `attempts int NOT NULL DEFAULT 0, last_error text, failed_at timestamptz`;
+export const JOB_STATE_COLUMNS = `attempts int NOT NULL DEFAULT 0, last_error text, failed_at timestamptz, traceparent text`;
 
 export const defaultBackoffMs = (attempts: number): number => Math.min(1000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 
@@ -72,7 +75,16 @@ export async function createJobTable(q: QueryRunner, table: string): Promise<voi
   await enableCrossTenantSweep(q, table, { tenantColumn: true });
 }
 
-/** Migration helper: the state columns and the pending-jobs index on an existing queue table. */
+/**
+ * Migration helper: the trace column on a queue made before it. A job enqueued with the request's
+ * `traceparent` (`currentTraceparent()`) runs its handler in that trace, so what the handler emits
+ * continues the request that scheduled it.
+ */
+export async function addJobTrace(q: QueryRunner, table: string): Promise<void> {
+  await q.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS traceparent text`);
+}
+
+/** Migration helper: the state columns and the pending-jobs index on an existing queue table (then `addJobTrace`). */
 export async function addJobState(q: QueryRunner, table: string): Promise<void> {
   await q.query(`ALTER TABLE ${table} ADD COLUMN attempts int NOT NULL DEFAULT 0, ADD COLUMN last_error text, ADD COLUMN failed_at timestamptz`);
   await q.query(`CREATE INDEX ${table}_pending ON ${table} (due_at) WHERE failed_at IS NULL`);
@@ -144,7 +156,7 @@ export class JobScheduler<J extends JobRow> {
     try {
       await bindTenant(qr.manager, job.tenant_id);
       const tx = new Tx(qr.manager, job.tenant_id, this.emitter);
-      await this.opts.handle(tx, job);
+      await withEventTrace(job.traceparent ?? undefined, () => this.opts.handle(tx, job));
       await tx.settle();
       await qr.query(`DELETE FROM ${this.opts.table} WHERE ${this.idColumn} = $1`, [id]);
       await qr.query('RELEASE SAVEPOINT job');

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
+import { currentTraceparent, keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
 import type { Recurrence } from './recurrence';
 import { type Task, type TaskRecurrence, TaskStatus } from './task.types';
 
@@ -56,7 +56,8 @@ export class TaskRepository {
   }
 
   async scheduleReminder(tx: Tx, taskId: string, dueAt: Date): Promise<void> {
-    await tx.query(`INSERT INTO task_reminders (task_id, tenant_id, due_at) VALUES ($1, $2, $3)`, [taskId, tx.tenantId, dueAt]);
+    // The request's trace goes with the job: the reminder's event continues it (JobScheduler).
+    await tx.query(`INSERT INTO task_reminders (task_id, tenant_id, due_at, traceparent) VALUES ($1, $2, $3, $4)`, [taskId, tx.tenantId, dueAt, currentTraceparent() ?? null]);
   }
 
   /** Locks the task's reminder (if still queued): first, see the lock order above. */
