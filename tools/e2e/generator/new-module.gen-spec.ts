@@ -25,7 +25,7 @@ const ok = (r: SpawnSyncReturns<string>) => {
   return r.stdout;
 };
 const crm = (...args: string[]) => sh(process.execPath, [join(copy, 'tools/cli/bin/crm.js'), ...args]);
-const jest = (config: string, ...patterns: string[]) =>
+const runJest = (config: string, ...patterns: string[]) =>
   ok(sh('pnpm', ['exec', 'jest', '-c', config, '--ci', ...patterns], copy, { NODE_OPTIONS: '--experimental-vm-modules --disable-warning=ExperimentalWarning' }));
 
 beforeAll(() => {
@@ -79,8 +79,8 @@ describe('crm new-module probe, in a throwaway worktree', () => {
   });
 
   it('passes its own tests (sample use case, tenancy/RLS) and its gateway smoke test with contacts', () => {
-    expect(jest('services/probe/jest.config.js')).toBeDefined();
-    jest('tools/e2e/jest.config.js', 'probe-gateway');
+    expect(runJest('services/probe/jest.config.js')).toBeDefined();
+    runJest('tools/e2e/jest.config.js', 'probe-gateway');
   });
 
   it('boots in every subset with the other modules, in embedded mode (7 subsets)', () => {
