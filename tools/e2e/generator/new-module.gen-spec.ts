@@ -1,7 +1,7 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Issue 8 §1: `crm new-module` makes a module that compiles, boots, composes and passes its tests
@@ -37,6 +37,7 @@ beforeAll(() => {
 
 afterAll(() => {
   sh('git', ['worktree', 'remove', '--force', copy], REPO);
+  rmSync(dirname(copy), { recursive: true, force: true });
   process.stderr.write(`new-module proof:\n  ${timings.join('\n  ')}\n`);
 });
 
