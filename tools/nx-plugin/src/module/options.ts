@@ -24,6 +24,8 @@ export interface ModuleNames {
   port: number;
   topic: string;
   agg: string;
+  /** Its article: "a" or "an" (an item, a segment). */
+  a: 'a' | 'an';
   Agg: string;
   aggs: string;
   Aggs: string;
@@ -97,7 +99,7 @@ export function resolveModuleOptions(
   if (problems.length) throw new ModuleOptionsError(problems);
   return {
     name, camel, Class: pascal(name), schema: crm.schema, title: crm.title, description: crm.description, port, topic: crm.topic,
-    agg, Agg, aggs, Aggs: pascal(aggs), contactField: `${camel}${pascal(aggs)}`, timestamp: ws.now ?? Date.now(),
+    agg, a: /^[aeiou]/.test(agg) ? 'an' : 'a', Agg, aggs, Aggs: pascal(aggs), contactField: `${camel}${pascal(aggs)}`, timestamp: ws.now ?? Date.now(),
   };
 }
 
