@@ -6,7 +6,7 @@
 // with RUN_MIGRATIONS=false and must answer /health/ready; then the gateway composes them and must too.
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } = require('node:fs');
 
 // Hard links: the copy is instant and still a separate tree outside the workspace.
 const copyTree = (from, to) => execFileSync('cp', ['-al', from, to]);
@@ -16,7 +16,11 @@ const { Client } = require('pg');
 
 const workspaceRoot = resolve(__dirname, '..', '..');
 const { ensureModuleRoles, dropModuleRoles, urlWithLogin } = require(join(workspaceRoot, 'libs/db-roles/dist/src/index.js'));
-const MODULES = ['contacts', 'sales'];
+// The installed modules, from their manifests (services/<name>/package.json with a "crm" key).
+const MODULES = readdirSync(join(workspaceRoot, 'services'))
+  .filter((d) => existsSync(join(workspaceRoot, 'services', d, 'package.json')))
+  .filter((d) => JSON.parse(readFileSync(join(workspaceRoot, 'services', d, 'package.json'), 'utf8')).crm)
+  .sort();
 const secret = () => randomBytes(32).toString('base64');
 
 async function admin(fn) {
@@ -68,7 +72,7 @@ async function main() {
   const started = [];
   const logins = [];
   try {
-    const ports = { contacts: 0, sales: 0 };
+    const ports = {};
     let nextPort = 41000 + Math.floor(Math.random() * 2000);
     for (const module of MODULES) {
       const dir = join(work, module);

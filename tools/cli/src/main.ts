@@ -206,6 +206,20 @@ program
     process.stdout.write(`supergraph ${o.check ? 'checked' : 'composed'}: ${names.join(', ')}\n`);
   });
 
+program
+  .command('new-module')
+  .description('Create a module (services/<name>) from the kernel\'s shape with a sample aggregate, and register it everywhere the manifests reach')
+  .argument('<name>', 'lower-case letters and dashes, e.g. marketing')
+  .option('--port <n>', 'its port (default: the next free one)', (v) => Number(v))
+  .option('--title <title>', 'its title (README module table)')
+  .option('--description <text>', 'one line for the README module table')
+  .option('--aggregate <name>', 'the sample aggregate, named after the module\'s first real one', 'item')
+  .option('--skip-post-steps', 'only write the files (no pnpm install, infra render, events docs, compose)', false)
+  .action(async (name, o) => {
+    const { newModule } = await import('./new-module');
+    process.exitCode = newModule({ name, port: o.port, title: o.title, description: o.description, aggregate: o.aggregate, skipPostSteps: o.skipPostSteps });
+  });
+
 const infra = program.command('infra').description('Deployment files generated from the module manifests (services/<name>/package.json, key "crm")');
 infra
   .command('render')
