@@ -4,8 +4,11 @@ import { Inject, Injectable, type INestMicroservice } from '@nestjs/common';
 import pino from 'pino';
 import { DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
 import {
+  CompanyMergedV1,
+  ContactArchivedV1,
   ContactCreatedV1,
   ContactErasedV1,
+  ContactRestoredV1,
   ContactMergedV1,
   ContactUpdatedV1,
   deadLetterTopic,
@@ -17,7 +20,12 @@ import {
 } from '@crm/events';
 import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, moduleMigrations, PlatformTables1764000000000, SERVICE_INFO, inTenantTx, type ServiceInfo, type Tx } from '@crm/platform';
 import { adminQuery, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
-import { ContactReplica, ContactReplicaModule, ContactReplicaTables1764000000100, ERASED_DISPLAY_NAME, preferredReachableChannel, type ContactReplicaHooks } from '../src';
+import {
+  ContactReplica,
+  ContactReplicaArchive1772000000100,
+  ContactReplicaModule,
+  ContactReplicaTables1764000000100,
+  ERASED_DISPLAY_NAME, preferredReachableChannel, type ContactReplicaHooks } from '../src';
 import { startReplicaConsumer } from './replica-consumer-app';
 
 /** What a module keeps about contacts besides the replica: its own rows that reference them. */
@@ -49,7 +57,7 @@ beforeAll(async () => {
     url: fresh.url,
     schema: fresh.schema,
     entities: [],
-    migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ReplicaTestTables1764000000900],
+    migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ReplicaTestTables1764000000900],
     poolSize: 5,
     applicationName: 'shared-contacts-test',
   });
@@ -73,6 +81,17 @@ const merged = (tenantId: string, survivor: ContactSnapshot, duplicateId: string
   envelope({ type: ContactMergedV1.type, source, subject: survivor.contactId, tenantId, data: { survivorId: survivor.contactId, duplicateId, survivor } });
 const erased = (tenantId: string, contactId: string) =>
   envelope({ type: ContactErasedV1.type, source, subject: contactId, tenantId, data: { contactId, erasedAt: '2026-02-01T10:00:00.000Z' } });
+const archived = (tenantId: string, contactId: string, version: number) =>
+  envelope({ type: ContactArchivedV1.type, source, subject: contactId, tenantId, data: { contactId, version, archivedAt: '2026-03-01T09:00:00.000Z', archivedBy: 'user-1' } });
+const restored = (tenantId: string, s: ContactSnapshot) => envelope({ type: ContactRestoredV1.type, source, subject: s.contactId, tenantId, data: s });
+const companyMerged = (tenantId: string, survivorId: string, duplicateId: string) =>
+  envelope({
+    type: CompanyMergedV1.type,
+    source,
+    subject: survivorId,
+    tenantId,
+    data: { survivorId, duplicateId, survivor: { companyId: survivorId, name: 'Analytical Engines Ltd', domains: ['engines.example'], version: 2 }, movedContacts: 1 },
+  });
 
 /** Plain SQL as the test admin (bypasses row-level security) in this file's schema. */
 const sql = <T = any>(query: string, params: unknown[] = []): Promise<T[]> => adminQuery<T>(query, params, fresh.schema);
@@ -96,6 +115,12 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
         tx.tenantId,
         contactId,
       ]);
+    }
+    async onCompanyMerge(tx: Tx, duplicateCompanyId: string, survivorCompanyId: string) {
+      await tx.query(
+        `INSERT INTO hook_log (tenant_id, kind, contact_id, other_id, bound_tenant, role) VALUES ($1, 'company-merge', $2, $3, current_setting('app.tenant_id', true), current_user)`,
+        [tx.tenantId, duplicateCompanyId, survivorCompanyId],
+      );
     }
   }
   const consumerName = 'sales.contact-replica';
@@ -123,7 +148,21 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   const hookLog = (kind: string, contactId: string) => sql(`SELECT *, xmin::text AS xmin FROM hook_log WHERE kind = $1 AND contact_id = $2`, [kind, contactId]);
 
   it('uses the consumer <service>.contact-replica on the contacts topic', () => {
-    expect(consumers).toEqual([{ name: consumerName, topics: [`${prefix}crm.contacts.events`], types: expect.arrayContaining([ContactCreatedV1.type, ContactUpdatedV1.type, ContactMergedV1.type, ContactErasedV1.type]) }]);
+    expect(consumers).toEqual([
+      {
+        name: consumerName,
+        topics: [`${prefix}crm.contacts.events`],
+        types: expect.arrayContaining([
+          ContactCreatedV1.type,
+          ContactUpdatedV1.type,
+          ContactMergedV1.type,
+          ContactErasedV1.type,
+          ContactArchivedV1.type,
+          ContactRestoredV1.type,
+          CompanyMergedV1.type,
+        ]),
+      },
+    ]);
   });
 
   it('creates a replica row from contact.created', async () => {
@@ -307,6 +346,90 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect(n).toBe(1);
   });
 
+  /** requireActive as a use case calls it: in a tenant-bound transaction, for a contact id inside its input. */
+  const requireActive = (tenantId: string, id: string) => inTenantTx(ds, tenantId, (tx) => replica.requireActive(tx, id, 'input.contactId'));
+  const refusal = (id: string) => ({
+    extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', fields: [{ field: 'input.contactId', message: `contact ${id} is archived; restore it first` }] }),
+  });
+
+  it('flags an archived contact (still resolvable, refused for new references) and clears the flag on restore', async () => {
+    const s = snapshot();
+    const create = created(t1, s);
+    const archive = archived(t1, s.contactId, 2);
+    await send(create, archive);
+    await processed(archive);
+
+    const c = await replica.get(ds, t1, s.contactId);
+    expect(c).toMatchObject({ contactId: s.contactId, version: 1, firstName: 'Ada', archivedAt: new Date('2026-03-01T09:00:00.000Z') });
+    expect(await replica.exists(ds, t1, s.contactId)).toBe(true);
+    await expect(requireActive(t1, s.contactId)).rejects.toMatchObject(refusal(s.contactId));
+
+    const restore = restored(t1, { ...s, version: 3, firstName: 'Augusta' });
+    await send(restore);
+    await processed(restore);
+    expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 3, firstName: 'Augusta', archivedAt: null });
+    expect((await requireActive(t1, s.contactId)).contactId).toBe(s.contactId);
+  });
+
+  it('refuses a merged duplicate whose survivor is archived (the survivor is what would be referenced)', async () => {
+    const [survivor, duplicate] = [snapshot(), snapshot()];
+    const setup = [created(t1, survivor), created(t1, duplicate)];
+    await send(...setup);
+    for (const e of setup) await processed(e);
+    const m = merged(t1, { ...survivor, version: 2 }, duplicate.contactId);
+    const archive = archived(t1, survivor.contactId, 3);
+    await send(m, archive);
+    await processed(archive);
+    await expect(requireActive(t1, duplicate.contactId)).rejects.toMatchObject(refusal(duplicate.contactId));
+  });
+
+  it('is order- and redelivery-safe: a late archive never undoes a newer restore, an archive before any snapshot keeps the flag', async () => {
+    const s = snapshot();
+    const create = created(t1, s);
+    const archiveV2 = archived(t1, s.contactId, 2);
+    const restoreV3 = restored(t1, { ...s, version: 3 });
+    const updateV4 = updated(t1, { ...s, version: 4, firstName: 'Ada again' });
+    // Redelivered archive (same event) and a stale archive (another event of an older version) after the restore.
+    const staleArchive = archived(t1, s.contactId, 2);
+    await send(create, archiveV2, restoreV3, updateV4, archiveV2, staleArchive);
+    await processed(staleArchive);
+    expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 4, firstName: 'Ada again', archivedAt: null });
+    await expect(requireActive(t1, s.contactId)).resolves.toMatchObject({ contactId: s.contactId });
+    // Neither a redelivered restore (same event) nor a stale one (another event, older version) clears a newer archive.
+    const archiveV5 = archived(t1, s.contactId, 5);
+    const staleRestore = restored(t1, { ...s, version: 3 });
+    await send(archiveV5, restoreV3, staleRestore);
+    await processed(archiveV5);
+    const marker = updated(t1, { ...s, version: 6, firstName: 'Marker' });
+    await send(marker);
+    await processed(marker);
+    expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 6, firstName: 'Marker', archivedAt: new Date('2026-03-01T09:00:00.000Z') });
+    await expect(requireActive(t1, s.contactId)).rejects.toMatchObject(refusal(s.contactId));
+
+    // The archive reaches the replica before the contact's first snapshot: the snapshot still applies, the flag stays.
+    const early = snapshot();
+    const archiveFirst = archived(t1, early.contactId, 2);
+    const createLate = created(t1, early);
+    await send(archiveFirst, createLate);
+    await processed(createLate);
+    expect(await replica.get(ds, t1, early.contactId)).toMatchObject({ version: 1, firstName: 'Ada', displayName: 'Ada Lovelace', archivedAt: expect.any(Date) });
+    await expect(requireActive(t1, early.contactId)).rejects.toMatchObject(refusal(early.contactId));
+  });
+
+  it('runs the company-merge hook once, in the event\'s transaction', async () => {
+    const [survivorCompany, duplicateCompany] = [randomUUID(), randomUUID()];
+    const m = companyMerged(t1, survivorCompany, duplicateCompany);
+    const marker = companyMerged(t1, survivorCompany, survivorCompany); // a self-merge moves nothing
+    await send(m, m, marker);
+    await processed(marker);
+    const logs = await hookLog('company-merge', duplicateCompany);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ other_id: survivorCompany, bound_tenant: t1, role: `${fresh.schema}_app` });
+    const [inbox] = await sql(`SELECT xmin::text AS xmin FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumerName, m.id]);
+    expect(logs[0].xmin).toBe(inbox.xmin);
+    expect(await hookLog('company-merge', survivorCompany)).toHaveLength(0);
+  });
+
   it("keeps tenants apart: tenant A's contact is invisible under tenant B", async () => {
     const tA = uniqueTenant();
     const tB = uniqueTenant();
@@ -353,7 +476,7 @@ describe('ContactReplicaModule in a Nest app (platform event transport)', () => 
 
   it('brings its own migration, under the name databases that listed it by hand already recorded', () => {
     const migrations = moduleMigrations([ContactReplicaModule.forRoot({ hooks: TicketsErasure })]);
-    expect(migrations).toEqual([ContactReplicaTables1764000000100]);
+    expect(migrations).toEqual([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100]);
     expect(new ContactReplicaTables1764000000100().name).toBe('ContactReplicaTables1764000000100');
   });
 

@@ -1,5 +1,5 @@
 import { Ctx, Payload } from '@nestjs/microservices';
-import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1 } from '@crm/events';
+import { CompanyMergedV1, ContactArchivedV1, ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactRestoredV1, ContactUpdatedV1 } from '@crm/events';
 import { EventConsumer, OnEvent, type CrmEventContext, type Event } from '@crm/platform';
 import { ContactReplica } from './contact-replica';
 
@@ -21,5 +21,21 @@ export class ContactReplicaEvents {
   @OnEvent(ContactErasedV1)
   async onErased(@Payload() e: Event<typeof ContactErasedV1>, @Ctx() ctx: CrmEventContext): Promise<void> {
     await this.replica.applyErase(ctx.tx, e.data);
+  }
+
+  @OnEvent(ContactArchivedV1)
+  async onArchived(@Payload() e: Event<typeof ContactArchivedV1>, @Ctx() ctx: CrmEventContext): Promise<void> {
+    await this.replica.applyArchive(ctx.tx, e.data);
+  }
+
+  @OnEvent(ContactRestoredV1)
+  async onRestored(@Payload() e: Event<typeof ContactRestoredV1>, @Ctx() ctx: CrmEventContext): Promise<void> {
+    await this.replica.applyRestore(ctx.tx, e.data);
+  }
+
+  /** Company merges ride on this consumer: same topic, and the module's references follow in the event's transaction. */
+  @OnEvent(CompanyMergedV1)
+  async onCompanyMerged(@Payload() e: Event<typeof CompanyMergedV1>, @Ctx() ctx: CrmEventContext): Promise<void> {
+    await this.replica.applyCompanyMerge(ctx.tx, e.data);
   }
 }

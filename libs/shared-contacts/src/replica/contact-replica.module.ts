@@ -3,10 +3,11 @@ import { ModuleMigrations } from '@crm/platform';
 import { ContactReplica, type ContactReplicaHooks } from './contact-replica';
 import { ContactReplicaEvents } from './contact-replica.events';
 import { ContactReplicaTables1764000000100 } from './contact-replica.migration';
+import { ContactReplicaArchive1772000000100 } from './contact-replica-archive.migration';
 
 export interface ContactReplicaModuleOptions {
   /**
-   * What merges and erasures mean for this module: a class implementing ContactReplicaHooks,
+   * What contact merges, erasures and company merges mean for this module: a class implementing ContactReplicaHooks,
    * instantiated by this module (so it may inject only global providers: the platform's).
    */
   hooks?: Type<ContactReplicaHooks>;
@@ -20,7 +21,7 @@ const CONTACT_REPLICA_HOOKS = Symbol('CONTACT_REPLICA_HOOKS');
  * `<service>.contact-replica` on the contacts topic (ContactReplicaEvents), and its table (the
  * service's migrations include it through ModuleMigrations).
  */
-@ModuleMigrations([ContactReplicaTables1764000000100])
+@ModuleMigrations([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100])
 @Module({})
 export class ContactReplicaModule {
   static forRoot(options: ContactReplicaModuleOptions = {}): DynamicModule {

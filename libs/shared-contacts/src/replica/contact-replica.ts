@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { ContactErasedV1, ContactMergedV1, ContactSnapshot, EventData } from '@crm/events';
+import type { CompanyMergedV1, ContactArchivedV1, ContactErasedV1, ContactMergedV1, ContactSnapshot, EventData } from '@crm/events';
 import { inTenantTx, invalidField, isUuid, Tx } from '@crm/platform';
 import type { ContactChannel, ContactConsent } from './reachability';
 
@@ -26,6 +26,8 @@ export interface ReplicaContact {
   /** Set on a duplicate that was merged into this survivor id. */
   mergedInto: string | null;
   erasedAt: Date | null;
+  /** Set while the contact is archived (contact.archived until contact.restored): resolvable, but refused for new references. */
+  archivedAt: Date | null;
   updatedAt: Date;
 }
 
@@ -40,10 +42,14 @@ export interface ContactReplicaHooks {
   onMerge?(tx: Tx, duplicateId: string, survivorId: string): Promise<void>;
   /** Delete or anonymise this module's personal data of the contact. */
   onErase?(tx: Tx, contactId: string): Promise<void>;
+  /** Move this module's references from the duplicate company to the survivor (company.merged). */
+  onCompanyMerge?(tx: Tx, duplicateCompanyId: string, survivorCompanyId: string): Promise<void>;
 }
 
 export const ERASED_DISPLAY_NAME = 'Erased contact';
 export const MERGED_DISPLAY_NAME = 'Merged contact';
+/** Display name of a row that only records an archive seen before the contact's first snapshot. */
+export const ARCHIVED_DISPLAY_NAME = 'Archived contact';
 /** Longest merged_into chain followed (A merged into B merged into C …); guards against cycles. */
 const MAX_MERGE_HOPS = 16;
 
@@ -75,6 +81,7 @@ function toContact(r: Record<string, any>): ReplicaContact {
     consents: r.consents,
     mergedInto: r.merged_into,
     erasedAt: r.erased_at,
+    archivedAt: r.archived_at,
     updatedAt: r.updated_at,
   };
 }
@@ -134,6 +141,38 @@ export class ContactReplica {
   }
 
   /**
+   * Flags the contact archived unless a newer archive or restore was applied already. Before any
+   * snapshot it leaves a version-0 row (the snapshot still applies over it, the flag stays).
+   */
+  async applyArchive(tx: Tx, d: EventData<typeof ContactArchivedV1>): Promise<void> {
+    await tx.query(
+      `INSERT INTO contact_replica (tenant_id, contact_id, version, display_name, archived_at, archive_version) VALUES ($1, $2, 0, '${ARCHIVED_DISPLAY_NAME}', $3::timestamptz, $4)
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET archived_at = EXCLUDED.archived_at, archive_version = EXCLUDED.archive_version, updated_at = now()
+       WHERE contact_replica.archive_version < EXCLUDED.archive_version`,
+      // The flag matters, not the instant: a malformed timestamp must not dead-letter the archive.
+      [tx.tenantId, d.contactId, Number.isNaN(Date.parse(d.archivedAt)) ? new Date().toISOString() : d.archivedAt, d.version],
+    );
+  }
+
+  /**
+   * The restored snapshot (applied like contact.updated: only if newer), and the archived flag
+   * cleared unless a newer archive was applied already.
+   */
+  async applyRestore(tx: Tx, s: ContactSnapshot): Promise<void> {
+    await this.applySnapshot(tx, s);
+    await tx.query(
+      `UPDATE contact_replica SET archived_at = NULL, archive_version = $3, updated_at = now() WHERE tenant_id = $1 AND contact_id = $2 AND archive_version < $3`,
+      [tx.tenantId, s.contactId, s.version],
+    );
+  }
+
+  /** Runs the company-merge hooks (the replica's own company fields follow the contact.updated events contacts emits for each moved contact). */
+  async applyCompanyMerge(tx: Tx, d: EventData<typeof CompanyMergedV1>): Promise<void> {
+    if (d.duplicateId === d.survivorId) return;
+    await this.hooks.onCompanyMerge?.(tx, d.duplicateId, d.survivorId);
+  }
+
+  /**
    * Survivor snapshot (if newer), the duplicate marked merged into the survivor with its personal
    * data dropped (the survivor now carries it), earlier merges into the duplicate re-pointed, then
    * the merge hooks — all in the caller's transaction.
@@ -179,12 +218,14 @@ export class ContactReplica {
   /**
    * The rule every module applies to a contact id inside its input: the contact (following merges
    * to the survivor, whose id the caller should store), else BAD_USER_INPUT naming `field` — unknown
-   * (not created, or not replicated yet) or erased.
+   * (not created, or not replicated yet), erased, or archived. Only for NEW references: records
+   * that already hold an archived contact keep it.
    */
   async requireActive(tx: Tx, contactId: string, field: string): Promise<ReplicaContact> {
     const c = isUuid(contactId) ? await this.get(tx, tx.tenantId, contactId) : null;
     if (!c) throw invalidField(field, `contact ${contactId} does not exist (not created, or not yet known to this module)`);
     if (c.erasedAt) throw invalidField(field, `contact ${contactId} was erased`);
+    if (c.archivedAt) throw invalidField(field, `contact ${contactId} is archived; restore it first`);
     return c;
   }
 

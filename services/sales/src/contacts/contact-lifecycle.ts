@@ -5,7 +5,7 @@ import type { ContactReplicaHooks } from '@crm/shared-contacts';
 export const ERASED_TITLE = '(erased contact)';
 
 /**
- * What contact merges and erasures mean for sales: the replica's hooks
+ * What contact merges, erasures and company merges mean for sales: the replica's hooks
  * (`ContactReplicaModule.forRoot({ hooks: ContactLifecycle })`), run in the transaction that applies
  * the contact event, bound to the event's tenant.
  */
@@ -16,6 +16,15 @@ export class ContactLifecycle implements ContactReplicaHooks {
     for (const table of ['deals', 'quotes', 'orders', 'tasks']) {
       await tx.query(`UPDATE ${table} SET contact_id = $3 WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, duplicateId, survivorId]);
     }
+  }
+
+  /**
+   * The duplicate company's deals now belong to the survivor (deals are the only sales records
+   * holding a company id). Version and updated_at stay: nobody edited the deal, so an edit form
+   * open on it must not conflict. Idempotent: a redelivery finds nothing left to move.
+   */
+  async onCompanyMerge(tx: Tx, duplicateCompanyId: string, survivorCompanyId: string): Promise<void> {
+    await tx.query(`UPDATE deals SET company_id = $3 WHERE tenant_id = $1 AND company_id = $2`, [tx.tenantId, duplicateCompanyId, survivorCompanyId]);
   }
 
   /**
