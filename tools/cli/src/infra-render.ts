@@ -277,7 +277,7 @@ export function renderK8s(ms: ModuleManifest[], repoRoot = REPO_ROOT): RenderedF
 }
 
 /** Settings of values.env: the checked-in render uses the defaults, whatever this shell has set. */
-const RENDER_SH_SETTINGS = new Set([
+export const RENDER_SH_SETTINGS = new Set([
   'MODULES', 'PART', 'NAMESPACE', 'IMAGE_REGISTRY', 'IMAGE_TAG', 'IMAGE_PULL_POLICY', 'GATEWAY_SERVICE_TYPE', 'KAFKA_BROKERS',
   'REPLICAS', 'GATEWAY_REPLICAS', 'MODULE_MIN_REPLICAS', 'MODULE_MAX_REPLICAS', 'MODULE_CPU_TARGET_PERCENT',
   'GATEWAY_MIN_REPLICAS', 'GATEWAY_MAX_REPLICAS', 'GATEWAY_CPU_TARGET_PERCENT',
