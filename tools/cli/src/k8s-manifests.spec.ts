@@ -13,7 +13,6 @@ import { baseServiceConfig, PUBLIC_EXAMPLE_SECRETS } from '@crm/platform/src/con
 import { RENDER_SH_SETTINGS } from './infra-render';
 import { REPO_ROOT } from './paths';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- Kubernetes documents are checked field by field */
 type Doc = Record<string, any>;
 
 const manifests = readModuleManifests(REPO_ROOT);
