@@ -64,6 +64,8 @@ function checkManifests(docs: Doc[], modules: string[]) {
   const apps = [...modules, 'gateway'];
   const config = find(docs, 'ConfigMap', 'crm-config')!;
   expect(config.data.NODE_ENV).toBe('production');
+  // Probes and Services reach the pod IP: the apps must not listen on loopback only.
+  expect(config.data).toEqual(expect.objectContaining({ HOST: '0.0.0.0', METRICS_HOST: '0.0.0.0' }));
 
   for (const d of docs) expect({ kind: d.kind, name: d.metadata.name, ns: d.metadata.namespace ?? d.metadata.name }).toEqual(expect.objectContaining({ ns: 'crm' }));
   expect(docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name)).toEqual(apps);
