@@ -1,4 +1,6 @@
 ---
+# No `replicas`: the HorizontalPodAutoscaler below owns the count (between ${MIN_REPLICAS} and ${MAX_REPLICAS});
+# a replicas field here would reset it on every `kubectl apply`.
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -9,10 +11,14 @@ metadata:
     app.kubernetes.io/part-of: crm
     app.kubernetes.io/component: ${COMPONENT}
 spec:
-  replicas: ${APP_REPLICAS}
   selector:
     matchLabels:
       app.kubernetes.io/name: ${APP}
+  strategy:
+    type: RollingUpdate
+    rollingUpdate:
+      maxUnavailable: 0
+      maxSurge: 1
   template:
     metadata:
       # Prometheus scrapes the pod's internal metrics port; the Service below exposes only http.
@@ -26,10 +32,21 @@ spec:
         app.kubernetes.io/component: ${COMPONENT}
     spec:
       terminationGracePeriodSeconds: 30
+      securityContext:
+        # The image's user `node` is uid 1000; a numeric id lets the kubelet verify runAsNonRoot.
+        runAsNonRoot: true
+        runAsUser: 1000
+        runAsGroup: 1000
+        seccompProfile:
+          type: RuntimeDefault
       containers:
         - name: ${APP}
-          image: ${IMAGE_REGISTRY}/${APP}:${IMAGE_TAG}
+          image: ${IMAGE}
           imagePullPolicy: ${IMAGE_PULL_POLICY}
+          securityContext:
+            allowPrivilegeEscalation: false
+            capabilities:
+              drop: [ALL]
           ports:
             - name: http
               containerPort: ${APP_PORT}
@@ -43,19 +60,7 @@ spec:
               value: "${APP_PORT}"
             - name: METRICS_PORT
               value: "${METRICS_PORT}"
-${DB_ENV}            - name: JWT_SECRET
-              valueFrom:
-                secretKeyRef:
-                  name: crm-secrets
-                  key: JWT_SECRET
-            - name: GATEWAY_INTERNAL_SECRET
-              valueFrom:
-                secretKeyRef:
-                  name: crm-secrets
-                  key: GATEWAY_INTERNAL_SECRET
-            - name: ${EXTRA_ENV_NAME}
-              value: "${EXTRA_ENV_VALUE}"
-          startupProbe:
+${APP_ENV}          startupProbe:
             httpGet:
               path: /health/live
               port: http
@@ -77,11 +82,11 @@ ${DB_ENV}            - name: JWT_SECRET
             failureThreshold: 3
           resources:
             requests:
-              cpu: ${CPU_REQUEST}
-              memory: ${MEMORY_REQUEST}
+              cpu: "${CPU_REQUEST}"
+              memory: "${MEMORY_REQUEST}"
             limits:
               cpu: "${CPU_LIMIT}"
-              memory: ${MEMORY_LIMIT}
+              memory: "${MEMORY_LIMIT}"
 ---
 apiVersion: v1
 kind: Service
@@ -99,3 +104,44 @@ spec:
     - name: http
       port: ${APP_PORT}
       targetPort: http
+---
+# A voluntary disruption (node drain, cluster upgrade) takes at most one pod of ${APP} at a time.
+# maxUnavailable rather than minAvailable: with a single replica a drain still proceeds (briefly
+# down) instead of blocking forever.
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: ${APP}
+  namespace: ${NAMESPACE}
+  labels:
+    app.kubernetes.io/name: ${APP}
+    app.kubernetes.io/part-of: crm
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels:
+      app.kubernetes.io/name: ${APP}
+---
+# Needs the metrics API (metrics-server); utilization is relative to the CPU request above.
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: ${APP}
+  namespace: ${NAMESPACE}
+  labels:
+    app.kubernetes.io/name: ${APP}
+    app.kubernetes.io/part-of: crm
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: ${APP}
+  minReplicas: ${MIN_REPLICAS}
+  maxReplicas: ${MAX_REPLICAS}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: ${CPU_TARGET_PERCENT}

@@ -70,6 +70,9 @@ export const PUBLIC_EXAMPLE_SECRETS: readonly string[] = [
   'test-internal-secret-0123456789',
 ];
 
+/** Placeholder wording in examples ("change me"): refused wherever it appears in a production secret. */
+export const PUBLIC_EXAMPLE_PATTERN = /change.?me|replace.?me/i;
+
 /** RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (256 bits). */
 export const MIN_PRODUCTION_SECRET_LENGTH = 32;
 
@@ -77,7 +80,7 @@ export const MIN_PRODUCTION_SECRET_LENGTH = 32;
 export function productionSecretProblem(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const hint = `generate one, e.g. ${name}=$(openssl rand -base64 32), and give the same value to every process that needs it`;
-  if (PUBLIC_EXAMPLE_SECRETS.includes(value) || /change.?me|replace.?me/i.test(value)) {
+  if (PUBLIC_EXAMPLE_SECRETS.includes(value) || PUBLIC_EXAMPLE_PATTERN.test(value)) {
     return `${name} is a publicly known example value and is refused in production (anyone could use it to forge tokens); ${hint}`;
   }
   if (value.length < MIN_PRODUCTION_SECRET_LENGTH) {

@@ -1,0 +1,218 @@
+/**
+ * The Kubernetes manifests, checked as a cluster would read them — there is no kubectl or cluster
+ * here, so this parses every rendered document and checks what would otherwise fail only at deploy
+ * time: probes on paths and ports the apps really serve, resources, who gets which secret, and that
+ * a module's migration Job and Deployment agree.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { METRICS_PORT_OFFSET, readModuleManifests } from '@crm/events';
+import { baseServiceConfig, PUBLIC_EXAMPLE_SECRETS } from '@crm/platform/src/config';
+import { RENDER_SH_SETTINGS } from './infra-render';
+import { REPO_ROOT } from './paths';
+
+type Doc = Record<string, any>;
+
+const manifests = readModuleManifests(REPO_ROOT);
+const GATEWAY_PORT = 4000;
+const dbKey = (m: string) => `${m.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`;
+
+function parse(text: string): Doc[] {
+  const docs = parseAllDocuments(text);
+  for (const d of docs) expect(d.errors.map(String)).toEqual([]);
+  return docs.map((d) => d.toJS() as Doc | null).filter((d): d is Doc => d !== null);
+}
+
+function render(env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RENDER_SH_SETTINGS.has(k) && !k.endsWith('_DATABASE_URL')));
+  const r = spawnSync('bash', [join(REPO_ROOT, 'infra/k8s/render.sh')], { encoding: 'utf8', env: { ...clean, ...env } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** The HTTP paths an app really serves, read from its route declarations. */
+function servedPaths(): { module: Set<string>; gateway: Set<string> } {
+  const controller = readFileSync(join(REPO_ROOT, 'libs/platform/src/http/health.controller.ts'), 'utf8');
+  const routes = readFileSync(join(REPO_ROOT, 'gateway/src/routes.ts'), 'utf8');
+  return {
+    module: new Set([...controller.matchAll(/@Get\('([^']+)'\)/g)].map((m) => `/${m[1]}`)),
+    gateway: new Set([...routes.matchAll(/app\.get\('([^']+)'/g)].map((m) => m[1])),
+  };
+}
+
+const find = (docs: Doc[], kind: string, name: string) => docs.find((d) => d.kind === kind && d.metadata?.name === name);
+const container = (workload: Doc) => workload.spec.template.spec.containers[0];
+const envOf = (c: Doc): Record<string, any> => Object.fromEntries((c.env ?? []).map((e: Doc) => [e.name, e.value ?? e.valueFrom]));
+const secretKey = (c: Doc, name: string) => {
+  const ref = envOf(c)[name]?.secretKeyRef;
+  return ref ? `${ref.name}/${ref.key}` : undefined;
+};
+
+/** CPU in millicores, memory in bytes (the suffixes the templates use). */
+function quantity(q: string | number): number {
+  const s = String(q);
+  const units: Record<string, number> = { m: 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 };
+  const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi)?$/.exec(s);
+  if (!m) throw new Error(`not a quantity: ${s}`);
+  return m[2] ? Number(m[1]) * units[m[2]]! : Number(m[1]) * 1000;
+}
+
+/** Everything a rendered set of documents must satisfy for the given modules. */
+function checkManifests(docs: Doc[], modules: string[]) {
+  const paths = servedPaths();
+  const apps = [...modules, 'gateway'];
+  const config = find(docs, 'ConfigMap', 'crm-config')!;
+  expect(config.data.NODE_ENV).toBe('production');
+  // Probes and Services reach the pod IP: the apps must not listen on loopback only.
+  expect(config.data).toEqual(expect.objectContaining({ HOST: '0.0.0.0', METRICS_HOST: '0.0.0.0' }));
+
+  for (const d of docs) expect({ kind: d.kind, name: d.metadata.name, ns: d.metadata.namespace ?? d.metadata.name }).toEqual(expect.objectContaining({ ns: 'crm' }));
+  expect(docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name)).toEqual(apps);
+  expect(docs.filter((d) => d.kind === 'Job').map((d) => d.spec.template.spec.containers[0].image)).toEqual(modules.map((m) => `ghcr.io/example/crm/${m}:latest`));
+
+  for (const app of apps) {
+    const isGateway = app === 'gateway';
+    const manifest = manifests.find((m) => m.name === app);
+    const port = isGateway ? GATEWAY_PORT : manifest!.port;
+    const dep = find(docs, 'Deployment', app)!;
+    const c = container(dep);
+    const env = envOf(c);
+    const podLabels = dep.spec.template.metadata.labels;
+
+    // Ports: the probes' named port is the app's PORT; metrics on PORT + offset, not in the Service.
+    const ports = Object.fromEntries(c.ports.map((p: Doc) => [p.name, p.containerPort]));
+    expect({ app, ports, PORT: env.PORT, METRICS_PORT: env.METRICS_PORT }).toEqual({ app, ports: { http: port, metrics: port + METRICS_PORT_OFFSET }, PORT: String(port), METRICS_PORT: String(port + METRICS_PORT_OFFSET) });
+
+    // The three probes, on paths the app serves, on its http port.
+    const served = isGateway ? paths.gateway : paths.module;
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      const get = c[probe]?.httpGet;
+      expect({ app, probe, port: get?.port, served: served.has(String(get?.path).split('?')[0]!) }).toEqual({ app, probe, port: 'http', served: true });
+    }
+    // Liveness never depends on the database or the broker (an outage must not restart every pod).
+    expect(c.livenessProbe.httpGet.path).toBe('/health/live');
+    expect(c.readinessProbe.httpGet.path).toBe(isGateway ? '/health/ready?subgraphs=optional' : '/health/ready');
+
+    // Requests and limits for CPU and memory, requests within limits.
+    for (const r of ['cpu', 'memory']) {
+      const { requests, limits } = c.resources;
+      expect({ app, r, ok: quantity(requests[r]) > 0 && quantity(requests[r]) <= quantity(limits[r]) }).toEqual({ app, r, ok: true });
+    }
+
+    // Secrets: the gateway alone verifies user tokens; everyone shares the internal secret.
+    expect({ app, jwt: secretKey(c, 'JWT_SECRET') }).toEqual({ app, jwt: isGateway ? 'crm-secrets/JWT_SECRET' : undefined });
+    expect(secretKey(c, 'GATEWAY_INTERNAL_SECRET')).toBe('crm-secrets/GATEWAY_INTERNAL_SECRET');
+    expect(c.envFrom).toEqual([{ configMapRef: { name: 'crm-config' } }]);
+
+    // Service → http; PodDisruptionBudget and HorizontalPodAutoscaler aimed at this Deployment, which
+    // leaves the replica count to the autoscaler.
+    const svc = find(docs, 'Service', app)!;
+    expect(svc.spec.selector).toEqual(dep.spec.selector.matchLabels);
+    expect(svc.spec.ports).toEqual([{ name: 'http', port, targetPort: 'http' }]);
+    const pdb = find(docs, 'PodDisruptionBudget', app)!;
+    expect(pdb.apiVersion).toBe('policy/v1');
+    expect(podLabels).toEqual(expect.objectContaining(pdb.spec.selector.matchLabels));
+    const hpa = find(docs, 'HorizontalPodAutoscaler', app)!;
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: app });
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(1);
+    expect(hpa.spec.maxReplicas).toBeGreaterThanOrEqual(hpa.spec.minReplicas);
+    expect(dep.spec.replicas).toBeUndefined();
+
+    if (isGateway) {
+      expect(env.DATABASE_URL).toBeUndefined();
+      expect(env.SUBGRAPHS).toBe(modules.map((m) => `${m}=http://${m}:${manifests.find((x) => x.name === m)!.port}/graphql`).join(','));
+      continue;
+    }
+
+    // A module never migrates at start; its Job does, with the same image, login and schema.
+    expect(baseServiceConfig.shape.RUN_MIGRATIONS.parse(env.RUN_MIGRATIONS)).toBe(false);
+    expect(secretKey(c, 'DATABASE_URL')).toBe(`crm-secrets/${dbKey(app)}`);
+    expect(env.DB_SCHEMA).toBe(manifest!.schema);
+    const job = docs.find((d) => d.kind === 'Job' && d.metadata.labels['app.kubernetes.io/name'] === `${app}-migrate`)!;
+    expect(job.metadata.name).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
+    expect(job.spec.template.spec.restartPolicy).toBe('Never');
+    const jc = container(job);
+    expect(jc.image).toBe(c.image);
+    expect(jc.command).toEqual(['node', 'dist/migrate.js']);
+    expect(readFileSync(join(REPO_ROOT, 'services', app, 'src/migrate.ts'), 'utf8')).toMatch(/runMigrateCommand\(/);
+    const jenv = envOf(jc);
+    expect(jenv.NODE_ENV).toBe('production');
+    expect(secretKey(jc, 'DATABASE_URL')).toBe(secretKey(c, 'DATABASE_URL'));
+    expect(jenv.DB_SCHEMA).toBe(env.DB_SCHEMA);
+    expect(secretKey(jc, 'JWT_SECRET')).toBeUndefined();
+    expect(jc.resources.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+    expect(jc.resources.limits).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+  }
+}
+
+describe('infra/k8s manifests', () => {
+  it('the checked-in crm.yaml: every module and the gateway, probes, resources, secrets, Jobs', () => {
+    const docs = parse(readFileSync(join(REPO_ROOT, 'infra/k8s/crm.yaml'), 'utf8'));
+    checkManifests(
+      docs,
+      manifests.map((m) => m.name),
+    );
+    expect(docs.find((d) => d.kind === 'Secret')).toBeUndefined();
+    const kinds = docs.map((d) => d.kind);
+    expect(new Set(kinds)).toEqual(new Set(['Namespace', 'ConfigMap', 'Job', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']));
+  });
+
+  it.each(manifests.map((m) => m.name))('a subset (only %s) renders that module, its Job and a gateway composing only it', (module) => {
+    const r = render({ MODULES: module });
+    expect(r).toEqual(expect.objectContaining({ code: 0, err: '' }));
+    checkManifests(parse(r.out), [module]);
+  });
+
+  it('PART=migrate prints what the Jobs need and the Jobs; PART=apps everything else, and no Job', () => {
+    const migrate = parse(render({ PART: 'migrate' }).out);
+    expect(migrate.map((d) => d.kind)).toEqual(['Namespace', 'ConfigMap', ...manifests.map(() => 'Job')]);
+    const apps = parse(render({ PART: 'apps' }).out);
+    expect(apps.some((d) => d.kind === 'Job' || d.kind === 'ConfigMap')).toBe(false);
+    expect(apps.filter((d) => d.kind === 'Deployment')).toHaveLength(manifests.length + 1);
+    expect(render({ PART: 'jobs' })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/PART must be all, migrate or apps/) }));
+  });
+
+  it('a new image tag is a new Job (a Job is immutable); its name stays a valid label', () => {
+    const docs = parse(render({ IMAGE_TAG: '1.2.3_RC1', MODULES: 'sales' }).out);
+    const job = docs.find((d) => d.kind === 'Job')!;
+    expect(job.metadata.name).toBe('sales-migrate-1-2-3-rc1');
+    expect(container(job).image).toBe('ghcr.io/example/crm/sales:1.2.3_RC1');
+    expect(container(find(docs, 'Deployment', 'sales')!).image).toBe('ghcr.io/example/crm/sales:1.2.3_RC1');
+  });
+
+  it('resources and replica bounds come from values (environment overrides)', () => {
+    const docs = parse(render({ MODULES: 'sales', GATEWAY_CPU_REQUEST: '500m', MODULE_MEMORY_LIMIT: '1Gi', GATEWAY_MAX_REPLICAS: '12', MODULE_MIN_REPLICAS: '3' }).out);
+    expect(container(find(docs, 'Deployment', 'gateway')!).resources.requests.cpu).toBe('500m');
+    expect(container(find(docs, 'Deployment', 'sales')!).resources.limits.memory).toBe('1Gi');
+    expect(find(docs, 'HorizontalPodAutoscaler', 'gateway')!.spec.maxReplicas).toBe(12);
+    expect(find(docs, 'HorizontalPodAutoscaler', 'sales')!.spec.minReplicas).toBe(3);
+  });
+
+  describe('RENDER_SECRET=true refuses what the production gateway refuses (one list: libs/platform)', () => {
+    const strong = () => `${Math.random().toString(36).slice(2)}${'x'.repeat(40)}`;
+    const base = () => ({
+      RENDER_SECRET: 'true',
+      JWT_SECRET: strong(),
+      GATEWAY_INTERNAL_SECRET: strong(),
+      ...Object.fromEntries(manifests.map((m) => [dbKey(m.name), `postgres://crm_${m.name}:${strong()}@db:5432/crm`])),
+    });
+
+    it.each([...PUBLIC_EXAMPLE_SECRETS, 'please-REPLACE-ME-before-going-live-0123456789'])('refuses %s', (value) => {
+      const r = render({ ...base(), GATEWAY_INTERNAL_SECRET: value });
+      expect(r).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/GATEWAY_INTERNAL_SECRET is a publicly known example value/) }));
+    });
+
+    it('renders a Secret with every key the pods reference', () => {
+      const r = render(base());
+      expect(r.code).toBe(0);
+      const docs = parse(r.out);
+      const keys = Object.keys(find(docs, 'Secret', 'crm-secrets')!.stringData).sort();
+      const referenced = new Set<string>();
+      for (const w of docs.filter((d) => d.kind === 'Deployment' || d.kind === 'Job'))
+        for (const e of container(w).env ?? []) if (e.valueFrom?.secretKeyRef) referenced.add(e.valueFrom.secretKeyRef.key);
+      expect(keys).toEqual([...referenced].sort());
+    });
+  });
+});
