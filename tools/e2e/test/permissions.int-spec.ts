@@ -12,17 +12,16 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { randomUUID } from 'node:crypto';
-import { contactsService } from '@crm/contacts';
-import { salesService } from '@crm/sales';
 import { OperationCatalogue, ROLES, startService, type RunningService } from '@crm/platform';
 import { adminQuery, freshSchema, serviceTestEnv, subgraphClient, uniqueId, uniqueTenant } from '@crm/testing';
+import { installedServices } from './support';
 
 /**
  * Authorization is declared per operation and denied by default (issue 7 §1). The snapshot lists
  * every operation of every subgraph with the permission it needs, so any change shows up in review;
  * the role matrix calls every operation with every role against the real services.
  */
-const definitions = [contactsService, salesService];
+const definitions = installedServices();
 
 describe('operation permissions', () => {
   const running: RunningService[] = [];

@@ -1,7 +1,6 @@
-import { contactsService } from '@crm/contacts';
-import { salesService } from '@crm/sales';
 import { startService, type RunningService } from '@crm/platform';
 import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
+import { installedServices } from './support';
 
 /**
  * Tenancy is enforced by PostgreSQL, not by habit: every table of every module that holds a
@@ -17,7 +16,7 @@ describe('row-level security covers every tenant table of every module', () => {
   const running: RunningService[] = [];
   const drops: (() => Promise<void>)[] = [];
   beforeAll(async () => {
-    for (const def of [contactsService, salesService]) {
+    for (const def of installedServices()) {
       const fresh = await freshSchema(def.name);
       drops.push(fresh.drop);
       running.push(await startService(def, { env: serviceTestEnv(fresh.schema, `${uniqueId('rls')}.`) }));

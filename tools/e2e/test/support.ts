@@ -3,8 +3,19 @@ import { startGateway, type RunningGateway, type StartGatewayOptions } from '@cr
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '@crm/auth';
 import { contactsService } from '@crm/contacts';
 import { salesService } from '@crm/sales';
-import { startService, type RunningService } from '@crm/platform';
+import { startService, type RunningService, type ServiceDefinition } from '@crm/platform';
+import { MODULE_MANIFESTS } from '@crm/events';
 import { adminQuery, eventually, freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
+
+/**
+ * Every installed module's service definition, from the manifests: a module made with
+ * `crm new-module` is covered by the suites that use this without editing them.
+ */
+export function installedServices(): ServiceDefinition[] {
+  /* eslint-disable @typescript-eslint/no-require-imports -- a module is tested if its package is installed, like `crm start` */
+  return MODULE_MANIFESTS.map((m) => require(`@crm/${m.name}`)[m.service] as ServiceDefinition);
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
 
 /** The real gateway in front of the given running services (static composition of exactly them). */
 export function gatewayFor(services: RunningService[], overrides: Partial<StartGatewayOptions> = {}): Promise<RunningGateway> {
