@@ -20,6 +20,9 @@ import { UpdateContact } from './contacts/use-cases/update-contact.use-case';
 import { ArchiveContact, RestoreContact } from './contacts/use-cases/archive-contact.use-case';
 import { BulkUpdateContacts } from './contacts/use-cases/bulk-update-contacts.use-case';
 import { SetContactPoints } from './contacts/use-cases/set-contact-points.use-case';
+import { DuplicateQueries } from './duplicates/duplicate.queries';
+import { DuplicateRepository } from './duplicates/duplicate.repository';
+import { DuplicatesResolver } from './duplicates/duplicates.resolver';
 import { CustomFieldQueries } from './custom-fields/custom-field.queries';
 import { CustomFieldRepository } from './custom-fields/custom-field.repository';
 import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
@@ -55,6 +58,10 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     SetContactPoints,
     BulkUpdateContacts,
     ContactsResolver,
+    // possible duplicates
+    DuplicateRepository,
+    DuplicateQueries,
+    DuplicatesResolver,
     // companies
     CompanyRepository,
     CompanyQueries,

@@ -79,6 +79,9 @@ export interface BulkContactChange {
   lifecycleStage?: string | null;
 }
 
+/** Per field of a merge, whose value wins (fields left out: the survivor's). */
+export type MergePreference = Partial<Record<'firstName' | 'lastName' | 'companyId' | 'ownerId' | 'lifecycleStage' | 'source' | 'addresses' | 'customFields', 'survivor' | 'duplicate'>>;
+
 type ChildTable = { table: 'contact_emails'; key: 'normalized'; raw: 'email' } | { table: 'contact_phones'; key: 'e164'; raw: 'phone' };
 export const EMAILS: ChildTable = { table: 'contact_emails', key: 'normalized', raw: 'email' };
 export const PHONES: ChildTable = { table: 'contact_phones', key: 'e164', raw: 'phone' };
@@ -275,21 +278,33 @@ export class ContactRepository {
     await tx.query(`UPDATE contact_merges SET survivor_id = $1 WHERE survivor_id = $2`, [survivorId, duplicateId]);
   }
 
-  /** Survivor keeps its values; gaps are filled from the duplicate; tags and custom fields are unioned. */
-  async fillGapsFrom(tx: Tx, survivorId: string, duplicateId: string): Promise<void> {
+  /**
+   * The survivor takes, per field, the value of the side `prefer` names (default: its own); an
+   * empty value is filled from the other side. Tags and preferred channels are unioned; custom
+   * fields are unioned with the preferred side winning on a shared key.
+   */
+  async fillGapsFrom(tx: Tx, survivorId: string, duplicateId: string, prefer: MergePreference = {}): Promise<void> {
+    const pick = (field: keyof MergePreference, col: string) =>
+      prefer[field] === 'duplicate' ? `${col} = coalesce(d.${col}, s.${col})` : `${col} = coalesce(s.${col}, d.${col})`;
+    const [first, second] = prefer.addresses === 'duplicate' ? ['d', 's'] : ['s', 'd'];
     await tx.query(
       `UPDATE contacts s SET
-         first_name = coalesce(s.first_name, d.first_name), last_name = coalesce(s.last_name, d.last_name),
-         company_id = coalesce(s.company_id, d.company_id), owner_id = coalesce(s.owner_id, d.owner_id),
-         lifecycle_stage = coalesce(s.lifecycle_stage, d.lifecycle_stage), source = coalesce(s.source, d.source),
+         ${pick('firstName', 'first_name')}, ${pick('lastName', 'last_name')},
+         ${pick('companyId', 'company_id')}, ${pick('ownerId', 'owner_id')},
+         ${pick('lifecycleStage', 'lifecycle_stage')}, ${pick('source', 'source')},
          tags = (SELECT coalesce(array_agg(DISTINCT t), '{}') FROM unnest(s.tags || d.tags) t),
          preferred_channels = (SELECT coalesce(array_agg(ch ORDER BY ord), '{}') FROM (SELECT ch, min(ord) ord FROM unnest(s.preferred_channels || d.preferred_channels) WITH ORDINALITY AS x(ch, ord) GROUP BY ch) y),
-         custom_fields = d.custom_fields || s.custom_fields,
-         addresses = CASE WHEN jsonb_array_length(s.addresses) = 0 THEN d.addresses ELSE s.addresses END,
+         custom_fields = ${prefer.customFields === 'duplicate' ? 's.custom_fields || d.custom_fields' : 'd.custom_fields || s.custom_fields'},
+         addresses = CASE WHEN jsonb_array_length(${first}.addresses) = 0 THEN ${second}.addresses ELSE ${first}.addresses END,
          version = s.version + 1, updated_at = now()
        FROM contacts d WHERE s.id = $1 AND d.id = $2`,
       [survivorId, duplicateId],
     );
+  }
+
+  /** Makes one of the contact's emails (phones) its primary; the others keep their order. */
+  async makePrimary(tx: Tx, t: ChildTable, contactId: string, normalized: string): Promise<void> {
+    await tx.query(`UPDATE ${t.table} SET is_primary = (${t.key} = $2) WHERE contact_id = $1`, [contactId, normalized]);
   }
 
   async setDisplayName(tx: Tx, id: string, displayName: string): Promise<void> {

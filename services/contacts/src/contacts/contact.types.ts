@@ -283,3 +283,28 @@ export class BulkUpdateContactsResult {
   @Field(() => [ID]) updatedIds: string[];
   @Field(() => Int, { description: 'Matching contacts the change would still alter; call again until 0' }) remaining: number;
 }
+
+/** Which contact's value a merge keeps for a field. */
+export enum MergeSide {
+  SURVIVOR = 'SURVIVOR',
+  DUPLICATE = 'DUPLICATE',
+}
+registerEnumType(MergeSide, { name: 'MergeSide', description: "Whose value a merged field keeps: the survivor's or the duplicate's" });
+
+@InputType({
+  description:
+    "Per field, whose value survives a merge (default SURVIVOR, as before). The chosen side's value wins; when it is empty the other side's fills the gap. " +
+    'Tags and preferred channels are always united; all emails and phones always move to the survivor (email/phone choose the primary one).',
+})
+export class MergeFieldChoices {
+  @Field(() => MergeSide, { nullable: true }) firstName?: MergeSide;
+  @Field(() => MergeSide, { nullable: true }) lastName?: MergeSide;
+  @Field(() => MergeSide, { nullable: true, description: 'Which primary email stays primary' }) email?: MergeSide;
+  @Field(() => MergeSide, { nullable: true, description: 'Which primary phone stays primary' }) phone?: MergeSide;
+  @Field(() => MergeSide, { nullable: true }) companyId?: MergeSide;
+  @Field(() => MergeSide, { nullable: true }) ownerId?: MergeSide;
+  @Field(() => MergeSide, { nullable: true }) lifecycleStage?: MergeSide;
+  @Field(() => MergeSide, { nullable: true }) source?: MergeSide;
+  @Field(() => MergeSide, { nullable: true }) addresses?: MergeSide;
+  @Field(() => MergeSide, { nullable: true, description: 'Both sets are united; this side wins where both have a value for the same field' }) customFields?: MergeSide;
+}

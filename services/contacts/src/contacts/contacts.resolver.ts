@@ -22,7 +22,7 @@ import { UpdateContact } from './use-cases/update-contact.use-case';
 import { ArchiveContact, RestoreContact } from './use-cases/archive-contact.use-case';
 import { BulkUpdateContacts } from './use-cases/bulk-update-contacts.use-case';
 import { SetContactPoints } from './use-cases/set-contact-points.use-case';
-import { BulkUpdateContactsInput, BulkUpdateContactsResult, SetContactEmailsInput, SetContactPhonesInput } from './contact.types';
+import { BulkUpdateContactsInput, BulkUpdateContactsResult, MergeFieldChoices, SetContactEmailsInput, SetContactPhonesInput } from './contact.types';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
 import { ObjectType } from '../schema-scope';
 
@@ -143,8 +143,12 @@ export class ContactsResolver {
 
   @Mutation(() => Contact, { description: "Merges duplicateId into survivorId: the duplicate's emails, phones, consents and history move to the survivor" })
   @RequirePermission(ContactsPermission['contact.merge'])
-  mergeContacts(@Args('survivorId', { type: () => ID }) survivorId: string, @Args('duplicateId', { type: () => ID }) duplicateId: string) {
-    return this.mergeContactsUseCase.execute(currentUser(), survivorId, duplicateId);
+  mergeContacts(
+    @Args('survivorId', { type: () => ID }) survivorId: string,
+    @Args('duplicateId', { type: () => ID }) duplicateId: string,
+    @Args('keep', { type: () => MergeFieldChoices, nullable: true, description: "Per field, whose value survives (default: the survivor's)" }) keep?: MergeFieldChoices,
+  ) {
+    return this.mergeContactsUseCase.execute(currentUser(), survivorId, duplicateId, keep ?? {});
   }
 
   @Mutation(() => ContactErasure, { description: 'GDPR erasure in every deployed module; says until when copies remain in the event log' })
