@@ -1,26 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Row, Tx } from '@crm/platform';
+import type { ContactRow } from '../contacts/contact.rows';
 
 /** The contact's own columns, as held (search_text and import_key are derived, not personal data of their own). */
-export interface HeldContactRow extends Row {
-  id: string;
-  first_name: string | null;
-  last_name: string | null;
-  display_name: string;
-  company_id: string | null;
-  owner_id: string | null;
-  lifecycle_stage: string | null;
-  source: Record<string, string | null> | null;
-  tags: string[];
-  preferred_channels: string[];
-  custom_fields: Record<string, unknown>;
-  addresses: Record<string, string | null>[];
-  merged_into: string | null;
-  erased_at: Date | null;
-  version: number;
-  created_at: Date;
-  updated_at: Date;
-}
+export type HeldContactRow = Pick<
+  ContactRow,
+  | 'id' | 'first_name' | 'last_name' | 'display_name' | 'company_id' | 'owner_id' | 'lifecycle_stage' | 'source' | 'tags'
+  | 'preferred_channels' | 'custom_fields' | 'addresses' | 'merged_into' | 'erased_at' | 'version' | 'created_at' | 'updated_at'
+> & Row;
 export interface HeldEmailRow extends Row { email: string; normalized: string; is_primary: boolean }
 export interface HeldPhoneRow extends Row { phone: string; e164: string; is_primary: boolean }
 export interface HeldConsentRow extends Row { channel: string; status: string; legal_basis: string | null; source: string | null; recorded_at: Date }
