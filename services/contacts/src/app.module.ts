@@ -21,6 +21,7 @@ import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
 import { DefineCustomField } from './custom-fields/use-cases/define-custom-field.use-case';
 import { GdprRepository } from './gdpr/gdpr.repository';
 import { ExportContactData } from './gdpr/use-cases/export-contact-data.use-case';
+import { ContactsCsvResolver } from './imports/contacts-csv.resolver';
 import { ImportContactsCsv } from './imports/import-contacts-csv.use-case';
 import { ImportContactsUseCase } from './imports/import-contacts.use-case';
 import { ImportRepository } from './imports/import.repository';
@@ -66,6 +67,7 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     ImportRepository,
     ImportContactsUseCase,
     ImportContactsCsv,
+    ContactsCsvResolver,
   ],
 })
 export class ContactsModule {}

@@ -1,0 +1,138 @@
+import { Readable } from 'node:stream';
+import iconv from 'iconv-lite';
+import { dataOf, uniqueTenant } from '@crm/testing';
+import { ImportContactsUseCase } from '../src';
+import { Q, startContacts, type Gql, type Harness } from './harness';
+
+const PAGE = `query($f: ContactFilter, $first: Int, $after: String) { contactsCsvPage(filter: $f, first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
+
+/** Issue 10 §4: files as spreadsheets write them, and an export that round-trips whole. */
+describe('CSV that survives real files', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startContacts();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const importer = () => h.svc.app.get(ImportContactsUseCase);
+  const ctxOf = (tenantId: string) => ({ tenantId, userId: 'csv-importer', roles: ['admin'] });
+  const defineFields = async (gql: Gql) => {
+    dataOf(await gql(Q.defineField, { i: { key: 'tier', label: 'Tier', type: 'ENUM', options: ['gold', 'silver'] } }));
+    dataOf(await gql(Q.defineField, { i: { key: 'score', label: 'Score', type: 'NUMBER' } }));
+  };
+
+  it('a ;-separated Windows-1252 file with aliased headers: bad lines reported by number, the rest imported intact; a dry run writes nothing', async () => {
+    const tenantId = uniqueTenant();
+    await defineFields(h.client({ tenantId }));
+    const text = [
+      'Vorname;Nachname;E-Mail;Telefon;Firma;Ort;PLZ;Land;cf.tier;Punkte', // 1: German spreadsheet headers, one mapped by --map
+      'Jürgen;Müller;juergen@example.de;030 1234567;Bäckerei Groß GmbH;Köln;50667;DE;gold;12', // 2
+      '"Zoë;Brontë;zoe@example.de;;;;;;;', // 3: a stray quote opening a value that never closes
+      'Renée;Façade;renee@example.de;;;Zürich;8001;CH;silver;3,5;extra;more', // 4: two extra columns
+      'Ångström;Ørsted;angstrom@example.de;;"Bäckerei Groß GmbH";;;;;', // 5
+      'Nur;Neun;nine@example.de;;;;;;', // 6: one column short
+      'Ça;Va;cava@example.de;;;;;;platinum;', // 7: not an option of the enum
+      '"Łukasz ""Luke""";Wałęsa €;lukasz@example.de;;;;;;;7', // 8: quoted with escaped quotes (Ł is not in Windows-1252: replaced)
+    ].join('\r\n');
+    const bytes = iconv.encode(`${text}\r\n`, 'windows-1252');
+    const opts = { defaultCountry: 'DE', map: { Punkte: 'cf.score' } };
+
+    const dry = await importer().run(ctxOf(tenantId), Readable.from([bytes]), { ...opts, dryRun: true });
+    expect(await h.count('contacts', tenantId)).toBe(0);
+    expect(await h.count('companies', tenantId)).toBe(0);
+    expect(await h.count('import_jobs', tenantId)).toBe(0);
+
+    const report = await importer().run(ctxOf(tenantId), Readable.from([bytes]), opts);
+    for (const r of [dry, report]) {
+      expect(r).toMatchObject({ rows: 7, created: 3, skipped: 0, failed: 4 });
+      expect(r.errors).toEqual([
+        { row: 3, message: expect.stringMatching(/quote/) },
+        { row: 4, message: 'expected 10 columns, found 12' },
+        { row: 6, message: 'expected 10 columns, found 9' },
+        { row: 7, message: expect.stringMatching(/custom field "tier" expects one of gold, silver/) },
+      ]);
+    }
+    expect(dry.dryRun).toBe(true);
+    expect(report.dryRun).toBe(false);
+
+    const rows = await h.sql(
+      `SELECT c.first_name, c.last_name, e.email, p.e164, co.name AS company, c.custom_fields, c.addresses
+         FROM "${h.schema}".contacts c
+         LEFT JOIN "${h.schema}".contact_emails e ON e.contact_id = c.id AND e.tenant_id = c.tenant_id
+         LEFT JOIN "${h.schema}".contact_phones p ON p.contact_id = c.id AND p.tenant_id = c.tenant_id
+         LEFT JOIN "${h.schema}".companies co ON co.id = c.company_id AND co.tenant_id = c.tenant_id
+        WHERE c.tenant_id = $1 ORDER BY e.email`,
+      [tenantId],
+    );
+    expect(rows).toEqual([
+      { first_name: 'Ångström', last_name: 'Ørsted', email: 'angstrom@example.de', e164: null, company: 'Bäckerei Groß GmbH', custom_fields: {}, addresses: [] },
+      {
+        first_name: 'Jürgen', last_name: 'Müller', email: 'juergen@example.de', e164: '+49301234567', company: 'Bäckerei Groß GmbH',
+        custom_fields: { tier: 'gold', score: 12 },
+        addresses: [{ label: null, line1: null, line2: null, city: 'Köln', region: null, postalCode: '50667', country: 'DE' }],
+      },
+      { first_name: '?ukasz "Luke"', last_name: 'Wa??sa €', email: 'lukasz@example.de', e164: null, company: null, custom_fields: { score: 7 }, addresses: [] },
+    ]);
+  });
+
+  it('exports 25,000 contacts page by page (no cap) and the import of that file recreates each one once; a second import creates nothing', async () => {
+    const N = 25000;
+    const tenantA = uniqueTenant();
+    const a = h.client({ tenantId: tenantA, roles: ['admin'] });
+    await defineFields(a);
+    const header = 'First Name,Last Name,Email Address,Phone,Company,Tags,lifecycleStage,ownerId,City,Country,cf.tier,cf.score';
+    const line = (i: number) =>
+      [
+        `F${i}`, `"L ""${i % 97}"", é"`, `u${i}@bulk.example`, i % 3 ? `+1 212 55${String(i).padStart(5, '0')}` : '', i % 7 ? '' : `Co ${i % 11}`,
+        i % 2 ? 't1;t2' : '', i % 4 ? 'lead' : '', i % 5 ? '' : `owner-${i % 3}`, i % 6 ? '' : 'Paris', i % 6 ? '' : 'FR', i % 8 ? '' : 'gold', i % 9 ? '' : String(i / 4),
+      ].join(',');
+    const seeded = await importer().run(ctxOf(tenantA), Readable.from([[header, ...Array.from({ length: N }, (_, i) => line(i))].join('\n')]), { batchSize: 5000 });
+    expect(seeded).toMatchObject({ created: N, failed: 0 });
+
+    const t0 = Date.now();
+    const pages: string[] = [];
+    let after: string | null = null;
+    let total: number | null = null;
+    do {
+      const page: any = dataOf(await a(PAGE, { first: 5000, after })).contactsCsvPage;
+      if (after === null) total = page.totalCount;
+      pages.push(page.csv);
+      after = page.hasNextPage ? page.endCursor : null;
+    } while (after);
+    console.log(`export of ${N} contacts: ${Date.now() - t0} ms in ${pages.length} pages`);
+    expect(total).toBe(N);
+    const csv = pages.join('');
+    expect(csv.split('\n')[0]).toBe('id,firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId,address.label,address.line1,address.line2,address.city,address.region,address.postalCode,address.country,cf.score,cf.tier');
+    // The one-shot export refuses instead of cutting the file short.
+    const refused = await a(Q.exportCsv);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+
+    const tenantB = uniqueTenant();
+    await defineFields(h.client({ tenantId: tenantB }));
+    const t1 = Date.now();
+    const first = await importer().run(ctxOf(tenantB), Readable.from([csv]), { batchSize: 5000 });
+    console.log(`import of the export: ${Date.now() - t1} ms`);
+    expect({ rows: first.rows, created: first.created, skipped: first.skipped, failed: first.failed, errors: first.errors }).toEqual({ rows: N, created: N, skipped: 0, failed: 0, errors: [] });
+    const again = await importer().run(ctxOf(tenantB), Readable.from([csv]), { batchSize: 5000 });
+    expect(again).toMatchObject({ rows: N, created: 0, skipped: N, failed: 0 });
+
+    // Everything but ids and timestamps is the same in both tenants, contact by contact.
+    const project = (tenantId: string) =>
+      h.sql<{ k: string }>(
+        `SELECT concat_ws('|', c.first_name, c.last_name, c.display_name, e.email, p.e164, co.name, array_to_string(c.tags, ';'), c.lifecycle_stage, c.owner_id, c.custom_fields::text, c.addresses::text) AS k
+           FROM "${h.schema}".contacts c
+           LEFT JOIN "${h.schema}".contact_emails e ON e.contact_id = c.id AND e.tenant_id = c.tenant_id AND e.is_primary
+           LEFT JOIN "${h.schema}".contact_phones p ON p.contact_id = c.id AND p.tenant_id = c.tenant_id AND p.is_primary
+           LEFT JOIN "${h.schema}".companies co ON co.id = c.company_id AND co.tenant_id = c.tenant_id
+          WHERE c.tenant_id = $1 ORDER BY 1`,
+        [tenantId],
+      );
+    const [source, target] = [(await project(tenantA)).map((r) => r.k), (await project(tenantB)).map((r) => r.k)];
+    expect(target).toHaveLength(N);
+    expect(new Set(target).size).toBe(N);
+    expect(target).toEqual(source);
+  }, 110_000);
+});
