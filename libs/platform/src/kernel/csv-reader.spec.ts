@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
-import { detectCsvEncoding, mapCsvHeader, readCsvStream, type CsvRecord } from './csv-reader';
+import { detectCsvEncoding, mapCsvHeader, parseCsvRecord, readCsvStream, type CsvRecord } from './csv-reader';
 
 async function readAll(bytes: Buffer | string, chunk = 7) {
   const buf = typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes;
@@ -57,6 +57,21 @@ describe('readCsv: real files', () => {
     const { header, records } = await readAll(`\uFEFFname,city\nΑθηνά,東京\n`, 3);
     expect(header).toEqual(['name', 'city']);
     expect(records).toEqual([{ line: 2, fields: ['Αθηνά', '東京'] }]);
+  });
+
+  it.each([
+    ['a,b,c', ['a', 'b', 'c']],
+    [',,', ['', '', '']],
+    ['"a,1","b ""2""",', ['a,1', 'b "2"', '']],
+    ['"multi\nline",x', ['multi\nline', 'x']],
+    ['O"Brien,x', ['O"Brien', 'x']],
+    ['"",""', ['', '']],
+  ])('parseCsvRecord(%j)', (text, fields) => {
+    expect(parseCsvRecord(text, ',')).toEqual(fields);
+  });
+
+  it.each(['"never closed,x', '"closed"then,x', 'a\nb,c', 'x,"a""'])('parseCsvRecord(%j) is not one well-formed record', (text) => {
+    expect(parseCsvRecord(text, ',')).toBeNull();
   });
 
   it('maps header aliases, explicit mappings and dynamic columns', () => {
