@@ -21,6 +21,7 @@ import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
 import { DefineCustomField } from './custom-fields/use-cases/define-custom-field.use-case';
 import { GdprRepository } from './gdpr/gdpr.repository';
 import { ExportContactData } from './gdpr/use-cases/export-contact-data.use-case';
+import { ContactExportRepository } from './imports/contact-export.repository';
 import { ContactsCsvResolver } from './imports/contacts-csv.resolver';
 import { ImportContactsCsv } from './imports/import-contacts-csv.use-case';
 import { ImportContactsUseCase } from './imports/import-contacts.use-case';
@@ -68,6 +69,7 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     ImportContactsUseCase,
     ImportContactsCsv,
     ContactsCsvResolver,
+    ContactExportRepository,
   ],
 })
 export class ContactsModule {}

@@ -136,5 +136,5 @@ describe('CSV that survives real files', () => {
     expect(target).toHaveLength(N);
     expect(new Set(target).size).toBe(N);
     expect(target).toEqual(source);
-  }, 110_000);
+  }, 120_000);
 });

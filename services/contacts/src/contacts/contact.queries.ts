@@ -41,7 +41,7 @@ const contactFilterSchema = z.object({
 });
 
 /** The list's filter as the repository's search (validated: BAD_USER_INPUT naming `filter.*`). */
-function contactSearchOf(filter: ContactFilter): ContactSearch {
+export function contactSearchOf(filter: ContactFilter): ContactSearch {
   parseInput(contactFilterSchema, { search: filter.search, companyId: filter.companyId }, 'filter');
   return { ...filter, tsquery: filter.search ? toPrefixQuery(filter.search) : null };
 }

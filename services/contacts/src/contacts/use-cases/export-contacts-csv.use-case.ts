@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
-import { badUserInput, MAX_FIRST, neutraliseCsvCell, type RequestContext } from '@crm/platform';
-import { CompanyQueries } from '../../companies/company.queries';
-import { CustomFieldQueries } from '../../custom-fields/custom-field.queries';
+import { badUserInput, invalidField, isUuid, neutraliseCsvCell, UnitOfWork, type RequestContext } from '@crm/platform';
+import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
+import { renderCustomFields } from '../../custom-fields/custom-field.values';
+import { ContactExportRepository } from '../../imports/contact-export.repository';
 import { ADDRESS_PARTS } from '../../imports/import-contacts.use-case';
-import type { Company, Contact, ContactFilter } from '../contact.types';
-import { ContactQueries } from '../contact.queries';
+import { contactSearchOf } from '../contact.queries';
+import type { ContactFilter } from '../contact.types';
 
 /** Rows the one-shot `exportContactsCsv` returns at most; beyond, it refuses instead of cutting the file short. */
 export const MAX_INLINE_EXPORT_ROWS = 10000;
@@ -27,51 +28,44 @@ export interface CsvPage {
 /**
  * Contacts matching the filter as CSV, every column the import reads: the base fields, the first
  * address (`address.<part>`) and every defined custom field (`cf.<key>`), so export → import is
- * faithful. Paged by cursor so a client (`crm export contacts`) streams any number of rows to a file
+ * faithful. Paged by id (an opaque cursor to clients) so a client (`crm export contacts`) streams any number of rows to a file
  * with bounded memory on both sides and a known total for its progress bar.
  */
 @Injectable()
 export class ExportContactsCsv {
   constructor(
-    private readonly contacts: ContactQueries,
-    private readonly companies: CompanyQueries,
-    private readonly customFields: CustomFieldQueries,
+    private readonly uow: UnitOfWork,
+    private readonly rows: ContactExportRepository,
+    private readonly customFields: CustomFieldRepository,
   ) {}
 
   async page(ctx: RequestContext, filter: ContactFilter, first: number, after?: string): Promise<CsvPage> {
-    if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORT_PAGE) {
-      throw badUserInput(`first must be between 1 and ${MAX_EXPORT_PAGE}`, { fields: [{ field: 'first', message: `between 1 and ${MAX_EXPORT_PAGE}` }] });
-    }
-    const keys = (await this.customFields.definitions(ctx.tenantId)).map((d) => d.key).sort();
-    const columns = [...BASE_COLUMNS, ...ADDRESS_PARTS.map((p) => `address.${p}`), ...keys.map((k) => `cf.${k}`)];
-    const rows: Contact[] = [];
-    let cursor = after;
-    let hasNextPage = true;
-    let totalCount: number | null = null;
-    while (rows.length < first && hasNextPage) {
-      const withTotal = after === undefined && totalCount === null;
-      const page = await this.contacts.list(ctx.tenantId, { first: Math.min(MAX_FIRST, first - rows.length), after: cursor }, filter, undefined, withTotal);
-      if (withTotal) totalCount = page.totalCount ?? null;
-      rows.push(...page.edges.map((e) => e.node));
-      hasNextPage = page.pageInfo.hasNextPage;
-      cursor = page.pageInfo.endCursor ?? cursor;
-    }
-    const companyIds = [...new Set(rows.map((r) => r.companyId).filter((id): id is string => !!id))];
-    const names = new Map((await this.companies.getMany(ctx.tenantId, companyIds)).filter((c): c is Company => !!c).map((c) => [c.id, c.name]));
-    const csv = stringify(
-      rows.map((c) => {
-        const address = (c.addresses[0] ?? {}) as unknown as Record<string, string | null>;
-        const custom = new Map(c.customFields.map((f) => [f.key, f.value]));
-        // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.
-        return [
-          c.id, c.firstName, c.lastName, c.email, c.phone, c.companyId ? names.get(c.companyId) : '', c.tags.join(';'), c.lifecycleStage, c.ownerId,
-          ...ADDRESS_PARTS.map((p) => address[p] ?? ''),
-          ...keys.map((k) => custom.get(k) ?? ''),
-        ].map(neutraliseCsvCell);
-      }),
-      { header: after === undefined, columns },
-    );
-    return { csv, columns, rows: rows.length, endCursor: rows.length ? (cursor ?? null) : null, hasNextPage, totalCount };
+    if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORT_PAGE) throw invalidField('first', `must be between 1 and ${MAX_EXPORT_PAGE}`);
+    if (after !== undefined && !isUuid(after)) throw invalidField('after', 'not a cursor of this export (use endCursor)');
+    const search = contactSearchOf(filter);
+    return this.uow.run(ctx.tenantId, async (tx) => {
+      const defs = await this.customFields.definitions(tx);
+      const keys = [...defs.keys()].sort();
+      const columns = [...BASE_COLUMNS, ...ADDRESS_PARTS.map((p) => `address.${p}`), ...keys.map((k) => `cf.${k}`)];
+      const totalCount = after === undefined ? await this.rows.count(tx, search) : null;
+      const page = await this.rows.page(tx, search, after ?? null, first + 1);
+      const hasNextPage = page.length > first;
+      const rows = page.slice(0, first);
+      const csv = stringify(
+        rows.map((c) => {
+          const address = c.addresses[0] ?? {};
+          const custom = new Map(renderCustomFields(defs, c.custom_fields).map((f) => [f.key, f.value]));
+          // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.
+          return [
+            c.id, c.first_name, c.last_name, c.email, c.phone, c.company_name, c.tags.join(';'), c.lifecycle_stage, c.owner_id,
+            ...ADDRESS_PARTS.map((p) => address[p] ?? ''),
+            ...keys.map((k) => custom.get(k) ?? ''),
+          ].map(neutraliseCsvCell);
+        }),
+        { header: after === undefined, columns },
+      );
+      return { csv, columns, rows: rows.length, endCursor: rows.at(-1)?.id ?? after ?? null, hasNextPage, totalCount };
+    });
   }
 
   /** The whole result as one CSV string; refuses (rather than truncates) above MAX_INLINE_EXPORT_ROWS. */
