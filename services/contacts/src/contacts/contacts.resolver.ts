@@ -1,4 +1,4 @@
-import { Args, Field, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, ID, Info, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
