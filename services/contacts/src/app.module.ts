@@ -21,6 +21,8 @@ import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
 import { DefineCustomField } from './custom-fields/use-cases/define-custom-field.use-case';
 import { GdprRepository } from './gdpr/gdpr.repository';
 import { ExportContactData } from './gdpr/use-cases/export-contact-data.use-case';
+import { CompaniesCsv } from './imports/companies-csv.use-case';
+import { CompanyCsvRepository } from './imports/company-csv.repository';
 import { ContactExportRepository } from './imports/contact-export.repository';
 import { ContactsCsvResolver } from './imports/contacts-csv.resolver';
 import { ImportContactsCsv } from './imports/import-contacts-csv.use-case';
@@ -70,6 +72,8 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     ImportContactsCsv,
     ContactsCsvResolver,
     ContactExportRepository,
+    CompanyCsvRepository,
+    CompaniesCsv,
   ],
 })
 export class ContactsModule {}

@@ -137,4 +137,52 @@ describe('CSV that survives real files', () => {
     expect(new Set(target).size).toBe(N);
     expect(target).toEqual(source);
   }, 120_000);
+
+  it('companies: a ;-separated file with aliases and bad lines; a dry run writes nothing; the paged export re-imports into another tenant, and again creates nothing', async () => {
+    const IMPORT = `mutation($csv: String!, $dry: Boolean) { importCompaniesCsv(csv: $csv, dryRun: $dry) { dryRun rows created skipped failed errors { row message } } }`;
+    const EXPORT = `query($after: String) { companiesCsvPage(first: 2, after: $after) { csv rows endCursor hasNextPage totalCount } }`;
+    const a = h.client({ tenantId: uniqueTenant(), roles: ['admin'] });
+    const csv = [
+      'Company Name;Website', // 1
+      'Bäckerei Groß GmbH;https://baeckerei.example/kontakt', // 2
+      '"Stray;x.example', // 3
+      'Acme, Inc.;acme.example acme.example.org', // 4
+      'Wrong;w.example;extra', // 5
+      'Bad Domain;not a domain!', // 6
+      'ACME, INC.;', // 7: same name as line 4
+      '=Formula Ltd;', // 8
+    ].join('\n');
+    const expected = {
+      rows: 7, created: 3, skipped: 0, failed: 4,
+      errors: [
+        { row: 3, message: expect.stringMatching(/quote/) },
+        { row: 5, message: 'expected 2 columns, found 3' },
+        { row: 6, message: expect.stringMatching(/domains/) },
+        { row: 7, message: 'duplicate of an earlier row in this file (same name as line 4)' },
+      ],
+    };
+    expect(dataOf(await a(IMPORT, { csv, dry: true })).importCompaniesCsv).toEqual({ dryRun: true, ...expected });
+    expect((await a(`{ companies(first: 10) { totalCount } }`)).data?.companies.totalCount).toBe(0);
+    expect(dataOf(await a(IMPORT, { csv })).importCompaniesCsv).toEqual({ dryRun: false, ...expected });
+
+    let out = '';
+    let after: string | null = null;
+    do {
+      const page: any = dataOf(await a(EXPORT, { after })).companiesCsvPage;
+      if (after === null) expect(page.totalCount).toBe(3);
+      out += page.csv;
+      after = page.hasNextPage ? page.endCursor : null;
+    } while (after);
+    expect(out).toContain("'=Formula Ltd");
+    const b = h.client({ tenantId: uniqueTenant(), roles: ['admin'] });
+    expect(dataOf(await b(IMPORT, { csv: out })).importCompaniesCsv).toMatchObject({ rows: 3, created: 3, failed: 0 });
+    expect(dataOf(await b(IMPORT, { csv: out })).importCompaniesCsv).toMatchObject({ rows: 3, created: 0, skipped: 3, failed: 0 });
+    const names = async (gql: Gql) => ((await gql(`{ companies(first: 10) { edges { node { name domains } } } }`)).data as any).companies.edges.map((e: any) => e.node).sort((x: any, y: any) => x.name.localeCompare(y.name));
+    expect(await names(b)).toEqual(await names(a));
+    expect(await names(a)).toEqual([
+      { name: '=Formula Ltd', domains: [] },
+      { name: 'Acme, Inc.', domains: ['acme.example', 'acme.example.org'] },
+      { name: 'Bäckerei Groß GmbH', domains: ['baeckerei.example'] },
+    ]);
+  });
 });

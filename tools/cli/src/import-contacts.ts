@@ -4,11 +4,27 @@ import { stringify } from 'csv-stringify/sync';
 import { readCsvStream } from '@crm/platform';
 import { fetchGateway } from './errors';
 
-const MUTATION = `mutation Import($csv: String!, $country: String, $map: [CsvColumnMapping!], $dryRun: Boolean, $delimiter: String) {
-  importContactsCsv(csv: $csv, defaultCountry: $country, map: $map, dryRun: $dryRun, delimiter: $delimiter) { rows created skipped failed errors { row message } }
-}`;
+const REPORT = 'rows created skipped failed errors { row message }';
+const MUTATIONS = {
+  contacts: {
+    field: 'importContactsCsv',
+    query: `mutation Import($csv: String!, $country: String, $map: [CsvColumnMapping!], $dryRun: Boolean, $delimiter: String) {
+  importContactsCsv(csv: $csv, defaultCountry: $country, map: $map, dryRun: $dryRun, delimiter: $delimiter) { ${REPORT} }
+}`,
+  },
+  companies: {
+    field: 'importCompaniesCsv',
+    query: `mutation Import($csv: String!, $map: [CsvColumnMapping!], $dryRun: Boolean, $delimiter: String) {
+  importCompaniesCsv(csv: $csv, map: $map, dryRun: $dryRun, delimiter: $delimiter) { ${REPORT} }
+}`,
+  },
+} as const;
+export type ImportKind = keyof typeof MUTATIONS;
+export const IMPORT_KINDS = Object.keys(MUTATIONS) as ImportKind[];
 
 export interface ImportFileOptions {
+  /** Default: contacts. */
+  kind?: ImportKind;
   gatewayUrl: string;
   token: string;
   chunkRows: number;
@@ -40,6 +56,7 @@ export function parseColumnMap(spec: string | undefined): Record<string, string>
  * are mapped back to the file's. Re-running is safe: imported rows are skipped.
  */
 export async function importContactsFile(file: string, opts: ImportFileOptions) {
+  const mutation = MUTATIONS[opts.kind ?? 'contacts'];
   const size = statSync(file).size;
   const bar = new SingleBar(
     { format: `${opts.dryRun ? 'dry run' : 'import'} |{bar}| {percentage}% | {rows} rows | {created} ${opts.dryRun ? 'would be created' : 'created'}, {skipped} skipped, {failed} failed`, hideCursor: true },
@@ -69,11 +86,14 @@ export async function importContactsFile(file: string, opts: ImportFileOptions) 
     const res = await fetchGateway(opts.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.token}` },
-      body: JSON.stringify({ query: MUTATION, variables: { csv: text, country: opts.country ?? null, map, dryRun: opts.dryRun ?? false, delimiter } }),
+      body: JSON.stringify({
+        query: mutation.query,
+        variables: { csv: text, map, dryRun: opts.dryRun ?? false, delimiter, ...(mutation.field === 'importContactsCsv' ? { country: opts.country ?? null } : {}) },
+      }),
     });
     const body = (await res.json()) as any;
     if (body.errors?.length) throw new Error(`import failed: ${body.errors.map((e: any) => `${e.extensions?.code ?? ''} ${e.message}`).join('; ')}`);
-    const r = body.data.importContactsCsv;
+    const r = body.data[mutation.field];
     totals.rows += r.rows;
     totals.created += r.created;
     totals.skipped += r.skipped;

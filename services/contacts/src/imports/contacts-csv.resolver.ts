@@ -4,6 +4,7 @@ import { ContactFilter } from '../contacts/contact.types';
 import { ExportContactsCsv, MAX_EXPORT_PAGE } from '../contacts/use-cases/export-contacts-csv.use-case';
 import { ContactsPermission } from '../permissions';
 import { InputType, ObjectType } from '../schema-scope';
+import { CompaniesCsv } from './companies-csv.use-case';
 import { ImportContactsCsv } from './import-contacts-csv.use-case';
 
 @ObjectType()
@@ -45,6 +46,7 @@ export class ContactsCsvResolver {
   constructor(
     private readonly exportCsv: ExportContactsCsv,
     private readonly importCsv: ImportContactsCsv,
+    private readonly companiesCsv: CompaniesCsv,
   ) {}
 
   @Query(() => String, {
@@ -78,5 +80,28 @@ export class ContactsCsvResolver {
     @Args('delimiter', { type: () => String, nullable: true, description: 'Overrides the detection' }) delimiter?: string,
   ) {
     return this.importCsv.execute(currentUser(), csv, { defaultCountry: defaultCountry ?? undefined, map: map ?? undefined, dryRun: dryRun ?? false, delimiter: delimiter ?? undefined });
+  }
+
+  @Query(() => CsvExportPage, { description: `Companies as CSV (id, name, domains), one page (up to 5000 rows) at a time: the columns importCompaniesCsv reads` })
+  @RequirePermission(ContactsPermission['contact.export'])
+  companiesCsvPage(
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 1000 }) first?: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ) {
+    return this.companiesCsv.page(currentUser(), first ?? 1000, after ?? undefined);
+  }
+
+  @Mutation(() => ImportReport, {
+    description:
+      'Imports companies from CSV text: name (aliases "Company Name", "Account Name", …) and domains (separated by ; or spaces; "Website" is understood). A name that exists already is skipped. Malformed lines are reported with their line number and skipped.',
+  })
+  @RequirePermission(ContactsPermission['contact.import'])
+  importCompaniesCsv(
+    @Args('csv') csv: string,
+    @Args('map', { type: () => [CsvColumnMapping], nullable: true }) map?: CsvColumnMapping[],
+    @Args('dryRun', { type: () => Boolean, nullable: true, defaultValue: false }) dryRun?: boolean,
+    @Args('delimiter', { type: () => String, nullable: true, description: 'Overrides the detection' }) delimiter?: string,
+  ) {
+    return this.companiesCsv.import(currentUser(), csv, { map: map ?? undefined, dryRun: dryRun ?? false, delimiter: delimiter ?? undefined });
   }
 }
