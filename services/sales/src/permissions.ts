@@ -5,6 +5,7 @@ export const SalesPermission = definePermissions('sales', {
   'deal.read': { roles: ['admin', 'manager', 'rep', 'read-only'], description: 'Read deals, pipelines, products, price lists, quotes, orders and tasks' },
   'deal.write': { roles: ['admin', 'manager', 'rep'], description: 'Create, update and move deals; create and complete tasks' },
   'deal.import': { roles: ['admin', 'manager'], description: 'Import deals from CSV' },
+  'deal.export': { roles: ['admin', 'manager'], description: 'Export all deals as CSV' },
   'deal.close': { roles: ['admin', 'manager', 'rep'], description: 'Win or lose a deal — a rep only their own (winning earns commission)' },
   'deal.close-any': { roles: ['admin', 'manager'], description: 'Win or lose anyone’s deal' },
   'quote.write': { roles: ['admin', 'manager', 'rep'], description: 'Create, send, accept and decline quotes; place and cancel orders' },

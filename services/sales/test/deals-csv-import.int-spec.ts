@@ -59,7 +59,28 @@ describe('importDealsCsv', () => {
 
     const again = dataOf(await gql(IMPORT, { csv, map })).importDealsCsv;
     expect(again).toMatchObject({ created: 0, skipped: 2, failed: 6 });
+
+    // The export writes the columns the import reads: into another tenant (same contact email there), the same deals.
+    const EXPORT = `query($after: String) { dealsCsvPage(first: 1, after: $after) { csv endCursor hasNextPage totalCount } }`;
+    let out = '';
+    let after: string | null = null;
+    do {
+      const page: any = dataOf(await gql(EXPORT, { after })).dealsCsvPage;
+      if (after === null) expect(page.totalCount).toBe(2);
+      out += page.csv;
+      after = page.hasNextPage ? page.endCursor : null;
+    } while (after);
+    const other = uniqueTenant();
+    const otherGql = h.client({ tenantId: other, userId: 'manager-2', roles: ['manager'] });
+    await h.contact(other, { emails: [{ email: 'ada@example.com', primary: true }] });
+    // The source's contact id means nothing here: read the contact by email.
+    const copy = dataOf(await otherGql(IMPORT, { csv: out, map: [{ column: "contactId", field: "" }] })).importDealsCsv;
+    expect(copy).toMatchObject({ rows: 2, created: 2, failed: 0 });
+    const project = (list: any[]) => list.map(({ contact: _c, ...d }) => d);
+    const copied = dataOf<any>(await otherGql(DEALS)).deals.edges.map((e: any) => e.node).sort((x: any, y: any) => x.title.localeCompare(y.title));
+    expect(project(copied)).toEqual(project(deals));
   });
+
 
   it('is refused to a rep (deal.import)', async () => {
     const res = await h.client({ tenantId: uniqueTenant(), roles: ['rep'] })(IMPORT, { csv: 'title\nx\n' });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@crm/platform';
+import type { Row, Tx } from '@crm/platform';
 
 /** The lookups a deals CSV needs: contacts by email (from the replica), pipelines and stages by name, earlier imports. */
 @Injectable()
@@ -33,4 +33,35 @@ export class DealImportRepository {
       tx.tenantId, contactId, pipelineId, title.trim(),
     ]));
   }
+
+  /** A page of the deals export, keyset by id, with the names the import reads back. */
+  exportPage(tx: Tx, afterId: string | null, limit: number): Promise<DealExportRow[]> {
+    return tx.query<DealExportRow>(
+      `SELECT d.id, d.title, d.amount::text AS amount, d.currency, r.primary_email AS contact_email, d.contact_id, p.name AS pipeline, s.name AS stage,
+              to_char(d.expected_close_date, 'YYYY-MM-DD') AS expected_close_date, d.owner_id, d.notes, d.status
+         FROM deals d JOIN pipelines p ON p.id = d.pipeline_id JOIN stages s ON s.id = d.stage_id
+         LEFT JOIN contact_replica r ON r.tenant_id = d.tenant_id AND r.contact_id = d.contact_id
+        WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.id > $2::uuid) ORDER BY d.id LIMIT $3`,
+      [tx.tenantId, afterId, limit],
+    );
+  }
+
+  async count(tx: Tx): Promise<number> {
+    return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM deals WHERE tenant_id = $1`, [tx.tenantId])).n;
+  }
+}
+
+export interface DealExportRow extends Row {
+  id: string;
+  title: string;
+  amount: string;
+  currency: string;
+  contact_email: string | null;
+  contact_id: string;
+  pipeline: string;
+  stage: string;
+  expected_close_date: string | null;
+  owner_id: string;
+  notes: string | null;
+  status: string;
 }

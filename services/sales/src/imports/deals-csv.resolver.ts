@@ -1,4 +1,4 @@
-import { Args, Field, Int, Mutation, Resolver } from '@nestjs/graphql';
+import { Args, Field, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { currentUser, RequirePermission } from '@crm/platform';
 import { SalesPermission } from '../permissions';
 import { InputType, ObjectType } from '../schema-scope';
@@ -26,6 +26,16 @@ class DealCsvColumnMapping {
   @Field({ description: 'What it holds: title, amount, currency, contactEmail, contactId, pipeline, stage, expectedCloseDate, ownerId, notes; "" ignores the column' }) field: string;
 }
 
+@ObjectType({ description: 'One page of the deals CSV export' })
+class DealCsvPage {
+  @Field({ description: 'CSV text; the first page (no `after`) starts with the header line' }) csv: string;
+  @Field(() => [String]) columns: string[];
+  @Field(() => Int) rows: number;
+  @Field(() => String, { nullable: true }) endCursor: string | null;
+  @Field() hasNextPage: boolean;
+  @Field(() => Int, { nullable: true, description: 'Deals in all pages; on the first page only' }) totalCount: number | null;
+}
+
 @Resolver()
 export class DealsCsvResolver {
   constructor(private readonly importDeals: ImportDealsCsv) {}
@@ -42,5 +52,14 @@ export class DealsCsvResolver {
     @Args('delimiter', { type: () => String, nullable: true, description: 'Overrides the detection' }) delimiter?: string,
   ) {
     return this.importDeals.execute(currentUser(), csv, { map: map ?? undefined, dryRun: dryRun ?? false, delimiter: delimiter ?? undefined });
+  }
+
+  @Query(() => DealCsvPage, { description: 'Every deal as CSV, one page (up to 5000 rows) at a time: the columns importDealsCsv reads (status is informative: imported deals are open)' })
+  @RequirePermission(SalesPermission['deal.export'])
+  dealsCsvPage(
+    @Args('first', { type: () => Int, nullable: true, defaultValue: 1000 }) first?: number,
+    @Args('after', { type: () => String, nullable: true }) after?: string,
+  ) {
+    return this.importDeals.page(currentUser(), first ?? 1000, after ?? undefined);
   }
 }

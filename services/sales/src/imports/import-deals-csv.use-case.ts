@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
-import { invalidField, isUuid, mapCsvHeader, readCsvStream, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
+import { stringify } from 'csv-stringify/sync';
+import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, readCsvStream, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { dealAmount } from '../deals/deal-input';
 import { CreateDeal } from '../deals/use-cases/create-deal.use-case';
@@ -14,18 +15,22 @@ const MAX_REPORTED_ERRORS = 1000;
 /** The deal columns, with the header names other tools use for them. */
 export const DEAL_CSV_ALIASES = {
   id: ['deal id', 'record id'],
+  /** Written by the export; read and ignored: imported deals are open (winning one is WinDeal's, with its commission). */
+  status: ['deal status'],
   title: ['deal name', 'deal', 'name', 'opportunity name', 'opportunity', 'subject'],
   amount: ['value', 'deal value', 'amount', 'expected revenue', 'betrag', 'montant'],
   currency: ['currency code', 'währung', 'devise'],
   contactEmail: ['contact email', 'email', 'e-mail', 'email address', 'contact e-mail'],
   contactId: ['contact id'],
   pipeline: ['pipeline name'],
-  stage: ['deal stage', 'stage name', 'status', 'phase'],
+  stage: ['deal stage', 'stage name', 'phase'],
   expectedCloseDate: ['close date', 'expected close date', 'closing date'],
   ownerId: ['owner', 'deal owner', 'owner id'],
   notes: ['description', 'note', 'notes'],
 } as const;
 const COLUMNS = Object.keys(DEAL_CSV_ALIASES);
+export const DEAL_EXPORT_COLUMNS = ['id', 'title', 'amount', 'currency', 'contactEmail', 'contactId', 'pipeline', 'stage', 'expectedCloseDate', 'ownerId', 'notes', 'status'];
+const MAX_EXPORT_PAGE = 5000;
 
 export interface DealImportReport {
   dryRun: boolean;
@@ -155,11 +160,34 @@ export class ImportDealsCsv {
     const contactId = givenId ?? (email ? await this.lookups.contactByEmail(tx, email) : undefined);
     if (!contactId) return email ? `contactEmail: no contact with this email` : 'contactEmail or contactId is missing';
     const pipelineName = get('pipeline');
-    const pipelineId = pipelineName ? await this.lookups.pipelineByName(tx, pipelineName) : await this.defaultPipeline.idFor(tx, ctx.userId);
+    const defaultId = () => this.defaultPipeline.idFor(tx, ctx.userId);
+    // A tenant's default pipeline is created with its first deal: a file naming it (an export of
+    // another tenant does) may come before that, so make sure it exists before giving up on a name.
+    const pipelineId = pipelineName
+      ? ((await this.lookups.pipelineByName(tx, pipelineName)) ?? (await defaultId().then(() => this.lookups.pipelineByName(tx, pipelineName))))
+      : await defaultId();
     if (!pipelineId) return `pipeline: no pipeline named "${pipelineName!.slice(0, 80)}"`;
     const stageName = get('stage');
     const stageId = stageName ? await this.lookups.stageByName(tx, pipelineId, stageName) : undefined;
     if (stageName && !stageId) return `stage: no stage named "${stageName.slice(0, 80)}" in this pipeline (stages: ${(await this.lookups.stageNames(tx, pipelineId)).join(', ')})`;
     return { title, amount: normalised, contactId, pipelineId, stageId, exists: await this.lookups.exists(tx, contactId, pipelineId, title) };
+  }
+
+  /** Every deal as CSV, one page at a time, the columns this import reads (status is informative). */
+  async page(ctx: RequestContext, first: number, after?: string) {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORT_PAGE) throw invalidField('first', `must be between 1 and ${MAX_EXPORT_PAGE}`);
+    if (after !== undefined && !isUuid(after)) throw invalidField('after', 'not a cursor of this export (use endCursor)');
+    return this.uow.run(ctx.tenantId, async (tx) => {
+      const totalCount = after === undefined ? await this.lookups.count(tx) : null;
+      const page = await this.lookups.exportPage(tx, after ?? null, first + 1);
+      const rows = page.slice(0, first);
+      const csv = stringify(
+        rows.map((d) =>
+          [d.id, d.title, d.amount, d.currency, d.contact_email, d.contact_id, d.pipeline, d.stage, d.expected_close_date, d.owner_id, d.notes, d.status].map(neutraliseCsvCell),
+        ),
+        { header: after === undefined, columns: DEAL_EXPORT_COLUMNS },
+      );
+      return { csv, columns: DEAL_EXPORT_COLUMNS, rows: rows.length, endCursor: rows.at(-1)?.id ?? after ?? null, hasNextPage: page.length > first, totalCount };
+    });
   }
 }
