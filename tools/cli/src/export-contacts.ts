@@ -7,13 +7,14 @@ const PAGE = 'csv rows endCursor hasNextPage totalCount';
 const QUERIES = {
   contacts: { field: 'contactsCsvPage', query: `query Export($filter: ContactFilter, $first: Int, $after: String) { contactsCsvPage(filter: $filter, first: $first, after: $after) { ${PAGE} } }` },
   companies: { field: 'companiesCsvPage', query: `query Export($first: Int, $after: String) { companiesCsvPage(first: $first, after: $after) { ${PAGE} } }` },
+  deals: { field: 'dealsCsvPage', query: `query Export($first: Int, $after: String) { dealsCsvPage(first: $first, after: $after) { ${PAGE} } }` },
 } as const;
 export type ExportKind = keyof typeof QUERIES;
 export const EXPORT_KINDS = Object.keys(QUERIES) as ExportKind[];
 
 /**
- * Writes every contact matching the filter (or every company) to a CSV file (or stdout), page by page
- * through the gateway (`contactsCsvPage`, `companiesCsvPage`: same auth and permission as any client), with a progress bar over the
+ * Writes every contact matching the filter (or every company or deal) to a CSV file (or stdout), page by page
+ * through the gateway (`contactsCsvPage`, `companiesCsvPage`, `dealsCsvPage`: same auth and permission as any client), with a progress bar over the
  * total the first page reports. The columns are those the import reads.
  */
 export async function exportContactsFile(out: string | null, opts: { kind?: ExportKind; gatewayUrl: string; token: string; filter?: Record<string, unknown>; pageSize: number }) {

@@ -18,6 +18,12 @@ const MUTATIONS = {
   importCompaniesCsv(csv: $csv, map: $map, dryRun: $dryRun, delimiter: $delimiter) { ${REPORT} }
 }`,
   },
+  deals: {
+    field: 'importDealsCsv',
+    query: `mutation Import($csv: String!, $map: [DealCsvColumnMapping!], $dryRun: Boolean, $delimiter: String) {
+  importDealsCsv(csv: $csv, map: $map, dryRun: $dryRun, delimiter: $delimiter) { ${REPORT} }
+}`,
+  },
 } as const;
 export type ImportKind = keyof typeof MUTATIONS;
 export const IMPORT_KINDS = Object.keys(MUTATIONS) as ImportKind[];

@@ -85,7 +85,7 @@ program
 program
   .command('import')
   .description('Import data: `crm import contacts FILE.csv` (bad lines are reported with their line number and skipped)')
-  .argument('<kind>', 'what to import (contacts, companies)')
+  .argument('<kind>', 'what to import (contacts, companies, deals)')
   .argument('<file>', 'CSV file with a header row (firstName, lastName, email, … or aliases such as "First Name", "E-mail"; address.*, cf.<custom field>); , ; | or tab; UTF-8 or Windows-1252')
   .option('--tenant <id>', 'tenant to import into', 'demo')
   .option('--gateway <url>', 'gateway GraphQL URL', process.env.CRM_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql')
@@ -97,7 +97,7 @@ program
   .option('--chunk <rows>', 'rows per request', (v) => Number(v), 5000)
   .action(async (kind, file, o) => {
     const { importContactsFile, parseColumnMap, IMPORT_KINDS } = await import('./import-contacts');
-    if (!IMPORT_KINDS.includes(kind)) throw new Error(`cannot import "${kind}" (only: ${IMPORT_KINDS.join(', ')}; deals are not importable yet)`);
+    if (!IMPORT_KINDS.includes(kind)) throw new Error(`cannot import "${kind}" (only: ${IMPORT_KINDS.join(', ')})`);
     const token = o.token ?? signUserToken({ tenantId: o.tenant, userId: 'cli-import', roles: ['admin'] }, localSecrets().JWT_SECRET);
     const r = await importContactsFile(file, { kind, gatewayUrl: o.gateway, token, chunkRows: o.chunk, country: o.country, map: parseColumnMap(o.map), dryRun: o.dryRun, encoding: o.encoding });
     const created = o.dryRun ? 'would be created' : 'created';
@@ -109,7 +109,7 @@ program
 program
   .command('export')
   .description('Export data as CSV, every matching row and column (the columns `crm import` reads): `crm export contacts -o contacts.csv`')
-  .argument('<kind>', 'what to export (contacts, companies)')
+  .argument('<kind>', 'what to export (contacts, companies, deals)')
   .option('-o, --out <file>', 'file to write (default: stdout, without progress bar)')
   .option('--filter <json>', 'contacts: the list filter as JSON, e.g. \'{"tags":["vip"],"lifecycleStage":"customer"}\'')
   .option('--tenant <id>', 'tenant to export', 'demo')
@@ -118,7 +118,7 @@ program
   .option('--page <rows>', 'rows per request (at most 5000)', (v) => Number(v), 2000)
   .action(async (kind, o) => {
     const { exportContactsFile, EXPORT_KINDS } = await import('./export-contacts');
-    if (!EXPORT_KINDS.includes(kind)) throw new Error(`cannot export "${kind}" (only: ${EXPORT_KINDS.join(', ')}; deals are not exportable yet)`);
+    if (!EXPORT_KINDS.includes(kind)) throw new Error(`cannot export "${kind}" (only: ${EXPORT_KINDS.join(', ')})`);
     let filter: Record<string, unknown> | undefined;
     try {
       filter = o.filter ? (JSON.parse(o.filter) as Record<string, unknown>) : undefined;
