@@ -83,11 +83,12 @@ describe('CSV that survives real files', () => {
     const tenantA = uniqueTenant();
     const a = h.client({ tenantId: tenantA, roles: ['admin'] });
     await defineFields(a);
-    const header = 'First Name,Last Name,Email Address,Phone,Company,Tags,lifecycleStage,ownerId,City,Country,cf.tier,cf.score';
+    const header = 'First Name,Last Name,Email Address,Phone,Company,Tags,lifecycleStage,ownerId,City,Country,cf.tier,cf.score,Email Consent,consent.sms';
     const line = (i: number) =>
       [
         `F${i}`, `"L ""${i % 97}"", é"`, `u${i}@bulk.example`, i % 3 ? `+1 212 55${String(i).padStart(5, '0')}` : '', i % 7 ? '' : `Co ${i % 11}`,
         i % 2 ? 't1;t2' : '', i % 4 ? 'lead' : '', i % 5 ? '' : `owner-${i % 3}`, i % 6 ? '' : 'Paris', i % 6 ? '' : 'FR', i % 8 ? '' : 'gold', i % 9 ? '' : String(i / 4),
+        ['', 'yes', 'withdrawn'][i % 3], i % 10 ? '' : 'granted',
       ].join(',');
     const ts = Date.now();
     const seeded = await importer().run(ctxOf(tenantA), Readable.from([[header, ...Array.from({ length: N }, (_, i) => line(i))].join('\n')]), { batchSize: 5000 });
@@ -107,7 +108,7 @@ describe('CSV that survives real files', () => {
     console.log(`export of ${N} contacts: ${Date.now() - t0} ms in ${pages.length} pages`);
     expect(total).toBe(N);
     const csv = pages.join('');
-    expect(csv.split('\n')[0]).toBe('id,firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId,address.label,address.line1,address.line2,address.city,address.region,address.postalCode,address.country,cf.score,cf.tier');
+    expect(csv.split('\n')[0]).toBe('id,firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId,address.label,address.line1,address.line2,address.city,address.region,address.postalCode,address.country,consent.email,consent.sms,consent.phone,consent.post,consent.social,cf.score,cf.tier');
     // The one-shot export refuses instead of cutting the file short.
     const refused = await a(Q.exportCsv);
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -124,11 +125,15 @@ describe('CSV that survives real files', () => {
     // Everything but ids and timestamps is the same in both tenants, contact by contact.
     const project = (tenantId: string) =>
       h.sql<{ k: string }>(
-        `SELECT concat_ws('|', c.first_name, c.last_name, c.display_name, e.email, p.e164, co.name, array_to_string(c.tags, ';'), c.lifecycle_stage, c.owner_id, c.custom_fields::text, c.addresses::text) AS k
+        `SELECT concat_ws('|', c.first_name, c.last_name, c.display_name, e.email, p.e164, co.name, array_to_string(c.tags, ';'), c.lifecycle_stage, c.owner_id, c.custom_fields::text, c.addresses::text, k.cs, hh.n) AS k
            FROM "${h.schema}".contacts c
            LEFT JOIN "${h.schema}".contact_emails e ON e.contact_id = c.id AND e.tenant_id = c.tenant_id AND e.is_primary
            LEFT JOIN "${h.schema}".contact_phones p ON p.contact_id = c.id AND p.tenant_id = c.tenant_id AND p.is_primary
            LEFT JOIN "${h.schema}".companies co ON co.id = c.company_id AND co.tenant_id = c.tenant_id
+           LEFT JOIN (SELECT contact_id, string_agg(channel || '=' || status || '/' || source, ',' ORDER BY channel) AS cs
+                        FROM "${h.schema}".consents WHERE tenant_id = $1 GROUP BY contact_id) k ON k.contact_id = c.id
+           LEFT JOIN (SELECT contact_id, count(*) AS n FROM "${h.schema}".consent_history WHERE tenant_id = $1 AND recorded_by = 'csv-importer' GROUP BY contact_id) hh
+                  ON hh.contact_id = c.id
           WHERE c.tenant_id = $1 ORDER BY 1`,
         [tenantId],
       );
@@ -136,6 +141,11 @@ describe('CSV that survives real files', () => {
     expect(target).toHaveLength(N);
     expect(new Set(target).size).toBe(N);
     expect(target).toEqual(source);
+    // The consents really travelled (not only "both empty").
+    const count = (pred: (i: number) => boolean) => Array.from({ length: N }, (_, i) => i).filter(pred).length;
+    expect(target.filter((k) => k.includes('email=granted/import'))).toHaveLength(count((i) => i % 3 === 1));
+    expect(target.filter((k) => k.includes('email=withdrawn/import'))).toHaveLength(count((i) => i % 3 === 2));
+    expect(target.filter((k) => k.includes('sms=granted/import'))).toHaveLength(count((i) => i % 10 === 0));
   }, 120_000);
 
   it('companies: a ;-separated file with aliases and bad lines; a dry run writes nothing; the paged export re-imports into another tenant, and again creates nothing', async () => {

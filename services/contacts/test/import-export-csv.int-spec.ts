@@ -131,6 +131,7 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
     expect(Object.keys(records[0])).toEqual([
       'id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId',
       'address.label', 'address.line1', 'address.line2', 'address.city', 'address.region', 'address.postalCode', 'address.country',
+      'consent.email', 'consent.sms', 'consent.phone', 'consent.post', 'consent.social',
     ]);
     expect(records).toHaveLength(253);
     expect(new Set(records.map((r) => r.id))).toEqual(new Set(sourceContacts.map((c) => c.id)));

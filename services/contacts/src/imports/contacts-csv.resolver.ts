@@ -69,7 +69,7 @@ export class ContactsCsvResolver {
 
   @Mutation(() => ImportReport, {
     description:
-      'Imports contacts from CSV text. Columns by header name (aliases such as "E-mail", "First Name" are understood): firstName, lastName, email, phone, company, tags, lifecycleStage, ownerId, address.<label|line1|line2|city|region|postalCode|country>, cf.<custom field key>. Delimiter , ; | or tab detected from the header. Malformed lines are reported with their line number and skipped.',
+      'Imports contacts from CSV text. Columns by header name (aliases such as "E-mail", "First Name" are understood): firstName, lastName, email, phone, company, tags, lifecycleStage, ownerId, address.<label|line1|line2|city|region|postalCode|country>, consent.<email|sms|phone|post|social> (granted / withdrawn, recorded with source "import"), cf.<custom field key>. Delimiter , ; | or tab detected from the header. Malformed lines are reported with their line number and skipped.',
   })
   @RequirePermission(ContactsPermission['contact.import'])
   importContactsCsv(

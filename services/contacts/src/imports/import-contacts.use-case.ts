@@ -42,6 +42,7 @@ interface ParsedRow {
   ownerId: string | null;
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
+  consents: { channel: string; status: 'granted' | 'withdrawn' }[];
 }
 
 export interface ImportOptions {
@@ -76,7 +77,16 @@ export const CONTACT_CSV_ALIASES = {
   'address.region': ['region', 'state', 'province', 'state/region', 'mailing state'],
   'address.postalCode': ['postal code', 'zip', 'zip code', 'postcode', 'plz', 'mailing zip'],
   'address.country': ['country', 'country code', 'mailing country', 'land', 'pays'],
+  'consent.email': ['email consent', 'email opt in', 'email opt-in'],
+  'consent.sms': ['sms consent', 'sms opt in', 'sms opt-in'],
+  'consent.phone': ['phone consent', 'call consent'],
+  'consent.post': ['post consent', 'mail consent'],
+  'consent.social': ['social consent'],
 } as const;
+/** The channels a consent column may name (Channel's values). */
+export const CONSENT_CHANNELS = ['email', 'sms', 'phone', 'post', 'social'] as const;
+const GRANTED = new Set(['granted', 'yes', 'y', 'true', '1', 'opt-in', 'opted in', 'subscribed', 'ja', 'oui']);
+const WITHDRAWN = new Set(['withdrawn', 'no', 'n', 'false', '0', 'opt-out', 'opted out', 'unsubscribed', 'revoked', 'nein', 'non']);
 export const ADDRESS_PARTS = ['label', 'line1', 'line2', 'city', 'region', 'postalCode', 'country'] as const;
 /** Read and ignored: the export writes the source id, which means nothing in the target tenant. */
 const IGNORED_COLUMNS = ['id', ''];
@@ -222,15 +232,25 @@ export class ImportContactsUseCase {
     const address = Object.fromEntries(ADDRESS_PARTS.map((p) => [p, get(`address.${p}`)])) as Record<string, string | null>;
     if (Object.values(address).some((v) => (v?.length ?? 0) > LIMITS.text)) return `an address part is longer than ${LIMITS.text} characters`;
     const addresses = Object.values(address).some((v) => v !== null) ? [address] : [];
+    // Consent columns hold the decision (granted / withdrawn, or yes / no…); recorded with source "import".
+    const consents: ParsedRow['consents'] = [];
+    for (const channel of CONSENT_CHANNELS) {
+      const v = get(`consent.${channel}`)?.toLowerCase();
+      if (!v) continue;
+      if (GRANTED.has(v)) consents.push({ channel, status: 'granted' });
+      else if (WITHDRAWN.has(v)) consents.push({ channel, status: 'withdrawn' });
+      else return `consent.${channel} must be granted or withdrawn`;
+    }
     const row = {
       firstName: get('firstName'), lastName: get('lastName'), email, phone, company: get('company'), tags,
       lifecycleStage: get('lifecycleStage'), ownerId: get('ownerId'),
       // Only when present, so rows of files imported before these columns existed keep their key.
       ...(cfValues.length ? { customFields } : {}),
       ...(addresses.length ? { addresses } : {}),
+      ...(consents.length ? { consents } : {}),
     };
     const importKey = createHash('sha256').update(tenantId).update('\0').update(JSON.stringify(row)).digest('base64url');
-    return { line, importKey, emailRaw, phoneRaw, ...row, customFields, addresses };
+    return { line, importKey, emailRaw, phoneRaw, ...row, customFields, addresses, consents };
   }
 
   private async flush(ctx: RequestContext, rows: ParsedRow[], report: ImportReport, fail: (row: number, msg: string) => void, dryRun: boolean): Promise<void> {
@@ -258,19 +278,22 @@ export class ImportContactsUseCase {
     const companies = await this.companies(tx, accepted);
     const ids = accepted.map(() => randomUUID());
     const display = accepted.map((r) => displayNameOf(r, r.emailRaw, r.phone));
+    // One time for the consents' rows and the events' snapshots, so both say the same.
+    const recordedAt = new Date().toISOString();
     await this.imports.insertContacts(
       tx,
       ctx.userId,
       accepted.map((r, i) => ({
         id: ids[i], firstName: r.firstName, lastName: r.lastName, displayName: display[i],
         companyId: r.company ? (companies.get(r.company.toLowerCase())?.id ?? null) : null,
-        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses,
+        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses, consents: r.consents,
         searchText: searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.email ? [r.email] : [], phones: r.phone ? [r.phone] : [], companyName: r.company }),
         email: r.email ? { normalized: r.email, raw: r.emailRaw ?? r.email } : null,
         phone: r.phone ? { normalized: r.phone, raw: r.phoneRaw ?? r.phone } : null,
       })),
+      recordedAt,
     );
-    await emitContactsCreated(tx, accepted.map((r, i) => ({ subject: ids[i], data: snapshotOf(ids[i], r, display[i], companies, ctx.userId) })));
+    await emitContactsCreated(tx, accepted.map((r, i) => ({ subject: ids[i], data: snapshotOf(ids[i], r, display[i], companies, ctx.userId, recordedAt) })));
     report.created += accepted.length;
   }
 
@@ -291,12 +314,13 @@ export class ImportContactsUseCase {
   }
 }
 
-function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Map<string, { id: string; name: string }>, userId: string): ContactSnapshot {
+function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Map<string, { id: string; name: string }>, userId: string, recordedAt: string): ContactSnapshot {
   const company = r.company ? companies.get(r.company.toLowerCase()) : undefined;
   return {
     contactId: id, version: 1, firstName: r.firstName, lastName: r.lastName, displayName,
     emails: r.email ? [{ email: r.email, primary: true }] : [], phones: r.phone ? [{ phone: r.phone, primary: true }] : [],
     companyId: company?.id ?? null, companyName: company?.name ?? null, tags: r.tags,
-    ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: [], consents: [],
+    ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: [],
+    consents: r.consents.map((c) => ({ channel: c.channel as ContactSnapshot['consents'][number]['channel'], status: c.status, legalBasis: null, recordedAt })),
   };
 }

@@ -4,7 +4,7 @@ import { badUserInput, invalidField, isUuid, neutraliseCsvCell, UnitOfWork, type
 import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
 import { renderCustomFields } from '../../custom-fields/custom-field.values';
 import { ContactExportRepository } from '../../imports/contact-export.repository';
-import { ADDRESS_PARTS } from '../../imports/import-contacts.use-case';
+import { ADDRESS_PARTS, CONSENT_CHANNELS } from '../../imports/import-contacts.use-case';
 import { contactSearchOf } from '../contact.queries';
 import type { ContactFilter } from '../contact.types';
 
@@ -27,7 +27,7 @@ export interface CsvPage {
 
 /**
  * Contacts matching the filter as CSV, every column the import reads: the base fields, the first
- * address (`address.<part>`) and every defined custom field (`cf.<key>`), so export → import is
+ * address (`address.<part>`), the consent per channel (`consent.<channel>`) and every defined custom field (`cf.<key>`), so export → import is
  * faithful. Paged by id (an opaque cursor to clients) so a client (`crm export contacts`) streams any number of rows to a file
  * with bounded memory on both sides and a known total for its progress bar.
  */
@@ -46,7 +46,7 @@ export class ExportContactsCsv {
     return this.uow.run(ctx.tenantId, async (tx) => {
       const defs = await this.customFields.definitions(tx);
       const keys = [...defs.keys()].sort();
-      const columns = [...BASE_COLUMNS, ...ADDRESS_PARTS.map((p) => `address.${p}`), ...keys.map((k) => `cf.${k}`)];
+      const columns = [...BASE_COLUMNS, ...ADDRESS_PARTS.map((p) => `address.${p}`), ...CONSENT_CHANNELS.map((c) => `consent.${c}`), ...keys.map((k) => `cf.${k}`)];
       const totalCount = after === undefined ? await this.rows.count(tx, search) : null;
       const page = await this.rows.page(tx, search, after ?? null, first + 1);
       const hasNextPage = page.length > first;
@@ -59,6 +59,7 @@ export class ExportContactsCsv {
           return [
             c.id, c.first_name, c.last_name, c.email, c.phone, c.company_name, c.tags.join(';'), c.lifecycle_stage, c.owner_id,
             ...ADDRESS_PARTS.map((p) => address[p] ?? ''),
+            ...CONSENT_CHANNELS.map((ch) => c.consents[ch] ?? ''),
             ...keys.map((k) => custom.get(k) ?? ''),
           ].map(neutraliseCsvCell);
         }),
