@@ -11,6 +11,7 @@ const { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } = require('
 // Hard links: the copy is instant and still a separate tree outside the workspace.
 const copyTree = (from, to) => execFileSync('cp', ['-al', from, to]);
 const { tmpdir } = require('node:os');
+const { createServer } = require('node:net');
 const { join, resolve } = require('node:path');
 const { Client } = require('pg');
 
@@ -73,7 +74,15 @@ async function main() {
   const logins = [];
   try {
     const ports = {};
-    let nextPort = 41000 + Math.floor(Math.random() * 2000);
+    // Ports the OS says are free (a random pick from a range collides with ephemeral client ports).
+    const nextPort = () => new Promise((resolve, reject) => {
+      const srv = createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address();
+        srv.close(() => resolve(port));
+      });
+    });
     for (const module of MODULES) {
       const dir = join(work, module);
       copyTree(join(workspaceRoot, 'out', module), dir);
@@ -97,20 +106,20 @@ async function main() {
       const { code } = await migrate.exited;
       // A fresh schema: the job must have applied the migrations the service (RUN_MIGRATIONS=false) relies on.
       if (code !== 0 || !/applied \d+ migration/.test(migrate.output())) throw new Error(`${module}: node dist/migrate.js exited ${code}:\n${migrate.output()}`);
-      ports[module] = nextPort++;
-      const proc = run(module, dir, 'main.js', { ...env, PORT: String(ports[module]), METRICS_PORT: String(nextPort++) });
+      ports[module] = await nextPort();
+      const proc = run(module, dir, 'main.js', { ...env, PORT: String(ports[module]), METRICS_PORT: String(await nextPort()) });
       started.push(proc);
       await ready(proc, ports[module]);
       process.stdout.write(`${module}: ${/applied \d+ migration\(s\)/.exec(migrate.output())[0]} by node dist/migrate.js, ready on :${ports[module]}\n`);
     }
     const gatewayDir = join(work, 'gateway');
     copyTree(join(workspaceRoot, 'out', 'gateway'), gatewayDir);
-    const gatewayPort = nextPort++;
+    const gatewayPort = await nextPort();
     const gateway = run('gateway', gatewayDir, 'main.js', {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(gatewayPort),
-      METRICS_PORT: String(nextPort++),
+      METRICS_PORT: String(await nextPort()),
       SUBGRAPHS: MODULES.map((m) => `${m}=http://127.0.0.1:${ports[m]}/graphql`).join(','),
       JWT_SECRET: secret(),
       GATEWAY_INTERNAL_SECRET: internalSecret,

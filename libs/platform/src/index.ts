@@ -34,6 +34,7 @@ export * from './kernel/operation.guard';
 export * from './kernel/unit-of-work';
 export * from './kernel/unavailable';
 export * from './kernel/csv-cells';
+export * from './kernel/csv-reader';
 export * from './consumer/dead-letters';
 export * from './kernel/connection';
 export * from './kernel/sql-builder';

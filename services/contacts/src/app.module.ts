@@ -29,6 +29,10 @@ import { CustomFieldsResolver } from './custom-fields/custom-fields.resolver';
 import { DefineCustomField } from './custom-fields/use-cases/define-custom-field.use-case';
 import { GdprRepository } from './gdpr/gdpr.repository';
 import { ExportContactData } from './gdpr/use-cases/export-contact-data.use-case';
+import { CompaniesCsv } from './imports/companies-csv.use-case';
+import { CompanyCsvRepository } from './imports/company-csv.repository';
+import { ContactExportRepository } from './imports/contact-export.repository';
+import { ContactsCsvResolver } from './imports/contacts-csv.resolver';
 import { ImportContactsCsv } from './imports/import-contacts-csv.use-case';
 import { ImportContactsUseCase } from './imports/import-contacts.use-case';
 import { ImportRepository } from './imports/import.repository';
@@ -88,6 +92,10 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     ImportRepository,
     ImportContactsUseCase,
     ImportContactsCsv,
+    ContactsCsvResolver,
+    ContactExportRepository,
+    CompanyCsvRepository,
+    CompaniesCsv,
   ],
 })
 export class ContactsModule {}

@@ -5,6 +5,7 @@ import { CommissionsModule } from './commissions/commissions.module';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
 import { ContactSalesResolver } from './contacts/contact-sales.resolver';
 import { DealsModule } from './deals/deals.module';
+import { DealImportsModule } from './imports/deal-imports.module';
 import { GdprModule } from './gdpr/gdpr.module';
 import { PipelinesModule } from './pipelines/pipelines.module';
 import { ProductsModule } from './products/products.module';
@@ -29,6 +30,7 @@ export class ContactFieldsModule {}
     SalesConfigModule,
     PipelinesModule,
     DealsModule,
+    DealImportsModule,
     ProductsModule,
     QuotesModule,
     CommissionsModule,

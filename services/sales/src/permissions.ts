@@ -7,6 +7,8 @@ export const SalesPermission = definePermissions('sales', {
   'deal.close': { roles: ['admin', 'manager', 'rep'], description: 'Win, lose or reopen a deal — a rep only their own (winning earns commission, reopening a won deal reverses it)' },
   'deal.close-any': { roles: ['admin', 'manager'], description: 'Win, lose or reopen anyone’s deal' },
   'quote.write': { roles: ['admin', 'manager', 'rep'], description: 'Create, edit, send, revise, accept and decline quotes; place and cancel orders' },
+  'deal.import': { roles: ['admin', 'manager'], description: 'Import deals from CSV' },
+  'deal.export': { roles: ['admin', 'manager'], description: 'Export all deals as CSV' },
   'order.mark-paid': { roles: ['admin', 'manager'], description: 'Record an order’s payment (triggers commission on paid orders)' },
   'config.manage': { roles: ['admin', 'manager'], description: 'Configure pipelines and their stages, products, price lists and prices, commission rules and the quote template' },
   'team.read': { roles: ['admin', 'manager'], description: 'See every owner’s commissions and forecast, not only one’s own' },

@@ -84,22 +84,50 @@ program
 
 program
   .command('import')
-  .description('Import data: `crm import contacts FILE.csv`')
-  .argument('<kind>', 'what to import (contacts)')
-  .argument('<file>', 'CSV file with a header row: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId')
+  .description('Import data: `crm import contacts FILE.csv` (bad lines are reported with their line number and skipped)')
+  .argument('<kind>', 'what to import (contacts, companies, deals)')
+  .argument('<file>', 'CSV file with a header row (firstName, lastName, email, … or aliases such as "First Name", "E-mail"; address.*, cf.<custom field>); , ; | or tab; UTF-8 or Windows-1252')
   .option('--tenant <id>', 'tenant to import into', 'demo')
   .option('--gateway <url>', 'gateway GraphQL URL', process.env.CRM_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql')
   .option('--token <jwt>', 'bearer token (default: minted from the local secrets for --tenant)')
   .option('--country <cc>', 'country for phone numbers without +code, e.g. GB')
+  .option('--map <pairs>', 'read columns under other names: "Header=column,…" (column "" ignores it), e.g. "Punkte=cf.score,Notiz="')
+  .option('--dry-run', 'check every row and report what would happen; write nothing', false)
+  .option('--encoding <name>', 'file encoding (default: detected — BOM, else UTF-8 when valid, else windows-1252)')
   .option('--chunk <rows>', 'rows per request', (v) => Number(v), 5000)
   .action(async (kind, file, o) => {
-    if (kind !== 'contacts') throw new Error(`cannot import "${kind}" (only: contacts)`);
-    const { importContactsFile } = await import('./import-contacts');
+    const { importContactsFile, parseColumnMap, IMPORT_KINDS } = await import('./import-contacts');
+    if (!IMPORT_KINDS.includes(kind)) throw new Error(`cannot import "${kind}" (only: ${IMPORT_KINDS.join(', ')})`);
     const token = o.token ?? signUserToken({ tenantId: o.tenant, userId: 'cli-import', roles: ['admin'] }, localSecrets().JWT_SECRET);
-    const r = await importContactsFile(file, { gatewayUrl: o.gateway, token, chunkRows: o.chunk, country: o.country });
-    process.stdout.write(`\n${r.rows} rows: ${r.created} created, ${r.skipped} already imported, ${r.failed} failed\n`);
+    const r = await importContactsFile(file, { kind, gatewayUrl: o.gateway, token, chunkRows: o.chunk, country: o.country, map: parseColumnMap(o.map), dryRun: o.dryRun, encoding: o.encoding });
+    const created = o.dryRun ? 'would be created' : 'created';
+    process.stdout.write(`\n${o.dryRun ? 'dry run (nothing written): ' : ''}${r.rows} rows: ${r.created} ${created}, ${r.skipped} already imported, ${r.failed} failed\n`);
     for (const e of r.errors.slice(0, 50)) process.stdout.write(`  line ${e.row}: ${e.message}\n`);
     if (r.errors.length > 50) process.stdout.write(`  … and ${r.errors.length - 50} more\n`);
+  });
+
+program
+  .command('export')
+  .description('Export data as CSV, every matching row and column (the columns `crm import` reads): `crm export contacts -o contacts.csv`')
+  .argument('<kind>', 'what to export (contacts, companies, deals)')
+  .option('-o, --out <file>', 'file to write (default: stdout, without progress bar)')
+  .option('--filter <json>', 'contacts: the list filter as JSON, e.g. \'{"tags":["vip"],"lifecycleStage":"customer"}\'')
+  .option('--tenant <id>', 'tenant to export', 'demo')
+  .option('--gateway <url>', 'gateway GraphQL URL', process.env.CRM_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql')
+  .option('--token <jwt>', 'bearer token (default: minted from the local secrets for --tenant)')
+  .option('--page <rows>', 'rows per request (at most 5000)', (v) => Number(v), 2000)
+  .action(async (kind, o) => {
+    const { exportContactsFile, EXPORT_KINDS } = await import('./export-contacts');
+    if (!EXPORT_KINDS.includes(kind)) throw new Error(`cannot export "${kind}" (only: ${EXPORT_KINDS.join(', ')})`);
+    let filter: Record<string, unknown> | undefined;
+    try {
+      filter = o.filter ? (JSON.parse(o.filter) as Record<string, unknown>) : undefined;
+    } catch {
+      throw new Error(`--filter is not JSON: ${o.filter}`);
+    }
+    const token = o.token ?? signUserToken({ tenantId: o.tenant, userId: 'cli-export', roles: ['admin'] }, localSecrets().JWT_SECRET);
+    const r = await exportContactsFile(o.out ?? null, { kind, gatewayUrl: o.gateway, token, filter, pageSize: o.page });
+    if (o.out) process.stdout.write(`\n${r.rows} ${kind} written to ${o.out}\n`);
   });
 
 const events = program.command('events').description('Event catalogue and topics');

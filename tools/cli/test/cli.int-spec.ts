@@ -1,12 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import iconv from 'iconv-lite';
 import { dataOf, uniqueTenant } from '@crm/testing';
 import { CRM_HOME } from '../src/paths';
 import { localSecrets } from '../src/secrets';
 import { start } from '../src/start';
-import { importContactsFile } from '../src/import-contacts';
+import { importContactsFile, parseColumnMap } from '../src/import-contacts';
+import { exportContactsFile } from '../src/export-contacts';
 
 const CLI = join(__dirname, '../bin/crm.js');
 
@@ -70,5 +73,39 @@ describe('crm CLI', () => {
       body: JSON.stringify({ query: '{ contacts(filter: { tags: ["a"] }) { totalCount } }' }),
     });
     expect(dataOf<any>((await res.json()) as any).contacts.totalCount).toBe(25);
+  });
+
+  it('imports a ;-separated Windows-1252 spreadsheet file (dry run first), reports its stray quote and wrong column count by file line, and `crm export` writes every contact back', async () => {
+    const tenantId = uniqueTenant();
+    const { signUserToken } = await import('@crm/auth');
+    const token = signUserToken({ tenantId, userId: 'cli', roles: ['admin'] }, localSecrets().JWT_SECRET);
+    const lines = ['Vorname;Nachname;E-Mail;Firma;Ort;Notiz']; // 1
+    for (let i = 0; i < 12; i++) lines.push(`Jürgen${i};Müller-Lüdenscheidt;j${i}@example.de;"Bäckerei; Groß";Köln;x`); // 2..13
+    lines.splice(5, 0, '"Zoë;Brontë;zoe@example.de;;;'); // line 6: a quote never closed
+    lines.splice(9, 0, 'Renée;Façade;renee@example.de;;Zürich;x;extra;more'); // line 10: two extra columns
+    lines.push('Ana;"Mul', 'ti";ana@example.de;;;'); // 16-17: a quoted value over two lines, kept in one chunk
+    const file = join(home, 'kontakte.csv');
+    writeFileSync(file, iconv.encode(`${lines.join('\r\n')}\r\n`, 'windows-1252'));
+    const opts = { gatewayUrl: running.gatewayUrl, token, chunkRows: 4, map: parseColumnMap('Notiz=') };
+
+    const dry = await importContactsFile(file, { ...opts, dryRun: true });
+    const real = await importContactsFile(file, opts);
+    for (const r of [dry, real]) {
+      expect(r).toMatchObject({ rows: 15, created: 13, skipped: 0, failed: 2 });
+      expect(r.errors).toEqual([
+        { row: 6, message: expect.stringMatching(/quote/) },
+        { row: 10, message: 'expected 6 columns, found 8' },
+      ]);
+    }
+
+    const out = join(home, 'export.csv');
+    expect(await exportContactsFile(out, { gatewayUrl: running.gatewayUrl, token, pageSize: 5 })).toEqual({ rows: 13 });
+    const exported = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(exported).toHaveLength(13);
+    expect(exported.filter((r) => r.firstName === 'Jürgen3')).toEqual([expect.objectContaining({ lastName: 'Müller-Lüdenscheidt', company: 'Bäckerei; Groß', 'address.city': 'Köln' })]);
+    expect(exported.find((r) => r.firstName === 'Ana')?.lastName).toBe('Mul\nti');
+
+    const other = signUserToken({ tenantId: uniqueTenant(), userId: 'cli', roles: ['admin'] }, localSecrets().JWT_SECRET);
+    expect(await importContactsFile(out, { gatewayUrl: running.gatewayUrl, token: other, chunkRows: 4 })).toMatchObject({ rows: 13, created: 13, failed: 0 });
   });
 });

@@ -4,7 +4,7 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { eventually } from '@crm/testing';
+import { eventually, freePorts } from '@crm/testing';
 import { startEmbeddedPostgres } from '../src/embedded-postgres';
 
 const CLI = join(__dirname, '../bin/crm.js');
@@ -65,7 +65,10 @@ describe('crm start: shutdown order and the embedded database (real embedded Pos
   const home = mkdtempSync(join(tmpdir(), 'crm-shutdown-'));
   // As root the server runs as the `postgres` user, which must be able to reach its data directory.
   chmodSync(home, 0o755);
-  const pgPort = 55000 + Math.floor(Math.random() * 4000);
+  let pgPort: number;
+  beforeAll(async () => {
+    [pgPort] = await freePorts(1);
+  });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('on Ctrl-C (SIGINT to the whole process group) flushes the outbox, stops the database last, prints no warning and exits 0', async () => {

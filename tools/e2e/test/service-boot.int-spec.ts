@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { freshSchema, serviceTestEnv, uniqueId, eventually, subgraphClient, uniqueTenant, TEST_INTERNAL_SECRET } from '@crm/testing';
+import { freePorts, freshSchema, serviceTestEnv, uniqueId, eventually, subgraphClient, uniqueTenant, TEST_INTERNAL_SECRET } from '@crm/testing';
 
 const REPO = join(__dirname, '../../..');
 const MAIN = 'services/contacts/src/main.ts';
@@ -34,8 +34,7 @@ describe('contacts service process', () => {
 
   it('boots in production with a strong secret; serves health on its port, metrics only on the internal metrics port; shuts down cleanly on SIGTERM', async () => {
     const fresh = await freshSchema('boot');
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const metricsPort = port + 1;
+    const [port, metricsPort] = await freePorts(2);
     const secret = randomBytes(32).toString('base64');
     const env = {
       ...serviceTestEnv(fresh.schema, `${uniqueId('boot')}.`),

@@ -449,7 +449,8 @@ export class ContactRepository {
     return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM contacts c WHERE ${this.searchSql(q, filter)}`, q.values)).n;
   }
 
-  private searchSql(q: SqlParams, f: ContactSearch): string {
+  /** The WHERE of the active contacts matching a search (also used by the CSV export). */
+  searchSql(q: SqlParams, f: ContactSearch): string {
     return q.where([
       'c.tenant_id = $1',
       'c.merged_into IS NULL',

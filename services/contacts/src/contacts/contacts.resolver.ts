@@ -1,4 +1,4 @@
-import { Args, Field, ID, Info, Int, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
+import { Args, ID, Info, Mutation, Parent, Query, ResolveField, Resolver, ResolveReference } from '@nestjs/graphql';
 import { ContactsPermission } from '../permissions';
 import DataLoader from 'dataloader';
 import type { GraphQLResolveInfo } from 'graphql';
@@ -6,7 +6,6 @@ import { currentUser, PageArgs, requestScoped, RequirePermission, selectsField }
 import { companyLoader } from '../companies/companies.resolver';
 import { CompanyQueries } from '../companies/company.queries';
 import { ExportContactData } from '../gdpr/use-cases/export-contact-data.use-case';
-import { ImportContactsCsv } from '../imports/import-contacts-csv.use-case';
 import { EditInteractionInput, InteractionConnection, LogInteractionInput, Interaction, TimelineFilter } from '../timeline/timeline.types';
 import { DeleteInteraction } from '../timeline/use-cases/delete-interaction.use-case';
 import { EditInteraction } from '../timeline/use-cases/edit-interaction.use-case';
@@ -15,7 +14,6 @@ import { TimelineQueries } from '../timeline/timeline.queries';
 import { ContactQueries } from './contact.queries';
 import { CreateContact } from './use-cases/create-contact.use-case';
 import { EraseContact } from './use-cases/erase-contact.use-case';
-import { ExportContactsCsv } from './use-cases/export-contacts-csv.use-case';
 import { MergeContacts } from './use-cases/merge-contacts.use-case';
 import { SetConsent } from './use-cases/set-consent.use-case';
 import { UpdateContact } from './use-cases/update-contact.use-case';
@@ -24,29 +22,11 @@ import { BulkUpdateContacts } from './use-cases/bulk-update-contacts.use-case';
 import { SetContactPoints } from './use-cases/set-contact-points.use-case';
 import { BulkUpdateContactsInput, BulkUpdateContactsResult, MergeFieldChoices, SetContactEmailsInput, SetContactPhonesInput } from './contact.types';
 import { Channel, Company, ConsentRecord, Contact, ContactErasure, ContactConnection, ContactFilter, ContactOrder, CreateContactInput, SetConsentInput, UpdateContactInput } from './contact.types';
-import { ObjectType } from '../schema-scope';
-
-@ObjectType()
-class ImportRowError {
-  @Field(() => Int, { description: 'Line in the CSV file' }) row: number;
-  @Field() message: string;
-}
-
-@ObjectType()
-class ImportReport {
-  @Field(() => ID) jobId: string;
-  @Field(() => Int) rows: number;
-  @Field(() => Int) created: number;
-  @Field(() => Int, { description: 'Rows already imported by an earlier run' }) skipped: number;
-  @Field(() => Int) failed: number;
-  @Field(() => [ImportRowError]) errors: ImportRowError[];
-}
 
 @Resolver(() => Contact)
 export class ContactsResolver {
   constructor(
     private readonly queries: ContactQueries,
-    private readonly exportCsv: ExportContactsCsv,
     private readonly exportData: ExportContactData,
     private readonly createContactUseCase: CreateContact,
     private readonly updateContactUseCase: UpdateContact,
@@ -55,7 +35,6 @@ export class ContactsResolver {
     private readonly setConsentUseCase: SetConsent,
     private readonly logInteractionUseCase: LogInteraction,
     private readonly timeline: TimelineQueries,
-    private readonly importCsv: ImportContactsCsv,
     private readonly companies: CompanyQueries,
     private readonly archiveContactUseCase: ArchiveContact,
     private readonly restoreContactUseCase: RestoreContact,
@@ -91,12 +70,6 @@ export class ContactsResolver {
   @RequirePermission(ContactsPermission['contact.access-request'])
   async exportContactData(@Args('id', { type: () => ID }) id: string) {
     return JSON.stringify(await this.exportData.execute(currentUser(), id));
-  }
-
-  @Query(() => String, { description: 'Contacts matching the filter as CSV (up to 10,000 rows; same columns the import reads)' })
-  @RequirePermission(ContactsPermission['contact.export'])
-  exportContactsCsv(@Args('filter', { type: () => ContactFilter, nullable: true }) filter?: ContactFilter) {
-    return this.exportCsv.execute(currentUser(), filter ?? {});
   }
 
   @Mutation(() => Contact)
@@ -179,12 +152,6 @@ export class ContactsResolver {
   @RequirePermission(ContactsPermission['contact.write'])
   deleteInteraction(@Args('id', { type: () => ID }) id: string) {
     return this.deleteInteractionUseCase.execute(currentUser(), id);
-  }
-
-  @Mutation(() => ImportReport, { description: 'Imports contacts from CSV text (columns: firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId)' })
-  @RequirePermission(ContactsPermission['contact.import'])
-  importContactsCsv(@Args('csv') csv: string, @Args('defaultCountry', { type: () => String, nullable: true }) defaultCountry?: string) {
-    return this.importCsv.execute(currentUser(), csv, defaultCountry ?? undefined);
   }
 
   @ResolveField(() => Company, { nullable: true })

@@ -14,6 +14,9 @@ export interface ImportedContact {
   tags: string[];
   searchText: string;
   importKey: string;
+  customFields: Record<string, unknown>;
+  addresses: Record<string, string | null>[];
+  consents: { channel: string; status: 'granted' | 'withdrawn' }[];
   email: { normalized: string; raw: string } | null;
   phone: { normalized: string; raw: string } | null;
 }
@@ -59,19 +62,22 @@ export class ImportRepository {
     return tx.query<{ id: string; name: string }>(`SELECT id, name FROM companies WHERE tenant_id = $1 AND lower(name) = ANY($2::text[])`, [tx.tenantId, names.map((n) => n.toLowerCase())]);
   }
 
-  /** The batch's contacts, emails and phones: three statements. */
-  async insertContacts(tx: Tx, importingUser: string, rows: ImportedContact[]): Promise<void> {
+  /** The batch's contacts, emails and phones: three statements (two more when the file has consents). */
+  async insertContacts(tx: Tx, importingUser: string, rows: ImportedContact[], recordedAt: string): Promise<void> {
     await tx.query(
-      `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source)
-       SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-         AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik)`,
+      `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source, custom_fields, addresses)
+       SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb,
+         coalesce(u.cf::jsonb, '{}'), coalesce(u.ad::jsonb, '[]')
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+         AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik, cf, ad)`,
       [
         tx.tenantId, importingUser, rows.map((r) => r.id), rows.map((r) => r.firstName), rows.map((r) => r.lastName), rows.map((r) => r.displayName),
         rows.map((r) => r.companyId), rows.map((r) => r.ownerId), rows.map((r) => r.lifecycleStage),
         // Tags travel as one text per row (unnest cannot take ragged arrays), joined by the unit separator.
         rows.map((r) => (r.tags.length ? r.tags.join('\x1f') : null)),
         rows.map((r) => r.searchText), rows.map((r) => r.importKey),
+        rows.map((r) => (Object.keys(r.customFields).length ? JSON.stringify(r.customFields) : null)),
+        rows.map((r) => (r.addresses.length ? JSON.stringify(r.addresses) : null)),
       ],
     );
     const withEmail = rows.filter((r) => r.email);
@@ -84,5 +90,19 @@ export class ImportRepository {
       `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, p, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, p, c)`,
       [tx.tenantId, withPhone.map((r) => r.phone!.normalized), withPhone.map((r) => r.phone!.raw), withPhone.map((r) => r.id)],
     );
+    const consents = rows.flatMap((r) => r.consents.map((c) => ({ contactId: r.id, ...c })));
+    if (consents.length) {
+      const cols = [consents.map((c) => c.contactId), consents.map((c) => c.channel), consents.map((c) => c.status)];
+      // The current decision and its evidence (consent_history is append-only), as recordConsent writes them.
+      await tx.query(
+        `INSERT INTO consents (tenant_id, contact_id, channel, status, source, recorded_at) SELECT $1, c, ch, st, 'import', $5 FROM unnest($2::uuid[], $3::text[], $4::text[]) AS u(c, ch, st)`,
+        [tx.tenantId, ...cols, recordedAt],
+      );
+      await tx.query(
+        `INSERT INTO consent_history (tenant_id, contact_id, channel, status, source, recorded_by, recorded_at)
+         SELECT $1, c, ch, st, 'import', $5, $6 FROM unnest($2::uuid[], $3::text[], $4::text[]) AS u(c, ch, st)`,
+        [tx.tenantId, ...cols, importingUser, recordedAt],
+      );
+    }
   }
 }

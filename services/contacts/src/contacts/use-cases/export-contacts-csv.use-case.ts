@@ -1,35 +1,91 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
-import { MAX_FIRST, neutraliseCsvCell, type RequestContext } from '@crm/platform';
-import { CompanyQueries } from '../../companies/company.queries';
-import type { Company, Contact, ContactFilter } from '../contact.types';
-import { ContactQueries } from '../contact.queries';
+import { badUserInput, invalidField, isUuid, neutraliseCsvCell, UnitOfWork, type RequestContext } from '@crm/platform';
+import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
+import { renderCustomFields } from '../../custom-fields/custom-field.values';
+import { ContactExportRepository } from '../../imports/contact-export.repository';
+import { ADDRESS_PARTS, CONSENT_CHANNELS } from '../../imports/import-contacts.use-case';
+import { contactSearchOf } from '../contact.queries';
+import type { ContactFilter } from '../contact.types';
 
-/** Most rows one export returns (the rest: narrow the filter, or page through `contacts`). */
-const MAX_EXPORT_ROWS = 10000;
+/** Rows the one-shot `exportContactsCsv` returns at most; beyond, it refuses instead of cutting the file short. */
+export const MAX_INLINE_EXPORT_ROWS = 10000;
+/** Rows one `contactsCsvPage` call may return. */
+export const MAX_EXPORT_PAGE = 5000;
+const BASE_COLUMNS = ['id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId'];
 
-/** Contacts matching the filter as CSV, the same columns the import reads. */
+export interface CsvPage {
+  /** CSV text; the first page (no `after`) starts with the header line. */
+  csv: string;
+  columns: string[];
+  rows: number;
+  endCursor: string | null;
+  hasNextPage: boolean;
+  /** Matching contacts in all pages; counted on the first page only. */
+  totalCount: number | null;
+}
+
+/**
+ * Contacts matching the filter as CSV, every column the import reads: the base fields, the first
+ * address (`address.<part>`), the consent per channel (`consent.<channel>`) and every defined custom field (`cf.<key>`), so export → import is
+ * faithful. Paged by id (an opaque cursor to clients) so a client (`crm export contacts`) streams any number of rows to a file
+ * with bounded memory on both sides and a known total for its progress bar.
+ */
 @Injectable()
 export class ExportContactsCsv {
   constructor(
-    private readonly contacts: ContactQueries,
-    private readonly companies: CompanyQueries,
+    private readonly uow: UnitOfWork,
+    private readonly rows: ContactExportRepository,
+    private readonly customFields: CustomFieldRepository,
   ) {}
 
+  async page(ctx: RequestContext, filter: ContactFilter, first: number, after?: string): Promise<CsvPage> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORT_PAGE) throw invalidField('first', `must be between 1 and ${MAX_EXPORT_PAGE}`);
+    if (after !== undefined && !isUuid(after)) throw invalidField('after', 'not a cursor of this export (use endCursor)');
+    const search = contactSearchOf(filter);
+    return this.uow.run(ctx.tenantId, async (tx) => {
+      const defs = await this.customFields.definitions(tx);
+      const keys = [...defs.keys()].sort();
+      const columns = [...BASE_COLUMNS, ...ADDRESS_PARTS.map((p) => `address.${p}`), ...CONSENT_CHANNELS.map((c) => `consent.${c}`), ...keys.map((k) => `cf.${k}`)];
+      const totalCount = after === undefined ? await this.rows.count(tx, search) : null;
+      const page = await this.rows.page(tx, search, after ?? null, first + 1);
+      const hasNextPage = page.length > first;
+      const rows = page.slice(0, first);
+      const csv = stringify(
+        rows.map((c) => {
+          const address = c.addresses[0] ?? {};
+          const custom = new Map(renderCustomFields(defs, c.custom_fields).map((f) => [f.key, f.value]));
+          // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.
+          return [
+            c.id, c.first_name, c.last_name, c.email, c.phone, c.company_name, c.tags.join(';'), c.lifecycle_stage, c.owner_id,
+            ...ADDRESS_PARTS.map((p) => address[p] ?? ''),
+            ...CONSENT_CHANNELS.map((ch) => c.consents[ch] ?? ''),
+            ...keys.map((k) => custom.get(k) ?? ''),
+          ].map(neutraliseCsvCell);
+        }),
+        { header: after === undefined, columns },
+      );
+      return { csv, columns, rows: rows.length, endCursor: rows.at(-1)?.id ?? after ?? null, hasNextPage, totalCount };
+    });
+  }
+
+  /** The whole result as one CSV string; refuses (rather than truncates) above MAX_INLINE_EXPORT_ROWS. */
   async execute(ctx: RequestContext, filter: ContactFilter): Promise<string> {
-    const rows: Contact[] = [];
+    let out = '';
     let after: string | undefined;
-    do {
-      const page = await this.contacts.list(ctx.tenantId, { first: MAX_FIRST, after }, filter, undefined, false);
-      rows.push(...page.edges.map((e) => e.node));
-      after = page.pageInfo.hasNextPage ? (page.pageInfo.endCursor ?? undefined) : undefined;
-    } while (after && rows.length < MAX_EXPORT_ROWS);
-    const companies = await this.companies.getMany(ctx.tenantId, [...new Set(rows.map((r) => r.companyId).filter((id): id is string => !!id))]);
-    const names = new Map(companies.filter((c): c is Company => !!c).map((c) => [c.id, c.name]));
-    return stringify(
-      // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.
-      rows.map((c) => [c.id, c.firstName, c.lastName, c.email, c.phone, c.companyId ? names.get(c.companyId) : '', c.tags.join(';'), c.lifecycleStage, c.ownerId].map(neutraliseCsvCell)),
-      { header: true, columns: ['id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId'] },
-    );
+    let rows = 0;
+    for (;;) {
+      const page = await this.page(ctx, filter, MAX_EXPORT_PAGE, after);
+      rows += page.rows;
+      if (rows > MAX_INLINE_EXPORT_ROWS) {
+        throw badUserInput(
+          `more than ${MAX_INLINE_EXPORT_ROWS} contacts match: narrow the filter, page with contactsCsvPage, or run \`crm export contacts\``,
+          { fields: [{ field: 'filter', message: `matches more than ${MAX_INLINE_EXPORT_ROWS} contacts` }] },
+        );
+      }
+      out += page.csv;
+      if (!page.hasNextPage || !page.endCursor) return out;
+      after = page.endCursor;
+    }
   }
 }
