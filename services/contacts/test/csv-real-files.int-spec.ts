@@ -187,6 +187,10 @@ describe('CSV that survives real files', () => {
     const b = h.client({ tenantId: uniqueTenant(), roles: ['admin'] });
     expect(dataOf(await b(IMPORT, { csv: out })).importCompaniesCsv).toMatchObject({ rows: 3, created: 3, failed: 0 });
     expect(dataOf(await b(IMPORT, { csv: out })).importCompaniesCsv).toMatchObject({ rows: 3, created: 0, skipped: 3, failed: 0 });
+    // A domain belongs to one company, as for createCompany: another name with a held domain is refused by line.
+    expect(dataOf(await b(IMPORT, { csv: 'name,domains\nAcme Holdings,acme.example.org' })).importCompaniesCsv).toMatchObject({
+      created: 0, failed: 1, errors: [{ row: 2, message: expect.stringMatching(/^domain acme\.example\.org belongs to company "Acme, Inc\."/) }],
+    });
     const names = async (gql: Gql) => ((await gql(`{ companies(first: 10) { edges { node { name domains } } } }`)).data as any).companies.edges.map((e: any) => e.node).sort((x: any, y: any) => x.name.localeCompare(y.name));
     expect(await names(b)).toEqual(await names(a));
     expect(await names(a)).toEqual([

@@ -101,6 +101,10 @@ export class CompaniesCsv {
     for (const r of rows) {
       // A domain belongs to one company (the same rule, and lock, as createCompany).
       const holder = r.domains.length ? await this.companies.lockDomainsAndFindHolder(tx, r.domains) : undefined;
+      if (holder && holder.name.toLowerCase() === r.name.toLowerCase()) {
+        report.skipped += 1; // this company, imported before
+        continue;
+      }
       if (holder) {
         fail(r.line, `domain ${holder.domain} belongs to company "${holder.name}" (${holder.id})`);
         continue;
