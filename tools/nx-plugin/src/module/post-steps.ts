@@ -12,7 +12,8 @@ import type { ModuleNames } from './options';
 export function runPostSteps(root: string, n: ModuleNames, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): void {
   const crm = join(root, 'tools', 'cli', 'bin', 'crm.js');
   const steps: [string, string, string[]][] = [
-    ['pnpm install', 'pnpm', ['install', '--prefer-offline', '--reporter=silent']],
+    // A new workspace package changes the lockfile: say so explicitly, since pnpm freezes it by default when CI is set.
+    ['pnpm install', 'pnpm', ['install', '--prefer-offline', '--no-frozen-lockfile', '--reporter=silent']],
     ['crm infra render', process.execPath, [crm, 'infra', 'render']],
     ['crm events docs', process.execPath, [crm, 'events', 'docs']],
     ['crm compose', process.execPath, [crm, 'compose']],
