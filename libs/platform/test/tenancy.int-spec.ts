@@ -24,6 +24,15 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     );
   });
 
+  it('a dry run (rollback: true) does all the work, returns its result and keeps nothing', async () => {
+    const n = await inTenantTx(h.ds, 't-dry', async (tx) => {
+      await tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('dry', 't-dry', 'x')`);
+      return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM notes`)).n;
+    }, undefined, { rollback: true });
+    expect(n).toBe(1);
+    expect(await h.sql(`SELECT 1 FROM notes WHERE id = 'dry'`)).toEqual([]);
+  });
+
   it('rolls back everything when the work fails', async () => {
     await expect(
       inTenantTx(h.ds, 't-rollback', async (m) => {

@@ -262,3 +262,33 @@ export function mapCsvHeader(
     return byKey.get(k) ?? opts.dynamic?.(k, h) ?? null;
   });
 }
+
+/** At most this many refused lines are listed in an import report; the count is always exact. */
+export const MAX_REPORTED_CSV_ERRORS = 1000;
+
+/** What every CSV import reports (contacts, companies, deals). */
+export interface CsvImportCounts {
+  /** Nothing was written: the counts say what the import would do. */
+  dryRun: boolean;
+  rows: number;
+  created: number;
+  skipped: number;
+  failed: number;
+  errors: { row: number; message: string }[];
+}
+
+export function newCsvImportCounts(dryRun: boolean): CsvImportCounts {
+  return { dryRun, rows: 0, created: 0, skipped: 0, failed: 0, errors: [] };
+}
+
+/** Counts a refused line (listed while under MAX_REPORTED_CSV_ERRORS). */
+export function refuseCsvLine(report: CsvImportCounts, row: number, message: string): void {
+  report.failed += 1;
+  if (report.errors.length < MAX_REPORTED_CSV_ERRORS) report.errors.push({ row, message });
+}
+
+/** Why an import stops before its first row: header columns that map to none of `known`; null if none. */
+export function unknownCsvColumns(header: string[], columns: (string | null)[], known: readonly string[]): string | null {
+  const unknown = header.filter((_, i) => columns[i] === null || (columns[i] !== '' && !known.includes(columns[i]!)));
+  return unknown.length ? `import stopped: unknown CSV column(s): ${unknown.join(', ')} (expected some of ${known.join(', ')}; or map them with --map "Header=column")` : null;
+}

@@ -81,7 +81,12 @@ export type TxEmitter = Pick<EventPublisher, 'emit'>;
  * Runs `fn` in a transaction bound to one tenant: `app.tenant_id` is set for the transaction and the
  * role is switched to the RLS-bound app role, so Postgres itself refuses other tenants' rows.
  */
-export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: Tx) => Promise<T>, emitter?: TxEmitter): Promise<T> {
+export interface TenantTxOptions {
+  /** Run everything, then roll back: what a dry run reports without writing (an import's `--dry-run`). */
+  rollback?: boolean;
+}
+
+export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: Tx) => Promise<T>, emitter?: TxEmitter, opts: TenantTxOptions = {}): Promise<T> {
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {
@@ -97,7 +102,7 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
       const tx = new Tx(qr.manager, tenantId, emitter);
       const out = await fn(tx);
       await tx.settle();
-      await qr.query('COMMIT');
+      await qr.query(opts.rollback ? 'ROLLBACK' : 'COMMIT');
       return out;
     } catch (err) {
       await qr.query('ROLLBACK').catch(() => undefined);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventPublisher } from '../outbox/event-publisher';
-import { inTenantTx, type Tx } from './tx';
+import { inTenantTx, type TenantTxOptions, type Tx } from './tx';
 
 /**
  * The service's way into its database: `run(tenantId, tx => …)` is one connection, one
@@ -15,7 +15,7 @@ export class UnitOfWork {
     private readonly events: EventPublisher,
   ) {}
 
-  run<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return inTenantTx(this.ds, tenantId, fn, this.events);
+  run<T>(tenantId: string, fn: (tx: Tx) => Promise<T>, opts?: TenantTxOptions): Promise<T> {
+    return inTenantTx(this.ds, tenantId, fn, this.events, opts);
   }
 }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, readCsvStream, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
+import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, newCsvImportCounts, refuseCsvLine, unknownCsvColumns, readCsvStream, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { companyDomains, companyName } from '../companies/company-input';
 import { emitCompanyUpserted } from '../companies/company.events';
 import { CompanyRepository } from '../companies/company.repository';
@@ -21,10 +21,8 @@ export const COMPANY_CSV_ALIASES = {
 const COLUMNS = ['id', 'name', 'domains'];
 const rowSchema = z.object({ name: companyName, domains: companyDomains });
 const BATCH = 500;
-const MAX_REPORTED_ERRORS = 1000;
 const MAX_EXPORT_PAGE = 5000;
 
-class DryRunRollback extends Error {}
 
 /**
  * Companies in and out as CSV (`name`, `domains` separated by `;`). A company whose name exists
@@ -41,17 +39,14 @@ export class CompaniesCsv {
 
   async import(ctx: RequestContext, csv: string, opts: { map?: { column: string; field: string }[]; dryRun?: boolean; delimiter?: string } = {}): Promise<ImportReport> {
     if (csv.length > MAX_INLINE_CSV) throw invalidField('csv', `larger than ${MAX_INLINE_CSV} bytes; use \`pnpm crm import companies FILE.csv\` for big files`);
-    const report: ImportReport = { jobId: randomUUID(), dryRun: opts.dryRun ?? false, rows: 0, created: 0, skipped: 0, failed: 0, errors: [] };
-    const fail = (row: number, message: string) => {
-      report.failed += 1;
-      if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ row, message });
-    };
+    const report: ImportReport = { jobId: randomUUID(), ...newCsvImportCounts(opts.dryRun ?? false) };
+    const fail = (row: number, message: string) => refuseCsvLine(report, row, message);
     const read = await readCsvStream(Readable.from([csv]), { encoding: 'utf-8', delimiter: opts.delimiter });
     if (!read) return report;
     const columns = mapCsvHeader(read.header, COMPANY_CSV_ALIASES, { map: opts.map && Object.fromEntries(opts.map.map((m) => [m.column, m.field])) });
-    const unknown = read.header.filter((_, i) => columns[i] === null || (columns[i] !== '' && !COLUMNS.includes(columns[i]!)));
-    if (unknown.length) {
-      fail(1, `import stopped: unknown CSV column(s): ${unknown.join(', ')} (expected some of ${COLUMNS.join(', ')}; or map them with --map "Header=column")`);
+    const unknown = unknownCsvColumns(read.header, columns, COLUMNS);
+    if (unknown) {
+      fail(1, unknown);
       return report;
     }
     const seen = new Map<string, number>();
@@ -60,14 +55,7 @@ export class CompaniesCsv {
       if (!batch.length) return;
       const rows = batch;
       batch = [];
-      await this.uow
-        .run(ctx.tenantId, async (tx) => {
-          await this.write(tx, rows, report, fail, ctx.userId);
-          if (report.dryRun) throw new DryRunRollback();
-        })
-        .catch((err: unknown) => {
-          if (!(err instanceof DryRunRollback)) throw err;
-        });
+      await this.uow.run(ctx.tenantId, (tx) => this.write(tx, rows, report, fail, ctx.userId), { rollback: report.dryRun });
     };
     for await (const rec of read.records) {
       report.rows += 1;

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js';
 import type { ContactSnapshot } from '@crm/events';
-import { headerKey, mapCsvHeader, readCsvStream, UnitOfWork, type RequestContext, restoreCsvCell, type Tx } from '@crm/platform';
+import { headerKey, mapCsvHeader, newCsvImportCounts, readCsvStream, refuseCsvLine, UnitOfWork, type RequestContext, restoreCsvCell, type Tx } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { emitCompaniesUpserted } from '../companies/company.events';
 import { dedupeTags, displayNameOf, LIMITS } from '../contacts/contact-input';
@@ -90,9 +90,7 @@ const WITHDRAWN = new Set(['withdrawn', 'no', 'n', 'false', '0', 'opt-out', 'opt
 export const ADDRESS_PARTS = ['label', 'line1', 'line2', 'city', 'region', 'postalCode', 'country'] as const;
 /** Read and ignored: the export writes the source id, which means nothing in the target tenant. */
 const IGNORED_COLUMNS = ['id', ''];
-const MAX_REPORTED_ERRORS = 1000;
 
-class DryRunRollback extends Error {}
 
 /**
  * Streams a CSV of contacts into the tenant in batches: one transaction per batch with multi-row
@@ -113,11 +111,8 @@ export class ImportContactsUseCase {
     const jobId = randomUUID();
     const batchSize = opts.batchSize ?? 2000;
     const dryRun = opts.dryRun ?? false;
-    const report: ImportReport = { jobId, dryRun, rows: 0, created: 0, skipped: 0, failed: 0, errors: [] };
-    const fail = (row: number, message: string) => {
-      report.failed += 1;
-      if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ row, message });
-    };
+    const report: ImportReport = { jobId, ...newCsvImportCounts(dryRun) };
+    const fail = (row: number, message: string) => refuseCsvLine(report, row, message);
     if (!dryRun) await this.uow.run(ctx.tenantId, (tx) => this.imports.startJob(tx, jobId, opts.fileName ?? null));
     /** Emails, phones and whole-row keys of the accepted rows so far → their line. */
     const seenInFile = new Map<string, number>();
@@ -254,12 +249,7 @@ export class ImportContactsUseCase {
   }
 
   private async flush(ctx: RequestContext, rows: ParsedRow[], report: ImportReport, fail: (row: number, msg: string) => void, dryRun: boolean): Promise<void> {
-    await this.uow.run(ctx.tenantId, async (tx) => {
-      await this.write(ctx, tx, rows, report, fail);
-      if (dryRun) throw new DryRunRollback();
-    }).catch((err: unknown) => {
-      if (!(err instanceof DryRunRollback)) throw err;
-    });
+    await this.uow.run(ctx.tenantId, (tx) => this.write(ctx, tx, rows, report, fail), { rollback: dryRun });
   }
 
   private async write(ctx: RequestContext, tx: Tx, rows: ParsedRow[], report: ImportReport, fail: (row: number, msg: string) => void): Promise<void> {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import { stringify } from 'csv-stringify/sync';
-import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, readCsvStream, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
+import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, newCsvImportCounts, readCsvStream, refuseCsvLine, unknownCsvColumns, type CsvImportCounts, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { ContactReplica } from '@crm/shared-contacts';
 import { dealAmount } from '../deals/deal-input';
 import { CreateDeal } from '../deals/use-cases/create-deal.use-case';
@@ -10,7 +10,6 @@ import { DefaultPipeline } from '../pipelines/default-pipeline';
 import { DealImportRepository } from './deal-import.repository';
 
 export const MAX_INLINE_CSV = 5 * 1024 * 1024;
-const MAX_REPORTED_ERRORS = 1000;
 
 /** The deal columns, with the header names other tools use for them. */
 export const DEAL_CSV_ALIASES = {
@@ -32,20 +31,8 @@ const COLUMNS = Object.keys(DEAL_CSV_ALIASES);
 export const DEAL_EXPORT_COLUMNS = ['id', 'title', 'amount', 'currency', 'contactEmail', 'contactId', 'pipeline', 'stage', 'expectedCloseDate', 'ownerId', 'notes', 'status'];
 const MAX_EXPORT_PAGE = 5000;
 
-export interface DealImportReport {
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  skipped: number;
-  failed: number;
-  errors: { row: number; message: string }[];
-}
+export type DealImportReport = CsvImportCounts;
 
-class DryRun extends Error {
-  constructor(readonly result: Resolved) {
-    super('dry run');
-  }
-}
 type Resolved = string | { title: string; amount: string; contactId: string; pipelineId: string; stageId: string | undefined; exists: boolean };
 
 /** A use case's refusal as one line: "field: message" for each named field. */
@@ -76,17 +63,14 @@ export class ImportDealsCsv {
 
   async execute(ctx: RequestContext, csv: string, opts: { map?: { column: string; field: string }[]; dryRun?: boolean; delimiter?: string } = {}): Promise<DealImportReport> {
     if (csv.length > MAX_INLINE_CSV) throw invalidField('csv', `larger than ${MAX_INLINE_CSV} bytes; use \`pnpm crm import deals FILE.csv\` for big files`);
-    const report: DealImportReport = { dryRun: opts.dryRun ?? false, rows: 0, created: 0, skipped: 0, failed: 0, errors: [] };
-    const fail = (row: number, message: string) => {
-      report.failed += 1;
-      if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ row, message });
-    };
+    const report: DealImportReport = newCsvImportCounts(opts.dryRun ?? false);
+    const fail = (row: number, message: string) => refuseCsvLine(report, row, message);
     const read = await readCsvStream(Readable.from([csv]), { encoding: 'utf-8', delimiter: opts.delimiter });
     if (!read) return report;
     const columns = mapCsvHeader(read.header, DEAL_CSV_ALIASES, { map: opts.map && Object.fromEntries(opts.map.map((m) => [m.column, m.field])) });
-    const unknown = read.header.filter((_, i) => columns[i] === null || (columns[i] !== '' && !COLUMNS.includes(columns[i]!)));
-    if (unknown.length) {
-      fail(1, `import stopped: unknown CSV column(s): ${unknown.join(', ')} (expected some of ${COLUMNS.join(', ')}; or map them with --map "Header=column")`);
+    const unknown = unknownCsvColumns(read.header, columns, COLUMNS);
+    if (unknown) {
+      fail(1, unknown);
       return report;
     }
     const seen = new Map<string, number>();
@@ -106,13 +90,8 @@ export class ImportDealsCsv {
           .run(ctx.tenantId, async (tx) => {
             const r = await this.resolve(tx, ctx, get);
             if (report.dryRun && typeof r !== 'string' && !r.exists) await this.check(tx, { amount: { amount: r.amount, currency: get('currency') ?? '' }, contactId: r.contactId });
-            if (report.dryRun) throw new DryRun(r);
             return r;
-          })
-          .catch((e: unknown) => {
-            if (e instanceof DryRun) return e.result;
-            throw e;
-          });
+          }, { rollback: report.dryRun });
         if (typeof resolved === 'string') {
           fail(rec.line, resolved);
           continue;
