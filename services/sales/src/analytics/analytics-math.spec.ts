@@ -1,4 +1,4 @@
-import { formatMinor, toMinor } from '../common/money';
+import { formatMinor, toMinor } from '@crm/shared-kernel';
 import { forecast, funnel, type ForecastDeal, type FunnelDeal } from './analytics-math';
 
 const eur = (s: string) => toMinor(s, 'EUR', 'x');

@@ -1,4 +1,4 @@
-import { roundDiv } from '../common/money';
+import { roundDiv } from '@crm/shared-kernel';
 
 /**
  * Forecast and funnel arithmetic, pure so it is unit-tested with hand-computed answers.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
-import { fromDb } from '../common/money';
+import { fromDb } from '@crm/shared-kernel';
 import type { ForecastCategory, ForecastDeal, FunnelDeal } from './analytics-math';
 
 interface ForecastRow {

@@ -1,7 +1,7 @@
 import { Args, ID, Query, Resolver } from '@nestjs/graphql';
 import { SalesPermission } from '../permissions';
 import { currentUser, RequirePermission } from '@crm/platform';
-import { DateScalar } from '../common/graphql';
+import { DateScalar } from '@crm/shared-kernel';
 import { ForecastLine, FunnelReport } from './analytics.types';
 import { Forecast } from './use-cases/forecast.use-case';
 import { Funnel } from './use-cases/funnel.use-case';

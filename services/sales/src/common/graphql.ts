@@ -16,9 +16,6 @@ export const { Money, MoneyInput } = moneyTypes(SalesSchemaScope);
 export type Money = MoneyValue;
 export type MoneyInput = MoneyValue;
 
-// Moved to @crm/shared-kernel; re-exported so not-yet-ported imports keep compiling until the lead removes them.
-export { DateScalar, optionalDate, parseDateOnly } from '@crm/shared-kernel';
-
 /** Lower-case canonical UUID, or undefined. */
 export function uuidOrUndefined(s: string | null | undefined): string | undefined {
   return typeof s === 'string' && isUuid(s) ? s.toLowerCase() : undefined;

@@ -1,7 +1,6 @@
-import { attributionSchema, toAttribution } from '@crm/shared-kernel';
+import { attributionSchema, toAttribution, currencyOf, formatMinor, toMinor } from '@crm/shared-kernel';
 import { invalidField } from '@crm/platform';
 import type { MoneyInput } from '../common/graphql';
-import { currencyOf, formatMinor, toMinor } from '../common/money';
 import type { DealSource } from './deal.types';
 
 /** Attribution of a deal: every key optional text; all blank → null (no source). */

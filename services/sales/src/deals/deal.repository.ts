@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
-import { fromDb, money } from '../common/money';
+import { fromDb, money } from '@crm/shared-kernel';
 import { type Deal, type DealSource, DealStatus, type ForecastCategory, type StageChange } from './deal.types';
 
 export const DEAL_COLUMNS = `*, expected_close_date::text AS ecd`;

@@ -1,6 +1,6 @@
 import { Directive, Field, ID, Int } from '@nestjs/graphql';
-import { DateScalar, Money, MoneyInput } from '../common/graphql';
-import { attributionTypes, type Attribution as SharedAttribution } from '@crm/shared-kernel';
+import { Money, MoneyInput } from '../common/graphql';
+import { DateScalar, attributionTypes, type Attribution as SharedAttribution } from '@crm/shared-kernel';
 import { Connection, InputType, ObjectType, registerEnumType, SalesSchemaScope } from '../schema-scope';
 
 /** One attribution model for every module (@crm/shared-kernel). */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { UnitOfWork, type RequestContext } from '@crm/platform';
-import { money } from '../../common/money';
+import { money } from '@crm/shared-kernel';
 import { optionalId, requireRange } from '../../common/validate';
 import { forecast } from '../analytics-math';
 import { AnalyticsRepository } from '../analytics.repository';
