@@ -7,6 +7,7 @@ export * from './asyncapi';
 export * from './contracts/common';
 export * from './contracts/contacts';
 export * from './contracts/sales';
+export * from './contracts/marketing';
 export * from './frozen';
 export * from './manifest';
 export { MODULE_MANIFESTS } from './modules.generated';

@@ -46,5 +46,27 @@ export const MODULE_MANIFESTS = [
       "query": "{ pipelines { id } deals(first: 1) { totalCount } }",
       "contactFields": "deals(first: 1) { totalCount } lifetimeValue { amount currency }"
     }
+  },
+  {
+    "name": "marketing",
+    "title": "Marketing",
+    "description": "Segments and audience portraits, campaigns routed to each contact's preferred and consented channel, tracking, A/B tests, lead capture and scoring, keyword ROI",
+    "service": "marketingService",
+    "port": 4003,
+    "schema": "marketing",
+    "topic": "crm.marketing.events",
+    "publishes": "crm.marketing.",
+    "consumes": [
+      "contacts"
+    ],
+    "replicas": [
+      "contacts"
+    ],
+    "routes": [],
+    "config": [],
+    "smoke": {
+      "query": "{ segments(first: 1) { totalCount } }",
+      "contactFields": "marketingSegments(first: 1) { totalCount }"
+    }
   }
 ] as const;

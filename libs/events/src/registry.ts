@@ -1,11 +1,12 @@
 import type { EventContract } from './contract';
 import * as contacts from './contracts/contacts';
 import * as sales from './contracts/sales';
+import * as marketing from './contracts/marketing';
 import { cloudEventSchema, type CloudEvent } from './envelope';
 import { TOPICS, type ModuleName } from './topics';
 
 /** Every published event contract. Adding a module's events = adding its contracts folder here. */
-export const ALL_CONTRACTS: readonly EventContract[] = [...Object.values(contacts), ...Object.values(sales)];
+export const ALL_CONTRACTS: readonly EventContract[] = [...Object.values(contacts), ...Object.values(sales), ...Object.values(marketing)];
 
 const byType = new Map(ALL_CONTRACTS.map((c) => [c.type, c]));
 

@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { ContactReplicaModule } from '@crm/shared-contacts';
+import { SegmentsModule } from './segments/segments.module';
+import { ContactLifecycle } from './contacts/contact-lifecycle';
+import { ContactMarketingResolver } from './contacts/contact-marketing.resolver';
+
+/** The fields marketing adds to the federated Contact. */
+@Module({
+  imports: [SegmentsModule],
+  providers: [ContactMarketingResolver],
+})
+export class ContactFieldsModule {}
+
+/**
+ * The marketing service: one Nest module per bounded context. The contact replica (its table, its
+ * consumer `marketing.contact-replica` on the contacts topic, `ContactReplica.requireActive`) keeps what
+ * the module knows of contacts; ContactLifecycle says what a merge or an erasure means here.
+ */
+@Module({
+  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule],
+})
+export class MarketingModule {}

@@ -1,0 +1,4 @@
+import { bootstrap } from '@crm/platform';
+import { marketingService } from './service';
+
+void bootstrap(marketingService);
