@@ -8,6 +8,8 @@ export * from './contracts/common';
 export * from './contracts/contacts';
 export * from './contracts/sales';
 export * from './contracts/marketing';
+export * from './contracts/capture';
+export { skipReason, messageRef, type SkipReason } from './contracts/marketing/message';
 export * from './frozen';
 export * from './manifest';
 export { MODULE_MANIFESTS } from './modules.generated';
