@@ -1,7 +1,9 @@
 import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
+import { MarketingCampaigns1796160000002 } from '../migrations/1796160000002-MarketingCampaigns';
 import { MarketingModule } from './app.module';
+import { campaignsConfigSchema } from './campaigns/campaigns.config';
 import { MarketingSchemaScope } from './schema-scope';
 
 /** The marketing module: Segments and audience portraits, campaigns routed to each contact&#39;s preferred and consented channel, tracking, A/B tests, lead capture and scoring, keyword ROI. */
@@ -10,6 +12,7 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498],
+  migrations: [MarketingSchema1796153645498, MarketingCampaigns1796160000002],
+  configSchema: campaignsConfigSchema,
   schemaScope: MarketingSchemaScope,
 };
