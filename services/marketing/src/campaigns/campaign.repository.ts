@@ -304,11 +304,11 @@ export class CampaignRepository {
    */
   async moveContact(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
     await tx.query(
-      `UPDATE campaign_messages m SET contact_id = $3,
-         idempotency_key = CASE WHEN EXISTS (SELECT 1 FROM campaign_messages s WHERE s.tenant_id = m.tenant_id AND s.idempotency_key = replace(m.idempotency_key, $2::text, $3::text))
-                           THEN m.idempotency_key ELSE replace(m.idempotency_key, $2::text, $3::text) END
-       WHERE tenant_id = $1 AND contact_id = $2`,
-      [tx.tenantId, duplicateId, survivorId],
+      `UPDATE campaign_messages m SET contact_id = $3::uuid,
+         idempotency_key = CASE WHEN EXISTS (SELECT 1 FROM campaign_messages s WHERE s.tenant_id = m.tenant_id AND s.idempotency_key = replace(m.idempotency_key, $4::text, $5::text))
+                           THEN m.idempotency_key ELSE replace(m.idempotency_key, $4::text, $5::text) END
+       WHERE tenant_id = $1 AND contact_id = $2::uuid`,
+      [tx.tenantId, duplicateId, survivorId, duplicateId, survivorId],
     );
   }
 
