@@ -54,10 +54,6 @@ export async function startCampaigns(extraEnv: Record<string, string> = {}) {
   await sql(DDL_SEGMENT_MEMBERS(schema));
   await sql(DDL_CONVERSIONS(schema));
   await sql(`GRANT SELECT, INSERT, UPDATE, DELETE ON "${schema}".segment_members, "${schema}".campaign_conversions TO "${schema}_app"`);
-  // Replica columns the lead adds on main (idempotent once they are there).
-  await sql(`ALTER TABLE "${schema}".contact_replica ADD COLUMN IF NOT EXISTS country text, ADD COLUMN IF NOT EXISTS addresses jsonb NOT NULL DEFAULT '[]',
-    ADD COLUMN IF NOT EXISTS social_handles jsonb NOT NULL DEFAULT '[]', ADD COLUMN IF NOT EXISTS custom_fields jsonb NOT NULL DEFAULT '{}',
-    ADD COLUMN IF NOT EXISTS time_zone text, ADD COLUMN IF NOT EXISTS contact_created_at timestamptz`);
 
   const h = {
     get svc() {

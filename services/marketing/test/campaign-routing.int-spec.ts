@@ -16,7 +16,7 @@ describe('campaign routing: the preferred, consented, reachable channel — set-
   it('routes every case of the table to the channel or skip reason written out by hand, and the reference agrees', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client(tenantId);
-    const addr = { line1: '1 Main St', line2: '', postalCode: '12345', city: 'Springfield', region: '', country: 'US', primary: true };
+    const addr = { label: 'home', line1: '1 Main St', line2: '', postalCode: '62701', city: 'Springfield', region: 'IL', country: 'US', primary: true };
     const cases: Record<string, { seed: ReplicaSeed; expected: Expected }> = {
       ada: { seed: { email: 'ada@example.com', preferred: ['email', 'sms'], consents: [granted('email')] }, expected: { channel: 'email', address: 'ada@example.com', skipReason: null, passedOver: [] } },
       bobWithdrewEmailLater: {
@@ -47,14 +47,18 @@ describe('campaign routing: the preferred, consented, reachable channel — set-
       kimNoPreference: { seed: { email: 'kim@example.com', preferred: [], consents: [granted('email')] }, expected: { channel: null, skipReason: 'NO_ALLOWED_CHANNEL', passedOver: [] } },
       leaByPost: {
         seed: { email: 'lea@example.com', preferred: ['post', 'email'], consents: [granted('post'), granted('email')], addresses: [addr] },
-        expected: { channel: 'post', address: '1 Main St\n12345 Springfield\nUS', skipReason: null, passedOver: [] },
+        expected: { channel: 'post', address: '1 Main St\n62701 Springfield IL\nUS', skipReason: null, passedOver: [] },
+      },
+      niaNoPostcodeIsFine: {
+        seed: { preferred: ['post'], consents: [granted('post')], addresses: [{ line1: '3 Quay St', city: 'Dublin', country: 'ie', primary: false }] },
+        expected: { channel: 'post', address: '3 Quay St\nDublin\nIE', skipReason: null, passedOver: [] },
       },
       maxIncompleteAddress: {
-        seed: { email: 'max@example.com', preferred: ['post', 'email'], consents: [granted('post'), granted('email')], addresses: [{ line1: '2 High St', country: 'GB' }] },
+        seed: { email: 'max@example.com', preferred: ['post', 'email'], consents: [granted('post'), granted('email')], addresses: [{ line1: '2 High St', postalCode: 'SW1A 1AA', country: 'GB', primary: true }] },
         expected: { channel: 'email', address: 'max@example.com', skipReason: null, passedOver: [{ channel: 'post', reason: 'NO_ADDRESS' }] },
       },
       nedSocial: {
-        seed: { phone: '+14155550104', preferred: ['social', 'sms'], consents: [granted('social'), granted('sms')], socialHandles: [{ network: 'x', handle: '@ned' }] },
+        seed: { phone: '+14155550104', preferred: ['social', 'sms'], consents: [granted('social'), granted('sms')], socialHandles: [{ network: ' X ', handle: '@ned' }] },
         expected: { channel: 'social', address: 'x:@ned', skipReason: null, passedOver: [] },
       },
       ozSuppressed: { seed: { email: 'oz@example.com', preferred: ['email'], consents: [granted('email')] }, expected: { channel: null, skipReason: 'SUPPRESSED', passedOver: [{ channel: 'email', reason: 'SUPPRESSED' }] } },
@@ -100,6 +104,7 @@ describe('campaign routing: the preferred, consented, reachable channel — set-
 
     const rows = await h.messages(tenantId, campaign.id);
     expect(rows).toHaveLength(Object.keys(cases).length);
+    expect(rows).toHaveLength(23);
     const byContact = new Map(rows.map((r) => [r.contact_id, r]));
     const replica = await h.sql<Record<string, unknown>>(`SELECT * FROM contact_replica WHERE tenant_id = $1`, [tenantId]);
     for (const [name, c] of Object.entries(cases)) {
@@ -121,15 +126,15 @@ describe('campaign routing: the preferred, consented, reachable channel — set-
     // Each decision is one MessageRoutedV1; the sent ones one MessageSentV1 each, to the adapters.
     const events = await h.sql<{ type: string; payload: { data: Record<string, unknown> } }>(`SELECT type, payload FROM outbox WHERE tenant_id = $1 ORDER BY seq`, [tenantId]);
     const routed = events.filter((e) => e.type === 'crm.marketing.message.routed.v1');
-    expect(routed).toHaveLength(22);
+    expect(routed).toHaveLength(23);
     expect(routed.find((e) => e.payload.data.contactId === ids.bobWithdrewEmailLater)!.payload.data).toEqual({
       messageId: byContact.get(ids.bobWithdrewEmailLater)!.id, campaignId: campaign.id, contactId: ids.bobWithdrewEmailLater, channel: 'sms', skipReason: null,
       passedOver: [{ channel: 'email', reason: 'NO_CONSENT' }], variant: null, routedAt: expect.any(String),
     });
     const sentTo = recorder.sent.filter((m) => m.campaignId === campaign.id).map((m) => `${m.channel}:${m.address}`).sort();
     expect(sentTo).toEqual(['email:ada@example.com', 'email:cy@example.com', 'email:di@example.com', 'email:max@example.com', 'email:uma@example.com', 'email:vic@example.com',
-      'post:1 Main St\n12345 Springfield\nUS', 'sms:+14155550101', 'sms:+14155550105', 'social:x:@ned']);
-    expect(events.filter((e) => e.type === 'crm.marketing.message.sent.v1')).toHaveLength(10);
+      'post:1 Main St\n62701 Springfield IL\nUS', 'post:3 Quay St\nDublin\nIE', 'sms:+14155550101', 'sms:+14155550105', 'social:x:@ned']);
+    expect(events.filter((e) => e.type === 'crm.marketing.message.sent.v1')).toHaveLength(11);
     expect(events.map((e) => e.type).filter((t) => t.startsWith('crm.marketing.campaign.'))).toEqual([
       'crm.marketing.campaign.created.v1', 'crm.marketing.campaign.scheduled.v1', 'crm.marketing.campaign.started.v1', 'crm.marketing.campaign.completed.v1',
     ]);
@@ -137,12 +142,12 @@ describe('campaign routing: the preferred, consented, reachable channel — set-
     expect(stats).toEqual({
       status: 'COMPLETED',
       stats: {
-        routed: 22, sent: 10, skipped: 12,
+        routed: 23, sent: 11, skipped: 12,
         skippedByReason: [
           { reason: 'NO_ADDRESS', count: 2 }, { reason: 'NO_ALLOWED_CHANNEL', count: 2 }, { reason: 'NO_CONSENT', count: 3 }, { reason: 'ARCHIVED', count: 1 }, { reason: 'ERASED', count: 1 },
           { reason: 'EXCLUDED', count: 1 }, { reason: 'FREQUENCY_CAP', count: 1 }, { reason: 'SUPPRESSED', count: 1 },
         ].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
-        byChannel: [{ channel: 'EMAIL', sent: 6 }, { channel: 'POST', sent: 1 }, { channel: 'SMS', sent: 2 }, { channel: 'SOCIAL', sent: 1 }],
+        byChannel: [{ channel: 'EMAIL', sent: 6 }, { channel: 'POST', sent: 2 }, { channel: 'SMS', sent: 2 }, { channel: 'SOCIAL', sent: 1 }],
       },
     });
   });

@@ -1,5 +1,6 @@
 import type { Channel } from '../delivery/channel.port';
 import type { SkipReason } from '@crm/events';
+import { reachableAddress, type PostalAddressInput } from '@crm/shared-contacts';
 
 /**
  * The routing rule in plain TypeScript: the reference the set-based SQL (route.sql.ts) must agree
@@ -59,8 +60,6 @@ function latestConsent(c: RoutingContact, channel: Channel): string | null {
   return best?.status ?? null;
 }
 
-const blank = (s: string | null | undefined) => !s || !s.trim();
-
 /** The usable address on a channel, as the SQL computes it. */
 export function routingAddress(c: RoutingContact, channel: Channel): string | null {
   switch (channel) {
@@ -69,21 +68,10 @@ export function routingAddress(c: RoutingContact, channel: Channel): string | nu
     case 'sms':
     case 'phone':
       return c.primaryPhone && PHONE_PATTERN.test(c.primaryPhone) ? c.primaryPhone : null;
-    case 'post': {
-      // Primary first, then in stored order; a letter needs a street line, a town (or postcode) and a country.
-      const usable = c.addresses
-        .map((a, i) => ({ a, i }))
-        .filter(({ a }) => !blank(a.line1) && (!blank(a.city) || !blank(a.postalCode)) && !blank(a.country))
-        .sort((x, y) => Number(!!y.a.primary) - Number(!!x.a.primary) || x.i - y.i);
-      if (!usable.length) return null;
-      const a = usable[0].a;
-      const town = [a.postalCode, a.city].filter((s) => !blank(s)).map((s) => s!.trim()).join(' ');
-      return [a.line1, a.line2, town, a.region, a.country].filter((s) => !blank(s)).map((s) => s!.trim()).join('\n');
-    }
-    case 'social': {
-      const h = c.socialHandles.find((s) => !blank(s.handle) && !blank(s.network));
-      return h ? `${h.network!.trim()}:${h.handle!.trim()}` : null;
-    }
+    case 'post':
+    case 'social':
+      // The shared rule (postal lines: street, city, country; social: network:handle), which the SQL mirrors.
+      return reachableAddress({ preferredChannels: [], consents: [], addresses: c.addresses as PostalAddressInput[], socialHandles: c.socialHandles as { network: string; handle: string }[] }, channel);
     default:
       return null;
   }

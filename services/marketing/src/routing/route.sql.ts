@@ -136,15 +136,15 @@ decided AS MATERIALIZED (
             WHEN 'sms' THEN CASE WHEN x.primary_phone ~ '^\\+[1-9][0-9]{6,14}$' THEN x.primary_phone END
             WHEN 'phone' THEN CASE WHEN x.primary_phone ~ '^\\+[1-9][0-9]{6,14}$' THEN x.primary_phone END
             WHEN 'post' THEN (
+              -- postalLines() of @crm/shared-contacts: a street line, a city and a country at least
               SELECT concat_ws(E'\\n', btrim(a->>'line1'), NULLIF(btrim(a->>'line2'), ''),
-                       NULLIF(btrim(concat_ws(' ', NULLIF(btrim(a->>'postalCode'), ''), NULLIF(btrim(a->>'city'), ''))), ''),
-                       NULLIF(btrim(a->>'region'), ''), btrim(a->>'country'))
+                       concat_ws(' ', NULLIF(btrim(a->>'postalCode'), ''), btrim(a->>'city'), NULLIF(btrim(a->>'region'), '')),
+                       upper(btrim(a->>'country')))
               FROM jsonb_array_elements(COALESCE(x.addresses, '[]')) WITH ORDINALITY AS t(a, i)
-              WHERE COALESCE(btrim(a->>'line1'), '') <> '' AND COALESCE(btrim(a->>'country'), '') <> ''
-                AND (COALESCE(btrim(a->>'city'), '') <> '' OR COALESCE(btrim(a->>'postalCode'), '') <> '')
+              WHERE COALESCE(btrim(a->>'line1'), '') <> '' AND COALESCE(btrim(a->>'city'), '') <> '' AND COALESCE(btrim(a->>'country'), '') <> ''
               ORDER BY COALESCE((a->>'primary')::boolean, false) DESC, i LIMIT 1)
             WHEN 'social' THEN (
-              SELECT btrim(h->>'network') || ':' || btrim(h->>'handle')
+              SELECT lower(btrim(h->>'network')) || ':' || btrim(h->>'handle')
               FROM jsonb_array_elements(COALESCE(x.social_handles, '[]')) WITH ORDINALITY AS t(h, i)
               WHERE COALESCE(btrim(h->>'handle'), '') <> '' AND COALESCE(btrim(h->>'network'), '') <> ''
               ORDER BY i LIMIT 1)
