@@ -69,6 +69,8 @@ export class MarketingCampaigns1796160000002 implements MigrationInterface {
         step_id uuid,
         contact_id uuid NOT NULL,
         variant text,
+        -- routed in an A/B test's sample (the variant results compare these; the rest gets the winner later)
+        in_test boolean NOT NULL DEFAULT false,
         channel text,
         address text,
         skip_reason text,

@@ -238,14 +238,14 @@ export class CampaignRepository {
     return (await tx.one<{ n: number }>(`SELECT count(DISTINCT contact_id)::int AS n FROM campaign_conversions WHERE tenant_id = $1 AND campaign_id = $2`, [tx.tenantId, campaignId])).n;
   }
 
-  /** Per A/B variant: recipients, handed over, opened, clicked, converted (the test phase only). */
+  /** Per A/B variant, in the test's sample only (the rest all got the winner): recipients, handed over, opened, clicked, converted. */
   async variantCounts(tx: Tx, campaignId: string): Promise<{ variant: string; recipients: number; sent: number; opened: number; clicked: number; converted: number }[]> {
     const conv = (await tx.maybeOne<{ t: string | null }>(`SELECT to_regclass('campaign_conversions')::text AS t`))?.t;
     return tx.query(
       `SELECT m.variant, count(*)::int AS recipients, count(*) FILTER (WHERE m.status IN ('sent','delivered','bounced'))::int AS sent,
               count(m.opened_at)::int AS opened, count(m.clicked_at)::int AS clicked,
               ${conv ? `count(*) FILTER (WHERE EXISTS (SELECT 1 FROM campaign_conversions cv WHERE cv.tenant_id = m.tenant_id AND cv.campaign_id = m.campaign_id AND cv.contact_id = m.contact_id))::int` : '0'} AS converted
-       FROM campaign_messages m WHERE m.tenant_id = $1 AND m.campaign_id = $2 AND m.step_id IS NULL AND m.variant IS NOT NULL AND m.status <> 'skipped'
+       FROM campaign_messages m WHERE m.tenant_id = $1 AND m.campaign_id = $2 AND m.step_id IS NULL AND m.in_test AND m.status <> 'skipped'
        GROUP BY m.variant ORDER BY m.variant`,
       [tx.tenantId, campaignId],
     );

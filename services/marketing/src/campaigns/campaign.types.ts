@@ -73,12 +73,12 @@ export class CampaignVariant {
   @Field() key: string;
   @Field(() => String, { nullable: true }) subject: string | null;
   @Field(() => [CampaignChannel], { nullable: true }) channelOrder: CampaignChannel[] | null;
-  @Field(() => Int) recipients: number;
+  @Field(() => Int, { description: 'Recipients of this variant in the test sample (the rest of the audience, sent the winner later, is not counted here)' }) recipients: number;
   @Field(() => Int) sent: number;
   @Field(() => Int) opened: number;
   @Field(() => Int) clicked: number;
   @Field(() => Int) converted: number;
-  @Field(() => Float, { description: 'The winning metric over messages sent' }) rate: number;
+  @Field(() => Float, { description: 'The test’s metric (opens, clicks or conversions) over messages sent, in the test sample' }) rate: number;
   @Field(() => Float, { description: 'This rate minus the best other variant’s (percentage points as a fraction)' }) differenceToBest: number;
   @Field() winner: boolean;
 }

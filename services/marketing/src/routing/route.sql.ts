@@ -154,8 +154,8 @@ decided AS MATERIALIZED (
   ) d ON x.erased_at IS NULL AND x.archived_at IS NULL AND NOT x.excluded
 ),
 zones AS (SELECT name FROM pg_timezone_names)
-INSERT INTO campaign_messages (id, tenant_id, campaign_id, step_id, contact_id, variant, channel, address, skip_reason, passed_over, status, idempotency_key, queued_at, due_at, routed_at)
-SELECT gen_random_uuid(), $1, $2::uuid, $12::uuid, d.contact_id, d.variant,
+INSERT INTO campaign_messages (id, tenant_id, campaign_id, step_id, contact_id, variant, in_test, channel, address, skip_reason, passed_over, status, idempotency_key, queued_at, due_at, routed_at)
+SELECT gen_random_uuid(), $1, $2::uuid, $12::uuid, d.contact_id, d.variant, $7::text = 'sample' AND d.variant IS NOT NULL,
   CASE WHEN d.skip_reason IS NULL THEN d.channel END, CASE WHEN d.skip_reason IS NULL THEN d.address END,
   d.skip_reason, d.passed_over,
   CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END,
