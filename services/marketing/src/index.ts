@@ -1,1 +1,2 @@
 export { marketingService } from './service';
+export { CampaignJobs } from './campaigns/campaign-jobs';

@@ -1,5 +1,5 @@
 import { dataOf } from '@crm/testing';
-import { CREATE, emailContent, eventually, expectError, granted, recorder, SCHEDULE, startCampaigns, uniqueTenant, type CampaignHarness } from './campaign-helpers';
+import { CREATE, emailContent, eventually, expectError, recorder, SCHEDULE, startCampaigns, uniqueTenant, type CampaignHarness } from './campaign-helpers';
 
 const PAUSE = `mutation($id: ID!) { pauseCampaign(id: $id) { status } }`;
 const RESUME = `mutation($id: ID!) { resumeCampaign(id: $id) { status } }`;
@@ -124,7 +124,7 @@ describe('campaign dispatch: every message once, across a restart; pause, resume
     await sleep(500);
     const rows = await h.sql<{ address: string; status: string; attempts: number; last_error: string | null; retry_in_s: number | null }>(
       `SELECT address, status, attempts, last_error, extract(epoch FROM due_at - now())::int AS retry_in_s FROM campaign_messages WHERE campaign_id = $1 ORDER BY address`, [c.id]);
-    expect(rows.map(({ retry_in_s, ...r }) => r)).toEqual([
+    expect(rows.map(({ retry_in_s: _retry, ...r }) => r)).toEqual([
       { address: 'p1@example.com', status: 'bounced', attempts: 0, last_error: '550 5.1.1 user unknown' },
       { address: 'p2@example.com', status: 'queued', attempts: 1, last_error: 'Error: connection refused' },
       { address: 'p3@example.com', status: 'sent', attempts: 0, last_error: null },

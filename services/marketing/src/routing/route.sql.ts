@@ -148,7 +148,8 @@ decided AS MATERIALIZED (
               FROM jsonb_array_elements(COALESCE(x.social_handles, '[]')) WITH ORDINALITY AS t(h, i)
               WHERE COALESCE(btrim(h->>'handle'), '') <> '' AND COALESCE(btrim(h->>'network'), '') <> ''
               ORDER BY i LIMIT 1)
-          END AS address) addr
+          END AS address OFFSET 0) addr -- OFFSET 0: computed once per channel, not inlined into every use
+        OFFSET 0
       ) c
     ) f
   ) d ON x.erased_at IS NULL AND x.archived_at IS NULL AND NOT x.excluded
@@ -188,7 +189,7 @@ export async function routePass(tx: Tx, p: RoutePass): Promise<RoutedRow[]> {
   // few rows and nests loops over 100,000), and no JIT (the disabled-nestloop cost would trigger a
   // compile that takes longer than the query). Both for this statement only, restored after it.
   await tx.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
-  const rows = await tx.query<RoutedRow>(ROUTE_SQL, [
+  const params = [
     tx.tenantId, // 1
     p.campaignId, // 2
     idempotencyPrefix(p.campaignId, p.stepId), // 3
@@ -204,7 +205,8 @@ export async function routePass(tx: Tx, p: RoutePass): Promise<RoutedRow[]> {
     p.stepRecipients ? [...p.stepRecipients] : null, // 13
     p.window?.start ?? null, // 14
     p.window?.end ?? null, // 15
-  ]);
+  ];
+  const rows = await tx.query<RoutedRow>(ROUTE_SQL, params);
   await tx.query(`SELECT set_config('enable_nestloop', $1, true), set_config('jit', $2, true)`, [saved.enable_nestloop, saved.jit]);
   return rows;
 }
