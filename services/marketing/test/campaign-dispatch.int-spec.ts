@@ -4,7 +4,7 @@ import { CREATE, emailContent, eventually, expectError, recorder, SCHEDULE, star
 const PAUSE = `mutation($id: ID!) { pauseCampaign(id: $id) { status } }`;
 const RESUME = `mutation($id: ID!) { resumeCampaign(id: $id) { status } }`;
 const CANCEL = `mutation($id: ID!) { cancelCampaign(id: $id) { status } }`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('campaign dispatch: every message once, across a restart; pause, resume and cancel', () => {
   let h: CampaignHarness;

@@ -1,7 +1,7 @@
 import { dataOf } from '@crm/testing';
 import { CREATE, emailContent, eventually, granted, recorder, SCHEDULE, startCampaigns, uniqueTenant, type CampaignHarness } from './campaign-helpers';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const hhmm = (h: number) => `${String(((h % 24) + 24) % 24).padStart(2, '0')}:00`;
 /** The wall-clock hour:minute of an instant in a time zone. */
 const localHHMM = (d: Date, timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
