@@ -3,8 +3,8 @@ import { envBoolean, PLATFORM_CONFIG } from '@crm/platform';
 
 /** The campaign dispatcher's settings (ServiceDefinition.configSchema; validated at boot). */
 export const campaignsConfigSchema = z.object({
-  /** Pause between sweeps of the campaign job queue (start, dispatch, A/B decision, follow-ups) when the last found nothing. */
-  MARKETING_CAMPAIGN_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Pause between sweeps of the campaign job queue (start, dispatch, A/B decision, follow-ups); also between dispatch rounds, so it bounds the send rate (a round of MARKETING_DISPATCH_BATCH per channel, then this pause). */
+  MARKETING_CAMPAIGN_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(100),
   /** false turns the campaign scheduler and dispatcher off in this process (another replica may run it). */
   MARKETING_CAMPAIGN_SCHEDULER: envBoolean(true),
   /** Messages handed to the adapters per channel and dispatch round (unthrottled channels). */

@@ -89,7 +89,12 @@ orders AS (
 ),
 recipients AS MATERIALIZED (
   SELECT a.contact_id, a.excluded, a.variant, o.channel_order, r.erased_at, r.archived_at,
-         r.preferred_channels, r.consents, r.primary_email, r.primary_phone, r.addresses, r.social_handles, r.time_zone
+         r.preferred_channels, r.primary_email, r.primary_phone, r.addresses, r.social_handles, r.time_zone,
+         -- the current consent per channel in one pass: aggregated oldest first, so the latest record
+         -- (by recordedAt; unparseable first; a tie: the later entry) is the value the key keeps
+         (SELECT jsonb_object_agg(cs->>'channel', cs->>'status'
+                   ORDER BY CASE WHEN cs->>'recordedAt' ~ '^\\d{4}-\\d{2}-\\d{2}' THEN (cs->>'recordedAt')::timestamptz END ASC NULLS FIRST, i ASC)
+          FROM jsonb_array_elements(r.consents) WITH ORDINALITY AS t(cs, i) WHERE cs->>'channel' IS NOT NULL) AS consent
   FROM assigned a
   JOIN contact_replica r ON r.tenant_id = $1 AND r.contact_id = a.contact_id
   LEFT JOIN orders o ON o.key = a.variant
@@ -123,10 +128,7 @@ decided AS MATERIALIZED (
           addr.address,
           CASE
             WHEN NOT (pc.ch = ANY(COALESCE(x.channel_order, $4::text[]))) THEN 'NO_ALLOWED_CHANNEL'
-            WHEN (SELECT cs->>'status' FROM jsonb_array_elements(x.consents) WITH ORDINALITY AS t(cs, i)
-                    WHERE cs->>'channel' = pc.ch
-                    ORDER BY CASE WHEN cs->>'recordedAt' ~ '^\\d{4}-\\d{2}-\\d{2}' THEN (cs->>'recordedAt')::timestamptz END DESC NULLS LAST, i DESC
-                    LIMIT 1) IS DISTINCT FROM 'granted' THEN 'NO_CONSENT'
+            WHEN (x.consent ->> pc.ch) IS DISTINCT FROM 'granted' THEN 'NO_CONSENT'
             WHEN addr.address IS NULL THEN 'NO_ADDRESS'
             WHEN EXISTS (SELECT 1 FROM suppressions s WHERE s.tenant_id = $1 AND s.channel = pc.ch AND s.address = addr.address) THEN 'SUPPRESSED'
           END AS reason
