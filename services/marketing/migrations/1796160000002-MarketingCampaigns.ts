@@ -99,8 +99,8 @@ export class MarketingCampaigns1796160000002 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX campaign_messages_campaign ON campaign_messages (tenant_id, campaign_id, routed_at DESC, id DESC)`);
     await q.query(`CREATE INDEX campaign_messages_queue ON campaign_messages (campaign_id, channel, due_at) WHERE status = 'queued'`);
-    // The frequency cap counts a contact's recent messages across campaigns.
-    await q.query(`CREATE INDEX campaign_messages_contact ON campaign_messages (tenant_id, contact_id, queued_at DESC) WHERE queued_at IS NOT NULL`);
+    // A contact's messages, newest first (Contact.campaignMessages); also what the frequency cap counts.
+    await q.query(`CREATE INDEX campaign_messages_contact ON campaign_messages (tenant_id, contact_id, routed_at DESC, id DESC)`);
     await q.query(`CREATE INDEX campaign_messages_provider ON campaign_messages (provider_message_id) WHERE provider_message_id IS NOT NULL`);
     await q.query(`
       CREATE TABLE suppressions (

@@ -52,6 +52,10 @@ export class CampaignQueries {
     return this.uow.run(tenantId, (tx) => this.campaigns.messages(tx, f, page, withTotal));
   }
 
+  byContacts(tenantId: string, contactIds: readonly string[], page: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<CampaignMessage>[]> {
+    return this.uow.run(tenantId, (tx) => this.campaigns.pageByContacts(tx, contactIds, page, withTotal));
+  }
+
   suppressions(tenantId: string, channel: Channel | null, page: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Suppression>> {
     return this.uow.run(tenantId, (tx) => this.campaigns.suppressions(tx, channel, page, withTotal));
   }

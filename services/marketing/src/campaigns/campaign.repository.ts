@@ -188,6 +188,27 @@ export class CampaignRepository {
     return page.connection(rows, (r) => r.map(toMessage), n);
   }
 
+  /** One page of each contact's messages in one query (Contact.campaignMessages, batched by the gateway's _entities call). */
+  async pageByContacts(tx: Tx, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<CampaignMessage>[]> {
+    const page = keysetPage(MESSAGE_ORDER, args);
+    const ids = [...new Set(contactIds)];
+    const q = new SqlParams(tx.tenantId, ids);
+    const sql = page.perParentSql({ columns: '*', from: 'campaign_messages', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, q.p);
+    const rows = await tx.query<MessageRow & KeysetRow>(sql, q.values);
+    const counts = withTotal
+      ? await tx.query<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM campaign_messages WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) GROUP BY contact_id`, [tx.tenantId, ids])
+      : [];
+    return Promise.all(
+      contactIds.map((c) =>
+        page.connection(
+          rows.filter((r) => r.contact_id === c),
+          (r) => r.map(toMessage),
+          withTotal ? (counts.find((x) => x.contact_id === c)?.n ?? 0) : null,
+        ),
+      ),
+    );
+  }
+
   async stats(tx: Tx, campaignId: string): Promise<CampaignStats> {
     const rows = await tx.query<{ channel: Channel | null; status: string; skip_reason: string | null; n: number; opened: number; clicked: number; unsubscribed: number; delivered: number }>(
       `SELECT channel, status, skip_reason, count(*)::int AS n, count(opened_at)::int AS opened, count(clicked_at)::int AS clicked,

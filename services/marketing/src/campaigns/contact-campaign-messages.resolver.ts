@@ -1,13 +1,14 @@
 import { Args, Info, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import type { GraphQLResolveInfo } from 'graphql';
-import { currentUser, isUuid, PageArgs, selectsField } from '@crm/platform';
+import { isUuid, PageArgs, selectsField, type ConnectionValue } from '@crm/platform';
+import { tenantLoader } from '../common/loaders';
 import { MarketingContact } from '../contacts/contact.graphql';
 import { CampaignQueries } from './campaign.queries';
-import { CampaignMessageConnection } from './campaign.types';
+import { type CampaignMessage, CampaignMessageConnection } from './campaign.types';
 
 /**
  * `Contact.campaignMessages`: every campaign decision about the contact (sent or skipped, with
- * why), newest first. One query per contact of a federated batch (a page each).
+ * why), newest first. Batched: the contacts of one `_entities` call get their pages from one query.
  */
 @Resolver(() => MarketingContact)
 export class ContactCampaignMessagesResolver {
@@ -15,8 +16,10 @@ export class ContactCampaignMessagesResolver {
 
   @ResolveField(() => CampaignMessageConnection, { nullable: true, description: 'Campaign messages to the contact (and skips with their reason), newest first' })
   campaignMessages(@Parent() c: MarketingContact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
-    const { tenantId } = currentUser();
+    const withTotal = selectsField(info, 'totalCount');
     const id = isUuid(c.id) ? c.id.toLowerCase() : '00000000-0000-0000-0000-000000000000';
-    return this.queries.messages(tenantId, { contactIds: [id] }, page, selectsField(info, 'totalCount'));
+    return tenantLoader<string, ConnectionValue<CampaignMessage>>(`contact-campaign-messages:${page.first ?? ''}:${page.after ?? ''}:${withTotal}`, (t, ids) =>
+      this.queries.byContacts(t, ids, page, withTotal),
+    ).load(id);
   }
 }
