@@ -83,4 +83,31 @@ describe('A/B tests: the test share gets the variants, the winner by its metric 
     const all = await h.messages(tenantId, c.id);
     expect(all.map((r) => `${r.variant}:${r.channel}`).sort()).toEqual(['A:email', 'A:email', 'A:email', 'B:sms']);
   }, 60000);
+
+  it('the conversion metric counts contacts with a conversion of the campaign (campaign_conversions) per variant', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client(tenantId);
+    const ids: string[] = [];
+    for (let i = 1; i <= 8; i++) ids.push(await h.contact(tenantId, { firstName: `E${i}`, email: `e${i}@example.com`, preferred: ['email'], consents: [granted('email')] }));
+    const seg = await h.segment(tenantId, ids);
+    const c = dataOf(await gql(CREATE, { i: {
+      name: 'Conversion test', includeSegmentIds: [seg], channels: ['EMAIL'], email: emailContent,
+      abTest: { variants: [{ key: 'A', subject: 'A' }, { key: 'B', subject: 'B' }, { key: 'C', subject: 'C' }], testShare: 0.75, metric: 'CONVERSION', durationHours: 24 },
+    } })).createCampaign;
+    dataOf(await gql(SCHEDULE, { id: c.id }));
+    // ceil(8 × 0.75) = 6 in the test: A, B, C two each.
+    await eventually(async () => recorder.sent.filter((m) => m.campaignId === c.id).length === 6, 30000, 'the test share sent');
+    const rows = await h.messages(tenantId, c.id);
+    const of = (v: string) => rows.filter((r) => r.variant === v).map((r) => r.contact_id);
+    // The attribution module records won deals: one of C's two recipients (twice: still one contact), none of A's or B's; and one for another campaign.
+    await h.sql(`INSERT INTO campaign_conversions (tenant_id, campaign_id, contact_id, kind, amount, currency) VALUES ($1, $2, $3, 'deal_won', 100, 'EUR'), ($1, $2, $3, 'order_placed', 20, 'EUR'), ($1, gen_random_uuid(), $4, 'deal_won', 5, 'EUR')`, [tenantId, c.id, of('C')[0], of('A')[0]]);
+    await endTest(c.id);
+    await h.waitStatus(tenantId, c.id, 'completed');
+    const view = dataOf(await gql(`query($id: ID!) { campaign(id: $id) { stats { converted } variants { key converted rate winner } } }`, { id: c.id })).campaign;
+    expect(view).toEqual({
+      stats: { converted: 1 },
+      variants: [{ key: 'A', converted: 0, rate: 0, winner: false }, { key: 'B', converted: 0, rate: 0, winner: false }, { key: 'C', converted: 1, rate: 0.5, winner: true }],
+    });
+    expect((await h.messages(tenantId, c.id)).filter((r) => r.variant === 'C')).toHaveLength(4);
+  }, 60000);
 });
