@@ -149,9 +149,11 @@ export class CampaignJobs implements OnApplicationBootstrap, OnModuleDestroy {
       if (perMinute && claimed.length === limit) throttled = true;
       if (claimed.length) await this.send(tx, c, claimed, variants, steps);
     }
+    // The earliest queued message, per channel through the queue index (a scan of every queued row per round would be quadratic).
     const next = await tx.maybeOne<{ due_at: Date | null }>(
-      `SELECT min(COALESCE(due_at, now())) AS due_at FROM campaign_messages WHERE tenant_id = $1 AND campaign_id = $2 AND status = 'queued'`,
-      [tx.tenantId, c.id],
+      `SELECT min(first.due_at) AS due_at FROM unnest($3::text[]) AS ch(channel)
+       CROSS JOIN LATERAL (SELECT due_at FROM campaign_messages WHERE tenant_id = $1 AND campaign_id = $2 AND channel = ch.channel AND status = 'queued' ORDER BY due_at LIMIT 1) first`,
+      [tx.tenantId, c.id, channels],
     );
     if (next?.due_at) {
       const due = new Date(Math.max(next.due_at.getTime(), throttled ? Date.now() + THROTTLE_ROUND_MS : 0));
@@ -188,8 +190,9 @@ export class CampaignJobs implements OnApplicationBootstrap, OnModuleDestroy {
               to_jsonb(r)->'custom_fields' AS custom_fields
        FROM campaign_messages m
        LEFT JOIN contact_replica r ON r.tenant_id = m.tenant_id AND r.contact_id = m.contact_id
-       WHERE m.tenant_id = $1 AND m.campaign_id = $2 AND m.channel = $3 AND m.status = 'queued' AND COALESCE(m.due_at, now()) <= now()
-       ORDER BY m.due_at NULLS FIRST, m.id
+       WHERE m.tenant_id = $1 AND m.campaign_id = $2 AND m.channel = $3 AND m.status = 'queued' AND m.due_at <= now()
+       -- due_at alone: the queue index's order, so a round reads its LIMIT rows, not every queued one
+       ORDER BY m.due_at
        LIMIT $4
        FOR UPDATE OF m SKIP LOCKED`,
       [tx.tenantId, campaignId, channel, limit],

@@ -170,7 +170,7 @@ SELECT gen_random_uuid(), $1, $2::uuid, $12::uuid, d.contact_id, d.variant, $7::
   CASE WHEN d.skip_reason IS NULL THEN 'queued' ELSE 'skipped' END,
   $3 || d.contact_id::text,
   CASE WHEN d.skip_reason IS NULL THEN now() END,
-  CASE WHEN d.skip_reason IS NOT NULL OR $14::time IS NULL THEN NULL ELSE (
+  CASE WHEN d.skip_reason IS NOT NULL THEN NULL WHEN $14::time IS NULL THEN now() ELSE (
     SELECT CASE
       WHEN lt::time >= $14::time AND lt::time < $15::time THEN now()
       WHEN lt::time < $14::time THEN (lt::date + $14::time) AT TIME ZONE z
