@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@crm/platform';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
 import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
+import { segmentsConfigSchema } from './segments/segments.config';
 
 /** The marketing module: Segments and audience portraits, campaigns routed to each contact&#39;s preferred and consented channel, tracking, A/B tests, lead capture and scoring, keyword ROI. */
 export const marketingService: ServiceDefinition = {
@@ -12,4 +13,5 @@ export const marketingService: ServiceDefinition = {
   entities: [],
   migrations: [MarketingSchema1796153645498],
   schemaScope: MarketingSchemaScope,
+  configSchema: segmentsConfigSchema,
 };

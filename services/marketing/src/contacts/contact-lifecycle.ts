@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
 import type { ContactReplicaHooks } from '@crm/shared-contacts';
-import { SegmentRepository } from '../segments/segment.repository';
+import { SegmentMembership } from '../segments/segment-membership';
 
 /**
  * What contact merges and erasures mean for marketing: the replica's hooks, run by its consumer of the
@@ -13,13 +13,15 @@ import { SegmentRepository } from '../segments/segment.repository';
 @Injectable()
 export class ContactLifecycle implements ContactReplicaHooks {
   // Stateless SQL; the hooks are built by the replica's global module, outside this module's providers.
-  private readonly segments = new SegmentRepository();
+  private readonly segments = new SegmentMembership();
 
   async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
-    await this.segments.moveContact(tx, duplicateId, survivorId);
+    // Segments: static-list memberships, behaviour and score move to the survivor; both re-evaluated.
+    await this.segments.onMerge(tx, duplicateId, survivorId);
   }
 
   async onErase(tx: Tx, contactId: string): Promise<void> {
-    await this.segments.deleteOfContact(tx, contactId);
+    // Segments: memberships, their history, facts and activity of the person are deleted.
+    await this.segments.onErase(tx, contactId);
   }
 }
