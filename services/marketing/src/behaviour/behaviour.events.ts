@@ -30,7 +30,16 @@ export class BehaviourEvents {
     private readonly membership: SegmentMembership,
   ) {}
 
+  /**
+   * Before the tenant's first sales event every purchase condition is unknown (NULL: no member); with
+   * it they all get answers at once, so every dynamic segment is re-evaluated set-based, once.
+   */
+  private async salesSeen(tx: Tx): Promise<void> {
+    if (await this.facts.markSource(tx, 'sales')) await this.membership.evaluateAll(tx);
+  }
+
   private async record(tx: Tx, a: ActivityRow): Promise<void> {
+    await this.facts.lockContact(tx, a.contactId);
     if (!(await this.facts.recordActivity(tx, a))) return;
     await this.facts.refreshAggregates(tx, a.contactId);
     await this.membership.evaluateContact(tx, a.contactId);
@@ -60,7 +69,7 @@ export class BehaviourEvents {
   /** Linked by the capture's contactId: the id the contact has or will get (its replica row may come later; membership then follows contact.created). */
   @OnEvent(FormSubmittedV1)
   async onForm(@Payload() e: Event<typeof FormSubmittedV1>, @Ctx() ctx: CrmEventContext) {
-    await this.record(ctx.tx, { contactId: e.data.capture.contactId, kind: 'form', sourceId: e.data.submissionId, occurredAt: e.time });
+    await this.record(ctx.tx, { contactId: e.data.capture.contactId, kind: 'form', sourceId: e.data.submissionId, occurredAt: eventTime(e.data.capture.capturedAt, e.time) });
   }
 
   @OnEvent(LeadScoreChangedV1)
@@ -72,7 +81,7 @@ export class BehaviourEvents {
   /** Products are matched by id and by SKU (a rule may name either). */
   @OnEvent(OrderPlacedV1)
   async onOrder(@Payload() e: Event<typeof OrderPlacedV1>, @Ctx() ctx: CrmEventContext) {
-    await this.facts.markSource(ctx.tx, 'sales');
+    await this.salesSeen(ctx.tx);
     const products = [...new Set(e.data.lines.flatMap((l) => [l.productId, l.sku].filter((x): x is string => !!x)))];
     await this.record(ctx.tx, {
       contactId: e.data.contactId,
@@ -88,8 +97,9 @@ export class BehaviourEvents {
   /** A cancelled order no longer counts. */
   @OnEvent(OrderCancelledV1)
   async onOrderCancelled(@Payload() e: Event<typeof OrderCancelledV1>, @Ctx() ctx: CrmEventContext) {
-    await this.facts.markSource(ctx.tx, 'sales');
+    await this.salesSeen(ctx.tx);
     for (const contactId of await this.facts.deleteActivity(ctx.tx, 'order', e.data.orderId)) {
+      await this.facts.lockContact(ctx.tx, contactId);
       await this.facts.refreshAggregates(ctx.tx, contactId);
       await this.membership.evaluateContact(ctx.tx, contactId);
     }
@@ -98,7 +108,7 @@ export class BehaviourEvents {
   /** Counted apart from orders (dealsWon): a won deal usually also becomes an order, and counting both would double the spend. */
   @OnEvent(DealWonV1)
   async onDealWon(@Payload() e: Event<typeof DealWonV1>, @Ctx() ctx: CrmEventContext) {
-    await this.facts.markSource(ctx.tx, 'sales');
+    await this.salesSeen(ctx.tx);
     await this.record(ctx.tx, {
       contactId: e.data.contactId,
       kind: 'deal_won',

@@ -32,6 +32,17 @@ export function eventTime(value: string | null | undefined, fallback: string): s
  */
 @Injectable()
 export class FactsRepository {
+  /**
+   * Serialises the work on one contact's facts and membership until the transaction ends. Events of
+   * one contact arrive on several partitions (their keys are message or order ids) and are handled in
+   * parallel: without it, two transactions each recount the activity without the other's uncommitted
+   * row and the last one wins with a wrong count. Taken before reading; the second waits, and its
+   * next statements (READ COMMITTED) see what the first committed.
+   */
+  async lockContact(tx: Tx, contactId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 7201))`, [tx.tenantId, contactId]);
+  }
+
   /** Returns whether the row was new. */
   async recordActivity(tx: Tx, a: ActivityRow): Promise<boolean> {
     const rows = await tx.query(
@@ -101,9 +112,10 @@ export class FactsRepository {
     );
   }
 
-  /** The tenant has received events from `source` (e.g. 'sales'): rules over that data now apply. */
-  async markSource(tx: Tx, source: string): Promise<void> {
-    await tx.query(`INSERT INTO projection_sources (tenant_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [tx.tenantId, source]);
+  /** The tenant has received events from `source` (e.g. 'sales'): rules over that data now apply. True the first time. */
+  async markSource(tx: Tx, source: string): Promise<boolean> {
+    const rows = await tx.query(`INSERT INTO projection_sources (tenant_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS one`, [tx.tenantId, source]);
+    return rows.length > 0;
   }
 
   /** A merge: the duplicate's activity becomes the survivor's (the same event on both is kept once), its score the higher of both. */

@@ -29,6 +29,7 @@ export class SegmentMembership {
 
   /** The replica row changed: refresh what facts derive from it (reachable channel, consent), then membership. */
   async contactChanged(tx: Tx, contactId: string): Promise<void> {
+    await this.facts.lockContact(tx, contactId);
     const [c] = await this.replica.getMany(tx, tx.tenantId, [contactId]);
     // getMany follows merges: a merged-away id answers its survivor, whose facts are not this row's.
     await this.facts.setReplicaDerived(tx, contactId, c && c.contactId === contactId && !c.erasedAt ? c : null);
@@ -37,6 +38,7 @@ export class SegmentMembership {
 
   /** Re-evaluates one contact against every dynamic segment; returns the changes written. */
   async evaluateContact(tx: Tx, contactId: string, reason: ChangeReason = 'rule'): Promise<{ added: string[]; removed: string[] }> {
+    await this.facts.lockContact(tx, contactId);
     const dynamic = await this.segments.dynamic(tx);
     if (!dynamic.length) return { added: [], removed: [] };
     const q = new SqlParams(tx.tenantId, contactId);
@@ -144,8 +146,16 @@ export class SegmentMembership {
 
   /** An erasure: every row about the person here goes (memberships, their history, facts, activity). */
   async onErase(tx: Tx, contactId: string): Promise<void> {
-    await tx.query(`DELETE FROM segment_members WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
-    await tx.query(`DELETE FROM segment_membership_changes WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
-    await this.facts.deleteOfContact(tx, contactId);
+    // The same person under the ids merged into this one (their history stayed under those ids).
+    const merged = await tx.query<{ contact_id: string }>(`SELECT contact_id FROM contact_replica WHERE tenant_id = $1 AND merged_into = $2`, [tx.tenantId, contactId]);
+    const ids = [contactId, ...merged.map((m) => m.contact_id)];
+    await tx.query(`DELETE FROM segment_members WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, ids]);
+    await tx.query(`DELETE FROM segment_membership_changes WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, ids]);
+    for (const id of ids) await this.facts.deleteOfContact(tx, id);
+  }
+
+  /** Every dynamic segment of the tenant, set-based (a data source became known: rules over it now have answers). */
+  async evaluateAll(tx: Tx, reason: ChangeReason = 'rule'): Promise<void> {
+    for (const s of await this.segments.dynamic(tx)) await this.evaluateSegment(tx, s, reason);
   }
 }

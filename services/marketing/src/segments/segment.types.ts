@@ -16,12 +16,12 @@ export class SegmentRule {
   @Field(() => [SegmentRule], { nullable: true }) and?: SegmentRule[];
   @Field(() => [SegmentRule], { nullable: true }) or?: SegmentRule[];
   @Field(() => SegmentRule, { nullable: true }) not?: SegmentRule;
-  @Field({ nullable: true }) field?: string;
+  @Field(() => String, { nullable: true }) field?: string;
   @Field(() => RuleOp, { nullable: true }) op?: RuleOp;
-  @Field({ nullable: true }) value?: string;
+  @Field(() => String, { nullable: true }) value?: string;
   @Field(() => [String], { nullable: true }) values?: string[];
   @Field(() => Int, { nullable: true }) days?: number;
-  @Field({ nullable: true }) currency?: string;
+  @Field(() => String, { nullable: true }) currency?: string;
 }
 
 @InputType({ description: 'A segment rule node: exactly one of and, or, not, or a condition (field, op and its operand)' })
@@ -29,20 +29,20 @@ export class SegmentRuleInput {
   @Field(() => [SegmentRuleInput], { nullable: true }) and?: SegmentRuleInput[] | null;
   @Field(() => [SegmentRuleInput], { nullable: true }) or?: SegmentRuleInput[] | null;
   @Field(() => SegmentRuleInput, { nullable: true }) not?: SegmentRuleInput | null;
-  @Field({ nullable: true, description: 'tags, lifecycleStage, companyId, companyName, ownerId, country, timeZone, createdAt, reachableChannel, leadScore, received, opened, clicked, bounced, formsSubmitted, orders, dealsWon, productsBought, spent, customFields.<key>, consent.<channel>' })
+  @Field(() => String, { nullable: true, description: 'tags, lifecycleStage, companyId, companyName, ownerId, country, timeZone, createdAt, reachableChannel, leadScore, received, opened, clicked, bounced, formsSubmitted, orders, dealsWon, productsBought, spent, customFields.<key>, consent.<channel>' })
   field?: string | null;
   @Field(() => RuleOp, { nullable: true }) op?: RuleOp | null;
-  @Field({ nullable: true, description: 'The operand: text, a number or amount as a decimal string, an ISO date, a product id or SKU, a channel, a consent status' })
+  @Field(() => String, { nullable: true, description: 'The operand: text, a number or amount as a decimal string, an ISO date, a product id or SKU, a channel, a consent status' })
   value?: string | null;
   @Field(() => [String], { nullable: true, description: 'The operands of IN, NOT_IN, CONTAINS_ANY, CONTAINS_ALL' }) values?: string[] | null;
   @Field(() => Int, { nullable: true, description: 'WITHIN_LAST_DAYS / OLDER_THAN_DAYS; on a behaviour count, products or spent: only events of the last N days' })
   days?: number | null;
-  @Field({ nullable: true, description: 'ISO 4217 currency of a spent condition' }) currency?: string | null;
+  @Field(() => String, { nullable: true, description: 'ISO 4217 currency of a spent condition' }) currency?: string | null;
 }
 
 @ObjectType({ description: 'How many members fall in one group of an audience portrait' })
 export class PortraitBucket {
-  @Field({ nullable: true, description: 'The group (a channel, stage, country, band); null: unknown / none' }) key: string | null;
+  @Field(() => String, { nullable: true, description: 'The group (a channel, stage, country, band); null: unknown / none' }) key: string | null;
   @Field(() => Int) count: number;
 }
 
@@ -63,13 +63,13 @@ export class Segment {
   @Field(() => ID) id: string;
   @Field() name: string;
   @Field(() => SegmentKind) kind: SegmentKind;
-  @Field({ nullable: true }) description: string | null;
+  @Field(() => String, { nullable: true }) description: string | null;
   @Field(() => SegmentRule, { nullable: true, description: 'The rule of a dynamic segment' }) rule: SegmentRule | null;
   @Field({ description: 'The rule depends on the clock (re-evaluated by the periodic sweep too)' }) timeRelative: boolean;
   @Field() createdBy: string;
   @Field() createdAt: Date;
   @Field() updatedAt: Date;
-  @Field({ nullable: true, description: 'Last full (set-based) evaluation' }) evaluatedAt: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Last full (set-based) evaluation' }) evaluatedAt: Date | null;
 }
 
 @ObjectType()
@@ -100,14 +100,14 @@ export class SegmentPreview {
 export class CreateSegmentInput {
   @Field() name: string;
   @Field(() => SegmentKind) kind: SegmentKind;
-  @Field({ nullable: true }) description?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
   @Field(() => SegmentRuleInput, { nullable: true, description: 'Required for DYNAMIC, refused for STATIC' }) rule?: SegmentRuleInput | null;
 }
 
 @InputType()
 export class UpdateSegmentInput {
-  @Field({ nullable: true }) name?: string | null;
-  @Field({ nullable: true }) description?: string | null;
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => String, { nullable: true }) description?: string | null;
   @Field(() => SegmentRuleInput, { nullable: true, description: 'A new rule (dynamic segments only): members are re-evaluated at once' }) rule?: SegmentRuleInput | null;
 }
 
