@@ -64,7 +64,6 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     return c;
   }
   async function waitFacts(tenantId: string, contactId: string, where = 'true') {
-    if (process.env.DEBUG_FACTS) setTimeout(async () => console.log(where, JSON.stringify(await h.sql(`SELECT * FROM "${h.schema}".contact_facts WHERE contact_id = $1`, [contactId])), JSON.stringify(await h.sql(`SELECT kind, source_id FROM "${h.schema}".contact_activity WHERE contact_id = $1`, [contactId]))), 25000).unref();
     await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, contactId])).length > 0, 30000, `facts of ${contactId} (${where})`);
   }
   async function memberIds(tenantId: string, segmentId: string): Promise<string[]> {
@@ -128,13 +127,18 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const a = await contact(tenantId, {
       tags: ['vip', 'newsletter'], lifecycleStage: 'customer', companyId: acme, companyName: 'Acme Ltd', ownerId: 'user-1',
       preferredChannels: ['email', 'sms'], consents: [consent('email', 'granted')], emails: [{ email: 'a@example.com', primary: true }],
+      country: 'DE', timeZone: 'Europe/Berlin', customFields: { plan: 'pro', seats: 12 }, createdAt: '2025-06-01T00:00:00.000Z',
     });
     const b = await contact(tenantId, {
       tags: ['newsletter'], lifecycleStage: 'lead', companyId: null, companyName: null, ownerId: 'user-2',
       preferredChannels: ['sms', 'email'], consents: [consent('sms', 'granted', '2026-01-01T00:00:00.000Z'), consent('sms', 'withdrawn', '2026-02-01T00:00:00.000Z'), consent('email', 'granted')],
       emails: [{ email: 'b@example.com', primary: true }],
+      country: 'FR', timeZone: 'Europe/Paris', customFields: { plan: 'free', seats: '3' }, createdAt: ago(10),
     });
-    const c = await contact(tenantId, { tags: [], lifecycleStage: null, companyId: null, companyName: null, ownerId: null, preferredChannels: ['email'], consents: [] });
+    const c = await contact(tenantId, {
+      tags: [], lifecycleStage: null, companyId: null, companyName: null, ownerId: null, preferredChannels: ['email'], consents: [],
+      country: null, addresses: [], timeZone: null, customFields: {}, createdAt: undefined,
+    });
     const archived = await contact(tenantId, { tags: ['vip'], lifecycleStage: 'customer', consents: [consent('email', 'granted')] });
     await h.publishContactEvent(tenantId, ContactArchivedV1.type, archived.contactId, { contactId: archived.contactId, version: 2, archivedAt: new Date().toISOString(), archivedBy: 'user-1' });
     await h.waitReplica(tenantId, archived.contactId, 'archived_at IS NOT NULL');
@@ -164,6 +168,23 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
       ['consent.email none', cond('consent.email', 'EQ', { value: 'none' }), [C]],
       ['reachable channel EQ email (B: sms withdrawn, falls to email)', cond('reachableChannel', 'EQ', { value: 'email' }), [A, B]],
       ['reachable channel IS_NOT_SET', cond('reachableChannel', 'IS_NOT_SET'), [C]],
+      ['country EQ (ISO code, any case)', cond('country', 'EQ', { value: 'de' }), [A]],
+      ['country IN', cond('country', 'IN', { values: ['DE', 'FR'] }), [A, B]],
+      ['country IS_NOT_SET', cond('country', 'IS_NOT_SET'), [C]],
+      ['time zone EQ', cond('timeZone', 'EQ', { value: 'Europe/Berlin' }), [A]],
+      ['created BEFORE', cond('createdAt', 'BEFORE', { value: '2026-01-01' }), [A]],
+      ['created AFTER', cond('createdAt', 'AFTER', { value: '2026-01-01T00:00:00Z' }), [B]],
+      ['created WITHIN_LAST_DAYS', cond('createdAt', 'WITHIN_LAST_DAYS', { days: 30 }), [B]],
+      ['created OLDER_THAN_DAYS', cond('createdAt', 'OLDER_THAN_DAYS', { days: 30 }), [A]],
+      ['created IS_NOT_SET', cond('createdAt', 'IS_NOT_SET'), [C]],
+      ['custom field EQ', cond('customFields.plan', 'EQ', { value: 'pro' }), [A]],
+      ['custom field NEQ (absent is not equal)', cond('customFields.plan', 'NEQ', { value: 'pro' }), [B, C]],
+      ['custom field IN', cond('customFields.plan', 'IN', { values: ['free', 'trial'] }), [B]],
+      ['custom field GT, numeric (a JSON number or a numeric string)', cond('customFields.seats', 'GT', { value: '5' }), [A]],
+      ['custom field LTE', cond('customFields.seats', 'LTE', { value: '5' }), [B]],
+      ['custom field GT on text never compares', cond('customFields.plan', 'GT', { value: '1' }), []],
+      ['custom field IS_SET', cond('customFields.plan', 'IS_SET'), [A, B]],
+      ['custom field CONTAINS', cond('customFields.plan', 'CONTAINS', { value: 'RE' }), [B]],
       ['NOT', { not: cond('tags', 'CONTAINS', { value: 'vip' }) }, [B, C]],
       ['AND', { and: [cond('tags', 'CONTAINS', { value: 'newsletter' }), cond('ownerId', 'EQ', { value: 'user-2' })] }, [B]],
       ['OR', { or: [cond('ownerId', 'EQ', { value: 'user-2' }), cond('tags', 'IS_NOT_SET')] }, [B, C]],
@@ -179,7 +200,8 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
       expect({ label, ids: sorted(p.contacts.map((x: { id: string }) => x.id)), size: p.size }).toEqual({ label, ids: sorted(expected), size: expected.length });
     }
     // Saved: the same members, set-based, and the size says so.
-    const seg = dataOf(await gql(CREATE, { i: { name: 'Newsletter, not leads, or no stage', kind: 'DYNAMIC', rule: cases[24][1] } })).createSegment;
+    const nested = cases.find(([label]) => label === 'OR of (AND with NOT) and a condition')![1];
+    const seg = dataOf(await gql(CREATE, { i: { name: 'Newsletter, not leads, or no stage', kind: 'DYNAMIC', rule: nested } })).createSegment;
     expect(seg).toMatchObject({ kind: 'DYNAMIC', size: 2, timeRelative: false });
     expect(await memberIds(tenantId, seg.id)).toEqual(sorted([A, C]));
   });
@@ -422,18 +444,23 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const email = (e: string) => [{ email: e, primary: true }];
     const people = [
       // email reachable, customer, score 80, champion (6 recent orders totalling 1200 EUR)
-      await contact(tenantId, { tags: ['p'], lifecycleStage: 'customer', preferredChannels: ['email', 'sms'], consents: [consent('email', 'granted')], emails: email('a@example.com'), phones: phone }),
+      await contact(tenantId, { tags: ['p'], lifecycleStage: 'customer', preferredChannels: ['email', 'sms'], consents: [consent('email', 'granted')], emails: email('a@example.com'), phones: phone, country: 'DE' }),
       // sms: email consent withdrawn later, falls to sms; lead; score 30; one order 100 days ago → lost
       await contact(tenantId, {
         tags: ['p'], lifecycleStage: 'lead', preferredChannels: ['email', 'sms'], emails: email('b@example.com'), phones: phone,
         consents: [consent('email', 'granted', '2026-01-01T00:00:00.000Z'), consent('email', 'withdrawn', '2026-03-01T00:00:00.000Z'), consent('sms', 'granted')],
+        country: 'FR',
       }),
       // unreachable: sms consent but no phone; lead; score 0; no order → prospect
-      await contact(tenantId, { tags: ['p'], lifecycleStage: 'lead', preferredChannels: ['sms'], consents: [consent('sms', 'granted')], emails: email('c@example.com'), phones: [] }),
+      await contact(tenantId, { tags: ['p'], lifecycleStage: 'lead', preferredChannels: ['sms'], consents: [consent('sms', 'granted')], emails: email('c@example.com'), phones: [], country: null, addresses: [] }),
       // phone: invalid email address; no stage; score 50; one order 10 days ago of 20 EUR → new
-      await contact(tenantId, { tags: ['p'], lifecycleStage: null, preferredChannels: ['email', 'phone'], consents: [consent('email', 'granted'), consent('phone', 'granted')], emails: email('not an email'), phones: phone }),
+      await contact(tenantId, { tags: ['p'], lifecycleStage: null, preferredChannels: ['email', 'phone'], consents: [consent('email', 'granted'), consent('phone', 'granted')], emails: email('not an email'), phones: phone, country: 'DE' }),
+      // post: social first but no handle, then a complete postal address; customer; score 0; no order
+      await contact(tenantId, { tags: ['p'], lifecycleStage: 'customer', preferredChannels: ['social', 'post'], consents: [consent('social', 'granted'), consent('post', 'granted')], socialHandles: [], country: 'GB' }),
+      // social: a handle; customer; score 0; no order
+      await contact(tenantId, { tags: ['p'], lifecycleStage: 'customer', preferredChannels: ['social'], consents: [consent('social', 'granted')], socialHandles: [{ network: 'linkedin', handle: 'f' }], country: 'GB' }),
     ];
-    const [a, b, c, d] = people.map((x) => x.contactId);
+    const [a, b, c, d, e, f] = people.map((x) => x.contactId);
     const m = (amount: string) => ({ amount, currency: 'EUR' });
     const orderOf = (contactId: string, placedAt: string, total: string) => ({
       orderId: randomUUID(), number: 'O', contactId, dealId: null, quoteId: null, ownerId: 'u', channel: 'web_shop' as const, externalRef: null, lines: [],
@@ -453,24 +480,25 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     await waitFacts(tenantId, d, 'order_count = 1 AND lead_score = 50');
     const seg = dataOf(await gql(CREATE, { i: { name: 'Portrait', kind: 'DYNAMIC', rule: cond('tags', 'CONTAINS', { value: 'p' }) } })).createSegment;
     const { portrait, size } = dataOf(await gql(PORTRAIT, { id: seg.id })).segment;
-    expect(size).toBe(4);
+    expect(size).toBe(6);
+    // Each list: largest group first, ties by key (null sorts as "null").
     expect(portrait).toEqual({
-      size: 4,
-      reachableChannel: [{ key: null, count: 1 }, { key: 'email', count: 1 }, { key: 'phone', count: 1 }, { key: 'sms', count: 1 }].sort((x, y) => String(x.key).localeCompare(String(y.key))),
-      lifecycleStage: [{ key: 'lead', count: 2 }, { key: 'customer', count: 1 }, { key: null, count: 1 }],
-      country: [{ key: null, count: 4 }],
-      leadScoreBand: [{ key: '0-24', count: 1 }, { key: '25-49', count: 1 }, { key: '50-74', count: 1 }, { key: '75+', count: 1 }],
-      rfmBand: [{ key: 'champions', count: 1 }, { key: 'lost', count: 1 }, { key: 'new', count: 1 }, { key: 'prospects', count: 1 }],
+      size: 6,
+      reachableChannel: [{ key: 'email', count: 1 }, { key: null, count: 1 }, { key: 'phone', count: 1 }, { key: 'post', count: 1 }, { key: 'sms', count: 1 }, { key: 'social', count: 1 }],
+      lifecycleStage: [{ key: 'customer', count: 3 }, { key: 'lead', count: 2 }, { key: null, count: 1 }],
+      country: [{ key: 'DE', count: 2 }, { key: 'GB', count: 2 }, { key: 'FR', count: 1 }, { key: null, count: 1 }],
+      leadScoreBand: [{ key: '0-24', count: 3 }, { key: '25-49', count: 1 }, { key: '50-74', count: 1 }, { key: '75+', count: 1 }],
+      rfmBand: [{ key: 'prospects', count: 3 }, { key: 'champions', count: 1 }, { key: 'lost', count: 1 }, { key: 'new', count: 1 }],
     });
     // The SQL portrait agrees with the routing function over the same replica rows.
     const replica = new ContactReplica();
     const fromFunction = new Map<string | null, number>();
-    const contacts = await inTenantTx(h.svc.dataSource, tenantId, (tx) => replica.getMany(tx, tenantId, [a, b, c, d]));
+    const contacts = await inTenantTx(h.svc.dataSource, tenantId, (tx) => replica.getMany(tx, tenantId, [a, b, c, d, e, f]));
     for (const x of contacts) {
       const ch = preferredReachableChannel(x!);
       fromFunction.set(ch, (fromFunction.get(ch) ?? 0) + 1);
     }
     expect(new Map(portrait.reachableChannel.map((x: { key: string | null; count: number }) => [x.key, x.count]))).toEqual(fromFunction);
-    expect(fromFunction).toEqual(new Map<string | null, number>([['email', 1], ['sms', 1], [null, 1], ['phone', 1]]));
+    expect(fromFunction).toEqual(new Map<string | null, number>([['email', 1], ['sms', 1], [null, 1], ['phone', 1], ['post', 1], ['social', 1]]));
   });
 });
