@@ -1,1 +1,2 @@
 export { marketingService } from './service';
+export { SegmentMembership } from './segments/segment-membership';

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
-import { consentStatus, preferredReachableChannel, type ReplicaContact } from '@crm/shared-contacts';
+import { consentStatus, preferredReachableChannel, type ReachabilityInput } from '@crm/shared-contacts';
 import { CHANNELS } from '../segments/rules/rule';
+
+/** Seed of the per-contact advisory lock key (apart from any other advisory lock of the schema). */
+export const CONTACT_LOCK_SEED = 7201;
 
 /** One behaviour event of a contact, as segment rules count it. */
 export interface ActivityRow {
@@ -40,7 +43,7 @@ export class FactsRepository {
    * next statements (READ COMMITTED) see what the first committed.
    */
   async lockContact(tx: Tx, contactId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 7201))`, [tx.tenantId, contactId]);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
   }
 
   /** Returns whether the row was new. */
@@ -94,7 +97,7 @@ export class FactsRepository {
   }
 
   /** What the replica row implies, computed by the shared reachability rule (null contact: nothing known). */
-  async setReplicaDerived(tx: Tx, contactId: string, c: ReplicaContact | null): Promise<void> {
+  async setReplicaDerived(tx: Tx, contactId: string, c: ReachabilityInput | null): Promise<void> {
     const consent: Record<string, string> = {};
     let reachable: string | null = null;
     if (c) {

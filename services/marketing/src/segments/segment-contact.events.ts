@@ -22,8 +22,8 @@ export class SegmentContactEvents {
 
   @OnEvent(ContactCreatedV1, ContactUpdatedV1)
   async onSnapshot(@Payload() e: Event<typeof ContactCreatedV1 | typeof ContactUpdatedV1>, @Ctx() ctx: CrmEventContext): Promise<void> {
-    await this.replica.applySnapshot(ctx.tx, e.data);
-    await this.membership.contactChanged(ctx.tx, e.data.contactId);
+    const applied = await this.replica.applySnapshot(ctx.tx, e.data);
+    await this.membership.contactChanged(ctx.tx, e.data.contactId, applied ? e.data : undefined);
   }
 
   @OnEvent(ContactArchivedV1)

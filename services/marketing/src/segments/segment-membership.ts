@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { SqlParams, type Tx } from '@crm/platform';
-import { ContactReplica } from '@crm/shared-contacts';
-import { FactsRepository } from '../behaviour/facts.repository';
-import { SegmentRepository, type SegmentRecord } from './segment.repository';
+import { ContactReplica, type ReachabilityInput } from '@crm/shared-contacts';
+import { CONTACT_LOCK_SEED, FactsRepository } from '../behaviour/facts.repository';
+import { SegmentRepository, toSegment, type SegmentRecord } from './segment.repository';
 import { ACTIVE, compileRule, MEMBER_FROM } from './rules/rule.compiler';
 import type { Rule } from './rules/rule';
 
@@ -27,24 +27,57 @@ export class SegmentMembership {
     private readonly replica: ContactReplica = new ContactReplica(),
   ) {}
 
-  /** The replica row changed: refresh what facts derive from it (reachable channel, consent), then membership. */
-  async contactChanged(tx: Tx, contactId: string): Promise<void> {
-    await this.facts.lockContact(tx, contactId);
-    const [c] = await this.replica.getMany(tx, tx.tenantId, [contactId]);
-    // getMany follows merges: a merged-away id answers its survivor, whose facts are not this row's.
-    await this.facts.setReplicaDerived(tx, contactId, c && c.contactId === contactId && !c.erasedAt ? c : null);
-    await this.evaluateContact(tx, contactId);
+  /**
+   * The replica row changed: refresh what facts derive from it (reachable channel, consent), then
+   * membership. `applied`: the snapshot the caller just applied to the replica (saves reading it back).
+   */
+  async contactChanged(tx: Tx, contactId: string, applied?: ReachabilityInput): Promise<void> {
+    const dynamic = await this.lockAndDynamic(tx, contactId);
+    let c: ReachabilityInput | null = applied ?? null;
+    if (!c) {
+      const [r] = await this.replica.getMany(tx, tx.tenantId, [contactId]);
+      // getMany follows merges: a merged-away id answers its survivor, whose facts are not this row's.
+      c = r && r.contactId === contactId && !r.erasedAt ? r : null;
+    }
+    await this.facts.setReplicaDerived(tx, contactId, c);
+    await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
 
   /** Re-evaluates one contact against every dynamic segment; returns the changes written. */
   async evaluateContact(tx: Tx, contactId: string, reason: ChangeReason = 'rule'): Promise<{ added: string[]; removed: string[] }> {
-    await this.facts.lockContact(tx, contactId);
-    const dynamic = await this.segments.dynamic(tx);
+    return this.evaluateLocked(tx, contactId, await this.lockAndDynamic(tx, contactId), reason);
+  }
+
+  /** The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round trip. */
+  private async lockAndDynamic(tx: Tx, contactId: string): Promise<SegmentRecord[]> {
+    const [row] = await tx.query<{ segments: Parameters<typeof toSegment>[0][] | null }>(
+      `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, ${CONTACT_LOCK_SEED})) IS NULL AS locked,
+              (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
+      [tx.tenantId, contactId],
+    );
+    return (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
+  }
+
+  /**
+   * One statement evaluates every rule for the contact and reads its current memberships; only a
+   * difference is written (most contact updates change no membership: one read, no write).
+   */
+  private async evaluateLocked(tx: Tx, contactId: string, dynamic: SegmentRecord[], reason: ChangeReason): Promise<{ added: string[]; removed: string[] }> {
     if (!dynamic.length) return { added: [], removed: [] };
     const q = new SqlParams(tx.tenantId, contactId);
     const flags = dynamic.map((s) => `(${compileRule(s.rule!, q.p, '$1')}) IS TRUE`);
-    const row = await tx.maybeOne<{ m: boolean[] }>(`SELECT ARRAY[${flags.join(', ')}] AS m FROM ${MEMBER_FROM} WHERE r.tenant_id = $1 AND r.contact_id = $2 AND ${ACTIVE}`, q.values);
+    const row = await tx.maybeOne<{ m: boolean[]; current: string[] }>(
+      `SELECT ARRAY[${flags.join(', ')}] AS m,
+              ARRAY(SELECT sm.segment_id FROM segment_members sm WHERE sm.tenant_id = $1 AND sm.contact_id = $2) AS current
+       FROM ${MEMBER_FROM} WHERE r.tenant_id = $1 AND r.contact_id = $2 AND ${ACTIVE}`,
+      q.values,
+    );
     const want = dynamic.filter((_, i) => row?.m[i] === true).map((s) => s.id);
+    if (row) {
+      const current = new Set(row.current);
+      const has = dynamic.filter((s) => current.has(s.id)).map((s) => s.id);
+      if (has.length === want.length && want.every((id) => current.has(id))) return { added: [], removed: [] };
+    }
     return this.applyContactDiff(tx, contactId, dynamic, want, reason);
   }
 
