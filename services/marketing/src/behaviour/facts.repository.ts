@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@crm/platform';
+import { SqlParams, type Tx } from '@crm/platform';
 import { consentStatus, preferredReachableChannel, type ReachabilityInput } from '@crm/shared-contacts';
 import { CHANNELS } from '../segments/rules/rule';
 
@@ -43,7 +43,7 @@ export class FactsRepository {
    * next statements (READ COMMITTED) see what the first committed.
    */
   async lockContact(tx: Tx, contactId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
   }
 
   /** Returns whether the row was new. */
@@ -97,22 +97,27 @@ export class FactsRepository {
   }
 
   /** What the replica row implies, computed by the shared reachability rule (null contact: nothing known). */
-  async setReplicaDerived(tx: Tx, contactId: string, c: ReachabilityInput | null): Promise<void> {
+  static derive(c: ReachabilityInput | null): { reachable: string | null; consent: string } {
     const consent: Record<string, string> = {};
-    let reachable: string | null = null;
-    if (c) {
-      for (const ch of CHANNELS) {
-        const s = consentStatus(c, ch);
-        if (s) consent[ch] = s;
-      }
-      reachable = preferredReachableChannel(c);
+    if (!c) return { reachable: null, consent: '{}' };
+    for (const ch of CHANNELS) {
+      const s = consentStatus(c, ch);
+      if (s) consent[ch] = s;
     }
-    await tx.query(
-      `INSERT INTO contact_facts AS cf (tenant_id, contact_id, reachable_channel, consent) VALUES ($1, $2, $3, $4::jsonb)
+    return { reachable: preferredReachableChannel(c), consent: JSON.stringify(consent) };
+  }
+
+  /** The upsert of derived columns, with its parameters at $1 (tenant), $2 (contact), then `p`: for use inside a larger statement. */
+  static derivedUpsertSql(p: (v: unknown) => string, c: ReachabilityInput | null): string {
+    const d = FactsRepository.derive(c);
+    return `INSERT INTO contact_facts AS cf (tenant_id, contact_id, reachable_channel, consent) VALUES ($1, $2::uuid, ${p(d.reachable)}, ${p(d.consent)}::jsonb)
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET reachable_channel = EXCLUDED.reachable_channel, consent = EXCLUDED.consent, updated_at = now()
-       WHERE cf.reachable_channel IS DISTINCT FROM EXCLUDED.reachable_channel OR cf.consent IS DISTINCT FROM EXCLUDED.consent`,
-      [tx.tenantId, contactId, reachable, JSON.stringify(consent)],
-    );
+       WHERE cf.reachable_channel IS DISTINCT FROM EXCLUDED.reachable_channel OR cf.consent IS DISTINCT FROM EXCLUDED.consent`;
+  }
+
+  async setReplicaDerived(tx: Tx, contactId: string, c: ReachabilityInput | null): Promise<void> {
+    const q = new SqlParams(tx.tenantId, contactId);
+    await tx.query(FactsRepository.derivedUpsertSql(q.p, c), q.values);
   }
 
   /** The tenant has received events from `source` (e.g. 'sales'): rules over that data now apply. True the first time. */

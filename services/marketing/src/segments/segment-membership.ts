@@ -32,14 +32,15 @@ export class SegmentMembership {
    * membership. `applied`: the snapshot the caller just applied to the replica (saves reading it back).
    */
   async contactChanged(tx: Tx, contactId: string, applied?: ReachabilityInput): Promise<void> {
-    const dynamic = await this.lockAndDynamic(tx, contactId);
     let c: ReachabilityInput | null = applied ?? null;
     if (!c) {
       const [r] = await this.replica.getMany(tx, tx.tenantId, [contactId]);
       // getMany follows merges: a merged-away id answers its survivor, whose facts are not this row's.
       c = r && r.contactId === contactId && !r.erasedAt ? r : null;
     }
-    await this.facts.setReplicaDerived(tx, contactId, c);
+    // One round trip: the derived columns written (only this consumer writes them), the lock taken, the segments read.
+    const q = new SqlParams(tx.tenantId, contactId);
+    const dynamic = await this.lockAndDynamic(tx, contactId, `, derived AS (${FactsRepository.derivedUpsertSql(q.p, c)} RETURNING 1)`, q);
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
 
@@ -49,11 +50,12 @@ export class SegmentMembership {
   }
 
   /** The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round trip. */
-  private async lockAndDynamic(tx: Tx, contactId: string): Promise<SegmentRecord[]> {
+  private async lockAndDynamic(tx: Tx, contactId: string, alsoCte = '', q = new SqlParams(tx.tenantId, contactId)): Promise<SegmentRecord[]> {
     const [row] = await tx.query<{ segments: Parameters<typeof toSegment>[0][] | null }>(
-      `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, ${CONTACT_LOCK_SEED})) IS NULL AS locked,
+      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${alsoCte}
+       SELECT (SELECT count(*) FROM locked) AS locked,
               (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
-      [tx.tenantId, contactId],
+      q.values,
     );
     return (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
   }
