@@ -226,6 +226,18 @@ describe('marketing events in contacts (real Kafka + Postgres)', () => {
       expect((await card(gql, old.id)).email).toBeNull();
     });
 
+    it('an archived contact matched by email is filled in and keeps its consent evidence, and stays archived', async () => {
+      const tenantId = uniqueTenant();
+      const gql = h.client({ tenantId });
+      const c = dataOf(await gql(Q.create, { i: { lastName: 'Shelved', email: 'shelved@example.com' } })).createContact;
+      dataOf(await gql(`mutation($id: ID!) { archiveContact(id: $id) { id } }`, { id: c.id }));
+      const e = submitted(tenantId, { email: 'shelved@example.com', firstName: 'Sheila', tags: ['back'], customFields: {}, companyName: null });
+      await publish(e);
+      await handled(e.id, 'contacts.lead-capture');
+      expect(await card(gql, c.id)).toMatchObject({ firstName: 'Sheila', tags: ['back'], consents: [{ channel: 'EMAIL', granted: true }] });
+      expect(await h.sql(`SELECT archived_at IS NOT NULL AS archived FROM "${h.schema}".contacts WHERE id = $1`, [c.id])).toEqual([{ archived: true }]);
+    });
+
     it('a redelivered submission applies once: one contact, one consent record, one timeline entry', async () => {
       const tenantId = uniqueTenant();
       const gql = h.client({ tenantId });
