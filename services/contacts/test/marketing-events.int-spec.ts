@@ -65,6 +65,10 @@ describe('marketing events in contacts (real Kafka + Postgres)', () => {
       const e = unsubscribed(tenantId, c.id);
       await publish(e);
       await publish(e); // the same event again (a redelivery)
+      // Same key, so the same partition, after the copy: once it is handled, so is the copy. (About a contact contacts does not know: ignored.)
+      const marker = { ...unsubscribed(tenantId, randomUUID()), subject: c.id };
+      await publish(marker);
+      await handled(marker.id, 'contacts.marketing-consent');
       await handled(e.id, 'contacts.marketing-consent');
 
       const after = await card(gql, c.id);
@@ -244,7 +248,8 @@ describe('marketing events in contacts (real Kafka + Postgres)', () => {
       const e = submitted(tenantId, { email: 'twice@example.com', customFields: {}, companyName: null });
       await publish(e);
       await publish(e);
-      const marker = submitted(tenantId, { email: 'marker@example.com', customFields: {}, companyName: null, consents: [] });
+      // Same key as the copies (same partition, after them): once it is handled, so are they.
+      const marker = { ...submitted(tenantId, { email: 'marker@example.com', customFields: {}, companyName: null, consents: [] }), subject: e.subject };
       await publish(marker);
       await handled(marker.id, 'contacts.lead-capture');
       await handled(e.id, 'contacts.lead-capture');
@@ -261,6 +266,7 @@ describe('marketing events in contacts (real Kafka + Postgres)', () => {
       await h.sql(`DELETE FROM "${h.schema}".inbox WHERE event_id = $1`, [e.id]);
       await publish(e);
       await handled(e.id, 'contacts.lead-capture');
+      // The replayed copy found the contact (proposed id) and its consent record, and left both as they were.
       expect(await historyRows(tenantId)).toBe(1);
       expect(await h.sql(`SELECT version FROM "${h.schema}".contacts WHERE tenant_id = $1`, [tenantId])).toEqual([{ version: 1 }]);
     });
