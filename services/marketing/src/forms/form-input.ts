@@ -8,8 +8,10 @@ const fieldDef = z.object({
   field: z
     .string()
     .trim()
-    .refine((f) => !RESERVED_FIELDS.includes(f), 'reserved for the hidden UTM, consent and honeypot inputs')
-    .refine(isFieldTarget, 'unknown field: use email, phone, firstName, lastName, company, country or custom.<key> (a-z, 0-9, _)'),
+    .superRefine((f, ctx) => {
+      if (RESERVED_FIELDS.includes(f)) ctx.addIssue({ code: 'custom', message: 'reserved for the hidden UTM, consent and honeypot inputs' });
+      else if (!isFieldTarget(f)) ctx.addIssue({ code: 'custom', message: 'unknown field: use email, phone, firstName, lastName, company, country or custom.<key> (a-z, 0-9, _)' });
+    }),
   label: textField(200),
   required: z.boolean().nullish().transform((r) => !!r),
 });
