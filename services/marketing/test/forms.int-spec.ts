@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { inTenantTx } from '@crm/platform';
+import { UnitOfWork } from '@crm/platform';
 import { dataOf, eventually, uniqueTenant } from '@crm/testing';
 import { CaptureLifecycle } from '../src/scoring/capture-lifecycle';
 import { expectError, startMarketing, type Harness } from './harness';
@@ -243,9 +243,9 @@ describe('lead capture: web forms and the public submit endpoint (real HTTP, Pos
     const survivor = randomUUID();
     expect((await postForm(form.publicKey, { email: 'dup@example.com', firstName: 'Dup', consent: 'on' })).status).toBe(200);
     const lifecycle = h.svc.app.get(CaptureLifecycle);
-    await inTenantTx(h.svc.dataSource, tenantId, (tx) => lifecycle.onMerge(tx, dup.contactId, survivor));
+    await h.svc.app.get(UnitOfWork).run(tenantId, (tx) => lifecycle.onMerge(tx, dup.contactId, survivor));
     expect((await submissionRows(tenantId)).map((r) => r.contact_id)).toEqual([survivor]);
-    await inTenantTx(h.svc.dataSource, tenantId, (tx) => lifecycle.onErase(tx, survivor));
+    await h.svc.app.get(UnitOfWork).run(tenantId, (tx) => lifecycle.onErase(tx, survivor));
     const node = dataOf(await h.client({ tenantId })(SUBMISSIONS, { f: form.id })).formSubmissions.edges[0].node;
     expect(node).toMatchObject({ contactId: null, email: null, phone: null, values: [], erasedAt: expect.any(String) });
     expect(dataOf(await h.client({ tenantId })(FORMS, {})).forms[0].submissionCount).toBe(1);
