@@ -147,6 +147,20 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     expect(await scoreOf(tenantId, survivor.contactId)).toMatchObject({ score: 0, breakdown: [] });
   });
 
+  it('country and custom-field rules match the replica when created and each contact event after (re-matched on contact.updated)', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const a = await h.contact(tenantId, { country: 'DE', customFields: { industry: 'fintech' }, tags: [] });
+    dataOf(await gql(RULE, { i: { name: 'Germany', field: 'country', value: 'de', points: 6 } }));
+    dataOf(await gql(RULE, { i: { name: 'Fintech', field: 'custom.industry', value: 'FinTech', points: 4 } }));
+    expect((await scoreOf(tenantId, a.contactId)).score).toBe(10);
+    const b = await h.contact(tenantId, { country: null, addresses: [{ label: 'work', line1: 'Unter den Linden 1', line2: null, city: 'Berlin', region: null, postalCode: '10117', country: 'DE', primary: true }], customFields: {} });
+    await waitScore(tenantId, b.contactId, 6); // the primary address's country
+    await h.publishContactEvent(tenantId, 'crm.contacts.contact.updated.v1', a.contactId, { ...a, version: a.version + 1, customFields: { industry: 'retail' }, changed: ['customFields'] });
+    await waitScore(tenantId, a.contactId, 6);
+    expect((await events(tenantId, 'crm.marketing.contact.score-changed.v1')).filter((e) => e.contactId === a.contactId).map((e) => e.score)).toEqual([6, 10, 6]); // the country rule, then the custom field, then the change
+  });
+
   it('refuses bad rules naming each field (unknown field, missing or extra value, 0 points, a form that is not yours); unknown ids are NOT_FOUND', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });

@@ -93,20 +93,10 @@ export function behaviourMatches(rule: ScoringRuleDef, b: Behaviour): boolean {
   }
 }
 
-/**
- * The attributes of a contact snapshot. `country` and `customFields` are read when the snapshot
- * carries them (they are additive fields of the contact contract); absent, they match nothing.
- */
+/** The attributes of a contact snapshot (country and custom fields are optional in the contract: absent, they match nothing). */
 export function snapshotAttributes(s: ContactSnapshot): ContactAttributes {
-  const extra = s as ContactSnapshot & { country?: string | null; customFields?: Record<string, unknown> | null; addresses?: { country?: string | null; primary?: boolean }[] };
-  const primaryAddress = extra.addresses?.find((a) => a.primary) ?? extra.addresses?.[0];
-  return {
-    lifecycleStage: s.lifecycleStage,
-    companyName: s.companyName,
-    country: extra.country ?? primaryAddress?.country ?? null,
-    tags: s.tags,
-    customFields: extra.customFields ?? {},
-  };
+  const primaryAddress = s.addresses?.find((a) => a.primary) ?? s.addresses?.[0];
+  return { lifecycleStage: s.lifecycleStage, companyName: s.companyName, country: s.country ?? primaryAddress?.country ?? null, tags: s.tags, customFields: s.customFields ?? {} };
 }
 
 /** What a rule earned, for the ledger and LeadScoreChangedV1's reason. */

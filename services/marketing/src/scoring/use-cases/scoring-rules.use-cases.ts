@@ -45,12 +45,12 @@ export class ScoringRuleWrites {
    * transaction: the rules and the scores they give change together). Cost grows with the contacts.
    */
   async reevaluateAttributes(tx: Tx): Promise<void> {
-    const rows = await tx.query<{ contact_id: string; lifecycle_stage: string | null; company_name: string | null; tags: string[]; country?: string | null; custom_fields?: Record<string, unknown> | null }>(
-      `SELECT * FROM contact_replica WHERE tenant_id = $1 AND erased_at IS NULL AND merged_into IS NULL AND version > 0`,
+    const rows = await tx.query<{ contact_id: string; lifecycle_stage: string | null; company_name: string | null; tags: string[]; country: string | null; custom_fields: Record<string, unknown> }>(
+      `SELECT contact_id, lifecycle_stage, company_name, tags, country, custom_fields FROM contact_replica WHERE tenant_id = $1 AND erased_at IS NULL AND merged_into IS NULL AND version > 0`,
       [tx.tenantId],
     );
     for (const r of rows) {
-      const c: ContactAttributes = { lifecycleStage: r.lifecycle_stage, companyName: r.company_name, country: r.country ?? null, tags: r.tags ?? [], customFields: r.custom_fields ?? {} };
+      const c: ContactAttributes = { lifecycleStage: r.lifecycle_stage, companyName: r.company_name, country: r.country, tags: r.tags, customFields: r.custom_fields };
       await this.scoring.onAttributes(tx, r.contact_id, c);
     }
   }
