@@ -134,6 +134,30 @@ describe('lead capture: web forms and the public submit endpoint (real HTTP, Pos
     expect(page.edges[0].node.contactId).toBe(older);
   });
 
+  it('an edited consent text applies to later submissions only: each submission keeps the wording it was given with', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const form = await createForm(tenantId);
+    expect((await postJson(form.publicKey, { email: 'first@example.com', consent: true })).status).toBe(200);
+    const UPDATE = `mutation($id: ID!, $i: UpdateFormInput!) { updateForm(id: $id, input: $i) { consentText consentChannels thankYouMessage name } }`;
+    expect(dataOf(await gql(UPDATE, { id: form.id, i: { consentText: 'Email and SMS me offers.', consentChannels: ['EMAIL', 'SMS'], thankYouMessage: null } })).updateForm).toEqual({
+      consentText: 'Email and SMS me offers.', consentChannels: ['EMAIL', 'SMS'], thankYouMessage: null, name: 'Webinar sign-up',
+    });
+    const second = await postJson(form.publicKey, { email: 'second@example.com', consent: true });
+    expect(await second.json()).toEqual({ ok: true, message: 'Thank you!' });
+    const nodes = dataOf(await gql(SUBMISSIONS, { f: form.id })).formSubmissions.edges.map((e: { node: { email: string; consentText: string; consentChannels: string[] } }) => [e.node.email, e.node.consentText, e.node.consentChannels]);
+    expect(nodes).toEqual([
+      ['second@example.com', 'Email and SMS me offers.', ['EMAIL', 'SMS']],
+      ['first@example.com', 'Send me the webinar news by email. I can unsubscribe at any time.', ['EMAIL']],
+    ]);
+    const consents = (await h.outboxEvents(tenantId)).map((e) => (e.data as { capture: { consents: { channel: string; text: string }[] } }).capture.consents.map((c) => `${c.channel}: ${c.text}`));
+    expect(consents).toEqual([['email: Send me the webinar news by email. I can unsubscribe at any time.'], ['email: Email and SMS me offers.', 'sms: Email and SMS me offers.']]);
+    expectError(await gql(UPDATE, { id: form.id, i: { consentText: ' ' } }), 'BAD_USER_INPUT');
+    expectError(await gql(UPDATE, { id: randomUUID(), i: { name: 'X' } }), 'NOT_FOUND');
+    const preflight = await fetch(`${base}/forms/${form.publicKey}`, { method: 'OPTIONS', headers: { origin: 'https://site.example', 'access-control-request-method': 'POST' } });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-headers')]).toEqual([204, '*', 'Content-Type']);
+  });
+
   it('a filled honeypot gets the success answer but nothing is stored and no event is written', async () => {
     const tenantId = uniqueTenant();
     const form = await createForm(tenantId);
