@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { optionalTextField, textField } from '@crm/shared-kernel';
 import { isFieldTarget, RESERVED_FIELDS, type FormFieldDef } from './form-fields';
 import type { FormValues } from './form.repository';
-import { ConsentChannel } from './form.types';
+import { Channel } from './form.types';
 
 const fieldDef = z.object({
   field: z
@@ -36,7 +36,7 @@ const consentText = z
   .max(2000, 'must be at most 2000 characters');
 
 const consentChannels = z
-  .array(z.nativeEnum(ConsentChannel))
+  .array(z.nativeEnum(Channel))
   .min(1, 'at least one channel')
   .transform((l) => [...new Set(l)]);
 
@@ -60,7 +60,7 @@ export const createFormSchema = z.object({
   name: textField(200),
   fields,
   consentText,
-  consentChannels: consentChannels.nullish().transform((c) => c ?? [ConsentChannel.EMAIL]),
+  consentChannels: consentChannels.nullish().transform((c) => c ?? [Channel.EMAIL]),
   redirectUrl,
   thankYouMessage: optionalTextField(2000),
   leadSource: optionalTextField(200),

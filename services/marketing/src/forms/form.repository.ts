@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
 import type { Attribution } from '@crm/shared-kernel';
 import type { FormFieldDef } from './form-fields';
-import { type ConsentChannel, type Form, type FormStatus, type FormSubmission } from './form.types';
+import { type Channel, type Form, type FormStatus, type FormSubmission } from './form.types';
 
 export interface FormRow {
   [column: string]: unknown;
@@ -13,7 +13,7 @@ export interface FormRow {
 
 export function toForm(r: FormRow): Form {
   return {
-    id: r.id, name: r.name, publicKey: r.public_key, fields: r.fields, consentText: r.consent_text, consentChannels: r.consent_channels as ConsentChannel[],
+    id: r.id, name: r.name, publicKey: r.public_key, fields: r.fields, consentText: r.consent_text, consentChannels: r.consent_channels as Channel[],
     redirectUrl: r.redirect_url, thankYouMessage: r.thank_you_message, leadSource: r.lead_source, tags: r.tags, status: r.status as FormStatus,
     submissionCount: r.submission_count, createdAt: r.created_at, updatedAt: r.updated_at,
   };
@@ -29,7 +29,7 @@ function toSubmission(r: SubmissionRow): FormSubmission {
   return {
     id: r.id, formId: r.form_id, contactId: r.contact_id, email: r.email, phone: r.phone,
     values: Object.entries(r.field_values).map(([field, value]) => ({ field, value })),
-    consentText: r.consent_text, consentChannels: r.consent_channels as ConsentChannel[], attribution: r.attribution, submittedAt: r.submitted_at, erasedAt: r.erased_at,
+    consentText: r.consent_text, consentChannels: r.consent_channels as Channel[], attribution: r.attribution, submittedAt: r.submitted_at, erasedAt: r.erased_at,
   };
 }
 

@@ -3,14 +3,14 @@ import { attributionTypes, type Attribution } from '@crm/shared-kernel';
 import { Connection, InputType, MarketingSchemaScope, ObjectType, registerEnumType } from '../schema-scope';
 
 /** A channel a form's consent covers; the TypeScript value is the event spelling (`email`). */
-export enum ConsentChannel {
+export enum Channel {
   EMAIL = 'email',
   SMS = 'sms',
   PHONE = 'phone',
   POST = 'post',
   SOCIAL = 'social',
 }
-registerEnumType(ConsentChannel, { name: 'ConsentChannel', description: 'A contact channel a consent covers' });
+registerEnumType(Channel, { name: 'Channel', description: 'A way to reach a contact (the same enum as the contacts subgraph’s)' });
 
 export enum FormStatus {
   ACTIVE = 'active',
@@ -35,7 +35,7 @@ export class Form {
   @Field({ description: 'The public key in the submit URL (names the tenant; unguessable)' }) publicKey: string;
   @Field(() => [FormField]) fields: FormField[];
   @Field({ description: 'The consent checkbox’s exact wording, stored with every submission as proof of consent' }) consentText: string;
-  @Field(() => [ConsentChannel], { description: 'The channels the consent covers' }) consentChannels: ConsentChannel[];
+  @Field(() => [Channel], { description: 'The channels the consent covers' }) consentChannels: Channel[];
   @Field(() => String, { nullable: true, description: 'After a submission the browser is sent here (303); else the thank-you message is shown' }) redirectUrl: string | null;
   @Field(() => String, { nullable: true }) thankYouMessage: string | null;
   @Field(() => String, { nullable: true, description: 'The lead source recorded on captured contacts (default web-form)' }) leadSource: string | null;
@@ -62,7 +62,7 @@ export class FormSubmission {
   @Field(() => String, { nullable: true }) phone: string | null;
   @Field(() => [FormFieldValue]) values: FormFieldValue[];
   @Field(() => String, { nullable: true, description: 'The consent wording the person agreed to' }) consentText: string | null;
-  @Field(() => [ConsentChannel]) consentChannels: ConsentChannel[];
+  @Field(() => [Channel]) consentChannels: Channel[];
   @Field(() => AttributionType) attribution: Attribution;
   @Field() submittedAt: Date;
   @Field(() => Date, { nullable: true }) erasedAt: Date | null;
@@ -82,7 +82,7 @@ export class CreateFormInput {
   @Field() name: string;
   @Field(() => [FormFieldInput], { description: 'At least an email or a phone field' }) fields: FormFieldInput[];
   @Field(() => String, { nullable: true, description: 'Required: the wording of the consent checkbox' }) consentText?: string | null;
-  @Field(() => [ConsentChannel], { nullable: true, description: 'Default: EMAIL' }) consentChannels?: ConsentChannel[] | null;
+  @Field(() => [Channel], { nullable: true, description: 'Default: EMAIL' }) consentChannels?: Channel[] | null;
   @Field(() => String, { nullable: true, description: 'http(s) URL; or give a thank-you message' }) redirectUrl?: string | null;
   @Field(() => String, { nullable: true }) thankYouMessage?: string | null;
   @Field(() => String, { nullable: true }) leadSource?: string | null;
@@ -94,7 +94,7 @@ export class UpdateFormInput {
   @Field(() => String, { nullable: true }) name?: string | null;
   @Field(() => [FormFieldInput], { nullable: true }) fields?: FormFieldInput[] | null;
   @Field(() => String, { nullable: true }) consentText?: string | null;
-  @Field(() => [ConsentChannel], { nullable: true }) consentChannels?: ConsentChannel[] | null;
+  @Field(() => [Channel], { nullable: true }) consentChannels?: Channel[] | null;
   @Field(() => String, { nullable: true }) redirectUrl?: string | null;
   @Field(() => String, { nullable: true }) thankYouMessage?: string | null;
   @Field(() => String, { nullable: true }) leadSource?: string | null;
