@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { envelope, MessageClickedV1, MessageOpenedV1 } from '@crm/events';
+import { envelope, exampleCapture, FormSubmittedV1, MessageClickedV1, MessageOpenedV1 } from '@crm/events';
 import { UnitOfWork } from '@crm/platform';
 import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
 import { CaptureLifecycle } from '../src/scoring/capture-lifecycle';
@@ -27,10 +27,13 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
   });
 
   /** A marketing event on marketing's own (prefixed) topic, as delivery's tracking would publish it. */
-  async function publish(tenantId: string, type: string, contactId: string, data: unknown) {
+  async function publish(tenantId: string, type: string, contactId: string, data: unknown, key = contactId) {
     const ev = envelope({ type, subject: contactId, data, tenantId, source: 'crm/marketing' });
-    await producer.send({ topic: h.svc.info.topic, acks: -1, messages: [{ key: contactId, value: JSON.stringify(ev) }] });
+    await producer.send({ topic: h.svc.info.topic, acks: -1, messages: [{ key, value: JSON.stringify(ev) }] });
   }
+  /** A form submission event as the capture endpoint writes it (its submission row is not needed for scoring). */
+  const publishForm = (tenantId: string, contactId: string, formId: string, key: string) =>
+    publish(tenantId, FormSubmittedV1.type, contactId, { submissionId: randomUUID(), formId, formName: 'Demo', capture: { ...exampleCapture, contactId, capturedAt: new Date().toISOString() } }, key);
   const ref = (contactId: string) => ({ messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId, channel: 'email' as const, variant: null });
   const opened = (tenantId: string, contactId: string, at = new Date()) => publish(tenantId, MessageOpenedV1.type, contactId, { ...ref(contactId), openedAt: at.toISOString() });
   const clicked = (tenantId: string, contactId: string, url: string) => publish(tenantId, MessageClickedV1.type, contactId, { ...ref(contactId), url, clickedAt: new Date().toISOString() });
@@ -145,6 +148,19 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     expect((await scoreOf(tenantId, c.contactId)).score).toBe(0);
     await h.svc.app.get(UnitOfWork).run(tenantId, (tx) => h.svc.app.get(CaptureLifecycle).onErase(tx, survivor.contactId));
     expect(await scoreOf(tenantId, survivor.contactId)).toMatchObject({ score: 0, breakdown: [] });
+
+    // Late events: one of a merged-away contact counts for its survivor, one of an erased contact for no one.
+    const kept = await h.contact(tenantId, { tags: [] });
+    const merged = await h.contact(tenantId, { tags: [] });
+    const erased = await h.contact(tenantId, { tags: [] });
+    await h.merge(tenantId, kept, merged.contactId);
+    await h.erase(tenantId, erased.contactId);
+    // One key: the erased contact's event is applied before the merged one's, which the wait below sees.
+    await publishForm(tenantId, erased.contactId, form.id, 'one-key');
+    await publishForm(tenantId, merged.contactId, form.id, 'one-key');
+    await waitScore(tenantId, kept.contactId, 26); // Demo request 25 + Any form 1
+    expect((await scoreOf(tenantId, merged.contactId)).score).toBe(0);
+    expect((await scoreOf(tenantId, erased.contactId)).score).toBe(0);
   });
 
   it('country and custom-field rules match the replica when created and each contact event after (re-matched on contact.updated)', async () => {
