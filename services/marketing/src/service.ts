@@ -1,6 +1,9 @@
 import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
+import { z } from 'zod';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
+import { MarketingCapture1796160000004 } from '../migrations/1796160000004-MarketingCapture';
+import { captureConfigSchema } from './forms/capture.config';
 import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
 
@@ -10,6 +13,9 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498],
+  migrations: [MarketingSchema1796153645498, MarketingCapture1796160000004],
+  configSchema: z.object({
+    ...captureConfigSchema.shape,
+  }),
   schemaScope: MarketingSchemaScope,
 };
