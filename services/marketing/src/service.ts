@@ -1,6 +1,7 @@
 import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
+import { MarketingAttribution1796160000005 } from '../migrations/1796160000005-MarketingAttribution';
 import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
 
@@ -10,6 +11,6 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498],
+  migrations: [MarketingSchema1796153645498, MarketingAttribution1796160000005],
   schemaScope: MarketingSchemaScope,
 };
