@@ -182,6 +182,10 @@ export class AttributionRepository {
    * marketing topics are not ordered with each other.
    */
   async linkCampaignConversions(tx: Tx, contactId: string): Promise<void> {
+    // The touch and the conversion arrive on two topics, applied by two consumers in concurrent
+    // transactions: each would miss the other's uncommitted row. Serialised per contact, the second
+    // to take the lock runs its INSERT … SELECT after the first committed, and sees both (READ COMMITTED).
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || ':attribution:' || $2, 0))`, [tx.tenantId, contactId]);
     await tx.query(
       `INSERT INTO campaign_conversions (tenant_id, campaign_id, contact_id, kind, source_id, amount, currency, converted_at)
        SELECT DISTINCT c.tenant_id, t.campaign_id, c.contact_id, c.kind, c.source_id, c.amount, c.currency, c.converted_at
@@ -227,22 +231,29 @@ export class AttributionRepository {
   }
 
   /**
-   * The funnel of the leads of a period, grouped by the dimension of each lead's first touch:
-   * how many became MQL, had a deal, and converted, by the end of the period.
+   * The funnel of the leads of a period, grouped by the dimension of each lead's first touch. Stages
+   * are "reached by the end of the period" and cumulative, as lifecycle stages are: a lead with a deal
+   * passed qualification even if no MQL event was seen, a customer passed the deal stage even when
+   * buying without a pipeline deal. So every count is at most the one before it.
    */
   async funnel(tx: Tx, from: string, to: string, by: 'source' | 'campaign'): Promise<{ source: string; campaign: string; campaign_id: string | null; leads: number; mqls: number; deals: number; won: number }[]> {
     const groupCols = by === 'source' ? `coalesce(ft.source, '') AS source, '' AS campaign, NULL::uuid AS campaign_id` : `'' AS source, coalesce(ft.campaign, '') AS campaign, ft.campaign_id`;
     return tx.query(
-      `SELECT ${groupCols},
+      `WITH stage AS (
+         SELECT l.tenant_id, l.contact_id,
+                l.mql_at < $3::date + 1 AS mql,
+                EXISTS (SELECT 1 FROM sales_deals d WHERE d.tenant_id = l.tenant_id AND d.contact_id = l.contact_id AND d.created_at < $3::date + 1) AS deal,
+                EXISTS (SELECT 1 FROM sales_conversions c WHERE c.tenant_id = l.tenant_id AND c.contact_id = l.contact_id AND c.converted_at < $3::date + 1) AS won
+           FROM leads l
+          WHERE l.tenant_id = $1 AND l.lead_at >= $2::date AND l.lead_at < $3::date + 1)
+       SELECT ${groupCols},
               count(*)::int AS leads,
-              count(*) FILTER (WHERE l.mql_at < $3::date + 1)::int AS mqls,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM sales_deals d WHERE d.tenant_id = l.tenant_id AND d.contact_id = l.contact_id AND d.created_at < $3::date + 1)
-                                  OR EXISTS (SELECT 1 FROM sales_conversions c WHERE c.tenant_id = l.tenant_id AND c.contact_id = l.contact_id AND c.converted_at < $3::date + 1))::int AS deals,
-              count(*) FILTER (WHERE EXISTS (SELECT 1 FROM sales_conversions c WHERE c.tenant_id = l.tenant_id AND c.contact_id = l.contact_id AND c.converted_at < $3::date + 1))::int AS won
-         FROM leads l
-         LEFT JOIN LATERAL (SELECT t.source, t.campaign, t.campaign_id FROM touches t WHERE t.tenant_id = l.tenant_id AND t.contact_id = l.contact_id
+              count(*) FILTER (WHERE s.mql OR s.deal OR s.won)::int AS mqls,
+              count(*) FILTER (WHERE s.deal OR s.won)::int AS deals,
+              count(*) FILTER (WHERE s.won)::int AS won
+         FROM stage s
+         LEFT JOIN LATERAL (SELECT t.source, t.campaign, t.campaign_id FROM touches t WHERE t.tenant_id = s.tenant_id AND t.contact_id = s.contact_id
                              ORDER BY t.touched_at, t.touch_key LIMIT 1) ft ON true
-        WHERE l.tenant_id = $1 AND l.lead_at >= $2::date AND l.lead_at < $3::date + 1
         GROUP BY 1, 2, 3
         ORDER BY leads DESC, 1, 2`,
       [tx.tenantId, from, to],

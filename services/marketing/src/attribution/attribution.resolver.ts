@@ -70,8 +70,9 @@ export class AttributionResolver {
   funnel(
     @Args('from', { type: () => DateScalar }) from: string,
     @Args('to', { type: () => DateScalar }) to: string,
-    @Args('groupBy', { type: () => FunnelGroupBy, nullable: true, defaultValue: FunnelGroupBy.SOURCE }) groupBy: FunnelGroupBy,
+    @Args('groupBy', { type: () => FunnelGroupBy, nullable: true, description: 'Default SOURCE' }) groupBy?: FunnelGroupBy | null,
   ) {
-    return this.reports.funnel(currentUser(), { from, to, groupBy });
+    // No defaultValue in the schema: @nestjs/graphql hands an enum's default to the resolver as its name ("SOURCE"), not its value.
+    return this.reports.funnel(currentUser(), { from, to, groupBy: groupBy ?? FunnelGroupBy.SOURCE });
   }
 }

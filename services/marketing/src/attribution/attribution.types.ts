@@ -89,8 +89,8 @@ export class FunnelRow {
   @Field(() => String, { nullable: true, description: 'Campaign name of the first touch (groupBy CAMPAIGN)' }) campaign: string | null;
   @Field(() => ID, { nullable: true, description: 'The marketing campaign of the first touch (groupBy CAMPAIGN)' }) campaignId: string | null;
   @Field(() => Int) leads: number;
-  @Field(() => Int, { description: 'Of those leads, qualified (MQL) by the end of the period' }) mqls: number;
-  @Field(() => Int, { nullable: true, description: 'Of those leads, with a deal (or a purchase) by the end of the period; null without sales data' }) deals: number | null;
+  @Field(() => Int, { description: 'Of those leads, qualified (MQL) by the end of the period, or further along (a deal or a purchase)' }) mqls: number;
+  @Field(() => Int, { nullable: true, description: 'Of those leads, with a deal or a purchase by the end of the period; null without sales data' }) deals: number | null;
   @Field(() => Int, { nullable: true, description: 'Of those leads, with a won deal or an order by the end of the period; null without sales data' }) won: number | null;
   @Field(() => Float, { nullable: true, description: 'mqls / leads' }) leadToMqlRate: number | null;
   @Field(() => Float, { nullable: true, description: 'deals / mqls' }) mqlToDealRate: number | null;
