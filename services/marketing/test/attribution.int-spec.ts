@@ -3,7 +3,9 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import {
   DealCreatedV1, DealReopenedV1, DealWonV1, envelope, exampleCapture, FormSubmittedV1, LeadQualifiedV1, MessageSentV1, OrderCancelledV1, OrderPlacedV1,
 } from '@crm/events';
+import { inTenantTx } from '@crm/platform';
 import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
+import { AttributionRepository } from '../src/attribution/attribution.repository';
 import { expectError, startMarketing, type Harness } from './harness';
 
 /**
@@ -241,6 +243,38 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     expect(roi['google|crm software']).toMatchObject({ revenue: eur('0.00'), customers: 0, paybackDate: null });
     expect(roi['google|open source crm']).toMatchObject({ revenue: eur('0.00'), customers: 0 });
     expect(roi['bing|crm software']).toMatchObject({ revenue: eur('600.00'), customers: 1 });
+  });
+
+  it('merge: the duplicate’s touches and lead move to the survivor (and link its conversions); erasure unlinks the person and keeps every figure', async () => {
+    // ContactLifecycle.onMerge / onErase call these in the contact event's transaction; called here the same way.
+    const repo = new AttributionRepository();
+    const tenantId = uniqueTenant();
+    const { A, C, campaignId, orderC } = await fixture(tenantId);
+    const gql = h.client({ tenantId });
+    const X = (await h.contact(tenantId)).contactId;
+    const messageId = randomUUID();
+    await publish('marketing', tenantId, MessageSentV1.type, messageId, { messageId, campaignId, campaignName: 'Spring newsletter', contactId: X, channel: 'email', variant: null, sentAt: noon('2026-03-15') });
+    await until(tenantId, 'touches', 9);
+    await until(tenantId, 'campaign_conversions', 1);
+
+    await inTenantTx(h.svc.dataSource, tenantId, (tx) => repo.moveContact(tx, X, C));
+    expect(await count(tenantId, 'touches', `contact_id = '${X}'`)).toBe(0);
+    expect(await count(tenantId, 'leads', `contact_id = '${X}'`)).toBe(0);
+    // C's lead keeps its own, earlier date (03-04; X became a lead only when created, today).
+    expect(await h.sql(`SELECT to_char(lead_at, 'YYYY-MM-DD') AS d FROM "${h.schema}".leads WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, C])).toEqual([{ d: '2026-03-04' }]);
+    // The newsletter X got on 03-15 now precedes C's order of 03-20: a conversion of the campaign, and C's last touch.
+    expect(await h.sql(`SELECT contact_id, source_id FROM "${h.schema}".campaign_conversions WHERE tenant_id = $1 AND kind = 'order_placed'`, [tenantId])).toEqual([{ contact_id: C, source_id: orderC }]);
+    const last = byKey(dataOf(await gql(ROI, { ...MARCH, m: 'LAST_TOUCH' })).keywordRoi);
+    expect(last['marketing|Spring newsletter']).toMatchObject({ revenue: eur('300.00'), customers: 1 });
+    expect(last['google|open source crm']).toMatchObject({ revenue: eur('0.00'), customers: 0 });
+
+    const before = dataOf(await gql(ROI, { ...MARCH, m: 'LINEAR' })).keywordRoi;
+    const funnelBefore = dataOf(await gql(FUNNEL, MARCH)).funnel;
+    await inTenantTx(h.svc.dataSource, tenantId, (tx) => repo.eraseContact(tx, A));
+    for (const table of ['touches', 'leads', 'sales_deals', 'sales_conversions', 'campaign_conversions']) expect(await count(tenantId, table, `contact_id = '${A}'`)).toBe(0);
+    expect(dataOf(await gql(ROI, { ...MARCH, m: 'LINEAR' })).keywordRoi).toEqual(before);
+    expect(dataOf(await gql(FUNNEL, MARCH)).funnel).toEqual(funnelBefore);
+    expect(await count(tenantId, 'campaign_conversions')).toBe(2);
   });
 
   it('without any sales event, spend and leads show, revenue is null and the response says why', async () => {
