@@ -99,7 +99,9 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
       { day: '2026-03-15', ...G2, cost: eur('100') },
       { day: '2026-03-02', ...B1, cost: eur('50.00') },
     ] })).recordAdSpend).toBe(5);
-    const [A, B, C, D, F] = [await h.contact(tenantId), await h.contact(tenantId), await h.contact(tenantId), await h.contact(tenantId), await h.contact(tenantId)].map((c) => c.contactId);
+    // Each created in contacts by its first form submission, a moment after it.
+    const created = async (day: string) => (await h.contact(tenantId, { createdAt: `${day}T12:00:01.000Z` })).contactId;
+    const [A, B, C, D, F] = [await created('2026-03-02'), await created('2026-03-03'), await created('2026-03-04'), await created('2026-03-05'), await created('2026-03-06')];
     const campaignId = randomUUID();
     const dealA = randomUUID();
     const dealB = randomUUID();
@@ -251,7 +253,7 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     const tenantId = uniqueTenant();
     const { A, C, campaignId, orderC } = await fixture(tenantId);
     const gql = h.client({ tenantId });
-    const X = (await h.contact(tenantId)).contactId;
+    const X = (await h.contact(tenantId, { createdAt: new Date().toISOString() })).contactId;
     const messageId = randomUUID();
     await publish('marketing', tenantId, MessageSentV1.type, messageId, { messageId, campaignId, campaignName: 'Spring newsletter', contactId: X, channel: 'email', variant: null, sentAt: noon('2026-03-15') });
     await until(tenantId, 'touches', 9);
@@ -260,7 +262,7 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     await inTenantTx(h.svc.dataSource, tenantId, (tx) => repo.moveContact(tx, X, C));
     expect(await count(tenantId, 'touches', `contact_id = '${X}'`)).toBe(0);
     expect(await count(tenantId, 'leads', `contact_id = '${X}'`)).toBe(0);
-    // C's lead keeps its own, earlier date (03-04; X became a lead only when created, today).
+    // C's lead keeps its own, earlier date (03-04; X was created today).
     expect(await h.sql(`SELECT to_char(lead_at, 'YYYY-MM-DD') AS d FROM "${h.schema}".leads WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, C])).toEqual([{ d: '2026-03-04' }]);
     // The newsletter X got on 03-15 now precedes C's order of 03-20: a conversion of the campaign, and C's last touch.
     expect(await h.sql(`SELECT contact_id, source_id FROM "${h.schema}".campaign_conversions WHERE tenant_id = $1 AND kind = 'order_placed'`, [tenantId])).toEqual([{ contact_id: C, source_id: orderC }]);
@@ -281,7 +283,7 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
     dataOf(await gql(RECORD, { i: [{ day: '2026-03-01', ...G1, cost: eur('80.00') }] }));
-    const A = (await h.contact(tenantId)).contactId;
+    const A = (await h.contact(tenantId, { createdAt: noon('2026-03-02') })).contactId;
     await form(tenantId, A, '2026-03-02', G1);
     await until(tenantId, 'touches', 1);
     const rows = dataOf(await gql(ROI, { ...MARCH, m: 'LINEAR' })).keywordRoi;

@@ -117,13 +117,14 @@ export class AttributionTouchEvents {
   }
 }
 
-/** The consumer `marketing.attribution-leads` of the contacts topic: a contact created is a lead. */
+/** The consumer `marketing.attribution-leads` of the contacts topic: a contact created is a lead, as of its creation. */
 @EventConsumer('attribution-leads')
 export class AttributionLeadEvents {
   constructor(private readonly repo: AttributionRepository) {}
 
   @OnEvent(ContactCreatedV1)
   async onCreated(@Payload() e: Event<typeof ContactCreatedV1>, @Ctx() ctx: CrmEventContext): Promise<void> {
-    await this.repo.addLead(ctx.tx, e.data.contactId, e.time);
+    // Snapshots before createdAt existed: the event's time is when the contact was created.
+    await this.repo.addLead(ctx.tx, e.data.contactId, e.data.createdAt ?? e.time);
   }
 }
