@@ -359,6 +359,15 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
       { day: '2026-03-01', source: 'google', keyword: 'crm software', cost: '200.000', clicks: 40 },
       { day: '2026-03-02', source: 'bing', keyword: 'crm software', cost: '50.000', clicks: null },
     ]);
+    // Listed newest day first, one page at a time.
+    const LIST = `query($f: AdSpendFilter, $n: Int, $a: String) { adSpend(filter: $f, first: $n, after: $a) { totalCount edges { node { day source medium campaign keyword cost { amount currency } clicks recordedBy } } pageInfo { hasNextPage endCursor } } }`;
+    const page1 = dataOf(await gql(LIST, { n: 1 })).adSpend;
+    expect(page1).toMatchObject({ totalCount: 2, pageInfo: { hasNextPage: true }, edges: [{ node: { day: '2026-03-02', source: 'bing', medium: 'cpc', campaign: 'spring', keyword: 'crm software', cost: eur('50.00'), clicks: null, recordedBy: 'user-1' } }] });
+    const page2 = dataOf(await gql(LIST, { n: 1, a: page1.pageInfo.endCursor })).adSpend;
+    expect(page2).toMatchObject({ pageInfo: { hasNextPage: false }, edges: [{ node: { day: '2026-03-01', source: 'google', cost: eur('200.00'), clicks: 40 } }] });
+    expect(dataOf(await gql(LIST, { f: { source: 'google', from: '2026-03-01', to: '2026-03-01' } })).adSpend.totalCount).toBe(1);
+    expect(expectError(await gql(LIST, { f: { from: '2026-03-02', to: '2026-03-01' } }), 'BAD_USER_INPUT').extensions!.fields).toEqual([{ field: 'filter.to', message: 'must not be before filter.from' }]);
+
     // Unknown columns stop the import before its first row.
     const stopped = dataOf(await gql(IMPORT, { csv: 'day,source,cost,currency,colour\n2026-03-01,google,1,EUR,red' })).importAdSpendCsv;
     expect(stopped).toMatchObject({ created: 0, failed: 1, errors: [{ row: 1, message: expect.stringContaining('unknown CSV column(s): colour') }] });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Tx } from '@crm/platform';
-import { formatMinor, fromDb } from '@crm/shared-kernel';
+import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
+import { formatMinor, fromDb, money } from '@crm/shared-kernel';
+import type { AdSpend } from './attribution.types';
 
 /** Attribution dimensions as stored: '' when unknown (see the migration). */
 export interface Dims {
@@ -72,6 +73,31 @@ export interface NewConversion {
  */
 export const CAMPAIGN_CONVERSION_WINDOW_DAYS = 90;
 
+export interface SpendListFilter {
+  from?: string | null;
+  to?: string | null;
+  source?: string | null;
+  campaign?: string | null;
+  keyword?: string | null;
+}
+
+interface StoredSpendRow {
+  [column: string]: unknown;
+  id: string; day_text: string; source: string; medium: string; campaign: string; keyword: string; cost_text: string; currency: string;
+  clicks: number | null; impressions: number | null; recorded_by: string; recorded_at: Date;
+}
+
+const SPEND_ORDER: KeysetOrder = { name: 'ad_spend', key: `to_char(day, 'YYYY-MM-DD')`, dir: 'DESC' };
+
+const orNull = (s: string) => (s === '' ? null : s);
+
+function toAdSpend(r: StoredSpendRow): AdSpend {
+  return {
+    id: r.id, day: r.day_text, source: r.source, medium: orNull(r.medium), campaign: orNull(r.campaign), keyword: orNull(r.keyword),
+    cost: money(fromDb(r.cost_text, r.currency), r.currency), clicks: r.clicks, impressions: r.impressions, recordedBy: r.recorded_by, recordedAt: r.recorded_at,
+  };
+}
+
 /** The SQL of attribution; every method runs in the caller's tenant-bound transaction. */
 @Injectable()
 export class AttributionRepository {
@@ -97,6 +123,29 @@ export class AttributionRepository {
     );
     // numeric(20,3) reads back as "120.500": shown with the currency's own minor units.
     return out.map((r) => ({ ...r, cost: formatMinor(fromDb(r.cost, r.currency), r.currency) }));
+  }
+
+  /** Recorded spend, newest day first (Query.adSpend). */
+  async listSpend(tx: Tx, f: SpendListFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<AdSpend>> {
+    const page = keysetPage(SPEND_ORDER, args);
+    const q = new SqlParams(tx.tenantId);
+    const where = q.where([
+      'tenant_id = $1',
+      f.from && `day >= ${q.p(f.from)}::date`,
+      f.to && `day <= ${q.p(f.to)}::date`,
+      f.source && `source = ${q.p(f.source)}`,
+      f.campaign && `campaign = ${q.p(f.campaign)}`,
+      f.keyword && `keyword = ${q.p(f.keyword)}`,
+    ]);
+    const countParams = q.snapshot();
+    const after = page.afterSql(q.p);
+    const rows = await tx.query<StoredSpendRow & KeysetRow>(
+      `SELECT *, to_char(day, 'YYYY-MM-DD') AS day_text, cost::text AS cost_text, ${page.sortKey} AS sort_key FROM ad_spend
+        WHERE ${q.where([where, after])} ORDER BY ${page.orderBy} LIMIT ${q.p(page.limit)}`,
+      q.values,
+    );
+    const n = withTotal ? (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM ad_spend WHERE ${where}`, countParams)).n : null;
+    return page.connection(rows, (r) => r.map(toAdSpend), n);
   }
 
   async spendBetween(tx: Tx, from: string, to: string): Promise<SpendDay[]> {

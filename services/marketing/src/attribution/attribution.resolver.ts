@@ -1,8 +1,9 @@
-import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { currentUser, RequirePermission } from '@crm/platform';
+import { Args, Info, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { currentUser, PageArgs, RequirePermission, selectsField } from '@crm/platform';
 import { DateScalar } from '@crm/shared-kernel';
 import { MarketingPermission } from '../permissions';
-import { AdSpendImportReport, AdSpendInput, AttributionModel, CampaignRoi, FunnelGroupBy, FunnelRow, KeywordRoi } from './attribution.types';
+import { AdSpendConnection, AdSpendFilter, AdSpendImportReport, AdSpendInput, AttributionModel, CampaignRoi, FunnelGroupBy, FunnelRow, KeywordRoi } from './attribution.types';
 import { AttributionReports, DEFAULT_WINDOW_DAYS } from './use-cases/attribution-reports';
 import { ImportAdSpendCsv } from './use-cases/import-ad-spend-csv.use-case';
 import { RecordAdSpend } from './use-cases/record-ad-spend.use-case';
@@ -21,6 +22,12 @@ export class AttributionResolver {
     private readonly importCsv: ImportAdSpendCsv,
     private readonly reports: AttributionReports,
   ) {}
+
+  @Query(() => AdSpendConnection, { description: 'Recorded ad spend, newest day first' })
+  @RequirePermission(MarketingPermission['attribution.read'])
+  adSpend(@Args() page: PageArgs, @Args('filter', { type: () => AdSpendFilter, nullable: true }) filter: AdSpendFilter | undefined, @Info() info: GraphQLResolveInfo) {
+    return this.reports.adSpend(currentUser(), filter ?? {}, page, selectsField(info, 'totalCount'));
+  }
 
   @Mutation(() => Int, { description: 'Records ad spend rows (all or none); returns how many were recorded. A row with the same day, source, medium, campaign and keyword replaces the earlier figures.' })
   @RequirePermission(MarketingPermission['spend.write'])

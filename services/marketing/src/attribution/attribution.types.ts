@@ -1,7 +1,6 @@
 import { Field, Float, ID, Int } from '@nestjs/graphql';
 import { DateScalar, moneyTypes, type Money } from '@crm/shared-kernel';
-import { InputType, ObjectType, registerEnumType } from '../schema-scope';
-import { MarketingSchemaScope } from '../schema-scope';
+import { Connection, InputType, MarketingSchemaScope, ObjectType, registerEnumType } from '../schema-scope';
 
 const { Money: MoneyType, MoneyInput } = moneyTypes(MarketingSchemaScope);
 
@@ -36,6 +35,32 @@ export class AdSpendInput {
   @Field(() => MoneyInput, { description: 'Not negative, in a supported ISO 4217 currency' }) cost: Money;
   @Field(() => Int, { nullable: true }) clicks?: number | null;
   @Field(() => Int, { nullable: true }) impressions?: number | null;
+}
+
+@ObjectType({ description: 'Ad spend of one day and one source / medium / campaign / keyword' })
+export class AdSpend {
+  @Field(() => ID) id: string;
+  @Field(() => DateScalar) day: string;
+  @Field() source: string;
+  @Field(() => String, { nullable: true }) medium: string | null;
+  @Field(() => String, { nullable: true }) campaign: string | null;
+  @Field(() => String, { nullable: true }) keyword: string | null;
+  @Field(() => MoneyType) cost: Money;
+  @Field(() => Int, { nullable: true }) clicks: number | null;
+  @Field(() => Int, { nullable: true }) impressions: number | null;
+  @Field({ description: 'Who recorded the current figures' }) recordedBy: string;
+  @Field() recordedAt: Date;
+}
+
+export const AdSpendConnection = Connection(AdSpend);
+
+@InputType()
+export class AdSpendFilter {
+  @Field(() => DateScalar, { nullable: true, description: 'From this day (inclusive)' }) from?: string | null;
+  @Field(() => DateScalar, { nullable: true, description: 'To this day (inclusive)' }) to?: string | null;
+  @Field(() => String, { nullable: true }) source?: string | null;
+  @Field(() => String, { nullable: true }) campaign?: string | null;
+  @Field(() => String, { nullable: true }) keyword?: string | null;
 }
 
 @ObjectType()

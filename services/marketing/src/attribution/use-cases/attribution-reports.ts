@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { badUserInput, invalidField, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
+import { badUserInput, invalidField, UnitOfWork, type ConnectionValue, type KeysetArgs, type RequestContext, type Tx } from '@crm/platform';
 import { fromDb, MINOR_UNITS, money, parseDateOnly, roundDiv } from '@crm/shared-kernel';
 import { creditedTouches, paybackDate, roundCredit, splitMinor, type AttributionModelName } from '../attribution-model';
-import { AttributionRepository, type Dims, type TouchRow } from '../attribution.repository';
-import { AttributionModel, FunnelGroupBy, type CampaignRoi, type FunnelRow, type KeywordRoi, type RoiFigures } from '../attribution.types';
+import { AttributionRepository, type Dims, type SpendListFilter, type TouchRow } from '../attribution.repository';
+import { AttributionModel, FunnelGroupBy, type AdSpend, type CampaignRoi, type FunnelRow, type KeywordRoi, type RoiFigures } from '../attribution.types';
 
 export const DEFAULT_WINDOW_DAYS = 90;
 export const MAX_WINDOW_DAYS = 3650;
@@ -69,6 +69,12 @@ export class AttributionReports {
     private readonly uow: UnitOfWork,
     private readonly repo: AttributionRepository,
   ) {}
+
+  /** Query.adSpend: the recorded rows, newest day first. */
+  adSpend(ctx: RequestContext, f: SpendListFilter, page: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<AdSpend>> {
+    if (f.from && f.to) period(f.from, f.to, 'filter.from', 'filter.to');
+    return this.uow.run(ctx.tenantId, (tx) => this.repo.listSpend(tx, f, page, withTotal));
+  }
 
   keywordRoi(ctx: RequestContext, a: ReportArgs): Promise<KeywordRoi[]> {
     return this.roi(ctx, a, keywordGrouping);
@@ -196,11 +202,12 @@ export class AttributionReports {
 
 const compareMinor = (a: bigint, b: bigint) => (a > b ? 1 : a < b ? -1 : 0);
 
-function period(fromIn: string, toIn: string): { from: string; to: string } {
-  const from = parseDateOnly(fromIn, 'from');
-  const to = parseDateOnly(toIn, 'to');
-  if (from > to) throw invalidField('to', 'must not be before from');
-  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > MAX_REPORT_DAYS) throw invalidField('to', `a report spans at most ${MAX_REPORT_DAYS} days`);
+/** A checked period (from ≤ to, at most MAX_REPORT_DAYS). */
+export function period(fromIn: string, toIn: string, fromField = 'from', toField = 'to'): { from: string; to: string } {
+  const from = parseDateOnly(fromIn, fromField);
+  const to = parseDateOnly(toIn, toField);
+  if (from > to) throw invalidField(toField, `must not be before ${fromField}`);
+  if ((Date.parse(to) - Date.parse(from)) / 86_400_000 > MAX_REPORT_DAYS) throw invalidField(toField, `a report spans at most ${MAX_REPORT_DAYS} days`);
   return { from, to };
 }
 
