@@ -277,6 +277,13 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     expect(dataOf(await gql(ROI, { ...MARCH, m: 'LINEAR' })).keywordRoi).toEqual(before);
     expect(dataOf(await gql(FUNNEL, MARCH)).funnel).toEqual(funnelBefore);
     expect(await count(tenantId, 'campaign_conversions')).toBe(2);
+
+    // Once the replica knows the erasure, a late event of the person counts but links to nobody.
+    await h.erase(tenantId, A);
+    const late = randomUUID();
+    await orderPlaced(tenantId, late, A, '2026-03-30', '10.00', '0.00');
+    await until(tenantId, 'sales_conversions', 4);
+    expect(await count(tenantId, 'sales_conversions', `contact_id = '${A}'`)).toBe(0);
   });
 
   it('without any sales event, spend and leads show, revenue is null and the response says why', async () => {

@@ -158,9 +158,17 @@ export class AttributionRepository {
 
   // ---- projections from events
 
-  /** The contact an event names, or the survivor it was merged into (the replica flattens merge chains). */
+  /**
+   * The id to store for the contact an event names: the survivor it was merged into (the replica
+   * flattens merge chains); for an erased contact a fresh random id, so a late event (a deal won
+   * after the erasure) still counts in the figures but links to nobody, as eraseContact leaves it.
+   */
   async survivorOf(tx: Tx, contactId: string): Promise<string> {
-    const r = await tx.maybeOne<{ id: string }>(`SELECT coalesce(merged_into, contact_id) AS id FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
+    const r = await tx.maybeOne<{ id: string; erased: boolean }>(
+      `SELECT coalesce(merged_into, contact_id) AS id, erased_at IS NOT NULL AS erased FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`,
+      [tx.tenantId, contactId],
+    );
+    if (r?.erased) return randomUUID();
     return r?.id ?? contactId;
   }
 
