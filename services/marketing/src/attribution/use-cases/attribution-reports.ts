@@ -176,7 +176,8 @@ export class AttributionReports {
         const customersCredit = roundCredit(g.customers);
         const asMoney = (m: bigint) => (cur ? money(m, cur) : null);
         const cpa = salesKnown && cur && g.cost > 0n && g.customers > 0 ? money(roundDiv(g.cost * 1_000_000n, BigInt(Math.round(g.customers * 1_000_000))), cur) : null;
-        const roi = salesKnown && g.cost > 0n ? roundCredit(Number(((g.revenue - g.cost) * 1_000_000n) / g.cost) / 1_000_000) : null;
+        // Exact to 4 decimals, half away from zero, from the minor units (no float before the last step).
+        const roi = salesKnown && g.cost > 0n ? Number(roundDiv((g.revenue - g.cost) * 10_000n, g.cost)) / 10_000 : null;
         return {
           row: {
             ...g.dims,
