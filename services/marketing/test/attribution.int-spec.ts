@@ -5,6 +5,7 @@ import {
 } from '@crm/events';
 import { inTenantTx } from '@crm/platform';
 import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
+import { ATTRIBUTION_TABLES } from '../migrations/1796160000005-MarketingAttribution';
 import { AttributionRepository } from '../src/attribution/attribution.repository';
 import { expectError, startMarketing, type Harness } from './harness';
 
@@ -284,6 +285,16 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     await orderPlaced(tenantId, late, A, '2026-03-30', '10.00', '0.00');
     await until(tenantId, 'sales_conversions', 4);
     expect(await count(tenantId, 'sales_conversions', `contact_id = '${A}'`)).toBe(0);
+  });
+
+  it('every attribution table has tenant_id under forced row-level security', async () => {
+    const rows = await h.sql<{ t: string; rls: boolean; forced: boolean; tenant: boolean }>(
+      `SELECT c.relname AS t, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
+              EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped) AS tenant
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) ORDER BY 1`,
+      [h.schema, [...ATTRIBUTION_TABLES]],
+    );
+    expect(rows).toEqual([...ATTRIBUTION_TABLES].sort().map((t) => ({ t, rls: true, forced: true, tenant: true })));
   });
 
   it('without any sales event, spend and leads show, revenue is null and the response says why', async () => {
