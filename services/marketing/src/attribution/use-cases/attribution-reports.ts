@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { badUserInput, invalidField, UnitOfWork, type ConnectionValue, type KeysetArgs, type RequestContext, type Tx } from '@crm/platform';
+import { badUserInput, invalidField, UnitOfWork, type ConnectionValue, type KeysetArgs, type RequestContext } from '@crm/platform';
 import { fromDb, MINOR_UNITS, money, parseDateOnly, roundDiv } from '@crm/shared-kernel';
 import { creditedTouches, paybackDate, roundCredit, splitMinor, type AttributionModelName } from '../attribution-model';
-import { AttributionRepository, type Dims, type SpendListFilter, type TouchRow } from '../attribution.repository';
+import { AttributionRepository, type Dims, type ReportTouchRow, type SpendListFilter } from '../attribution.repository';
 import { AttributionModel, FunnelGroupBy, type AdSpend, type CampaignRoi, type FunnelRow, type KeywordRoi, type RoiFigures } from '../attribution.types';
 
 export const DEFAULT_WINDOW_DAYS = 90;
@@ -33,7 +33,7 @@ interface Group<D> {
 
 /** How a report groups touches and spend: the key and the dimensions it shows. */
 interface Grouping<D> {
-  ofTouch(t: TouchRow): { key: string; dims: D };
+  ofTouch(t: ReportTouchRow): { key: string; dims: D };
   ofSpend(s: Dims): { key: string; dims: D };
   none: D;
 }
@@ -126,7 +126,7 @@ export class AttributionReports {
       const conversions = available ? await this.repo.conversionsBetween(tx, from, to) : [];
       const currency = chooseCurrency(wanted, [...spend.map((s) => s.currency), ...conversions.map((c) => c.currency)]);
       const leads = await this.repo.leadsBetween(tx, from, to);
-      const touches = await touchesByContact(tx, this.repo, [...new Set([...leads.map((l) => l.contact_id), ...conversions.map((c) => c.contact_id)])]);
+      const touches = byContact(await this.repo.touchesForReport(tx, from, to, windowDays), grouping);
 
       const groups = new Map<string, Group<D>>();
       const group = (key: string, dims: D) => {
@@ -136,7 +136,7 @@ export class AttributionReports {
       };
       const credit = (contactId: string, at: Date) => {
         const points = creditedTouches(touches.get(contactId) ?? [], at, windowDays, model);
-        return points.length ? points.map((p) => grouping.ofTouch(p.row)) : [{ key: NONE_KEY, dims: grouping.none }];
+        return points.length ? points.map((p) => p.group) : [{ key: NONE_KEY, dims: grouping.none }];
       };
 
       for (const s of spend) {
@@ -227,12 +227,17 @@ function chooseCurrency(wanted: string | null, seen: string[]): string | null {
   return distinct[0] ?? null;
 }
 
-async function touchesByContact(tx: Tx, repo: AttributionRepository, contactIds: string[]): Promise<Map<string, { at: Date; row: TouchRow }[]>> {
-  const out = new Map<string, { at: Date; row: TouchRow }[]>();
-  for (const t of await repo.touchesOf(tx, contactIds)) {
-    const list = out.get(t.contact_id) ?? [];
-    list.push({ at: t.touched_at, row: t });
-    out.set(t.contact_id, list);
+/** Touches per contact, oldest first (as read), each with its report group worked out once. */
+function byContact<D>(rows: ReportTouchRow[], grouping: Grouping<D>): Map<string, { at: Date; group: { key: string; dims: D } }[]> {
+  const out = new Map<string, { at: Date; group: { key: string; dims: D } }[]>();
+  const groups = new Map<string, { key: string; dims: D }>();
+  for (const t of rows) {
+    let g = grouping.ofTouch(t);
+    // One dims object per group: rows share it instead of each touch carrying a copy.
+    g = groups.get(g.key) ?? (groups.set(g.key, g), g);
+    const list = out.get(t.contact_id);
+    if (list) list.push({ at: new Date(t.at_ms), group: g });
+    else out.set(t.contact_id, [{ at: new Date(t.at_ms), group: g }]);
   }
   return out;
 }
