@@ -178,7 +178,10 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
 
     // A 5-day window, first-touch: A (03-10) sees touches from 03-05 noon: the newsletter is first → 1000.00;
     // B (03-12) from 03-07: B1 → 600.00; C (03-20) from 03-15: none → 300.00 unattributed.
-    const windowed = await roi('FIRST_TOUCH', { w: 5 });
+    const windowedRows: Row[] = dataOf(await gql(ROI, { ...MARCH, m: 'FIRST_TOUCH', w: 5 })).keywordRoi;
+    // Most revenue first; what no touch explains last, whatever its revenue.
+    expect(windowedRows.map((r) => r.keyword ?? r.campaign)).toEqual(['Spring newsletter', 'crm software', 'crm software', 'open source crm', null]);
+    const windowed = byKey(windowedRows);
     expect(windowed['marketing|Spring newsletter']).toMatchObject({ revenue: eur('1000.00'), customers: 1 });
     expect(windowed['bing|crm software']).toMatchObject({ revenue: eur('600.00'), customers: 1 });
     expect(windowed['google|open source crm']).toMatchObject({ revenue: eur('0.00'), customers: 0 });

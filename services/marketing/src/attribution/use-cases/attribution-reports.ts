@@ -170,12 +170,14 @@ export class AttributionReports {
 
       const rows = [...groups.values()].map((g) => figures(g, currency, available));
       // Most revenue first, then most spend; what no touch explains last.
-      return rows.sort((x, y) => compareMinor(y.revenueSort, x.revenueSort) || compareMinor(y.costSort, x.costSort) || x.noneLast - y.noneLast).map((r) => r.row);
+      return rows.sort((x, y) => x.noneLast - y.noneLast || compareMinor(y.revenueSort, x.revenueSort) || compareMinor(y.costSort, x.costSort)).map((r) => r.row);
 
       function figures(g: Group<D>, cur: string | null, salesKnown: boolean): { row: D & RoiFigures; revenueSort: bigint; costSort: bigint; noneLast: number } {
         const customersCredit = roundCredit(g.customers);
         const asMoney = (m: bigint) => (cur ? money(m, cur) : null);
-        const cpa = salesKnown && cur && g.cost > 0n && g.customers > 0 ? money(roundDiv(g.cost * 1_000_000n, BigInt(Math.round(g.customers * 1_000_000))), cur) : null;
+        // Customers are a fraction under LINEAR: divided as millionths, so the cost stays exact BigInt minor units.
+        const customerMillionths = BigInt(Math.round(g.customers * 1_000_000));
+        const cpa = salesKnown && cur && g.cost > 0n && customerMillionths > 0n ? money(roundDiv(g.cost * 1_000_000n, customerMillionths), cur) : null;
         // Exact to 4 decimals, half away from zero, from the minor units (no float before the last step).
         const roi = salesKnown && g.cost > 0n ? Number(roundDiv((g.revenue - g.cost) * 10_000n, g.cost)) / 10_000 : null;
         return {
