@@ -300,6 +300,24 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     expect(rows).toEqual([...ATTRIBUTION_TABLES].sort().map((t) => ({ t, rls: true, forced: true, tenant: true })));
   });
 
+  it('a real form submission (the public endpoint, the outbox, Kafka) becomes a lead and a touch of its paid keyword', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const form = dataOf(await gql(`mutation($i: CreateFormInput!) { createForm(input: $i) { publicKey } }`, { i: {
+      name: 'Demo', fields: [{ field: 'email', label: 'Email', required: true }], consentText: 'Email me about the demo.', consentChannels: ['EMAIL'], thankYouMessage: 'Thanks',
+    } })).createForm;
+    const res = await fetch(`${h.svc.url.replace(/\/graphql$/, '')}/forms/${form.publicKey}`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: 'lead@example.com', consent: 'yes', utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'spring', utm_term: 'crm', keyword: 'open source crm' }).toString(),
+    });
+    expect(res.status).toBe(200);
+    await until(tenantId, 'touches', 1);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(dataOf(await gql(ROI, { from: today, to: today })).keywordRoi).toEqual([
+      { ...G2, currency: null, leads: 1, customers: null, revenue: null, cost: null, costPerAcquisition: null, roi: null, paybackDate: null, revenueAvailable: false, revenueNote: expect.stringContaining('No sales event') },
+    ]);
+  });
+
   it('without any sales event, spend and leads show, revenue is null and the response says why', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
