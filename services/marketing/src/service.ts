@@ -3,6 +3,7 @@ import type { ServiceDefinition } from '@crm/platform';
 import { z } from 'zod';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
 import { MarketingCapture1796160000004 } from '../migrations/1796160000004-MarketingCapture';
+import { MarketingAttribution1796160000005 } from '../migrations/1796160000005-MarketingAttribution';
 import { captureConfigSchema } from './forms/capture.config';
 import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
@@ -13,7 +14,7 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498, MarketingCapture1796160000004],
+  migrations: [MarketingSchema1796153645498, MarketingCapture1796160000004, MarketingAttribution1796160000005],
   configSchema: z.object({
     ...captureConfigSchema.shape,
   }),
