@@ -1,6 +1,10 @@
 import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
+import { z } from 'zod';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
+import { MarketingCapture1796160000004 } from '../migrations/1796160000004-MarketingCapture';
+import { MarketingAttribution1796160000005 } from '../migrations/1796160000005-MarketingAttribution';
+import { captureConfigSchema } from './forms/capture.config';
 import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
 import { segmentsConfigSchema } from './segments/segments.config';
@@ -11,7 +15,10 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498],
+  migrations: [MarketingSchema1796153645498, MarketingCapture1796160000004, MarketingAttribution1796160000005],
+  configSchema: z.object({
+    ...captureConfigSchema.shape,
+    ...segmentsConfigSchema.shape,
+  }),
   schemaScope: MarketingSchemaScope,
-  configSchema: segmentsConfigSchema,
 };
