@@ -213,6 +213,8 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const b = await contact(tenantId, { tags: [] });
     const vip = dataOf(await gql(CREATE, { i: { name: 'VIPs', kind: 'DYNAMIC', rule: cond('tags', 'CONTAINS', { value: 'vip' }) } })).createSegment;
     expect(vip.size).toBe(1);
+    const saved = dataOf(await gql(`query($id: ID!) { segment(id: $id) { rule { and { field } field op value values days currency } } }`, { id: vip.id })).segment;
+    expect(saved.rule).toEqual({ and: null, field: 'tags', op: 'CONTAINS', value: 'vip', values: null, days: null, currency: null });
     await h.publishContactEvent(tenantId, ContactUpdatedV1.type, b.contactId, { ...b, version: 2, tags: ['vip'], changed: ['tags'] });
     await waitMembers(tenantId, vip.id, [a.contactId, b.contactId]);
     await h.publishContactEvent(tenantId, ContactUpdatedV1.type, a.contactId, { ...a, version: 2, tags: ['former-vip'], changed: ['tags'] });
