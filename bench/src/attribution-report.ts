@@ -55,7 +55,7 @@ async function main() {
     keywordRoiLinearMs: await time(`{ keywordRoi(${year}, model: LINEAR) { keyword revenue { amount } paybackDate } }`),
     keywordRoiFirstTouchMs: await time(`{ keywordRoi(${year}, model: FIRST_TOUCH) { keyword revenue { amount } paybackDate } }`),
     campaignRoiMs: await time(`{ campaignRoi(${year}) { campaign revenue { amount } } }`),
-    funnelMs: await time(`{ funnel(${year}) { source leads won } }`),
+    funnelMs: await time(`{ leadFunnel(${year}) { source leads won } }`),
   };
   console.log(JSON.stringify(out));
   await svc.stop();

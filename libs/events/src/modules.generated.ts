@@ -58,16 +58,31 @@ export const MODULE_MANIFESTS = [
     "topic": "crm.marketing.events",
     "publishes": "crm.marketing.",
     "consumes": [
-      "contacts"
+      "contacts",
+      "sales"
     ],
     "replicas": [
       "contacts"
     ],
-    "routes": [],
-    "config": [],
+    "routes": [
+      {
+        "path": "/forms",
+        "description": "Public web-form submissions: POST /forms/<form key> (urlencoded or JSON, 16 kB, rate-limited per IP and form)"
+      }
+    ],
+    "config": [
+      "MARKETING_PUBLIC_URL",
+      "FORM_SUBMIT_RATE_LIMIT",
+      "FORM_SUBMIT_RATE_WINDOW_MS",
+      "SCORE_DECAY_POLL_MS",
+      "MARKETING_SEGMENT_SWEEP_MINUTES",
+      "MARKETING_SEGMENT_SWEEP_POLL_MS",
+      "MARKETING_SEGMENT_SWEEP",
+      "MARKETING_REPORTING_CURRENCY"
+    ],
     "smoke": {
-      "query": "{ segments(first: 1) { totalCount } }",
-      "contactFields": "marketingSegments(first: 1) { totalCount }"
+      "query": "{ segments { id name size } }",
+      "contactFields": "segments { id }"
     }
   }
 ] as const;

@@ -20,7 +20,7 @@ const ROI = `query($from: Date!, $to: Date!, $m: AttributionModel, $w: Int, $c: 
     source medium campaign keyword currency leads customers revenue { amount currency } cost { amount } costPerAcquisition { amount } roi paybackDate revenueAvailable revenueNote
   } }`;
 const CAMPAIGN_ROI = `query($from: Date!, $to: Date!, $m: AttributionModel) { campaignRoi(from: $from, to: $to, model: $m) { campaignId campaign leads customers revenue { amount } cost { amount } } }`;
-const FUNNEL = `query($from: Date!, $to: Date!, $g: FunnelGroupBy) { funnel(from: $from, to: $to, groupBy: $g) {
+const FUNNEL = `query($from: Date!, $to: Date!, $g: FunnelGroupBy) { leadFunnel(from: $from, to: $to, groupBy: $g) {
   source campaign leads mqls deals won leadToMqlRate mqlToDealRate dealToWonRate leadToWonRate revenueAvailable revenueNote } }`;
 const RECORD = `mutation($i: [AdSpendInput!]!) { recordAdSpend(input: $i) }`;
 const IMPORT = `mutation($csv: String!, $dry: Boolean) { importAdSpendCsv(csv: $csv, dryRun: $dry) { dryRun rows created skipped failed errors { row message } } }`;
@@ -202,15 +202,15 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     const gql = h.client({ tenantId });
     // google leads: A, B, C, F (first touches G1, G2, G2, G2). MQL or further: A (qualified), B (qualified), C (bought) = 3.
     // Deal or further: A (deal), B (won), C (order) = 3. Won: 3.  bing: D, qualified, nothing else.
-    expect(dataOf(await gql(FUNNEL, { ...MARCH, g: 'SOURCE' })).funnel).toEqual([
+    expect(dataOf(await gql(FUNNEL, { ...MARCH, g: 'SOURCE' })).leadFunnel).toEqual([
       { source: 'google', campaign: null, leads: 4, mqls: 3, deals: 3, won: 3, leadToMqlRate: 0.75, mqlToDealRate: 1, dealToWonRate: 1, leadToWonRate: 0.75, revenueAvailable: true, revenueNote: null },
       { source: 'bing', campaign: null, leads: 1, mqls: 1, deals: 0, won: 0, leadToMqlRate: 1, mqlToDealRate: 0, dealToWonRate: null, leadToWonRate: 0, revenueAvailable: true, revenueNote: null },
     ]);
-    expect(dataOf(await gql(FUNNEL, { ...MARCH, g: 'CAMPAIGN' })).funnel).toEqual([
+    expect(dataOf(await gql(FUNNEL, { ...MARCH, g: 'CAMPAIGN' })).leadFunnel).toEqual([
       { source: null, campaign: 'spring', leads: 5, mqls: 4, deals: 3, won: 3, leadToMqlRate: 0.8, mqlToDealRate: 0.75, dealToWonRate: 1, leadToWonRate: 0.6, revenueAvailable: true, revenueNote: null },
     ]);
     // February: none of these leads.
-    expect(dataOf(await gql(FUNNEL, { from: '2026-02-01', to: '2026-02-28' })).funnel).toEqual([]);
+    expect(dataOf(await gql(FUNNEL, { from: '2026-02-01', to: '2026-02-28' })).leadFunnel).toEqual([]);
   });
 
   it('campaign conversions inside the window only, and retracted when the deal is reopened or the order cancelled', async () => {
@@ -275,11 +275,11 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     expect(last['google|open source crm']).toMatchObject({ revenue: eur('0.00'), customers: 0 });
 
     const before = dataOf(await gql(ROI, { ...MARCH, m: 'LINEAR' })).keywordRoi;
-    const funnelBefore = dataOf(await gql(FUNNEL, MARCH)).funnel;
+    const funnelBefore = dataOf(await gql(FUNNEL, MARCH)).leadFunnel;
     await inTenantTx(h.svc.dataSource, tenantId, (tx) => repo.eraseContact(tx, A));
     for (const table of ['touches', 'leads', 'sales_deals', 'sales_conversions', 'campaign_conversions']) expect(await count(tenantId, table, `contact_id = '${A}'`)).toBe(0);
     expect(dataOf(await gql(ROI, { ...MARCH, m: 'LINEAR' })).keywordRoi).toEqual(before);
-    expect(dataOf(await gql(FUNNEL, MARCH)).funnel).toEqual(funnelBefore);
+    expect(dataOf(await gql(FUNNEL, MARCH)).leadFunnel).toEqual(funnelBefore);
     expect(await count(tenantId, 'campaign_conversions')).toBe(2);
 
     // Once the replica knows the erasure, a late event of the person counts but links to nobody.
@@ -329,7 +329,7 @@ describe('attribution: ad spend, keyword and campaign ROI, funnel, campaign conv
     expect(rows).toEqual([
       { ...G1, currency: 'EUR', leads: 1, customers: null, revenue: null, cost: { amount: '80.00' }, costPerAcquisition: null, roi: null, paybackDate: null, revenueAvailable: false, revenueNote: expect.stringContaining('No sales event') },
     ]);
-    expect(dataOf(await gql(FUNNEL, MARCH)).funnel).toEqual([
+    expect(dataOf(await gql(FUNNEL, MARCH)).leadFunnel).toEqual([
       { source: 'google', campaign: null, leads: 1, mqls: 0, deals: null, won: null, leadToMqlRate: 0, mqlToDealRate: null, dealToWonRate: null, leadToWonRate: null, revenueAvailable: false, revenueNote: expect.stringContaining('No sales event') },
     ]);
   });

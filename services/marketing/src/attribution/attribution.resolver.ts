@@ -72,9 +72,10 @@ export class AttributionResolver {
     return this.reports.campaignRoi(currentUser(), { from, to, model, windowDays, currency });
   }
 
-  @Query(() => [FunnelRow], { description: 'Lead → MQL → deal → won for the leads of the period, grouped by the source or campaign of each lead’s first touch' })
+  // Named apart from sales' `funnel` (its pipeline stage funnel): one supergraph, one meaning per root field.
+  @Query(() => [FunnelRow], { name: 'leadFunnel', description: 'Lead → MQL → deal → won for the leads of the period, grouped by the source or campaign of each lead’s first touch' })
   @RequirePermission(MarketingPermission['attribution.read'])
-  funnel(
+  leadFunnel(
     @Args('from', { type: () => DateScalar }) from: string,
     @Args('to', { type: () => DateScalar }) to: string,
     @Args('groupBy', { type: () => FunnelGroupBy, nullable: true, description: 'Default SOURCE' }) groupBy?: FunnelGroupBy | null,
