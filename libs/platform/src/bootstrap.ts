@@ -49,6 +49,12 @@ export interface ServiceDefinition {
    * named and the process exits 1). The parsed values are part of PLATFORM_CONFIG.
    */
   configSchema?: z.ZodObject<any>;
+  /**
+   * Checks across the service's variables (e.g. "required in production"), run on the parsed
+   * config with the platform's own; each issue names its variable. A refinement on configSchema
+   * itself would be lost: only its shape is merged into the platform's schema.
+   */
+  configCheck?: (config: Record<string, unknown>, ctx: z.RefinementCtx) => void;
 }
 
 export interface StartOptions {
@@ -99,6 +105,7 @@ export function serviceConfigSchema(def: ServiceDefinition) {
   return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform)
     .superRefine(checkRetentionWindows)
     .superRefine(checkMetricsPort)
+    .superRefine((c, ctx) => def.configCheck?.(c, ctx))
     // Anyone who knows the secret can forge the gateway's signed context: no public example in production.
     .superRefine(refuseWeakSecretsInProduction('GATEWAY_INTERNAL_SECRET'), { when: () => true });
 }
@@ -158,7 +165,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     })
     class ServiceRootModule {}
 
-    app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false });
+    app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false, rawBody: true });
+    // rawBody: the parsers keep the exact bytes on req.rawBody, which signed inbound webhooks verify (an HMAC over re-serialized JSON would not match).
     // Express's default 100 kB would cut off legitimate bulk mutations (inline CSV import); the gateway caps requests at 8 MB.
     app.useBodyParser('json', { limit: '10mb' });
     if (opts.schemaOnly) {

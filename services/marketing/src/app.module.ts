@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
 import { SegmentsModule } from './segments/segments.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
 import { ContactMarketingResolver } from './contacts/contact-marketing.resolver';
 
@@ -17,6 +18,6 @@ export class ContactFieldsModule {}
  * the module knows of contacts; ContactLifecycle says what a merge or an erasure means here.
  */
 @Module({
-  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule],
+  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, DeliveryModule],
 })
 export class MarketingModule {}

@@ -1,6 +1,9 @@
 import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
+import { z } from 'zod';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
+import { MarketingDelivery1796160000003 } from '../migrations/1796160000003-MarketingDelivery';
+import { deliveryConfigCheck, deliveryConfigSchema } from './delivery/delivery.config';
 import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
 
@@ -10,6 +13,11 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498],
+  migrations: [MarketingSchema1796153645498, MarketingDelivery1796160000003],
   schemaScope: MarketingSchemaScope,
+  // Each area's variables (package.json crm.config lists them all).
+  configSchema: z.object({ ...deliveryConfigSchema.shape }),
+  configCheck: (c, ctx) => {
+    deliveryConfigCheck(c, ctx);
+  },
 };
