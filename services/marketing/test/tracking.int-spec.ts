@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { dataOf, TopicRecorder, uniqueTenant } from '@crm/testing';
+import { inTenantTx } from '@crm/platform';
 import { ChannelAdapters, type OutboundMessage } from '../src/delivery/channel.port';
+import { DeliveryContactData } from '../src/delivery/delivery-contact-data';
 import { signToken } from '../src/tracking/tracking-token';
 import { ensureCampaignTables, queuedMessage } from './delivery-fixtures';
 import { expectError, startMarketing, type Harness } from './harness';
@@ -182,5 +184,19 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     const res = await post('/webhooks/email', sign(bad), bad);
     expect(res.status).toBe(400);
     expect((await res.json()).fields).toEqual([{ field: 'events.0.type', message: expect.any(String) }]);
+  });
+
+  it('contact data: a merge moves the tracked messages to the survivor; an erasure removes them and the caught emails (its pixel then counts nothing)', async () => {
+    const tenantId = uniqueTenant();
+    const { m, pixel } = await sent(tenantId);
+    const survivor = '6f0c1f3e-8d43-4a36-9a55-0e0f5a1b2c3d';
+    const data = new DeliveryContactData();
+    await inTenantTx(h.svc.dataSource, tenantId, (tx) => data.moveContact(tx, m.contactId, survivor));
+    expect(await h.sql(`SELECT contact_id FROM "${h.schema}".delivery_messages WHERE message_id = $1`, [m.messageId])).toEqual([{ contact_id: survivor }]);
+    await inTenantTx(h.svc.dataSource, tenantId, (tx) => data.eraseContact(tx, survivor));
+    expect(await h.sql(`SELECT 1 FROM "${h.schema}".delivery_messages WHERE message_id = $1`, [m.messageId])).toEqual([]);
+    expect(await h.sql(`SELECT 1 FROM "${h.schema}".caught_mail WHERE message_id = $1`, [m.messageId])).toEqual([]);
+    expect((await fetch(pixel.replace(/^https?:\/\/[^/]+/, base))).status).toBe(200);
+    expect((await row(m.messageId)).open_count).toBe(0);
   });
 });
