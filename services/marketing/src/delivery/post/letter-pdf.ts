@@ -1,10 +1,8 @@
-import { createRequire } from 'node:module';
 import PDFDocument from 'pdfkit';
 
-const require_ = createRequire(__filename);
 /** DejaVu Sans covers Latin, Greek and Cyrillic (names like “Łukasz Żółć” or “Дмитрий”); pdfkit embeds the subset used. */
-const FONT = require_.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-const FONT_BOLD = require_.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
+const FONT = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
+const FONT_BOLD = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
 
 export interface Letter {
   recipientName: string;
