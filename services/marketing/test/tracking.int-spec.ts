@@ -183,7 +183,7 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     const bad = JSON.stringify({ events: [{ messageId: a.messageId, type: 'exploded' }] });
     const res = await post('/webhooks/email', sign(bad), bad);
     expect(res.status).toBe(400);
-    expect((await res.json()).fields).toEqual([{ field: 'events.0.type', message: expect.any(String) }]);
+    expect(((await res.json()) as { fields: unknown }).fields).toEqual([{ field: 'events.0.type', message: expect.any(String) }]);
   });
 
   it('contact data: a merge moves the tracked messages to the survivor; an erasure removes them and the caught emails (its pixel then counts nothing)', async () => {

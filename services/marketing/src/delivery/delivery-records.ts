@@ -11,18 +11,53 @@ export class DeliveryRecords {
     private readonly ds: DataSource,
   ) {}
 
+  private pending = new Map<string, { rows: { m: OutboundMessage; links: string[] }[]; done: Promise<void> }>();
+
   /**
    * Before the hand-over: the message's tracked links and references. A retry of the same message
    * renders the same links and overwrites them; the tokens already out keep pointing at the same indexes.
-   * Call it outside any unit of work (an adapter runs between the dispatcher's transactions).
+   * Concurrent sends of one tenant within the same event-loop turn share one multi-row INSERT (one
+   * transaction instead of one each: dispatch runs many sends at once). Call it outside any unit of
+   * work (an adapter runs between the dispatcher's transactions).
    */
-  async remember(m: OutboundMessage, links: string[]): Promise<void> {
-    await this.uow.run(m.tenantId, (tx) =>
+  remember(m: OutboundMessage, links: string[]): Promise<void> {
+    let batch = this.pending.get(m.tenantId);
+    if (!batch) {
+      const rows: { m: OutboundMessage; links: string[] }[] = [];
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.pending.delete(m.tenantId);
+        return this.insert(m.tenantId, rows);
+      });
+      batch = { rows, done };
+      this.pending.set(m.tenantId, batch);
+    }
+    batch.rows.push({ m, links });
+    return batch.done;
+  }
+
+  private async insert(tenantId: string, rows: { m: OutboundMessage; links: string[] }[]): Promise<void> {
+    // Last write wins when one batch holds the same message twice (a retry racing its first attempt).
+    const byId = new Map(rows.map((r) => [r.m.messageId, r]));
+    const list = [...byId.values()];
+    const col = <T>(f: (r: { m: OutboundMessage; links: string[] }) => T) => list.map(f);
+    await this.uow.run(tenantId, (tx) =>
       tx.query(
         `INSERT INTO delivery_messages (message_id, tenant_id, campaign_id, campaign_name, contact_id, channel, variant, address, links)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         SELECT u.message_id, $1, u.campaign_id, u.campaign_name, u.contact_id, u.channel, u.variant, u.address, ARRAY(SELECT jsonb_array_elements_text(u.links))
+         FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
+           AS u(message_id, campaign_id, campaign_name, contact_id, channel, variant, address, links)
          ON CONFLICT (message_id) DO UPDATE SET links = EXCLUDED.links, address = EXCLUDED.address`,
-        [m.messageId, m.tenantId, m.campaignId, m.campaignName, m.contactId, m.channel, m.variant, m.address, links],
+        [
+          tenantId,
+          col((r) => r.m.messageId),
+          col((r) => r.m.campaignId),
+          col((r) => r.m.campaignName),
+          col((r) => r.m.contactId),
+          col((r) => r.m.channel),
+          col((r) => r.m.variant),
+          col((r) => r.m.address),
+          col((r) => JSON.stringify(r.links)),
+        ],
       ),
     );
   }
