@@ -41,7 +41,7 @@ export class Tracking {
         `UPDATE campaign_messages m SET open_count = coalesce(m.open_count, 0) + 1, opened_at = coalesce(m.opened_at, now())
          FROM delivery_messages d
          WHERE m.tenant_id = $1 AND m.id = $2 AND d.tenant_id = $1 AND d.message_id = m.id
-         RETURNING ${REF}, m.opened_at, m.opened_at = now() AS first`,
+         RETURNING ${REF}, m.opened_at, m.opened_at = now() AS first, ${RELAXED_COMMIT}`,
         [c.tenantId, c.messageId],
       );
       if (r?.first) await tx.emit(MessageOpenedV1, r.message_id, { ...refOf(r), openedAt: r.opened_at.toISOString() });
@@ -56,7 +56,7 @@ export class Tracking {
         `UPDATE campaign_messages m SET click_count = coalesce(m.click_count, 0) + 1, clicked_at = coalesce(m.clicked_at, now())
          FROM delivery_messages d
          WHERE m.tenant_id = $1 AND m.id = $2 AND d.tenant_id = $1 AND d.message_id = m.id AND cardinality(d.links) > $3
-         RETURNING ${REF}, d.links[$3 + 1] AS url, now() AS now`,
+         RETURNING ${REF}, d.links[$3 + 1] AS url, now() AS now, ${RELAXED_COMMIT}`,
         [c.tenantId, c.messageId, c.linkIndex],
       );
       if (!r) return undefined;
@@ -127,6 +127,15 @@ export class Tracking {
     });
   }
 }
+
+/**
+ * Opens and clicks commit without waiting for the WAL flush (synchronous_commit off for that
+ * transaction only; the setting is read at COMMIT, so setting it from the UPDATE's RETURNING costs no
+ * extra round trip, and when no row is returned nothing was written). The row and its event still
+ * commit together or not at all, but a database crash may lose the last fraction of a second of hits.
+ * Worth it for the hottest, least valuable writes; unsubscribes and provider reports keep the durable commit.
+ */
+const RELAXED_COMMIT = `set_config('synchronous_commit', 'off', true) AS relaxed_commit`;
 
 function suppress(tx: Tx, channel: Channel, address: string, reason: 'hard_bounce' | 'complaint' | 'unsubscribe') {
   return tx.query(`INSERT INTO suppressions (tenant_id, channel, address, reason, created_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT DO NOTHING`, [tx.tenantId, channel, address, reason]);
