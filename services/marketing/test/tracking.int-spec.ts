@@ -3,6 +3,7 @@ import { dataOf, TopicRecorder, uniqueTenant } from '@crm/testing';
 import { inTenantTx } from '@crm/platform';
 import { ChannelAdapters, type OutboundMessage } from '../src/delivery/channel.port';
 import { DeliveryContactData } from '../src/delivery/delivery-contact-data';
+import { Tracking } from '../src/tracking/tracking.service';
 import { signToken } from '../src/tracking/tracking-token';
 import { ensureCampaignTables, queuedMessage } from './delivery-fixtures';
 import { expectError, startMarketing, type Harness } from './harness';
@@ -70,14 +71,24 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect(res.headers.get('content-type')).toBe('image/gif');
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect((await res.arrayBuffer()).byteLength).toBe(42);
+    await h.svc.app.get(Tracking).settled(); // the pixel is answered before its write
     const after1 = await row(m.messageId);
     expect(after1.open_count).toBe(1);
     expect(after1.opened_at).toBeInstanceOf(Date);
     await fetch(local);
+    await h.svc.app.get(Tracking).settled();
     const after2 = await row(m.messageId);
     expect(after2.open_count).toBe(2);
     expect(after2.opened_at).toEqual(after1.opened_at);
     expect(await outboxTypes(tenantId)).toEqual(['crm.marketing.message.opened.v1']);
+    // Concurrent opens of two messages are written together: every hit counted, one event per message.
+    const x = await sent(tenantId);
+    const y = await sent(tenantId);
+    const localOf = (u: string) => u.replace(/^https?:\/\/[^/]+/, base);
+    await Promise.all([...Array(5).fill(localOf(x.pixel)), ...Array(3).fill(localOf(y.pixel))].map((u: string) => fetch(u).then((r) => r.arrayBuffer())));
+    await h.svc.app.get(Tracking).settled();
+    expect([(await row(x.m.messageId)).open_count, (await row(y.m.messageId)).open_count]).toEqual([5, 3]);
+    expect((await h.outboxEvents(tenantId)).map((e) => e.key).sort()).toEqual([m.messageId, x.m.messageId, y.m.messageId].sort());
     const onKafka = await recorder.waitFor((e) => e.event?.type === 'crm.marketing.message.opened.v1' && e.event.data.messageId === m.messageId);
     expect(onKafka.event.data).toEqual({ messageId: m.messageId, campaignId: m.campaignId, campaignName: 'Spring sale', contactId: m.contactId, channel: 'email', variant: null, openedAt: after1.opened_at!.toISOString() });
   });
@@ -115,6 +126,7 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect((await fetch(`${base}/t/c/${beyond}`, { redirect: 'manual' })).status).toBe(404);
     // An open token is not a click token.
     expect((await fetch(`${base}/t/c/${/\/t\/o\/([^/]+)\.gif$/.exec(pixel)![1]}`, { redirect: 'manual' })).status).toBe(404);
+    await h.svc.app.get(Tracking).settled();
     expect(await row(m.messageId)).toEqual(before);
     expect(await h.outboxEvents(tenantId)).toEqual([]);
   });
@@ -197,6 +209,7 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect(await h.sql(`SELECT 1 FROM "${h.schema}".delivery_messages WHERE message_id = $1`, [m.messageId])).toEqual([]);
     expect(await h.sql(`SELECT 1 FROM "${h.schema}".caught_mail WHERE message_id = $1`, [m.messageId])).toEqual([]);
     expect((await fetch(pixel.replace(/^https?:\/\/[^/]+/, base))).status).toBe(200);
+    await h.svc.app.get(Tracking).settled();
     expect((await row(m.messageId)).open_count).toBe(0);
   });
 });

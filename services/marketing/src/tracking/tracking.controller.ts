@@ -35,8 +35,8 @@ export class TrackingController {
   async open(@Param('file') file: string, @Res() res: Response): Promise<void> {
     const claim = file.endsWith('.gif') ? verifyToken(this.config.trackingSecret, file.slice(0, -4), 'o') : undefined;
     if (!claim) return notFound(res);
-    await this.tracking.open(claim);
     res.status(200).type('image/gif').set('Cache-Control', NO_STORE).send(PIXEL);
+    this.tracking.recordOpen(claim);
   }
 
   @Get('t/c/:token')
