@@ -3,7 +3,7 @@
  * earlier ones have answered), direct to the marketing service: open pixels and click redirects,
  * each one transaction (UPDATE … RETURNING, plus the outbox row of a first open or a click).
  * Usage:
- *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/marketing-tracking.ts [rate/s] [seconds] [messages]
+ *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/marketing-tracking.ts [rate/s] [seconds] [messages] [opens|mixed]
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, get } from 'node:http';
@@ -19,6 +19,7 @@ async function main() {
   const rate = Number(process.argv[2] ?? 500);
   const seconds = Number(process.argv[3] ?? 10);
   const messages = Number(process.argv[4] ?? 2000);
+  const mix = process.argv[5] ?? 'mixed';
   const fresh = await freshSchema('bench');
   const svc = await startService(marketingService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', MARKETING_TRACKING_SECRET: SECRET } });
   const s = `"${fresh.schema}"`;
@@ -44,7 +45,7 @@ async function main() {
     `${base}/t/o/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'o', linkIndex: 0 })}.gif`,
     `${base}/t/o/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'o', linkIndex: 0 })}.gif`,
     `${base}/t/o/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'o', linkIndex: 0 })}.gif`,
-    `${base}/t/c/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'c', linkIndex: 1 })}`,
+    ...(mix === 'opens' ? [] : [`${base}/t/c/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'c', linkIndex: 1 })}`]),
   ]);
   // Keep-alive connections, as browsers and mail proxies use; node:http keeps the client's own overhead small.
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
@@ -79,7 +80,7 @@ async function main() {
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
   const sum = summary(latencies);
-  console.log(JSON.stringify({ bench: 'marketing tracking hits', rate, total, failed, achievedPerSecond: Math.round(total / elapsed), processCpuMsPerItem: +((Object.values(process.cpuUsage(cpu0)).reduce((a, b) => a + b, 0) / 1000) / total).toFixed(3), p50: fmt(sum.p50), p90: fmt(sum.p90), p99: fmt(sum.p99), max: fmt(sum.max), serialP50: fmt(summary(serial).p50), serialP99: fmt(summary(serial).p99) }));
+  console.log(JSON.stringify({ bench: 'marketing tracking hits', mix, rate, total, failed, achievedPerSecond: Math.round(total / elapsed), processCpuMsPerItem: +((Object.values(process.cpuUsage(cpu0)).reduce((a, b) => a + b, 0) / 1000) / total).toFixed(3), p50: fmt(sum.p50), p90: fmt(sum.p90), p99: fmt(sum.p99), max: fmt(sum.max), serialP50: fmt(summary(serial).p50), serialP99: fmt(summary(serial).p99) }));
   agent.destroy();
   await svc.stop();
   await fresh.drop();
