@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { Logger } from 'pino';
@@ -168,7 +169,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false, rawBody: true });
     // rawBody: the parsers keep the exact bytes on req.rawBody, which signed inbound webhooks verify (an HMAC over re-serialized JSON would not match).
     // Express's default 100 kB would cut off legitimate bulk mutations (inline CSV import); the gateway caps requests at 8 MB.
-    app.useBodyParser('json', { limit: '10mb' });
+    // Only /graphql: a module's public routes (web forms, webhooks) parse their own bodies with their own limits and types.
+    app.use('/graphql', json({ limit: '10mb' }));
     if (opts.schemaOnly) {
       await app.init();
     } else {

@@ -24,6 +24,7 @@ import {
   ContactReplica,
   ContactReplicaArchive1772000000100,
   ContactReplicaModule,
+  ContactReplicaReach1796160000000,
   ContactReplicaTables1764000000100,
   ERASED_DISPLAY_NAME, preferredReachableChannel, type ContactReplicaHooks } from '../src';
 import { startReplicaConsumer } from './replica-consumer-app';
@@ -57,7 +58,7 @@ beforeAll(async () => {
     url: fresh.url,
     schema: fresh.schema,
     entities: [],
-    migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ReplicaTestTables1764000000900],
+    migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000, ReplicaTestTables1764000000900],
     poolSize: 5,
     applicationName: 'shared-contacts-test',
   });
@@ -188,6 +189,12 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
       lifecycleStage: 'lead',
       preferredChannels: ['email', 'sms'],
       consents: s.consents,
+      addresses: s.addresses,
+      socialHandles: [{ network: 'linkedin', handle: 'ada-lovelace' }],
+      country: 'GB',
+      timeZone: 'Europe/London',
+      customFields: { industry: 'mathematics' },
+      contactCreatedAt: new Date('2026-01-01T00:00:00.000Z'),
       mergedInto: null,
       erasedAt: null,
     });
@@ -289,6 +296,24 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect((await replica.get(ds, t1, survivor.contactId))!.firstName).toBe('After');
   });
 
+  it('applies a snapshot from before the additive fields, and takes the country from the primary address when not given', async () => {
+    const { addresses: _a, socialHandles: _s, country: _c, timeZone: _t, customFields: _f, createdAt: _d, ...old } = snapshot();
+    const e = created(t1, old);
+    await send(e);
+    await processed(e);
+    expect(await replica.get(ds, t1, old.contactId)).toMatchObject({ addresses: [], socialHandles: [], country: null, timeZone: null, customFields: {}, contactCreatedAt: null });
+
+    const paris = { label: null, line1: '1 rue de Rivoli', line2: null, city: 'Paris', region: null, postalCode: '75001', country: 'FR', primary: true };
+    const next = { ...old, version: 2, addresses: [{ ...paris, country: 'BE', primary: false }, paris] };
+    const u = updated(t1, next, ['addresses']);
+    await send(u);
+    await processed(u);
+    const c = (await replica.get(ds, t1, old.contactId))!;
+    expect(c.country).toBe('FR');
+    // Stored primary first, so `addresses[0]` is the primary one.
+    expect(c.addresses.map((a) => a.country)).toEqual(['FR', 'BE']);
+  });
+
   it('erases every personal-data column and runs the erase hook', async () => {
     const s = snapshot({ tags: ['vip', 'allergic-to-nuts'] });
     const dealId = randomUUID();
@@ -310,6 +335,11 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
       tags: [],
       consents: [],
       preferred_channels: [],
+      addresses: [],
+      social_handles: [],
+      country: null,
+      time_zone: null,
+      custom_fields: {},
     });
     expect(row.erased_at).toEqual(new Date('2026-02-01T10:00:00.000Z'));
     const [deal] = await sql(`SELECT contact_note FROM deals WHERE id = $1`, [dealId]);
@@ -476,7 +506,7 @@ describe('ContactReplicaModule in a Nest app (platform event transport)', () => 
 
   it('brings its own migration, under the name databases that listed it by hand already recorded', () => {
     const migrations = moduleMigrations([ContactReplicaModule.forRoot({ hooks: TicketsErasure })]);
-    expect(migrations).toEqual([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100]);
+    expect(migrations).toEqual([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000]);
     expect(new ContactReplicaTables1764000000100().name).toBe('ContactReplicaTables1764000000100');
   });
 

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
 import { SegmentsModule } from './segments/segments.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { FormsModule } from './forms/forms.module';
+import { ScoringModule } from './scoring/scoring.module';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
 import { ContactMarketingResolver } from './contacts/contact-marketing.resolver';
 
@@ -18,6 +20,6 @@ export class ContactFieldsModule {}
  * the module knows of contacts; ContactLifecycle says what a merge or an erasure means here.
  */
 @Module({
-  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, DeliveryModule],
+  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, FormsModule, ScoringModule, DeliveryModule],
 })
 export class MarketingModule {}

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
 import { MarketingDelivery1796160000003 } from '../migrations/1796160000003-MarketingDelivery';
 import { deliveryConfigCheck, deliveryConfigSchema } from './delivery/delivery.config';
+import { MarketingCapture1796160000004 } from '../migrations/1796160000004-MarketingCapture';
+import { captureConfigSchema } from './forms/capture.config';
 import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
 
@@ -13,10 +15,13 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498, MarketingDelivery1796160000003],
-  schemaScope: MarketingSchemaScope,
+  migrations: [MarketingSchema1796153645498, MarketingDelivery1796160000003, MarketingCapture1796160000004],
   // Each area's variables (package.json crm.config lists them all).
-  configSchema: z.object({ ...deliveryConfigSchema.shape }),
+  configSchema: z.object({
+    ...captureConfigSchema.shape,
+    ...deliveryConfigSchema.shape,
+  }),
+  schemaScope: MarketingSchemaScope,
   configCheck: (c, ctx) => {
     deliveryConfigCheck(c, ctx);
   },

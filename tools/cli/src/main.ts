@@ -196,7 +196,7 @@ events
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, yaml);
     process.stdout.write(`wrote ${file}\n`);
-    // New types are frozen the first time the catalogue is generated; frozen ones are never rewritten.
+    // New types are frozen the first time the catalogue is generated; a frozen one is only rewritten to record an additive change (new optional properties).
     for (const type of freezeNewSchemas()) process.stdout.write(`froze the schema of ${type}\n`);
   });
 

@@ -4,6 +4,7 @@ import { ContactReplica, type ContactReplicaHooks } from './contact-replica';
 import { ContactReplicaEvents } from './contact-replica.events';
 import { ContactReplicaTables1764000000100 } from './contact-replica.migration';
 import { ContactReplicaArchive1772000000100 } from './contact-replica-archive.migration';
+import { ContactReplicaReach1796160000000 } from './contact-replica-reach.migration';
 
 export interface ContactReplicaModuleOptions {
   /**
@@ -21,7 +22,7 @@ const CONTACT_REPLICA_HOOKS = Symbol('CONTACT_REPLICA_HOOKS');
  * `<service>.contact-replica` on the contacts topic (ContactReplicaEvents), and its table (the
  * service's migrations include it through ModuleMigrations).
  */
-@ModuleMigrations([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100])
+@ModuleMigrations([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000])
 @Module({})
 export class ContactReplicaModule {
   static forRoot(options: ContactReplicaModuleOptions = {}): DynamicModule {

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { CompanyMergedV1, ContactArchivedV1, ContactErasedV1, ContactMergedV1, ContactSnapshot, EventData } from '@crm/events';
+import type { CompanyMergedV1, ContactArchivedV1, ContactErasedV1, ContactMergedV1, ContactSnapshot, EventData, PostalAddress } from '@crm/events';
 import { inTenantTx, invalidField, isUuid, Tx } from '@crm/platform';
 import type { ContactChannel, ContactConsent } from './reachability';
 
@@ -23,6 +23,16 @@ export interface ReplicaContact {
   lifecycleStage: string | null;
   preferredChannels: ContactChannel[];
   consents: ContactConsent[];
+  /** Postal addresses, primary first (empty when the snapshot carried none). */
+  addresses: PostalAddress[];
+  socialHandles: { network: string; handle: string }[];
+  /** ISO 3166-1 alpha-2 of the primary address. */
+  country: string | null;
+  /** IANA time zone, or null when unknown. */
+  timeZone: string | null;
+  customFields: Record<string, string | number | boolean | null>;
+  /** When the contact was created in contacts (null for snapshots older than the field). */
+  contactCreatedAt: Date | null;
   /** Set on a duplicate that was merged into this survivor id. */
   mergedInto: string | null;
   erasedAt: Date | null;
@@ -54,11 +64,13 @@ export const ARCHIVED_DISPLAY_NAME = 'Archived contact';
 const MAX_MERGE_HOPS = 16;
 
 const COLUMNS = `tenant_id, contact_id, version, first_name, last_name, display_name, emails, phones, primary_email, primary_phone,
-  company_id, company_name, tags, owner_id, lifecycle_stage, preferred_channels, consents, merged_into, erased_at, updated_at`;
+  company_id, company_name, tags, owner_id, lifecycle_stage, preferred_channels, consents, merged_into, erased_at, updated_at,
+  addresses, social_handles, country, time_zone, custom_fields, contact_created_at`;
 
 /** Every personal-data column back to empty (SET list, for a row being erased or merged away). */
 const WIPE = (displayName: string) => `first_name = NULL, last_name = NULL, display_name = '${displayName}', emails = '[]', phones = '[]',
-  primary_email = NULL, primary_phone = NULL, tags = '{}', preferred_channels = '{}', consents = '[]', updated_at = now()`;
+  primary_email = NULL, primary_phone = NULL, tags = '{}', preferred_channels = '{}', consents = '[]', addresses = '[]', social_handles = '[]',
+  country = NULL, time_zone = NULL, custom_fields = '{}', updated_at = now()`;
 
 function toContact(r: Record<string, any>): ReplicaContact {
   return {
@@ -79,11 +91,21 @@ function toContact(r: Record<string, any>): ReplicaContact {
     lifecycleStage: r.lifecycle_stage,
     preferredChannels: r.preferred_channels,
     consents: r.consents,
+    addresses: r.addresses ?? [],
+    socialHandles: r.social_handles ?? [],
+    country: r.country ?? null,
+    timeZone: r.time_zone ?? null,
+    customFields: r.custom_fields ?? {},
+    contactCreatedAt: r.contact_created_at ?? null,
     mergedInto: r.merged_into,
     erasedAt: r.erased_at,
     archivedAt: r.archived_at,
     updatedAt: r.updated_at,
   };
+}
+
+function sortPrimaryFirst<T extends { primary: boolean }>(list: T[]): T[] {
+  return [...list].sort((a, b) => Number(b.primary) - Number(a.primary));
 }
 
 function primaryOf<T extends { primary: boolean }>(list: T[], value: (t: T) => string): string | null {
@@ -105,14 +127,18 @@ export class ContactReplica {
   async applySnapshot(tx: Tx, s: ContactSnapshot): Promise<boolean> {
     const rows = await tx.query(
       `INSERT INTO contact_replica (${COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::text[], $14, $15, $16::text[], $17::jsonb, NULL, NULL, now())
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::text[], $14, $15, $16::text[], $17::jsonb, NULL, NULL, now(),
+               $18::jsonb, $19::jsonb, $20, $21, $22::jsonb, $23::timestamptz)
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
          version = EXCLUDED.version, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
          display_name = EXCLUDED.display_name, emails = EXCLUDED.emails, phones = EXCLUDED.phones,
          primary_email = EXCLUDED.primary_email, primary_phone = EXCLUDED.primary_phone,
          company_id = EXCLUDED.company_id, company_name = EXCLUDED.company_name, tags = EXCLUDED.tags,
          owner_id = EXCLUDED.owner_id, lifecycle_stage = EXCLUDED.lifecycle_stage,
-         preferred_channels = EXCLUDED.preferred_channels, consents = EXCLUDED.consents, updated_at = now()
+         preferred_channels = EXCLUDED.preferred_channels, consents = EXCLUDED.consents, updated_at = now(),
+         addresses = EXCLUDED.addresses, social_handles = EXCLUDED.social_handles, country = EXCLUDED.country,
+         time_zone = EXCLUDED.time_zone, custom_fields = EXCLUDED.custom_fields,
+         contact_created_at = coalesce(EXCLUDED.contact_created_at, contact_replica.contact_created_at)
        WHERE contact_replica.version < EXCLUDED.version
          AND contact_replica.merged_into IS NULL
          AND contact_replica.erased_at IS NULL
@@ -135,6 +161,12 @@ export class ContactReplica {
         s.lifecycleStage,
         s.preferredChannels,
         JSON.stringify(s.consents),
+        JSON.stringify(sortPrimaryFirst(s.addresses ?? [])),
+        JSON.stringify(s.socialHandles ?? []),
+        s.country ?? (primaryOf(s.addresses ?? [], (a) => a.country ?? '') || null),
+        s.timeZone ?? null,
+        JSON.stringify(s.customFields ?? {}),
+        s.createdAt && !Number.isNaN(Date.parse(s.createdAt)) ? s.createdAt : null,
       ],
     );
     return rows.length > 0;

@@ -50,8 +50,20 @@ describe('preferredReachableChannel (whom, which channel)', () => {
     expect(reachableAddress(contact({ primaryPhone: '+12025550147' }), 'sms')).toBe('+12025550147');
   });
 
-  it('never reaches post or social (no address in the snapshot) and honours channel order', () => {
-    expect(preferredReachableChannel(contact({ preferredChannels: ['post', 'social', 'sms'], consents: [granted('post'), granted('social'), granted('sms')] }))).toBe('sms');
+  it('reaches post with a complete postal address and social with a handle, in channel order', () => {
+    const all = [granted('post'), granted('social'), granted('sms')];
+    // Neither an address nor a handle: falls down to sms.
+    expect(preferredReachableChannel(contact({ preferredChannels: ['post', 'social', 'sms'], consents: all }))).toBe('sms');
+    const home = { line1: '12 St James’s Square', line2: null, city: 'London', region: null, postalCode: 'SW1Y 4JH', country: 'gb', primary: false };
+    const noStreet = { ...home, line1: ' ', primary: true };
+    const c = contact({ preferredChannels: ['post', 'social', 'sms'], consents: all, addresses: [noStreet, home], socialHandles: [{ network: 'LinkedIn', handle: 'ada' }] });
+    expect(preferredReachableChannel(c)).toBe('post');
+    // The primary address has no street: the next complete one, as envelope lines.
+    expect(reachableAddress(c, 'post')).toBe('12 St James’s Square\nSW1Y 4JH London\nGB');
+    expect(reachableAddress(c, 'social')).toBe('linkedin:ada');
+    expect(preferredReachableChannel({ ...c, preferredChannels: ['social', 'post'] })).toBe('social');
+    expect(preferredReachableChannel({ ...c, addresses: [noStreet] })).toBe('social');
+    expect(preferredReachableChannel({ ...c, addresses: [{ ...home, country: null }], socialHandles: [{ network: 'x', handle: ' ' }] })).toBe('sms');
   });
 
   it('returns null without preferred channels, and for erased or merged-away contacts', () => {

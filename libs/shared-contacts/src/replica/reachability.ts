@@ -1,8 +1,22 @@
-import type { ContactSnapshot } from '@crm/events';
+import type { ContactSnapshot, PostalAddress } from '@crm/events';
 import { normaliseEmail, normalisePhone } from '../normalise';
 
 export type ContactChannel = ContactSnapshot['preferredChannels'][number];
 export type ContactConsent = ContactSnapshot['consents'][number];
+export type PostalAddressInput = Pick<PostalAddress, 'line1' | 'line2' | 'city' | 'region' | 'postalCode' | 'country' | 'primary'>;
+
+/**
+ * A postal address a letter can be sent to: a street line, a city and a country at least (the
+ * postal code is not required: many countries have none). The lines of the envelope, or null.
+ */
+export function postalLines(a: PostalAddressInput): string[] | null {
+  const line1 = a.line1?.trim();
+  const city = a.city?.trim();
+  const country = a.country?.trim();
+  if (!line1 || !city || !country) return null;
+  const cityLine = [a.postalCode?.trim(), city, a.region?.trim()].filter(Boolean).join(' ');
+  return [line1, a.line2?.trim(), cityLine, country.toUpperCase()].filter((x): x is string => !!x);
+}
 
 /** What the rule needs of a contact: a `ReplicaContact` or a `ContactSnapshot` both fit. */
 export interface ReachabilityInput {
@@ -12,6 +26,8 @@ export interface ReachabilityInput {
   phones?: readonly { phone: string; primary: boolean }[];
   primaryEmail?: string | null;
   primaryPhone?: string | null;
+  addresses?: readonly PostalAddressInput[];
+  socialHandles?: readonly { network: string; handle: string }[];
   erasedAt?: Date | string | null;
   mergedInto?: string | null;
 }
@@ -34,9 +50,9 @@ function candidates<T extends { primary: boolean }>(primary: string | null | und
 }
 
 /**
- * The usable address of a contact on a channel: a plausible email for `email`, a valid phone number
- * (E.164) for `sms` and `phone`, primary first. `post` and `social` have no address in the contact
- * snapshot, so they are never reachable through it.
+ * The usable address of a contact on a channel, primary first: a plausible email for `email`, a
+ * valid phone number (E.164) for `sms` and `phone`, a complete postal address for `post` (its lines
+ * joined by newlines), a social handle for `social` (`network:handle`, the first one).
  */
 export function reachableAddress(contact: ReachabilityInput, channel: ContactChannel): string | null {
   switch (channel) {
@@ -51,6 +67,19 @@ export function reachableAddress(contact: ReachabilityInput, channel: ContactCha
       for (const p of candidates(contact.primaryPhone, contact.phones, (x) => x.phone)) {
         const v = normalisePhone(p);
         if (v) return v;
+      }
+      return null;
+    case 'post':
+      for (const a of [...(contact.addresses ?? [])].sort((x, y) => Number(y.primary) - Number(x.primary))) {
+        const lines = postalLines(a);
+        if (lines) return lines.join('\n');
+      }
+      return null;
+    case 'social':
+      for (const h of contact.socialHandles ?? []) {
+        const network = h.network.trim().toLowerCase();
+        const handle = h.handle.trim();
+        if (network && handle) return `${network}:${handle}`;
       }
       return null;
     default:

@@ -23,6 +23,9 @@ const envUrl = (protocols: string[]) =>
     });
 
 /** Public dev-only defaults: known to everyone, so refused in production (productionSecretProblem matches "change-me"). */
+/** The development default of MARKETING_PUBLIC_URL (forms/capture.config.ts): refused in production. */
+export const DEV_PUBLIC_URL = 'http://localhost:4003';
+
 export const DEV_TRACKING_SECRET = 'dev-marketing-tracking-secret-change-me';
 
 /**
@@ -43,8 +46,6 @@ export const deliveryConfigSchema = z.object({
   MARKETING_MAIL_CATCHER: z.enum(['auto', 'on', 'off']).default('auto'),
   /** Its port on 127.0.0.1 (0 = any free port; default 1025, or 0 under NODE_ENV=test). */
   MARKETING_MAIL_CATCHER_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-  /** Base URL the tracking links point to (this service as the internet reaches it); default http://HOST:PORT outside production. */
-  MARKETING_PUBLIC_URL: envUrl(['http', 'https']),
   /** HMAC key of the tracking and unsubscribe tokens; required in production. */
   MARKETING_TRACKING_SECRET: z.string().min(16, 'MARKETING_TRACKING_SECRET must be at least 16 characters').optional(),
   /** HMAC key of the providers' delivery callbacks (/webhooks/email, /webhooks/sms); unset = the webhooks answer 404. */
@@ -68,7 +69,10 @@ export function deliveryConfigCheck(c: Record<string, unknown>, ctx: z.Refinemen
     if (c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required in production (${why})` });
   };
   need('MARKETING_SMTP_URL', 'campaign emails go through it; the embedded mail catcher is for development only');
-  need('MARKETING_PUBLIC_URL', 'the tracking and unsubscribe links point to it');
+  // MARKETING_PUBLIC_URL is declared once, with the forms (capture.config.ts), and has a development default.
+  if (c.MARKETING_PUBLIC_URL === undefined || c.MARKETING_PUBLIC_URL === DEV_PUBLIC_URL) {
+    ctx.addIssue({ code: 'custom', path: ['MARKETING_PUBLIC_URL'], message: `MARKETING_PUBLIC_URL is required in production (the tracking, unsubscribe and form links point to it; ${DEV_PUBLIC_URL} is the development default)` });
+  }
   need('MARKETING_TRACKING_SECRET', 'it signs the tracking and unsubscribe tokens');
   if (c.MARKETING_MAIL_CATCHER === 'on') ctx.addIssue({ code: 'custom', path: ['MARKETING_MAIL_CATCHER'], message: 'the mail catcher is for development only: off or auto in production' });
   for (const name of ['MARKETING_TRACKING_SECRET', 'MARKETING_WEBHOOK_SECRET', 'MARKETING_SOCIAL_WEBHOOK_SECRET']) {
@@ -87,10 +91,8 @@ export interface DeliveryConfig {
   mailDomain: string;
   unsubscribeMailto: string | undefined;
   catcher: { enabled: boolean; port: number };
-  /** MARKETING_PUBLIC_URL; unset = this service's own listener (TrackingLinks.base()). */
-  publicUrl: string | undefined;
-  /** The listener's host, for the default public URL. */
-  host: string;
+  /** MARKETING_PUBLIC_URL: this service as the internet reaches it. */
+  publicUrl: string;
   trackingSecret: string;
   webhookSecret: string | undefined;
   sms: { url: string; token: string | undefined } | undefined;
@@ -100,11 +102,12 @@ export interface DeliveryConfig {
 
 export const DELIVERY_CONFIG = Symbol('DELIVERY_CONFIG');
 
-export function resolveDeliveryConfig(c: BaseServiceConfig & { PORT: number } & DeliveryConfigInput): DeliveryConfig {
+type ServiceConfig = BaseServiceConfig & { PORT: number; MARKETING_PUBLIC_URL?: string } & DeliveryConfigInput;
+
+export function resolveDeliveryConfig(c: ServiceConfig): DeliveryConfig {
   const production = c.NODE_ENV === 'production';
   const catcherEnabled = c.MARKETING_MAIL_CATCHER === 'on' || (c.MARKETING_MAIL_CATCHER === 'auto' && !c.MARKETING_SMTP_URL && !production);
   const address = /<([^>]+)>/.exec(c.MARKETING_MAIL_FROM)?.[1] ?? c.MARKETING_MAIL_FROM;
-  const host = c.HOST === '0.0.0.0' || c.HOST === '::' ? '127.0.0.1' : c.HOST;
   return {
     production,
     smtpUrl: c.MARKETING_SMTP_URL,
@@ -113,8 +116,7 @@ export function resolveDeliveryConfig(c: BaseServiceConfig & { PORT: number } & 
     mailDomain: address.split('@')[1] ?? 'crm.localhost',
     unsubscribeMailto: c.MARKETING_UNSUBSCRIBE_MAILTO,
     catcher: { enabled: catcherEnabled, port: c.MARKETING_MAIL_CATCHER_PORT ?? (c.NODE_ENV === 'test' ? 0 : 1025) },
-    publicUrl: c.MARKETING_PUBLIC_URL?.replace(/\/+$/, ''),
-    host,
+    publicUrl: (c.MARKETING_PUBLIC_URL ?? DEV_PUBLIC_URL).replace(/\/+$/, ''),
     trackingSecret: c.MARKETING_TRACKING_SECRET ?? DEV_TRACKING_SECRET,
     webhookSecret: c.MARKETING_WEBHOOK_SECRET,
     sms: c.MARKETING_SMS_URL ? { url: c.MARKETING_SMS_URL, token: c.MARKETING_SMS_TOKEN } : undefined,
@@ -125,6 +127,6 @@ export function resolveDeliveryConfig(c: BaseServiceConfig & { PORT: number } & 
 
 export const deliveryConfigProvider = {
   provide: DELIVERY_CONFIG,
-  useFactory: (config: BaseServiceConfig & { PORT: number } & DeliveryConfigInput): DeliveryConfig => resolveDeliveryConfig(config),
+  useFactory: (config: ServiceConfig): DeliveryConfig => resolveDeliveryConfig(config),
   inject: [PLATFORM_CONFIG],
 };

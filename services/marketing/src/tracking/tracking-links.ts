@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { AddressInfo } from 'node:net';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../delivery/delivery.config';
 import { signToken, type TrackingClaim } from './tracking-token';
 
@@ -9,14 +7,11 @@ import { signToken, type TrackingClaim } from './tracking-token';
 export class TrackingLinks {
   constructor(
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
-    private readonly http: HttpAdapterHost,
   ) {}
 
-  /** MARKETING_PUBLIC_URL, else this service's own listener (development: the port is known only once it listens). */
+  /** MARKETING_PUBLIC_URL. */
   base(): string {
-    if (this.config.publicUrl) return this.config.publicUrl;
-    const address = this.http.httpAdapter?.getHttpServer()?.address() as AddressInfo | null | undefined;
-    return `http://${this.config.host}:${address?.port ?? 0}`;
+    return this.config.publicUrl;
   }
 
   token(c: TrackingClaim): string {
