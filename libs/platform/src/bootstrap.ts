@@ -166,8 +166,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     })
     class ServiceRootModule {}
 
-    app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false, rawBody: true });
-    // rawBody: the parsers keep the exact bytes on req.rawBody, which signed inbound webhooks verify (an HMAC over re-serialized JSON would not match).
+    app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false });
     // Express's default 100 kB would cut off legitimate bulk mutations (inline CSV import); the gateway caps requests at 8 MB.
     // Only /graphql: a module's public routes (web forms, webhooks) parse their own bodies with their own limits and types.
     app.use('/graphql', json({ limit: '10mb' }));

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { raw } from 'express';
 import { CaughtMailResolver } from '../mail-catcher/caught-mail.resolver';
 import { MailCatcher } from '../mail-catcher/mail-catcher';
 import { ProviderWebhooksController, TrackingController } from '../tracking/tracking.controller';
@@ -39,4 +40,9 @@ import { SocialAdapter } from './social/social.adapter';
   ],
   exports: [ChannelAdapters, Tracking, TrackingLinks],
 })
-export class DeliveryModule {}
+export class DeliveryModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // The provider callbacks are verified over their exact bytes: kept raw (a Buffer), whatever the content type.
+    consumer.apply(raw({ type: () => true, limit: '1mb' })).forRoutes('webhooks/email', 'webhooks/sms');
+  }
+}

@@ -101,10 +101,10 @@ export class ProviderWebhooksController {
 
   @Post(['email', 'sms'])
   @HttpCode(200)
-  async report(@Req() req: Request & { rawBody?: Buffer }, @Res() res: Response): Promise<void> {
+  async report(@Req() req: Request, @Res() res: Response): Promise<void> {
     const secret = this.config.webhookSecret;
     if (!secret) return notFound(res);
-    const raw = req.rawBody ?? Buffer.alloc(0);
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!verifyBodySignature(secret, raw, req.header('x-crm-signature'))) {
       res.status(401).json({ error: 'bad or missing X-CRM-Signature (sha256=<hex HMAC-SHA256 of the body with MARKETING_WEBHOOK_SECRET>)' });
       return;

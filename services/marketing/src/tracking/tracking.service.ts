@@ -60,7 +60,9 @@ export class Tracking implements OnApplicationShutdown {
 
   /** Resolves once every open recorded so far is written (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.flushScheduled) await this.flushing;
+    // flushScheduled turns false when a write starts, so wait for the chain itself (it holds the running write).
+    do await this.flushing;
+    while (this.flushScheduled);
   }
 
   async onApplicationShutdown(): Promise<void> {
