@@ -11,7 +11,8 @@ export const MODULE_MANIFESTS = [
     "topic": "crm.contacts.events",
     "publishes": "crm.contacts.",
     "consumes": [
-      "sales"
+      "sales",
+      "marketing"
     ],
     "replicas": [],
     "routes": [],

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
 import { SegmentsModule } from './segments/segments.module';
 import { DeliveryModule } from './delivery/delivery.module';
+import { AttributionModule } from './attribution/attribution.module';
 import { FormsModule } from './forms/forms.module';
 import { ScoringModule } from './scoring/scoring.module';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
@@ -20,6 +21,6 @@ export class ContactFieldsModule {}
  * the module knows of contacts; ContactLifecycle says what a merge or an erasure means here.
  */
 @Module({
-  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, FormsModule, ScoringModule, DeliveryModule],
+  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, FormsModule, ScoringModule, AttributionModule, DeliveryModule],
 })
 export class MarketingModule {}
