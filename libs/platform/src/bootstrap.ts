@@ -50,6 +50,12 @@ export interface ServiceDefinition {
    * named and the process exits 1). The parsed values are part of PLATFORM_CONFIG.
    */
   configSchema?: z.ZodObject<any>;
+  /**
+   * Checks across the service's variables (e.g. "required in production"), run on the parsed
+   * config with the platform's own; each issue names its variable. A refinement on configSchema
+   * itself would be lost: only its shape is merged into the platform's schema.
+   */
+  configCheck?: (config: Record<string, unknown>, ctx: z.RefinementCtx) => void;
 }
 
 export interface StartOptions {
@@ -100,6 +106,7 @@ export function serviceConfigSchema(def: ServiceDefinition) {
   return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform)
     .superRefine(checkRetentionWindows)
     .superRefine(checkMetricsPort)
+    .superRefine((c, ctx) => def.configCheck?.(c, ctx))
     // Anyone who knows the secret can forge the gateway's signed context: no public example in production.
     .superRefine(refuseWeakSecretsInProduction('GATEWAY_INTERNAL_SECRET'), { when: () => true });
 }

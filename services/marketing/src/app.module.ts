@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
 import { SegmentsModule } from './segments/segments.module';
 import { BehaviourModule } from './behaviour/behaviour.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { AttributionModule } from './attribution/attribution.module';
 import { FormsModule } from './forms/forms.module';
 import { ScoringModule } from './scoring/scoring.module';
@@ -22,5 +23,6 @@ export class ContactFieldsModule {}
  */
 @Module({
   imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, BehaviourModule, ContactFieldsModule, FormsModule, ScoringModule, AttributionModule],
+  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, FormsModule, ScoringModule, AttributionModule, DeliveryModule],
 })
 export class MarketingModule {}

@@ -2,6 +2,8 @@ import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
 import { z } from 'zod';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
+import { MarketingDelivery1796160000003 } from '../migrations/1796160000003-MarketingDelivery';
+import { deliveryConfigCheck, deliveryConfigSchema } from './delivery/delivery.config';
 import { MarketingCapture1796160000004 } from '../migrations/1796160000004-MarketingCapture';
 import { MarketingAttribution1796160000005 } from '../migrations/1796160000005-MarketingAttribution';
 import { captureConfigSchema } from './forms/capture.config';
@@ -15,10 +17,15 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498, MarketingCapture1796160000004, MarketingAttribution1796160000005],
+  migrations: [MarketingSchema1796153645498, MarketingDelivery1796160000003, MarketingCapture1796160000004, MarketingAttribution1796160000005],
+  // Each area's variables (package.json crm.config lists them all).
   configSchema: z.object({
     ...captureConfigSchema.shape,
     ...segmentsConfigSchema.shape,
+    ...deliveryConfigSchema.shape,
   }),
   schemaScope: MarketingSchemaScope,
+  configCheck: (c, ctx) => {
+    deliveryConfigCheck(c, ctx);
+  },
 };

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
 import type { ContactReplicaHooks } from '@crm/shared-contacts';
 import { AttributionRepository } from '../attribution/attribution.repository';
+import { DeliveryContactData } from '../delivery/delivery-contact-data';
 import { CaptureLifecycle } from '../scoring/capture-lifecycle';
 import { SegmentMembership } from '../segments/segment-membership';
 
@@ -17,6 +18,7 @@ export class ContactLifecycle implements ContactReplicaHooks {
   private readonly segments = new SegmentMembership();
   private readonly capture = new CaptureLifecycle();
   private readonly attribution = new AttributionRepository();
+  private readonly delivery = new DeliveryContactData();
 
   async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
     // Forms and scoring first: the survivor is re-scored, and segments then see its new score.
@@ -25,6 +27,8 @@ export class ContactLifecycle implements ContactReplicaHooks {
     await this.segments.onMerge(tx, duplicateId, survivorId);
     // Attribution: touches, leads and conversions count for the survivor.
     await this.attribution.moveContact(tx, duplicateId, survivorId);
+    // Delivery: letters, call tasks and tracked messages belong to the survivor.
+    await this.delivery.moveContact(tx, duplicateId, survivorId);
   }
 
   async onErase(tx: Tx, contactId: string): Promise<void> {
@@ -34,5 +38,7 @@ export class ContactLifecycle implements ContactReplicaHooks {
     await this.segments.onErase(tx, contactId);
     // Attribution: the figures stay, re-keyed to a random id that links to nobody.
     await this.attribution.eraseContact(tx, contactId);
+    // Delivery: the person's letters, call tasks and tracked links are deleted.
+    await this.delivery.eraseContact(tx, contactId);
   }
 }
