@@ -68,6 +68,26 @@ export const MODULE_MANIFESTS = [
       {
         "path": "/forms",
         "description": "Public web-form submissions: POST /forms/<form key> (urlencoded or JSON, 16 kB, rate-limited per IP and form)"
+      },
+      {
+        "path": "/t/o/",
+        "description": "Open-tracking pixel of campaign emails (GET /t/o/<token>.gif; HMAC-signed token, no JWT)"
+      },
+      {
+        "path": "/t/c/",
+        "description": "Click redirect of campaign links (GET /t/c/<token>: 302 to the message's own link only)"
+      },
+      {
+        "path": "/u/",
+        "description": "Unsubscribe page and RFC 8058 one-click unsubscribe (GET / POST /u/<token>)"
+      },
+      {
+        "path": "/webhooks/email",
+        "description": "Email provider delivery callbacks (POST, X-CRM-Signature HMAC of the body)"
+      },
+      {
+        "path": "/webhooks/sms",
+        "description": "SMS provider delivery callbacks (POST, X-CRM-Signature HMAC of the body)"
       }
     ],
     "config": [
@@ -78,7 +98,20 @@ export const MODULE_MANIFESTS = [
       "MARKETING_SEGMENT_SWEEP_MINUTES",
       "MARKETING_SEGMENT_SWEEP_POLL_MS",
       "MARKETING_SEGMENT_SWEEP",
-      "MARKETING_REPORTING_CURRENCY"
+      "MARKETING_REPORTING_CURRENCY",
+      "MARKETING_SMTP_URL",
+      "MARKETING_MAIL_FROM",
+      "MARKETING_UNSUBSCRIBE_MAILTO",
+      "MARKETING_SMTP_POOL_SIZE",
+      "MARKETING_MAIL_CATCHER",
+      "MARKETING_MAIL_CATCHER_PORT",
+      "MARKETING_TRACKING_SECRET",
+      "MARKETING_WEBHOOK_SECRET",
+      "MARKETING_SMS_URL",
+      "MARKETING_SMS_TOKEN",
+      "MARKETING_SOCIAL_WEBHOOK_URL",
+      "MARKETING_SOCIAL_WEBHOOK_SECRET",
+      "MARKETING_PROVIDER_TIMEOUT_MS"
     ],
     "smoke": {
       "query": "{ segments { id name size } }",

@@ -22,7 +22,15 @@ export class ContactFieldsModule {}
  * the module knows of contacts; ContactLifecycle says what a merge or an erasure means here.
  */
 @Module({
-  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, BehaviourModule, ContactFieldsModule, FormsModule, ScoringModule, AttributionModule],
-  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, FormsModule, ScoringModule, AttributionModule, DeliveryModule],
+  imports: [
+    ContactReplicaModule.forRoot({ hooks: ContactLifecycle }),
+    SegmentsModule,
+    BehaviourModule,
+    ContactFieldsModule,
+    FormsModule,
+    ScoringModule,
+    AttributionModule,
+    DeliveryModule,
+  ],
 })
 export class MarketingModule {}

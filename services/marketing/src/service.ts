@@ -11,7 +11,7 @@ import { MarketingModule } from './app.module';
 import { MarketingSchemaScope } from './schema-scope';
 import { segmentsConfigSchema } from './segments/segments.config';
 
-/** The marketing module: Segments and audience portraits, campaigns routed to each contact&#39;s preferred and consented channel, tracking, A/B tests, lead capture and scoring, keyword ROI. */
+/** The marketing module: Segments and audience portraits, campaigns routed to each contact’s preferred and consented channel, tracking, A/B tests, lead capture and scoring, keyword ROI. */
 export const marketingService: ServiceDefinition = {
   name: 'marketing',
   defaultPort: MODULE_PORTS['marketing'],
