@@ -11,7 +11,8 @@ export const MODULE_MANIFESTS = [
     "topic": "crm.contacts.events",
     "publishes": "crm.contacts.",
     "consumes": [
-      "sales"
+      "sales",
+      "marketing"
     ],
     "replicas": [],
     "routes": [],
@@ -57,16 +58,64 @@ export const MODULE_MANIFESTS = [
     "topic": "crm.marketing.events",
     "publishes": "crm.marketing.",
     "consumes": [
-      "contacts"
+      "contacts",
+      "sales"
     ],
     "replicas": [
       "contacts"
     ],
-    "routes": [],
-    "config": [],
+    "routes": [
+      {
+        "path": "/forms",
+        "description": "Public web-form submissions: POST /forms/<form key> (urlencoded or JSON, 16 kB, rate-limited per IP and form)"
+      },
+      {
+        "path": "/t/o/",
+        "description": "Open-tracking pixel of campaign emails (GET /t/o/<token>.gif; HMAC-signed token, no JWT)"
+      },
+      {
+        "path": "/t/c/",
+        "description": "Click redirect of campaign links (GET /t/c/<token>: 302 to the message's own link only)"
+      },
+      {
+        "path": "/u/",
+        "description": "Unsubscribe page and RFC 8058 one-click unsubscribe (GET / POST /u/<token>)"
+      },
+      {
+        "path": "/webhooks/email",
+        "description": "Email provider delivery callbacks (POST, X-CRM-Signature HMAC of the body)"
+      },
+      {
+        "path": "/webhooks/sms",
+        "description": "SMS provider delivery callbacks (POST, X-CRM-Signature HMAC of the body)"
+      }
+    ],
+    "config": [
+      "MARKETING_PUBLIC_URL",
+      "FORM_SUBMIT_RATE_LIMIT",
+      "FORM_SUBMIT_RATE_WINDOW_MS",
+      "SCORE_DECAY_POLL_MS",
+      "MARKETING_SEGMENT_SWEEP_MINUTES",
+      "MARKETING_SEGMENT_SWEEP_POLL_MS",
+      "MARKETING_SEGMENT_SWEEP",
+      "MARKETING_REPORTING_CURRENCY",
+      "MARKETING_SMTP_URL",
+      "MARKETING_MAIL_FROM",
+      "MARKETING_UNSUBSCRIBE_MAILTO",
+      "MARKETING_SMTP_POOL_SIZE",
+      "MARKETING_MAIL_CATCHER",
+      "MARKETING_MAIL_CATCHER_PORT",
+      "MARKETING_TRACKING_SECRET",
+      "MARKETING_WEBHOOK_SECRET",
+      "MARKETING_SMS_URL",
+      "MARKETING_SMS_TOKEN",
+      "MARKETING_SOCIAL_WEBHOOK_URL",
+      "MARKETING_SOCIAL_WEBHOOK_SECRET",
+      "MARKETING_PROVIDER_TIMEOUT_MS"
+    ],
     "smoke": {
-      "query": "{ segments(first: 1) { totalCount } }",
-      "contactFields": "marketingSegments(first: 1) { totalCount }"
+      "query": "{ segments { id name size } }",
+      "contactFields": "segments { id }"
     }
   }
 ] as const;

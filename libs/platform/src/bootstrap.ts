@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type INestApplication, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json } from 'express';
 import { GraphQLModule, GraphQLSchemaHost } from '@nestjs/graphql';
 import { printSubgraphSchema } from '@apollo/subgraph';
 import type { Logger } from 'pino';
@@ -49,6 +50,12 @@ export interface ServiceDefinition {
    * named and the process exits 1). The parsed values are part of PLATFORM_CONFIG.
    */
   configSchema?: z.ZodObject<any>;
+  /**
+   * Checks across the service's variables (e.g. "required in production"), run on the parsed
+   * config with the platform's own; each issue names its variable. A refinement on configSchema
+   * itself would be lost: only its shape is merged into the platform's schema.
+   */
+  configCheck?: (config: Record<string, unknown>, ctx: z.RefinementCtx) => void;
 }
 
 export interface StartOptions {
@@ -99,6 +106,7 @@ export function serviceConfigSchema(def: ServiceDefinition) {
   return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform)
     .superRefine(checkRetentionWindows)
     .superRefine(checkMetricsPort)
+    .superRefine((c, ctx) => def.configCheck?.(c, ctx))
     // Anyone who knows the secret can forge the gateway's signed context: no public example in production.
     .superRefine(refuseWeakSecretsInProduction('GATEWAY_INTERNAL_SECRET'), { when: () => true });
 }
@@ -160,7 +168,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 
     app = await NestFactory.create<NestExpressApplication>(ServiceRootModule, { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false });
     // Express's default 100 kB would cut off legitimate bulk mutations (inline CSV import); the gateway caps requests at 8 MB.
-    app.useBodyParser('json', { limit: '10mb' });
+    // Only /graphql: a module's public routes (web forms, webhooks) parse their own bodies with their own limits and types.
+    app.use('/graphql', json({ limit: '10mb' }));
     if (opts.schemaOnly) {
       await app.init();
     } else {

@@ -42,9 +42,13 @@ import { LogInteraction } from './timeline/use-cases/log-interaction.use-case';
 import { EditInteraction } from './timeline/use-cases/edit-interaction.use-case';
 import { DeleteInteraction } from './timeline/use-cases/delete-interaction.use-case';
 import { TimelineEvents } from './timeline/timeline-events.controller';
+import { ApplyLeadCapture } from './capture/apply-lead-capture';
+import { CaptureRepository } from './capture/capture.repository';
+import { LeadCaptureEvents } from './capture/lead-capture-events.controller';
+import { MarketingConsentEvents } from './marketing/marketing-consent.controller';
 
 @Module({
-  controllers: [TimelineEvents],
+  controllers: [TimelineEvents, LeadCaptureEvents, MarketingConsentEvents],
   providers: [
     // contacts
     ContactRepository,
@@ -96,6 +100,9 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
     ContactExportRepository,
     CompanyCsvRepository,
     CompaniesCsv,
+    // lead capture (marketing's form submissions; any module's capture event) and marketing's consent withdrawals
+    CaptureRepository,
+    ApplyLeadCapture,
   ],
 })
 export class ContactsModule {}

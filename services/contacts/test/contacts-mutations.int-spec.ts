@@ -100,6 +100,13 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
       lifecycleStage: 'lead',
       preferredChannels: ['sms', 'email'],
       consents: [],
+      // The fields added to the snapshot after v1 (optional in the contract, always filled by contacts).
+      addresses: [{ label: 'home', line1: '12 St James Sq', line2: null, city: 'London', region: null, postalCode: null, country: 'GB', primary: true }],
+      socialHandles: [],
+      country: 'GB',
+      timeZone: null,
+      customFields: {},
+      createdAt: new Date(created.createdAt).toISOString(),
     });
   });
 

@@ -186,9 +186,14 @@ describe('bulk import through ImportContactsUseCase', () => {
     // A sample of the events reaches Kafka (the first rows' events are among the first published).
     const sample = [0, 1, 2, 4];
     const sampleIds = [];
+    const sampleCreatedAt: string[] = [];
     for (const i of sample) {
-      const [{ contact_id }] = await h.sql(`SELECT contact_id FROM "${h.schema}".contact_emails WHERE tenant_id = $1 AND normalized = $2`, [tenantId, emailOf(i).toLowerCase()]);
+      const [{ contact_id, created_at }] = await h.sql(
+        `SELECT e.contact_id, c.created_at FROM "${h.schema}".contact_emails e JOIN "${h.schema}".contacts c ON c.id = e.contact_id WHERE e.tenant_id = $1 AND e.normalized = $2`,
+        [tenantId, emailOf(i).toLowerCase()],
+      );
       sampleIds.push(contact_id as string);
+      sampleCreatedAt.push((created_at as Date).toISOString());
     }
     const arrived = await waitForKeys(h.topic, sampleIds);
     for (const [k, i] of sample.entries()) {
@@ -200,6 +205,7 @@ describe('bulk import through ImportContactsUseCase', () => {
         emails: [{ email: emailOf(i).toLowerCase(), primary: true }], phones: hasPhone(i) ? [{ phone: e164Of(i), primary: true }] : [],
         companyId: companyOf(i) ? expect.any(String) : null, companyName: companyOf(i) || null, tags: tagsOf(i), ownerId: ownerOf(i) || 'importer-1',
         lifecycleStage: stageOf(i) || null, preferredChannels: [], consents: [],
+        addresses: [], socialHandles: [], country: null, timeZone: null, customFields: {}, createdAt: sampleCreatedAt[k],
       });
     }
 

@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
 import { SegmentsModule } from './segments/segments.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
+import { BehaviourModule } from './behaviour/behaviour.module';
+import { DeliveryModule } from './delivery/delivery.module';
+import { AttributionModule } from './attribution/attribution.module';
+import { FormsModule } from './forms/forms.module';
+import { ScoringModule } from './scoring/scoring.module';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
 import { ContactMarketingResolver } from './contacts/contact-marketing.resolver';
 
@@ -18,6 +23,16 @@ export class ContactFieldsModule {}
  * the module knows of contacts; ContactLifecycle says what a merge or an erasure means here.
  */
 @Module({
-  imports: [ContactReplicaModule.forRoot({ hooks: ContactLifecycle }), SegmentsModule, ContactFieldsModule, CampaignsModule],
+  imports: [
+    ContactReplicaModule.forRoot({ hooks: ContactLifecycle }),
+    SegmentsModule,
+    BehaviourModule,
+    ContactFieldsModule,
+    FormsModule,
+    ScoringModule,
+    AttributionModule,
+    DeliveryModule,
+    CampaignsModule,
+  ],
 })
 export class MarketingModule {}

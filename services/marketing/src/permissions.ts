@@ -9,6 +9,7 @@ export const MarketingPermission = definePermissions('marketing', {
   'campaign.send': { roles: ['admin', 'manager'], description: 'Schedule, pause, resume and cancel campaigns' },
   'suppression.read': { roles: ['admin', 'manager'], description: 'Read the suppression list' },
   'suppression.write': { roles: ['admin'], description: 'Add to and remove from the suppression list' },
+  'call.write': { roles: ['admin', 'manager', 'rep'], description: 'Work the call list of phone campaigns: record the outcome of a call task' },
   'mail.read': { roles: ['admin'], description: 'Read the local mail catcher (embedded mode)' },
   'form.read': { roles: ['admin', 'manager', 'rep', 'read-only'], description: 'Read web forms and their submissions' },
   'form.write': { roles: ['admin', 'manager'], description: 'Create and edit web forms' },

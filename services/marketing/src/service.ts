@@ -1,18 +1,34 @@
 import { MODULE_PORTS } from '@crm/events';
 import type { ServiceDefinition } from '@crm/platform';
+import { z } from 'zod';
 import { MarketingSchema1796153645498 } from '../migrations/1796153645498-MarketingSchema';
 import { MarketingCampaigns1796160000002 } from '../migrations/1796160000002-MarketingCampaigns';
+import { MarketingDelivery1796160000003 } from '../migrations/1796160000003-MarketingDelivery';
+import { deliveryConfigCheck, deliveryConfigSchema } from './delivery/delivery.config';
+import { MarketingCapture1796160000004 } from '../migrations/1796160000004-MarketingCapture';
+import { MarketingAttribution1796160000005 } from '../migrations/1796160000005-MarketingAttribution';
+import { captureConfigSchema } from './forms/capture.config';
 import { MarketingModule } from './app.module';
 import { campaignsConfigSchema } from './campaigns/campaigns.config';
 import { MarketingSchemaScope } from './schema-scope';
+import { segmentsConfigSchema } from './segments/segments.config';
 
-/** The marketing module: Segments and audience portraits, campaigns routed to each contact&#39;s preferred and consented channel, tracking, A/B tests, lead capture and scoring, keyword ROI. */
+/** The marketing module: Segments and audience portraits, campaigns routed to each contact’s preferred and consented channel, tracking, A/B tests, lead capture and scoring, keyword ROI. */
 export const marketingService: ServiceDefinition = {
   name: 'marketing',
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498, MarketingCampaigns1796160000002],
-  configSchema: campaignsConfigSchema,
+  migrations: [MarketingSchema1796153645498, MarketingCampaigns1796160000002, MarketingDelivery1796160000003, MarketingCapture1796160000004, MarketingAttribution1796160000005],
+  // Each area's variables (package.json crm.config lists them all).
+  configSchema: z.object({
+    ...captureConfigSchema.shape,
+    ...segmentsConfigSchema.shape,
+    ...deliveryConfigSchema.shape,
+    ...campaignsConfigSchema.shape,
+  }),
   schemaScope: MarketingSchemaScope,
+  configCheck: (c, ctx) => {
+    deliveryConfigCheck(c, ctx);
+  },
 };

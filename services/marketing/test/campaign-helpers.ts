@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Global, Module } from '@nestjs/common';
 import { Kafka, logLevel } from 'kafkajs';
 import { startService, type RunningService } from '@crm/platform';
 import { adminQuery, eventually, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
+import { ConfiguredChannelAdapters } from '../src/delivery/channel-adapters';
 import { ChannelAdapters, type Channel, type ChannelAdapter, type DeliveryReceipt, type OutboundMessage } from '../src/delivery/channel.port';
 import { marketingService } from '../src/service';
 
@@ -30,9 +30,16 @@ export class RecordingAdapters extends ChannelAdapters {
 
 export const recorder = new RecordingAdapters();
 
-@Global()
-@Module({ providers: [{ provide: ChannelAdapters, useValue: recorder }], exports: [ChannelAdapters] })
-class RecordingAdaptersModule {}
+/**
+ * The service's adapters (src/delivery) answer with the recorder's: a fake at the port, in place
+ * before the service boots, so the dispatcher never reaches a real channel in these tests (real SMTP
+ * and the SMS stub are the delivery tests' and the end-to-end test's).
+ */
+function useRecordingAdapters(): void {
+  if (!jest.isMockFunction(ConfiguredChannelAdapters.prototype.get)) {
+    jest.spyOn(ConfiguredChannelAdapters.prototype, 'get').mockImplementation((channel: Channel) => recorder.get(channel));
+  }
+}
 
 const DDL_SEGMENT_MEMBERS = (schema: string) => `
   CREATE TABLE IF NOT EXISTS "${schema}".segment_members (tenant_id text NOT NULL, segment_id uuid NOT NULL, contact_id uuid NOT NULL, added_at timestamptz NOT NULL DEFAULT now(),
@@ -46,7 +53,8 @@ export async function startCampaigns(extraEnv: Record<string, string> = {}) {
   const fresh = await freshSchema('mkcamp');
   const topicPrefix = `${uniqueId('it')}.`;
   const env = serviceTestEnv(fresh.schema, topicPrefix, { MARKETING_CAMPAIGN_POLL_MS: '50', ...extraEnv });
-  const def = { ...marketingService, modules: [RecordingAdaptersModule, ...marketingService.modules] };
+  useRecordingAdapters();
+  const def = marketingService;
   let svc: RunningService = await startService(def, { env });
   const schema = fresh.schema;
   const sql = <T = Record<string, unknown>>(q: string, params: unknown[] = []) => adminQuery<T>(q, params, schema);

@@ -20,16 +20,17 @@ describe('marketing tenancy', () => {
     expect(rows).toEqual([...MARKETING_TENANT_TABLES].sort().map((t) => ({ t, rls: true, forced: true, tenant: true })));
   });
 
-  it('a tenant sees only its own segments, also when it asks for another tenant’s by id', async () => {
+  it('a tenant sees only its own segments, also when it asks for another tenant’s by id or adds another tenant’s contact', async () => {
     const a = uniqueTenant();
     const b = uniqueTenant();
     const ca = await h.contact(a);
-    const mine = dataOf(await h.client({ tenantId: a })(`mutation($i: CreateSegmentInput!) { createSegment(input: $i) { id } }`, { i: { name: 'A', contactId: ca.contactId } })).createSegment;
+    const mine = dataOf(await h.client({ tenantId: a })(`mutation($i: CreateSegmentInput!) { createSegment(input: $i) { id } }`, { i: { name: 'A', kind: 'STATIC' } })).createSegment;
     const gqlB = h.client({ tenantId: b });
-    expect(dataOf(await gqlB(`{ segments { totalCount } }`)).segments.totalCount).toBe(0);
+    expect(dataOf(await gqlB(`{ segments { id } }`)).segments).toEqual([]);
     expect(dataOf(await gqlB(`query($id: ID!) { segment(id: $id) { id } }`, { id: mine.id })).segment).toBeNull();
-    // B cannot attach to A's contact either: the replica is per tenant.
-    const r = await gqlB(`mutation($i: CreateSegmentInput!) { createSegment(input: $i) { id } }`, { i: { name: 'B', contactId: ca.contactId } });
+    // B cannot add A's contact to a list of its own: the replica is per tenant.
+    const listB = dataOf(await gqlB(`mutation($i: CreateSegmentInput!) { createSegment(input: $i) { id } }`, { i: { name: 'B', kind: 'STATIC' } })).createSegment;
+    const r = await gqlB(`mutation($id: ID!, $c: [ID!]!) { addToList(id: $id, contactIds: $c) { id } }`, { id: listB.id, c: [ca.contactId] });
     expect(r.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });

@@ -5,7 +5,7 @@ import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { LegalBasis } from './contact.types';
 
 /** Limits a person can read in the error message; generous for real data, tight enough to stop abuse. */
-export const LIMITS = { name: 200, tag: 64, tags: 100, emails: 20, phones: 20, text: 2000, addresses: 10 } as const;
+export const LIMITS = { name: 200, tag: 64, tags: 100, emails: 20, phones: 20, text: 2000, addresses: 10, socialHandles: 20, handle: 200 } as const;
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 const optText = (max: number) => text(max).nullish();
@@ -13,6 +13,61 @@ const optText = (max: number) => text(max).nullish();
 export const addressSchema = z.object({
   label: optText(50), line1: optText(200), line2: optText(200), city: optText(100), region: optText(100), postalCode: optText(20),
   country: z.string().regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 code').nullish(),
+});
+
+/**
+ * Networks people name most often; any other lower-case word is accepted too (a network we have not
+ * heard of is still a network). Known names are matched case-insensitively ("LinkedIn" → "linkedin"),
+ * so the same network is never spelled two ways.
+ */
+export const KNOWN_SOCIAL_NETWORKS = ['facebook', 'instagram', 'linkedin', 'x', 'twitter', 'tiktok', 'youtube', 'whatsapp', 'telegram', 'messenger', 'wechat', 'line', 'viber', 'signal', 'mastodon', 'bluesky', 'threads', 'xing', 'vk'] as const;
+const NETWORK_WORD = /^[a-z][a-z0-9_-]{0,39}$/;
+
+export const socialHandleSchema = z.object({
+  network: z
+    .string()
+    .transform((n) => {
+      const trimmed = n.trim();
+      return (KNOWN_SOCIAL_NETWORKS as readonly string[]).includes(trimmed.toLowerCase()) ? trimmed.toLowerCase() : trimmed;
+    })
+    .refine((n) => NETWORK_WORD.test(n), `must be one of ${KNOWN_SOCIAL_NETWORKS.join(', ')} or another lower-case word (a-z, 0-9, - or _, at most 40 characters)`),
+  handle: z
+    .string()
+    .transform((h) => h.trim())
+    .pipe(z.string().min(1, 'must not be empty').max(LIMITS.handle, `must be at most ${LIMITS.handle} characters`)),
+});
+
+/** Duplicate (network, handle) pairs are one handle. */
+export function dedupeSocialHandles(hs: { network: string; handle: string }[]): { network: string; handle: string }[] {
+  const seen = new Set<string>();
+  return hs.filter((h) => {
+    const k = `${h.network}\u0000${h.handle.toLowerCase()}`;
+    return !seen.has(k) && !!seen.add(k);
+  });
+}
+
+/**
+ * The IANA zone as the runtime's time zone database spells it ("europe/paris" → "Europe/Paris"), or
+ * undefined when it names no zone. UTC offsets ("+02:00") are refused: they ignore daylight saving,
+ * so "9:00 local time" would be wrong half the year.
+ */
+export function canonicalTimeZone(tz: string): string | undefined {
+  const v = tz.trim();
+  if (!/^[A-Za-z]/.test(v) || v.length > 64) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: v }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+export const timeZoneSchema = z.string().transform((tz, ctx) => {
+  const zone = canonicalTimeZone(tz);
+  if (!zone) {
+    ctx.addIssue({ code: 'custom', message: `"${tz.slice(0, 64)}" is not an IANA time zone (e.g. Europe/Paris, America/New_York, UTC)` });
+    return z.NEVER;
+  }
+  return zone;
 });
 
 /** Names are what people see and search: surrounding whitespace is noise (blank becomes null). */
@@ -38,6 +93,8 @@ export const contactFieldsSchema = z.object({
   lifecycleStage: optText(50),
   source: attributionSchema.nullish(),
   addresses: z.array(addressSchema).max(LIMITS.addresses).optional(),
+  socialHandles: z.array(socialHandleSchema).max(LIMITS.socialHandles, `at most ${LIMITS.socialHandles} handles`).optional(),
+  timeZone: timeZoneSchema.nullish(),
   customFields: z.array(z.object({ key: text(100), value: text(LIMITS.text).nullable() })).max(200).optional(),
 });
 export type ContactFields = z.output<typeof contactFieldsSchema>;

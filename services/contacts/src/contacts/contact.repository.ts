@@ -28,6 +28,8 @@ export interface NewContact {
   preferredChannels: string[];
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
+  socialHandles: { network: string; handle: string }[];
+  timeZone: string | null;
   searchText: string;
   /** Primary first. */
   emails: { raw: string; normalized: string }[];
@@ -45,7 +47,21 @@ export interface ContactChanges {
   tags?: string[];
   preferred_channels?: string[];
   addresses?: string;
+  social_handles?: string;
+  time_zone?: string | null;
   custom_fields?: string;
+}
+
+/** One consent decision as recorded (current state + append-only evidence). */
+export interface ConsentDecision {
+  channel: string;
+  status: 'granted' | 'withdrawn';
+  legalBasis: string | null;
+  source: string | null;
+  wording: string | null;
+  wordingVersion: string | null;
+  /** The event of another module the decision came from (an unsubscribe, a form submission). */
+  sourceEventId?: string | null;
 }
 
 /** An email or phone already held by a contact. */
@@ -80,7 +96,7 @@ export interface BulkContactChange {
 }
 
 /** Per field of a merge, whose value wins (fields left out: the survivor's). */
-export type MergePreference = Partial<Record<'firstName' | 'lastName' | 'companyId' | 'ownerId' | 'lifecycleStage' | 'source' | 'addresses' | 'customFields', 'survivor' | 'duplicate'>>;
+export type MergePreference = Partial<Record<'firstName' | 'lastName' | 'companyId' | 'ownerId' | 'lifecycleStage' | 'source' | 'addresses' | 'customFields' | 'timeZone', 'survivor' | 'duplicate'>>;
 
 type ChildTable = { table: 'contact_emails'; key: 'normalized'; raw: 'email' } | { table: 'contact_phones'; key: 'e164'; raw: 'phone' };
 export const EMAILS: ChildTable = { table: 'contact_emails', key: 'normalized', raw: 'email' };
@@ -101,6 +117,20 @@ export class ContactRepository {
     return (await this.findMany(tx, [id]))[0];
   }
 
+  /**
+   * The contact an event of another module about `id` applies to, locked: the contact itself, or the
+   * survivor it was merged into (merges re-point older tombstones, so one hop is enough). Undefined
+   * when the id names no contact of the tenant.
+   */
+  async lockCurrent(tx: Tx, id: string): Promise<{ id: string; erased_at: Date | null; archived_at: Date | null } | undefined> {
+    const row = await tx.maybeOne<{ id: string; merged_into: string | null }>(`SELECT id, merged_into FROM contacts WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
+    if (!row) return undefined;
+    return tx.maybeOne<{ id: string; erased_at: Date | null; archived_at: Date | null }>(
+      `SELECT id, erased_at, archived_at FROM contacts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
+      [tx.tenantId, row.merged_into ?? row.id],
+    );
+  }
+
   /** Locks the contact row for the rest of the transaction; false when it does not exist. */
   async lock(tx: Tx, id: string): Promise<boolean> {
     return !!(await tx.maybeOne<{ id: string }>(`SELECT id FROM contacts WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tx.tenantId, id]));
@@ -110,8 +140,8 @@ export class ContactRepository {
   async insert(tx: Tx, c: NewContact): Promise<{ created_at: Date; updated_at: Date }> {
     return tx.one<{ created_at: Date; updated_at: Date }>(
       `WITH c AS (
-         INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, source, tags, preferred_channels, custom_fields, addresses, search_text)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING created_at, updated_at),
+         INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, source, tags, preferred_channels, custom_fields, addresses, search_text, social_handles, time_zone)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $19, $20) RETURNING created_at, updated_at),
        e AS (
          INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary)
          SELECT $2, n, r, $1, o = 1 FROM unnest($15::text[], $16::text[]) WITH ORDINALITY AS u(n, r, o)),
@@ -123,6 +153,7 @@ export class ContactRepository {
         c.id, tx.tenantId, c.firstName, c.lastName, c.displayName, c.companyId, c.ownerId, c.lifecycleStage,
         c.source ? JSON.stringify(c.source) : null, c.tags, c.preferredChannels, JSON.stringify(c.customFields), JSON.stringify(c.addresses), c.searchText,
         c.emails.map((e) => e.normalized), c.emails.map((e) => e.raw), c.phones.map((p) => p.normalized), c.phones.map((p) => p.raw),
+        JSON.stringify(c.socialHandles), c.timeZone,
       ],
     );
   }
@@ -223,17 +254,37 @@ export class ContactRepository {
    */
   async recordConsent(
     tx: Tx,
-    c: { contactId: string; channel: string; status: 'granted' | 'withdrawn'; legalBasis: string | null; source: string | null; wording: string | null; wordingVersion: string | null; recordedBy: string | null },
+    c: ConsentDecision & { contactId: string; recordedBy: string | null },
   ): Promise<void> {
     await tx.query(
       `WITH cur AS (
          INSERT INTO consents (tenant_id, contact_id, channel, status, legal_basis, source, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, now())
          ON CONFLICT (contact_id, channel) DO UPDATE SET status = excluded.status, legal_basis = excluded.legal_basis, source = excluded.source, recorded_at = now()
          RETURNING recorded_at)
-       INSERT INTO consent_history (tenant_id, contact_id, channel, status, legal_basis, source, wording, wording_version, recorded_by, recorded_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, recorded_at FROM cur`,
-      [tx.tenantId, c.contactId, c.channel, c.status, c.legalBasis, c.source, c.wording, c.wordingVersion, c.recordedBy],
+       INSERT INTO consent_history (tenant_id, contact_id, channel, status, legal_basis, source, wording, wording_version, recorded_by, recorded_at, source_event_id)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, recorded_at, $10 FROM cur`,
+      [tx.tenantId, c.contactId, c.channel, c.status, c.legalBasis, c.source, c.wording, c.wordingVersion, c.recordedBy, c.sourceEventId ?? null],
     );
+  }
+
+  /** Whether an event of another module already left a consent record (its effect was applied). */
+  async consentRecordedByEvent(tx: Tx, sourceEventId: string): Promise<boolean> {
+    return !!(await tx.maybeOne(`SELECT 1 FROM consent_history WHERE tenant_id = $1 AND source_event_id = $2 LIMIT 1`, [tx.tenantId, sourceEventId]));
+  }
+
+  /**
+   * Adds an email (phone) to the contact after its others (primary only when it has none); a value
+   * another contact holds is left alone. Returns whether the contact holds the value afterwards.
+   */
+  async addPoint(tx: Tx, t: ChildTable, contactId: string, v: { raw: string; normalized: string }): Promise<boolean> {
+    await tx.query(
+      `INSERT INTO ${t.table} (tenant_id, ${t.key}, ${t.raw}, contact_id, is_primary, position)
+       SELECT $1, $2, $3, $4, NOT EXISTS (SELECT 1 FROM ${t.table} WHERE contact_id = $4),
+              coalesce((SELECT max(position) + 1 FROM ${t.table} WHERE contact_id = $4), 0)
+       ON CONFLICT (tenant_id, ${t.key}) DO NOTHING`,
+      [tx.tenantId, v.normalized, v.raw, contactId],
+    );
+    return (await tx.maybeOne<{ contact_id: string }>(`SELECT contact_id FROM ${t.table} WHERE tenant_id = $1 AND ${t.key} = $2`, [tx.tenantId, v.normalized]))?.contact_id === contactId;
   }
 
   /**
@@ -291,7 +342,9 @@ export class ContactRepository {
       `UPDATE contacts s SET
          ${pick('firstName', 'first_name')}, ${pick('lastName', 'last_name')},
          ${pick('companyId', 'company_id')}, ${pick('ownerId', 'owner_id')},
-         ${pick('lifecycleStage', 'lifecycle_stage')}, ${pick('source', 'source')},
+         ${pick('lifecycleStage', 'lifecycle_stage')}, ${pick('source', 'source')}, ${pick('timeZone', 'time_zone')},
+         social_handles = (SELECT coalesce(jsonb_agg(h ORDER BY ord), '[]') FROM (SELECT DISTINCT ON (h->>'network', lower(h->>'handle')) h, ord
+                             FROM jsonb_array_elements(s.social_handles || d.social_handles) WITH ORDINALITY AS x(h, ord) ORDER BY h->>'network', lower(h->>'handle'), ord) y),
          tags = (SELECT coalesce(array_agg(DISTINCT t), '{}') FROM unnest(s.tags || d.tags) t),
          preferred_channels = (SELECT coalesce(array_agg(ch ORDER BY ord), '{}') FROM (SELECT ch, min(ord) ord FROM unnest(s.preferred_channels || d.preferred_channels) WITH ORDINALITY AS x(ch, ord) GROUP BY ch) y),
          custom_fields = ${prefer.customFields === 'duplicate' ? 's.custom_fields || d.custom_fields' : 'd.custom_fields || s.custom_fields'},
@@ -322,7 +375,7 @@ export class ContactRepository {
   async makeTombstone(tx: Tx, duplicateId: string, survivorId: string, displayName: string): Promise<void> {
     await tx.query(
       `UPDATE contacts SET merged_into = $2, first_name = NULL, last_name = NULL, display_name = $3, tags = '{}', custom_fields = '{}', addresses = '[]',
-         source = NULL, search_text = '', import_key = NULL, version = version + 1, updated_at = now() WHERE id = $1`,
+         social_handles = '[]', time_zone = NULL, source = NULL, search_text = '', import_key = NULL, version = version + 1, updated_at = now() WHERE id = $1`,
       [duplicateId, survivorId, displayName],
     );
     await tx.query(`UPDATE contacts SET merged_into = $1 WHERE merged_into = $2`, [survivorId, duplicateId]);
@@ -427,7 +480,7 @@ export class ContactRepository {
     await tx.query(`DELETE FROM outbox WHERE published_at IS NOT NULL AND (key = $1::text OR key IN (SELECT id::text FROM contacts WHERE merged_into = $1::uuid))`, [id]);
     await tx.query(
       `UPDATE contacts SET first_name = NULL, last_name = NULL, display_name = 'Erased contact', owner_id = NULL, lifecycle_stage = NULL, source = NULL,
-         tags = '{}', preferred_channels = '{}', custom_fields = '{}', addresses = '[]', search_text = '', import_key = NULL,
+         tags = '{}', preferred_channels = '{}', custom_fields = '{}', addresses = '[]', social_handles = '[]', time_zone = NULL, search_text = '', import_key = NULL,
          erased_at = $2, version = version + 1, updated_at = now()
        WHERE id = $1 OR merged_into = $1`,
       [id, erasedAt],

@@ -18,6 +18,8 @@ export interface ContactRow extends Row {
   preferred_channels: string[];
   custom_fields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
+  social_handles: { network: string; handle: string }[];
+  time_zone: string | null;
   merged_into: string | null;
   erased_at: Date | null;
   archived_at: Date | null;
@@ -31,7 +33,25 @@ export interface ContactRow extends Row {
   company_name: string | null;
 }
 
+/** The snapshot's custom field values: what the jsonb holds (text, number, boolean; dates as YYYY-MM-DD). */
+type SnapshotCustomValue = string | number | boolean | null;
+
+function snapshotCustomFields(values: Record<string, unknown>): Record<string, SnapshotCustomValue> {
+  return Object.fromEntries(
+    Object.entries(values).map(([k, v]) => [k, v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v)]),
+  );
+}
+
+/** A stored address as the snapshot carries it; the first one is the primary. */
+function snapshotAddress(a: Record<string, string | null>, i: number) {
+  return {
+    label: a.label ?? null, line1: a.line1 ?? null, line2: a.line2 ?? null, city: a.city ?? null, region: a.region ?? null,
+    postalCode: a.postalCode ?? null, country: a.country ? a.country.toUpperCase() : null, primary: i === 0,
+  };
+}
+
 export function toSnapshot(r: ContactRow): ContactSnapshot {
+  const addresses = r.addresses.map(snapshotAddress);
   return {
     contactId: r.id,
     version: r.version,
@@ -52,6 +72,12 @@ export function toSnapshot(r: ContactRow): ContactSnapshot {
       legalBasis: k.legal_basis,
       recordedAt: new Date(k.recorded_at).toISOString(),
     })),
+    addresses,
+    socialHandles: r.social_handles.map((h) => ({ network: h.network, handle: h.handle })),
+    country: addresses[0]?.country ?? null,
+    timeZone: r.time_zone,
+    customFields: snapshotCustomFields(r.custom_fields),
+    createdAt: new Date(r.created_at).toISOString(),
   };
 }
 
@@ -80,6 +106,8 @@ export function toGraphql(r: ContactRow, customFields: Contact['customFields']):
     addresses: r.addresses.map((a) => ({
       label: a.label ?? null, line1: a.line1 ?? null, line2: a.line2 ?? null, city: a.city ?? null, region: a.region ?? null, postalCode: a.postalCode ?? null, country: a.country ?? null,
     })),
+    socialHandles: r.social_handles.map((h) => ({ network: h.network, handle: h.handle })),
+    timeZone: r.time_zone,
     customFields,
     ownerId: r.owner_id,
     lifecycleStage: r.lifecycle_stage,

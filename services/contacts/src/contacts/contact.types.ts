@@ -107,6 +107,11 @@ export class Address {
   @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2' }) country: string | null;
 }
 
+@ObjectType({ description: 'A handle on a social network, where the `social` channel reaches the contact' })
+export class SocialHandle {
+  @Field({ description: 'Lower-case network name: facebook, instagram, linkedin, x, tiktok, whatsapp, telegram, … or another lower-case word' }) network: string;
+  @Field({ description: 'The handle or profile on that network, as entered' }) handle: string;
+}
 
 @ObjectType()
 export class CustomFieldValue {
@@ -163,7 +168,9 @@ export class Contact {
   @Field(() => [String]) tags: string[];
   @Field(() => [Channel], { description: 'Ordered: the first reachable one with consent is used for campaigns' }) preferredChannels: Channel[];
   @Field(() => [Consent]) consents: Consent[];
-  @Field(() => [Address]) addresses: Address[];
+  @Field(() => [Address], { description: 'Postal addresses; the first is the primary one (its country is the contact\'s country)' }) addresses: Address[];
+  @Field(() => [SocialHandle], { description: 'Social network handles (the social channel needs one)' }) socialHandles: SocialHandle[];
+  @Field(() => String, { nullable: true, description: 'IANA time zone (e.g. Europe/Paris); campaigns schedule "at 9:00 local time" by it' }) timeZone: string | null;
   @Field(() => [CustomFieldValue]) customFields: CustomFieldValue[];
   @Field(() => String, { nullable: true }) ownerId: string | null;
   @Field(() => String, { nullable: true }) lifecycleStage: string | null;
@@ -190,6 +197,11 @@ export class AddressInput {
   @Field(() => String, { nullable: true }) country?: string;
 }
 
+@InputType()
+export class SocialHandleInput {
+  @Field({ description: 'A network from the known list (facebook, instagram, linkedin, x, …) or another lower-case word' }) network: string;
+  @Field({ description: '1 to 200 characters' }) handle: string;
+}
 
 @InputType()
 export class CustomFieldInput {
@@ -212,7 +224,9 @@ export class CreateContactInput {
   @Field(() => String, { nullable: true }) ownerId?: string;
   @Field(() => String, { nullable: true }) lifecycleStage?: string;
   @Field(() => AttributionInput, { nullable: true }) source?: Partial<Attribution>;
-  @Field(() => [AddressInput], { nullable: true }) addresses?: AddressInput[];
+  @Field(() => [AddressInput], { nullable: true, description: 'The first is the primary one' }) addresses?: AddressInput[];
+  @Field(() => [SocialHandleInput], { nullable: true }) socialHandles?: SocialHandleInput[];
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Europe/Paris' }) timeZone?: string;
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
 
@@ -229,7 +243,9 @@ export class UpdateContactInput {
   @Field(() => String, { nullable: true }) ownerId?: string | null;
   @Field(() => String, { nullable: true }) lifecycleStage?: string | null;
   @Field(() => AttributionInput, { nullable: true }) source?: Partial<Attribution> | null;
-  @Field(() => [AddressInput], { nullable: true }) addresses?: AddressInput[];
+  @Field(() => [AddressInput], { nullable: true, description: 'The whole list; the first is the primary one' }) addresses?: AddressInput[];
+  @Field(() => [SocialHandleInput], { nullable: true, description: 'The whole list (an empty list removes all)' }) socialHandles?: SocialHandleInput[];
+  @Field(() => String, { nullable: true, description: 'IANA time zone, e.g. Europe/Paris; null clears it' }) timeZone?: string | null;
   @Field(() => [CustomFieldInput], { nullable: true }) customFields?: CustomFieldInput[];
 }
 
@@ -294,7 +310,7 @@ registerEnumType(MergeSide, { name: 'MergeSide', description: "Whose value a mer
 @InputType({
   description:
     "Per field, whose value survives a merge (default SURVIVOR, as before). The chosen side's value wins; when it is empty the other side's fills the gap. " +
-    'Tags and preferred channels are always united; all emails and phones always move to the survivor (email/phone choose the primary one).',
+    'Tags, preferred channels and social handles are always united; all emails and phones always move to the survivor (email/phone choose the primary one).',
 })
 export class MergeFieldChoices {
   @Field(() => MergeSide, { nullable: true }) firstName?: MergeSide;
@@ -307,4 +323,5 @@ export class MergeFieldChoices {
   @Field(() => MergeSide, { nullable: true }) source?: MergeSide;
   @Field(() => MergeSide, { nullable: true }) addresses?: MergeSide;
   @Field(() => MergeSide, { nullable: true, description: 'Both sets are united; this side wins where both have a value for the same field' }) customFields?: MergeSide;
+  @Field(() => MergeSide, { nullable: true }) timeZone?: MergeSide;
 }

@@ -6,7 +6,7 @@ import type { ContactRow } from '../contacts/contact.rows';
 export type HeldContactRow = Pick<
   ContactRow,
   | 'id' | 'first_name' | 'last_name' | 'display_name' | 'company_id' | 'owner_id' | 'lifecycle_stage' | 'source' | 'tags'
-  | 'preferred_channels' | 'custom_fields' | 'addresses' | 'merged_into' | 'erased_at' | 'version' | 'created_at' | 'updated_at'
+  | 'preferred_channels' | 'custom_fields' | 'addresses' | 'social_handles' | 'time_zone' | 'merged_into' | 'erased_at' | 'version' | 'created_at' | 'updated_at'
 > & Row;
 export interface HeldEmailRow extends Row { email: string; normalized: string; is_primary: boolean }
 export interface HeldPhoneRow extends Row { phone: string; e164: string; is_primary: boolean }
@@ -21,7 +21,7 @@ export class GdprRepository {
   async contact(tx: Tx, id: string): Promise<HeldContactRow | undefined> {
     return tx.maybeOne<HeldContactRow>(
       `SELECT id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, source, tags, preferred_channels, custom_fields, addresses,
-              merged_into, erased_at, version, created_at, updated_at FROM contacts WHERE tenant_id = $1 AND id = $2`,
+              social_handles, time_zone, merged_into, erased_at, version, created_at, updated_at FROM contacts WHERE tenant_id = $1 AND id = $2`,
       [tx.tenantId, id],
     );
   }

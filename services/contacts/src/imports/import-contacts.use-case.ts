@@ -312,5 +312,15 @@ function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Ma
     companyId: company?.id ?? null, companyName: company?.name ?? null, tags: r.tags,
     ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: [],
     consents: r.consents.map((c) => ({ channel: c.channel as ContactSnapshot['consents'][number]['channel'], status: c.status, legalBasis: null, recordedAt })),
+    addresses: r.addresses.map((a, i) => ({
+      label: a.label ?? null, line1: a.line1 ?? null, line2: a.line2 ?? null, city: a.city ?? null, region: a.region ?? null,
+      postalCode: a.postalCode ?? null, country: a.country ? a.country.toUpperCase() : null, primary: i === 0,
+    })),
+    socialHandles: [],
+    country: r.addresses[0]?.country ? r.addresses[0].country.toUpperCase() : null,
+    timeZone: null,
+    customFields: r.customFields as Record<string, string | number | boolean | null>,
+    // insertContacts writes this same time as created_at.
+    createdAt: recordedAt,
   };
 }

@@ -65,9 +65,9 @@ export class ImportRepository {
   /** The batch's contacts, emails and phones: three statements (two more when the file has consents). */
   async insertContacts(tx: Tx, importingUser: string, rows: ImportedContact[], recordedAt: string): Promise<void> {
     await tx.query(
-      `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source, custom_fields, addresses)
+      `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source, custom_fields, addresses, created_at, updated_at)
        SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb,
-         coalesce(u.cf::jsonb, '{}'), coalesce(u.ad::jsonb, '[]')
+         coalesce(u.cf::jsonb, '{}'), coalesce(u.ad::jsonb, '[]'), $15::timestamptz, $15::timestamptz
        FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
          AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik, cf, ad)`,
       [
@@ -78,6 +78,7 @@ export class ImportRepository {
         rows.map((r) => r.searchText), rows.map((r) => r.importKey),
         rows.map((r) => (Object.keys(r.customFields).length ? JSON.stringify(r.customFields) : null)),
         rows.map((r) => (r.addresses.length ? JSON.stringify(r.addresses) : null)),
+        recordedAt,
       ],
     );
     const withEmail = rows.filter((r) => r.email);

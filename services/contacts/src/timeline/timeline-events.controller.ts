@@ -2,9 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Ctx, Payload } from '@nestjs/microservices';
 import { ALL_CONTRACTS, MODULES, type CloudEvent, type EventContract } from '@crm/events';
 import { EventConsumer, OnEvent, type CrmEventContext } from '@crm/platform';
+import { CAPTURE_CONTRACTS } from '../capture/capture-sources';
 
-/** Contracts of other modules that declare what the contact card shows for them. */
-const TIMELINE_CONTRACTS = ALL_CONTRACTS.filter((c) => c.module !== 'contacts' && !!c.timeline) as EventContract[];
+/**
+ * Contracts of other modules that declare what the contact card shows for them. Lead captures are
+ * left to LeadCaptureEvents: their entry belongs on the contact the capture lands on, which exists
+ * only once the capture is applied.
+ */
+const TIMELINE_CONTRACTS = ALL_CONTRACTS.filter((c) => c.module !== 'contacts' && !!c.timeline && !CAPTURE_CONTRACTS.includes(c as EventContract)) as EventContract[];
 
 /**
  * The consumer `contacts.timeline`: appends events of other modules to the contact's interaction

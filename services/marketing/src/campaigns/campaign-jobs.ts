@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { CampaignWinnerChosenV1, MessageSentV1, type EventData } from '@crm/events';
@@ -56,8 +56,8 @@ export class CampaignJobs implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly campaigns: CampaignRepository,
-    // Provided by src/delivery (or a test's global module); optional so the service boots without it.
-    @Optional() @Inject(ChannelAdapters) private readonly adapters?: ChannelAdapters,
+    // src/delivery's adapters (DeliveryModule exports them).
+    private readonly adapters: ChannelAdapters,
   ) {
     this.jobs = new JobScheduler<CampaignJob>(ds, events, log, {
       name: 'campaign jobs',
@@ -82,9 +82,7 @@ export class CampaignJobs implements OnApplicationBootstrap, OnModuleDestroy {
     return this.jobs.sweep(now);
   }
 
-  /** The adapters of the running service (src/delivery provides them; tests register their own). */
   private channelAdapters(): ChannelAdapters {
-    if (!this.adapters) throw new Error('no ChannelAdapters provider: the delivery module is not loaded, so campaign messages stay queued');
     return this.adapters;
   }
 

@@ -1,10 +1,11 @@
 import { Directive, Field, Float, ID, Int } from '@nestjs/graphql';
 import { MarketingContact } from '../contacts/contact.graphql';
+import { Channel } from '../forms/form.types';
 import { Connection, InputType, ObjectType, registerEnumType } from '../schema-scope';
 
-/** The channel values of the contact snapshot; TypeScript values are the event spelling (lower case). */
-export enum CampaignChannel { EMAIL = 'email', SMS = 'sms', POST = 'post', PHONE = 'phone', SOCIAL = 'social' }
-registerEnumType(CampaignChannel, { name: 'Channel', description: 'A way to reach a contact.' });
+/** The subgraph's one `Channel` enum (registered with the forms' types); its values are the event spelling (`email`). */
+export const CampaignChannel = Channel;
+export type CampaignChannel = Channel;
 
 export enum CampaignStatus { DRAFT = 'draft', SCHEDULED = 'scheduled', RUNNING = 'running', PAUSED = 'paused', COMPLETED = 'completed', CANCELLED = 'cancelled' }
 registerEnumType(CampaignStatus, { name: 'CampaignStatus' });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { CampaignJobs } from './campaign-jobs';
 import { CampaignQueries } from './campaign.queries';
 import { CampaignRepository } from './campaign.repository';
@@ -16,6 +17,7 @@ import { ManageSuppressions, SetCampaignSettings } from './use-cases/suppression
  * contact lifecycle (merge, erase) and the delivery's tracking.
  */
 @Module({
+  imports: [DeliveryModule],
   providers: [
     campaignsConfigProvider, CampaignRepository, CampaignQueries, CampaignJobs,
     CreateCampaign, UpdateCampaign, ScheduleCampaign, PauseCampaign, ResumeCampaign, CancelCampaign, ManageSuppressions, SetCampaignSettings,

@@ -1,25 +1,44 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
 import type { ContactReplicaHooks } from '@crm/shared-contacts';
-import { SegmentRepository } from '../segments/segment.repository';
+import { AttributionRepository } from '../attribution/attribution.repository';
+import { DeliveryContactData } from '../delivery/delivery-contact-data';
+import { CaptureLifecycle } from '../scoring/capture-lifecycle';
+import { SegmentMembership } from '../segments/segment-membership';
 
 /**
  * What contact merges and erasures mean for marketing: the replica's hooks, run by its consumer of the
  * contacts topic in the transaction that applies the contact event (bound to the event's tenant, the
- * inbox row in the same transaction). To react to other contact events, add a class with
- * `@EventConsumer('<name>')` and `@OnEvent(ContactUpdatedV1)` methods to a module's controllers
- * (see services/contacts/src/timeline/timeline-events.controller.ts).
+ * inbox row in the same transaction). Each context says what it does with the person's rows; a throw
+ * rolls the whole event back (retried, then dead-lettered), so a merge or erasure is never half applied.
  */
 @Injectable()
 export class ContactLifecycle implements ContactReplicaHooks {
   // Stateless SQL; the hooks are built by the replica's global module, outside this module's providers.
-  private readonly segments = new SegmentRepository();
+  private readonly segments = new SegmentMembership();
+  private readonly capture = new CaptureLifecycle();
+  private readonly attribution = new AttributionRepository();
+  private readonly delivery = new DeliveryContactData();
 
   async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
-    await this.segments.moveContact(tx, duplicateId, survivorId);
+    // Forms and scoring first: the survivor is re-scored, and segments then see its new score.
+    await this.capture.onMerge(tx, duplicateId, survivorId);
+    // Segments: static-list memberships, behaviour and score move to the survivor; both re-evaluated.
+    await this.segments.onMerge(tx, duplicateId, survivorId);
+    // Attribution: touches, leads and conversions count for the survivor.
+    await this.attribution.moveContact(tx, duplicateId, survivorId);
+    // Delivery: letters, call tasks and tracked messages belong to the survivor.
+    await this.delivery.moveContact(tx, duplicateId, survivorId);
   }
 
   async onErase(tx: Tx, contactId: string): Promise<void> {
-    await this.segments.deleteOfContact(tx, contactId);
+    // Submissions lose their personal data (counts per form stay); the score and its ledger go.
+    await this.capture.onErase(tx, contactId);
+    // Segments: memberships, their history, facts and activity of the person are deleted.
+    await this.segments.onErase(tx, contactId);
+    // Attribution: the figures stay, re-keyed to a random id that links to nobody.
+    await this.attribution.eraseContact(tx, contactId);
+    // Delivery: the person's letters, call tasks and tracked links are deleted.
+    await this.delivery.eraseContact(tx, contactId);
   }
 }

@@ -11,3 +11,4 @@ export * from './form-submitted.v1';
 export * from './lead-score-changed.v1';
 export * from './lead-qualified.v1';
 export * from './campaign-lifecycle.v1';
+export * from './ad-spend-recorded.v1';

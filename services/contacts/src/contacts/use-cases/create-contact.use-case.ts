@@ -6,7 +6,7 @@ import { badUserInput, parseInput, UnitOfWork, type RequestContext, type Tx } fr
 import { CompanyRepository } from '../../companies/company.repository';
 import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
 import { coerceCustomFields } from '../../custom-fields/custom-field.values';
-import { contactFieldsSchema, dedupeTags, displayNameOf, dropNulls, normaliseContactPoints } from '../contact-input';
+import { contactFieldsSchema, dedupeSocialHandles, dedupeTags, displayNameOf, dropNulls, normaliseContactPoints } from '../contact-input';
 import { emitContactCreated } from '../contact.events';
 import { ContactGuards, raceAsConflict } from '../contact.guards';
 import { ContactPresenter } from '../contact.presenter';
@@ -56,11 +56,12 @@ export class CreateContact {
     const source = f.source ? (JSON.parse(JSON.stringify(f.source)) as Record<string, string | null>) : null;
     const addresses = JSON.parse(JSON.stringify(f.addresses ?? [])) as Record<string, string | null>[];
     const tags = dedupeTags(f.tags ?? []);
+    const socialHandles = dedupeSocialHandles(f.socialHandles ?? []);
     const ownerId = f.ownerId ?? ctx.userId;
     const preferredChannels = f.preferredChannels ?? [];
     const written = await this.contacts.insert(tx, {
       id, firstName: f.firstName ?? null, lastName: f.lastName ?? null, displayName, companyId: f.companyId ?? null, ownerId,
-      lifecycleStage: f.lifecycleStage ?? null, source, tags, preferredChannels, customFields: custom, addresses,
+      lifecycleStage: f.lifecycleStage ?? null, source, tags, preferredChannels, customFields: custom, addresses, socialHandles, timeZone: f.timeZone ?? null,
       searchText: searchTextOf({ firstName: f.firstName, lastName: f.lastName, displayName, emails: emails.map((e) => e.normalized), phones: phones.map((p) => p.normalized), companyName }),
       emails, phones,
     });
@@ -69,7 +70,7 @@ export class CreateContact {
     const row: ContactRow = {
       id, tenant_id: ctx.tenantId, first_name: f.firstName ?? null, last_name: f.lastName ?? null, display_name: displayName,
       company_id: f.companyId ?? null, owner_id: ownerId, lifecycle_stage: f.lifecycleStage ?? null, source, tags,
-      preferred_channels: preferredChannels, custom_fields: custom, addresses, merged_into: null, erased_at: null, archived_at: null, version: 1,
+      preferred_channels: preferredChannels, custom_fields: custom, addresses, social_handles: socialHandles, time_zone: f.timeZone ?? null, merged_into: null, erased_at: null, archived_at: null, version: 1,
       created_at: written.created_at, updated_at: written.updated_at, company_name: companyName, consents: [],
       emails: emails.map((e, i) => ({ email: e.raw, normalized: e.normalized, primary: i === 0 })).sort(byPrimaryThen((x) => x.normalized)),
       phones: phones.map((p, i) => ({ phone: p.raw, e164: p.normalized, primary: i === 0 })).sort(byPrimaryThen((x) => x.e164)),

@@ -14,7 +14,7 @@ const side = z.nativeEnum(MergeSide).nullish();
 const keepSchema = z
   .object({
     firstName: side, lastName: side, email: side, phone: side, companyId: side,
-    ownerId: side, lifecycleStage: side, source: side, addresses: side, customFields: side,
+    ownerId: side, lifecycleStage: side, source: side, addresses: side, customFields: side, timeZone: side,
   })
   .strict();
 

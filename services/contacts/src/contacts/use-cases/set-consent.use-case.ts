@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { parseInput, UnitOfWork, type RequestContext } from '@crm/platform';
+import { parseInput, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { canonicalId, consentInputSchema } from '../contact-input';
 import { emitContactUpdated } from '../contact.events';
 import { ContactGuards } from '../contact.guards';
 import { ContactPresenter } from '../contact.presenter';
-import { ContactRepository } from '../contact.repository';
+import { ContactRepository, type ConsentDecision } from '../contact.repository';
+import type { ContactRow } from '../contact.rows';
 import type { Contact, SetConsentInput } from '../contact.types';
 
 const setConsentSchema = consentInputSchema;
@@ -24,20 +25,28 @@ export class SetConsent {
     const c = parseInput(setConsentSchema, input, 'input');
     return this.uow.run(ctx.tenantId, async (tx) => {
       await this.guards.lockActive(tx, contactId, 'input.contactId');
-      await this.contacts.recordConsent(tx, {
-        contactId,
+      const row = await this.record(tx, contactId, {
         channel: input.channel,
         status: input.granted ? 'granted' : 'withdrawn',
         legalBasis: c.legalBasis ?? null,
         source: c.source ?? null,
         wording: c.wording ?? null,
         wordingVersion: c.wordingVersion ?? null,
-        recordedBy: ctx.userId ?? null,
-      });
-      await this.contacts.bumpVersion(tx, contactId);
-      const row = (await this.contacts.find(tx, contactId))!;
-      await emitContactUpdated(tx, row, ['consents']);
+      }, ctx.userId ?? null);
       return this.presenter.one(tx, row);
     });
+  }
+
+  /**
+   * The one path a consent decision takes, whoever made it (a user here, another module's event in
+   * the marketing consumer): the record, a new version, contact.updated with the new snapshot.
+   * The caller has locked the contact and checked it may change.
+   */
+  async record(tx: Tx, contactId: string, decision: ConsentDecision, recordedBy: string | null): Promise<ContactRow> {
+    await this.contacts.recordConsent(tx, { contactId, ...decision, recordedBy });
+    await this.contacts.bumpVersion(tx, contactId);
+    const row = (await this.contacts.find(tx, contactId))!;
+    await emitContactUpdated(tx, row, ['consents']);
+    return row;
   }
 }

@@ -3,7 +3,7 @@ import { badUserInput, conflict, parseInput, UnitOfWork, type RequestContext } f
 import { CompanyRepository } from '../../companies/company.repository';
 import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
 import { coerceCustomFields } from '../../custom-fields/custom-field.values';
-import { canonicalId, contactFieldsSchema, dedupeTags, displayNameOf, dropNulls, normaliseContactPoints } from '../contact-input';
+import { canonicalId, contactFieldsSchema, dedupeSocialHandles, dedupeTags, displayNameOf, dropNulls, normaliseContactPoints } from '../contact-input';
 import { emitContactUpdated } from '../contact.events';
 import { ContactGuards, raceAsConflict } from '../contact.guards';
 import { ContactPresenter } from '../contact.presenter';
@@ -58,6 +58,8 @@ export class UpdateContact {
           tags: f.tags === undefined ? undefined : dedupeTags(f.tags),
           preferred_channels: f.preferredChannels,
           addresses: f.addresses === undefined ? undefined : JSON.stringify(f.addresses),
+          social_handles: f.socialHandles === undefined ? undefined : JSON.stringify(dedupeSocialHandles(f.socialHandles)),
+          time_zone: f.timeZone,
           custom_fields: customFields === undefined ? undefined : JSON.stringify(customFields),
         });
         for (const [table, value] of [[EMAILS, email], [PHONES, phone]] as const) {

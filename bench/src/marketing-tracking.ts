@@ -1,0 +1,92 @@
+/**
+ * Tracking hits at a fixed arrival rate (open loop: requests are sent on schedule whether or not
+ * earlier ones have answered), direct to the marketing service: open pixels and click redirects,
+ * each one transaction (UPDATE … RETURNING, plus the outbox row of a first open or a click).
+ * Usage:
+ *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/marketing-tracking.ts [rate/s] [seconds] [messages] [opens|mixed]
+ */
+import { randomUUID } from 'node:crypto';
+import { Agent, get } from 'node:http';
+import { marketingService, signToken } from '@crm/marketing';
+import { startService } from '@crm/platform';
+import { adminQuery, freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
+import { env, fmt, summary } from './stats';
+
+const SECRET = 'bench-tracking-secret-0123456789abcdef';
+
+async function main() {
+  env('DATABASE_URL');
+  const rate = Number(process.argv[2] ?? 500);
+  const seconds = Number(process.argv[3] ?? 10);
+  const messages = Number(process.argv[4] ?? 2000);
+  const mix = process.argv[5] ?? 'mixed';
+  const fresh = await freshSchema('bench');
+  const svc = await startService(marketingService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', MARKETING_TRACKING_SECRET: SECRET } });
+  const s = `"${fresh.schema}"`;
+  // campaign_messages and suppressions as the campaigns area defines them (the columns tracking touches).
+  await adminQuery(`CREATE TABLE IF NOT EXISTS ${s}.campaign_messages (tenant_id text NOT NULL, id uuid PRIMARY KEY, campaign_id uuid NOT NULL, contact_id uuid NOT NULL, channel text, address text, status text NOT NULL DEFAULT 'sent',
+    delivered_at timestamptz, opened_at timestamptz, clicked_at timestamptz, bounced_at timestamptz, complained_at timestamptz, unsubscribed_at timestamptz, open_count int NOT NULL DEFAULT 0, click_count int NOT NULL DEFAULT 0)`);
+  await adminQuery(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.campaign_messages TO "${fresh.schema}_app"`);
+  const campaignId = randomUUID();
+  const ids = Array.from({ length: messages }, () => randomUUID());
+  await adminQuery(
+    `INSERT INTO ${s}.campaign_messages (tenant_id, id, campaign_id, contact_id, channel, address) SELECT 'bench', id, $1, gen_random_uuid(), 'email', 'x@bench.example' FROM unnest($2::uuid[]) id`,
+    [campaignId, ids],
+  );
+  await adminQuery(
+    `INSERT INTO ${s}.delivery_messages (message_id, tenant_id, campaign_id, campaign_name, contact_id, channel, address, links)
+     SELECT id, 'bench', $1, 'Bench', gen_random_uuid(), 'email', 'x@bench.example', ARRAY['https://shop.example/spring', 'https://shop.example/sale'] FROM unnest($2::uuid[]) id`,
+    [campaignId, ids],
+  );
+  const base = svc.url.replace(/\/graphql$/, '');
+  // 4 opens for each click, spread over the messages (first opens emit an event, later ones only count).
+  const urls = ids.flatMap((messageId) => [
+    `${base}/t/o/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'o', linkIndex: 0 })}.gif`,
+    `${base}/t/o/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'o', linkIndex: 0 })}.gif`,
+    `${base}/t/o/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'o', linkIndex: 0 })}.gif`,
+    `${base}/t/o/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'o', linkIndex: 0 })}.gif`,
+    ...(mix === 'opens' ? [] : [`${base}/t/c/${signToken(SECRET, { tenantId: 'bench', messageId, kind: 'c', linkIndex: 1 })}`]),
+  ]);
+  // Keep-alive connections, as browsers and mail proxies use; node:http keeps the client's own overhead small.
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const hit = (url: string) =>
+    new Promise<{ ms: number; ok: boolean }>((resolve) => {
+      const t0 = performance.now();
+      get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ms: performance.now() - t0, ok: res.statusCode === 200 || res.statusCode === 302 }));
+      }).on('error', () => resolve({ ms: performance.now() - t0, ok: false }));
+    });
+  // Warm-up (JIT, pool, keep-alive), one hit at a time: the latency of a hit without queueing.
+  const serial: number[] = [];
+  for (let i = 0; i < 200; i++) serial.push((await hit(urls[(i * 7919 + 1) % urls.length])).ms);
+  const total = rate * seconds;
+  const latencies: number[] = [];
+  let failed = 0;
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(
+      hit(urls[(i * 7919) % urls.length]).then((r) => {
+        latencies.push(r.ms);
+        if (!r.ok) failed++;
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  const sum = summary(latencies);
+  console.log(JSON.stringify({ bench: 'marketing tracking hits', mix, rate, total, failed, achievedPerSecond: Math.round(total / elapsed), processCpuMsPerItem: +((Object.values(process.cpuUsage(cpu0)).reduce((a, b) => a + b, 0) / 1000) / total).toFixed(3), p50: fmt(sum.p50), p90: fmt(sum.p90), p99: fmt(sum.p99), max: fmt(sum.max), serialP50: fmt(summary(serial).p50), serialP99: fmt(summary(serial).p99) }));
+  agent.destroy();
+  await svc.stop();
+  await fresh.drop();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

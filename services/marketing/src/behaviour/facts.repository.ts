@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { SqlParams, type Tx } from '@crm/platform';
+import { consentStatus, preferredReachableChannel, type ReachabilityInput } from '@crm/shared-contacts';
+import { CHANNELS } from '../segments/rules/rule';
+
+/** Seed of the per-contact advisory lock key (apart from any other advisory lock of the schema). */
+export const CONTACT_LOCK_SEED = 7201;
+
+/** One behaviour event of a contact, as segment rules count it. */
+export interface ActivityRow {
+  contactId: string;
+  /** received | opened | clicked | bounced | form | order | deal_won */
+  kind: string;
+  /** What makes the event unique within its kind (message id, submission id, order id…): a redelivery writes nothing. */
+  sourceId: string;
+  occurredAt: string;
+  amount?: string | null;
+  currency?: string | null;
+  products?: string[];
+}
+
+/** A timestamp from an event, or the fallback when it does not parse (a projection never dead-letters on a bad date). */
+export function eventTime(value: string | null | undefined, fallback: string): string {
+  return value && !Number.isNaN(Date.parse(value)) ? value : fallback;
+}
+
+/**
+ * The behaviour projection: `contact_activity` (one row per counted event) and `contact_facts`
+ * (per contact: aggregates recomputed from the activity, the lead score from score-changed events,
+ * and what the replica row implies — reachable channel and current consent per channel — computed by
+ * the @crm/shared-contacts functions themselves, so SQL reads exactly what routing would decide).
+ *
+ * Monetary: kept per currency (`monetary` = {"EUR": "120.5000"}); no conversion. A `spent` rule
+ * names its currency; the RFM band uses the reporting currency (MARKETING_REPORTING_CURRENCY).
+ */
+@Injectable()
+export class FactsRepository {
+  /**
+   * Serialises the work on one contact's facts and membership until the transaction ends. Events of
+   * one contact arrive on several partitions (their keys are message or order ids) and are handled in
+   * parallel: without it, two transactions each recount the activity without the other's uncommitted
+   * row and the last one wins with a wrong count. Taken before reading; the second waits, and its
+   * next statements (READ COMMITTED) see what the first committed.
+   */
+  async lockContact(tx: Tx, contactId: string): Promise<void> {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
+  }
+
+  /** Returns whether the row was new. */
+  async recordActivity(tx: Tx, a: ActivityRow): Promise<boolean> {
+    const rows = await tx.query(
+      `INSERT INTO contact_activity (tenant_id, contact_id, kind, source_id, occurred_at, amount, currency, products)
+       VALUES ($1, $2, $3, $4, $5::timestamptz, $6::numeric, $7, $8::text[]) ON CONFLICT DO NOTHING RETURNING 1 AS one`,
+      [tx.tenantId, a.contactId, a.kind, a.sourceId, a.occurredAt, a.amount ?? null, a.currency ?? null, a.products ?? []],
+    );
+    return rows.length > 0;
+  }
+
+  /** The contacts whose activity was deleted (an order cancelled). */
+  async deleteActivity(tx: Tx, kind: string, sourceId: string): Promise<string[]> {
+    const rows = await tx.query<{ contact_id: string }>(`DELETE FROM contact_activity WHERE tenant_id = $1 AND kind = $2 AND source_id = $3 RETURNING contact_id`, [tx.tenantId, kind, sourceId]);
+    return rows.map((r) => r.contact_id);
+  }
+
+  /** The aggregates of one contact, recomputed from its activity (idempotent, order-independent). */
+  async refreshAggregates(tx: Tx, contactId: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO contact_facts AS cf (tenant_id, contact_id, received_count, opened_count, clicked_count, bounced_count, form_count, last_touch_at,
+                                  order_count, first_order_at, last_order_at, monetary, products, deals_won_count, updated_at)
+       SELECT $1, $2,
+         count(*) FILTER (WHERE kind = 'received'), count(*) FILTER (WHERE kind = 'opened'), count(*) FILTER (WHERE kind = 'clicked'),
+         count(*) FILTER (WHERE kind = 'bounced'), count(*) FILTER (WHERE kind = 'form'),
+         max(occurred_at) FILTER (WHERE kind IN ('received', 'opened', 'clicked', 'form')),
+         count(*) FILTER (WHERE kind = 'order'), min(occurred_at) FILTER (WHERE kind = 'order'), max(occurred_at) FILTER (WHERE kind = 'order'),
+         COALESCE((SELECT jsonb_object_agg(m.currency, m.total) FROM (
+             SELECT currency, sum(amount)::text AS total FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2 AND kind = 'order' AND currency IS NOT NULL GROUP BY currency) m), '{}'),
+         COALESCE((SELECT array_agg(DISTINCT x ORDER BY x) FROM contact_activity o, unnest(o.products) x WHERE o.tenant_id = $1 AND o.contact_id = $2 AND o.kind = 'order'), '{}'),
+         count(*) FILTER (WHERE kind = 'deal_won'), now()
+       FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
+         received_count = EXCLUDED.received_count, opened_count = EXCLUDED.opened_count, clicked_count = EXCLUDED.clicked_count,
+         bounced_count = EXCLUDED.bounced_count, form_count = EXCLUDED.form_count, last_touch_at = EXCLUDED.last_touch_at,
+         order_count = EXCLUDED.order_count, first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at,
+         monetary = EXCLUDED.monetary, products = EXCLUDED.products, deals_won_count = EXCLUDED.deals_won_count, updated_at = now()`,
+      [tx.tenantId, contactId],
+    );
+  }
+
+  /** The latest score wins (events may arrive out of order). */
+  async setLeadScore(tx: Tx, contactId: string, score: number, changedAt: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO contact_facts AS cf (tenant_id, contact_id, lead_score, lead_score_at) VALUES ($1, $2, $3, $4::timestamptz)
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET lead_score = EXCLUDED.lead_score, lead_score_at = EXCLUDED.lead_score_at, updated_at = now()
+       WHERE cf.lead_score_at IS NULL OR cf.lead_score_at <= EXCLUDED.lead_score_at`,
+      [tx.tenantId, contactId, score, changedAt],
+    );
+  }
+
+  /** What the replica row implies, computed by the shared reachability rule (null contact: nothing known). */
+  static derive(c: ReachabilityInput | null): { reachable: string | null; consent: string } {
+    const consent: Record<string, string> = {};
+    if (!c) return { reachable: null, consent: '{}' };
+    for (const ch of CHANNELS) {
+      const s = consentStatus(c, ch);
+      if (s) consent[ch] = s;
+    }
+    return { reachable: preferredReachableChannel(c), consent: JSON.stringify(consent) };
+  }
+
+  /** The upsert of derived columns, with its parameters at $1 (tenant), $2 (contact), then `p`: for use inside a larger statement. */
+  static derivedUpsertSql(p: (v: unknown) => string, c: ReachabilityInput | null): string {
+    const d = FactsRepository.derive(c);
+    return `INSERT INTO contact_facts AS cf (tenant_id, contact_id, reachable_channel, consent) VALUES ($1, $2::uuid, ${p(d.reachable)}, ${p(d.consent)}::jsonb)
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET reachable_channel = EXCLUDED.reachable_channel, consent = EXCLUDED.consent, updated_at = now()
+       WHERE cf.reachable_channel IS DISTINCT FROM EXCLUDED.reachable_channel OR cf.consent IS DISTINCT FROM EXCLUDED.consent`;
+  }
+
+  async setReplicaDerived(tx: Tx, contactId: string, c: ReachabilityInput | null): Promise<void> {
+    const q = new SqlParams(tx.tenantId, contactId);
+    await tx.query(FactsRepository.derivedUpsertSql(q.p, c), q.values);
+  }
+
+  /** The tenant has received events from `source` (e.g. 'sales'): rules over that data now apply. True the first time. */
+  async markSource(tx: Tx, source: string): Promise<boolean> {
+    const rows = await tx.query(`INSERT INTO projection_sources (tenant_id, source) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS one`, [tx.tenantId, source]);
+    return rows.length > 0;
+  }
+
+  /** A merge: the duplicate's activity becomes the survivor's (the same event on both is kept once), its score the higher of both. */
+  async moveContact(tx: Tx, fromId: string, toId: string): Promise<void> {
+    await tx.query(
+      `WITH moved AS (DELETE FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2 RETURNING *)
+       INSERT INTO contact_activity SELECT tenant_id, $3, kind, source_id, occurred_at, amount, currency, products FROM moved ON CONFLICT DO NOTHING`,
+      [tx.tenantId, fromId, toId],
+    );
+    await tx.query(
+      `WITH dup AS (DELETE FROM contact_facts WHERE tenant_id = $1 AND contact_id = $2 RETURNING lead_score, lead_score_at)
+       INSERT INTO contact_facts AS cf (tenant_id, contact_id, lead_score, lead_score_at) SELECT $1, $3, lead_score, lead_score_at FROM dup
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET lead_score = GREATEST(cf.lead_score, EXCLUDED.lead_score), updated_at = now()`,
+      [tx.tenantId, fromId, toId],
+    );
+  }
+
+  /** An erasure: the person's behaviour leaves this module. */
+  async deleteOfContact(tx: Tx, contactId: string): Promise<void> {
+    await tx.query(`DELETE FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
+    await tx.query(`DELETE FROM contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
+  }
+}

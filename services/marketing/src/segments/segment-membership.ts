@@ -1,0 +1,196 @@
+import { Injectable } from '@nestjs/common';
+import { SqlParams, type Tx } from '@crm/platform';
+import { ContactReplica, type ReachabilityInput } from '@crm/shared-contacts';
+import { CONTACT_LOCK_SEED, FactsRepository } from '../behaviour/facts.repository';
+import { SegmentRepository, toSegment, type SegmentRecord } from './segment.repository';
+import { ACTIVE, compileRule, MEMBER_FROM } from './rules/rule.compiler';
+import type { Rule } from './rules/rule';
+
+/** Why a membership changed, kept in segment_membership_changes.reason. */
+export type ChangeReason = 'rule' | 'sweep' | 'list' | 'import' | 'merge';
+
+/**
+ * Keeps `segment_members` of dynamic segments equal to their rules, incrementally:
+ * - a contact changed (its replica row, its facts): `evaluateContact` evaluates THAT contact against
+ *   every dynamic segment of the tenant in one statement (`WHERE contact_id = $2`, each rule one
+ *   boolean column), diffs with its current memberships and writes only the difference, logging
+ *   each change;
+ * - a segment created or its rule changed, or the periodic sweep of time-relative rules:
+ *   `evaluateSegment`, set-based (one INSERT … SELECT and one DELETE, logged in the same statement).
+ * Plain SQL on the caller's Tx: the contact replica's hooks (built outside Nest's module graph) use it too.
+ */
+@Injectable()
+export class SegmentMembership {
+  constructor(
+    private readonly segments: SegmentRepository = new SegmentRepository(),
+    private readonly facts: FactsRepository = new FactsRepository(),
+    private readonly replica: ContactReplica = new ContactReplica(),
+  ) {}
+
+  /**
+   * The replica row changed: refresh what facts derive from it (reachable channel, consent), then
+   * membership. `applied`: the snapshot the caller just applied to the replica (saves reading it back).
+   */
+  async contactChanged(tx: Tx, contactId: string, applied?: ReachabilityInput): Promise<void> {
+    let c: ReachabilityInput | null = applied ?? null;
+    if (!c) {
+      const [r] = await this.replica.getMany(tx, tx.tenantId, [contactId]);
+      // getMany follows merges: a merged-away id answers its survivor, whose facts are not this row's.
+      c = r && r.contactId === contactId && !r.erasedAt ? r : null;
+    }
+    // One round trip: the derived columns written (only this consumer writes them), the lock taken, the segments read.
+    const q = new SqlParams(tx.tenantId, contactId);
+    const dynamic = await this.lockAndDynamic(tx, contactId, `, derived AS (${FactsRepository.derivedUpsertSql(q.p, c)} RETURNING 1)`, q);
+    await this.evaluateLocked(tx, contactId, dynamic, 'rule');
+  }
+
+  /** Re-evaluates one contact against every dynamic segment; returns the changes written. */
+  async evaluateContact(tx: Tx, contactId: string, reason: ChangeReason = 'rule'): Promise<{ added: string[]; removed: string[] }> {
+    return this.evaluateLocked(tx, contactId, await this.lockAndDynamic(tx, contactId), reason);
+  }
+
+  /** The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round trip. */
+  private async lockAndDynamic(tx: Tx, contactId: string, alsoCte = '', q = new SqlParams(tx.tenantId, contactId)): Promise<SegmentRecord[]> {
+    const [row] = await tx.query<{ segments: Parameters<typeof toSegment>[0][] | null }>(
+      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${alsoCte}
+       SELECT (SELECT count(*) FROM locked) AS locked,
+              (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
+      q.values,
+    );
+    return (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
+  }
+
+  /**
+   * One statement evaluates every rule for the contact and reads its current memberships; only a
+   * difference is written (most contact updates change no membership: one read, no write).
+   */
+  private async evaluateLocked(tx: Tx, contactId: string, dynamic: SegmentRecord[], reason: ChangeReason): Promise<{ added: string[]; removed: string[] }> {
+    if (!dynamic.length) return { added: [], removed: [] };
+    const q = new SqlParams(tx.tenantId, contactId);
+    const flags = dynamic.map((s) => `(${compileRule(s.rule!, q.p, '$1')}) IS TRUE`);
+    const row = await tx.maybeOne<{ m: boolean[]; current: string[] }>(
+      `SELECT ARRAY[${flags.join(', ')}] AS m,
+              ARRAY(SELECT sm.segment_id FROM segment_members sm WHERE sm.tenant_id = $1 AND sm.contact_id = $2) AS current
+       FROM ${MEMBER_FROM} WHERE r.tenant_id = $1 AND r.contact_id = $2 AND ${ACTIVE}`,
+      q.values,
+    );
+    const want = dynamic.filter((_, i) => row?.m[i] === true).map((s) => s.id);
+    if (row) {
+      const current = new Set(row.current);
+      const has = dynamic.filter((s) => current.has(s.id)).map((s) => s.id);
+      if (has.length === want.length && want.every((id) => current.has(id))) return { added: [], removed: [] };
+    }
+    return this.applyContactDiff(tx, contactId, dynamic, want, reason);
+  }
+
+  /** Writes the difference between `want` and the contact's current memberships among `scope` (one statement). */
+  private async applyContactDiff(tx: Tx, contactId: string, scope: SegmentRecord[], want: string[], reason: ChangeReason) {
+    const rows = await tx.query<{ change: 'added' | 'removed'; segment_id: string }>(
+      `WITH scope AS (SELECT * FROM unnest($3::uuid[], $4::text[]) AS s(id, name)),
+       added AS (
+         INSERT INTO segment_members (tenant_id, segment_id, contact_id) SELECT $1, id, $2 FROM unnest($5::uuid[]) AS w(id)
+         ON CONFLICT DO NOTHING RETURNING segment_id),
+       removed AS (
+         DELETE FROM segment_members m WHERE m.tenant_id = $1 AND m.contact_id = $2 AND m.segment_id IN (SELECT id FROM scope) AND NOT (m.segment_id = ANY($5::uuid[]))
+         RETURNING segment_id),
+       changes AS (SELECT 'added' AS change, segment_id FROM added UNION ALL SELECT 'removed', segment_id FROM removed),
+       logged AS (
+         INSERT INTO segment_membership_changes (tenant_id, segment_id, segment_name, contact_id, change, reason)
+         SELECT $1, c.segment_id, s.name, $2, c.change, $6 FROM changes c JOIN scope s ON s.id = c.segment_id)
+       SELECT change, segment_id FROM changes`,
+      [tx.tenantId, contactId, scope.map((s) => s.id), scope.map((s) => s.name), want, reason],
+    );
+    return { added: rows.filter((r) => r.change === 'added').map((r) => r.segment_id), removed: rows.filter((r) => r.change === 'removed').map((r) => r.segment_id) };
+  }
+
+  /** Set-based: the segment's members become exactly the contacts its rule selects now. */
+  async evaluateSegment(tx: Tx, segment: SegmentRecord, reason: ChangeReason = 'rule'): Promise<{ added: number; removed: number }> {
+    const q = new SqlParams(tx.tenantId, segment.id, segment.name, reason);
+    const predicate = compileRule(segment.rule!, q.p, '$1');
+    const [r] = await tx.query<{ added: number; removed: number }>(
+      `WITH matched AS (SELECT r.contact_id FROM ${MEMBER_FROM} WHERE r.tenant_id = $1 AND ${ACTIVE} AND (${predicate}) IS TRUE),
+       added AS (
+         INSERT INTO segment_members (tenant_id, segment_id, contact_id) SELECT $1, $2, contact_id FROM matched
+         ON CONFLICT DO NOTHING RETURNING contact_id),
+       removed AS (
+         DELETE FROM segment_members m WHERE m.tenant_id = $1 AND m.segment_id = $2 AND NOT EXISTS (SELECT 1 FROM matched x WHERE x.contact_id = m.contact_id)
+         RETURNING contact_id),
+       logged AS (
+         INSERT INTO segment_membership_changes (tenant_id, segment_id, segment_name, contact_id, change, reason)
+         SELECT $1, $2, $3, contact_id, 'added', $4 FROM added UNION ALL SELECT $1, $2, $3, contact_id, 'removed', $4 FROM removed)
+       SELECT (SELECT count(*) FROM added)::int AS added, (SELECT count(*) FROM removed)::int AS removed`,
+      q.values,
+    );
+    await this.segments.markEvaluated(tx, segment.id);
+    return r;
+  }
+
+  /** Size and first contacts of a rule not saved yet (previewSegment): the same predicate, nothing written. */
+  async preview(tx: Tx, rule: Rule, limit: number): Promise<{ size: number; contactIds: string[] }> {
+    const q = new SqlParams(tx.tenantId);
+    const predicate = compileRule(rule, q.p, '$1');
+    const where = `r.tenant_id = $1 AND ${ACTIVE} AND (${predicate}) IS TRUE`;
+    const [{ n }] = await tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${MEMBER_FROM} WHERE ${where}`, q.values);
+    const rows = await tx.query<{ contact_id: string }>(`SELECT r.contact_id FROM ${MEMBER_FROM} WHERE ${where} ORDER BY r.display_name, r.contact_id LIMIT ${q.p(limit)}`, q.values);
+    return { size: n, contactIds: rows.map((r) => r.contact_id) };
+  }
+
+  /** Static list: adds the contacts (already members are left as they are); returns the ids added. */
+  async addToList(tx: Tx, segment: SegmentRecord, contactIds: readonly string[], reason: ChangeReason): Promise<string[]> {
+    const rows = await tx.query<{ contact_id: string }>(
+      `WITH added AS (
+         INSERT INTO segment_members (tenant_id, segment_id, contact_id) SELECT $1, $2, id FROM unnest($3::uuid[]) AS u(id)
+         ON CONFLICT DO NOTHING RETURNING contact_id),
+       logged AS (INSERT INTO segment_membership_changes (tenant_id, segment_id, segment_name, contact_id, change, reason) SELECT $1, $2, $4, contact_id, 'added', $5 FROM added)
+       SELECT contact_id FROM added`,
+      [tx.tenantId, segment.id, [...new Set(contactIds)], segment.name, reason],
+    );
+    return rows.map((r) => r.contact_id);
+  }
+
+  async removeFromList(tx: Tx, segment: SegmentRecord, contactIds: readonly string[], reason: ChangeReason): Promise<string[]> {
+    const rows = await tx.query<{ contact_id: string }>(
+      `WITH removed AS (DELETE FROM segment_members WHERE tenant_id = $1 AND segment_id = $2 AND contact_id = ANY($3::uuid[]) RETURNING contact_id),
+       logged AS (INSERT INTO segment_membership_changes (tenant_id, segment_id, segment_name, contact_id, change, reason) SELECT $1, $2, $4, contact_id, 'removed', $5 FROM removed)
+       SELECT contact_id FROM removed`,
+      [tx.tenantId, segment.id, [...new Set(contactIds)], segment.name, reason],
+    );
+    return rows.map((r) => r.contact_id);
+  }
+
+  /**
+   * A merge: the duplicate's static-list memberships and behaviour go to the survivor; then both are
+   * re-evaluated (the duplicate, merged away, leaves every dynamic segment).
+   */
+  async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
+    const lists = await tx.query<{ id: string; name: string }>(
+      `SELECT s.id, s.name FROM segment_members m JOIN segments s ON s.tenant_id = m.tenant_id AND s.id = m.segment_id
+       WHERE m.tenant_id = $1 AND m.contact_id = $2 AND s.kind = 'static'`,
+      [tx.tenantId, duplicateId],
+    );
+    for (const l of lists) {
+      const seg = { id: l.id, name: l.name } as SegmentRecord;
+      await this.addToList(tx, seg, [survivorId], 'merge');
+      await this.removeFromList(tx, seg, [duplicateId], 'merge');
+    }
+    await this.facts.moveContact(tx, duplicateId, survivorId);
+    await this.facts.refreshAggregates(tx, survivorId);
+    await this.evaluateContact(tx, duplicateId, 'merge');
+    await this.contactChanged(tx, survivorId);
+  }
+
+  /** An erasure: every row about the person here goes (memberships, their history, facts, activity). */
+  async onErase(tx: Tx, contactId: string): Promise<void> {
+    // The same person under the ids merged into this one (their history stayed under those ids).
+    const merged = await tx.query<{ contact_id: string }>(`SELECT contact_id FROM contact_replica WHERE tenant_id = $1 AND merged_into = $2`, [tx.tenantId, contactId]);
+    const ids = [contactId, ...merged.map((m) => m.contact_id)];
+    await tx.query(`DELETE FROM segment_members WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, ids]);
+    await tx.query(`DELETE FROM segment_membership_changes WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, ids]);
+    for (const id of ids) await this.facts.deleteOfContact(tx, id);
+  }
+
+  /** Every dynamic segment of the tenant, set-based (a data source became known: rules over it now have answers). */
+  async evaluateAll(tx: Tx, reason: ChangeReason = 'rule'): Promise<void> {
+    for (const s of await this.segments.dynamic(tx)) await this.evaluateSegment(tx, s, reason);
+  }
+}

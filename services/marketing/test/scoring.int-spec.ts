@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { envelope, exampleCapture, FormSubmittedV1, MessageClickedV1, MessageOpenedV1 } from '@crm/events';
+import { UnitOfWork } from '@crm/platform';
+import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
+import { CaptureLifecycle } from '../src/scoring/capture-lifecycle';
+import { ScoreDecayScheduler } from '../src/scoring/decay.scheduler';
+import { expectError, startMarketing, type Harness } from './harness';
+
+const DAY = 86_400_000;
+const RULE = `mutation($i: ScoringRuleInput!) { createScoringRule(input: $i) { id kind field value points } }`;
+const SETTINGS = `mutation($i: ScoringSettingsInput!) { updateScoringSettings(input: $i) { mqlThreshold halfLifeDays } }`;
+const SCORE = `query($c: ID!) { leadScore(contactId: $c) { contactId score threshold qualified qualifiedAt breakdown { ruleName kind points originalPoints reason } } }`;
+const ENTITY_SCORE = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id leadScore } } }`;
+
+describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and Kafka)', () => {
+  let h: Harness;
+  let producer: Producer;
+  beforeAll(async () => {
+    h = await startMarketing({ FORM_SUBMIT_RATE_LIMIT: '0' });
+    producer = new Kafka({ clientId: 'scoring-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer?.disconnect();
+    await h?.stop();
+  });
+
+  /** A marketing event on marketing's own (prefixed) topic, as delivery's tracking would publish it. */
+  async function publish(tenantId: string, type: string, contactId: string, data: unknown, key = contactId) {
+    const ev = envelope({ type, subject: contactId, data, tenantId, source: 'crm/marketing' });
+    await producer.send({ topic: h.svc.info.topic, acks: -1, messages: [{ key, value: JSON.stringify(ev) }] });
+  }
+  /** A form submission event as the capture endpoint writes it (its submission row is not needed for scoring). */
+  const publishForm = (tenantId: string, contactId: string, formId: string, key: string) =>
+    publish(tenantId, FormSubmittedV1.type, contactId, { submissionId: randomUUID(), formId, formName: 'Demo', capture: { ...exampleCapture, contactId, capturedAt: new Date().toISOString() } }, key);
+  const ref = (contactId: string) => ({ messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId, channel: 'email' as const, variant: null });
+  const opened = (tenantId: string, contactId: string, at = new Date()) => publish(tenantId, MessageOpenedV1.type, contactId, { ...ref(contactId), openedAt: at.toISOString() });
+  const clicked = (tenantId: string, contactId: string, url: string) => publish(tenantId, MessageClickedV1.type, contactId, { ...ref(contactId), url, clickedAt: new Date().toISOString() });
+
+  const scoreOf = async (tenantId: string, contactId: string) => dataOf(await h.client({ tenantId })(SCORE, { c: contactId })).leadScore;
+  const waitScore = (tenantId: string, contactId: string, score: number) =>
+    eventually(async () => (await scoreOf(tenantId, contactId)).score === score, 30000, `score ${score} for ${contactId}`);
+  const events = async (tenantId: string, type: string) => (await h.outboxEvents(tenantId)).filter((e) => e.type === type).map((e) => e.data as Record<string, unknown>);
+
+  it('rules on attributes and behaviour give the score with its breakdown; MQL exactly once per upward crossing of the threshold', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    expect(dataOf(await gql(SETTINGS, { i: { mqlThreshold: 30 } })).updateScoringSettings).toEqual({ mqlThreshold: 30, halfLifeDays: 30 });
+    const opens = dataOf(await gql(RULE, { i: { name: 'Opened', field: 'emailOpened', points: 10 } })).createScoringRule;
+    dataOf(await gql(RULE, { i: { name: 'Clicked', field: 'linkClicked', points: 5 } }));
+    const pricing = dataOf(await gql(RULE, { i: { name: 'Pricing page', field: 'pageVisited', value: '/pricing', points: 20 } })).createScoringRule;
+    expect(dataOf(await gql(RULE, { i: { name: 'Is a lead', field: 'lifecycleStage', value: 'LEAD', points: 3 } })).createScoringRule).toMatchObject({ kind: 'ATTRIBUTE', points: 3 });
+
+    const c = await h.contact(tenantId, { lifecycleStage: 'lead' });
+    await waitScore(tenantId, c.contactId, 3); // attribute
+    await opened(tenantId, c.contactId);
+    await waitScore(tenantId, c.contactId, 13); // 3 + 10
+    await clicked(tenantId, c.contactId, 'https://example.com/blog');
+    await waitScore(tenantId, c.contactId, 18); // + 5 (any link)
+    await clicked(tenantId, c.contactId, 'https://example.com/PRICING?plan=pro');
+    await waitScore(tenantId, c.contactId, 43); // + 5 + 20 (the pricing page): crosses 30
+    await opened(tenantId, c.contactId);
+    await waitScore(tenantId, c.contactId, 53); // + 10, already qualified
+
+    const s = await scoreOf(tenantId, c.contactId);
+    expect(s).toMatchObject({ score: 53, threshold: 30, qualified: true, qualifiedAt: expect.any(String) });
+    expect(s.breakdown.map((b: { ruleName: string; points: number }) => `${b.ruleName}:${b.points}`).sort()).toEqual(
+      ['Clicked:5', 'Clicked:5', 'Is a lead:3', 'Opened:10', 'Opened:10', 'Pricing page:20'].sort(),
+    );
+    expect((await events(tenantId, 'crm.marketing.contact.score-changed.v1')).map((e) => [e.previousScore, e.score])).toEqual([[0, 3], [3, 13], [13, 18], [18, 43], [43, 53]]);
+    expect(await events(tenantId, 'crm.marketing.contact.qualified.v1')).toEqual([{ contactId: c.contactId, score: 43, threshold: 30, qualifiedAt: expect.any(String) }]);
+
+    const unknown = randomUUID();
+    expect(dataOf(await gql(ENTITY_SCORE, { r: [{ __typename: 'Contact', id: c.contactId }, { __typename: 'Contact', id: unknown }] }))._entities).toEqual([
+      { id: c.contactId, leadScore: 53 },
+      { id: unknown, leadScore: 0 },
+    ]);
+
+    // Dropping below the threshold clears the qualification; rising again qualifies again (a second event).
+    dataOf(await gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: pricing.id }));
+    dataOf(await gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: opens.id }));
+    expect(await scoreOf(tenantId, c.contactId)).toMatchObject({ score: 13, qualified: false, qualifiedAt: null }); // 53 - 20 - 2 × 10
+    expect((await events(tenantId, 'crm.marketing.contact.qualified.v1')).length).toBe(1);
+    dataOf(await gql(RULE, { i: { name: 'Opened again', field: 'emailOpened', points: 20 } }));
+    await opened(tenantId, c.contactId);
+    await waitScore(tenantId, c.contactId, 33);
+    expect((await events(tenantId, 'crm.marketing.contact.qualified.v1')).map((e) => e.score)).toEqual([43, 33]);
+  });
+
+  it('behaviour points halve every half-life (the daily decay job, stepped with a given time); attribute points do not; worthless entries leave the ledger', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    dataOf(await gql(SETTINGS, { i: { mqlThreshold: 12 } }));
+    dataOf(await gql(RULE, { i: { name: 'Opened', field: 'emailOpened', points: 10 } }));
+    dataOf(await gql(RULE, { i: { name: 'VIP', field: 'tag', value: 'vip', points: 4 } }));
+    const c = await h.contact(tenantId, { tags: ['vip'] });
+    await waitScore(tenantId, c.contactId, 4);
+    const now = Date.now();
+    await opened(tenantId, c.contactId, new Date(now - 29.5 * DAY)); // not yet a half-life old: 10
+    await waitScore(tenantId, c.contactId, 14);
+    await opened(tenantId, c.contactId, new Date(now - 200 * DAY)); // 6 half-lives: trunc(10 / 64) = 0
+    await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".score_events WHERE tenant_id = $1`, [tenantId])).length === 3, 30000, 'the old open in the ledger');
+    expect((await scoreOf(tenantId, c.contactId)).qualified).toBe(true);
+
+    // The tenant's decay job is due a day after its first behaviour points; run it as of then.
+    const [job] = await h.sql<{ due_at: Date }>(`SELECT due_at FROM "${h.schema}".score_decay_jobs WHERE tenant_id = $1`, [tenantId]);
+    expect(job.due_at.getTime()).toBeGreaterThan(now + DAY - 60_000);
+    const decay = h.svc.app.get(ScoreDecayScheduler);
+    expect(await decay.sweep(new Date(job.due_at.getTime() + 1000))).toBeGreaterThanOrEqual(1);
+    const s = await scoreOf(tenantId, c.contactId);
+    expect(s).toMatchObject({ score: 9, qualified: false }); // 4 (attribute) + trunc(10 / 2): 30.5 days old
+    expect(s.breakdown.map((b: { ruleName: string; points: number; originalPoints: number }) => [b.ruleName, b.points, b.originalPoints])).toEqual([
+      ['VIP', 4, 4],
+      ['Opened', 5, 10],
+    ]);
+    expect((await events(tenantId, 'crm.marketing.contact.score-changed.v1')).at(-1)).toMatchObject({ previousScore: 14, score: 9, reason: 'behaviour points decayed' });
+    // The next day's job is queued; a sweep before it is due does nothing for this tenant.
+    const next = await h.sql<{ due_at: Date }>(`SELECT due_at FROM "${h.schema}".score_decay_jobs WHERE tenant_id = $1`, [tenantId]);
+    expect(next.map((j) => j.due_at.getTime())).toEqual([job.due_at.getTime() + DAY]);
+  });
+
+  it('attribute rules apply at once to contacts already known; a rule on a specific form scores its submissions; a merge adds the points up on the survivor', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId, { emails: [{ email: 'kim@example.com', primary: true }], tags: ['vip'] });
+    const form = dataOf(
+      await gql(`mutation($i: CreateFormInput!) { createForm(input: $i) { id publicKey } }`, { i: { name: 'Demo', fields: [{ field: 'email', label: 'Email' }], consentText: 'Yes, email me.' } }),
+    ).createForm;
+    const other = dataOf(
+      await gql(`mutation($i: CreateFormInput!) { createForm(input: $i) { id publicKey } }`, { i: { name: 'Newsletter', fields: [{ field: 'email', label: 'Email' }], consentText: 'Yes, email me.' } }),
+    ).createForm;
+    dataOf(await gql(RULE, { i: { name: 'VIP', field: 'tag', value: 'vip', points: 7 } }));
+    expect((await scoreOf(tenantId, c.contactId)).score).toBe(7); // re-evaluated in the mutation
+    dataOf(await gql(RULE, { i: { name: 'Demo request', field: 'formSubmitted', value: form.id, points: 25 } }));
+    dataOf(await gql(RULE, { i: { name: 'Any form', field: 'formSubmitted', points: 1 } }));
+    const base = h.svc.url.replace(/\/graphql$/, '');
+    const submit = (key: string) => fetch(`${base}/forms/${key}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'KIM@example.com', consent: true }) });
+    expect((await submit(other.publicKey)).status).toBe(200);
+    await waitScore(tenantId, c.contactId, 8); // 7 + 1
+    expect((await submit(form.publicKey)).status).toBe(200);
+    await waitScore(tenantId, c.contactId, 34); // + 25 + 1
+
+    const survivor = await h.contact(tenantId, { tags: [] });
+    await h.svc.app.get(UnitOfWork).run(tenantId, (tx) => h.svc.app.get(CaptureLifecycle).onMerge(tx, c.contactId, survivor.contactId));
+    // The survivor's own attributes count (no VIP tag); the duplicate's behaviour points moved over.
+    expect((await scoreOf(tenantId, survivor.contactId)).score).toBe(27);
+    expect((await scoreOf(tenantId, c.contactId)).score).toBe(0);
+    await h.svc.app.get(UnitOfWork).run(tenantId, (tx) => h.svc.app.get(CaptureLifecycle).onErase(tx, survivor.contactId));
+    expect(await scoreOf(tenantId, survivor.contactId)).toMatchObject({ score: 0, breakdown: [] });
+
+    // Late events: one of a merged-away contact counts for its survivor, one of an erased contact for no one.
+    const kept = await h.contact(tenantId, { tags: [] });
+    const merged = await h.contact(tenantId, { tags: [] });
+    const erased = await h.contact(tenantId, { tags: [] });
+    await h.merge(tenantId, kept, merged.contactId);
+    await h.erase(tenantId, erased.contactId);
+    // One key: the erased contact's event is applied before the merged one's, which the wait below sees.
+    await publishForm(tenantId, erased.contactId, form.id, 'one-key');
+    await publishForm(tenantId, merged.contactId, form.id, 'one-key');
+    await waitScore(tenantId, kept.contactId, 26); // Demo request 25 + Any form 1
+    expect((await scoreOf(tenantId, merged.contactId)).score).toBe(0);
+    expect((await scoreOf(tenantId, erased.contactId)).score).toBe(0);
+  });
+
+  it('country and custom-field rules match the replica when created and each contact event after (re-matched on contact.updated)', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const a = await h.contact(tenantId, { country: 'DE', customFields: { industry: 'fintech' }, tags: [] });
+    dataOf(await gql(RULE, { i: { name: 'Germany', field: 'country', value: 'de', points: 6 } }));
+    dataOf(await gql(RULE, { i: { name: 'Fintech', field: 'custom.industry', value: 'FinTech', points: 4 } }));
+    expect((await scoreOf(tenantId, a.contactId)).score).toBe(10);
+    const b = await h.contact(tenantId, { country: null, addresses: [{ label: 'work', line1: 'Unter den Linden 1', line2: null, city: 'Berlin', region: null, postalCode: '10117', country: 'DE', primary: true }], customFields: {} });
+    await waitScore(tenantId, b.contactId, 6); // the primary address's country
+    await h.publishContactEvent(tenantId, 'crm.contacts.contact.updated.v1', a.contactId, { ...a, version: a.version + 1, customFields: { industry: 'retail' }, changed: ['customFields'] });
+    await waitScore(tenantId, a.contactId, 6);
+    expect((await events(tenantId, 'crm.marketing.contact.score-changed.v1')).filter((e) => e.contactId === a.contactId).map((e) => e.score)).toEqual([6, 10, 6]); // the country rule, then the custom field, then the change
+  });
+
+  it('refuses bad rules naming each field (unknown field, missing or extra value, 0 points, a form that is not yours); unknown ids are NOT_FOUND', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const e1 = expectError(await gql(RULE, { i: { name: 'X', field: 'companySize', value: '10', points: 0 } }), 'BAD_USER_INPUT');
+    expect((e1.extensions!.fields as { field: string }[]).map((f) => f.field).sort()).toEqual(['input.field', 'input.points']);
+    const e2 = expectError(await gql(RULE, { i: { name: 'X', field: 'tag', points: 5 } }), 'BAD_USER_INPUT');
+    expect(e2.extensions!.fields).toEqual([{ field: 'input.value', message: 'required for tag' }]);
+    const e3 = expectError(await gql(RULE, { i: { name: 'X', field: 'emailOpened', value: 'x', points: 5 } }), 'BAD_USER_INPUT');
+    expect(e3.extensions!.fields).toEqual([{ field: 'input.value', message: 'emailOpened takes no value' }]);
+    const e4 = expectError(await gql(RULE, { i: { name: 'X', field: 'formSubmitted', value: randomUUID(), points: 5 } }), 'BAD_USER_INPUT');
+    expect(e4.extensions!.fields).toEqual([{ field: 'input.value', message: 'no form of yours has this id' }]);
+    const e5 = expectError(await gql(SETTINGS, { i: { mqlThreshold: 0 } }), 'BAD_USER_INPUT');
+    expect(e5.extensions!.fields).toEqual([{ field: 'input.mqlThreshold', message: 'must be at least 1' }]);
+    expect(dataOf(await gql(`{ scoringRules { id } scoringSettings { mqlThreshold halfLifeDays } }`))).toEqual({ scoringRules: [], scoringSettings: { mqlThreshold: 50, halfLifeDays: 30 } });
+    expectError(await gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: randomUUID() }), 'NOT_FOUND');
+    expectError(await h.client({ tenantId, roles: ['rep'] })(RULE, { i: { name: 'X', field: 'emailOpened', points: 5 } }), 'FORBIDDEN');
+  });
+});
