@@ -100,7 +100,11 @@ describe('A/B tests: the test share gets the variants, the winner by its metric 
     const rows = await h.messages(tenantId, c.id);
     const of = (v: string) => rows.filter((r) => r.variant === v).map((r) => r.contact_id);
     // The attribution module records won deals: one of C's two recipients (twice: still one contact), none of A's or B's; and one for another campaign.
-    await h.sql(`INSERT INTO campaign_conversions (tenant_id, campaign_id, contact_id, kind, amount, currency) VALUES ($1, $2, $3, 'deal_won', 100, 'EUR'), ($1, $2, $3, 'order_placed', 20, 'EUR'), ($1, gen_random_uuid(), $4, 'deal_won', 5, 'EUR')`, [tenantId, c.id, of('C')[0], of('A')[0]]);
+    await h.sql(
+      `INSERT INTO campaign_conversions (tenant_id, campaign_id, contact_id, kind, source_id, amount, currency, converted_at)
+       VALUES ($1, $2, $3, 'deal_won', gen_random_uuid(), 100, 'EUR', now()), ($1, $2, $3, 'order_placed', gen_random_uuid(), 20, 'EUR', now()), ($1, gen_random_uuid(), $4, 'deal_won', gen_random_uuid(), 5, 'EUR', now())`,
+      [tenantId, c.id, of('C')[0], of('A')[0]],
+    );
     await endTest(c.id);
     await h.waitStatus(tenantId, c.id, 'completed');
     const view = dataOf(await gql(`query($id: ID!) { campaign(id: $id) { stats { converted } variants { key converted rate winner } } }`, { id: c.id })).campaign;

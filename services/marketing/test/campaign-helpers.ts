@@ -46,7 +46,7 @@ const DDL_SEGMENT_MEMBERS = (schema: string) => `
     PRIMARY KEY (tenant_id, segment_id, contact_id))`;
 const DDL_CONVERSIONS = (schema: string) => `
   CREATE TABLE IF NOT EXISTS "${schema}".campaign_conversions (tenant_id text NOT NULL, campaign_id uuid NOT NULL, contact_id uuid NOT NULL, kind text NOT NULL,
-    source_id text, amount numeric, currency text, converted_at timestamptz NOT NULL DEFAULT now())`;
+    source_id uuid NOT NULL, amount numeric NOT NULL, currency text NOT NULL, converted_at timestamptz NOT NULL)`;
 
 /** The marketing service with the recording adapters; `restart()` is a new process on the same schema. */
 export async function startCampaigns(extraEnv: Record<string, string> = {}) {
