@@ -35,7 +35,7 @@ async function main() {
   await sql(`INSERT INTO suppressions (tenant_id, channel, address, reason) SELECT $1, 'email', primary_email, 'hard_bounce' FROM contact_replica WHERE tenant_id = $1 AND first_name LIKE '%00'`, [tenantId]);
   const segmentId = '0b9a5c3e-8d7f-4e6a-9b1c-2d3e4f5a6b7c';
   const cols = await adminQuery<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'segments' AND is_nullable = 'NO' AND column_default IS NULL`, [schema]);
-  await sql(`INSERT INTO segments (${cols.map((c) => c.column_name).join(', ')}) VALUES (${cols.map((c) => (c.column_name === 'id' ? `'${segmentId}'` : c.column_name === 'tenant_id' ? `'${tenantId}'` : c.column_name.endsWith('_id') ? 'gen_random_uuid()' : `'bench'`)).join(', ')})`);
+  await sql(`INSERT INTO segments (${cols.map((c) => c.column_name).join(', ')}) VALUES (${cols.map((c) => (c.column_name === 'id' ? `'${segmentId}'` : c.column_name === 'tenant_id' ? `'${tenantId}'` : c.column_name === 'kind' ? `'static'` : c.column_name.endsWith('_id') ? 'gen_random_uuid()' : `'bench'`)).join(', ')})`);
   await sql(`INSERT INTO segment_members (tenant_id, segment_id, contact_id) SELECT $1, $2, contact_id FROM contact_replica WHERE tenant_id = $1`, [tenantId, segmentId]);
 
   const gql = subgraphClient(svc.url, { tenantId, userId: 'bench', roles: ['admin'] });
