@@ -132,6 +132,11 @@ describe('campaign dispatch: every message once, across a restart; pause, resume
     expect(rows[1].retry_in_s).toBeGreaterThan(50); // the first retry after a minute
     expect(await h.campaignStatus(tenantId, c.id)).toBe('running');
     expect((await h.outboxTypes(tenantId)).filter((t) => t === 'crm.marketing.message.sent.v1')).toHaveLength(1);
+    // The refusal is a hard bounce: announced once, and the address suppressed for every later campaign.
+    const bounces = await h.sql<{ payload: { data: { kind: string; diagnostic: string; channel: string } } }>(
+      `SELECT payload FROM outbox WHERE tenant_id = $1 AND type = 'crm.marketing.message.bounced.v1'`, [tenantId]);
+    expect(bounces.map((b) => b.payload.data)).toMatchObject([{ kind: 'hard', diagnostic: '550 5.1.1 user unknown', channel: 'email' }]);
+    expect(await h.sql(`SELECT channel, address, reason FROM suppressions WHERE tenant_id = $1`, [tenantId])).toEqual([{ channel: 'email', address: 'p1@example.com', reason: 'hard_bounce' }]);
     recorder.behaviour = async () => undefined;
   }, 60000);
 

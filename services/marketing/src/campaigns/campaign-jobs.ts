@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { CampaignWinnerChosenV1, MessageSentV1, type EventData } from '@crm/events';
+import { CampaignWinnerChosenV1, MessageBouncedV1, MessageSentV1, type EventData } from '@crm/events';
 import { EventPublisher, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
 import { ChannelAdapters, type Channel, type DeliveryReceipt, type OutboundMessage } from '../delivery/channel.port';
 import { routePass } from '../routing/route.sql';
@@ -236,9 +236,29 @@ export class CampaignJobs implements OnApplicationBootstrap, OnModuleDestroy {
       );
     }
     if (bounced.length) {
+      const diagnostic = (i: number) => (results[i] as { ok: DeliveryReceipt }).ok.permanentFailure!.diagnostic;
       await tx.query(
         `UPDATE campaign_messages m SET status = 'bounced', bounced_at = now(), last_error = u.err FROM unnest($1::uuid[], $2::text[]) AS u(id, err) WHERE m.id = u.id`,
-        [col(bounced, (i) => outbound[i].messageId), col(bounced, (i) => (results[i] as { ok: DeliveryReceipt }).ok.permanentFailure!.diagnostic)],
+        [col(bounced, (i) => outbound[i].messageId), col(bounced, diagnostic)],
+      );
+      // A refusal at hand-over is a hard bounce, reported like a provider's: the event, and for email
+      // (an SMTP 5xx names the mailbox) the address on the suppression list so no campaign retries it.
+      const emails = bounced.filter((i) => outbound[i].channel === 'email');
+      if (emails.length) {
+        await tx.query(
+          `INSERT INTO suppressions (tenant_id, channel, address, reason, created_at) SELECT $1, 'email', a, 'hard_bounce', now() FROM unnest($2::text[]) AS a ON CONFLICT DO NOTHING`,
+          [tx.tenantId, col(emails, (i) => outbound[i].address)],
+        );
+      }
+      await tx.emitMany(
+        MessageBouncedV1,
+        bounced.map((i): { subject: string; data: EventData<typeof MessageBouncedV1> } => ({
+          subject: outbound[i].messageId,
+          data: {
+            messageId: outbound[i].messageId, campaignId: c.id, campaignName: c.name, contactId: outbound[i].contactId, channel: outbound[i].channel,
+            variant: outbound[i].variant, kind: 'hard', diagnostic: diagnostic(i).slice(0, 500), bouncedAt: sentAt.toISOString(),
+          },
+        })),
       );
     }
     if (retried.length) {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
 import type { ContactReplicaHooks } from '@crm/shared-contacts';
 import { AttributionRepository } from '../attribution/attribution.repository';
+import { CampaignRepository } from '../campaigns/campaign.repository';
 import { DeliveryContactData } from '../delivery/delivery-contact-data';
 import { CaptureLifecycle } from '../scoring/capture-lifecycle';
 import { SegmentMembership } from '../segments/segment-membership';
@@ -19,6 +20,7 @@ export class ContactLifecycle implements ContactReplicaHooks {
   private readonly capture = new CaptureLifecycle();
   private readonly attribution = new AttributionRepository();
   private readonly delivery = new DeliveryContactData();
+  private readonly campaigns = new CampaignRepository();
 
   async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
     // Forms and scoring first: the survivor is re-scored, and segments then see its new score.
@@ -29,6 +31,8 @@ export class ContactLifecycle implements ContactReplicaHooks {
     await this.attribution.moveContact(tx, duplicateId, survivorId);
     // Delivery: letters, call tasks and tracked messages belong to the survivor.
     await this.delivery.moveContact(tx, duplicateId, survivorId);
+    // Campaigns: the duplicate's messages (and their routing decisions) are the survivor's.
+    await this.campaigns.moveContact(tx, duplicateId, survivorId);
   }
 
   async onErase(tx: Tx, contactId: string): Promise<void> {
@@ -40,5 +44,7 @@ export class ContactLifecycle implements ContactReplicaHooks {
     await this.attribution.eraseContact(tx, contactId);
     // Delivery: the person's letters, call tasks and tracked links are deleted.
     await this.delivery.eraseContact(tx, contactId);
+    // Campaigns: addresses and bodies blanked, queued messages cancelled; the rows stay for the counts.
+    await this.campaigns.eraseContact(tx, contactId);
   }
 }
