@@ -240,7 +240,7 @@ describe('infra/k8s manifests', () => {
 
   describe('RENDER_SECRET=true refuses what the production gateway refuses (one list: libs/platform)', () => {
     const strong = () => `${Math.random().toString(36).slice(2)}${'x'.repeat(40)}`;
-    const base = () => ({
+    const base = (): Record<string, string> => ({
       RENDER_SECRET: 'true',
       JWT_SECRET: strong(),
       GATEWAY_INTERNAL_SECRET: strong(),
