@@ -124,7 +124,7 @@ export const MODULE_MANIFESTS = [
       ],
       "settings": {
         "MARKETING_SMTP_URL": {
-          "description": "SMTP relay of campaign emails, smtp:// or smtps:// (the mail catcher is development only), e.g. smtps://mailer:<password>@smtp.example.com:465",
+          "description": "SMTP relay of campaign emails, smtp:// or smtps:// (the mail catcher is development only), e.g. smtps://mailer:PASSWORD@smtp.example.com:465",
           "smoke": "smtp://127.0.0.1:{freePort}"
         },
         "MARKETING_PUBLIC_URL": {
