@@ -31,6 +31,23 @@ for m in ${MODULES//,/ }; do
 done
 ((${#enabled[@]} > 0)) || { echo "render.sh: MODULES is empty" >&2; exit 1; }
 
+# Each enabled module's production settings (crm.production.settings, listed in modules.env) must be
+# set, in values.env or the environment: an empty one would only fail at the pod's boot. The checked-in
+# crm.yaml (`crm infra render`, SETTINGS_PLACEHOLDERS=true) has no operator values and renders a
+# placeholder instead, which the module refuses at boot.
+for m in "${enabled[@]}"; do
+  for v in ${MODULE_SETTINGS[$m]:-}; do
+    if [[ -z "${!v:-}" ]]; then
+      if [[ "${SETTINGS_PLACEHOLDERS:-false}" == "true" ]]; then
+        printf -v "$v" '%s' "<set $v: ${SETTING_DESCRIPTIONS[$v]:-see crm.production in the manifest of the module}>"
+      else
+        echo "render.sh: module $m needs $v (${SETTING_DESCRIPTIONS[$v]:-see services/$m/package.json, crm.production}); set it in values.env or the environment, or disable the module (MODULES)" >&2
+        exit 1
+      fi
+    fi
+  done
+done
+
 subgraphs=""
 for m in "${enabled[@]}"; do
   subgraphs+="${subgraphs:+,}$m=http://$m:${PORTS[$m]}/graphql"
@@ -63,6 +80,8 @@ render() {
 # Container env entries (12 spaces: under `env:` of the templates).
 env_value() { printf '            - name: %s\n              value: "%s"\n' "$1" "$(yq "$2")"; }
 env_secret() { printf '            - name: %s\n              valueFrom:\n                secretKeyRef:\n                  name: crm-secrets\n                  key: %s\n' "$1" "$2"; }
+# A key crm-secrets may lack (an optional module secret): the pod starts without the variable.
+env_optional_secret() { env_secret "$1" "$2"; printf '                  optional: true\n'; }
 
 # Is $1 a value production refuses as publicly known? The same list and pattern as the platform
 # (libs/platform/src/config.ts, copied into modules.env by `crm infra render k8s`).
@@ -108,6 +127,16 @@ if [[ "${RENDER_SECRET}" == "true" ]]; then
       echo "render.sh: $v uses the example password \"crm\"; use a generated one" >&2
       exit 1
     fi
+    # The module's own production secrets (crm.production.secrets): as strict as the platform's.
+    for s in ${MODULE_SECRETS[$m]:-}; do check_secret "$s"; done
+    # Optional ones go into the Secret only when set; a publicly known value is still refused (their
+    # length is the module's or the provider's business, e.g. an SMS token).
+    for s in ${MODULE_OPTIONAL_SECRETS[$m]:-}; do
+      if [[ -n "${!s:-}" ]] && is_public_example "${!s}"; then
+        echo "render.sh: $s is a publicly known example value; generate one, e.g. $s=\"\$(openssl rand -base64 32)\"" >&2
+        exit 1
+      fi
+    done
   done
 fi
 
@@ -119,6 +148,8 @@ if [[ "$PART" != apps ]]; then
     for m in "${enabled[@]}"; do
       v="$(db_var "$m")"
       printf '  %s: "%s"\n' "$v" "$(yq "${!v}")"
+      for s in ${MODULE_SECRETS[$m]:-}; do printf '  %s: "%s"\n' "$s" "$(yq "${!s}")"; done
+      for s in ${MODULE_OPTIONAL_SECRETS[$m]:-}; do [[ -z "${!s:-}" ]] || printf '  %s: "%s"\n' "$s" "$(yq "${!s}")"; done
     done
   fi
 fi
@@ -138,10 +169,15 @@ $(env_value DB_SCHEMA "$SCHEMA")"
   if [[ "$PART" != migrate ]]; then
     # Modules get no JWT_SECRET: only the gateway verifies user tokens; a module trusts the
     # gateway's signed context (GATEWAY_INTERNAL_SECRET).
+    # Its production variables (crm.production): secrets from crm-secrets, settings from the values.
+    PROD_ENV=""
+    for s in ${MODULE_SECRETS[$m]:-}; do PROD_ENV+="$(env_secret "$s" "$s")"$'\n'; done
+    for s in ${MODULE_OPTIONAL_SECRETS[$m]:-}; do PROD_ENV+="$(env_optional_secret "$s" "$s")"$'\n'; done
+    for v in ${MODULE_SETTINGS[$m]:-}; do PROD_ENV+="$(env_value "$v" "${!v}")"$'\n'; done
     APP_ENV="$DB_ENV
 $(env_value RUN_MIGRATIONS false)
 $(env_secret GATEWAY_INTERNAL_SECRET GATEWAY_INTERNAL_SECRET)
-" APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
+$PROD_ENV" APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
       MIN_REPLICAS="$MODULE_MIN_REPLICAS" MAX_REPLICAS="$MODULE_MAX_REPLICAS" CPU_TARGET_PERCENT="$MODULE_CPU_TARGET_PERCENT" \
       CPU_REQUEST="$MODULE_CPU_REQUEST" MEMORY_REQUEST="$MODULE_MEMORY_REQUEST" CPU_LIMIT="$MODULE_CPU_LIMIT" MEMORY_LIMIT="$MODULE_MEMORY_LIMIT" \
       render "$DIR/templates/app.yaml.tpl"
@@ -158,4 +194,21 @@ $(env_value SUBGRAPHS "$subgraphs")
     MIN_REPLICAS="$GATEWAY_MIN_REPLICAS" MAX_REPLICAS="$GATEWAY_MAX_REPLICAS" CPU_TARGET_PERCENT="$GATEWAY_CPU_TARGET_PERCENT" \
     CPU_REQUEST="$GATEWAY_CPU_REQUEST" MEMORY_REQUEST="$GATEWAY_MEMORY_REQUEST" CPU_LIMIT="$GATEWAY_CPU_LIMIT" MEMORY_LIMIT="$GATEWAY_MEMORY_LIMIT" \
     render "$DIR/templates/app.yaml.tpl"
+fi
+
+# One Ingress for what the internet reaches: the gateway's /graphql, and each enabled module's public
+# routes (crm.routes: the static prefix of each path, from modules.env) to that module's Service.
+# Module /graphql, /health and /metrics stay internal. INGRESS=false leaves routing to you.
+if [[ "$PART" != migrate && "${INGRESS:-true}" == "true" ]]; then
+  ingress_path() { printf '          - path: %s\n            pathType: Prefix\n            backend:\n              service:\n                name: %s\n                port:\n                  name: http\n' "$1" "$2"; }
+  paths="$(ingress_path /graphql gateway)"
+  for m in "${enabled[@]}"; do
+    for r in ${MODULE_ROUTES[$m]:-}; do paths+=$'\n'"$(ingress_path "$r" "$m")"; done
+  done
+  printf -- '---\n# Public entry: /graphql of the gateway and the public routes of the modules (crm.routes). TLS: add it\n# here or terminate it in front (then set TRUST_PROXY to the number of proxy hops).\n'
+  printf 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: crm-public\n  namespace: %s\n  labels:\n    app.kubernetes.io/part-of: crm\nspec:\n' "$(yq "$NAMESPACE")"
+  [[ -z "${INGRESS_CLASS_NAME:-}" ]] || printf '  ingressClassName: "%s"\n' "$(yq "$INGRESS_CLASS_NAME")"
+  printf '  rules:\n'
+  if [[ -n "${INGRESS_HOST:-}" ]]; then printf '    - host: "%s"\n      http:\n' "$(yq "$INGRESS_HOST")"; else printf '    - http:\n'; fi
+  printf '        paths:\n%s\n' "$paths"
 fi

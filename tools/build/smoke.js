@@ -18,11 +18,29 @@ const { Client } = require('pg');
 const workspaceRoot = resolve(__dirname, '..', '..');
 const { ensureModuleRoles, dropModuleRoles, urlWithLogin } = require(join(workspaceRoot, 'libs/db-roles/dist/src/index.js'));
 // The installed modules, from their manifests (services/<name>/package.json with a "crm" key).
+const manifestOf = (d) => JSON.parse(readFileSync(join(workspaceRoot, 'services', d, 'package.json'), 'utf8')).crm;
 const MODULES = readdirSync(join(workspaceRoot, 'services'))
   .filter((d) => existsSync(join(workspaceRoot, 'services', d, 'package.json')))
-  .filter((d) => JSON.parse(readFileSync(join(workspaceRoot, 'services', d, 'package.json'), 'utf8')).crm)
+  .filter((d) => manifestOf(d))
   .sort();
 const secret = () => randomBytes(32).toString('base64');
+
+/**
+ * What production requires of a module (crm.production of its manifest, libs/events/src/manifest.ts):
+ * every secret, optional ones too (so their production checks run), random and 44 characters; every
+ * setting its `smoke` value, {port} = the module's port, {freePort} = a port nothing listens on.
+ */
+async function productionEnv(module, port, nextPort) {
+  const p = manifestOf(module).production ?? {};
+  const env = {};
+  for (const v of [...(p.secrets ?? []), ...(p.optionalSecrets ?? [])]) env[v] = secret();
+  for (const [v, { smoke }] of Object.entries(p.settings ?? {})) {
+    let value = smoke.replaceAll('{port}', String(port));
+    while (value.includes('{freePort}')) value = value.replace('{freePort}', String(await nextPort()));
+    env[v] = value;
+  }
+  return env;
+}
 
 async function admin(fn) {
   const c = new Client({ connectionString: process.env.DATABASE_URL });
@@ -107,10 +125,13 @@ async function main() {
       // A fresh schema: the job must have applied the migrations the service (RUN_MIGRATIONS=false) relies on.
       if (code !== 0 || !/applied \d+ migration/.test(migrate.output())) throw new Error(`${module}: node dist/migrate.js exited ${code}:\n${migrate.output()}`);
       ports[module] = await nextPort();
-      const proc = run(module, dir, 'main.js', { ...env, PORT: String(ports[module]), METRICS_PORT: String(await nextPort()) });
+      // Only the service gets them: the migration job reads DATABASE_URL and DB_SCHEMA only.
+      const production = await productionEnv(module, ports[module], nextPort);
+      const proc = run(module, dir, 'main.js', { ...env, ...production, PORT: String(ports[module]), METRICS_PORT: String(await nextPort()) });
       started.push(proc);
       await ready(proc, ports[module]);
-      process.stdout.write(`${module}: ${/applied \d+ migration\(s\)/.exec(migrate.output())[0]} by node dist/migrate.js, ready on :${ports[module]}\n`);
+      const given = Object.keys(production);
+      process.stdout.write(`${module}: ${/applied \d+ migration\(s\)/.exec(migrate.output())[0]} by node dist/migrate.js, ready on :${ports[module]}${given.length ? ` with ${given.join(', ')}` : ''}\n`);
     }
     const gatewayDir = join(work, 'gateway');
     copyTree(join(workspaceRoot, 'out', 'gateway'), gatewayDir);

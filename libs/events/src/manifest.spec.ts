@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODULE_MANIFESTS } from './modules.generated';
-import { ManifestError, readModuleManifests, validateManifests } from './manifest';
+import { ManifestError, productionOf, readModuleManifests, routePrefix, validateManifests } from './manifest';
 import { MODULES, TOPICS, topicName, withPrefix } from './topics';
 
 const REPO_ROOT = join(__dirname, '../../..');
@@ -71,6 +71,65 @@ describe('module manifests', () => {
     expect(problemsOf([{ file: 'f', crm: { ...manifest({ prot: 1 }) } }])[0]).toMatch(/^f: crm: Unrecognized key: "prot"/);
     const { smoke: _smoke, ...noSmoke } = manifest();
     expect(problemsOf([{ file: 'f', crm: noSmoke }])[0]).toMatch(/^f: crm\.smoke: /);
+  });
+});
+
+describe('crm.production (what the kit requires at deploy time)', () => {
+  const config = ['BILLING_SIGNING_KEY', 'BILLING_PSP_TOKEN', 'BILLING_PUBLIC_URL'];
+  const production = {
+    secrets: ['BILLING_SIGNING_KEY'],
+    optionalSecrets: ['BILLING_PSP_TOKEN'],
+    settings: { BILLING_PUBLIC_URL: { description: 'public base URL, e.g. https://crm.example.com', smoke: 'http://127.0.0.1:{port}' } },
+  };
+
+  it('is optional: a manifest without it (what crm new-module writes) is valid and requires nothing', () => {
+    const [m] = validateManifests([{ file: 'f', crm: manifest() }]);
+    expect(m!.production).toBeUndefined();
+    expect(productionOf(m!)).toEqual({ secrets: [], optionalSecrets: [], settings: {} });
+    expect(productionOf(validateManifests([{ file: 'f', crm: manifest({ config, production }) }])[0]!)).toEqual(production);
+  });
+
+  it('marketing declares its boot requirements (deliveryConfigCheck) there', () => {
+    const marketing = readModuleManifests(REPO_ROOT).find((m) => m.name === 'marketing')!;
+    expect(productionOf(marketing)).toMatchObject({
+      secrets: ['MARKETING_TRACKING_SECRET'],
+      optionalSecrets: expect.arrayContaining(['MARKETING_WEBHOOK_SECRET', 'MARKETING_SOCIAL_WEBHOOK_SECRET', 'MARKETING_SMS_TOKEN']),
+    });
+    expect(Object.keys(productionOf(marketing).settings).sort()).toEqual(['MARKETING_PUBLIC_URL', 'MARKETING_SMTP_URL']);
+  });
+
+  it('refuses a variable missing from crm.config, listed twice, badly named, or an unknown key, naming the field', () => {
+    const bad = (p: unknown, c = config) => problemsOf([{ file: 'f', crm: manifest({ config: c, production: p }) }]);
+    expect(bad({ ...production, secrets: ['BILLING_OTHER_KEY'] })).toEqual([
+      'f: crm.production.secrets.0: BILLING_OTHER_KEY is not in crm.config (production variables are the module\'s own settings)',
+    ]);
+    expect(bad({ ...production, optionalSecrets: ['BILLING_SIGNING_KEY'] })).toEqual([
+      'f: crm.production.optionalSecrets.0: BILLING_SIGNING_KEY is already listed in crm.production.secrets',
+    ]);
+    expect(bad({ secrets: ['billing_key'] })[0]).toBe('f: crm.production.secrets.0: must be an UPPER_CASE variable name');
+    expect(bad({ settings: { BILLING_PUBLIC_URL: { description: 'x' } } })[0]).toMatch(/^f: crm\.production\.settings\.BILLING_PUBLIC_URL\.smoke: /);
+    expect(bad({ settings: { BILLING_PUBLIC_URL: { description: 'x', smoke: 'http://127.0.0.1:{prot}' } } })).toEqual([
+      'f: crm.production.settings.BILLING_PUBLIC_URL.smoke: may use only the placeholders {port}, {freePort}',
+    ]);
+    expect(bad({ secret: ['BILLING_SIGNING_KEY'] })[0]).toMatch(/^f: crm\.production: Unrecognized key: "secret"/);
+  });
+});
+
+describe('crm.routes (what the ingress exposes)', () => {
+  it('routes the static prefix before the first :param', () => {
+    expect(routePrefix('/forms/:key')).toBe('/forms');
+    expect(routePrefix('/t/o/')).toBe('/t/o');
+    expect(routePrefix('/webhooks/email')).toBe('/webhooks/email');
+    expect(routePrefix('/:anything')).toBe('/');
+  });
+
+  it('refuses a route the ingress cannot give a module (the root, the gateway\'s /graphql) and one prefix for two modules', () => {
+    const route = (path: string) => ({ path, description: 'd' });
+    expect(problemsOf([{ file: 'f', crm: manifest({ routes: [route('/:key')] }) }])[0]).toMatch(/^f: crm\.routes\.0\.path: must start with a static segment/);
+    expect(problemsOf([{ file: 'f', crm: manifest({ routes: [route('/graphql/x')] }) }])[0]).toMatch(/^f: crm\.routes\.0\.path: /);
+    const a = { file: 'a', crm: manifest({ routes: [route('/pay/:id'), route('/pay/:id/cancel')] }) };
+    const b = { file: 'b', crm: manifest({ name: 'x', schema: 'x', topic: 'crm.x.events', port: 4011, routes: [route('/pay/')] }) };
+    expect(problemsOf([a, b])).toEqual(['b: route prefix "/pay" is already declared by a']);
   });
 });
 

@@ -118,6 +118,26 @@ export const MODULE_MANIFESTS = [
       "MARKETING_DISPATCH_CONCURRENCY",
       "MARKETING_DISPATCH_MAX_ATTEMPTS"
     ],
+    "production": {
+      "secrets": [
+        "MARKETING_TRACKING_SECRET"
+      ],
+      "optionalSecrets": [
+        "MARKETING_WEBHOOK_SECRET",
+        "MARKETING_SOCIAL_WEBHOOK_SECRET",
+        "MARKETING_SMS_TOKEN"
+      ],
+      "settings": {
+        "MARKETING_SMTP_URL": {
+          "description": "SMTP relay of campaign emails, smtp:// or smtps:// (the mail catcher is development only), e.g. smtps://mailer:PASSWORD@smtp.example.com:465",
+          "smoke": "smtp://127.0.0.1:{freePort}"
+        },
+        "MARKETING_PUBLIC_URL": {
+          "description": "marketing's base URL as the internet reaches it (tracking, unsubscribe and form links point to it; its public routes must be routed there), e.g. https://crm.example.com - the default http://localhost:4003 is refused",
+          "smoke": "http://127.0.0.1:{port}"
+        }
+      }
+    },
     "smoke": {
       "query": "{ segments { id name size } }",
       "contactFields": "segments { id }"

@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { renderInfra, RENDER_TARGETS } from './infra-render';
 import { REPO_ROOT } from './paths';
 
@@ -73,5 +74,52 @@ describe('crm infra render', () => {
     expect(compose).toContain('BILLING_DB_PASSWORD: "${BILLING_DB_PASSWORD:?');
     expect(readFileSync(join(root, 'infra/k8s/modules.env'), 'utf8')).toContain('[billing]=4006');
     expect(readFileSync(join(root, 'infra/k8s/crm.yaml'), 'utf8')).toContain('billing=http://billing:4006/graphql');
+  });
+
+  it('crm.production and crm.routes: compose requires the variables and publishes the port; k8s, README carry them', () => {
+    const root = scratchRepo();
+    mkdirSync(join(root, 'services/billing'), { recursive: true });
+    const production = {
+      secrets: ['BILLING_SIGNING_KEY'],
+      optionalSecrets: ['BILLING_PSP_TOKEN'],
+      settings: { BILLING_PUBLIC_URL: { description: 'public base URL, e.g. https://crm.example.com', smoke: 'http://127.0.0.1:{port}' } },
+    };
+    writeFileSync(
+      join(root, 'services/billing/package.json'),
+      JSON.stringify({
+        name: '@crm/billing',
+        crm: {
+          name: 'billing', title: 'Billing', description: 'Invoices', service: 'billingService', port: 4006, schema: 'billing', topic: 'crm.billing.events', publishes: 'crm.billing.',
+          routes: [{ path: '/pay/:invoice', description: 'payment page' }],
+          config: ['BILLING_SIGNING_KEY', 'BILLING_PSP_TOKEN', 'BILLING_PUBLIC_URL'],
+          production,
+          smoke: { query: '{ invoices { id } }' },
+        },
+      }),
+    );
+    renderInfra(RENDER_TARGETS, false, root);
+    const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+    const compose = parseYaml(composeText, { merge: true });
+    const billing = compose.services.billing;
+    // Required ones: compose refuses to start without them (${VAR:?…}); the optional one may be empty.
+    expect(billing.environment.BILLING_SIGNING_KEY).toBe('${BILLING_SIGNING_KEY:?set BILLING_SIGNING_KEY - see the header of docker-compose.yml}');
+    expect(billing.environment.BILLING_PUBLIC_URL).toMatch(/^\$\{BILLING_PUBLIC_URL:\?set BILLING_PUBLIC_URL /);
+    expect(billing.environment.BILLING_PSP_TOKEN).toBe('${BILLING_PSP_TOKEN:-}');
+    // Public routes: its port is published; a module without routes stays on the compose network.
+    expect(billing.ports).toEqual(['4006:4006']);
+    expect(compose.services.contacts.ports).toBeUndefined();
+    expect(compose.services.contacts.environment.BILLING_SIGNING_KEY).toBeUndefined();
+    expect(composeText).toContain('PUBLIC (no JWT');
+    expect(composeText).toContain('#   BILLING_PUBLIC_URL (required): public base URL, e.g. https://crm.example.com');
+    // k8s (default render): the secret by reference, the setting as a placeholder, the route in the Ingress.
+    const docs = parseAllDocuments(readFileSync(join(root, 'infra/k8s/crm.yaml'), 'utf8')).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+    const env = Object.fromEntries(docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'billing')!.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.BILLING_SIGNING_KEY).toEqual({ secretKeyRef: { name: 'crm-secrets', key: 'BILLING_SIGNING_KEY' } });
+    expect(env.BILLING_PSP_TOKEN).toEqual({ secretKeyRef: { name: 'crm-secrets', key: 'BILLING_PSP_TOKEN', optional: true } });
+    expect(env.BILLING_PUBLIC_URL).toMatch(/^<set BILLING_PUBLIC_URL: /);
+    const paths = docs.find((d) => d.kind === 'Ingress')!.spec.rules[0].http.paths.map((p: any) => `${p.path} -> ${p.backend.service.name}`);
+    expect(paths).toContain('/pay -> billing');
+    expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('`BILLING_SIGNING_KEY` (secret), `BILLING_PUBLIC_URL` (public base URL, e.g. https://crm.example.com), `BILLING_PSP_TOKEN` (optional secret) |');
+    expect(() => renderInfra(RENDER_TARGETS, true, root)).not.toThrow();
   });
 });

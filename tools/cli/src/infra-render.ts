@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { METRICS_PORT_OFFSET, readModuleManifests, type ModuleManifest } from '@crm/events';
+import { METRICS_PORT_OFFSET, productionOf, readModuleManifests, routePrefix, type ModuleManifest } from '@crm/events';
 import { MIN_PRODUCTION_SECRET_LENGTH, PUBLIC_EXAMPLE_PATTERN, PUBLIC_EXAMPLE_SECRETS } from '@crm/platform/src/config';
 import { REPO_ROOT } from './paths';
 
@@ -31,6 +31,28 @@ export function renderModulesTs(ms: ModuleManifest[]): RenderedFile {
   };
 }
 
+/** A module's production variables in its compose environment: required ones refuse to start unset. */
+function composeProductionEnv(m: ModuleManifest): string {
+  const p = productionOf(m);
+  const required = [...p.secrets, ...Object.keys(p.settings)];
+  return [
+    ...required.map((v) => `      ${v}: "\${${v}:?set ${v} - see the header of docker-compose.yml}"\n`),
+    ...p.optionalSecrets.map((v) => `      ${v}: "\${${v}:-}"\n`),
+  ].join('');
+}
+
+/** Published port of a module with public routes (the internet reaches them), or only the compose network. */
+function composePorts(m: ModuleManifest, port: string, metrics: string): string {
+  if (m.routes.length === 0) return `    expose: ["${port}", "${metrics}"]\n`;
+  return `    expose: ["${metrics}"]
+    # Published: these routes of ${m.name} are PUBLIC (no JWT; each checks its own token, signature or
+    # rate limit), put them behind your TLS reverse proxy: ${m.routes.map((r) => r.path).join(', ')}.
+    # Its /graphql is on this port too, but trusts only the gateway's signed context.
+    ports:
+      - "${port}:${port}"
+`;
+}
+
 function composeModule(m: ModuleManifest): string {
   const port = String(m.port);
   const metrics = String(m.port + METRICS_PORT_OFFSET);
@@ -46,8 +68,7 @@ function composeModule(m: ModuleManifest): string {
       PORT: "${port}"
       DB_SCHEMA: ${m.schema}
       DATABASE_URL: "postgres://crm_${m.name}:${secretHint(pwVar(m), 'hex')}@postgres:5432/crm"
-    expose: ["${port}", "${metrics}"]
-    healthcheck:
+${composeProductionEnv(m)}${composePorts(m, port, metrics)}    healthcheck:
       test: ["CMD", "node", "-e", "fetch('http://127.0.0.1:${port}/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
       interval: 10s
       timeout: 5s
@@ -56,7 +77,21 @@ function composeModule(m: ModuleManifest): string {
 `;
 }
 
+/** The compose header's list of each module's production variables (crm.production of its manifest). */
+function productionHeader(ms: ModuleManifest[]): string {
+  const lines: string[] = [];
+  for (const m of ms) {
+    const p = productionOf(m);
+    const required = [...p.secrets.map((v) => `#   ${v} (secret, required): e.g. "$(openssl rand -base64 32)"`), ...Object.entries(p.settings).map(([v, s]) => `#   ${v} (required): ${s.description}`)];
+    const optional = p.optionalSecrets.map((v) => `#   ${v} (secret, optional: unset leaves its feature off)`);
+    if (required.length + optional.length === 0) continue;
+    lines.push(`#\n# Module ${m.name} (profile ${m.name}) also needs, in production, in the same .env:`, ...required, ...optional);
+  }
+  return lines.length ? `${lines.join('\n')}\n# (Compose interpolates the whole file, so it may ask for them even without the profile.)\n` : '';
+}
+
 export function renderCompose(ms: ModuleManifest[]): RenderedFile {
+  const publicModules = ms.filter((m) => m.routes.length > 0).map((m) => `${m.name} ${m.port}`).join(', ');
   const names = ms.map((m) => m.name);
   const profiles = names.map((n) => `--profile ${n}`).join(' ');
   const first = ms[0]!;
@@ -77,8 +112,9 @@ export function renderCompose(ms: ModuleManifest[]): RenderedFile {
 #   SUBGRAPHS=${subgraphsValue([first], (m) => m.name)} \\
 #     docker compose --profile ${first.name} up --build
 #
-# Only the gateway (4000) and, for debugging, postgres (5432) and kafka (9094, as
-# localhost:9094) are published to the host. Module ports (${ms.map((m) => `${m.name} ${m.port}`).join(', ')}) are reachable
+# Only the gateway (4000), the modules with public routes (${publicModules || 'none'}) and, for
+# debugging, postgres (5432) and kafka (9094, as localhost:9094) are published to the host.
+# Other module ports (${ms.filter((m) => m.routes.length === 0).map((m) => `${m.name} ${m.port}`).join(', ') || 'none'}) are reachable
 # only on the compose network. Prometheus metrics are never on those ports: each
 # process serves GET /metrics on its own internal port, PORT + ${METRICS_PORT_OFFSET} (gateway 9000,
 # ${ms.map((m) => `${m.name} ${m.port + METRICS_PORT_OFFSET}`).join(', ')}), reachable only on the compose network (a Prometheus
@@ -101,7 +137,7 @@ export function renderCompose(ms: ModuleManifest[]): RenderedFile {
 # own schema only. Each module connects as its own login and cannot read another
 # module's tables. The gateway runs with NODE_ENV=production and also refuses known
 # example values and secrets shorter than 32 characters.
-#
+${productionHeader(ms)}#
 # Without Docker, use infra/kafka/start.sh (real Kafka from Maven Central) and a
 # local Postgres instead; see infra/kafka/README.md.
 
@@ -252,6 +288,13 @@ export function renderModulesEnv(ms: ModuleManifest[]): RenderedFile {
       `declare -A MODULE_PORTS=(${ms.map((m) => `[${m.name}]=${m.port}`).join(' ')})\n` +
       `declare -A MODULE_SCHEMAS=(${ms.map((m) => `[${m.name}]=${m.schema}`).join(' ')})\n` +
       `ALL_MODULES="${ms.map((m) => m.name).join(' ')}"\n` +
+      `# Production variables of each module (crm.production): secrets go in crm-secrets, settings in its Deployment.\n` +
+      `declare -A MODULE_SECRETS=(${ms.map((m) => `[${m.name}]=${shq(productionOf(m).secrets.join(' '))}`).join(' ')})\n` +
+      `declare -A MODULE_OPTIONAL_SECRETS=(${ms.map((m) => `[${m.name}]=${shq(productionOf(m).optionalSecrets.join(' '))}`).join(' ')})\n` +
+      `declare -A MODULE_SETTINGS=(${ms.map((m) => `[${m.name}]=${shq(Object.keys(productionOf(m).settings).join(' '))}`).join(' ')})\n` +
+      `declare -A SETTING_DESCRIPTIONS=(${ms.flatMap((m) => Object.entries(productionOf(m).settings).map(([v, d]) => `[${v}]=${shq(d.description)}`)).join(' ')})\n` +
+      `# Public routes of each module (crm.routes, the static prefix of each path): the Ingress crm-public sends them to it.\n` +
+      `declare -A MODULE_ROUTES=(${ms.map((m) => `[${m.name}]=${shq([...new Set(m.routes.map((r) => routePrefix(r.path)))].join(' '))}`).join(' ')})\n` +
       `# What production refuses as a secret (libs/platform/src/config.ts), for RENDER_SECRET=true.\n` +
       `PUBLIC_EXAMPLE_SECRETS=(${PUBLIC_EXAMPLE_SECRETS.map(shq).join(' ')})\n` +
       `PUBLIC_EXAMPLE_PATTERN=${shq(PUBLIC_EXAMPLE_PATTERN.source)}\n` +
@@ -267,14 +310,20 @@ export function renderK8s(ms: ModuleManifest[], repoRoot = REPO_ROOT): RenderedF
   const tmp = join(dir, 'modules.env');
   writeFileSync(tmp, modulesEnv.content);
   try {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RENDER_SH_SETTINGS.has(k)));
-    const r = spawnSync('bash', [join(repoRoot, 'infra/k8s/render.sh')], { encoding: 'utf8', env: { ...clean, CRM_MODULES_ENV: tmp } });
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RENDER_SH_SETTINGS.has(k) && !productionVars(ms).has(k)));
+    // The checked-in render has no operator values: each module setting renders as a "<set VAR …>"
+    // placeholder the module refuses at boot (render.sh alone refuses an empty setting instead).
+    const r = spawnSync('bash', [join(repoRoot, 'infra/k8s/render.sh')], { encoding: 'utf8', env: { ...clean, CRM_MODULES_ENV: tmp, SETTINGS_PLACEHOLDERS: 'true' } });
     if (r.status !== 0) throw new Error(`infra/k8s/render.sh failed: ${r.stderr || r.error?.message}`);
     return [modulesEnv, { path: 'infra/k8s/crm.yaml', content: `# ${GENERATED}\n# Default values (infra/k8s/values.env), no Secret; for other values run infra/k8s/render.sh.\n${r.stdout}` }];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** Every module's production variables (crm.production): render.sh reads them from the environment too. */
+export const productionVars = (ms: readonly ModuleManifest[]) =>
+  new Set(ms.flatMap((m) => { const p = productionOf(m); return [...p.secrets, ...p.optionalSecrets, ...Object.keys(p.settings)]; }));
 
 /** Settings of values.env: the checked-in render uses the defaults, whatever this shell has set. */
 export const RENDER_SH_SETTINGS = new Set([
@@ -284,10 +333,22 @@ export const RENDER_SH_SETTINGS = new Set([
   'CPU_REQUEST', 'MEMORY_REQUEST', 'CPU_LIMIT', 'MEMORY_LIMIT',
   ...['MODULE', 'GATEWAY', 'MIGRATE'].flatMap((p) => ['CPU_REQUEST', 'MEMORY_REQUEST', 'CPU_LIMIT', 'MEMORY_LIMIT'].map((r) => `${p}_${r}`)),
   'RENDER_SECRET', 'JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'RATE_LIMIT_PER_USER', 'RATE_LIMIT_PER_IP', 'TRUST_PROXY',
+  'SETTINGS_PLACEHOLDERS', 'INGRESS', 'INGRESS_CLASS_NAME', 'INGRESS_HOST',
 ]);
 
 const README_BEGIN = '<!-- modules:begin (generated by `crm infra render readme` from services/*/package.json; do not edit) -->';
 const README_END = '<!-- modules:end -->';
+
+/** The README cell of a module's production variables: required secrets and settings, then optional secrets. */
+function productionCell(m: ModuleManifest, code: (s: string) => string): string {
+  const p = productionOf(m);
+  const cells = [
+    ...p.secrets.map((v) => `${code(v)} (secret)`),
+    ...Object.entries(p.settings).map(([v, s]) => `${code(v)} (${s.description.replace(/\|/g, '\\|')})`),
+    ...p.optionalSecrets.map((v) => `${code(v)} (optional secret)`),
+  ];
+  return cells.join(', ') || '—';
+}
 
 export function renderReadme(ms: ModuleManifest[], repoRoot = REPO_ROOT): RenderedFile {
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -297,11 +358,11 @@ export function renderReadme(ms: ModuleManifest[], repoRoot = REPO_ROOT): Render
   const code = (s: string) => `\`${s}\``;
   const rows = ms.map(
     (m) =>
-      `| **${m.name}** | ${m.description} | ${m.port} (metrics ${m.port + METRICS_PORT_OFFSET}) | ${code(m.schema)} / ${code(`crm_${m.name}`)} | ${code(m.topic)} | ${m.consumes.map(code).join(', ') || '—'} | ${m.replicas.map(code).join(', ') || '—'} | ${[...m.config].map(code).join(', ') || '—'} |`,
+      `| **${m.name}** | ${m.description} | ${m.port} (metrics ${m.port + METRICS_PORT_OFFSET}) | ${code(m.schema)} / ${code(`crm_${m.name}`)} | ${code(m.topic)} | ${m.consumes.map(code).join(', ') || '—'} | ${m.replicas.map(code).join(', ') || '—'} | ${[...m.config].map(code).join(', ') || '—'} | ${productionCell(m, code)} |`,
   );
   const table = [
-    '| module | what it holds | port | schema / login | publishes on | consumes events of | keeps replicas of | own settings |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| module | what it holds | port | schema / login | publishes on | consumes events of | keeps replicas of | own settings | production requires (crm.production) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
   return { path: 'README.md', content: `${readme.slice(0, start)}${README_BEGIN}\n${table}\n${readme.slice(end)}` };

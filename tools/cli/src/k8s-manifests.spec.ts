@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { METRICS_PORT_OFFSET, readModuleManifests } from '@crm/events';
+import { METRICS_PORT_OFFSET, productionOf, readModuleManifests, routePrefix } from '@crm/events';
 import { baseServiceConfig, PUBLIC_EXAMPLE_SECRETS } from '@crm/platform/src/config';
-import { RENDER_SH_SETTINGS } from './infra-render';
+import { productionVars, RENDER_SH_SETTINGS } from './infra-render';
 import { REPO_ROOT } from './paths';
 
 type Doc = Record<string, any>;
@@ -25,9 +25,14 @@ function parse(text: string): Doc[] {
   return docs.map((d) => d.toJS() as Doc | null).filter((d): d is Doc => d !== null);
 }
 
-function render(env: Record<string, string> = {}): { code: number | null; out: string; err: string } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RENDER_SH_SETTINGS.has(k) && !k.endsWith('_DATABASE_URL')));
-  const r = spawnSync('bash', [join(REPO_ROOT, 'infra/k8s/render.sh')], { encoding: 'utf8', env: { ...clean, ...env } });
+/** Each module's production settings (crm.production.settings) as an operator sets them: render.sh refuses empty ones. */
+const SETTINGS = Object.fromEntries(
+  manifests.flatMap((m) => Object.entries(productionOf(m).settings).map(([v, s]) => [v, s.smoke.replaceAll('{port}', String(m.port)).replaceAll('{freePort}', '2525')])),
+);
+
+function render(env: Record<string, string> = {}, settings: Record<string, string> = SETTINGS): { code: number | null; out: string; err: string } {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !RENDER_SH_SETTINGS.has(k) && !productionVars(manifests).has(k) && !k.endsWith('_DATABASE_URL')));
+  const r = spawnSync('bash', [join(REPO_ROOT, 'infra/k8s/render.sh')], { encoding: 'utf8', env: { ...clean, ...settings, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -144,7 +149,25 @@ function checkManifests(docs: Doc[], modules: string[]) {
     expect(secretKey(jc, 'JWT_SECRET')).toBeUndefined();
     expect(jc.resources.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
     expect(jc.resources.limits).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+
+    // Its production variables (crm.production): secrets by reference (optional ones may be absent from
+    // crm-secrets), settings as values; the migration Job needs none of them (it reads DATABASE_URL only).
+    const prod = productionOf(manifest!);
+    for (const v of prod.secrets) expect({ app, v, ref: env[v] }).toEqual({ app, v, ref: { secretKeyRef: { name: 'crm-secrets', key: v } } });
+    for (const v of prod.optionalSecrets) expect({ app, v, ref: env[v] }).toEqual({ app, v, ref: { secretKeyRef: { name: 'crm-secrets', key: v, optional: true } } });
+    for (const v of Object.keys(prod.settings)) expect({ app, v, set: typeof env[v] === 'string' && env[v] !== '' }).toEqual({ app, v, set: true });
+    for (const v of productionVars([manifest!])) expect(jenv[v]).toBeUndefined();
   }
+
+  // One public Ingress: /graphql to the gateway, each enabled module's routes (static prefix) to it.
+  const ingress = find(docs, 'Ingress', 'crm-public')!;
+  expect(ingress.apiVersion).toBe('networking.k8s.io/v1');
+  const routed = ingress.spec.rules.flatMap((r: Doc) => r.http.paths.map((p: Doc) => `${p.pathType} ${p.path} -> ${p.backend.service.name}:${p.backend.service.port.name}`));
+  const wanted = [
+    'Prefix /graphql -> gateway:http',
+    ...modules.flatMap((m) => [...new Set(manifests.find((x) => x.name === m)!.routes.map((r) => routePrefix(r.path)))].map((p) => `Prefix ${p} -> ${m}:http`)),
+  ];
+  expect(routed).toEqual(wanted);
 }
 
 describe('infra/k8s manifests', () => {
@@ -156,7 +179,32 @@ describe('infra/k8s manifests', () => {
     );
     expect(docs.find((d) => d.kind === 'Secret')).toBeUndefined();
     const kinds = docs.map((d) => d.kind);
-    expect(new Set(kinds)).toEqual(new Set(['Namespace', 'ConfigMap', 'Job', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']));
+    expect(new Set(kinds)).toEqual(new Set(['Namespace', 'ConfigMap', 'Job', 'Deployment', 'Service', 'PodDisruptionBudget', 'HorizontalPodAutoscaler', 'Ingress']));
+    // No operator values here: each module setting is a placeholder the module refuses at boot (not a URL).
+    const marketing = envOf(container(find(docs, 'Deployment', 'marketing')!));
+    expect(marketing.MARKETING_SMTP_URL).toMatch(/^<set MARKETING_SMTP_URL: /);
+    expect(() => new URL(marketing.MARKETING_PUBLIC_URL)).toThrow();
+  });
+
+  it('refuses to render an enabled module whose production setting is empty, naming it; a disabled one needs none', () => {
+    const { MARKETING_SMTP_URL: _smtp, ...rest } = SETTINGS;
+    expect(render({}, rest)).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/^render\.sh: module marketing needs MARKETING_SMTP_URL \(SMTP relay/) }));
+    expect(render({ MARKETING_PUBLIC_URL: '' })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/module marketing needs MARKETING_PUBLIC_URL/) }));
+    expect(render({ MODULES: 'contacts sales' }, {}).code).toBe(0);
+    const docs = parse(render({ MARKETING_PUBLIC_URL: 'https://crm.example.com' }).out);
+    expect(envOf(container(find(docs, 'Deployment', 'marketing')!)).MARKETING_PUBLIC_URL).toBe('https://crm.example.com');
+  });
+
+  it('the Ingress takes its class and host from values, and can be left out', () => {
+    const ingress = (env: Record<string, string>) => find(parse(render({ MODULES: 'marketing', ...env }).out), 'Ingress', 'crm-public');
+    expect(ingress({})!.spec.ingressClassName).toBeUndefined();
+    expect(ingress({})!.spec.rules[0].host).toBeUndefined();
+    const set = ingress({ INGRESS_CLASS_NAME: 'nginx', INGRESS_HOST: 'crm.example.com' })!;
+    expect(set.spec.ingressClassName).toBe('nginx');
+    expect(set.spec.rules[0].host).toBe('crm.example.com');
+    expect(set.spec.rules[0].http.paths.map((p: Doc) => p.path)).toEqual(['/graphql', '/forms', '/t/o', '/t/c', '/u', '/webhooks/email', '/webhooks/sms']);
+    expect(ingress({ INGRESS: 'false' })).toBeUndefined();
+    expect(parse(render({ PART: 'migrate' }).out).some((d) => d.kind === 'Ingress')).toBe(false);
   });
 
   it.each(manifests.map((m) => m.name))('a subset (only %s) renders that module, its Job and a gateway composing only it', (module) => {
@@ -192,11 +240,31 @@ describe('infra/k8s manifests', () => {
 
   describe('RENDER_SECRET=true refuses what the production gateway refuses (one list: libs/platform)', () => {
     const strong = () => `${Math.random().toString(36).slice(2)}${'x'.repeat(40)}`;
-    const base = () => ({
+    const base = (): Record<string, string> => ({
       RENDER_SECRET: 'true',
       JWT_SECRET: strong(),
       GATEWAY_INTERNAL_SECRET: strong(),
       ...Object.fromEntries(manifests.map((m) => [dbKey(m.name), `postgres://crm_${m.name}:${strong()}@db:5432/crm`])),
+      ...Object.fromEntries(manifests.flatMap((m) => productionOf(m).secrets.map((v) => [v, strong()]))),
+    });
+
+    it('refuses a missing, short or publicly known module secret (crm.production.secrets)', () => {
+      const { MARKETING_TRACKING_SECRET: _t, ...missing } = base();
+      expect(render(missing)).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/^render\.sh: RENDER_SECRET=true needs MARKETING_TRACKING_SECRET /) }));
+      expect(render({ ...base(), MARKETING_TRACKING_SECRET: 'x'.repeat(31) })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/MARKETING_TRACKING_SECRET must be at least 32 characters/) }));
+      expect(render({ ...base(), MARKETING_TRACKING_SECRET: 'dev-marketing-tracking-secret-change-me' })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/MARKETING_TRACKING_SECRET is a publicly known example value/) }));
+      expect(render({ ...base(), MARKETING_WEBHOOK_SECRET: 'please-change-me-0123456789abcdef0123' })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/MARKETING_WEBHOOK_SECRET is a publicly known example value/) }));
+      // A module that is not enabled needs none of its secrets.
+      expect(render({ ...missing, MODULES: 'contacts sales' }).code).toBe(0);
+    });
+
+    it('puts a module secret in the Secret, and an optional one only when set', () => {
+      const b = base();
+      const without = find(parse(render(b).out), 'Secret', 'crm-secrets')!.stringData;
+      expect(without.MARKETING_TRACKING_SECRET).toBe(b.MARKETING_TRACKING_SECRET);
+      expect(Object.keys(without)).not.toContain('MARKETING_SMS_TOKEN');
+      const withToken = find(parse(render({ ...b, MARKETING_SMS_TOKEN: 'sms-token-1' }).out), 'Secret', 'crm-secrets')!.stringData;
+      expect(withToken.MARKETING_SMS_TOKEN).toBe('sms-token-1');
     });
 
     it.each([...PUBLIC_EXAMPLE_SECRETS, 'please-REPLACE-ME-before-going-live-0123456789'])('refuses %s', (value) => {
@@ -209,10 +277,13 @@ describe('infra/k8s manifests', () => {
       expect(r.code).toBe(0);
       const docs = parse(r.out);
       const keys = Object.keys(find(docs, 'Secret', 'crm-secrets')!.stringData).sort();
+      // Every key a pod needs (optional ones excepted: unset, they are left out) and nothing else.
       const referenced = new Set<string>();
+      const optional = new Set<string>();
       for (const w of docs.filter((d) => d.kind === 'Deployment' || d.kind === 'Job'))
-        for (const e of container(w).env ?? []) if (e.valueFrom?.secretKeyRef) referenced.add(e.valueFrom.secretKeyRef.key);
+        for (const e of container(w).env ?? []) if (e.valueFrom?.secretKeyRef) (e.valueFrom.secretKeyRef.optional ? optional : referenced).add(e.valueFrom.secretKeyRef.key);
       expect(keys).toEqual([...referenced].sort());
+      expect(optional.size).toBeGreaterThan(0);
     });
   });
 });
