@@ -131,7 +131,7 @@ describe('marketing through the gateway with contacts and sales (e2e)', () => {
     }, `campaign ${id} COMPLETED`);
   const byContact = (c: any) => Object.fromEntries(nodes(c.messages).map((m: any) => [m.contact.id, m]));
 
-  let ada: { id: string };
+  let ada: { id: string; preferredChannels?: string[] };
   let bob: { id: string };
   let cy: { id: string };
   let segmentId: string;
