@@ -3,10 +3,11 @@
  * files either make the operator provide one or carry a value the production gateway refuses.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, productionSecretProblem } from '@crm/platform/src/config';
-import { MODULES } from '@crm/events';
+import { MODULE_MANIFESTS, MODULES } from '@crm/events';
 import { loadGatewayConfig } from './config';
 
 const root = resolve(__dirname, '..', '..');
@@ -84,11 +85,25 @@ describe('services/*/.env.example database logins', () => {
 });
 
 describe('infra/k8s/render.sh', () => {
-  const dbUrls = { CONTACTS_DATABASE_URL: 'postgres://crm_contacts:s3cr3t-pw@db:5432/crm', SALES_DATABASE_URL: 'postgres://crm_sales:s3cr3t-pw2@db:5432/crm' };
+  // Every installed module's own login (crm db init), e.g. CONTACTS_DATABASE_URL as crm_contacts.
+  const dbUrls: Record<string, string> = Object.fromEntries(
+    MODULES.map((m, i) => [`${m.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`, `postgres://crm_${m}:s3cr3t-pw${i || ''}@db:5432/crm`]),
+  );
+  // What the modules themselves require in production (their manifests' `production`): settings and
+  // secrets an operator sets, given here so these tests are about the platform's own secrets.
+  const moduleProduction: Record<string, string> = Object.fromEntries(
+    MODULE_MANIFESTS.flatMap((m) => {
+      const p = (m as { production?: { secrets?: string[]; settings?: Record<string, { smoke: string }> } }).production;
+      return [
+        ...Object.entries(p?.settings ?? {}).map(([k, v]) => [k, v.smoke.replace('{port}', String(m.port)).replace('{freePort}', '2525')]),
+        ...(p?.secrets ?? []).map((k) => [k, randomBytes(32).toString('base64')]),
+      ];
+    }),
+  );
   const render = (env: Record<string, string>) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['CONTACTS_DATABASE_URL', 'SALES_DATABASE_URL', 'JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'RENDER_SECRET'].includes(k)));
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.endsWith('_DATABASE_URL') && !['JWT_SECRET', 'GATEWAY_INTERNAL_SECRET', 'RENDER_SECRET'].includes(k)));
     try {
-      return { code: 0, out: execFileSync('bash', [join(root, 'infra/k8s/render.sh')], { env: { ...clean, ...env }, encoding: 'utf8', stdio: 'pipe' }), err: '' };
+      return { code: 0, out: execFileSync('bash', [join(root, 'infra/k8s/render.sh')], { env: { ...clean, ...moduleProduction, ...env }, encoding: 'utf8', stdio: 'pipe' }), err: '' };
     } catch (e) {
       const err = e as { status: number; stdout: string; stderr: string };
       return { code: err.status, out: err.stdout, err: err.stderr };
