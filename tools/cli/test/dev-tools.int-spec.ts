@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { salesService } from '@crm/sales';
+import { MODULES, TOPICS } from '@crm/events';
 import { startService } from '@crm/platform';
 import { eventually, freshSchema, kafkaBrokers, serviceTestEnv, uniqueId } from '@crm/testing';
 
@@ -39,7 +40,8 @@ describe('crm events tail', () => {
     const prefix = uniqueId('tailnone');
     const r = spawnSync(process.execPath, [CLI, 'events', 'tail'], { env: { ...process.env, KAFKA_TOPIC_PREFIX: prefix }, encoding: 'utf8', timeout: 30000 });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`crm: none of the module topics exists yet (${prefix}.crm.contacts.events, ${prefix}.crm.sales.events; KAFKA_TOPIC_PREFIX=${prefix})`);
+    const all = MODULES.map((m) => `${prefix}.${TOPICS[m]}`);
+    expect(r.stderr).toContain(`crm: none of the module topics exists yet (${all.join(', ')}; KAFKA_TOPIC_PREFIX=${prefix})`);
   });
 
   it('follows the prefixed module topics that exist, in a prefixed group of its own', async () => {
@@ -56,7 +58,8 @@ describe('crm events tail', () => {
       groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
       return true;
     });
-    expect(r.stderr).toContain(`tailing ${topic} on ${kafkaBrokers().join(',')} (not on the broker yet: ${prefix}.crm.sales.events)`);
+    const missing = MODULES.filter((m) => m !== 'contacts').map((m) => `${prefix}.${TOPICS[m]}`);
+    expect(r.stderr).toContain(`tailing ${topic} on ${kafkaBrokers().join(',')} (not on the broker yet: ${missing.join(', ')})`);
     expect(r.stdout.trim()).toBe(JSON.stringify({ hello: prefix }));
     expect(groups).toEqual([expect.stringMatching(new RegExp(`^${prefix}\\.crm-cli-tail-`))]);
   });
