@@ -71,12 +71,12 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect(res.headers.get('content-type')).toBe('image/gif');
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect((await res.arrayBuffer()).byteLength).toBe(42);
-    await h.svc.app.get(Tracking).settled(); // the pixel is answered before its write
+    // Stored before it is answered: the 200 means the open is committed (no waiting for a background write).
     const after1 = await row(m.messageId);
     expect(after1.open_count).toBe(1);
     expect(after1.opened_at).toBeInstanceOf(Date);
     await fetch(local);
-    await h.svc.app.get(Tracking).settled();
+    // (answered after its write, as above)
     const after2 = await row(m.messageId);
     expect(after2.open_count).toBe(2);
     expect(after2.opened_at).toEqual(after1.opened_at);
@@ -91,6 +91,24 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect((await h.outboxEvents(tenantId)).map((e) => e.key).sort()).toEqual([m.messageId, x.m.messageId, y.m.messageId].sort());
     const onKafka = await recorder.waitFor((e) => e.event?.type === 'crm.marketing.message.opened.v1' && e.event.data.messageId === m.messageId);
     expect(onKafka.event.data).toEqual({ messageId: m.messageId, campaignId: m.campaignId, campaignName: 'Spring sale', contactId: m.contactId, channel: 'email', variant: null, openedAt: after1.opened_at!.toISOString() });
+  });
+
+  it('the pixel is answered only once its open is committed (stored before acknowledged)', async () => {
+    const tenantId = uniqueTenant();
+    const { m, pixel } = await sent(tenantId);
+    const local = pixel.replace(/^https?:\/\/[^/]+/, base);
+    let answered = false;
+    let hit: Promise<Response> | undefined;
+    // Hold the message's row: the open cannot be written, so the pixel must not be answered yet.
+    await inTenantTx(h.svc.dataSource, tenantId, async (tx) => {
+      await tx.query(`SELECT 1 FROM campaign_messages WHERE id = $1 FOR UPDATE`, [m.messageId]);
+      hit = fetch(local).then((r) => ((answered = true), r));
+      await new Promise((r) => setTimeout(r, 800));
+      expect(answered).toBe(false);
+    });
+    const res = await hit!;
+    expect(res.status).toBe(200);
+    expect((await row(m.messageId)).open_count).toBe(1);
   });
 
   it('click: 302 to the stored URL of that link, MessageClickedV1 per click', async () => {
