@@ -38,11 +38,10 @@ export function additiveProperties(frozen: Json, current: Json, path = ''): stri
   const keys = new Set([...Object.keys(frozen), ...Object.keys(current)]);
   for (const key of keys) {
     if (key === 'properties' && isObject(frozen.properties) && isObject(current.properties)) {
-      const required = new Set(Array.isArray(current.required) ? current.required : []);
       for (const [name, schema] of Object.entries(current.properties)) {
         const at = path ? `${path}.${name}` : name;
+        // A new name is allowed here; a new *required* one changes `required`, which must stay equal (below).
         if (!(name in frozen.properties)) {
-          if (required.has(name)) return null;
           added.push(at);
           continue;
         }
