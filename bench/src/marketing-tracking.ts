@@ -23,14 +23,11 @@ async function main() {
   const fresh = await freshSchema('bench');
   const svc = await startService(marketingService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', MARKETING_TRACKING_SECRET: SECRET } });
   const s = `"${fresh.schema}"`;
-  // campaign_messages and suppressions as the campaigns area defines them (the columns tracking touches).
-  await adminQuery(`CREATE TABLE IF NOT EXISTS ${s}.campaign_messages (tenant_id text NOT NULL, id uuid PRIMARY KEY, campaign_id uuid NOT NULL, contact_id uuid NOT NULL, channel text, address text, status text NOT NULL DEFAULT 'sent',
-    delivered_at timestamptz, opened_at timestamptz, clicked_at timestamptz, bounced_at timestamptz, complained_at timestamptz, unsubscribed_at timestamptz, open_count int NOT NULL DEFAULT 0, click_count int NOT NULL DEFAULT 0)`);
-  await adminQuery(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${s}.campaign_messages TO "${fresh.schema}_app"`);
   const campaignId = randomUUID();
   const ids = Array.from({ length: messages }, () => randomUUID());
   await adminQuery(
-    `INSERT INTO ${s}.campaign_messages (tenant_id, id, campaign_id, contact_id, channel, address) SELECT 'bench', id, $1, gen_random_uuid(), 'email', 'x@bench.example' FROM unnest($2::uuid[]) id`,
+    `INSERT INTO ${s}.campaign_messages (tenant_id, id, campaign_id, contact_id, channel, address, status, idempotency_key, sent_at)
+     SELECT 'bench', id, $1, gen_random_uuid(), 'email', 'x@bench.example', 'sent', id::text, now() FROM unnest($2::uuid[]) id`,
     [campaignId, ids],
   );
   await adminQuery(

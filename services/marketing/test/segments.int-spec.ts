@@ -17,10 +17,12 @@ import {
   type EventContract,
   type EventData,
 } from '@crm/events';
-import { inTenantTx } from '@crm/platform';
+import { inTenantTx, UnitOfWork, type CrmEventContext, type Event } from '@crm/platform';
 import { eventually, dataOf, kafkaBrokers, uniqueTenant } from '@crm/testing';
 import { ContactReplica, preferredReachableChannel } from '@crm/shared-contacts';
 import { SegmentSweeps } from '../src/segments/segment-sweeps';
+import { BehaviourEvents } from '../src/behaviour/behaviour.events';
+import { FactsRepository } from '../src/behaviour/facts.repository';
 import { expectError, startMarketing, type Harness } from './harness';
 
 const CREATE = `mutation($i: CreateSegmentInput!) { createSegment(input: $i) { id name kind timeRelative size } }`;
@@ -283,6 +285,42 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     await publish(tenantId, LeadScoreChangedV1, q.contactId, { contactId: q.contactId, score: 45, previousScore: 60, reason: 'decay', changedAt: ago(0) });
     await waitMembers(tenantId, hot.id, [p.contactId]);
     expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, p.contactId]))[0].opened_count).toBe(3);
+  });
+
+  it('a lead-score change takes the contact lock before writing its facts: waiting behind a behaviour event of the same contact it holds no contact_facts row (no deadlock)', async () => {
+    const tenantId = uniqueTenant();
+    const c = await contact(tenantId, {});
+    const uow = h.svc.app.get(UnitOfWork);
+    const facts = h.svc.app.get(FactsRepository);
+    const behaviour = h.svc.app.get(BehaviourEvents);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let lockTaken!: () => void;
+    const taken = new Promise<void>((r) => (lockTaken = r));
+    // A behaviour event's transaction: the contact lock, then (later) the facts row.
+    const behaviourTx = uow.run(tenantId, async (tx) => {
+      await facts.lockContact(tx, c.contactId);
+      lockTaken();
+      await released;
+      await facts.refreshAggregates(tx, c.contactId);
+    });
+    await taken;
+    let scorePid = 0;
+    const event = envelope({ type: LeadScoreChangedV1.type, subject: c.contactId, tenantId, source: 'crm/marketing', data: { contactId: c.contactId, score: 42, previousScore: 0, reason: 'rules', changedAt: new Date().toISOString() } }) as Event<typeof LeadScoreChangedV1>;
+    const scoreTx = uow.run(tenantId, async (tx) => {
+      scorePid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
+      await behaviour.onScore(event, { tx } as CrmEventContext);
+    });
+    await eventually(async () => scorePid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [scorePid])).length > 0, 10000, 'the score transaction waits for the contact lock');
+    // Had it written its row first, the behaviour transaction's write would now wait for it while it waits for the lock.
+    const held = await h.sql<{ relname: string; mode: string }>(
+      `SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = $1 AND c.relname LIKE 'contact_facts%'`,
+      [scorePid],
+    );
+    expect(held).toEqual([]);
+    release();
+    await Promise.all([behaviourTx, scoreTx]);
+    expect((await h.sql<{ lead_score: number }>(`SELECT lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].lead_score).toBe(42);
   });
 
   it('purchases: a rule over sales data matches nobody (also under NOT) until sales events arrive; then orders, products, spend, recency and cancellation; the sweep moves time-relative members', async () => {

@@ -74,6 +74,9 @@ export class BehaviourEvents {
 
   @OnEvent(LeadScoreChangedV1)
   async onScore(@Payload() e: Event<typeof LeadScoreChangedV1>, @Ctx() ctx: CrmEventContext) {
+    // The lock before the write, as on every path: writing the facts row first and then waiting for the
+    // lock held by a behaviour event of the same contact (which then writes that row) is a deadlock.
+    await this.facts.lockContact(ctx.tx, e.data.contactId);
     await this.facts.setLeadScore(ctx.tx, e.data.contactId, e.data.score, eventTime(e.data.changedAt, e.time));
     await this.membership.evaluateContact(ctx.tx, e.data.contactId);
   }

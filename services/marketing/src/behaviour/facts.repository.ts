@@ -46,6 +46,14 @@ export class FactsRepository {
     await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
   }
 
+  /** The locks of several contacts, always in the same (sorted) order, so two such transactions cannot wait on each other. */
+  async lockContacts(tx: Tx, contactIds: string[]): Promise<void> {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || id, ${CONTACT_LOCK_SEED})) FROM (SELECT DISTINCT unnest($2::uuid[])::text AS id ORDER BY 1) ids`,
+      [tx.tenantId, contactIds],
+    );
+  }
+
   /** Returns whether the row was new. */
   async recordActivity(tx: Tx, a: ActivityRow): Promise<boolean> {
     const rows = await tx.query(

@@ -163,6 +163,7 @@ export class SegmentMembership {
    * re-evaluated (the duplicate, merged away, leaves every dynamic segment).
    */
   async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
+    await this.facts.lockContacts(tx, [duplicateId, survivorId]);
     const lists = await tx.query<{ id: string; name: string }>(
       `SELECT s.id, s.name FROM segment_members m JOIN segments s ON s.tenant_id = m.tenant_id AND s.id = m.segment_id
        WHERE m.tenant_id = $1 AND m.contact_id = $2 AND s.kind = 'static'`,
@@ -184,6 +185,7 @@ export class SegmentMembership {
     // The same person under the ids merged into this one (their history stayed under those ids).
     const merged = await tx.query<{ contact_id: string }>(`SELECT contact_id FROM contact_replica WHERE tenant_id = $1 AND merged_into = $2`, [tx.tenantId, contactId]);
     const ids = [contactId, ...merged.map((m) => m.contact_id)];
+    await this.facts.lockContacts(tx, ids);
     await tx.query(`DELETE FROM segment_members WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, ids]);
     await tx.query(`DELETE FROM segment_membership_changes WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, ids]);
     for (const id of ids) await this.facts.deleteOfContact(tx, id);
