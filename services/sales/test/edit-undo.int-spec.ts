@@ -10,6 +10,8 @@ const S = {
   reorder: `mutation($p: ID!, $s: [ID!]!) { reorderStages(pipelineId: $p, stageIds: $s) { ${PIPELINE} } }`,
   archive: `mutation($id: ID!) { archiveStage(id: $id) { ${PIPELINE} } }`,
   pipeline: `query($id: ID!) { pipeline(id: $id) { ${PIPELINE} } }`,
+  updatePipeline: `mutation($id: ID!, $i: UpdatePipelineInput!) { updatePipeline(id: $id, input: $i) { id name isDefault } }`,
+  pipelines: `{ pipelines { id name isDefault } }`,
 };
 const D = {
   reopen: `mutation($id: ID!) { reopenDeal(id: $id) { ${DEAL_FIELDS} } }`,
@@ -122,6 +124,47 @@ describe('editing and undoing in sales: stages, reopened and archived deals (rea
     ]);
     expect(events.every((e) => e.key === p.id)).toBe(true);
     expect(events[6].data.stages.map((s: any) => s.name)).toEqual(['Negotiation', 'Qualified lead', 'Proposal sent', 'Contract']);
+  });
+
+  it('renames a pipeline and makes another the default (the old one no longer is), each with its event; deals keep their pipeline; bad input names the field and writes nothing', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId, userId: 'boss' });
+    const first = dataOf(await gql(Q.createPipeline, { i: { name: 'New business', stages: [{ name: 'Lead', probability: 10 }] } })).createPipeline;
+    const second = dataOf(await gql(Q.createPipeline, { i: { name: 'Renewals', stages: [{ name: 'Due', probability: 70 }] } })).createPipeline;
+    const c = await h.contact(tenantId);
+    const deal = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'Renewal 2027', amount: { amount: '10', currency: 'EUR' }, pipelineId: second.id } })).createDeal;
+
+    expect(dataOf(await gql(S.updatePipeline, { id: first.id, i: { name: 'New business (EMEA)' } })).updatePipeline).toEqual({ id: first.id, name: 'New business (EMEA)', isDefault: true });
+    expect(dataOf(await gql(S.updatePipeline, { id: second.id, i: { name: 'Renewals & upsell', isDefault: true } })).updatePipeline).toEqual({ id: second.id, name: 'Renewals & upsell', isDefault: true });
+    expect(dataOf(await gql(S.pipelines, {})).pipelines).toEqual([
+      { id: second.id, name: 'Renewals & upsell', isDefault: true },
+      { id: first.id, name: 'New business (EMEA)', isDefault: false },
+    ]);
+    // A deal created without a pipeline now goes to the new default; the existing deal kept its pipeline.
+    const later = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'Later', amount: { amount: '5', currency: 'EUR' } } })).createDeal;
+    const pipelineOf = async (id: string) => dataOf(await gql(`query($id: ID!) { deal(id: $id) { pipelineId } }`, { id })).deal.pipelineId;
+    expect(await pipelineOf(later.id)).toBe(second.id);
+    expect(await pipelineOf(deal.id)).toBe(second.id);
+    // Nothing to change: no event.
+    dataOf(await gql(S.updatePipeline, { id: second.id, i: { name: 'Renewals & upsell', isDefault: true } }));
+
+    const before = { outbox: await h.outboxCount(tenantId), rows: await h.sql(`SELECT id, name, is_default FROM "${h.schema}".pipelines WHERE tenant_id = $1 ORDER BY id`, [tenantId]) };
+    expectError(await gql(S.updatePipeline, { id: first.id, i: { name: 'renewals & UPSELL' } }), 'BAD_USER_INPUT', new RegExp(`^input\\.name: a pipeline named "renewals & UPSELL" already exists \\(${second.id}\\)`));
+    expectError(await gql(S.updatePipeline, { id: second.id, i: { isDefault: false } }), 'BAD_USER_INPUT', /^input\.isDefault: a tenant always has a default pipeline/);
+    const both = expectError(await gql(S.updatePipeline, { id: first.id, i: { name: ' ', isDefault: false } }), 'BAD_USER_INPUT');
+    expect(both.extensions!.fields.map((f: { field: string }) => f.field)).toEqual(['input.name', 'input.isDefault']);
+    expectError(await gql(S.updatePipeline, { id: first.id, i: {} }), 'BAD_USER_INPUT', /^input\.name: nothing to change/);
+    expectError(await gql(S.updatePipeline, { id: UNKNOWN, i: { name: 'X' } }), 'NOT_FOUND', new RegExp(`pipeline ${UNKNOWN} does not exist`));
+    expectError(await gql(S.updatePipeline, { id: 'nope', i: { name: 'X' } }), 'BAD_USER_INPUT', /^id: "nope" is not a pipeline id/);
+    expectError(await h.client({ tenantId, roles: ['rep'] })(S.updatePipeline, { id: first.id, i: { name: 'Mine' } }), 'FORBIDDEN');
+    expect(await h.sql(`SELECT id, name, is_default FROM "${h.schema}".pipelines WHERE tenant_id = $1 ORDER BY id`, [tenantId])).toEqual(before.rows);
+    expect(await h.outboxCount(tenantId)).toBe(before.outbox);
+
+    const events = await h.outboxEvents(tenantId, 'crm.sales.pipeline.updated.v1');
+    expect(events.map((e) => [e.key, e.data])).toEqual([
+      [first.id, { pipelineId: first.id, name: 'New business (EMEA)', previousName: 'New business', isDefault: true, previousDefaultPipelineId: null, changedBy: 'boss' }],
+      [second.id, { pipelineId: second.id, name: 'Renewals & upsell', previousName: 'Renewals', isDefault: true, previousDefaultPipelineId: first.id, changedBy: 'boss' }],
+    ]);
   });
 
   it('archiving a stage waits for a deal being moved into it and then counts it (no deal is left in an archived stage)', async () => {

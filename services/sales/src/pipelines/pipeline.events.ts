@@ -1,4 +1,4 @@
-import { PipelineCreatedV1, PipelineStagesChangedV1 } from '@crm/events';
+import { PipelineCreatedV1, PipelineStagesChangedV1, PipelineUpdatedV1, type EventData } from '@crm/events';
 import type { Tx } from '@crm/platform';
 import type { Pipeline } from './pipeline.types';
 
@@ -24,4 +24,8 @@ export function emitPipelineStagesChanged(
     pipelineId: p.id, change, stageId, previousProbability, changedBy,
     stages: p.stages.map((s) => ({ stageId: s.id, name: s.name, position: s.position, probability: s.probability })),
   });
+}
+
+export function emitPipelineUpdated(tx: Tx, data: EventData<typeof PipelineUpdatedV1>): Promise<void> {
+  return tx.emit(PipelineUpdatedV1, data.pipelineId, data);
 }

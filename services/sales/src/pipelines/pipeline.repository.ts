@@ -56,6 +56,14 @@ export class PipelineRepository {
     return tx.maybeOne<{ id: string }>(`SELECT id FROM pipelines WHERE tenant_id = $1 AND lower(name) = lower($2)`, [tx.tenantId, name]);
   }
 
+  /** Renames and/or makes default; returns the updated row. */
+  async update(tx: Tx, id: string, changes: { name?: string; isDefault?: true }): Promise<PipelineRow> {
+    return tx.one<PipelineRow>(
+      `UPDATE pipelines SET name = coalesce($3, name), is_default = is_default OR $4 WHERE tenant_id = $1 AND id = $2 RETURNING *`,
+      [tx.tenantId, id, changes.name ?? null, changes.isDefault === true],
+    );
+  }
+
   async clearDefault(tx: Tx): Promise<void> {
     await tx.query(`UPDATE pipelines SET is_default = false WHERE tenant_id = $1 AND is_default`, [tx.tenantId]);
   }

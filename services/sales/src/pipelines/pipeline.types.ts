@@ -33,6 +33,12 @@ export class CreatePipelineInput {
   @Field({ nullable: true, defaultValue: false }) isDefault?: boolean;
 }
 
+@InputType({ description: 'Fields left out stay as they are' })
+export class UpdatePipelineInput {
+  @Field(() => String, { nullable: true }) name?: string;
+  @Field(() => Boolean, { nullable: true, description: 'true makes it the tenant’s default (the previous default no longer is); to change the default, set it on another pipeline' })
+  isDefault?: boolean;
+}
 
 @ObjectType({ description: 'One change of a stage’s win probability' })
 export class StageProbabilityChange {

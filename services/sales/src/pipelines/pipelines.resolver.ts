@@ -2,12 +2,13 @@ import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nest
 import { SalesPermission } from '../permissions';
 import { currentUser, RequirePermission } from '@crm/platform';
 import { tenantLoader } from '../common/loaders';
-import { AddStageInput, CreatePipelineInput, Pipeline, Stage, StageProbabilityChange, UpdateStageInput } from './pipeline.types';
+import { AddStageInput, CreatePipelineInput, Pipeline, Stage, StageProbabilityChange, UpdatePipelineInput, UpdateStageInput } from './pipeline.types';
 import { PipelineQueries } from './pipeline.queries';
 import { AddStage } from './use-cases/add-stage.use-case';
 import { ArchiveStage } from './use-cases/archive-stage.use-case';
 import { CreatePipeline } from './use-cases/create-pipeline.use-case';
 import { ReorderStages } from './use-cases/reorder-stages.use-case';
+import { UpdatePipeline } from './use-cases/update-pipeline.use-case';
 import { UpdateStage } from './use-cases/update-stage.use-case';
 
 @Resolver(() => Pipeline)
@@ -15,6 +16,7 @@ export class PipelinesResolver {
   constructor(
     private readonly queries: PipelineQueries,
     private readonly createPipeline_: CreatePipeline,
+    private readonly updatePipeline_: UpdatePipeline,
     private readonly addStage_: AddStage,
     private readonly updateStage_: UpdateStage,
     private readonly reorderStages_: ReorderStages,
@@ -38,6 +40,12 @@ export class PipelinesResolver {
   @RequirePermission(SalesPermission['config.manage'])
   createPipeline(@Args('input') input: CreatePipelineInput) {
     return this.createPipeline_.execute(currentUser(), input);
+  }
+
+  @Mutation(() => Pipeline, { description: 'Renames a pipeline and/or makes it the tenant’s default (deals keep their pipeline)' })
+  @RequirePermission(SalesPermission['config.manage'])
+  updatePipeline(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdatePipelineInput) {
+    return this.updatePipeline_.execute(currentUser(), id, input);
   }
 
   @Mutation(() => Pipeline, { description: 'Adds a stage at a position (default: last); the stages after it move one down' })
