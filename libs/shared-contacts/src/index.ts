@@ -5,5 +5,7 @@ export * from './replica/contact-replica';
 export * from './replica/contact-replica.migration';
 export * from './replica/contact-replica-archive.migration';
 export * from './replica/contact-replica-reach.migration';
+export * from './replica/company-replica';
+export * from './replica/company-replica.migration';
 export * from './replica/contact-replica.module';
 export * from './replica/contact-replica.events';

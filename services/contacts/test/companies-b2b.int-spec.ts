@@ -45,7 +45,13 @@ describe('companies for B2B: fields, contacts, dedup by domain, merge', () => {
     const u = dataOf(await gql(M.update, { id: c.id, i: { industry: null, size: 'EMPLOYEES_201_500', ownerId: 'seller-2', customFields: [{ key: 'tier', value: 'silver' }] } })).updateCompany;
     expect(u).toMatchObject({ legalName: 'Analytical Engines Ltd', industry: null, size: 'EMPLOYEES_201_500', ownerId: 'seller-2', customFields: [{ key: 'tier', value: 'silver' }], version: 2 });
     expect(dataOf(await gql(M.company, { id: c.id })).company).toEqual(u);
-    await expectEvent(rec, { type: EVENT.company, subject: c.id, tenantId, where: (d: any) => d.version === 2 });
+    // The event carries the full company (the B2B fields are additive, optional properties of company.upserted.v1).
+    const ev = await expectEvent(rec, { type: EVENT.company, subject: c.id, tenantId, where: (d: any) => d.version === 2 });
+    expect(ev.data).toEqual({
+      companyId: c.id, name: 'Analytical Engines', domains: ['engines.example'], version: 2, legalName: 'Analytical Engines Ltd', industry: null, size: '201-500',
+      address: { label: null, line1: '1 Babbage St', line2: null, city: 'London', region: null, postalCode: 'N1 1AA', country: 'GB' },
+      vatId: 'GB123456789', ownerId: 'seller-2', tags: ['key-account'], customFields: { tier: 'silver' },
+    });
 
     const before = await h.footprint(tenantId);
     const bad = expectError(await gql(M.update, { id: c.id, i: { vatId: '??', legalName: 'x'.repeat(301), address: { country: 'Britain' } } }), 'BAD_USER_INPUT');

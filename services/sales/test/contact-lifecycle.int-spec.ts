@@ -44,13 +44,43 @@ describe('sales follows contact archive/restore and company merges (real Postgre
     expect(again.contact).toEqual({ id: c.contactId });
   });
 
+  it('a deal names a company this module knows (company.upserted); an unknown one is BAD_USER_INPUT naming input.companyId with nothing written; a merged-away one is stored as its survivor', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId);
+    const known = await h.company(tenantId);
+    const elsewhere = await h.company(uniqueTenant());
+    const deal = (companyId: string) => gql(Q.createDeal, { i: { contactId: c.contactId, companyId, title: 'Engines', amount: { amount: '10', currency: 'EUR' } } });
+    const created = dataOf(await deal(known)).createDeal;
+    expect((await h.sql(`SELECT company_id FROM "${h.schema}".deals WHERE id = $1`, [created.id]))[0].company_id).toBe(known);
+
+    const before = await h.outboxCount(tenantId);
+    expectError(await deal(randomUUID()), 'BAD_USER_INPUT', /^input\.companyId: company .* does not exist/);
+    // Another tenant's company is unknown here.
+    expectError(await deal(elsewhere), 'BAD_USER_INPUT', /^input\.companyId: company .* does not exist/);
+    const UPDATE = `mutation($id: ID!, $i: UpdateDealInput!) { updateDeal(id: $id, input: $i) { id } }`;
+    expectError(await gql(UPDATE, { id: created.id, i: { companyId: randomUUID() } }), 'BAD_USER_INPUT', /^input\.companyId: company .* does not exist/);
+    expect(await h.outboxCount(tenantId)).toBe(before);
+    expect((await h.sql(`SELECT count(*)::int AS n FROM "${h.schema}".deals WHERE tenant_id = $1`, [tenantId]))[0].n).toBe(1);
+
+    // A merge seen by this module: the duplicate's id now means the survivor.
+    const survivor = await h.company(tenantId, { name: 'Survivor' });
+    const merged = await h.publishContactEvent(tenantId, CompanyMergedV1.type, survivor, { survivorId: survivor, duplicateId: known, survivor: { companyId: survivor, name: 'Survivor', domains: [], version: 2 }, movedContacts: 0 });
+    await inboxed(merged.id);
+    const later = dataOf(await deal(known)).createDeal;
+    expect((await h.sql(`SELECT company_id FROM "${h.schema}".deals WHERE id = $1`, [later.id]))[0].company_id).toBe(survivor);
+    dataOf(await gql(UPDATE, { id: later.id, i: { companyId: null } }));
+    expect((await h.sql(`SELECT company_id FROM "${h.schema}".deals WHERE id = $1`, [later.id]))[0].company_id).toBeNull();
+  });
+
   it("moves the duplicate company's deals to the survivor, once, leaving other companies and tenants alone", async () => {
     const tenantId = uniqueTenant();
     const otherTenant = uniqueTenant();
     const gql = h.client({ tenantId });
     const c = await h.contact(tenantId);
     const o = await h.contact(otherTenant);
-    const [survivor, duplicate, unrelated] = [randomUUID(), randomUUID(), randomUUID()];
+    const [survivor, duplicate, unrelated] = [await h.company(tenantId), await h.company(tenantId), await h.company(tenantId)];
+    await h.company(otherTenant, { companyId: duplicate });
     const create = async (client: typeof gql, contactId: string, companyId: string) =>
       dataOf(await client(Q.createDeal, { i: { contactId, companyId, title: `Deal of ${companyId}`, amount: { amount: '10', currency: 'EUR' } } })).createDeal;
     const onDuplicate = [await create(gql, c.contactId, duplicate), await create(gql, c.contactId, duplicate)];

@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startService, type RequestContext, type RunningService } from '@crm/platform';
-import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, envelope, exampleSnapshot, type CloudEvent, type ContactSnapshot } from '@crm/events';
+import { CompanyUpsertedV1, ContactCreatedV1, ContactErasedV1, ContactMergedV1, envelope, exampleSnapshot, type CloudEvent, type ContactSnapshot } from '@crm/events';
 import { adminQuery, eventually, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
 import { randomUUID } from 'node:crypto';
 import { salesService } from '../src/service';
@@ -47,6 +47,17 @@ export async function startSales(extraEnv: Record<string, string> = {}, reuse?: 
       await h.publishContactEvent(tenantId, ContactCreatedV1.type, snap.contactId, snap);
       await h.waitReplica(tenantId, snap.contactId);
       return snap;
+    },
+    /** company.upserted on Kafka, then waits until the company replica has it. */
+    async company(tenantId: string, over: { companyId?: string; name?: string; version?: number } = {}): Promise<string> {
+      const data = { companyId: over.companyId ?? randomUUID(), name: over.name ?? 'Analytical Engines Ltd', domains: [], version: over.version ?? 1 };
+      await h.publishContactEvent(tenantId, CompanyUpsertedV1.type, data.companyId, data);
+      await eventually(
+        async () => (await h.sql(`SELECT 1 FROM "${fresh.schema}".company_replica WHERE tenant_id = $1 AND company_id = $2 AND version >= $3`, [tenantId, data.companyId, data.version])).length > 0,
+        30000,
+        `company ${data.companyId} in the sales replica`,
+      );
+      return data.companyId;
     },
     async waitReplica(tenantId: string, contactId: string, where = 'true') {
       await eventually(

@@ -36,7 +36,7 @@ export interface ContactRow extends Row {
 /** The snapshot's custom field values: what the jsonb holds (text, number, boolean; dates as YYYY-MM-DD). */
 type SnapshotCustomValue = string | number | boolean | null;
 
-function snapshotCustomFields(values: Record<string, unknown>): Record<string, SnapshotCustomValue> {
+export function snapshotCustomFields(values: Record<string, unknown>): Record<string, SnapshotCustomValue> {
   return Object.fromEntries(
     Object.entries(values).map(([k, v]) => [k, v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v)]),
   );

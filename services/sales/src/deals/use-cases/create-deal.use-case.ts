@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { invalidField, parseInput, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
-import { ContactReplica } from '@crm/shared-contacts';
+import { CompanyReplica, ContactReplica } from '@crm/shared-contacts';
 import { zId, zOptDate, zOptId, zOptText, zText } from '../../common/validate';
 import { DefaultPipeline } from '../../pipelines/default-pipeline';
 import { PipelineRepository, type StageRow } from '../../pipelines/pipeline.repository';
@@ -32,6 +32,7 @@ export class CreateDeal {
     private readonly pipelines: PipelineRepository,
     private readonly defaultPipeline: DefaultPipeline,
     private readonly replica: ContactReplica,
+    private readonly companies: CompanyReplica,
   ) {}
 
   async execute(ctx: RequestContext, input: CreateDealInput): Promise<Deal> {
@@ -39,11 +40,13 @@ export class CreateDeal {
     const amount = dealAmount(input.amount, 'input.amount');
     return this.uow.run(ctx.tenantId, async (tx) => {
       const contact = await this.replica.requireActive(tx, v.contactId, 'input.contactId');
+      // A merged-away company is stored as its survivor.
+      const companyId = v.companyId ? (await this.companies.require(tx, v.companyId, 'input.companyId')).companyId : null;
       const stage = await this.stageFor(tx, v.pipelineId, v.stageId, ctx.userId);
       const id = randomUUID();
       const deal = toDeal(
         await this.deals.insert(tx, {
-          id, title: v.title, contactId: contact.contactId, companyId: v.companyId, ownerId: v.ownerId ?? ctx.userId, pipelineId: stage.pipeline_id,
+          id, title: v.title, contactId: contact.contactId, companyId, ownerId: v.ownerId ?? ctx.userId, pipelineId: stage.pipeline_id,
           stageId: stage.id, amount: amount.amount, currency: amount.currency, expectedCloseDate: v.expectedCloseDate, source: v.source,
           forecastCategory: v.forecastCategory ?? ForecastCategory.PIPELINE, notes: v.notes, createdBy: ctx.userId,
         }),

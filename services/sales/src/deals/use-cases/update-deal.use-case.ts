@@ -5,6 +5,7 @@ import { zOptDate, zOptId, zOptText, zText } from '../../common/validate';
 import { dealAmount, zDealSource } from '../deal-input';
 import { assertNotArchived, dealId, lockDeal } from '../deal-guards';
 import { emitDealUpdated } from '../deal.events';
+import { CompanyReplica } from '@crm/shared-contacts';
 import { DealRepository, type DealChanges } from '../deal.repository';
 import { type Deal, DealStatus, ForecastCategory, type UpdateDealInput } from '../deal.types';
 
@@ -30,6 +31,7 @@ export class UpdateDeal {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly deals: DealRepository,
+    private readonly companies: CompanyReplica,
   ) {}
 
   async execute(ctx: RequestContext, rawId: string, input: UpdateDealInput): Promise<Deal> {
@@ -55,6 +57,8 @@ export class UpdateDeal {
     return this.uow.run(ctx.tenantId, async (tx) => {
       const d = await lockDeal(this.deals, tx, id);
       assertNotArchived(d, 'updated');
+      // A merged-away company is stored as its survivor.
+      if (typeof changes.company_id === 'string') changes.company_id = (await this.companies.require(tx, changes.company_id, 'input.companyId')).companyId;
       if (amount && d.status !== DealStatus.OPEN) throw invalidField('input.amount', `deal ${d.id} is ${d.status}; its amount can no longer change`);
       const deal = await this.deals.update(tx, d.id, changes);
       if (!deal) throw invalidField('input', 'nothing to update');
