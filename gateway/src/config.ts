@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '@crm/auth';
-import { checkMetricsPort, envBoolean, envMetricsHost, envMetricsPort, envPort, envSecret, loadConfig, metricsPortOf, refuseWeakSecretsInProduction } from '@crm/platform/src/config';
+import { checkMetricsPort, envBoolean, envMetricsHost, envMetricsPort, envPort, envSecret, envTrustProxy, loadConfig, metricsPortOf, refuseWeakSecretsInProduction } from '@crm/platform/src/config';
 import { MODULE_MANIFESTS, MODULES } from '@crm/events';
 import { DEFAULT_RATE_LIMITS } from './rate-limit';
 
@@ -126,11 +126,8 @@ export const gatewayConfigSchema = z
     /** Requests per RATE_LIMIT_WINDOW_MS per client IP (all requests, signed in or not); 0 = no per-IP limit. */
     RATE_LIMIT_PER_IP: rateLimit(DEFAULT_RATE_LIMITS.perIp),
     RATE_LIMIT_WINDOW_MS: positiveInt(DEFAULT_RATE_LIMITS.windowMs, 86_400_000),
-    /**
-     * Express "trust proxy": how the client IP is found behind load balancers (false, true, a hop count,
-     * or comma-separated addresses/subnets such as "loopback, 10.0.0.0/8"). Default false: the socket peer.
-     */
-    TRUST_PROXY: z.string().default('false'),
+    /** Express "trust proxy": how the client IP (the per-IP rate limit's key) is found behind load balancers (see envTrustProxy). */
+    TRUST_PROXY: envTrustProxy,
     /** How long /health/ready trusts a subgraph probe result (ms). */
     SUBGRAPH_HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
   })
@@ -178,15 +175,6 @@ export interface GatewayConfig {
   subgraphHealthCacheMs: number;
 }
 
-/** TRUST_PROXY → express's "trust proxy" setting. */
-function parseTrustProxy(raw: string): boolean | number | string {
-  const v = raw.trim();
-  if (/^(true|yes)$/i.test(v)) return true;
-  if (/^(false|no|)$/i.test(v)) return false;
-  if (/^\d+$/.test(v)) return Number(v);
-  return v;
-}
-
 /** Parses the environment; throws ConfigError naming every bad variable. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const e = loadConfig(gatewayConfigSchema, env);
@@ -214,7 +202,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
     rateLimits: { perUser: e.RATE_LIMIT_PER_USER, perIp: e.RATE_LIMIT_PER_IP, windowMs: e.RATE_LIMIT_WINDOW_MS },
-    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    trustProxy: e.TRUST_PROXY,
     subgraphHealthCacheMs: e.SUBGRAPH_HEALTH_CACHE_MS,
   };
 }

@@ -20,7 +20,8 @@ data:
   HOST: "0.0.0.0"
   # Metrics listen on METRICS_PORT (PORT + 5000) on the pod IP, for Prometheus; no Service exposes them.
   METRICS_HOST: "0.0.0.0"
-  # Gateway: requests per minute per user (tenant + sub) and per client IP; proxy hops to trust.
+  # Gateway: requests per minute per user (tenant + sub) and per client IP. Proxy hops to trust: every
+  # component (the gateway and the modules' public routes sit behind the Ingress).
   RATE_LIMIT_PER_USER: "${RATE_LIMIT_PER_USER}"
   RATE_LIMIT_PER_IP: "${RATE_LIMIT_PER_IP}"
   TRUST_PROXY: "${TRUST_PROXY}"

@@ -170,6 +170,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     // Express's default 100 kB would cut off legitimate bulk mutations (inline CSV import); the gateway caps requests at 8 MB.
     // Only /graphql: a module's public routes (web forms, webhooks) parse their own bodies with their own limits and types.
     app.use('/graphql', json({ limit: '10mb' }));
+    app.set('trust proxy', config.TRUST_PROXY);
     if (opts.schemaOnly) {
       await app.init();
     } else {

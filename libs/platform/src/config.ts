@@ -148,10 +148,29 @@ export function checkRetentionWindows(c: { EVENT_RETENTION_HOURS: number; INBOX_
   }
 }
 
+/** TRUST_PROXY → express's "trust proxy" setting (false, true, a hop count, or addresses/subnets). */
+export function parseTrustProxy(raw: string): boolean | number | string {
+  const v = raw.trim();
+  if (/^(true|yes)$/i.test(v)) return true;
+  if (/^(false|no|)$/i.test(v)) return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}
+
+/**
+ * Express "trust proxy": how the client IP (`req.ip`) is found behind load balancers — false (the
+ * socket peer), true, a hop count, or comma-separated addresses/subnets such as "loopback, 10.0.0.0/8".
+ * It keys per-IP rate limits (the gateway's, a module's public web forms) and is what a form
+ * submission records as its IP. Default false.
+ */
+export const envTrustProxy = z.string().default('false').transform(parseTrustProxy);
+
 /** Settings every service shares; a service extends this with its own. */
 export const baseServiceConfig = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('127.0.0.1'),
+  /** How req.ip is found behind proxies (see envTrustProxy): public routes (web forms, tracking) rate-limit and record by it. */
+  TRUST_PROXY: envTrustProxy,
   /** Prometheus `GET /metrics` listens here, apart from the GraphQL port (default PORT + 5000). */
   METRICS_PORT: envMetricsPort,
   METRICS_HOST: envMetricsHost,

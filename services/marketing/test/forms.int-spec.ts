@@ -31,7 +31,8 @@ describe('lead capture: web forms and the public submit endpoint (real HTTP, Pos
   let h: Harness;
   let base: string;
   beforeAll(async () => {
-    h = await startMarketing({ FORM_SUBMIT_RATE_LIMIT: String(RATE_LIMIT), FORM_SUBMIT_RATE_WINDOW_MS: '60000' });
+    // Behind a proxy on this host (the test's own requests come from loopback): X-Forwarded-For names the client.
+    h = await startMarketing({ FORM_SUBMIT_RATE_LIMIT: String(RATE_LIMIT), FORM_SUBMIT_RATE_WINDOW_MS: '60000', TRUST_PROXY: 'loopback' });
     base = h.svc.url.replace(/\/graphql$/, '');
   });
   afterAll(async () => h?.stop());
@@ -42,8 +43,8 @@ describe('lead capture: web forms and the public submit endpoint (real HTTP, Pos
 
   const postForm = (key: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
     fetch(`${base}/forms/${key}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(body).toString() });
-  const postJson = (key: string, body: unknown) =>
-    fetch(`${base}/forms/${key}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+  const postJson = (key: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}/forms/${key}`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: JSON.stringify(body) });
   const submissionRows = (tenantId: string) =>
     h.sql<{ tenant_id: string; form_id: string; contact_id: string; email: string }>(`SELECT tenant_id, form_id, contact_id, email FROM "${h.schema}".form_submissions WHERE tenant_id = $1`, [tenantId]);
 
@@ -209,6 +210,22 @@ describe('lead capture: web forms and the public submit endpoint (real HTTP, Pos
     expect(((await limited.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/too many submissions/);
     expect((await postJson(other.publicKey, { email: 'x@example.com', consent: true })).status).toBe(200);
     expect(await submissionRows(tenantId)).toHaveLength(RATE_LIMIT + 1);
+  });
+
+  it('behind a trusted proxy (TRUST_PROXY) each client is limited apart, by its forwarded address, which the submission records', async () => {
+    const tenantId = uniqueTenant();
+    const form = await createForm(tenantId);
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const statuses = async (ip: string, n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await postJson(form.publicKey, { email: `${ip}-${i}@example.com`, consent: true }, from(ip))).status);
+      return out;
+    };
+    expect(await statuses('198.51.100.7', RATE_LIMIT + 1)).toEqual([200, 200, 200, 200, 429]);
+    // Another client behind the same proxy is not held back by the first one's flood.
+    expect(await statuses('203.0.113.9', 2)).toEqual([200, 200]);
+    const ips = await h.sql<{ ip: string; n: number }>(`SELECT ip, count(*)::int AS n FROM "${h.schema}".form_submissions WHERE tenant_id = $1 GROUP BY ip ORDER BY ip`, [tenantId]);
+    expect(ips).toEqual([{ ip: '198.51.100.7', n: RATE_LIMIT }, { ip: '203.0.113.9', n: 2 }]);
   });
 
   it('a key of tenant A never stores under tenant B: a forged tenant part finds nothing (404); an archived or unknown form is 404', async () => {
