@@ -100,6 +100,7 @@ export const MODULE_MANIFESTS = [
       "MARKETING_SEGMENT_SWEEP",
       "MARKETING_REPORTING_CURRENCY",
       "MARKETING_SMTP_URL",
+      "MARKETING_SMTP_PASSWORD",
       "MARKETING_MAIL_FROM",
       "MARKETING_UNSUBSCRIBE_MAILTO",
       "MARKETING_SMTP_POOL_SIZE",
@@ -125,11 +126,12 @@ export const MODULE_MANIFESTS = [
       "optionalSecrets": [
         "MARKETING_WEBHOOK_SECRET",
         "MARKETING_SOCIAL_WEBHOOK_SECRET",
-        "MARKETING_SMS_TOKEN"
+        "MARKETING_SMS_TOKEN",
+        "MARKETING_SMTP_PASSWORD"
       ],
       "settings": {
         "MARKETING_SMTP_URL": {
-          "description": "SMTP relay of campaign emails, smtp:// or smtps:// (the mail catcher is development only), e.g. smtps://mailer:PASSWORD@smtp.example.com:465",
+          "description": "SMTP relay of campaign emails, smtp:// or smtps:// with its user but no password (the password is the secret MARKETING_SMTP_PASSWORD; the mail catcher is development only), e.g. smtps://mailer@smtp.example.com:465",
           "smoke": "smtp://127.0.0.1:{freePort}"
         },
         "MARKETING_PUBLIC_URL": {

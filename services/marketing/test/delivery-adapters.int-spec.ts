@@ -13,13 +13,25 @@ const TRACKING_SECRET = 'test-tracking-secret-0123456789abcdef';
 const SOCIAL_SECRET = 'test-social-secret-0123456789abcdef';
 const PUBLIC_URL = 'https://track.example.test';
 
-/** A real SMTP server standing in for the provider: records what it receives, refuses mailboxes named "unknown-*" with 550 at RCPT. */
+const SMTP_USER = 'mailer@shop.example';
+const SMTP_PASSWORD = 'smtp-password-from-a-secret';
+
+/**
+ * A real SMTP server standing in for the provider: requires AUTH (the user from MARKETING_SMTP_URL,
+ * the password from MARKETING_SMTP_PASSWORD), records what it receives, refuses mailboxes named
+ * "unknown-*" with 550 at RCPT.
+ */
 function smtpSink() {
   const received: ParsedMail[] = [];
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: false,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
     logger: false,
+    onAuth(auth, _session, cb) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASSWORD) return cb(null, { user: auth.username });
+      cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+    },
     onRcptTo(address, _session, cb) {
       if (address.address.startsWith('unknown-')) return cb(Object.assign(new Error('5.1.1 <' + address.address + '>: Recipient address rejected: User unknown'), { responseCode: 550 }));
       cb();
@@ -67,7 +79,8 @@ describe('delivery adapters (real SMTP to an in-process smtp-server, real HTTP t
     const smtpPort = await listen(smtp.server, () => smtp.server.server.address() as AddressInfo);
     const httpPort = await listen(stub.server, () => stub.server.address() as AddressInfo);
     h = await startMarketing({
-      MARKETING_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      MARKETING_SMTP_URL: `smtp://${encodeURIComponent(SMTP_USER)}@127.0.0.1:${smtpPort}`,
+      MARKETING_SMTP_PASSWORD: SMTP_PASSWORD,
       MARKETING_MAIL_FROM: 'Shop News <news@shop.example>',
       MARKETING_UNSUBSCRIBE_MAILTO: 'unsubscribe@shop.example',
       MARKETING_PUBLIC_URL: PUBLIC_URL,

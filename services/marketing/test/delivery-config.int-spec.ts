@@ -23,7 +23,10 @@ describe('delivery configuration at boot', () => {
       MARKETING_PUBLIC_URL: 'https://crm.example.com',
       MARKETING_TRACKING_SECRET: 'dev-marketing-tracking-secret-change-me',
     }).catch((e: unknown) => e);
-    expect((prod as ConfigError).problems).toEqual([expect.stringMatching(/^MARKETING_TRACKING_SECRET: MARKETING_TRACKING_SECRET is a publicly known example value/)]);
+    expect((prod as ConfigError).problems).toEqual([
+      expect.stringMatching(/^MARKETING_SMTP_URL: MARKETING_SMTP_URL holds a password: .* put the password in the secret MARKETING_SMTP_PASSWORD/),
+      expect.stringMatching(/^MARKETING_TRACKING_SECRET: MARKETING_TRACKING_SECRET is a publicly known example value/),
+    ]);
     const dev = await boot({ MARKETING_SMTP_URL: 'http://not-smtp', MARKETING_MAIL_CATCHER_PORT: '70000', MARKETING_SMS_URL: 'nope' }).catch((e: unknown) => e);
     expect((dev as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['MARKETING_MAIL_CATCHER_PORT', 'MARKETING_SMS_URL', 'MARKETING_SMTP_URL']);
   });

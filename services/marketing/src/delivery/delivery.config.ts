@@ -34,8 +34,13 @@ export const DEV_TRACKING_SECRET = 'dev-marketing-tracking-secret-change-me';
  * production rules).
  */
 export const deliveryConfigSchema = z.object({
-  /** smtp://user:pass@host:587 or smtps://…:465; unset = the embedded mail catcher (not in production). */
+  /** smtp://user@host:587 or smtps://…:465; unset = the embedded mail catcher (not in production). */
   MARKETING_SMTP_URL: envUrl(['smtp', 'smtps']),
+  /**
+   * The SMTP password, apart from the URL: the URL is a setting (a ConfigMap, compose's environment),
+   * the password a secret. With the URL's user it authenticates; it replaces a password in the URL.
+   */
+  MARKETING_SMTP_PASSWORD: z.string().min(1).optional(),
   /** The From: of campaign emails; its domain names the Message-IDs. */
   MARKETING_MAIL_FROM: z.string().min(3).default('CRM Marketing <marketing@crm.localhost>'),
   /** Optional mailto: target of List-Unsubscribe (an inbox that processes unsubscribe mails). */
@@ -69,6 +74,9 @@ export function deliveryConfigCheck(c: Record<string, unknown>, ctx: z.Refinemen
     if (c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required in production (${why})` });
   };
   need('MARKETING_SMTP_URL', 'campaign emails go through it; the embedded mail catcher is for development only');
+  if (typeof c.MARKETING_SMTP_URL === 'string' && URL.canParse(c.MARKETING_SMTP_URL) && new URL(c.MARKETING_SMTP_URL).password) {
+    ctx.addIssue({ code: 'custom', path: ['MARKETING_SMTP_URL'], message: 'MARKETING_SMTP_URL holds a password: it is a setting, stored and shown in clear; put the password in the secret MARKETING_SMTP_PASSWORD and keep only the user in the URL' });
+  }
   // MARKETING_PUBLIC_URL is declared once, with the forms (capture.config.ts), and has a development default.
   if (c.MARKETING_PUBLIC_URL === undefined || c.MARKETING_PUBLIC_URL === DEV_PUBLIC_URL) {
     ctx.addIssue({ code: 'custom', path: ['MARKETING_PUBLIC_URL'], message: `MARKETING_PUBLIC_URL is required in production (the tracking, unsubscribe and form links point to it; ${DEV_PUBLIC_URL} is the development default)` });
@@ -85,6 +93,8 @@ export function deliveryConfigCheck(c: Record<string, unknown>, ctx: z.Refinemen
 export interface DeliveryConfig {
   production: boolean;
   smtpUrl: string | undefined;
+  /** MARKETING_SMTP_PASSWORD (with the URL's user). */
+  smtpPassword: string | undefined;
   smtpPoolSize: number;
   mailFrom: string;
   /** The domain of Message-IDs (from MARKETING_MAIL_FROM). */
@@ -111,6 +121,7 @@ export function resolveDeliveryConfig(c: ServiceConfig): DeliveryConfig {
   return {
     production,
     smtpUrl: c.MARKETING_SMTP_URL,
+    smtpPassword: c.MARKETING_SMTP_PASSWORD,
     smtpPoolSize: c.MARKETING_SMTP_POOL_SIZE,
     mailFrom: c.MARKETING_MAIL_FROM,
     mailDomain: address.split('@')[1] ?? 'crm.localhost',

@@ -38,7 +38,12 @@ export class EmailAdapter implements ChannelAdapter, OnModuleDestroy {
   private transport(): Promise<Transporter<SMTPPool.SentMessageInfo>> {
     this.transporter ??= (async () => {
       const pool = { pool: true as const, maxConnections: this.config.smtpPoolSize, maxMessages: Infinity };
-      if (this.config.smtpUrl) return createTransport({ url: this.config.smtpUrl, ...pool } as SMTPPool.Options);
+      if (this.config.smtpUrl) {
+        // nodemailer reads the credentials from the URL (they win over an `auth` option): the secret joins it in memory only.
+        const url = new URL(this.config.smtpUrl);
+        if (this.config.smtpPassword) url.password = encodeURIComponent(this.config.smtpPassword);
+        return createTransport({ url: url.toString(), ...pool } as SMTPPool.Options);
+      }
       if (this.config.catcher.enabled) {
         const port = await this.catcher.port();
         return createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, ...pool });
