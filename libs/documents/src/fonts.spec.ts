@@ -1,5 +1,5 @@
 import { DocumentText, fontRuns, renderPdf } from './index';
-import { extractPdfText } from './testing/pdf-text';
+import { extractPdfText } from '../test/pdf-text';
 
 describe('document fonts', () => {
   it('splits text into runs by the first font that has each character', () => {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fonts as latinFonts } from '@embedpdf/fonts-latin';
+import { fonts as cjkFonts } from '@embedpdf/fonts-sc';
 import * as fontkit from 'fontkit';
 
 /**
@@ -18,20 +20,23 @@ interface Face {
   readonly file: string;
 }
 
-// The font packages export only their metadata (an "exports" map), so the files are found beside it.
-const fontsDir = (pkg: string) => join(dirname(require.resolve(pkg)), '..', 'fonts');
-const LATIN = fontsDir('@embedpdf/fonts-latin');
-const CJK = fontsDir('@embedpdf/fonts-sc');
+// The font packages export their file list (an "exports" map hides the files themselves, which lie beside it).
+type FontFile = { file: string; weight: number; italic?: boolean };
+function fontFile(pkg: string, files: FontFile[], weight: number): string {
+  const f = files.find((x) => x.weight === weight && !x.italic);
+  if (!f) throw new Error(`${pkg} has no upright font of weight ${weight}`);
+  return join(dirname(require.resolve(pkg)), '..', 'fonts', f.file);
+}
 
 /** Per weight, the fallback chain: the first font is the primary one (its metrics set the baseline). */
 const CHAINS: Record<Weight, Face[]> = {
   regular: [
-    { name: 'crm-noto-sans', file: join(LATIN, 'NotoSans-Regular.ttf') },
-    { name: 'crm-noto-sans-cjk', file: join(CJK, 'NotoSansHans-Regular.otf') },
+    { name: 'crm-noto-sans', file: fontFile('@embedpdf/fonts-latin', latinFonts, 400) },
+    { name: 'crm-noto-sans-cjk', file: fontFile('@embedpdf/fonts-sc', cjkFonts, 400) },
   ],
   bold: [
-    { name: 'crm-noto-sans-bold', file: join(LATIN, 'NotoSans-Bold.ttf') },
-    { name: 'crm-noto-sans-cjk-bold', file: join(CJK, 'NotoSansHans-Bold.otf') },
+    { name: 'crm-noto-sans-bold', file: fontFile('@embedpdf/fonts-latin', latinFonts, 700) },
+    { name: 'crm-noto-sans-cjk-bold', file: fontFile('@embedpdf/fonts-sc', cjkFonts, 700) },
   ],
 };
 

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { TenantProfiles } from '@crm/documents';
-import { extractPdfText } from '@crm/documents/src/testing/pdf-text';
+import { extractPdfText } from '@crm/documents/test/pdf-text';
 import { dataOf, uniqueTenant } from '@crm/testing';
 import { ChannelAdapters } from '../src/delivery/channel.port';
 import { verifyToken } from '../src/tracking/tracking-token';

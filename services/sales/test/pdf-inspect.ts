@@ -3,7 +3,7 @@ import { inflateSync } from 'node:zlib';
 /**
  * Just enough of a PDF reader for tests of the PDFs pdfkit writes (classic xref, no object streams):
  * objects and their streams, the document info, the pages. Text is read with pdf.js
- * (@crm/documents/src/testing/pdf-text), which decodes the embedded fonts' glyphs.
+ * (@crm/documents/test/pdf-text), which decodes the embedded fonts' glyphs.
  */
 export interface PdfObject {
   id: number;

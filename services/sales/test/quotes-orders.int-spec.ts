@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { TenantProfiles } from '@crm/documents';
-import { extractPdfText } from '@crm/documents/src/testing/pdf-text';
+import { extractPdfText } from '@crm/documents/test/pdf-text';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
 import { RenderQuote } from '../src/quotes/use-cases/render-quote.use-case';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';

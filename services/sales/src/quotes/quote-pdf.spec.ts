@@ -1,5 +1,5 @@
 import { issuerWithoutProfile, resolveIssuer, type DocumentIssuer } from '@crm/documents';
-import { extractPdfText } from '@crm/documents/src/testing/pdf-text';
+import { extractPdfText } from '@crm/documents/test/pdf-text';
 import { checkStructure, infoEntry, pageCount, parsePdf } from '../../test/pdf-inspect';
 import { renderQuotePdf, type QuotePdfInput } from './quote-pdf';
 import { quoteView, type QuoteFacts, type QuoteFactsLine } from './quote-view';
