@@ -39,17 +39,24 @@ export function issuerLines(issuer: ResolvedIssuer): string[] {
 }
 
 /**
- * Where documents get the tenant's profile: the one place the tenant profile is looked up for them,
- * inside the document's transaction. The default knows no profile (every document prints the
- * placeholder); a module binds its lookup of the tenant profile in its place.
+ * Where a module gets the tenant's profile and its users' time zones: the one place they are looked
+ * up for documents, reminders and reports, inside the caller's transaction. The default knows no
+ * profile (documents print the placeholder, times are UTC); a module binds its lookup of the tenant
+ * profile and the directory in its place.
  */
 export abstract class TenantProfiles {
   abstract documentIssuer(tx: Tx): Promise<DocumentIssuer | null>;
+  /** The IANA time zone a user's days and times are in: the user's own, else the tenant's; null when neither is known (UTC). */
+  abstract timeZone(tx: Tx, userId: string | null): Promise<string | null>;
 }
 
 @Injectable()
 export class NoTenantProfiles extends TenantProfiles {
   async documentIssuer(): Promise<DocumentIssuer | null> {
+    return null;
+  }
+
+  async timeZone(): Promise<string | null> {
     return null;
   }
 }

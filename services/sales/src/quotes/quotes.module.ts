@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { NoTenantProfiles, TenantProfiles } from '@crm/documents';
 import { CommissionsModule } from '../commissions/commissions.module';
 import { DealsModule } from '../deals/deals.module';
 import { OrderDealResolver, QuoteDealResolver } from './document-deal.resolver';
@@ -36,8 +35,6 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
 @Module({
   imports: [ProductsModule, CommissionsModule, DealsModule],
   providers: [
-    // The issuer of quote documents: no tenant profile until the directory's lookup is bound here.
-    { provide: TenantProfiles, useClass: NoTenantProfiles },
     DocumentBuilder,
     DocumentLineRepository,
     DraftEditor,
