@@ -32,3 +32,38 @@ export const DateScalar = new GraphQLScalarType({
     return parseDateOnly(ast.value);
   },
 });
+
+/** The wall-clock fields of an instant in an IANA time zone (month 0-based, as Date.UTC takes it). */
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  millisecond: number;
+}
+
+const wallFormats = new Map<string, Intl.DateTimeFormat>();
+export function wallClock(at: Date, timeZone: string): WallClock {
+  let f = wallFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    wallFormats.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(at).map((x) => [x.type, Number(x.value)]));
+  return { year: p.year, month: p.month - 1, day: p.day, hour: p.hour, minute: p.minute, second: p.second, millisecond: at.getUTCMilliseconds() };
+}
+
+const asUtc = (w: WallClock) => Date.UTC(w.year, w.month, w.day, w.hour, w.minute, w.second, w.millisecond);
+
+/**
+ * The instant a wall-clock time has in a time zone. Fields may overflow (day 32 is the next month's
+ * first). A time a daylight-saving change skips moves forward by the gap; a time it repeats is the second one.
+ */
+export function fromWallClock(w: WallClock, timeZone: string): Date {
+  const wall = asUtc(w);
+  const offsetAt = (t: number) => asUtc(wallClock(new Date(t), timeZone)) - t;
+  const first = wall - offsetAt(wall);
+  return new Date(wall - offsetAt(first));
+}

@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { TenantProfiles } from '@crm/documents';
+import { extractPdfText } from '@crm/documents/test/pdf-text';
 import { dataOf, uniqueTenant } from '@crm/testing';
 import { ChannelAdapters } from '../src/delivery/channel.port';
 import { verifyToken } from '../src/tracking/tracking-token';
@@ -183,11 +185,11 @@ describe('delivery adapters (real SMTP to an in-process smtp-server, real HTTP t
     expect((await adapters.get('social').send(refused)).permanentFailure?.diagnostic).toBe('400 {"error":"invalid number"}');
   });
 
-  it('post: letters collected per campaign into one print-ready PDF with one page per letter (Unicode names), a retry adds no letter', async () => {
+  it('post: letters collected per campaign into one print-ready PDF with one page per letter (names in any script), a retry adds no letter', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
     const campaignId = (await queuedMessage(h, tenantId)).campaignId;
-    const names = ['Łukasz Żółć', 'Дмитрий Иванов', 'Ada Lovelace'];
+    const names = ['Łukasz Żółć', 'Дмитрий Иванов', '山田 さくら', 'Ada Lovelace'];
     const letters = [];
     for (const name of names) {
       letters.push(await queuedMessage(h, tenantId, { campaignId, channel: 'post', recipientName: name, address: '1 Main Street\n12345 Springfield\nUS', html: null, subject: null, text: `Dear ${name},\nour spring catalogue is out.` }));
@@ -195,13 +197,32 @@ describe('delivery adapters (real SMTP to an in-process smtp-server, real HTTP t
     for (const l of letters) expect(await adapters.get('post').send(l)).toEqual({ providerMessageId: `letter:${l.messageId}` });
     await adapters.get('post').send(letters[0]);
     const batch = dataOf(await gql(`query($c: ID!) { letterBatch(campaignId: $c) { campaignId letterCount totalLetters pdfBase64 } }`, { c: campaignId })).letterBatch;
-    expect(batch).toMatchObject({ campaignId, letterCount: 3, totalLetters: 3 });
+    expect(batch).toMatchObject({ campaignId, letterCount: 4, totalLetters: 4 });
     const pdf = Buffer.from(batch.pdfBase64, 'base64');
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(pdf.subarray(-6).toString('latin1')).toMatch(/%%EOF/);
-    // Page objects (not the /Pages tree): one per letter.
-    expect(pdf.toString('latin1').match(/\/Type \/Page\b(?!s)/g)).toHaveLength(3);
-    expect(pdf.toString('latin1')).toMatch(/\/FontFile2/); // the Unicode font is embedded
+    // One page per letter, each name and greeting extracted exactly as written (the CJK one in the CJK fallback font).
+    const { pages } = await extractPdfText(pdf);
+    expect(pages).toHaveLength(4);
+    names.forEach((name, i) => {
+      expect(pages[i].lines).toEqual(expect.arrayContaining([name, '1 Main Street', '12345 Springfield', `Dear ${name},`, 'our spring catalogue is out.']));
+      // No tenant profile yet: the sender line is the mail sender, the date en-US.
+      expect(pages[i].lines.join('\n')).toMatch(/\b[A-Z][a-z]+ \d{1,2}, \d{4}\b/);
+    });
+    expect(pdf.toString('latin1')).toMatch(/\/FontFile3/); // the CJK font (CFF), embedded as a subset
+
+    // With a tenant profile bound to the documents' port, the company signs the letters, dated in its locale.
+    const lookup = jest.spyOn(h.svc.app.get(TenantProfiles, { strict: false }), 'documentIssuer').mockResolvedValue({
+      legalName: '株式会社さくら', addressLines: ['Hauptstraße 1', '10115 Berlin'], vatId: null, locale: 'de-DE', timeZone: 'Europe/Berlin', currency: 'EUR',
+    });
+    try {
+      const signed = dataOf(await gql(`query($c: ID!) { letterBatch(campaignId: $c, limit: 1) { pdfBase64 generatedAt } }`, { c: campaignId })).letterBatch;
+      const first = (await extractPdfText(Buffer.from(signed.pdfBase64, 'base64'))).pages[0].lines;
+      expect(first).toContain('株式会社さくら · Hauptstraße 1 · 10115 Berlin');
+      expect(first).toContain(new Intl.DateTimeFormat('de-DE', { dateStyle: 'long', timeZone: 'Europe/Berlin' }).format(new Date(signed.generatedAt)));
+    } finally {
+      lookup.mockRestore();
+    }
     expectError(await gql(`query { letterBatch(campaignId: "nope", limit: 0) { letterCount } }`), 'BAD_USER_INPUT');
   });
 

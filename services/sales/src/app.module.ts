@@ -12,6 +12,7 @@ import { ProductsModule } from './products/products.module';
 import { QuotesModule } from './quotes/quotes.module';
 import { SalesConfigModule } from './sales-config.module';
 import { TasksModule } from './tasks/tasks.module';
+import { TenantProfilesModule } from './tenant-profiles.module';
 
 /** The fields sales adds to the federated Contact (deals, orders, lifetime value). */
 @Module({
@@ -28,6 +29,7 @@ export class ContactFieldsModule {}
   imports: [
     ContactReplicaModule.forRoot({ hooks: ContactLifecycle }),
     SalesConfigModule,
+    TenantProfilesModule,
     PipelinesModule,
     DealsModule,
     DealImportsModule,

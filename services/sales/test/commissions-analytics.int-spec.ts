@@ -1,3 +1,4 @@
+import { TenantProfiles } from '@crm/documents';
 import { dataOf, uniqueTenant } from '@crm/testing';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
 
@@ -143,5 +144,42 @@ describe('commissions, forecast and funnel on fixtures with hand-computed answer
       lostReasons: [{ reason: 'price', count: 1 }],
     });
     void q;
+  });
+
+  it('reports and recurring tasks count days on the caller’s or assignee’s wall clock, as the TenantProfiles port gives it (UTC without one)', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId, userId: 'mgr', roles: ['manager'] });
+    const c = await h.contact(tenantId);
+    const p = dataOf(await gql(Q.createPipeline, { i: { name: 'Zones', stages: [{ name: 'Qualify', probability: 10 }] } })).createPipeline;
+    const W = dataOf(await gql(Q.createDeal, { i: { contactId: c.contactId, title: 'late win', ownerId: 'ann', pipelineId: p.id, amount: { amount: '100.00', currency: 'EUR' }, expectedCloseDate: '2026-03-31' } })).createDeal;
+    await gql(Q.winDeal, { id: W.id });
+    // Created and won at 23:30 UTC on 31 March: already 1 April in Berlin.
+    await h.sql(`UPDATE "${h.schema}".deals SET created_at = $2, closed_at = $2 WHERE id = $1`, [W.id, '2026-03-31T23:30:00Z']);
+    const won = async (from: string, to: string) => (dataOf(await gql(FORECAST, { f: from, t: to, p: p.id })).forecast as any[]).reduce((n, l) => n + l.wonDeals, 0);
+    const created = async (from: string, to: string) => dataOf(await gql(`query($p: ID!, $f: Date, $t: Date) { funnel(pipelineId: $p, from: $f, to: $t) { deals } }`, { p: p.id, f: from, t: to })).funnel.deals;
+    expect([await won('2026-03-01', '2026-03-31'), await won('2026-04-01', '2026-04-30')]).toEqual([1, 0]);
+    expect([await created('2026-03-01', '2026-03-31'), await created('2026-04-01', '2026-04-30')]).toEqual([1, 0]);
+
+    const task = `mutation($i: CreateTaskInput!) { createTask(input: $i) { id dueAt } }`;
+    const complete = `mutation($id: ID!) { completeTask(id: $id) { id } }`;
+    const next = async (id: string) => (await h.sql(`SELECT due_at FROM "${h.schema}".tasks WHERE previous_id = $1`, [id]))[0].due_at.toISOString();
+    const daily = dataOf(await gql(task, { i: { title: 'Stand-up', contactId: c.contactId, assigneeId: 'ann', dueAt: '2026-03-28T08:00:00Z', recurrence: 'DAILY' } })).createTask;
+    dataOf(await gql(complete, { id: daily.id }));
+    expect(await next(daily.id)).toBe('2026-03-29T08:00:00.000Z'); // UTC: 24 hours later
+
+    const zones = jest.spyOn(h.svc.app.get(TenantProfiles, { strict: false }), 'timeZone').mockResolvedValue('Europe/Berlin');
+    try {
+      expect([await won('2026-03-01', '2026-03-31'), await won('2026-04-01', '2026-04-30')]).toEqual([0, 1]);
+      expect([await created('2026-03-01', '2026-03-31'), await created('2026-04-01', '2026-04-30')]).toEqual([0, 1]);
+      expect(zones).toHaveBeenCalledWith(expect.anything(), 'mgr'); // the caller's zone for reports
+      zones.mockClear();
+      // 09:00 in Berlin stays 09:00 after the change to summer time on 29 March (07:00 UTC).
+      const berlin = dataOf(await gql(task, { i: { title: 'Stand-up', contactId: c.contactId, assigneeId: 'ann', dueAt: '2026-03-28T08:00:00Z', recurrence: 'DAILY' } })).createTask;
+      dataOf(await gql(complete, { id: berlin.id }));
+      expect(await next(berlin.id)).toBe('2026-03-29T07:00:00.000Z');
+      expect(zones).toHaveBeenCalledWith(expect.anything(), 'ann'); // the assignee's zone for their task
+    } finally {
+      zones.mockRestore();
+    }
   });
 });

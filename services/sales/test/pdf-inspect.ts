@@ -2,7 +2,8 @@ import { inflateSync } from 'node:zlib';
 
 /**
  * Just enough of a PDF reader for tests of the PDFs pdfkit writes (classic xref, no object streams):
- * objects and their streams, the document info, the pages and the text drawn in the content streams.
+ * objects and their streams, the document info, the pages. Text is read with pdf.js
+ * (@crm/documents/test/pdf-text), which decodes the embedded fonts' glyphs.
  */
 export interface PdfObject {
   id: number;
@@ -115,44 +116,6 @@ export function pageCount(pdf: ParsedPdf): number {
 export function streamData(o: PdfObject): Buffer {
   if (!o.stream) throw new Error(`object ${o.id} has no stream`);
   return /\/Filter\s*\/FlateDecode/.test(o.body) ? inflateSync(o.stream) : o.stream;
-}
-
-// WinAnsiEncoding bytes 0x80–0x9F that are not Latin-1 (the standard fonts' encoding in pdfkit).
-const WIN_ANSI: Record<number, string> = {
-  0x80: '€', 0x82: '‚', 0x83: 'ƒ', 0x84: '„', 0x85: '…', 0x86: '†', 0x87: '‡', 0x88: 'ˆ', 0x89: '‰', 0x8a: 'Š', 0x8b: '‹', 0x8c: 'Œ', 0x8e: 'Ž',
-  0x91: '‘', 0x92: '’', 0x93: '“', 0x94: '”', 0x95: '•', 0x96: '–', 0x97: '—', 0x98: '˜', 0x99: '™', 0x9a: 'š', 0x9b: '›', 0x9c: 'œ', 0x9e: 'ž', 0x9f: 'Ÿ',
-};
-const winAnsi = (b: Buffer) => [...b].map((x) => WIN_ANSI[x] ?? String.fromCharCode(x)).join('');
-
-/**
- * The text runs drawn by the content streams of the pages, in order: one string per Tj, or per TJ array
- * (pdfkit writes Helvetica text as hex strings in `[<…> kern <…>] TJ`; the pieces are joined, kerning dropped).
- */
-export function textRuns(pdf: ParsedPdf): string[] {
-  const contents = [...pdf.objects.values()]
-    .filter((o) => /\/Type\s*\/Page(?![a-zA-Z])/.test(o.body))
-    .flatMap((page) => [...page.body.matchAll(/\/Contents (\d+) 0 R/g)].map((r) => pdf.objects.get(Number(r[1]))!));
-  const runs: string[] = [];
-  for (const c of contents) {
-    const ops = streamData(c).toString('latin1');
-    for (const m of ops.matchAll(/\[((?:[^\]\\]|\\.)*)\]\s*TJ|(\((?:[^)\\]|\\.)*\)|<[0-9a-fA-F\s]*>)\s*Tj/g)) {
-      if (m[2] !== undefined) {
-        runs.push(winAnsi(readStringToken(m[2]).bytes));
-        continue;
-      }
-      const arr = m[1];
-      let text = '';
-      for (let i = 0; i < arr.length; ) {
-        if (arr[i] === '(' || arr[i] === '<') {
-          const t = readStringToken(arr, i);
-          text += winAnsi(t.bytes);
-          i = t.end;
-        } else i++;
-      }
-      runs.push(text);
-    }
-  }
-  return runs;
 }
 
 /** Checks the file's frame: header, trailer, xref offsets pointing at their objects. */

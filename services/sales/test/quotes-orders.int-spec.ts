@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { TenantProfiles } from '@crm/documents';
+import { extractPdfText } from '@crm/documents/test/pdf-text';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
 import { RenderQuote } from '../src/quotes/use-cases/render-quote.use-case';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
-import { checkStructure, infoEntry, pageCount, parsePdf, textRuns } from './pdf-inspect';
+import { checkStructure, infoEntry, pageCount, parsePdf } from './pdf-inspect';
 
 const LINE = `id productId sku description quantity unitPrice { amount currency } discountPercent discount { amount } taxRate net { amount } tax { amount } gross { amount }`;
 const DOC = `id number currency pricesIncludeTax status lines { ${LINE} } subtotal { amount currency } discountTotal { amount } taxTotal { amount } total { amount currency } taxes { rate net { amount } tax { amount } }`;
@@ -96,8 +98,8 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     const doc = dataOf(await gql(M.render, { id: ex.id })).renderQuote;
     expect(doc).toMatchObject({ fileName: 'Q-000001.html', contentType: 'text/html; charset=utf-8' });
     expect(doc.content).toContain('Ada &lt;Lovelace&gt;');
-    expect(doc.content).toContain('172.10 EUR');
-    expect(doc.content).toContain('Tax 19% on 59.97');
+    expect(doc.content).toContain('€172.10'); // en-US while the tenant has no profile
+    expect(doc.content).toContain('Tax 19% on €59.97');
     expectError(await gql(M.template, { h: '{{#lines}}oops' }), 'BAD_USER_INPUT', /^html: \{\{#lines\}\} is never closed/);
     dataOf(await gql(M.template, { h: '<p>{{number}}: {{total}} {{currency}} for {{customer.name}}</p>' }));
     expect(dataOf(await gql(M.render, { id: ex.id })).renderQuote.content).toBe('<p>Q-000001: 172.10 EUR for Ada &lt;Lovelace&gt;</p>');
@@ -281,27 +283,43 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     const pdf = parsePdf(buf);
     checkStructure(pdf);
     expect(infoEntry(pdf, 'Title')).toBe(`Quote ${q.number}`);
-    expect(infoEntry(pdf, 'Author')).toBe('CRM');
+    expect(infoEntry(pdf, 'Author')).toBe(tenantId) // the issuer: here the tenant, which has no profile yet;
     expect(pageCount(pdf)).toBeGreaterThanOrEqual(1);
     // The same document twice is the same file (CreationDate = the quote's creation).
     expect(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
 
-    // Uncompressed, the drawing is readable: the exact strings of the quote, as stored, in pdfkit's hex-string TJ text.
+    // What a reader extracts: the quote's figures in the issuer's locale. No tenant profile yet: the From
+    // block names the tenant and asks the admin for the profile; en-US, dates in UTC.
+    const text = await extractPdfText(buf);
+    expect(text.items).toEqual(expect.arrayContaining([
+      `Quote ${q.number}`, tenantId, 'Grace Hopper', 'December 31, 2099', 'exclude tax', 'Licence', 'SKU LIC', 'discount 12.5%',
+      ...q.lines.flatMap((l: any) => [l.quantity, l.unitPrice.amount, l.discount.amount, `${l.taxRate}%`, l.net.amount, l.tax.amount, l.gross.amount]),
+      ...q.taxes.map((t: any) => `Tax ${t.rate}% on €${t.net.amount}`), ...q.taxes.map((t: any) => `€${t.tax.amount}`),
+      '€192.45', '€17.50', '€18.74', '€211.19', 'Delivery within 30 days.',
+    ]));
+    expect(text.text).toContain('Company profile not set yet');
+    // Compression changes only the encoding of the same drawing.
     const plainBuf = await h.svc.app.get(RenderQuote, { strict: false }).pdf({ tenantId, userId: 'user-1', roles: ['admin'] }, q.id, { compress: false });
     const plain = Buffer.from(plainBuf.base64, 'base64');
     expect(plain.toString('latin1')).not.toContain('/FlateDecode');
-    expect(plain.toString('latin1')).toMatch(/\[<[0-9a-f]+>[^\]]*\] TJ/);
-    const runs = textRuns(parsePdf(plain));
-    expect(runs).toEqual(expect.arrayContaining([
-      `Quote ${q.number}`, tenantId, 'Grace Hopper', '2099-12-31', 'exclude tax', 'Licence', 'SKU LIC', 'discount 12.5%',
-      ...q.lines.flatMap((l: any) => [l.quantity, l.unitPrice.amount, l.discount.amount, l.taxRate, l.net.amount, l.tax.amount, l.gross.amount]),
-      ...q.taxes.map((t: any) => `Tax ${t.rate}% on ${t.net.amount}`), ...q.taxes.map((t: any) => `${t.tax.amount} EUR`),
-      '192.45 EUR', '17.50 EUR', '18.74 EUR', `${q.total.amount} EUR`, 'Delivery within 30 days.',
-    ]));
-    expect(runs).toContain('211.19 EUR');
-    // The GraphQL file draws the very same text (only compressed).
     expect(buf.toString('latin1')).toContain('/FlateDecode');
-    expect(textRuns(pdf)).toEqual(runs);
+    expect((await extractPdfText(plain)).items).toEqual(text.items);
+
+    // With a tenant profile (bound to the documents' port), the From block is the company's, in its locale and time zone.
+    const profiles = h.svc.app.get(TenantProfiles, { strict: false });
+    const lookup = jest.spyOn(profiles, 'documentIssuer').mockResolvedValue({
+      legalName: 'Ромашка 株式会社 GmbH', addressLines: ['Hauptstraße 1', '10115 Berlin'], vatId: 'DE123456789', locale: 'de-DE', timeZone: 'Europe/Berlin', currency: 'EUR',
+    });
+    try {
+      const issued = await extractPdfText(Buffer.from(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64, 'base64'));
+      expect(issued.items).toEqual(expect.arrayContaining(['Hauptstraße 1', '10115 Berlin', 'VAT ID DE123456789', '31. Dezember 2099', '211,19 €', 'Tax 7 % on 9,98 €']));
+      expect(issued.text).toContain('Ромашка 株式会社 GmbH');
+      expect(issued.text).not.toContain(tenantId);
+      const html = dataOf(await gql(M.render, { id: q.id })).renderQuote.content;
+      expect(html).toContain('<strong>Ромашка 株式会社 GmbH</strong><br>Hauptstraße 1<br>10115 Berlin<br>VAT ID DE123456789');
+    } finally {
+      lookup.mockRestore();
+    }
 
     // Same rules as renderQuote: any user of the tenant; another tenant's id is NOT_FOUND, a malformed one BAD_USER_INPUT.
     expect(dataOf(await h.client({ tenantId, userId: 'rep', roles: ['rep'] })(M.pdf, { id: q.id })).renderQuotePdf.base64).toBe(out.base64);
@@ -311,9 +329,9 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
 
     // An erased contact's name leaves the quote and so its PDF.
     await h.erase(tenantId, c.contactId);
-    const after = textRuns(parsePdf(Buffer.from(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64, 'base64')));
-    expect(after).toContain('Customer');
-    expect(after.join('\n')).not.toContain('Grace Hopper');
+    const after = await extractPdfText(Buffer.from(dataOf(await gql(M.pdf, { id: q.id })).renderQuotePdf.base64, 'base64'));
+    expect(after.items).toContain('Customer');
+    expect(after.text).not.toContain('Grace Hopper');
   });
 
   it('input errors have one shape: one BAD_USER_INPUT naming every bad field, an unknown or erased contact names input.contactId, an unknown id argument is NOT_FOUND — nothing written', async () => {

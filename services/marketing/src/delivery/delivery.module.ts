@@ -1,3 +1,4 @@
+import { NoTenantProfiles, TenantProfiles } from '@crm/documents';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { raw } from 'express';
 import { CaughtMailResolver } from '../mail-catcher/caught-mail.resolver';
@@ -35,6 +36,8 @@ import { SocialAdapter } from './social/social.adapter';
     PhoneAdapter,
     SocialAdapter,
     { provide: ChannelAdapters, useClass: ConfiguredChannelAdapters },
+    // The company that signs the letters: no tenant profile until the directory's lookup is bound here.
+    { provide: TenantProfiles, useClass: NoTenantProfiles },
     DeliveryResolver,
     CaughtMailResolver,
   ],

@@ -3,6 +3,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { z } from 'zod';
 import { badUserInput, conflict, currentUser, invalidField, isUuid, keysetPage, notFound, PageArgs, parseInput, RequirePermission, selectsField, SqlParams, UnitOfWork, type KeysetOrder, type KeysetRow } from '@crm/platform';
 import { Inject } from '@nestjs/common';
+import { DocumentFormat, TenantProfiles } from '@crm/documents';
 import { MarketingPermission } from '../permissions';
 import { DELIVERY_CONFIG, type DeliveryConfig } from './delivery.config';
 import { CallOutcome, CallTask, CallTaskConnection, CallTaskStatus, CompleteCallTaskInput, LetterBatch } from './delivery.types';
@@ -30,6 +31,7 @@ export class DeliveryResolver {
   constructor(
     private readonly uow: UnitOfWork,
     @Inject(DELIVERY_CONFIG) private readonly config: DeliveryConfig,
+    private readonly profiles: TenantProfiles,
   ) {}
 
   @Query(() => CallTaskConnection, { description: 'The call list of a phone campaign, in queue order' })
@@ -75,7 +77,7 @@ export class DeliveryResolver {
 
   @Query(() => LetterBatch, { description: `The letters of a post campaign as one PDF, in queue order; at most ${MAX_LETTERS} per batch (offset pages through a larger run)` })
   @RequirePermission(MarketingPermission['campaign.read'])
-  letterBatch(
+  async letterBatch(
     @Args('campaignId', { type: () => ID }) campaignId: string,
     @Args('offset', { type: () => Int, defaultValue: 0 }) offset: number,
     @Args('limit', { type: () => Int, defaultValue: MAX_LETTERS }) limit: number,
@@ -86,15 +88,21 @@ export class DeliveryResolver {
       (limit < 1 || limit > MAX_LETTERS) && { field: 'limit', message: `must be between 1 and ${MAX_LETTERS}` },
     ].filter(Boolean) as { field: string; message: string }[];
     if (fields.length) throw badUserInput(fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
-    return this.uow.run(currentUser().tenantId, async (tx) => {
-      const rows = await tx.query<{ recipient_name: string; address_lines: string[]; body: string }>(
+    const { rows, total, issuer } = await this.uow.run(currentUser().tenantId, async (tx) => ({
+      rows: await tx.query<{ recipient_name: string; address_lines: string[]; body: string }>(
         `SELECT recipient_name, address_lines, body FROM letters WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY created_at, message_id OFFSET $3 LIMIT $4`,
         [tx.tenantId, campaignId, offset, limit],
-      );
-      const total = (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM letters WHERE tenant_id = $1 AND campaign_id = $2`, [tx.tenantId, campaignId])).n;
-      const generatedAt = new Date();
-      const pdf = await renderLetters(rows.map((r) => ({ recipientName: r.recipient_name, addressLines: r.address_lines, body: r.body })), { sender: this.config.mailFrom, date: generatedAt });
-      return { campaignId, letterCount: rows.length, totalLetters: total, pdfBase64: pdf.toString('base64'), generatedAt };
-    });
+      ),
+      total: (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM letters WHERE tenant_id = $1 AND campaign_id = $2`, [tx.tenantId, campaignId])).n,
+      issuer: await this.profiles.documentIssuer(tx),
+    }));
+    // Drawn after the transaction, so no connection waits on the PDF. The company's profile signs the
+    // letters; until it has one, the sender line is the mail sender as before.
+    const generatedAt = new Date();
+    const format = new DocumentFormat(issuer?.locale ?? 'en-US', issuer?.timeZone ?? 'UTC');
+    const sender = issuer ? [issuer.legalName, ...issuer.addressLines].join(' · ') : this.config.mailFrom;
+    const letters = rows.map((r) => ({ recipientName: r.recipient_name, addressLines: r.address_lines, body: r.body }));
+    const pdf = await renderLetters(letters, { sender, date: format.date(generatedAt), locale: format.locale });
+    return { campaignId, letterCount: rows.length, totalLetters: total, pdfBase64: pdf.toString('base64'), generatedAt };
   }
 }

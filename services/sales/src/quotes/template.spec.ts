@@ -11,6 +11,7 @@ describe('quote template', () => {
     expect(out).toBe('<h1>A &amp; &lt;b&gt;B&lt;/b&gt;</h1><li>x EUR</li><li>&quot;y&quot; EUR</li>!');
     expect(renderTemplate('{{#items}}x{{/items}}{{^items}}none{{/items}}', { items: [] })).toBe('none');
     expect(renderTemplate('{{a.b.c}}', { a: { b: { c: 3 } } })).toBe('3');
+    expect(renderTemplate('{{#lines}}<br>{{.}}{{/lines}}', { lines: ['1 Rue de <Rivoli>', 'Paris'] })).toBe('<br>1 Rue de &lt;Rivoli&gt;<br>Paris');
   });
 
   it('refuses unbalanced sections', () => {

@@ -1,6 +1,7 @@
 /**
  * A small, logic-less template language for quote documents (a subset of Mustache, no dependency):
  *   {{path}}                 the value, HTML-escaped (always: templates cannot inject markup through data)
+ *   {{.}}                    the current item of a section (a list of strings)
  *   {{#list}}…{{/list}}      repeats for each item of an array (or once for a truthy value)
  *   {{^name}}…{{/name}}      renders when the value is empty/false
  * Inside a section, names resolve on the item first, then outwards.
@@ -40,6 +41,7 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESC[c]);
 
 function lookup(scopes: unknown[], path: string): unknown {
+  if (path === '.') return scopes[scopes.length - 1];
   const parts = path.split('.');
   for (let i = scopes.length - 1; i >= 0; i--) {
     const scope = scopes[i];
@@ -75,23 +77,27 @@ export function renderTemplate(src: string, data: Record<string, unknown>): stri
 }
 
 export const DEFAULT_QUOTE_TEMPLATE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Quote {{number}}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}th,td{padding:.35rem .5rem;border-bottom:1px solid #ddd;text-align:left}td.n,th.n{text-align:right}.totals td{border:0}</style>
+<html lang="{{issuer.locale}}"><head><meta charset="utf-8"><title>Quote {{number}}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;width:100%}th,td{padding:.35rem .5rem;border-bottom:1px solid #ddd;text-align:left}td.n,th.n{text-align:right}.totals td,.parties td{border:0}.parties td{vertical-align:top;width:50%}</style>
 </head><body>
+{{#issuer.logo}}<img src="{{issuer.logo}}" alt="" style="float:right;max-height:3rem">{{/issuer.logo}}
 <h1>Quote {{number}}</h1>
-<p>For: <strong>{{customer.name}}</strong>{{#customer.email}} &lt;{{customer.email}}&gt;{{/customer.email}}<br>
-Date: {{date}}{{#validUntil}} · valid until {{validUntil}}{{/validUntil}}<br>
+<table class="parties"><tr>
+<td><small>From</small><br><strong>{{issuer.legalName}}</strong>{{#issuer.lines}}<br>{{.}}{{/issuer.lines}}{{#issuer.note}}<br><small>{{issuer.note}}</small>{{/issuer.note}}</td>
+<td><small>For</small><br><strong>{{customer.name}}</strong>{{#customer.email}}<br>{{customer.email}}{{/customer.email}}</td>
+</tr></table>
+<p>Date: {{formatted.date}}{{#formatted.validUntil}} · valid until {{formatted.validUntil}}{{/formatted.validUntil}}<br>
 Prices {{#pricesIncludeTax}}include{{/pricesIncludeTax}}{{^pricesIncludeTax}}exclude{{/pricesIncludeTax}} tax · currency {{currency}}</p>
 <table>
 <thead><tr><th>#</th><th>Description</th><th class="n">Qty</th><th class="n">Unit price</th><th class="n">Discount</th><th class="n">Tax %</th><th class="n">Net</th><th class="n">Tax</th><th class="n">Total</th></tr></thead>
 <tbody>
-{{#lines}}<tr><td>{{no}}</td><td>{{description}}{{#sku}} <small>({{sku}})</small>{{/sku}}</td><td class="n">{{quantity}}</td><td class="n">{{unitPrice}}</td><td class="n">{{discount}}</td><td class="n">{{taxRate}}</td><td class="n">{{net}}</td><td class="n">{{tax}}</td><td class="n">{{gross}}</td></tr>
+{{#lines}}<tr><td>{{no}}</td><td>{{description}}{{#sku}} <small>({{sku}})</small>{{/sku}}</td><td class="n">{{formatted.quantity}}</td><td class="n">{{formatted.unitPrice}}</td><td class="n">{{formatted.discount}}</td><td class="n">{{formatted.taxRate}}</td><td class="n">{{formatted.net}}</td><td class="n">{{formatted.tax}}</td><td class="n">{{formatted.gross}}</td></tr>
 {{/lines}}</tbody>
 </table>
 <table class="totals">
-<tr><td>Subtotal (net)</td><td class="n">{{subtotal}} {{currency}}</td></tr>
-{{#taxes}}<tr><td>Tax {{rate}}% on {{net}}</td><td class="n">{{tax}} {{currency}}</td></tr>
-{{/taxes}}<tr><td><strong>Total</strong></td><td class="n"><strong>{{total}} {{currency}}</strong></td></tr>
+<tr><td>Subtotal (net)</td><td class="n">{{formatted.subtotal}}</td></tr>
+{{#formatted.taxes}}<tr><td>Tax {{rate}} on {{net}}</td><td class="n">{{tax}}</td></tr>
+{{/formatted.taxes}}<tr><td><strong>Total</strong></td><td class="n"><strong>{{formatted.total}}</strong></td></tr>
 </table>
 {{#notes}}<p>{{notes}}</p>{{/notes}}
 </body></html>

@@ -1,24 +1,24 @@
+import { fromWallClock, wallClock } from '@crm/shared-kernel';
+
 /** How a recurring task repeats (null: it does not). */
 export type Recurrence = 'daily' | 'weekly' | 'monthly';
-
-const DAY_MS = 86_400_000;
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }
 
 /**
- * The due time of occurrence `n` (0: the first) of a series that starts at `start`. Daily and
- * weekly add whole days; monthly keeps the start's day of month and clamps it to shorter months
- * (Jan 31 → Feb 28/29 → Mar 31), so the series never drifts to an earlier day. Time of day and
- * arithmetic are UTC.
+ * The due time of occurrence `n` (0: the first) of a series that starts at `start`, on the wall clock
+ * of `timeZone` (the assignee's): a task due at 09:00 in Berlin stays due at 09:00 there across
+ * daylight-saving changes. Daily and weekly add whole days; monthly keeps the start's day of month and
+ * clamps it to shorter months (Jan 31 → Feb 28/29 → Mar 31), so the series never drifts to an earlier day.
  */
-export function occurrenceDue(recurrence: Recurrence, start: Date, n: number): Date {
-  if (recurrence === 'daily') return new Date(start.getTime() + n * DAY_MS);
-  if (recurrence === 'weekly') return new Date(start.getTime() + 7 * n * DAY_MS);
-  const months = start.getUTCMonth() + n;
-  const year = start.getUTCFullYear() + Math.floor(months / 12);
+export function occurrenceDue(recurrence: Recurrence, start: Date, n: number, timeZone = 'UTC'): Date {
+  const w = wallClock(start, timeZone);
+  if (recurrence === 'daily') return fromWallClock({ ...w, day: w.day + n }, timeZone);
+  if (recurrence === 'weekly') return fromWallClock({ ...w, day: w.day + 7 * n }, timeZone);
+  const months = w.month + n;
+  const year = w.year + Math.floor(months / 12);
   const month = ((months % 12) + 12) % 12;
-  const day = Math.min(start.getUTCDate(), daysInMonth(year, month));
-  return new Date(Date.UTC(year, month, day, start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds(), start.getUTCMilliseconds()));
+  return fromWallClock({ ...w, year, month, day: Math.min(w.day, daysInMonth(year, month)) }, timeZone);
 }

@@ -14,7 +14,7 @@ export enum TaskRecurrence {
 }
 registerEnumType(TaskRecurrence, {
   name: 'TaskRecurrence',
-  description: 'Completing a recurring task creates the next one. MONTHLY keeps the day of month of the first due time, clamped to shorter months (times in UTC)',
+  description: 'Completing a recurring task creates the next one. MONTHLY keeps the day of month of the first due time, clamped to shorter months (on the assignee’s wall clock: their time zone, else the tenant’s; UTC when unknown)',
 });
 
 @ObjectType({ description: 'A to-do or reminder on a deal and/or a contact; task.due.v1 is emitted when it becomes due' })

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { resolveIssuer, TenantProfiles } from '@crm/documents';
 import { notFound, UnitOfWork, type RequestContext } from '@crm/platform';
 import { quoteId } from '../quote-lock';
-import { renderQuotePdf, type QuotePdfOptions, type QuoteView } from '../quote-pdf';
+import { renderQuotePdf, type QuotePdfOptions } from '../quote-pdf';
+import { quoteView, type QuoteView } from '../quote-view';
 import { QuotePresenter } from '../quote.presenter';
 import { QuoteRepository } from '../quote.repository';
 import type { QuoteDocument, QuotePdf } from '../quote.types';
@@ -14,6 +16,7 @@ export class RenderQuote {
     private readonly uow: UnitOfWork,
     private readonly quotes: QuoteRepository,
     private readonly presenter: QuotePresenter,
+    private readonly profiles: TenantProfiles,
   ) {}
 
   async html(ctx: RequestContext, rawId: string): Promise<QuoteDocument> {
@@ -25,11 +28,14 @@ export class RenderQuote {
   /** Same data as the HTML document; drawn after the transaction, so no connection waits on the PDF. */
   async pdf(ctx: RequestContext, rawId: string, options: QuotePdfOptions = {}): Promise<QuotePdf> {
     const { view, createdAt } = await this.load(ctx, rawId, false);
-    const pdf = await renderQuotePdf({ ...view, seller: ctx.tenantId, createdAt }, options);
+    const pdf = await renderQuotePdf({ ...view, createdAt }, options);
     return { fileName: `${view.number}.pdf`, contentType: 'application/pdf', base64: pdf.toString('base64'), bytes: pdf.length };
   }
 
-  /** What a quote document shows: the stored figures as exact decimal strings, the recipient as the replica gave it at creation/sending. */
+  /**
+   * What a quote document shows: the stored figures (and the same written in the issuer's locale), the
+   * recipient as the replica gave it at creation/sending, the tenant's profile as the issuer.
+   */
   private async load(ctx: RequestContext, rawId: string, withTemplate: boolean): Promise<{ view: QuoteView; createdAt: Date; template: string | null }> {
     const id = quoteId(rawId);
     return this.uow.run(ctx.tenantId, async (tx) => {
@@ -37,10 +43,11 @@ export class RenderQuote {
       if (!row) throw notFound(`quote ${id} does not exist`);
       const q = await this.presenter.one(tx, row);
       const template = withTemplate ? await this.quotes.template(tx) : null;
+      const issuer = resolveIssuer(await this.profiles.documentIssuer(tx), ctx.tenantId);
       const createdAt = new Date(row.created_at);
-      const view: QuoteView = {
+      const view = quoteView({
         number: q.number,
-        date: createdAt.toISOString().slice(0, 10),
+        createdAt,
         validUntil: q.validUntil,
         notes: q.notes,
         currency: q.currency,
@@ -55,7 +62,7 @@ export class RenderQuote {
         discountTotal: q.discountTotal.amount,
         taxTotal: q.taxTotal.amount,
         total: q.total.amount,
-      };
+      }, issuer);
       return { view, createdAt, template };
     });
   }

@@ -1,0 +1,4 @@
+export * from './fonts';
+export * from './format';
+export * from './issuer';
+export * from './pdf';
