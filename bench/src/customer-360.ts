@@ -47,7 +47,7 @@ async function runSubgraphs(envs: Record<string, NodeJS.ProcessEnv>) {
   const { salesService } = await import('@crm/sales');
   const { marketingService } = await import('@crm/marketing');
   const defs = { contacts: contactsService, sales: salesService, marketing: marketingService };
-  const started = [];
+  const started: Awaited<ReturnType<typeof startService>>[] = [];
   // Transactions and statements run on behalf of GraphQL requests (relay, consumers, schedulers excluded).
   const counts = { transactions: 0, statements: 0 };
   for (const [name, def] of Object.entries(defs)) {
@@ -108,7 +108,10 @@ async function runOurs(subgraphs: { name: string; url: string; sdl: string }[]) 
 
 // ---------------------------------------------------------------- child: Hive Gateway
 async function runHive(subgraphs: { name: string; url: string; sdl: string }[]) {
-  const { createGatewayRuntime } = await import('@graphql-hive/gateway');
+  // Loaded untyped: its declarations augment graphql's GraphQLErrorExtensions (http.headers as a
+  // plain record) for the whole type-checked program, which breaks the gateway's Apollo HeaderMap.
+  const hivePackage: string = '@graphql-hive/gateway';
+  const { createGatewayRuntime } = (await import(hivePackage)) as { createGatewayRuntime: (config: unknown) => any };
   const { composeSupergraph, TokenVerifier } = await import('@crm/gateway');
   const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' });
   const signed = new WeakMap<object, string>();
@@ -135,8 +138,8 @@ async function runHive(subgraphs: { name: string; url: string; sdl: string }[]) 
         },
       },
     ],
-  } as any);
-  const server = createServer(runtime as any);
+  });
+  const server = createServer(runtime);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   server.keepAliveTimeout = 65_000;
   serveCpu();
@@ -281,7 +284,7 @@ async function main() {
     const ours = await child('ours', subgraphs);
     const hive = await child('hive', subgraphs);
     procs.push(ours.proc, hive.proc);
-    const token = signUserToken(USER, TEST_JWT_SECRET, 3600);
+    const token = signUserToken(USER, TEST_JWT_SECRET, { expiresIn: 3600 });
     const bearer = { authorization: `Bearer ${token}` };
     const direct = { [INTERNAL_CONTEXT_HEADER]: signInternalContext(USER, TEST_INTERNAL_SECRET, 3600) };
     // Same answer from both (and a warm-up: JIT, plan caches, pools).
