@@ -4,6 +4,10 @@
  * contact-only query through our gateway vs direct to the contacts subgraph, and the database
  * transactions each request costs. Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/customer-360.ts [contacts=2000] [concurrency=32] [seconds=10] [rounds=3]
+ * Seeding takes minutes on a busy machine; to compare two checkouts on the same data, seed once and
+ * pass the schemas to each run (they are then kept):
+ *   node -r @swc-node/register bench/src/customer-360.ts seed 2000     # prints BENCH_SCHEMAS=…
+ *   BENCH_SCHEMAS=contacts:…,sales:…,marketing:… node -r @swc-node/register bench/src/customer-360.ts 2000 32 10 2
  *
  * Processes: the three subgraphs share one child process (as in `pnpm start`), each gateway has its
  * own, and this process only generates load, so a gateway's CPU per request is measured apart.
@@ -95,6 +99,7 @@ async function runOurs(subgraphs: { name: string; url: string; sdl: string }[]) 
     supergraphMode: 'static',
     logger: pino({ level: 'warn' }),
     rateLimits: { perUser: 0, perIp: 0, windowMs: 60_000 },
+    dedupeSubgraphQueries: process.env.BENCH_DEDUP === 'on',
   });
   serveCpu();
   process.on('message', async (m: Msg) => {
@@ -241,8 +246,12 @@ async function seed(urls: Record<string, string>, contacts: number, pool: Pool, 
   await waitFor('sales replica', `SELECT count(*)::int AS n FROM "${schemas.sales}".contact_replica WHERE tenant_id = $1`, contacts);
   // Two deals per contact, then one order each: the 360 shows deals, orders, lifetime value, and the
   // timeline entries contacts projects from sales' events.
-  const deals = ['title,amount,currency,contactEmail', ...Array.from({ length: contacts * 2 }, (_, i) => `Deal ${i},${100 + (i % 900)}.00,EUR,c${i % contacts}@bench360.example`)].join('\n');
-  await must(urls.sales, h, `mutation($c: String!) { importDealsCsv(csv: $c) { created } }`, { c: deals });
+  // In chunks: one import of 4,000 deals outlives fetch's 5-minute header timeout on a busy machine.
+  for (let from = 0; from < contacts * 2; from += 250) {
+    const rows = Array.from({ length: Math.min(250, contacts * 2 - from) }, (_, k) => from + k);
+    const deals = ['title,amount,currency,contactEmail', ...rows.map((i) => `Deal ${i},${100 + (i % 900)}.00,EUR,c${i % contacts}@bench360.example`)].join('\n');
+    await must(urls.sales, h, `mutation($c: String!) { importDealsCsv(csv: $c) { created } }`, { c: deals });
+  }
   const ids: string[] = (await pool.query(`SELECT id::text FROM "${schemas.contacts}".contacts WHERE tenant_id = $1`, [TENANT])).rows.map((r) => r.id);
   let next = 0;
   await Promise.all(
@@ -262,13 +271,15 @@ async function seed(urls: Record<string, string>, contacts: number, pool: Pool, 
 async function main() {
   const databaseUrl = env('DATABASE_URL');
   env('KAFKA_BROKERS');
-  const contacts = Number(process.argv[2] ?? 2000);
   const concurrency = Number(process.argv[3] ?? 32);
   const seconds = Number(process.argv[4] ?? 10);
   const rounds = Number(process.argv[5] ?? 3);
+  const seedOnly = process.argv[2] === 'seed';
+  const contacts = Number(process.argv[seedOnly ? 3 : 2] ?? 2000);
   const prefix = `${uniqueId('c360')}.`;
-  const fresh = { contacts: await freshSchema('c360_contacts'), sales: await freshSchema('c360_sales'), marketing: await freshSchema('c360_marketing') };
-  const schemas = { contacts: fresh.contacts.schema, sales: fresh.sales.schema, marketing: fresh.marketing.schema };
+  const given = process.env.BENCH_SCHEMAS ? (Object.fromEntries(process.env.BENCH_SCHEMAS.split(',').map((kv) => kv.split(':'))) as Record<'contacts' | 'sales' | 'marketing', string>) : undefined;
+  const fresh = given ? undefined : { contacts: await freshSchema('c360_contacts'), sales: await freshSchema('c360_sales'), marketing: await freshSchema('c360_marketing') };
+  const schemas = given ?? { contacts: fresh!.contacts.schema, sales: fresh!.sales.schema, marketing: fresh!.marketing.schema };
   const envs = Object.fromEntries(Object.entries(schemas).map(([n, s]) => [n, { ...serviceTestEnv(s, prefix), DB_POOL_SIZE: '10', LOG_LEVEL: 'warn' }]));
   const pool = new Pool({ connectionString: databaseUrl, max: 2 });
   const procs: ChildProcess[] = [];
@@ -278,8 +289,14 @@ async function main() {
     const subgraphs = sub.ready.subgraphs as { name: string; url: string; sdl: string }[];
     const urls = Object.fromEntries(subgraphs.map((s) => [s.name, s.url]));
     const t0 = performance.now();
-    const { ids } = await seed(urls, contacts, pool, schemas);
+    const ids = given
+      ? (await pool.query(`SELECT id::text FROM "${schemas.contacts}".contacts WHERE tenant_id = $1`, [TENANT])).rows.map((r) => r.id as string)
+      : (await seed(urls, contacts, pool, schemas)).ids;
     const seedSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    if (seedOnly) {
+      console.log(`BENCH_SCHEMAS=${Object.entries(schemas).map(([k, v]) => `${k}:${v}`).join(',')}`);
+      return;
+    }
 
     const ours = await child('ours', subgraphs);
     const hive = await child('hive', subgraphs);
@@ -343,7 +360,7 @@ async function main() {
       if (p.exitCode === null) p.kill();
     }
     await pool.end();
-    for (const f of Object.values(fresh)) await f.drop();
+    if (fresh && !seedOnly) for (const f of Object.values(fresh)) await f.drop();
   }
 }
 
