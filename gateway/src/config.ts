@@ -121,6 +121,8 @@ export const gatewayConfigSchema = z
     MAX_TOKENS: positiveInt(2000, 100_000),
     MAX_DIRECTIVES: positiveInt(50, 1000),
     SUBGRAPH_TIMEOUT_MS: positiveInt(10_000, 600_000),
+    /** Identical subgraph queries of one caller in flight at once share one fetch (default on; mutations never). */
+    SUBGRAPH_DEDUP: envOptionalBoolean,
     /** Requests per RATE_LIMIT_WINDOW_MS per authenticated user (tenant + sub); 0 = no per-user limit. */
     RATE_LIMIT_PER_USER: rateLimit(DEFAULT_RATE_LIMITS.perUser),
     /** Requests per RATE_LIMIT_WINDOW_MS per client IP (all requests, signed in or not); 0 = no per-IP limit. */
@@ -169,6 +171,7 @@ export interface GatewayConfig {
   devTenantId: string;
   limits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number; maxDirectives: number };
   subgraphTimeoutMs: number;
+  dedupeSubgraphQueries: boolean;
   rateLimits: { perUser: number; perIp: number; windowMs: number };
   /** Express "trust proxy" value (parsed from TRUST_PROXY). */
   trustProxy: boolean | number | string;
@@ -201,6 +204,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
       maxDirectives: e.MAX_DIRECTIVES,
     },
     subgraphTimeoutMs: e.SUBGRAPH_TIMEOUT_MS,
+    dedupeSubgraphQueries: e.SUBGRAPH_DEDUP ?? true,
     rateLimits: { perUser: e.RATE_LIMIT_PER_USER, perIp: e.RATE_LIMIT_PER_IP, windowMs: e.RATE_LIMIT_WINDOW_MS },
     trustProxy: e.TRUST_PROXY,
     subgraphHealthCacheMs: e.SUBGRAPH_HEALTH_CACHE_MS,

@@ -58,6 +58,19 @@ afterAll(async () => {
   await sales?.close();
 });
 
+describe('gateway with subgraph deduplication off', () => {
+  it('sends every identical query', async () => {
+    const gw = await startGateway(baseOptions([contacts, sales], { dedupeSubgraphQueries: false }));
+    try {
+      const before = contacts.seen.filter((r) => r.query.includes('slow')).length;
+      await Promise.all(Array.from({ length: 3 }, () => gql(gw.url, '{ slow(ms: 200) }')));
+      expect(contacts.seen.filter((r) => r.query.includes('slow')).length - before).toBe(3);
+    } finally {
+      await gw.stop();
+    }
+  });
+});
+
 describe('gateway (development mode, static supergraph)', () => {
   let gw: RunningGateway;
   beforeAll(async () => {
@@ -85,6 +98,17 @@ describe('gateway (development mode, static supergraph)', () => {
     });
     const last = sales.seen[sales.seen.length - 1];
     expect(last.context).toEqual({ tenantId: 'tenant-globex', userId: 'user-1', roles: ['admin', 'sales'] });
+  });
+
+  it('deduplicates identical subgraph queries in flight for the same caller, never across callers', async () => {
+    const slowQueries = () => contacts.seen.filter((r) => r.query.includes('slow')).length;
+    const before = slowQueries();
+    const same = await Promise.all(Array.from({ length: 5 }, () => gql(gw.url, '{ slow(ms: 300) }')));
+    expect(same.map((r) => r.body.data)).toEqual(Array.from({ length: 5 }, () => ({ slow: 'slept 300 ms' })));
+    expect(slowQueries() - before).toBe(1);
+    // Another tenant, or other roles: not the same caller, so its own fetch.
+    await Promise.all([gql(gw.url, '{ slow(ms: 300) }'), gql(gw.url, '{ slow(ms: 300) }', { token: token('tenant-other') }), gql(gw.url, '{ slow(ms: 300) }', { token: token('tenant-acme', ['admin']) })]);
+    expect(slowQueries() - before).toBe(4);
   });
 
   it('propagates the caller trace id with its own span, and the request id', async () => {

@@ -62,6 +62,8 @@ export interface StartGatewayOptions {
   logger?: Logger;
   /** Per subgraph HTTP request timeout (default 10 s). */
   subgraphTimeoutMs?: number;
+  /** Identical subgraph queries of the same verified caller in flight at once share one fetch (default true; never mutations). */
+  dedupeSubgraphQueries?: boolean;
   /** Re-introspection interval in introspect mode (default 10 s; 0 = never). */
   introspectPollMs?: number;
   /** Time in-flight requests get on stop() before connections are cut (default 10 s). */
@@ -135,7 +137,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       // Runtime URLs come from SUBGRAPHS, never from the URLs baked into a supergraph file.
       const target = urls.get(name) ?? url;
       if (!target) throw new Error(`no URL for subgraph "${name}"`);
-      return new SubgraphDataSource<GatewayContext>(name, target, opts.internalSecret, subgraphFetcher(name, timeoutMs, metrics), logger, health);
+      return new SubgraphDataSource<GatewayContext>(name, target, opts.internalSecret, subgraphFetcher(name, timeoutMs, metrics), logger, health, opts.dedupeSubgraphQueries ?? true);
     },
   });
 

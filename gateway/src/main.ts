@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     limits: config.limits,
     supergraphMode: config.supergraphMode,
     subgraphTimeoutMs: config.subgraphTimeoutMs,
+    dedupeSubgraphQueries: config.dedupeSubgraphQueries,
     rateLimits: config.rateLimits,
     trustProxy: config.trustProxy,
     subgraphHealthCacheMs: config.subgraphHealthCacheMs,

@@ -121,7 +121,17 @@ const MAX_FIELD_ERRORS = 50;
 /** The internal context token of each request, by its (per-request) context object; ttl 60 s outlives any request. */
 const signedContexts = new WeakMap<object, string>();
 
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** A subgraph query in flight and how many identical fetches wait for its answer. */
+interface InFlight {
+  answer: Promise<SubgraphResponse>;
+  followers: number;
+}
+
 export class SubgraphDataSource<TContext extends SubgraphRequestContext = SubgraphRequestContext> extends RemoteGraphQLDataSource<TContext> {
+  private readonly inFlight = new Map<string, InFlight>();
+
   constructor(
     readonly subgraphName: string,
     url: string,
@@ -129,6 +139,8 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
     fetcher: RemoteGraphQLDataSource['fetcher'],
     private readonly logger: Logger,
     private readonly outcomes?: SubgraphOutcomeListener,
+    /** Identical queries of the same verified caller in flight at once share one subgraph fetch (see process). */
+    private readonly dedupe = true,
   ) {
     super({ url, fetcher });
   }
@@ -167,7 +179,29 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
     return new SubgraphFailure(this.subgraphName, 'unavailable', detail);
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions<TContext>) {
+  /**
+   * In-flight deduplication: while a query is being fetched, an identical one (same subgraph
+   * operation text and variables) for the same verified caller (tenant, user, roles) waits for that
+   * answer instead of fetching again; a popular page asked by many tabs at once costs one subgraph
+   * request. Only queries: a mutation is always sent. The follower's own trace and request id are not
+   * sent (the leader's fetch carries its own). Every waiter gets its own copy of the answer, since the
+   * gateway builds the response from it.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<TContext>): Promise<SubgraphResponse> {
+    const key = this.dedupe ? dedupeKey(options) : undefined;
+    if (!key) return this.processOnce(options);
+    const running = this.inFlight.get(key);
+    if (running) {
+      running.followers++;
+      return copyOf(await running.answer);
+    }
+    const entry: InFlight = { answer: this.processOnce(options).finally(() => this.inFlight.delete(key)), followers: 0 };
+    this.inFlight.set(key, entry);
+    const answer = await entry.answer;
+    return entry.followers ? copyOf(answer) : answer;
+  }
+
+  private async processOnce(options: GraphQLDataSourceProcessOptions<TContext>): Promise<SubgraphResponse> {
     try {
       const response = await super.process(options);
       this.outcomes?.succeeded(this.subgraphName);
@@ -195,6 +229,21 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
       log.warn(fields, `subgraph "${failure.subgraph}" is unavailable (${failure.kind}): ${failure.detail}`);
     }
   }
+}
+
+/** A waiter's own copy of a shared answer: its GraphQL parts (the HTTP part holds Headers, which do not clone). */
+function copyOf(answer: SubgraphResponse): SubgraphResponse {
+  const { data, errors, extensions } = answer;
+  return structuredClone({ data, errors, extensions }) as SubgraphResponse;
+}
+
+/** The dedup key of a user's subgraph query; undefined for a mutation or the gateway's own calls. */
+function dedupeKey(options: GraphQLDataSourceProcessOptions<SubgraphRequestContext>): string | undefined {
+  if (!('incomingRequestContext' in options)) return undefined;
+  const auth = options.context?.auth;
+  const query = options.request.query;
+  if (!auth || !query || !/^\s*(query\b|\{)/.test(query)) return undefined;
+  return JSON.stringify([auth.tenantId, auth.userId, [...auth.roles].sort(), query, options.request.variables ?? null]);
 }
 
 /**

@@ -10,17 +10,19 @@ import { adminQuery, dataOf, eventually, gatewayClient, uniqueTenant } from '@cr
  */
 function countQueries(ds: DataSource) {
   const statements: string[] = [];
+  let transactions = 0;
   const create = ds.createQueryRunner.bind(ds);
   ds.createQueryRunner = (...args: Parameters<DataSource['createQueryRunner']>): QueryRunner => {
     const qr = create(...args);
     const query = qr.query.bind(qr);
     qr.query = ((sql: string, ...rest: unknown[]) => {
+      if (requestStore.getStore() && /^\s*BEGIN\b/i.test(sql)) transactions++;
       if (requestStore.getStore() && !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) statements.push(sql.replace(/^BEGIN;[^;]*;?/i, '').trim());
       return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
     }) as QueryRunner['query'];
     return qr;
   };
-  return { statements, restore: () => (ds.createQueryRunner = create) };
+  return { statements, transactions: () => transactions, restore: () => (ds.createQueryRunner = create) };
 }
 
 /**
@@ -71,5 +73,36 @@ describe('query count of a list through the gateway', () => {
       again.restore();
     }
     expect(again.statements).toHaveLength(2);
+
+    // A customer-360 of one contact: a dozen resolvers in each subgraph, one transaction per subgraph
+    // (the reads of a query share it), and still one query per kind of data.
+    const contactId = ids[0];
+    dataOf(await gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`, { i: { contactId, channel: 'PHONE', currency: 'EUR', lines: [{ description: 'W', quantity: '1', unitPrice: '5.00' }] } }));
+    const c360 = { contacts: countQueries(contacts.dataSource), sales: countQueries(sales.dataSource) };
+    let contact;
+    try {
+      contact = dataOf(
+        await gql(
+          `query($id: ID!) { contact(id: $id) { displayName email consents { channel granted } timelineEntries(first: 10) { edges { node { kind } } }
+             deals(first: 10) { totalCount edges { node { title stage { name } } } } orders(first: 10) { edges { node { number } } } lifetimeValue { amount } } }`,
+          { id: contactId },
+        ),
+      ).contact;
+    } finally {
+      c360.contacts.restore();
+      c360.sales.restore();
+    }
+    expect(contact.deals.totalCount).toBe(1);
+    expect(contact.orders.edges).toHaveLength(1);
+    expect({ contacts: c360.contacts.transactions(), sales: c360.sales.transactions() }).toEqual({ contacts: 1, sales: 1 });
+
+    // A mutation keeps its own transaction, committed before its answer.
+    const m = countQueries(contacts.dataSource);
+    try {
+      dataOf(await gql(`mutation { a: createContact(input: { firstName: "A" }) { id } b: createContact(input: { firstName: "B" }) { id } }`));
+    } finally {
+      m.restore();
+    }
+    expect(m.transactions()).toBe(2);
   }, 120_000);
 });

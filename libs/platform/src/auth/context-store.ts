@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { InternalContext, RequestContext } from './request-context';
+import type { RequestTx } from '../kernel/request-tx';
 import { unauthenticated } from '../errors';
 
 /** Per-request state: the verified caller and request-scoped caches (DataLoaders). */
@@ -9,6 +10,8 @@ export interface RequestState {
   requestId: string;
   traceparent?: string;
   loaders: Map<string, unknown>;
+  /** Set for a query operation: its reads share one transaction per tenant (kernel/request-tx.ts). */
+  readTx?: RequestTx;
 }
 
 export const requestStore = new AsyncLocalStorage<RequestState>();

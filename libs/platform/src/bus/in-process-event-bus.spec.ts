@@ -1,4 +1,4 @@
-import { InProcessEventBus } from './in-process-event-bus';
+import { InProcessEventBus, RETAINED_HANDLED_MESSAGES } from './in-process-event-bus';
 import type { InboundMessage } from './event-bus';
 
 describe('InProcessEventBus', () => {
@@ -45,6 +45,37 @@ describe('InProcessEventBus', () => {
     await sub.close();
     await bus.publish([{ topic: 't', key: 'k', value: 'nobody listens' }]);
     expect(seen).toEqual(['x']);
+    await bus.disconnect();
+  });
+
+  it('keeps only the last handled messages once every group has handled them, and goes on counting offsets', async () => {
+    const bus = new InProcessEventBus();
+    const offsets: string[] = [];
+    let slowGroupSeen = 0;
+    let releaseSlow!: () => void;
+    const gate = new Promise<void>((r) => (releaseSlow = r));
+    await bus.subscribe({ groupId: 'fast', topics: ['t'], handle: async (m: InboundMessage) => void offsets.push(m.offset) });
+    await bus.subscribe({
+      groupId: 'slow',
+      topics: ['t'],
+      handle: async () => {
+        await gate;
+        slowGroupSeen++;
+      },
+    });
+    const total = RETAINED_HANDLED_MESSAGES * 5;
+    const published = bus.publish(Array.from({ length: total }, (_, i) => ({ topic: 't', key: 'k', value: String(i) })));
+    await new Promise((r) => setTimeout(r, 50));
+    // The slow group has handled none yet: nothing may be dropped.
+    expect(bus.messages('t')).toHaveLength(total);
+    releaseSlow();
+    await published;
+    expect(slowGroupSeen).toBe(total);
+    expect(bus.messages('t').length).toBeLessThan(RETAINED_HANDLED_MESSAGES * 2);
+    expect(bus.messages('t').at(-1)!.value!.toString()).toBe(String(total - 1));
+    await bus.publish([{ topic: 't', key: 'k', value: 'next' }]);
+    expect(offsets.at(-1)).toBe(String(total));
+    expect(offsets).toEqual(Array.from({ length: total + 1 }, (_, i) => String(i)));
     await bus.disconnect();
   });
 });

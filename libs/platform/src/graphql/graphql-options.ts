@@ -5,6 +5,8 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { ServiceMetrics } from '../metrics';
 import { isDatabaseUnavailable, RETRY_AFTER_SECONDS } from '../kernel/unavailable';
+import { RequestTx } from '../kernel/request-tx';
+import { requestStore } from '../auth/context-store';
 
 const PUBLIC_CODES = new Set(['SERVICE_UNAVAILABLE', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'UNAUTHENTICATED', 'FORBIDDEN', 'GRAPHQL_VALIDATION_FAILED', 'GRAPHQL_PARSE_FAILED']);
 
@@ -30,6 +32,41 @@ function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin
   };
 }
 
+/**
+ * The reads of a query operation share one transaction per tenant (kernel/request-tx.ts), committed
+ * here before the answer leaves; if that commit fails, the answer is an error, never data whose
+ * transaction did not commit.
+ */
+function requestTxPlugin(service: string, log: Logger): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation }) {
+          const state = requestStore.getStore();
+          if (state && operation?.operation === 'query') state.readTx = new RequestTx();
+        },
+        async willSendResponse({ response }) {
+          const state = requestStore.getStore();
+          const readTx = state?.readTx;
+          if (!state || !readTx) return;
+          state.readTx = undefined;
+          const failure = await readTx.end();
+          if (!failure || response.body.kind !== 'single') return;
+          log.error({ err: failure }, 'the transaction of a query could not commit: answered with an error');
+          const unavailable = isDatabaseUnavailable(failure);
+          response.body.singleResult = {
+            errors: [
+              unavailable
+                ? { message: `the ${service} module cannot reach its database right now; retry in a few seconds`, extensions: { code: 'SERVICE_UNAVAILABLE', service, retryable: true, retryAfterSeconds: RETRY_AFTER_SECONDS } }
+                : { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+            ],
+          };
+        },
+      };
+    },
+  };
+}
+
 /** The same subgraph setup for every service: Federation 2, code-first, masked internal errors in production. */
 export function subgraphOptions(o: { service: string; production: boolean; metrics: ServiceMetrics; log: Logger; orphanedTypes?: Function[]; schemaScope: Function }): ApolloFederationDriverConfig {
   return {
@@ -46,7 +83,7 @@ export function subgraphOptions(o: { service: string; production: boolean; metri
     // `include` for types): only types registered in this service's scope enter its schema.
     buildSchemaOptions: { orphanedTypes: o.orphanedTypes ?? [], includeModules: [o.schemaScope] } as ApolloFederationDriverConfig['buildSchemaOptions'],
     // Inline traces only feed Apollo's hosted usage reporting, which we do not use; they cost time per field.
-    plugins: [metricsPlugin(o.metrics, o.log), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [requestTxPlugin(o.service, o.log), metricsPlugin(o.metrics, o.log), ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
       const code = formatted.extensions?.code;
       if (code && PUBLIC_CODES.has(String(code))) return formatted;

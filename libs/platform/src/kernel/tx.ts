@@ -87,6 +87,27 @@ export interface TenantTxOptions {
 }
 
 export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: Tx) => Promise<T>, emitter?: TxEmitter, opts: TenantTxOptions = {}): Promise<T> {
+  const qr = await beginTenantTx(ds, tenantId);
+  let ended = false;
+  try {
+    const tx = new Tx(qr.manager, tenantId, emitter);
+    const out = await fn(tx);
+    await tx.settle();
+    await qr.query(opts.rollback ? 'ROLLBACK' : 'COMMIT');
+    ended = true;
+    return out;
+  } finally {
+    await endTenantTx(qr, ended ? 'done' : 'ROLLBACK');
+  }
+}
+
+/**
+ * Checks out a connection and opens a transaction on it bound to the tenant and the RLS-bound app
+ * role. The one place a request's tenant binding is made (inTenantTx and the request transaction of
+ * request-tx.ts both open theirs here); the settings are transaction-local, so COMMIT or ROLLBACK
+ * returns the connection to the pool with no tenant on it.
+ */
+export async function beginTenantTx(ds: DataSource, tenantId: string): Promise<QueryRunner> {
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {
@@ -97,20 +118,22 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
       await qr.query('BEGIN');
       await bindTenant(qr.manager, tenantId);
     }
-    markTransaction(qr, true);
-    try {
-      const tx = new Tx(qr.manager, tenantId, emitter);
-      const out = await fn(tx);
-      await tx.settle();
-      await qr.query(opts.rollback ? 'ROLLBACK' : 'COMMIT');
-      return out;
-    } catch (err) {
-      await qr.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      markTransaction(qr, false);
-    }
+  } catch (err) {
+    await qr.query('ROLLBACK').catch(() => undefined);
+    await qr.release();
+    throw err;
+  }
+  markTransaction(qr, true);
+  return qr;
+}
+
+/** Ends a transaction of beginTenantTx (`done`: the caller already committed or rolled back) and returns its connection. */
+export async function endTenantTx(qr: QueryRunner, end: 'COMMIT' | 'ROLLBACK' | 'done'): Promise<void> {
+  try {
+    if (end === 'COMMIT') await qr.query('COMMIT');
+    else if (end === 'ROLLBACK') await qr.query('ROLLBACK').catch(() => undefined);
   } finally {
+    markTransaction(qr, false);
     await qr.release();
   }
 }

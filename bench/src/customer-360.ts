@@ -1,0 +1,398 @@
+/**
+ * Customer-360 through our gateway vs Hive Gateway (`@graphql-hive/gateway`), over the same
+ * supergraph and the same Postgres-backed subgraphs (contacts, sales, marketing), plus the
+ * contact-only query through our gateway vs direct to the contacts subgraph, and the database
+ * transactions each request costs. Usage:
+ *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/customer-360.ts [contacts=2000] [concurrency=32] [seconds=10] [rounds=3]
+ * Seeding takes minutes on a busy machine; to compare two checkouts on the same data, seed once and
+ * pass the schemas to each run (they are then kept):
+ *   node -r @swc-node/register bench/src/customer-360.ts seed 2000     # prints BENCH_SCHEMAS=…
+ *   BENCH_SCHEMAS=contacts:…,sales:…,marketing:… node -r @swc-node/register bench/src/customer-360.ts 2000 32 10 2
+ *
+ * Processes: the three subgraphs share one child process (as in `pnpm start`), each gateway has its
+ * own, and this process only generates load, so a gateway's CPU per request is measured apart.
+ *
+ * Auth, identical on both gateways: the client sends `Authorization: Bearer <HS256 user token>`;
+ * the gateway verifies it with the same `TokenVerifier` (@crm/gateway, KeyObject made once), signs the
+ * internal context once per request (`signInternalContext`, @crm/auth) and sends it as
+ * `x-crm-context` on every subgraph fetch of that request. Ours does it in its request middleware and
+ * SubgraphDataSource; Hive's through a plugin (onContextBuilding + onFetch) below. In-flight
+ * deduplication of subgraph fetches is off on both (Hive: `deduplicateInflightRequests: false`). Rate limits
+ * are off on ours (the bench is one user).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
+import pino from 'pino';
+import { Pool } from 'pg';
+import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
+import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
+import { env, summary } from './stats';
+
+const TENANT = 'bench360';
+const USER: RequestContext = { tenantId: TENANT, userId: 'bench', roles: ['admin'] };
+
+export const CUSTOMER_360 = `query Customer360($id: ID!) { contact(id: $id) {
+  id displayName email preferredChannels consents { channel granted }
+  deals(first: 10) { totalCount edges { node { title status amount { amount currency } stage { name } } } }
+  orders(first: 10) { edges { node { number channel total { amount currency } } } }
+  lifetimeValue { amount currency }
+  timelineEntries(first: 10) { edges { node { kind summary occurredAt sourceModule } } }
+  leadScore segments { name }
+} }`;
+export const CONTACT_ONLY = `query ContactOnly($id: ID!) { contact(id: $id) { id displayName email } }`;
+
+type Msg = { kind: string; [k: string]: any };
+
+// ---------------------------------------------------------------- child: the three subgraphs
+async function runSubgraphs(envs: Record<string, NodeJS.ProcessEnv>) {
+  const { startService, requestStore } = await import('@crm/platform');
+  const { contactsService } = await import('@crm/contacts');
+  const { salesService } = await import('@crm/sales');
+  const { marketingService } = await import('@crm/marketing');
+  const defs = { contacts: contactsService, sales: salesService, marketing: marketingService };
+  const started: Awaited<ReturnType<typeof startService>>[] = [];
+  // Transactions and statements run on behalf of GraphQL requests (relay, consumers, schedulers excluded).
+  const counts = { transactions: 0, statements: 0 };
+  for (const [name, def] of Object.entries(defs)) {
+    const svc = await startService(def as any, { env: envs[name] });
+    const ds = svc.dataSource;
+    const create = ds.createQueryRunner.bind(ds);
+    ds.createQueryRunner = ((...args: any[]) => {
+      const qr = (create as any)(...args);
+      const query = qr.query.bind(qr);
+      qr.query = (sql: string, ...rest: unknown[]) => {
+        if (requestStore.getStore()) {
+          if (/^\s*BEGIN\b/i.test(sql)) counts.transactions++;
+          if (!/^\s*(BEGIN|COMMIT|ROLLBACK)\s*$/i.test(sql)) counts.statements++;
+        }
+        return query(sql, ...rest);
+      };
+      return qr;
+    }) as any;
+    started.push(svc);
+  }
+  process.on('message', async (m: Msg) => {
+    if (m.kind === 'counts') process.send!({ kind: 'counts', ...counts, cpu: process.cpuUsage() });
+    if (m.kind === 'stop') {
+      for (const s of started.reverse()) await s.stop();
+      process.send!({ kind: 'stopped' });
+      process.exit(0);
+    }
+  });
+  process.send!({ kind: 'ready', subgraphs: started.map((s) => ({ name: s.name, url: s.url, sdl: s.sdl() })) });
+}
+
+// ---------------------------------------------------------------- child: our gateway
+async function runOurs(subgraphs: { name: string; url: string; sdl: string }[]) {
+  const { startGateway, DEFAULT_QUERY_LIMITS } = await import('@crm/gateway');
+  const gw = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    metricsPort: 0,
+    subgraphs,
+    auth: { jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' },
+    internalSecret: TEST_INTERNAL_SECRET,
+    production: true,
+    graphiql: false,
+    limits: { ...DEFAULT_QUERY_LIMITS },
+    supergraphMode: 'static',
+    logger: pino({ level: 'warn' }),
+    rateLimits: { perUser: 0, perIp: 0, windowMs: 60_000 },
+    dedupeSubgraphQueries: process.env.BENCH_DEDUP === 'on',
+  });
+  serveCpu();
+  process.on('message', async (m: Msg) => {
+    if (m.kind === 'stop') {
+      await gw.stop();
+      process.exit(0);
+    }
+  });
+  process.send!({ kind: 'ready', url: gw.url });
+}
+
+// ---------------------------------------------------------------- child: Hive Gateway
+async function runHive(subgraphs: { name: string; url: string; sdl: string }[]) {
+  // Loaded untyped: its declarations augment graphql's GraphQLErrorExtensions (http.headers as a
+  // plain record) for the whole type-checked program, which breaks the gateway's Apollo HeaderMap.
+  const hivePackage: string = '@graphql-hive/gateway';
+  const { createGatewayRuntime } = (await import(hivePackage)) as { createGatewayRuntime: (config: unknown) => any };
+  const { composeSupergraph, TokenVerifier } = await import('@crm/gateway');
+  const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' });
+  const signed = new WeakMap<object, string>();
+  const runtime = createGatewayRuntime({
+    supergraph: composeSupergraph(subgraphs),
+    logging: 'error',
+    // Its HTTP transport deduplicates identical in-flight subgraph queries by default; off, as on ours.
+    transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } },
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: false,
+    plugins: () => [
+      {
+        // Same work as ours: verify the user token once, sign the internal context once per request.
+        async onContextBuilding({ context, extendContext }: any) {
+          const auth = await verifier.verifyAuthorizationHeader(context.request.headers.get('authorization') ?? undefined);
+          extendContext({ crmAuth: auth });
+        },
+        onFetch({ context, options, setOptions }: any) {
+          if (!context?.crmAuth) return;
+          let token = signed.get(context);
+          if (!token) signed.set(context, (token = signInternalContext(context.crmAuth, TEST_INTERNAL_SECRET)));
+          setOptions({ ...options, headers: { ...options.headers, [INTERNAL_CONTEXT_HEADER]: token } });
+        },
+      },
+    ],
+  });
+  const server = createServer(runtime);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  server.keepAliveTimeout = 65_000;
+  serveCpu();
+  process.on('message', async (m: Msg) => {
+    if (m.kind === 'stop') {
+      server.closeAllConnections();
+      server.close();
+      await (runtime as any).dispose?.();
+      process.exit(0);
+    }
+  });
+  process.send!({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as any).port}/graphql` });
+}
+
+function serveCpu() {
+  process.on('message', (m: Msg) => {
+    if (m.kind === 'cpu') process.send!({ kind: 'cpu', cpu: process.cpuUsage() });
+  });
+}
+
+// ---------------------------------------------------------------- parent
+function child(role: string, payload: unknown): Promise<{ proc: ChildProcess; ready: Msg }> {
+  const proc = fork(__filename, [role], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    proc.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+    proc.on('message', (m: Msg) => {
+      if (m.kind === 'ready') resolve({ proc, ready: m });
+    });
+    proc.send({ kind: 'start', payload });
+  });
+}
+
+function ask(proc: ChildProcess, kind: string): Promise<Msg> {
+  return new Promise((resolve) => {
+    const on = (m: Msg) => {
+      if (m.kind === kind) {
+        proc.off('message', on);
+        resolve(m);
+      }
+    };
+    proc.on('message', on);
+    proc.send({ kind });
+  });
+}
+
+const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+
+async function post(url: string, headers: Record<string, string>, query: string, variables: unknown): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  return res.json();
+}
+
+async function must(url: string, headers: Record<string, string>, query: string, variables: unknown = {}) {
+  const body = await post(url, headers, query, variables);
+  if (body.errors?.length) throw new Error(`${query.slice(0, 60)}: ${JSON.stringify(body.errors).slice(0, 500)}`);
+  return body.data;
+}
+
+/** Closed loop: `concurrency` clients, each sending the next request when the last answered. */
+async function load(url: string, headers: Record<string, string>, query: string, ids: string[], concurrency: number, seconds: number) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const until = performance.now() + seconds * 1000;
+  const load1 = loadavg()[0];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) {
+        const id = ids[Math.floor(Math.random() * ids.length)];
+        const t0 = performance.now();
+        const body = await post(url, headers, query, { id });
+        latencies.push(performance.now() - t0);
+        if (body.errors?.length || !body.data?.contact) {
+          errors++;
+          firstError ??= JSON.stringify(body.errors ?? body).slice(0, 300);
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const s = summary(latencies);
+  return { rps: Math.round(latencies.length / elapsed), requests: latencies.length, errors, firstError, p50: +s.p50.toFixed(1), p99: +s.p99.toFixed(1), load: +((load1 + loadavg()[0]) / 2).toFixed(2) };
+}
+
+async function seed(urls: Record<string, string>, contacts: number, pool: Pool, schemas: Record<string, string>) {
+  const h = { [INTERNAL_CONTEXT_HEADER]: signInternalContext(USER, TEST_INTERNAL_SECRET, 3600) };
+  const csv = ['firstName,lastName,email,phone', ...Array.from({ length: contacts }, (_, i) => `Ada${i},Bench${i},c${i}@bench360.example,+4930${String(1000000 + i)}`)].join('\n');
+  const imported = (await must(urls.contacts, h, `mutation($c: String!) { importContactsCsv(csv: $c) { created } }`, { c: csv })).importContactsCsv;
+  const waitFor = async (what: string, sql: string, n: number) => {
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const got = (await pool.query(sql, [TENANT])).rows[0].n as number;
+      if (got >= n) return;
+      if (Date.now() > deadline) throw new Error(`${what}: ${got} of ${n}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+  await waitFor('sales replica', `SELECT count(*)::int AS n FROM "${schemas.sales}".contact_replica WHERE tenant_id = $1`, contacts);
+  // Two deals per contact, then one order each: the 360 shows deals, orders, lifetime value, and the
+  // timeline entries contacts projects from sales' events.
+  // In chunks: one import of 4,000 deals outlives fetch's 5-minute header timeout on a busy machine.
+  for (let from = 0; from < contacts * 2; from += 250) {
+    const rows = Array.from({ length: Math.min(250, contacts * 2 - from) }, (_, k) => from + k);
+    const deals = ['title,amount,currency,contactEmail', ...rows.map((i) => `Deal ${i},${100 + (i % 900)}.00,EUR,c${i % contacts}@bench360.example`)].join('\n');
+    await must(urls.sales, h, `mutation($c: String!) { importDealsCsv(csv: $c) { created } }`, { c: deals });
+  }
+  const ids: string[] = (await pool.query(`SELECT id::text FROM "${schemas.contacts}".contacts WHERE tenant_id = $1`, [TENANT])).rows.map((r) => r.id);
+  await placeOrders(urls.sales, ids);
+  await waitFor('timeline', `SELECT count(DISTINCT contact_id)::int AS n FROM "${schemas.contacts}".interactions WHERE tenant_id = $1`, contacts);
+  return { imported: imported.created, ids };
+}
+
+/** One order per contact (8 at a time). */
+async function placeOrders(salesUrl: string, contactIds: string[]) {
+  const h = { [INTERNAL_CONTEXT_HEADER]: signInternalContext(USER, TEST_INTERNAL_SECRET, 3600) };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (next < contactIds.length) {
+        const contactId = contactIds[next++];
+        await must(salesUrl, h, `mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`, {
+          i: { contactId, channel: 'WEB_SHOP', currency: 'EUR', lines: [{ description: 'Widget', quantity: '2', unitPrice: '25.00', taxRate: '19' }] },
+        });
+      }
+    }),
+  );
+}
+
+async function main() {
+  const databaseUrl = env('DATABASE_URL');
+  env('KAFKA_BROKERS');
+  const concurrency = Number(process.argv[3] ?? 32);
+  const seconds = Number(process.argv[4] ?? 10);
+  const rounds = Number(process.argv[5] ?? 3);
+  const seedOnly = process.argv[2] === 'seed';
+  const contacts = Number(process.argv[seedOnly ? 3 : 2] ?? 2000);
+  const prefix = `${uniqueId('c360')}.`;
+  const given = process.env.BENCH_SCHEMAS ? (Object.fromEntries(process.env.BENCH_SCHEMAS.split(',').map((kv) => kv.split(':'))) as Record<'contacts' | 'sales' | 'marketing', string>) : undefined;
+  const fresh = given ? undefined : { contacts: await freshSchema('c360_contacts'), sales: await freshSchema('c360_sales'), marketing: await freshSchema('c360_marketing') };
+  const schemas = given ?? { contacts: fresh!.contacts.schema, sales: fresh!.sales.schema, marketing: fresh!.marketing.schema };
+  const envs = Object.fromEntries(Object.entries(schemas).map(([n, s]) => [n, { ...serviceTestEnv(s, prefix), DB_POOL_SIZE: '10', LOG_LEVEL: 'warn' }]));
+  const pool = new Pool({ connectionString: databaseUrl, max: 2 });
+  const procs: ChildProcess[] = [];
+  try {
+    const sub = await child('subgraphs', envs);
+    procs.push(sub.proc);
+    const subgraphs = sub.ready.subgraphs as { name: string; url: string; sdl: string }[];
+    const urls = Object.fromEntries(subgraphs.map((s) => [s.name, s.url]));
+    const t0 = performance.now();
+    let ids = given ? [] : (await seed(urls, contacts, pool, schemas)).ids;
+    if (given) {
+      // Reused data (perhaps seeded only in part on a busy machine): the contacts that have deals, orders and a timeline.
+      if (seedOnly) await placeOrders(urls.sales, (await pool.query(`SELECT DISTINCT contact_id::text AS id FROM "${schemas.sales}".deals WHERE tenant_id = $1 AND contact_id NOT IN (SELECT contact_id FROM "${schemas.sales}".orders)`, [TENANT])).rows.map((r) => r.id));
+      ids = (
+        await pool.query(
+          `SELECT DISTINCT o.contact_id::text AS id FROM "${schemas.sales}".orders o JOIN "${schemas.sales}".deals d ON d.contact_id = o.contact_id JOIN "${schemas.contacts}".interactions i ON i.contact_id = o.contact_id WHERE o.tenant_id = $1`,
+          [TENANT],
+        )
+      ).rows.map((r) => r.id as string);
+    }
+    const seedSeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    if (seedOnly) {
+      console.log(`BENCH_SCHEMAS=${Object.entries(schemas).map(([k, v]) => `${k}:${v}`).join(',')}`);
+      return;
+    }
+
+    const ours = await child('ours', subgraphs);
+    const hive = await child('hive', subgraphs);
+    procs.push(ours.proc, hive.proc);
+    const token = signUserToken(USER, TEST_JWT_SECRET, { expiresIn: 3600 });
+    const bearer = { authorization: `Bearer ${token}` };
+    const direct = { [INTERNAL_CONTEXT_HEADER]: signInternalContext(USER, TEST_INTERNAL_SECRET, 3600) };
+    // Same answer from both (and a warm-up: JIT, plan caches, pools).
+    const a = await must(ours.ready.url, bearer, CUSTOMER_360, { id: ids[0] });
+    const b = await must(hive.ready.url, bearer, CUSTOMER_360, { id: ids[0] });
+    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`the gateways disagree:\n${JSON.stringify(a)}\n${JSON.stringify(b)}`);
+    if (!a.contact.deals.edges.length || !a.contact.orders.edges.length || !a.contact.timelineEntries.edges.length) throw new Error(`seed incomplete: ${JSON.stringify(a)}`);
+    for (const g of [ours, hive]) await load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, 3);
+    await load(urls.contacts, direct, CONTACT_ONLY, ids, concurrency, 2);
+
+    const rows: Record<string, unknown>[] = [];
+    for (let r = 1; r <= rounds; r++) {
+      for (const [name, g] of [['ours', ours], ['hive', hive]] as const) {
+        const before = { sub: await ask(sub.proc, 'counts'), gw: await ask(g.proc, 'cpu') };
+        const m = await load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds);
+        const after = { sub: await ask(sub.proc, 'counts'), gw: await ask(g.proc, 'cpu') };
+        rows.push({
+          round: r,
+          bench: `customer-360 via ${name}`,
+          ...m,
+          txPerRequest: +((after.sub.transactions - before.sub.transactions) / m.requests).toFixed(2),
+          statementsPerRequest: +((after.sub.statements - before.sub.statements) / m.requests).toFixed(2),
+          gatewayCpuMsPerRequest: +((cpuMs(after.gw.cpu) - cpuMs(before.gw.cpu)) / m.requests).toFixed(2),
+          subgraphCpuMsPerRequest: +((cpuMs(after.sub.cpu) - cpuMs(before.sub.cpu)) / m.requests).toFixed(2),
+        });
+        console.error(JSON.stringify(rows.at(-1)));
+      }
+      for (const [name, url, headers] of [['contact-only via ours', ours.ready.url, bearer], ['contact-only direct', urls.contacts, direct]] as const) {
+        const m = await load(url, headers, CONTACT_ONLY, ids, concurrency, seconds);
+        rows.push({ round: r, bench: name, ...m });
+        console.error(JSON.stringify(rows.at(-1)));
+      }
+    }
+    const mean = (bench: string, key: string) => {
+      const xs = rows.filter((x) => x.bench === bench).map((x) => x[key] as number);
+      return xs.reduce((s, x) => s + x, 0) / xs.length;
+    };
+    console.log(
+      JSON.stringify({
+        bench: 'customer-360',
+        contacts,
+        concurrency,
+        seconds,
+        rounds,
+        seedSeconds,
+        oursOverHive: +(mean('customer-360 via ours', 'rps') / mean('customer-360 via hive', 'rps')).toFixed(2),
+        gatewayOverDirect: +(mean('contact-only via ours', 'rps') / mean('contact-only direct', 'rps')).toFixed(2),
+        rows,
+      }),
+    );
+  } finally {
+    for (const p of procs.reverse()) {
+      const gone = new Promise((r) => p.once('exit', r));
+      p.send({ kind: 'stop' });
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
+      if (p.exitCode === null) p.kill();
+    }
+    await pool.end();
+    if (fresh && !seedOnly) for (const f of Object.values(fresh)) await f.drop();
+  }
+}
+
+const role = process.argv[2];
+if (role === 'subgraphs' || role === 'ours' || role === 'hive') {
+  process.once('message', (m: Msg) => {
+    const run = role === 'subgraphs' ? runSubgraphs : role === 'ours' ? runOurs : runHive;
+    run(m.payload as any).catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
