@@ -45,3 +45,4 @@ export * from './transport';
 export * from './db/audit';
 export * from './kernel/audit-trail';
 export * from './kernel/audit-retention';
+export * from './kernel/audit-resolvers';

@@ -2,7 +2,7 @@ import { Directive, Field, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { Type } from '@nestjs/common';
 import { GraphQLISODateTime } from '@nestjs/graphql';
 import { invalidField } from '../errors';
-import { keysetPage, type ConnectionValue, type KeysetArgs, type KeysetRow } from '../pagination';
+import { keysetPage, type ConnectionValue, type KeysetArgs } from '../pagination';
 import { SqlParams } from './sql-builder';
 import type { Tx } from './tx';
 import { PageInfoType } from './connection';
@@ -31,7 +31,9 @@ export interface AuditEntryValue {
   changes: AuditFieldChangeValue[];
 }
 
-type AuditRow = KeysetRow & {
+type AuditRow = {
+  id: string;
+  sort_key: string;
   occurred_at: Date;
   actor_id: string;
   entity: string;
