@@ -13,6 +13,7 @@ import { enableCrossTenantSweep } from './platform-migration';
  * handled, or `system`), what (entity, entity id, create/update/delete) and the changed fields as
  * `{ field: { old, new } }` — only fields that changed, without noise columns (AUDIT_NOISE_COLUMNS
  * and the table's own `ignore`). An UPDATE that changed nothing but noise writes no entry.
+ * Several writes of one row in one transaction make one entry (audit_merge).
  * `contact_id` names the contact whose personal data the entry may hold, so an erasure can scrub it.
  */
 export const AUDIT_NOISE_COLUMNS = ['tenant_id', 'version', 'created_at', 'updated_at', 'search', 'search_text'] as const;
@@ -35,8 +36,12 @@ export class PlatformAudit1796200000020 implements MigrationInterface {
         action text NOT NULL CHECK (action IN ('create', 'update', 'delete')),
         changes jsonb NOT NULL,
         contact_id text,
-        erased_at timestamptz
+        erased_at timestamptz,
+        tx_id bigint NOT NULL DEFAULT txid_current()
       )`);
+    // One entry per entity and transaction: a use case that writes a row in two statements (fields,
+    // then a derived display name) or creates then completes it records one change, not two.
+    await q.query(`CREATE UNIQUE INDEX audit_log_per_tx ON audit_log (tenant_id, tx_id, entity, entity_id)`);
     await q.query(`CREATE INDEX audit_log_entity ON audit_log (tenant_id, entity, entity_id, occurred_at DESC, id DESC)`);
     await q.query(`CREATE INDEX audit_log_time ON audit_log (tenant_id, occurred_at DESC, id DESC)`);
     await q.query(`CREATE INDEX audit_log_actor ON audit_log (tenant_id, actor_id, occurred_at DESC, id DESC)`);
@@ -53,32 +58,49 @@ export class PlatformAudit1796200000020 implements MigrationInterface {
       SELECT coalesce(jsonb_object_agg(k, jsonb_build_object('old', coalesce(old_data->k, 'null'::jsonb), 'new', coalesce(new_data->k, 'null'::jsonb))), '{}'::jsonb)
         FROM (SELECT jsonb_object_keys(coalesce(old_data, '{}'::jsonb) || coalesce(new_data, '{}'::jsonb)) AS k) keys
        WHERE k <> ALL (noise) AND coalesce(old_data->k, 'null'::jsonb) IS DISTINCT FROM coalesce(new_data->k, 'null'::jsonb) $$`);
+    // Two entries of one entity in one transaction: the first old value and the last new one per
+    // field (fields back to where they started drop out); a create stays a create, a delete wins.
+    await q.query(`CREATE FUNCTION audit_merge(earlier jsonb, later jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+      SELECT coalesce(jsonb_object_agg(k, jsonb_build_object('old', o, 'new', n)), '{}'::jsonb) FROM (
+        SELECT k, CASE WHEN earlier ? k THEN earlier->k->'old' ELSE later->k->'old' END AS o,
+                  CASE WHEN later ? k THEN later->k->'new' ELSE earlier->k->'new' END AS n
+          FROM jsonb_object_keys(earlier || later) AS k) merged
+       WHERE o IS DISTINCT FROM n $$`);
     // One function for every audited table: TG_ARGV = entity, key columns, contact column ('' = none), noise columns.
     // The transition tables have the same names on every trigger (auditTable), so the SQL is static.
     await q.query(`CREATE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
-        entity text := TG_ARGV[0];
+        audited_entity text := TG_ARGV[0];
         key_columns text[] := string_to_array(TG_ARGV[1], ',');
         contact_column text := nullif(TG_ARGV[2], '');
         noise text[] := string_to_array(TG_ARGV[3], ',');
-        actor text := coalesce(nullif(current_setting('app.actor_id', true), ''), 'system');
-        at timestamptz := clock_timestamp();
+        audit_actor text := coalesce(nullif(current_setting('app.actor_id', true), ''), 'system');
+        audit_at timestamptz := clock_timestamp();
       BEGIN
         IF TG_OP = 'INSERT' THEN
           INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id)
-          SELECT n->>'tenant_id', at, actor, entity, audit_key(n, key_columns), 'create', audit_diff(NULL, n, noise), n->>contact_column
-            FROM (SELECT to_jsonb(r) AS n FROM audit_new r) rows;
+          SELECT n->>'tenant_id', audit_at, audit_actor, audited_entity, audit_key(n, key_columns), 'create', audit_diff(NULL, n, noise), n->>contact_column
+            FROM (SELECT to_jsonb(r) AS n FROM audit_new r) rows
+          ON CONFLICT (tenant_id, tx_id, entity, entity_id) DO UPDATE
+            SET changes = audit_merge(audit_log.changes, EXCLUDED.changes), occurred_at = EXCLUDED.occurred_at,
+                action = CASE WHEN audit_log.action = 'create' AND EXCLUDED.action = 'update' THEN 'create' ELSE EXCLUDED.action END;
         ELSIF TG_OP = 'UPDATE' THEN
           INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id)
-          SELECT n->>'tenant_id', at, actor, entity, nk, 'update', d, coalesce(n->>contact_column, o->>contact_column)
+          SELECT n->>'tenant_id', audit_at, audit_actor, audited_entity, nk, 'update', d, coalesce(n->>contact_column, o->>contact_column)
             FROM (SELECT to_jsonb(r) AS n, audit_key(to_jsonb(r), key_columns) AS nk FROM audit_new r) nn
             JOIN (SELECT to_jsonb(r) AS o, audit_key(to_jsonb(r), key_columns) AS ok FROM audit_old r) oo ON ok = nk
             CROSS JOIN LATERAL audit_diff(o, n, noise) AS d
-           WHERE d <> '{}'::jsonb;
+           WHERE d <> '{}'::jsonb
+          ON CONFLICT (tenant_id, tx_id, entity, entity_id) DO UPDATE
+            SET changes = audit_merge(audit_log.changes, EXCLUDED.changes), occurred_at = EXCLUDED.occurred_at,
+                action = CASE WHEN audit_log.action = 'create' AND EXCLUDED.action = 'update' THEN 'create' ELSE EXCLUDED.action END;
         ELSE
           INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id)
-          SELECT o->>'tenant_id', at, actor, entity, audit_key(o, key_columns), 'delete', audit_diff(o, NULL, noise), o->>contact_column
-            FROM (SELECT to_jsonb(r) AS o FROM audit_old r) rows;
+          SELECT o->>'tenant_id', audit_at, audit_actor, audited_entity, audit_key(o, key_columns), 'delete', audit_diff(o, NULL, noise), o->>contact_column
+            FROM (SELECT to_jsonb(r) AS o FROM audit_old r) rows
+          ON CONFLICT (tenant_id, tx_id, entity, entity_id) DO UPDATE
+            SET changes = audit_merge(audit_log.changes, EXCLUDED.changes), occurred_at = EXCLUDED.occurred_at,
+                action = CASE WHEN audit_log.action = 'create' AND EXCLUDED.action = 'update' THEN 'create' ELSE EXCLUDED.action END;
         END IF;
         RETURN NULL;
       END $$`);
@@ -87,6 +109,7 @@ export class PlatformAudit1796200000020 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP FUNCTION audit_capture() CASCADE');
     await q.query('DROP FUNCTION audit_diff(jsonb, jsonb, text[])');
+    await q.query('DROP FUNCTION audit_merge(jsonb, jsonb)');
     await q.query('DROP FUNCTION audit_key(jsonb, text[])');
     await q.query('DROP TABLE audit_log');
   }
