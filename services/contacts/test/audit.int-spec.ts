@@ -58,7 +58,7 @@ describe('audit trail (contacts)', () => {
     expect(updated.actorid).toBe('ada-7');
   });
 
-  it('records a company's create and update; a contact's history pages newest first', async () => {
+  it('records a company’s create and update; a contact’s history pages newest first', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId, userId: 'boss-1', roles: ['admin'] });
     const co = dataOf(await gql(Q.createCompany, { i: { name: 'Analytical Engines', domains: ['engines.example'] } })).createCompany;
