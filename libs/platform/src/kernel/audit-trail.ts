@@ -165,7 +165,7 @@ export function auditTypes(scope: Function): AuditTypes {
   class AuditEntryConnection implements ConnectionValue<AuditEntryValue> {
     @Field(() => [AuditEntryEdge]) edges: AuditEntryEdge[];
     @Field(() => pageInfo) pageInfo: ConnectionValue<AuditEntryValue>['pageInfo'];
-    @Field(() => Int, { nullable: true, description: 'All matches (every page); counted only when selected' }) totalCount: number | null;
+    @Field(() => Int, { description: 'All matches (every page); counted only when selected' }) totalCount: number | null;
   }
 
   @InputType('AuditFilter', { registerIn: scope, description: 'Every given condition must hold' })
