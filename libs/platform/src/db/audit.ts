@@ -21,10 +21,14 @@ export const AUDIT_NOISE_COLUMNS = ['tenant_id', 'version', 'created_at', 'updat
 /** What an erasure leaves of a scrubbed value: the field changed, the value is gone. */
 export const AUDIT_ERASED = { erased: true } as const;
 
-export class PlatformAudit1796200000020 implements MigrationInterface {
-  name = 'PlatformAudit1796200000020';
-
-  async up(q: QueryRunner): Promise<void> {
+/**
+ * `audit_log` and the trigger functions, if not there yet. Idempotent: run by the platform migration
+ * and again by `auditTable`, because a module's migration may be older than the platform's (a module
+ * generated before it, whose first migration audits its table, runs first on a fresh database).
+ */
+export async function ensureAuditLog(q: QueryRunner): Promise<void> {
+  const [{ present }] = await q.query(`SELECT to_regclass('audit_log') IS NOT NULL AS present`);
+  if (!present) {
     await q.query(`
       CREATE TABLE audit_log (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -49,18 +53,19 @@ export class PlatformAudit1796200000020 implements MigrationInterface {
     // The retention purge runs as the module login with no tenant bound (cross_tenant_sweep).
     await q.query(`CREATE INDEX audit_log_age ON audit_log (occurred_at)`);
     await enableCrossTenantSweep(q, 'audit_log', { tenantColumn: true });
+  }
 
     // The entity id of a row: its key columns' values joined with ':' (one column: the value itself).
-    await q.query(`CREATE FUNCTION audit_key(row_data jsonb, key_columns text[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    await q.query(`CREATE OR REPLACE FUNCTION audit_key(row_data jsonb, key_columns text[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
       SELECT string_agg(row_data->>c, ':' ORDER BY o) FROM unnest(key_columns) WITH ORDINALITY AS k(c, o) $$`);
     // {field: {old, new}} of the fields that differ (absent on one side = null there), noise excluded.
-    await q.query(`CREATE FUNCTION audit_diff(old_data jsonb, new_data jsonb, noise text[]) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    await q.query(`CREATE OR REPLACE FUNCTION audit_diff(old_data jsonb, new_data jsonb, noise text[]) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
       SELECT coalesce(jsonb_object_agg(k, jsonb_build_object('old', coalesce(old_data->k, 'null'::jsonb), 'new', coalesce(new_data->k, 'null'::jsonb))), '{}'::jsonb)
         FROM (SELECT jsonb_object_keys(coalesce(old_data, '{}'::jsonb) || coalesce(new_data, '{}'::jsonb)) AS k) keys
        WHERE k <> ALL (noise) AND coalesce(old_data->k, 'null'::jsonb) IS DISTINCT FROM coalesce(new_data->k, 'null'::jsonb) $$`);
     // Two entries of one entity in one transaction: the first old value and the last new one per
     // field (fields back to where they started drop out); a create stays a create, a delete wins.
-    await q.query(`CREATE FUNCTION audit_merge(earlier jsonb, later jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+    await q.query(`CREATE OR REPLACE FUNCTION audit_merge(earlier jsonb, later jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
       SELECT coalesce(jsonb_object_agg(k, jsonb_build_object('old', o, 'new', n)), '{}'::jsonb) FROM (
         SELECT k, CASE WHEN earlier ? k THEN earlier->k->'old' ELSE later->k->'old' END AS o,
                   CASE WHEN later ? k THEN later->k->'new' ELSE earlier->k->'new' END AS n
@@ -68,7 +73,7 @@ export class PlatformAudit1796200000020 implements MigrationInterface {
        WHERE o IS DISTINCT FROM n $$`);
     // One function for every audited table: TG_ARGV = entity, key columns, contact column ('' = none), noise columns.
     // The transition tables have the same names on every trigger (auditTable), so the SQL is static.
-    await q.query(`CREATE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+    await q.query(`CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         audited_entity text := TG_ARGV[0];
         key_columns text[] := string_to_array(TG_ARGV[1], ',');
@@ -104,6 +109,13 @@ export class PlatformAudit1796200000020 implements MigrationInterface {
         END IF;
         RETURN NULL;
       END $$`);
+}
+
+export class PlatformAudit1796200000020 implements MigrationInterface {
+  name = 'PlatformAudit1796200000020';
+
+  async up(q: QueryRunner): Promise<void> {
+    await ensureAuditLog(q);
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -138,6 +150,7 @@ export async function auditTable(q: QueryRunner, t: AuditedTable): Promise<void>
     if (!IDENT.test(name)) throw new Error(`auditTable: "${name}" is not a plain SQL identifier`);
   }
   if (!/^[a-z][a-z0-9-]*$/.test(t.entity)) throw new Error(`auditTable: entity "${t.entity}" must be lower-case words joined by -`);
+  await ensureAuditLog(q);
   const args = [t.entity, key.join(','), t.contactColumn ?? '', noise.join(',')].map((a) => `'${a}'`).join(', ');
   // Transition tables allow one event per trigger: three triggers, one function.
   await q.query(`CREATE TRIGGER ${t.table}_audit_insert AFTER INSERT ON ${t.table} REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION audit_capture(${args})`);
