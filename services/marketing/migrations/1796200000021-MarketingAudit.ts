@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { auditTable, unauditTable, type AuditedTable } from '@crm/platform';
+import { addJobActor, auditTable, unauditTable, type AuditedTable } from '@crm/platform';
 
 /**
  * The audit trail of marketing (docs/audit.md): what users configure is recorded in `audit_log` by
@@ -18,14 +18,19 @@ export const MARKETING_AUDITED: AuditedTable[] = [
   { table: 'marketing_settings', entity: 'marketing-settings', key: ['tenant_id'] },
 ];
 
+const MARKETING_JOB_TABLES = ['segment_sweeps', 'campaign_jobs', 'score_decay_jobs'];
+
 export class MarketingAudit1796200000021 implements MigrationInterface {
   name = 'MarketingAudit1796200000021';
 
   async up(q: QueryRunner): Promise<void> {
     for (const t of MARKETING_AUDITED) await auditTable(q, t);
+    // A job acts for whoever enqueued it (JobScheduler): a campaign's sends are the scheduling user's.
+    for (const jobs of MARKETING_JOB_TABLES) await addJobActor(q, jobs);
   }
 
   async down(q: QueryRunner): Promise<void> {
     for (const t of MARKETING_AUDITED) await unauditTable(q, t.table);
+    for (const jobs of MARKETING_JOB_TABLES) await q.query(`ALTER TABLE ${jobs} DROP COLUMN actor_id`);
   }
 }

@@ -65,11 +65,14 @@ export interface JobRow extends Row {
 }
 
 /** The state columns a job table needs besides its key, tenant_id and due_at. */
-export const JOB_STATE_COLUMNS = `attempts int NOT NULL DEFAULT 0, last_error text, failed_at timestamptz, traceparent text, actor_id text`;
+export const JOB_STATE_COLUMNS = `attempts int NOT NULL DEFAULT 0, last_error text, failed_at timestamptz, traceparent text`;
 
 export const defaultBackoffMs = (attempts: number): number => Math.min(1000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 
-/** Migration helper: a fresh job table (uuid id, jsonb payload) under forced row-level security. */
+/**
+ * Migration helper: a fresh job table (uuid id, jsonb payload) under forced row-level security. Add
+ * `addJobActor` after it (kept apart so the tables migrations made before it stay as they were).
+ */
 export async function createJobTable(q: QueryRunner, table: string): Promise<void> {
   await q.query(`CREATE TABLE ${table} (
     id uuid PRIMARY KEY, tenant_id text NOT NULL, due_at timestamptz NOT NULL, payload jsonb NOT NULL DEFAULT '{}', ${JOB_STATE_COLUMNS})`);
