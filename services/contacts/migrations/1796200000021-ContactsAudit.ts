@@ -8,8 +8,8 @@ import { auditTable, unauditTable, type AuditedTable } from '@crm/platform';
  */
 export const CONTACTS_AUDITED: AuditedTable[] = [
   { table: 'contacts', entity: 'contact', contactColumn: 'id', ignore: ['merged_into'] },
-  { table: 'contact_emails', entity: 'contact-email', key: ['contact_id', 'normalized'], contactColumn: 'contact_id' },
-  { table: 'contact_phones', entity: 'contact-phone', key: ['contact_id', 'e164'], contactColumn: 'contact_id' },
+  { table: 'contact_emails', entity: 'contact-email', key: ['normalized'], contactColumn: 'contact_id', personalKey: true },
+  { table: 'contact_phones', entity: 'contact-phone', key: ['e164'], contactColumn: 'contact_id', personalKey: true },
   { table: 'consents', entity: 'consent', key: ['contact_id', 'channel'], contactColumn: 'contact_id' },
   { table: 'interactions', entity: 'interaction', contactColumn: 'contact_id' },
   { table: 'companies', entity: 'company' },

@@ -41,6 +41,8 @@ export async function ensureAuditLog(q: QueryRunner): Promise<void> {
         changes jsonb NOT NULL,
         contact_id text,
         erased_at timestamptz,
+        -- the entity id itself is personal data (an email address as key): an erasure replaces it too
+        personal_key boolean NOT NULL DEFAULT false,
         tx_id bigint NOT NULL DEFAULT txid_current()
       )`);
     // One entry per entity and transaction: a use case that writes a row in two statements (fields,
@@ -71,7 +73,7 @@ export async function ensureAuditLog(q: QueryRunner): Promise<void> {
                   CASE WHEN later ? k THEN later->k->'new' ELSE earlier->k->'new' END AS n
           FROM jsonb_object_keys(earlier || later) AS k) merged
        WHERE o IS DISTINCT FROM n $$`);
-    // One function for every audited table: TG_ARGV = entity, key columns, contact column ('' = none), noise columns.
+    // One function for every audited table: TG_ARGV = entity, key columns, contact column ('' = none), noise columns, personal key ('1').
     // The transition tables have the same names on every trigger (auditTable), so the SQL is static.
     await q.query(`CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
@@ -79,19 +81,20 @@ export async function ensureAuditLog(q: QueryRunner): Promise<void> {
         key_columns text[] := string_to_array(TG_ARGV[1], ',');
         contact_column text := nullif(TG_ARGV[2], '');
         noise text[] := string_to_array(TG_ARGV[3], ',');
+        key_is_personal boolean := TG_ARGV[4] = '1';
         audit_actor text := coalesce(nullif(current_setting('app.actor_id', true), ''), 'system');
         audit_at timestamptz := clock_timestamp();
       BEGIN
         IF TG_OP = 'INSERT' THEN
-          INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id)
-          SELECT n->>'tenant_id', audit_at, audit_actor, audited_entity, audit_key(n, key_columns), 'create', audit_diff(NULL, n, noise), n->>contact_column
+          INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id, personal_key)
+          SELECT n->>'tenant_id', audit_at, audit_actor, audited_entity, audit_key(n, key_columns), 'create', audit_diff(NULL, n, noise), n->>contact_column, key_is_personal
             FROM (SELECT to_jsonb(r) AS n FROM audit_new r) rows
           ON CONFLICT (tenant_id, tx_id, entity, entity_id) DO UPDATE
             SET changes = audit_merge(audit_log.changes, EXCLUDED.changes), occurred_at = EXCLUDED.occurred_at,
                 action = CASE WHEN audit_log.action = 'create' AND EXCLUDED.action = 'update' THEN 'create' ELSE EXCLUDED.action END;
         ELSIF TG_OP = 'UPDATE' THEN
-          INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id)
-          SELECT n->>'tenant_id', audit_at, audit_actor, audited_entity, nk, 'update', d, coalesce(n->>contact_column, o->>contact_column)
+          INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id, personal_key)
+          SELECT n->>'tenant_id', audit_at, audit_actor, audited_entity, nk, 'update', d, coalesce(n->>contact_column, o->>contact_column), key_is_personal
             FROM (SELECT to_jsonb(r) AS n, audit_key(to_jsonb(r), key_columns) AS nk FROM audit_new r) nn
             JOIN (SELECT to_jsonb(r) AS o, audit_key(to_jsonb(r), key_columns) AS ok FROM audit_old r) oo ON ok = nk
             CROSS JOIN LATERAL audit_diff(o, n, noise) AS d
@@ -100,8 +103,8 @@ export async function ensureAuditLog(q: QueryRunner): Promise<void> {
             SET changes = audit_merge(audit_log.changes, EXCLUDED.changes), occurred_at = EXCLUDED.occurred_at,
                 action = CASE WHEN audit_log.action = 'create' AND EXCLUDED.action = 'update' THEN 'create' ELSE EXCLUDED.action END;
         ELSE
-          INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id)
-          SELECT o->>'tenant_id', audit_at, audit_actor, audited_entity, audit_key(o, key_columns), 'delete', audit_diff(o, NULL, noise), o->>contact_column
+          INSERT INTO audit_log (tenant_id, occurred_at, actor_id, entity, entity_id, action, changes, contact_id, personal_key)
+          SELECT o->>'tenant_id', audit_at, audit_actor, audited_entity, audit_key(o, key_columns), 'delete', audit_diff(o, NULL, noise), o->>contact_column, key_is_personal
             FROM (SELECT to_jsonb(r) AS o FROM audit_old r) rows
           ON CONFLICT (tenant_id, tx_id, entity, entity_id) DO UPDATE
             SET changes = audit_merge(audit_log.changes, EXCLUDED.changes), occurred_at = EXCLUDED.occurred_at,
@@ -132,8 +135,10 @@ export interface AuditedTable {
   table: string;
   /** The entity name entries carry and queries ask for, e.g. `contact`, `deal`. */
   entity: string;
-  /** Columns whose values, joined with ':', are the entity id. Default `['id']`. */
+  /** Columns whose values, joined with ':', are the entity id: the primary key (without tenant_id). Default `['id']`. */
   key?: string[];
+  /** The key is personal data (an email address, a phone number): an erasure replaces the entity id too. */
+  personalKey?: boolean;
   /** The column naming the contact whose personal data a row holds (`id` on contacts, `contact_id` on a consent): an erasure scrubs its entries. */
   contactColumn?: string;
   /** Columns never recorded besides AUDIT_NOISE_COLUMNS (derived or bulky ones). */
@@ -151,7 +156,7 @@ export async function auditTable(q: QueryRunner, t: AuditedTable): Promise<void>
   }
   if (!/^[a-z][a-z0-9-]*$/.test(t.entity)) throw new Error(`auditTable: entity "${t.entity}" must be lower-case words joined by -`);
   await ensureAuditLog(q);
-  const args = [t.entity, key.join(','), t.contactColumn ?? '', noise.join(',')].map((a) => `'${a}'`).join(', ');
+  const args = [t.entity, key.join(','), t.contactColumn ?? '', noise.join(','), t.personalKey ? '1' : ''].map((a) => `'${a}'`).join(', ');
   // Transition tables allow one event per trigger: three triggers, one function.
   await q.query(`CREATE TRIGGER ${t.table}_audit_insert AFTER INSERT ON ${t.table} REFERENCING NEW TABLE AS audit_new FOR EACH STATEMENT EXECUTE FUNCTION audit_capture(${args})`);
   await q.query(

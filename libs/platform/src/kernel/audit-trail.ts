@@ -98,13 +98,14 @@ export async function auditPage(tx: Tx, filter: AuditFilter, args: KeysetArgs, w
 /**
  * GDPR erasure: the old and new values of every entry about these contacts (entries whose row named
  * them: the contact itself, its consents, timeline entries, deals, messages…) become AUDIT_ERASED.
- * Who changed which field of which entity when stays. Call it last in the erasure's transaction:
+ * Who changed which field of which entity when stays; an entity id that is itself personal data (an
+ * email address) becomes an opaque `erased-<md5>`. Call it last in the erasure's transaction:
  * the erasure's own writes are audited too, with the values they removed.
  */
 export async function scrubAuditOfContacts(tx: Tx, contactIds: string[]): Promise<number> {
   if (!contactIds.length) return 0;
   const rows = await tx.query(
-    `UPDATE audit_log SET erased_at = now(),
+    `UPDATE audit_log SET erased_at = now(), entity_id = CASE WHEN personal_key THEN 'erased-' || md5(entity_id) ELSE entity_id END,
             changes = (SELECT coalesce(jsonb_object_agg(k, '{"erased": true}'::jsonb), '{}'::jsonb) FROM jsonb_object_keys(changes) k)
       WHERE tenant_id = $1 AND contact_id = ANY($2::text[]) AND erased_at IS NULL
       RETURNING 1`,
