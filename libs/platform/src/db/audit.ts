@@ -75,7 +75,9 @@ export async function ensureAuditLog(q: QueryRunner): Promise<void> {
        WHERE o IS DISTINCT FROM n $$`);
     // One function for every audited table: TG_ARGV = entity, key columns, contact column ('' = none), noise columns, personal key ('1').
     // The transition tables have the same names on every trigger (auditTable), so the SQL is static.
-    await q.query(`CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql AS $$
+    // The search path is the module schema's (the migration's), whoever writes: an operator's session
+    // or a tool with another search_path writes the same entries into the same audit_log.
+    await q.query(`CREATE OR REPLACE FUNCTION audit_capture() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
       DECLARE
         audited_entity text := TG_ARGV[0];
         key_columns text[] := string_to_array(TG_ARGV[1], ',');
