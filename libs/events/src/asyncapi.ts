@@ -50,7 +50,7 @@ export function buildAsyncApi(version = '0.1.0'): Record<string, unknown> {
       version,
       description:
         'Domain events published by the CRM modules on Kafka. Envelope: CloudEvents 1.0 structured JSON; ' +
-        'subject and Kafka key = aggregate id; `tenantid` extension = tenant. Types are versioned (…v1): ' +
+        'subject and Kafka key = aggregate id; `tenantid` extension = tenant; `actorid` extension = who caused the event (the signed-in user\'s id, the actor of the event or job that led to it, or `system`; absent on events written before it existed). Types are versioned (…v1): ' +
         'a published type never changes, a breaking change ships as a new version beside the old one. ' +
         `Size: one event (the CloudEvent as published, UTF-8 JSON) is at most ${MAX_EVENT_BYTES} bytes; a write that would emit a bigger event is refused. ` +
         'Delivery: at least once (transactional outbox, idempotent producer, acks=all): deduplicate on the CloudEvents `id`. ' +
@@ -86,6 +86,7 @@ export function exampleEvent(c: EventContract): Record<string, unknown> {
     datacontenttype: 'application/json',
     tenantid: 'acme',
     traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+    actorid: 'user-42',
     data: c.example,
   };
 }

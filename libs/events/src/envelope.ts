@@ -16,6 +16,12 @@ export const cloudEventSchema = z.object({
   tenantid: z.string().min(1),
   /** W3C trace context carried from the gateway request that caused the event. */
   traceparent: z.string().optional(),
+  /**
+   * Who caused the event (extension attribute, additive): the signed-in user's id (token `sub`) of
+   * the request, or the actor of the event or job whose handling emitted it, or `system`. Events
+   * written before it existed have none; consumers treat that as `system`.
+   */
+  actorid: z.string().min(1).optional(),
   data: z.unknown(),
 });
 
@@ -30,6 +36,7 @@ export interface NewEvent<T> {
   id?: string;
   time?: Date;
   traceparent?: string;
+  actorId?: string;
 }
 
 export function envelope<T>(e: NewEvent<T>): CloudEvent<T> {
@@ -43,6 +50,7 @@ export function envelope<T>(e: NewEvent<T>): CloudEvent<T> {
     datacontenttype: 'application/json',
     tenantid: e.tenantId,
     ...(e.traceparent ? { traceparent: e.traceparent } : {}),
+    ...(e.actorId ? { actorid: e.actorId } : {}),
     data: e.data,
   };
 }

@@ -16,6 +16,8 @@ import { baseServiceConfig, checkMetricsPort, inboxRetentionHours, checkRetentio
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
 import { PlatformLeastPrivilege1764000000700, PlatformTables1764000000000 } from './db/platform-migration';
+import { PlatformAudit1796200000020 } from './db/audit';
+import { AuditRetention } from './kernel/audit-retention';
 import { eventRetention } from './bus/event-retention';
 import { OutboxParking1764000000500 } from './db/platform-migration-outbox-parking';
 import { subgraphOptions } from './graphql/graphql-options';
@@ -75,6 +77,8 @@ export interface RunningService {
   dataSource: DataSource;
   bus: EventBus;
   relay?: OutboxRelay;
+  /** The audit log's retention purge (AUDIT_RETENTION_DAYS); unset in schema-only mode. */
+  auditRetention?: AuditRetention;
   url: string;
   port: number;
   /** Prometheus metrics, on their own internal listener (METRICS_HOST:METRICS_PORT); unset in schema-only mode. */
@@ -95,7 +99,7 @@ const schemaOnlyEnv = {
  * imports, then its own (TypeORM runs them in timestamp order).
  */
 export function serviceMigrations(def: ServiceDefinition): Function[] {
-  const own = [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700];
+  const own = [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, PlatformAudit1796200000020];
   // Modules the service imports bring theirs (ModuleMigrations); listing one again by hand is harmless.
   return [...new Set([...own, ...moduleMigrations(def.modules), ...def.migrations])];
 }
@@ -143,6 +147,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   else if (!opts.bus && !opts.schemaOnly) logger.warn('KAFKA_BROKERS is not set: events stay inside this process (in-process bus)');
 
   let relay: OutboxRelay | undefined;
+  let auditRetention: AuditRetention | undefined;
   let app: NestExpressApplication | undefined;
   let metricsServer: MetricsServer | undefined;
   const metrics = new ServiceMetrics(def.name);
@@ -194,12 +199,15 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       metricsServer = await startMetricsServer({ host: config.METRICS_HOST, port: metricsPortOf(config), text: () => metrics.text() });
       relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
       await relay.start();
+      auditRetention = new AuditRetention(dataSource, { schema, retentionDays: config.AUDIT_RETENTION_DAYS }, logger.child({ component: 'audit-retention' }));
+      auditRetention.start();
     }
   } catch (err) {
     // A half-started service must not keep pools, broker connections or a port open (tests, `crm start`).
     await app?.close().catch(() => undefined);
     await metricsServer?.close();
     await relay?.stop(0).catch(() => undefined);
+    await auditRetention?.stop();
     if (ownsBus && !opts.schemaOnly) await bus.disconnect().catch(() => undefined);
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     throw err;
@@ -218,6 +226,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     dataSource,
     bus,
     relay,
+    auditRetention,
     url,
     port,
     metricsUrl: metricsServer?.url,
@@ -229,6 +238,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       await app!.close();
       await metricsServer?.close();
       await relay?.stop();
+      await auditRetention?.stop();
       if (ownsBus && !opts.schemaOnly) await bus.disconnect();
       if (dataSource.isInitialized) await dataSource.destroy();
     },

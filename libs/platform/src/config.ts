@@ -198,6 +198,8 @@ export const baseServiceConfig = z.object({
    * the log within its retention would otherwise be applied a second time.
    */
   INBOX_RETENTION_HOURS: z.coerce.number().positive().max(24 * 365 * 20).optional(),
+  /** Audit-log entries of this module older than this are purged (hourly, in chunks). */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(365 * 30).default(365),
   GATEWAY_INTERNAL_SECRET: envSecret('GATEWAY_INTERNAL_SECRET'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   OUTBOX_POLL_MS: z.coerce.number().int().min(1).max(60000).default(500),

@@ -42,3 +42,7 @@ export * from './kernel/input';
 export * from './kernel/schema-scope';
 export * from './kernel/scheduler';
 export * from './transport';
+export * from './db/audit';
+export * from './kernel/audit-trail';
+export * from './kernel/audit-retention';
+export * from './kernel/audit-resolvers';

@@ -18,7 +18,7 @@ import {
   type CloudEvent,
   type ContactSnapshot,
 } from '@crm/events';
-import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, moduleMigrations, PlatformTables1764000000000, SERVICE_INFO, inTenantTx, type ServiceInfo, type Tx } from '@crm/platform';
+import { createDataSource, enableTenantIsolation, KafkaEventBus, migrate, moduleMigrations, PlatformAudit1796200000020, PlatformTables1764000000000, SERVICE_INFO, inTenantTx, type ServiceInfo, type Tx } from '@crm/platform';
 import { adminQuery, eventually, freshSchema, kafkaBrokers, uniqueId, uniqueTenant } from '@crm/testing';
 import {
   ContactReplica,
@@ -58,7 +58,7 @@ beforeAll(async () => {
     url: fresh.url,
     schema: fresh.schema,
     entities: [],
-    migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000, ReplicaTestTables1764000000900],
+    migrations: [PlatformTables1764000000000, PlatformAudit1796200000020, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000, ReplicaTestTables1764000000900],
     poolSize: 5,
     applicationName: 'shared-contacts-test',
   });

@@ -1,3 +1,4 @@
+import { AuditModule } from './audit/audit.module';
 import { Module } from '@nestjs/common';
 import { CompaniesResolver } from './companies/companies.resolver';
 import { CompanyRepository } from './companies/company.repository';
@@ -48,6 +49,7 @@ import { LeadCaptureEvents } from './capture/lead-capture-events.controller';
 import { MarketingConsentEvents } from './marketing/marketing-consent.controller';
 
 @Module({
+  imports: [AuditModule],
   controllers: [TimelineEvents, LeadCaptureEvents, MarketingConsentEvents],
   providers: [
     // contacts

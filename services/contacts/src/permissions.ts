@@ -14,4 +14,5 @@ export const ContactsPermission = definePermissions('contacts', {
   'contact.access-request': { roles: ['admin', 'dpo'], description: 'GDPR access request: everything held about one person' },
   'contact.erase': { roles: ['admin', 'dpo'], description: 'GDPR erasure in every deployed module' },
   'custom-field.define': { roles: ['admin'], description: 'Define the tenant’s custom fields' },
+  'audit.read': { roles: ['admin', 'manager'], description: 'Read the contacts audit trail of every user and period (contactsAuditLog); a record’s own history needs only its read permission' },
 });

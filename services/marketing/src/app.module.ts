@@ -1,3 +1,4 @@
+import { AuditModule } from './audit/audit.module';
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
 import { SegmentsModule } from './segments/segments.module';
@@ -33,6 +34,7 @@ export class ContactFieldsModule {}
     AttributionModule,
     DeliveryModule,
     CampaignsModule,
+    AuditModule,
   ],
 })
 export class MarketingModule {}

@@ -17,4 +17,5 @@ export const MarketingPermission = definePermissions('marketing', {
   'scoring.write': { roles: ['admin', 'manager'], description: 'Edit scoring rules and the qualification threshold' },
   'spend.write': { roles: ['admin', 'manager'], description: 'Record and import ad spend' },
   'attribution.read': { roles: ['admin', 'manager', 'read-only'], description: 'Read ad spend, keyword and campaign ROI and the funnel' },
+  'audit.read': { roles: ['admin', 'manager'], description: 'Read the marketing audit trail of every user and period (marketingAuditLog); a record’s own history needs only its read permission' },
 });

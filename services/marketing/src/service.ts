@@ -7,6 +7,7 @@ import { MarketingDelivery1796160000003 } from '../migrations/1796160000003-Mark
 import { deliveryConfigCheck, deliveryConfigSchema } from './delivery/delivery.config';
 import { MarketingCapture1796160000004 } from '../migrations/1796160000004-MarketingCapture';
 import { MarketingAttribution1796160000005 } from '../migrations/1796160000005-MarketingAttribution';
+import { MarketingAudit1796200000021 } from '../migrations/1796200000021-MarketingAudit';
 import { captureConfigSchema } from './forms/capture.config';
 import { MarketingModule } from './app.module';
 import { campaignsConfigSchema } from './campaigns/campaigns.config';
@@ -19,7 +20,7 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498, MarketingCampaigns1796160000002, MarketingDelivery1796160000003, MarketingCapture1796160000004, MarketingAttribution1796160000005],
+  migrations: [MarketingSchema1796153645498, MarketingCampaigns1796160000002, MarketingDelivery1796160000003, MarketingCapture1796160000004, MarketingAttribution1796160000005, MarketingAudit1796200000021],
   // Each area's variables (package.json crm.config lists them all).
   configSchema: z.object({
     ...captureConfigSchema.shape,

@@ -1,3 +1,4 @@
+import { AuditModule } from './audit/audit.module';
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
 import { AnalyticsModule } from './analytics/analytics.module';
@@ -40,6 +41,7 @@ export class ContactFieldsModule {}
     TasksModule,
     ContactFieldsModule,
     GdprModule,
+    AuditModule,
   ],
 })
 export class SalesModule {}

@@ -14,4 +14,5 @@ export const SalesPermission = definePermissions('sales', {
   'team.read': { roles: ['admin', 'manager'], description: 'See every owner’s commissions and forecast, not only one’s own' },
   'contact.access-request': { roles: ['admin', 'dpo'], description: 'GDPR access request: everything sales holds about a contact (Contact.salesPersonalData)' },
   'report.read': { roles: ['admin', 'manager', 'rep', 'read-only'], description: 'Read commissions, forecast and funnel (own figures unless team.read)' },
+  'audit.read': { roles: ['admin', 'manager'], description: 'Read the sales audit trail of every user and period (salesAuditLog); a record’s own history needs only its read permission' },
 });

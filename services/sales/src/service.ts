@@ -5,6 +5,7 @@ import { ReminderQueueRls1770000000000 } from '../migrations/1770000000000-Remin
 import { ReminderQueueJobState1770000001000 } from '../migrations/1770000001000-ReminderQueueJobState';
 import { ReminderTrace1771000001000 } from '../migrations/1771000001000-ReminderTrace';
 import { EditAndUndo1771000000000 } from '../migrations/1771000000000-EditAndUndo';
+import { SalesAudit1796200000021 } from '../migrations/1796200000021-SalesAudit';
 import { SalesModule } from './app.module';
 import { SalesSchemaScope } from './schema-scope';
 import { salesConfigSchema } from './config';
@@ -15,7 +16,7 @@ export const salesService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.sales,
   modules: [SalesModule],
   entities: [],
-  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000, EditAndUndo1771000000000, ReminderTrace1771000001000],
+  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000, EditAndUndo1771000000000, ReminderTrace1771000001000, SalesAudit1796200000021],
   schemaScope: SalesSchemaScope,
   configSchema: salesConfigSchema,
 };

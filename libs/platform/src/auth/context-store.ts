@@ -54,3 +54,25 @@ export function withEventTrace<T>(traceparent: string | undefined, fn: () => T):
   const m = traceparent ? TRACEPARENT.exec(traceparent) : null;
   return eventTraceStore.run(m ? `${m[1]}-${m[2]}-${randomBytes(8).toString('hex')}-${m[3]}` : undefined, fn);
 }
+
+/** The actor of work no user or event caused (a migration, a retention purge, an event without `actorid`). */
+export const SYSTEM_ACTOR = 'system';
+
+/** The actor of the event or job being handled (consumers, schedulers). */
+const causeActorStore = new AsyncLocalStorage<string>();
+
+/**
+ * Who the current work is done for, as the audit trail and the `actorid` of emitted events record
+ * it: the signed-in user of the request, else the actor of the consumed event or scheduled job that
+ * caused it (so a chain of reactions keeps the user who started it), else SYSTEM_ACTOR.
+ */
+export function currentActor(): string {
+  const auth = requestStore.getStore()?.auth;
+  if (auth && !('service' in auth)) return auth.userId;
+  return causeActorStore.getStore() ?? SYSTEM_ACTOR;
+}
+
+/** Runs `fn` on behalf of the actor of the event or job it handles (none: SYSTEM_ACTOR). */
+export function withCauseActor<T>(actorId: string | null | undefined, fn: () => T): T {
+  return causeActorStore.run(actorId || SYSTEM_ACTOR, fn);
+}

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS, withPrefix } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
 import { bindTenant, Tx, type TxEmitter } from '../kernel/tx';
-import { withEventTrace } from '../auth/context-store';
+import { withCauseActor, withEventTrace } from '../auth/context-store';
 import type { ServiceMetrics } from '../metrics';
 
 /** Gets the event and the transaction its inbox row is written in, bound to the event's tenant. */
@@ -170,13 +170,17 @@ export class IdempotentConsumer {
         out.push('duplicate');
         continue;
       }
-      await bindTenant(m, e.tenantid);
-      await withEventTrace(e.traceparent, async () => {
-        const tx = new Tx(m, e.tenantid, this.emitter);
-        await this.spec.handlers[e.type](e, tx);
-        // Emits inside the trace: the outbox row carries the handler's span.
-        await tx.settle();
-      });
+      // The handler acts for the event's actor: its writes are audited as theirs and the events it
+      // emits carry the same `actorid` (an event without one: the system actor).
+      await withCauseActor(e.actorid, () =>
+        withEventTrace(e.traceparent, async () => {
+          await bindTenant(m, e.tenantid);
+          const tx = new Tx(m, e.tenantid, this.emitter);
+          await this.spec.handlers[e.type](e, tx);
+          // Emits inside the trace: the outbox row carries the handler's span.
+          await tx.settle();
+        }),
+      );
       out.push('applied');
     }
     return out;

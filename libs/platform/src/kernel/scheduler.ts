@@ -1,7 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { Logger } from 'pino';
 import { enableCrossTenantSweep } from '../db/platform-migration';
-import { withEventTrace } from '../auth/context-store';
+import { withCauseActor, withEventTrace } from '../auth/context-store';
 import { bindTenant, Tx, type Row, type TxEmitter } from './tx';
 
 /**
@@ -60,6 +60,8 @@ export interface JobRow extends Row {
   failed_at: Date | null;
   /** The trace of the request that scheduled the job (null: the handler starts none). */
   traceparent?: string | null;
+  /** Who scheduled the job (`currentActor()` when it was enqueued): its handler acts for them. */
+  actor_id?: string | null;
 }
 
 /** The state columns a job table needs besides its key, tenant_id and due_at. */
@@ -67,7 +69,10 @@ export const JOB_STATE_COLUMNS = `attempts int NOT NULL DEFAULT 0, last_error te
 
 export const defaultBackoffMs = (attempts: number): number => Math.min(1000 * 2 ** Math.max(0, attempts - 1), 3_600_000);
 
-/** Migration helper: a fresh job table (uuid id, jsonb payload) under forced row-level security. */
+/**
+ * Migration helper: a fresh job table (uuid id, jsonb payload) under forced row-level security. Add
+ * `addJobActor` after it (kept apart so the tables migrations made before it stay as they were).
+ */
 export async function createJobTable(q: QueryRunner, table: string): Promise<void> {
   await q.query(`CREATE TABLE ${table} (
     id uuid PRIMARY KEY, tenant_id text NOT NULL, due_at timestamptz NOT NULL, payload jsonb NOT NULL DEFAULT '{}', ${JOB_STATE_COLUMNS})`);
@@ -82,6 +87,14 @@ export async function createJobTable(q: QueryRunner, table: string): Promise<voi
  */
 export async function addJobTrace(q: QueryRunner, table: string): Promise<void> {
   await q.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS traceparent text`);
+}
+
+/**
+ * Migration helper: the actor column on a queue made before it. A job enqueued with `currentActor()`
+ * runs its handler for that actor: its writes are audited as theirs, its events carry their `actorid`.
+ */
+export async function addJobActor(q: QueryRunner, table: string): Promise<void> {
+  await q.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS actor_id text`);
 }
 
 /** Migration helper: the state columns and the pending-jobs index on an existing queue table (then `addJobTrace`). */
@@ -154,10 +167,12 @@ export class JobScheduler<J extends JobRow> {
     const id = job[this.idColumn];
     await qr.query('SAVEPOINT job');
     try {
-      await bindTenant(qr.manager, job.tenant_id);
-      const tx = new Tx(qr.manager, job.tenant_id, this.emitter);
-      await withEventTrace(job.traceparent ?? undefined, () => this.opts.handle(tx, job));
-      await tx.settle();
+      await withCauseActor(job.actor_id, async () => {
+        await bindTenant(qr.manager, job.tenant_id);
+        const tx = new Tx(qr.manager, job.tenant_id, this.emitter);
+        await withEventTrace(job.traceparent ?? undefined, () => this.opts.handle(tx, job));
+        await tx.settle();
+      });
       await qr.query(`DELETE FROM ${this.opts.table} WHERE ${this.idColumn} = $1`, [id]);
       await qr.query('RELEASE SAVEPOINT job');
     } catch (err) {

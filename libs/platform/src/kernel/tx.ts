@@ -2,6 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventContract, EventData } from '@crm/events';
 import { updated, type SqlRunner } from '../db/sql';
 import type { EventPublisher } from '../outbox/event-publisher';
+import { currentActor } from '../auth/context-store';
 
 /**
  * What tenant-scoped transactions switch to: the login's app role `<login>_app` (db/roles.ts), a
@@ -112,8 +113,11 @@ export async function beginTenantTx(ds: DataSource, tenantId: string): Promise<Q
   await qr.connect();
   try {
     const literal = sqlLiteral(tenantId);
-    // Hot path: BEGIN and the tenant binding travel in one round trip (a simple-protocol batch).
-    if (literal !== null) await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', ${APP_ROLE_SQL}, true)`);
+    const actor = sqlLiteral(currentActor());
+    // Hot path: BEGIN, the tenant binding and the actor the audit trail records travel in one round
+    // trip (a simple-protocol batch).
+    if (literal !== null && actor !== null)
+      await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', ${APP_ROLE_SQL}, true), set_config('app.actor_id', ${actor}, true)`);
     else {
       await qr.query('BEGIN');
       await bindTenant(qr.manager, tenantId);
@@ -148,9 +152,12 @@ function markTransaction(qr: QueryRunner, active: boolean): void {
   (qr as unknown as { transactionDepth: number }).transactionDepth = active ? 1 : 0;
 }
 
-/** Binds the current transaction to a tenant and the RLS-bound app role (consumers, schedulers). */
+/**
+ * Binds the current transaction to a tenant and the RLS-bound app role (consumers, schedulers), and
+ * to the current actor (`app.actor_id`, what the audit triggers record: see db/audit.ts).
+ */
 export async function bindTenant(m: SqlRunner, tenantId: string): Promise<void> {
-  await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', ${APP_ROLE_SQL}, true)`, [tenantId]);
+  await m.query(`SELECT set_config('app.tenant_id', $1, true), set_config('role', ${APP_ROLE_SQL}, true), set_config('app.actor_id', $2, true)`, [tenantId, currentActor()]);
 }
 
 /**

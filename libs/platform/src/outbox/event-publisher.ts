@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SqlRunner } from '../db/sql';
 import { envelope } from '@crm/events';
-import { currentTraceparent } from '../auth/context-store';
+import { currentActor, currentTraceparent } from '../auth/context-store';
 import { SERVICE_INFO } from '../tokens';
 import type { ServiceInfo } from '../service-info';
 import { OutboxWriter } from './outbox-writer';
@@ -22,11 +22,13 @@ export class EventPublisher {
 
   async emit(m: SqlRunner, tenantId: string, events: DomainEvent[]): Promise<void> {
     const traceparent = currentTraceparent();
+    // The same actor the transaction's audit rows record (tx.ts binds it from currentActor too).
+    const actorId = currentActor();
     await this.writer.append(
       m,
       events.map((e) => ({
         topic: this.info.topic,
-        event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: `crm/${this.info.name}`, traceparent }),
+        event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: `crm/${this.info.name}`, traceparent, actorId }),
       })),
     );
   }

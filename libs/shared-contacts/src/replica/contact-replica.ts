@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { CompanyMergedV1, ContactArchivedV1, ContactErasedV1, ContactMergedV1, ContactSnapshot, EventData, PostalAddress } from '@crm/events';
-import { inTenantTx, invalidField, isUuid, Tx } from '@crm/platform';
+import { inTenantTx, invalidField, isUuid, scrubAuditOfContacts, Tx } from '@crm/platform';
 import type { ContactChannel, ContactConsent } from './reachability';
 
 /** A contact as a module's replica holds it. PII fields are null/empty once the contact is erased. */
@@ -236,6 +236,9 @@ export class ContactReplica {
     );
     await tx.query(`UPDATE contact_replica SET ${WIPE(MERGED_DISPLAY_NAME)} WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.contactId]);
     await this.hooks.onErase?.(tx, d.contactId);
+    // Last: the hooks' own writes are audited with the values they removed.
+    const merged = await tx.query<{ contact_id: string }>(`SELECT contact_id FROM contact_replica WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.contactId]);
+    await scrubAuditOfContacts(tx, [d.contactId, ...merged.map((r) => r.contact_id)]);
   }
 
   /**

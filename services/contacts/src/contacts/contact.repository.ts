@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlParams, type KeysetPage, type KeysetRow, type Row, type Tx } from '@crm/platform';
+import { scrubAuditOfContacts, SqlParams, type KeysetPage, type KeysetRow, type Row, type Tx } from '@crm/platform';
 import { searchTextOf, type ConsentHistoryRow, type ContactRow } from './contact.rows';
 import type { Channel } from './contact.types';
 
@@ -485,6 +485,9 @@ export class ContactRepository {
        WHERE id = $1 OR merged_into = $1`,
       [id, erasedAt],
     );
+    // Last: the statements above are audited too, with the personal data they removed.
+    const merged = await tx.query<{ id: string }>(`SELECT id FROM contacts WHERE merged_into = $1`, [id]);
+    await scrubAuditOfContacts(tx, [id, ...merged.map((r) => r.id)]);
   }
 
   // ---- the list --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
+import { currentActor, keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
 import type { Channel } from '../delivery/channel.port';
 import {
   AbMetric, type Campaign, type CampaignMessage, type CampaignSettings, CampaignStatus, type CampaignStats, CampaignChannel, type ChannelMessages,
@@ -150,8 +150,9 @@ export class CampaignRepository {
   }
 
   async enqueueJob(tx: Tx, kind: JobKind, campaignId: string, dueAt: Date | null, extra: Record<string, unknown> = {}): Promise<void> {
-    await tx.query(`INSERT INTO campaign_jobs (id, tenant_id, due_at, payload) VALUES (gen_random_uuid(), $1, COALESCE($2::timestamptz, now()), $3::jsonb)`, [
-      tx.tenantId, dueAt, JSON.stringify({ kind, campaignId, ...extra }),
+    // The job acts for whoever caused it (the user who scheduled the campaign, through every job it chains).
+    await tx.query(`INSERT INTO campaign_jobs (id, tenant_id, due_at, payload, actor_id) VALUES (gen_random_uuid(), $1, COALESCE($2::timestamptz, now()), $3::jsonb, $4)`, [
+      tx.tenantId, dueAt, JSON.stringify({ kind, campaignId, ...extra }), currentActor(),
     ]);
   }
 

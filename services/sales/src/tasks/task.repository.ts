@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { currentTraceparent, keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
+import { currentActor, currentTraceparent, keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
 import type { Recurrence } from './recurrence';
 import { type Task, type TaskRecurrence, TaskStatus } from './task.types';
 
@@ -56,8 +56,15 @@ export class TaskRepository {
   }
 
   async scheduleReminder(tx: Tx, taskId: string, dueAt: Date): Promise<void> {
-    // The request's trace goes with the job: the reminder's event continues it (JobScheduler).
-    await tx.query(`INSERT INTO task_reminders (task_id, tenant_id, due_at, traceparent) VALUES ($1, $2, $3, $4)`, [taskId, tx.tenantId, dueAt, currentTraceparent() ?? null]);
+    // The request's trace and actor go with the job: the reminder's event continues the trace and
+    // is the scheduling user's (JobScheduler), as are its writes in the audit trail.
+    await tx.query(`INSERT INTO task_reminders (task_id, tenant_id, due_at, traceparent, actor_id) VALUES ($1, $2, $3, $4, $5)`, [
+      taskId,
+      tx.tenantId,
+      dueAt,
+      currentTraceparent() ?? null,
+      currentActor(),
+    ]);
   }
 
   /** Locks the task's reminder (if still queued): first, see the lock order above. */

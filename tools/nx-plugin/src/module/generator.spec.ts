@@ -99,7 +99,7 @@ describe('crm new-module billing --aggregate invoice (in memory)', () => {
       'tools/e2e/test/billing-gateway.int-spec.ts',
     ].sort());
     expect(read('services/billing/src/invoices/use-cases/create-invoice.use-case.ts')).toMatch(/export class CreateInvoice \{[\s\S]*this\.uow\.run\(ctx\.tenantId[\s\S]*requireActive\(tx, v\.contactId, 'input\.contactId'\)/);
-    expect(read('services/billing/migrations/' + t.children('services/billing/migrations')[0])).toMatch(/CREATE TABLE invoices \([\s\S]*tenant_id text NOT NULL[\s\S]*enableTenantIsolation/);
+    expect(read('services/billing/migrations/' + t.children('services/billing/migrations')[0])).toMatch(/CREATE TABLE invoices \([\s\S]*tenant_id text NOT NULL[\s\S]*enableTenantIsolation[\s\S]*auditTable\(q, \{ table: 'invoices', entity: 'invoice', contactColumn: 'contact_id' \}\)/);
   });
 
   it('declares the manifest the rest is derived from', () => {
