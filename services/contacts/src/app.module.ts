@@ -45,9 +45,11 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
 import { ApplyLeadCapture } from './capture/apply-lead-capture';
 import { CaptureRepository } from './capture/capture.repository';
 import { LeadCaptureEvents } from './capture/lead-capture-events.controller';
+import { DirectoryModule } from './directory/directory.module';
 import { MarketingConsentEvents } from './marketing/marketing-consent.controller';
 
 @Module({
+  imports: [DirectoryModule],
   controllers: [TimelineEvents, LeadCaptureEvents, MarketingConsentEvents],
   providers: [
     // contacts

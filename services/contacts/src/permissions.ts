@@ -14,4 +14,7 @@ export const ContactsPermission = definePermissions('contacts', {
   'contact.access-request': { roles: ['admin', 'dpo'], description: 'GDPR access request: everything held about one person' },
   'contact.erase': { roles: ['admin', 'dpo'], description: 'GDPR erasure in every deployed module' },
   'custom-field.define': { roles: ['admin'], description: 'Define the tenant’s custom fields' },
+  'directory.read': { roles: ['admin', 'manager', 'rep', 'read-only', 'dpo'], description: 'See the tenant’s users, teams and tenant profile' },
+  'directory.write': { roles: ['admin'], description: 'Edit, deactivate and reactivate users, set their roles; create, change and archive teams' },
+  'tenant-profile.write': { roles: ['admin'], description: 'Set the tenant profile (legal name, address, VAT id, logo, defaults)' },
 });

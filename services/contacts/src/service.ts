@@ -4,6 +4,7 @@ import { ContactsSchema1764000001000 } from '../migrations/1764000001000-Contact
 import { ConsentHistory1767000000000 } from '../migrations/1767000000000-ConsentHistory';
 import { DailyUse1768000000000 } from '../migrations/1768000000000-DailyUse';
 import { ContactsMarketing1796160000010 } from '../migrations/1796160000010-ContactsMarketing';
+import { Directory1796200000010 } from '../migrations/1796200000010-Directory';
 import { ContactsModule } from './app.module';
 import { ContactsSchemaScope } from './schema-scope';
 
@@ -13,6 +14,6 @@ export const contactsService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.contacts,
   modules: [ContactsModule],
   entities: [],
-  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010],
+  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010, Directory1796200000010],
   schemaScope: ContactsSchemaScope,
 };
