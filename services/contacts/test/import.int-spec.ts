@@ -120,6 +120,7 @@ describe('bulk import through ImportContactsUseCase', () => {
     expect(bad.filter((i) => kindOf(i) === 'longName')).toHaveLength(1);
 
     const tenantId = uniqueTenant();
+    await h.provision(tenantId, 'owner-x', 'importer-1');
     const ctx = { tenantId, userId: 'importer-1', roles: ['admin'] };
     const importer = h.svc.app.get(ImportContactsUseCase);
     const progress: ImportProgress[] = [];
