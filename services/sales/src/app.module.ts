@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
+import { DirectoryReplicaModule } from '@crm/shared-directory';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CommissionsModule } from './commissions/commissions.module';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
@@ -27,6 +28,7 @@ export class ContactFieldsModule {}
 @Module({
   imports: [
     ContactReplicaModule.forRoot({ hooks: ContactLifecycle }),
+    DirectoryReplicaModule.forRoot(),
     SalesConfigModule,
     PipelinesModule,
     DealsModule,

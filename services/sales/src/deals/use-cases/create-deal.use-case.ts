@@ -10,6 +10,7 @@ import { dealAmount, zDealSource } from '../deal-input';
 import { emitDealCreated } from '../deal.events';
 import { DealRepository, toDeal } from '../deal.repository';
 import { type CreateDealInput, type Deal, ForecastCategory } from '../deal.types';
+import { DirectoryReplica } from '@crm/shared-directory';
 
 const schema = z.object({
   title: zText(200),
@@ -32,6 +33,7 @@ export class CreateDeal {
     private readonly pipelines: PipelineRepository,
     private readonly defaultPipeline: DefaultPipeline,
     private readonly replica: ContactReplica,
+    private readonly directory: DirectoryReplica,
   ) {}
 
   async execute(ctx: RequestContext, input: CreateDealInput): Promise<Deal> {
@@ -39,6 +41,7 @@ export class CreateDeal {
     const amount = dealAmount(input.amount, 'input.amount');
     return this.uow.run(ctx.tenantId, async (tx) => {
       const contact = await this.replica.requireActive(tx, v.contactId, 'input.contactId');
+      await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.ownerId', ownerId: v.ownerId }]);
       const stage = await this.stageFor(tx, v.pipelineId, v.stageId, ctx.userId);
       const id = randomUUID();
       const deal = toDeal(

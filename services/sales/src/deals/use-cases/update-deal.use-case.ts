@@ -7,6 +7,7 @@ import { assertNotArchived, dealId, lockDeal } from '../deal-guards';
 import { emitDealUpdated } from '../deal.events';
 import { DealRepository, type DealChanges } from '../deal.repository';
 import { type Deal, DealStatus, ForecastCategory, type UpdateDealInput } from '../deal.types';
+import { DirectoryReplica } from '@crm/shared-directory';
 
 /** Fields whose columns are NOT NULL: null is refused (naming the field), not sent to Postgres. */
 const notNull = <S extends z.ZodType>(s: S) =>
@@ -30,6 +31,7 @@ export class UpdateDeal {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly deals: DealRepository,
+    private readonly directory: DirectoryReplica,
   ) {}
 
   async execute(ctx: RequestContext, rawId: string, input: UpdateDealInput): Promise<Deal> {
@@ -55,6 +57,7 @@ export class UpdateDeal {
     return this.uow.run(ctx.tenantId, async (tx) => {
       const d = await lockDeal(this.deals, tx, id);
       assertNotArchived(d, 'updated');
+      await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.ownerId', ownerId: changes.owner_id as string | null | undefined }]);
       if (amount && d.status !== DealStatus.OPEN) throw invalidField('input.amount', `deal ${d.id} is ${d.status}; its amount can no longer change`);
       const deal = await this.deals.update(tx, d.id, changes);
       if (!deal) throw invalidField('input', 'nothing to update');
