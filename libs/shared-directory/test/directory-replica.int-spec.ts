@@ -29,7 +29,7 @@ afterAll(async () => {
 
 const user = (userId: string, over: Partial<UserSnapshot> = {}): UserSnapshot => ({ ...exampleUser, userId, name: userId, ...over });
 const inTenant = <T>(tenantId: string, fn: Parameters<typeof inTenantTx<T>>[2]) => inTenantTx(ds, tenantId, fn);
-const refused = (tenantId: string, caller: string, owners: string[]) => inTenant(tenantId, (tx) => replica.rejectedOwners(tx, caller, owners));
+const refused = (tenantId: string, caller: string, owners: (string | null | undefined)[]) => inTenant(tenantId, (tx) => replica.rejectedOwners(tx, caller, owners));
 
 it('applies only newer versions of a user, a team and the tenant profile (redelivered or reordered events change nothing)', async () => {
   const tenantId = uniqueTenant();
