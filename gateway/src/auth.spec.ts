@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
+import { signInternalContext, verifyInternalContext } from '@crm/auth';
 import { TokenVerifier } from './auth';
 
 const ISSUER = 'https://idp.example.test/';
@@ -79,5 +80,23 @@ describe('TokenVerifier header parsing', () => {
     ['Bearer not-a-jwt', /malformed token/],
   ])('%p → UNAUTHENTICATED', async (header, message) => {
     await expect(v.verifyAuthorizationHeader(header)).rejects.toMatchObject({ message: expect.stringMatching(message), extensions: { code: 'UNAUTHENTICATED' } });
+  });
+});
+
+describe('TokenVerifier: the optional profile claims the directory provisions users from', () => {
+  const secret = 'secret-secret-secret-1234';
+  const v = new TokenVerifier({ jwtSecret: secret, issuer: 'crm', audience: 'crm-api' });
+  const token = (claims: Record<string, unknown>) => jwt.sign({ tid: 't-1', roles: ['rep'], ...claims }, secret, { subject: 'u-1', issuer: 'crm', audience: 'crm-api', expiresIn: 60 });
+
+  it('forwards name, email, tz and locale when they are non-empty strings of sane length; drops the rest; never needs them', async () => {
+    await expect(v.verifyToken(token({ name: ' Ada Lovelace ', email: 'ada@example.com', tz: 'Europe/London', locale: 'en-GB' }))).resolves.toEqual({
+      tenantId: 't-1', userId: 'u-1', roles: ['rep'], profile: { name: 'Ada Lovelace', email: 'ada@example.com', tz: 'Europe/London', locale: 'en-GB' },
+    });
+    await expect(v.verifyToken(token({ name: 42, email: '', tz: 'x'.repeat(400), locale: ['en'] }))).resolves.toEqual({ tenantId: 't-1', userId: 'u-1', roles: ['rep'] });
+  });
+
+  it('the subgraph receives them in the signed internal context', async () => {
+    const ctx = await v.verifyToken(token({ name: 'Ada', tz: 'Europe/London' }));
+    expect(verifyInternalContext(signInternalContext(ctx, 'internal-secret-1234567890'), 'internal-secret-1234567890')).toEqual(ctx);
   });
 });

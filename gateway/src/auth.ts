@@ -2,7 +2,7 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
-import { hmacKey, type RequestContext } from '@crm/auth';
+import { hmacKey, profileClaims, type RequestContext } from '@crm/auth';
 import type { KeyObject } from 'node:crypto';
 
 export interface AuthOptions {
@@ -97,7 +97,8 @@ export class TokenVerifier {
     if (typeof claims.tid !== 'string' || !claims.tid) throw unauthenticated('token has no tenant (tid claim)');
     if (typeof claims.sub !== 'string' || !claims.sub) throw unauthenticated('token has no subject (sub claim)');
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
-    return { tenantId: claims.tid, userId: claims.sub, roles };
+    const profile = profileClaims(claims);
+    return { tenantId: claims.tid, userId: claims.sub, roles, ...(profile ? { profile } : {}) };
   }
 
   private async keyFor(alg: jwt.Algorithm, kid: string | undefined): Promise<string | KeyObject> {

@@ -9,6 +9,33 @@ export interface RequestContext {
   tenantId: string;
   userId: string;
   roles: string[];
+  /**
+   * What the identity provider said about the user (optional token claims), forwarded so the
+   * directory can provision them on their first request. Never used for authorization.
+   */
+  profile?: UserProfileClaims;
+}
+
+/** Optional descriptive claims of a user token: `name`, `email`, `tz` (IANA), `locale` (BCP 47). */
+export interface UserProfileClaims {
+  name?: string;
+  email?: string;
+  tz?: string;
+  locale?: string;
+}
+
+const PROFILE_CLAIMS = ['name', 'email', 'tz', 'locale'] as const;
+/** Longer claim values are dropped, not truncated: a half name is worse than none. */
+const MAX_PROFILE_CLAIM_LENGTH = 320;
+
+/** The descriptive claims of a decoded token that are non-empty strings of sane length, or undefined if none. */
+export function profileClaims(claims: Record<string, unknown>): UserProfileClaims | undefined {
+  const out: UserProfileClaims = {};
+  for (const k of PROFILE_CLAIMS) {
+    const v = claims[k];
+    if (typeof v === 'string' && v.trim() && v.length <= MAX_PROFILE_CLAIM_LENGTH) out[k] = v.trim();
+  }
+  return Object.keys(out).length ? out : undefined;
 }
 
 /** Header the gateway sets on every subgraph request. */
@@ -21,7 +48,7 @@ export const DEFAULT_JWT_ISSUER = 'crm';
 export const DEFAULT_JWT_AUDIENCE = 'crm-api';
 
 /** Claims of the user token: `tid` tenant, `sub` user, `roles`. */
-export interface UserTokenClaims {
+export interface UserTokenClaims extends UserProfileClaims {
   tid: string;
   sub: string;
   roles?: string[];
@@ -52,7 +79,7 @@ export function hmacKey(secret: string): KeyObject {
 }
 
 export function signInternalContext(ctx: InternalContext, secret: string, ttlSeconds = 60): string {
-  const payload = 'service' in ctx ? { svc: true } : { tid: ctx.tenantId, roles: ctx.roles };
+  const payload = 'service' in ctx ? { svc: true } : { tid: ctx.tenantId, roles: ctx.roles, ...ctx.profile };
   const subject = 'service' in ctx ? 'gateway' : ctx.userId;
   return jwt.sign(payload, hmacKey(secret), { algorithm: 'HS256', issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE, subject, expiresIn: ttlSeconds });
 }
@@ -63,16 +90,17 @@ export function verifyInternalContext(token: string | undefined, secret: string)
   const claims = jwt.verify(token, hmacKey(secret), { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE }) as jwt.JwtPayload;
   if (claims.svc === true) return { service: true };
   if (typeof claims.tid !== 'string' || !claims.tid || typeof claims.sub !== 'string') throw new Error('internal context lacks tenant or user');
-  return { tenantId: claims.tid, userId: claims.sub, roles: Array.isArray(claims.roles) ? claims.roles.map(String) : [] };
+  const profile = profileClaims(claims);
+  return { tenantId: claims.tid, userId: claims.sub, roles: Array.isArray(claims.roles) ? claims.roles.map(String) : [], ...(profile ? { profile } : {}) };
 }
 
 /** Mints a user token (dev CLI, tests). Production tokens come from the identity provider. */
 export function signUserToken(
-  claims: { tenantId: string; userId: string; roles: string[] },
+  claims: { tenantId: string; userId: string; roles: string[]; profile?: UserProfileClaims },
   secret: string,
   opts: { issuer?: string; audience?: string; expiresIn?: jwt.SignOptions['expiresIn'] } = {},
 ): string {
-  return jwt.sign({ tid: claims.tenantId, roles: claims.roles }, hmacKey(secret), {
+  return jwt.sign({ tid: claims.tenantId, roles: claims.roles, ...claims.profile }, hmacKey(secret), {
     algorithm: 'HS256',
     subject: claims.userId,
     issuer: opts.issuer ?? DEFAULT_JWT_ISSUER,

@@ -5,6 +5,7 @@ export * from './contract';
 export * from './registry';
 export * from './asyncapi';
 export * from './contracts/common';
+export * from './contracts/directory';
 export * from './contracts/contacts';
 export * from './contracts/sales';
 export * from './contracts/marketing';

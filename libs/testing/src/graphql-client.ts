@@ -1,4 +1,4 @@
-import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
+import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext, type UserProfileClaims } from '@crm/auth';
 import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET } from './infra';
 
 export interface GqlResult<T = any> {
@@ -20,8 +20,8 @@ export function subgraphClient(url: string, ctx: RequestContext, secret = TEST_I
 }
 
 /** Calls the gateway with a user token, exactly as a frontend does. */
-export function gatewayClient(url: string, claims: { tenantId: string; userId?: string; roles?: string[] }, secret = TEST_JWT_SECRET) {
-  const token = signUserToken({ tenantId: claims.tenantId, userId: claims.userId ?? 'user-1', roles: claims.roles ?? ['admin'] }, secret);
+export function gatewayClient(url: string, claims: { tenantId: string; userId?: string; roles?: string[]; profile?: UserProfileClaims }, secret = TEST_JWT_SECRET) {
+  const token = signUserToken({ tenantId: claims.tenantId, userId: claims.userId ?? 'user-1', roles: claims.roles ?? ['admin'], profile: claims.profile }, secret);
   return <T = any>(query: string, variables: Record<string, unknown> = {}) => postGraphql<T>(url, query, variables, { authorization: `Bearer ${token}` });
 }
 

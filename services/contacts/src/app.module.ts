@@ -46,10 +46,11 @@ import { TimelineEvents } from './timeline/timeline-events.controller';
 import { ApplyLeadCapture } from './capture/apply-lead-capture';
 import { CaptureRepository } from './capture/capture.repository';
 import { LeadCaptureEvents } from './capture/lead-capture-events.controller';
+import { DirectoryModule } from './directory/directory.module';
 import { MarketingConsentEvents } from './marketing/marketing-consent.controller';
 
 @Module({
-  imports: [AuditModule],
+  imports: [DirectoryModule, AuditModule],
   controllers: [TimelineEvents, LeadCaptureEvents, MarketingConsentEvents],
   providers: [
     // contacts

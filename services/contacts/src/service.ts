@@ -4,6 +4,7 @@ import { ContactsSchema1764000001000 } from '../migrations/1764000001000-Contact
 import { ConsentHistory1767000000000 } from '../migrations/1767000000000-ConsentHistory';
 import { DailyUse1768000000000 } from '../migrations/1768000000000-DailyUse';
 import { ContactsMarketing1796160000010 } from '../migrations/1796160000010-ContactsMarketing';
+import { Directory1796200000010 } from '../migrations/1796200000010-Directory';
 import { ContactsAudit1796200000021 } from '../migrations/1796200000021-ContactsAudit';
 import { ContactsModule } from './app.module';
 import { ContactsSchemaScope } from './schema-scope';
@@ -14,6 +15,6 @@ export const contactsService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.contacts,
   modules: [ContactsModule],
   entities: [],
-  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010, ContactsAudit1796200000021],
+  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010, Directory1796200000010, ContactsAudit1796200000021],
   schemaScope: ContactsSchemaScope,
 };

@@ -26,6 +26,8 @@ describe('bad input is refused with BAD_USER_INPUT naming the field, and nothing
 
   describe('on createContact and updateContact', () => {
     beforeEach(async () => {
+      // Owners must be users of the tenant: the path-like owner below is one (a sub is any string).
+      await h.provision(tenantId, '../../etc/passwd');
       before = await h.footprint(tenantId);
     });
     afterEach(async () => {

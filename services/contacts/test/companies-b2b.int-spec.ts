@@ -32,6 +32,7 @@ describe('companies for B2B: fields, contacts, dedup by domain, merge', () => {
   it('createCompany/updateCompany store the B2B fields (legal name, industry, size, address, VAT id, owner, tags, custom fields) and emit company.upserted', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId, userId: 'seller-1' });
+    await h.provision(tenantId, 'seller-2');
     dataOf(await gql(Q.defineField, { i: { key: 'tier', label: 'Tier', type: 'ENUM', options: ['gold', 'silver'] } }));
     const c = await create(gql, {
       name: 'Analytical Engines', legalName: 'Analytical Engines Ltd', domains: ['engines.example'], industry: 'Machinery', size: 'EMPLOYEES_51_200',

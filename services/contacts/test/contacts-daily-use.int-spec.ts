@@ -118,6 +118,7 @@ describe('contacts for daily use: emails and phones, archive, bulk update', () =
   it('bulkUpdateContacts changes tags, owner and stage of the filtered selection in bounded batches, one contact.updated per changed contact', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
+    await h.provision(tenantId, 'rep-9');
     const leads: string[] = [];
     for (let i = 0; i < 5; i++) leads.push((await create(gql, { firstName: `Lead${i}`, lifecycleStage: 'lead', tags: i === 0 ? ['q3', 'old'] : ['old'] })).id);
     const other = await create(gql, { firstName: 'Customer', lifecycleStage: 'customer', tags: ['old'] });

@@ -113,6 +113,7 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
   it('updateContact changes fields, bumps the version by one per call and emits contact.updated naming the changed fields', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
+    await h.provision(tenantId, 'user-9');
     const c = await create(gql, { firstName: 'Grace', lastName: 'Hopper', email: 'grace@navy.example', lifecycleStage: 'lead' });
 
     const u1 = await update(gql, c.id, { firstName: 'Rear Admiral Grace', lifecycleStage: 'customer', ownerId: 'user-9', source: { source: 'event', term: 'cobol' } });
@@ -186,6 +187,7 @@ describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => 
   it('null clears nullable fields; clearing the primary email promotes the next one; clearing everything falls back in the display name', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
+    await h.provision(tenantId, 'user-3');
     const company = dataOf(await gql(Q.createCompany, { i: { name: 'Difference Engines' } })).createCompany;
     const c = await create(gql, {
       firstName: 'Charles', lastName: 'Babbage', email: 'charles@engines.example', otherEmails: ['cb@royal.example'], phone: '+44 20 7183 8750',

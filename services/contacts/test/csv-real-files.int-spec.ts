@@ -82,6 +82,8 @@ describe('CSV that survives real files', () => {
     const N = 25000;
     const tenantA = uniqueTenant();
     const a = h.client({ tenantId: tenantA, roles: ['admin'] });
+    // The file's owners are users of both tenants (owners must be users of the tenant).
+    await h.provision(tenantA, 'owner-0', 'owner-1', 'owner-2');
     await defineFields(a);
     const header = 'First Name,Last Name,Email Address,Phone,Company,Tags,lifecycleStage,ownerId,City,Country,cf.tier,cf.score,Email Consent,consent.sms';
     const line = (i: number) =>
@@ -115,6 +117,7 @@ describe('CSV that survives real files', () => {
 
     const tenantB = uniqueTenant();
     await defineFields(h.client({ tenantId: tenantB }));
+    await h.provision(tenantB, 'owner-0', 'owner-1', 'owner-2', 'csv-importer');
     const t1 = Date.now();
     const first = await importer().run(ctxOf(tenantB), Readable.from([csv]), { batchSize: 5000 });
     console.log(`import of the export: ${Date.now() - t1} ms`);

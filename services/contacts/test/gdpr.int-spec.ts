@@ -176,6 +176,6 @@ describe('GDPR: access (exportContactData) and erasure (eraseContact)', () => {
     expectError(await gql(Q.erase, { id: 'not-a-contact' }), 'BAD_USER_INPUT', /id/);
     const other = dataOf(await h.client()(Q.create, { i: { firstName: 'Elsewhere' } })).createContact;
     expectError(await gql(Q.erase, { id: other.id }), 'NOT_FOUND');
-    expect(await h.outboxCount(tenantId)).toBe(0);
+    expect((await h.footprint(tenantId)).outbox).toBe(0);
   });
 });

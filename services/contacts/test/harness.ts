@@ -1,6 +1,6 @@
 import { startService, type RequestContext, type RunningService } from '@crm/platform';
 import { Kafka, logLevel } from 'kafkajs';
-import { adminQuery, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
+import { adminQuery, dataOf, freshSchema, kafkaBrokers, serviceTestEnv, subgraphClient, TopicRecorder, uniqueId, uniqueTenant, type GqlResult } from '@crm/testing';
 import { decodeEvent, type CloudEvent } from '@crm/events';
 import { contactsService } from '../src/service';
 
@@ -17,7 +17,15 @@ export async function startContacts(extraEnv: Record<string, string> | ((schema:
     /** The contacts topic of this test file (per-file prefix). */
     topic: `${topicPrefix}crm.contacts.events`,
     client(ctx: Partial<RequestContext> = {}) {
-      return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] }, svc.config.GATEWAY_INTERNAL_SECRET);
+      return subgraphClient(
+        svc.url,
+        { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'], ...(ctx.profile ? { profile: ctx.profile } : {}) },
+        svc.config.GATEWAY_INTERNAL_SECRET,
+      );
+    },
+    /** Puts each user into the tenant's directory the way production does: by a first request of theirs. */
+    async provision(tenantId: string, ...userIds: string[]) {
+      for (const userId of userIds) dataOf(await h.client({ tenantId, userId, roles: ['rep'] })('{ me { id } }'));
     },
     /** Plain SQL as the test admin (superuser: bypasses row-level security; the service itself runs as its own login), for counting what was really written. */
     sql<T = any>(query: string, params: unknown[] = []): Promise<T[]> {
@@ -36,11 +44,17 @@ export async function startContacts(extraEnv: Record<string, string> | ((schema:
       );
       return n;
     },
-    /** Everything a tenant has in the contacts schema (to prove "nothing was written"). */
+    /**
+     * Everything a tenant has in the contacts schema (to prove "nothing was written"). The caller's
+     * own provisioning (users row and user.provisioned, written by their first request whatever it
+     * asks) is not the operation's doing and is left out.
+     */
     async footprint(tenantId: string) {
-      const tables = ['contacts', 'contact_emails', 'contact_phones', 'consents', 'companies', 'interactions', 'custom_field_definitions', 'contact_merges', 'company_merges', 'outbox'];
+      const tables = ['contacts', 'contact_emails', 'contact_phones', 'consents', 'companies', 'interactions', 'custom_field_definitions', 'contact_merges', 'company_merges', 'teams', 'team_members', 'tenant_profiles'];
       const out: Record<string, number> = {};
       for (const t of tables) out[t] = await h.count(t, tenantId);
+      const [{ n }] = await adminQuery(`SELECT count(*)::int AS n FROM "${fresh.schema}".outbox WHERE tenant_id = $1 AND type <> 'crm.contacts.user.provisioned.v1'`, [tenantId]);
+      out.outbox = n;
       return out;
     },
     /** A started recorder on this file's contacts topic (stop it in afterAll). */

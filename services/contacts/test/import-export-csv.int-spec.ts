@@ -34,6 +34,7 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
   it('importContactsCsv imports a small file: created, failed rows with file line numbers, defaultCountry, duplicates of existing contacts', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId, userId: 'csv-user' });
+    await h.provision(tenantId, 'owner-1');
     const existing = dataOf(await gql(Q.create, { i: { firstName: 'Already', email: 'already@example.com' } })).createContact;
     const csv = [
       HEADER, // line 1
@@ -116,6 +117,7 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
   it('exportContactsCsv → importContactsCsv into another tenant reproduces the contacts (over several export pages)', async () => {
     const tenantA = uniqueTenant();
     const a = h.client({ tenantId: tenantA, userId: 'owner-a' });
+    await h.provision(tenantA, 'someone');
     const acme = dataOf(await a(Q.createCompany, { i: { name: 'Acme, Inc.' } })).createCompany;
     // 250 contacts in one import (one transaction: identical created_at), a few more by hand.
     const rows = Array.from({ length: 250 }, (_, i) => `P${i},"Family ""${i % 17}""",p${i}@round.example,${i % 2 ? `+1 212 555 ${String(i).padStart(4, '0')}` : ''},${i % 5 ? '' : '"Acme, Inc."'},${i % 3 ? 'x;y' : ''},${i % 4 ? 'lead' : ''},`);
@@ -143,6 +145,8 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
 
     const tenantB = uniqueTenant();
     const b = h.client({ tenantId: tenantB, userId: 'owner-b' });
+    // The exported owners must be users of the importing tenant too.
+    await h.provision(tenantB, 'owner-a', 'someone');
     const report = await importCsv(b, csv);
     expect(report).toMatchObject({ rows: 253, created: 253, skipped: 0, failed: 0, errors: [] });
 
@@ -164,7 +168,10 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
   });
 
   it('neutralises spreadsheet formulas in the export (OWASP CSV injection) and the import reads them back as written', async () => {
-    const a = h.client({ tenantId: uniqueTenant() });
+    const [tenantA, tenantB] = [uniqueTenant(), uniqueTenant()];
+    await h.provision(tenantA, '=owner');
+    await h.provision(tenantB, '=owner');
+    const a = h.client({ tenantId: tenantA });
     const evil = { firstName: '=HYPERLINK("http://evil.example","x")', lastName: '@SUM(A1:A9)', tags: ['+cmd', '-1+2'], email: 'formula@round.example', phone: '+44 20 7183 8750', ownerId: '=owner' };
     const source = dataOf(await a(Q.create, { i: evil })).createContact;
     const csv = dataOf(await a(Q.exportCsv)).exportContactsCsv as string;
@@ -172,7 +179,7 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
     expect(row).toMatchObject({ firstName: `'${evil.firstName}`, lastName: `'${evil.lastName}`, phone: `'${source.phone}`, tags: "'+cmd;-1+2", ownerId: "'=owner" });
     for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
 
-    const b = h.client({ tenantId: uniqueTenant() });
+    const b = h.client({ tenantId: tenantB });
     expect(await importCsv(b, csv)).toMatchObject({ created: 1, failed: 0 });
     const [imported] = await allContacts(b);
     const full = dataOf(await b(Q.contact, { id: imported.id })).contact;

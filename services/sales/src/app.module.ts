@@ -1,6 +1,7 @@
 import { AuditModule } from './audit/audit.module';
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
+import { DirectoryReplicaModule } from '@crm/shared-directory';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CommissionsModule } from './commissions/commissions.module';
 import { ContactLifecycle } from './contacts/contact-lifecycle';
@@ -29,6 +30,7 @@ export class ContactFieldsModule {}
 @Module({
   imports: [
     ContactReplicaModule.forRoot({ hooks: ContactLifecycle }),
+    DirectoryReplicaModule.forRoot(),
     SalesConfigModule,
     TenantProfilesModule,
     PipelinesModule,

@@ -100,4 +100,15 @@ describe('contacts through the gateway (e2e)', () => {
     expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect(dataOf(await a(`query($id: ID!) { contact(id: $id) { firstName } }`, { id })).contact.firstName).toBe('Only A');
   });
+  it('provisions the signed-in user from the token’s profile claims on their first request, and refuses an owner who is not a user (issue 10 §2)', async () => {
+    const tenantId = uniqueTenant();
+    const gql = gatewayClient(gw.url, { tenantId, userId: 'idp|grace', roles: ['manager'], profile: { name: 'Grace Hopper', email: 'grace@navy.example', tz: 'America/New_York', locale: 'en-US' } });
+    expect(dataOf(await gql('{ me { id name email timeZone locale roles active } }')).me).toEqual({
+      id: 'idp|grace', name: 'Grace Hopper', email: 'grace@navy.example', timeZone: 'America/New_York', locale: 'en-US', roles: ['MANAGER'], active: true,
+    });
+    const msg = await recorder.waitFor((r) => r.event?.type === 'crm.contacts.user.provisioned.v1' && r.event.tenantid === tenantId);
+    expect(msg.event.data).toMatchObject({ userId: 'idp|grace', name: 'Grace Hopper' });
+    const refused = await gql(`mutation($i: CreateContactInput!) { createContact(input: $i) { id } }`, { i: { firstName: 'X', ownerId: 'nobody-at-all' } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'input.ownerId', message: 'nobody-at-all is not a user of this tenant' }] });
+  });
 });

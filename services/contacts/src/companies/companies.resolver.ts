@@ -42,6 +42,7 @@ class UpdateCompanyInput {
 @InputType()
 class CompanyFilter {
   @Field(() => String, { nullable: true, description: 'Part of the name, or one of the domains exactly' }) search?: string | null;
+  @Field(() => ID, { nullable: true, description: 'Companies owned by a member of this team' }) teamId?: string | null;
 }
 
 const CompanyConnection = Connection(Company);

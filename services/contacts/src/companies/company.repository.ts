@@ -33,6 +33,8 @@ export function toCompany(r: CompanyRow, defs: Map<string, CustomFieldDefinition
 
 export interface CompanyFilterValue {
   search?: string | null;
+  /** Owned by a member of this team. */
+  teamId?: string | null;
 }
 
 /** The columns a company's create and update write (undefined: unchanged; null: cleared). */
@@ -156,6 +158,7 @@ export class CompanyRepository {
     return q.where([
       'tenant_id = $1',
       'merged_into IS NULL',
+      filter.teamId && `owner_id IN (SELECT m.user_id FROM team_members m WHERE m.team_id = ${q.p(filter.teamId)}::uuid)`,
       search !== null && `(name ILIKE '%' || ${q.p(search.replace(/[%_\\]/g, (c) => `\\${c}`))} || '%' OR ${q.p(search.toLowerCase())} = ANY(domains))`,
     ]);
   }

@@ -38,11 +38,12 @@ export function toPrefixQuery(search: string): string | null {
 const contactFilterSchema = z.object({
   search: z.string().max(200, 'must be at most 200 characters').nullish(),
   companyId: z.string().uuid('not a company id').nullish(),
+  teamId: z.string().uuid('not a team id').nullish(),
 });
 
 /** The list's filter as the repository's search (validated: BAD_USER_INPUT naming `filter.*`). */
 export function contactSearchOf(filter: ContactFilter): ContactSearch {
-  parseInput(contactFilterSchema, { search: filter.search, companyId: filter.companyId }, 'filter');
+  parseInput(contactFilterSchema, { search: filter.search, companyId: filter.companyId, teamId: filter.teamId }, 'filter');
   return { ...filter, tsquery: filter.search ? toPrefixQuery(filter.search) : null };
 }
 

@@ -79,6 +79,8 @@ export interface ContactSearch {
   tags?: string[] | null;
   companyId?: string | null;
   ownerId?: string | null;
+  /** Owned by a member of this team. */
+  teamId?: string | null;
   lifecycleStage?: string | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
@@ -516,6 +518,7 @@ export class ContactRepository {
       f.tags?.length && `c.tags @> ${q.p(f.tags)}::text[]`,
       f.companyId && `c.company_id = ${q.p(f.companyId)}::uuid`,
       f.ownerId && `c.owner_id = ${q.p(f.ownerId)}`,
+      f.teamId && `c.owner_id IN (SELECT m.user_id FROM team_members m WHERE m.team_id = ${q.p(f.teamId)}::uuid)`,
       f.lifecycleStage && `c.lifecycle_stage = ${q.p(f.lifecycleStage)}`,
       f.createdAfter && `c.created_at >= ${q.p(f.createdAfter)}`,
       f.createdBefore && `c.created_at < ${q.p(f.createdBefore)}`,

@@ -255,6 +255,7 @@ export class ContactFilter {
   @Field(() => [String], { nullable: true, description: 'Contacts having all these tags' }) tags?: string[];
   @Field(() => ID, { nullable: true }) companyId?: string;
   @Field(() => String, { nullable: true }) ownerId?: string;
+  @Field(() => ID, { nullable: true, description: 'Contacts owned by a member of this team' }) teamId?: string;
   @Field(() => String, { nullable: true }) lifecycleStage?: string;
   @Field(() => Date, { nullable: true }) createdAfter?: Date;
   @Field(() => Date, { nullable: true }) createdBefore?: Date;

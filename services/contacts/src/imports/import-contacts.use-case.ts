@@ -12,6 +12,7 @@ import { searchTextOf } from '../contacts/contact.rows';
 import { CustomFieldRepository } from '../custom-fields/custom-field.repository';
 import { coerceCustomFields, type CustomFieldDefinition } from '../custom-fields/custom-field.values';
 import { ImportRepository } from './import.repository';
+import { OwnerRule } from '../directory/owner-rule';
 
 export interface ImportProgress {
   rows: number;
@@ -105,6 +106,7 @@ export class ImportContactsUseCase {
     private readonly uow: UnitOfWork,
     private readonly imports: ImportRepository,
     private readonly customFieldDefs: CustomFieldRepository,
+    private readonly owners: OwnerRule,
   ) {}
 
   async run(ctx: RequestContext, input: Readable | AsyncIterable<Buffer | string>, opts: ImportOptions = {}): Promise<ImportReport> {
@@ -258,10 +260,13 @@ export class ImportContactsUseCase {
     const fresh = rows.filter((r) => !already.has(r.importKey));
     report.skipped += rows.length - fresh.length;
     const taken = await this.imports.holders(tx, fresh.map((r) => r.email).filter((e): e is string => !!e), fresh.map((r) => r.phone).filter((p): p is string => !!p));
+    // One set-based look-up of the batch's distinct owners: an unknown or deactivated one fails its rows, not the file.
+    const badOwners = await this.owners.rejected(tx, fresh.map((r) => r.ownerId));
     const accepted: ParsedRow[] = [];
     for (const r of fresh) {
       const owner = (r.email && taken.get(`e:${r.email}`)) || (r.phone && taken.get(`p:${r.phone}`));
-      if (owner) fail(r.line, `duplicate of existing contact ${owner} (same ${r.email && taken.has(`e:${r.email}`) ? 'email' : 'phone'})`);
+      if (r.ownerId && badOwners.has(r.ownerId)) fail(r.line, `ownerId: ${badOwners.get(r.ownerId)}`);
+      else if (owner) fail(r.line, `duplicate of existing contact ${owner} (same ${r.email && taken.has(`e:${r.email}`) ? 'email' : 'phone'})`);
       else accepted.push(r);
     }
     if (!accepted.length) return;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
 import { fromDb, money } from '@crm/shared-kernel';
 import { type Deal, type DealSource, DealStatus, type ForecastCategory, type StageChange } from './deal.types';
+import { teamMemberSql } from '@crm/shared-directory';
 
 export const DEAL_COLUMNS = `*, expected_close_date::text AS ecd`;
 
@@ -41,7 +42,7 @@ export interface NewDeal {
 export type DealChanges = Partial<Record<'title' | 'amount' | 'currency' | 'expected_close_date' | 'company_id' | 'owner_id' | 'source' | 'forecast_category' | 'notes', unknown>>;
 
 export interface DealListFilter {
-  status?: DealStatus | null; ownerId?: string | null; pipelineId?: string | null; stageId?: string | null; contactId?: string | null;
+  status?: DealStatus | null; ownerId?: string | null; teamId?: string | null; pipelineId?: string | null; stageId?: string | null; contactId?: string | null;
   /** true: only archived deals; otherwise only deals not archived. */
   archived?: boolean | null;
 }
@@ -183,6 +184,7 @@ export class DealRepository {
       f.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL',
       f.status && `status = ${q.p(f.status)}`,
       f.ownerId && `owner_id = ${q.p(f.ownerId)}`,
+      f.teamId && teamMemberSql(q, 'owner_id', f.teamId),
       f.pipelineId && `pipeline_id = ${q.p(f.pipelineId)}`,
       f.stageId && `stage_id = ${q.p(f.stageId)}`,
       f.contactId && `contact_id = ${q.p(f.contactId)}`,

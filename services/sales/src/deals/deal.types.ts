@@ -93,6 +93,7 @@ export class UpdateDealInput {
 export class DealFilter {
   @Field(() => DealStatus, { nullable: true }) status?: DealStatus;
   @Field(() => String, { nullable: true }) ownerId?: string;
+  @Field(() => ID, { nullable: true, description: 'Deals owned by a member of this team' }) teamId?: string;
   @Field(() => ID, { nullable: true }) pipelineId?: string;
   @Field(() => ID, { nullable: true }) stageId?: string;
   @Field(() => ID, { nullable: true }) contactId?: string;

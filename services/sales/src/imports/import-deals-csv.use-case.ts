@@ -8,6 +8,7 @@ import { dealAmount } from '../deals/deal-input';
 import { CreateDeal } from '../deals/use-cases/create-deal.use-case';
 import { DefaultPipeline } from '../pipelines/default-pipeline';
 import { DealImportRepository } from './deal-import.repository';
+import { DirectoryReplica } from '@crm/shared-directory';
 
 export const MAX_INLINE_CSV = 5 * 1024 * 1024;
 
@@ -59,6 +60,7 @@ export class ImportDealsCsv {
     private readonly defaultPipeline: DefaultPipeline,
     private readonly createDeal: CreateDeal,
     private readonly replica: ContactReplica,
+    private readonly directory: DirectoryReplica,
   ) {}
 
   async execute(ctx: RequestContext, csv: string, opts: { map?: { column: string; field: string }[]; dryRun?: boolean; delimiter?: string } = {}): Promise<DealImportReport> {
@@ -74,6 +76,8 @@ export class ImportDealsCsv {
       return report;
     }
     const seen = new Map<string, number>();
+    // The owner rule's verdict per distinct owner id of the file (null: accepted): one look-up per owner, not per row.
+    const ownerVerdicts = new Map<string, string | null>();
     for await (const rec of read.records) {
       report.rows += 1;
       if (rec.error !== undefined) {
@@ -105,6 +109,15 @@ export class ImportDealsCsv {
         seen.set(key, rec.line);
         if (resolved.exists) {
           report.skipped += 1;
+          continue;
+        }
+        const ownerId = get('ownerId');
+        if (ownerId && !ownerVerdicts.has(ownerId)) {
+          const rejected = await this.uow.run(ctx.tenantId, (tx) => this.directory.rejectedOwners(tx, ctx.userId, [ownerId]));
+          ownerVerdicts.set(ownerId, rejected.get(ownerId) ?? null);
+        }
+        if (ownerId && ownerVerdicts.get(ownerId)) {
+          fail(rec.line, `ownerId: ${ownerVerdicts.get(ownerId)}`);
           continue;
         }
         const input = {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { currentActor, currentTraceparent, keysetPage, SqlParams, type ConnectionValue, type KeysetArgs, type KeysetOrder, type KeysetRow, type Tx } from '@crm/platform';
 import type { Recurrence } from './recurrence';
 import { type Task, type TaskRecurrence, TaskStatus } from './task.types';
+import { teamMemberSql } from '@crm/shared-directory';
 
 export interface TaskRow {
   [column: string]: unknown;
@@ -30,7 +31,7 @@ export interface NewTask {
 export type TaskChanges = Partial<Record<'title' | 'notes' | 'assignee_id' | 'due_at' | 'remind_minutes_before' | 'recurrence' | 'series_start' | 'occurrence' | 'due_emitted_at', unknown>>;
 
 export interface TaskListFilter {
-  assigneeId?: string | null; status?: TaskStatus | null; dealId?: string | null; contactId?: string | null;
+  assigneeId?: string | null; teamId?: string | null; status?: TaskStatus | null; dealId?: string | null; contactId?: string | null;
 }
 
 /** Tasks by due time, soonest first. */
@@ -108,6 +109,7 @@ export class TaskRepository {
     const where = q.where([
       'tenant_id = $1',
       f.assigneeId != null && `assignee_id = ${q.p(f.assigneeId)}`,
+      f.teamId && teamMemberSql(q, 'assignee_id', f.teamId),
       f.status && `status = ${q.p(f.status)}`,
       f.dealId && `deal_id = ${q.p(f.dealId)}`,
       f.contactId && `contact_id = ${q.p(f.contactId)}`,

@@ -61,6 +61,7 @@ export class UpdateTaskInput {
 @InputType()
 export class TaskFilter {
   @Field(() => String, { nullable: true }) assigneeId?: string;
+  @Field(() => ID, { nullable: true, description: 'Tasks assigned to a member of this team' }) teamId?: string;
   @Field(() => TaskStatus, { nullable: true }) status?: TaskStatus;
   @Field(() => ID, { nullable: true }) dealId?: string;
   @Field(() => ID, { nullable: true }) contactId?: string;

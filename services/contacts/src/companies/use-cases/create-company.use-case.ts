@@ -9,6 +9,7 @@ import { assertDomainsFree, detailColumns } from '../company-fields';
 import { CompanyPresenter } from '../company.presenter';
 import { CompanyRepository } from '../company.repository';
 import { emitCompanyUpserted } from '../company.events';
+import { OwnerRule } from '../../directory/owner-rule';
 
 const createCompanySchema = companyDetailsSchema.extend({
   name: companyName,
@@ -25,11 +26,13 @@ export class CreateCompany {
     private readonly companies: CompanyRepository,
     private readonly customFields: CustomFieldRepository,
     private readonly presenter: CompanyPresenter,
+    private readonly owners: OwnerRule,
   ) {}
 
   async execute(ctx: RequestContext, input: CreateCompanyInputValue): Promise<Company> {
     const v = parseInput(createCompanySchema, input, 'input');
     return this.uow.run(ctx.tenantId, async (tx) => {
+      await this.owners.require(tx, [{ field: 'input.ownerId', ownerId: v.ownerId }]);
       await assertDomainsFree(tx, this.companies, v.domains);
       const details = await detailColumns(tx, this.customFields, v);
       const row = await this.companies.insert(tx, randomUUID(), { ...details, name: v.name, domains: v.domains, owner_id: details.owner_id === undefined ? ctx.userId : details.owner_id });

@@ -9,6 +9,7 @@ import { assertDomainsFree, detailColumns } from '../company-fields';
 import { CompanyPresenter } from '../company.presenter';
 import { CompanyRepository } from '../company.repository';
 import { emitCompanyUpserted } from '../company.events';
+import { OwnerRule } from '../../directory/owner-rule';
 
 const updateCompanySchema = companyDetailsSchema.extend({
   name: companyName.nullish().transform((n) => n ?? undefined),
@@ -26,6 +27,7 @@ export class UpdateCompany {
     private readonly contacts: ContactRepository,
     private readonly customFields: CustomFieldRepository,
     private readonly presenter: CompanyPresenter,
+    private readonly owners: OwnerRule,
   ) {}
 
   async execute(ctx: RequestContext, rawId: string, input: UpdateCompanyInputValue): Promise<Company> {
@@ -45,6 +47,7 @@ export class UpdateCompany {
             if (taken) throw conflict(`a company named "${v.name}" already exists (${taken})`, { existingCompanyId: taken });
           }
           if (v.domains) await assertDomainsFree(tx, this.companies, v.domains, id);
+          await this.owners.require(tx, [{ field: 'input.ownerId', ownerId: v.ownerId }]);
           const details = await detailColumns(tx, this.customFields, v, current.custom_fields);
           const row = await this.companies.update(tx, id, { ...details, name: v.name, domains: v.domains });
           // Contacts are found by their company's name.

@@ -6,6 +6,7 @@ import { emitContactsUpdated } from '../contact.events';
 import { contactSearchOf } from '../contact.queries';
 import { ContactRepository, type BulkContactChange } from '../contact.repository';
 import type { ContactFilter } from '../contact.types';
+import { OwnerRule } from '../../directory/owner-rule';
 
 /** At most this many contacts change in one call: one transaction, one outbox statement, bounded locks. */
 export const BULK_MAX = 1000;
@@ -49,6 +50,7 @@ export class BulkUpdateContacts {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly contacts: ContactRepository,
+    private readonly owners: OwnerRule,
   ) {}
 
   async execute(ctx: RequestContext, filter: ContactFilter, input: BulkUpdateInput): Promise<BulkUpdateResult> {
@@ -68,6 +70,7 @@ export class BulkUpdateContacts {
     if (!changed.length) throw badUserInput('nothing to update: give addTags, removeTags, ownerId or lifecycleStage', { fields: [{ field: 'input', message: 'no change given' }] });
     const limit = f.limit ?? BULK_MAX;
     return this.uow.run(ctx.tenantId, async (tx) => {
+      await this.owners.require(tx, [{ field: 'input.ownerId', ownerId: change.ownerId }]);
       // One more than the batch tells whether any remain; the extra one is not changed.
       const ids = await this.contacts.lockForBulkChange(tx, search, change, limit + 1);
       const batch = ids.slice(0, limit);

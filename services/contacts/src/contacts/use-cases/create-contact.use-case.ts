@@ -13,6 +13,7 @@ import { ContactPresenter } from '../contact.presenter';
 import { ContactRepository } from '../contact.repository';
 import { searchTextOf, type ContactRow } from '../contact.rows';
 import type { Contact, CreateContactInput } from '../contact.types';
+import { OwnerRule } from '../../directory/owner-rule';
 
 const createContactSchema = contactFieldsSchema.transform(normaliseContactPoints);
 type CreateContactFields = z.output<typeof createContactSchema>;
@@ -31,6 +32,7 @@ export class CreateContact {
     private readonly customFields: CustomFieldRepository,
     private readonly guards: ContactGuards,
     private readonly presenter: ContactPresenter,
+    private readonly owners: OwnerRule,
   ) {}
 
   async execute(ctx: RequestContext, input: CreateContactInput): Promise<Contact> {
@@ -48,6 +50,7 @@ export class CreateContact {
   }
 
   private async insert(tx: Tx, ctx: RequestContext, f: CreateContactFields): Promise<ContactRow> {
+    await this.owners.require(tx, [{ field: 'input.ownerId', ownerId: f.ownerId }]);
     const { emails, phones } = f;
     const companyName = f.companyId ? await this.companyName(tx, f.companyId) : null;
     const custom = dropNulls(f.customFields?.length ? coerceCustomFields(await this.customFields.definitions(tx), f.customFields) : {});

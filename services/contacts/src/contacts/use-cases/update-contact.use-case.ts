@@ -10,6 +10,7 @@ import { ContactPresenter } from '../contact.presenter';
 import { ContactRepository, EMAILS, PHONES } from '../contact.repository';
 import type { Contact, UpdateContactInput } from '../contact.types';
 import { usableCompanyName } from './create-contact.use-case';
+import { OwnerRule } from '../../directory/owner-rule';
 
 // Further emails and phones are added one at a time through `email` / `phone`.
 const updateContactSchema = contactFieldsSchema
@@ -29,6 +30,7 @@ export class UpdateContact {
     private readonly customFields: CustomFieldRepository,
     private readonly guards: ContactGuards,
     private readonly presenter: ContactPresenter,
+    private readonly owners: OwnerRule,
   ) {}
 
   async execute(ctx: RequestContext, rawId: string, input: UpdateContactInput): Promise<Contact> {
@@ -44,6 +46,7 @@ export class UpdateContact {
         const current = await this.guards.lockEditable(tx, id);
         if (email) await this.guards.assertNoDuplicates(tx, [email.normalized], [], id);
         if (phone) await this.guards.assertNoDuplicates(tx, [], [phone.normalized], id);
+        await this.owners.require(tx, [{ field: 'input.ownerId', ownerId: f.ownerId }]);
         if (f.companyId) usableCompanyName(f.companyId, await this.companies.nameOf(tx, f.companyId));
         const customFields = f.customFields?.length
           ? dropNulls({ ...current.custom_fields, ...coerceCustomFields(await this.customFields.definitions(tx), f.customFields) })

@@ -10,6 +10,7 @@ import { dealAmount, zDealSource } from '../deal-input';
 import { emitDealCreated } from '../deal.events';
 import { DealRepository, toDeal } from '../deal.repository';
 import { type CreateDealInput, type Deal, ForecastCategory } from '../deal.types';
+import { DirectoryReplica } from '@crm/shared-directory';
 
 const schema = z.object({
   title: zText(200),
@@ -33,6 +34,7 @@ export class CreateDeal {
     private readonly defaultPipeline: DefaultPipeline,
     private readonly replica: ContactReplica,
     private readonly companies: CompanyReplica,
+    private readonly directory: DirectoryReplica,
   ) {}
 
   async execute(ctx: RequestContext, input: CreateDealInput): Promise<Deal> {
@@ -40,6 +42,7 @@ export class CreateDeal {
     const amount = dealAmount(input.amount, 'input.amount');
     return this.uow.run(ctx.tenantId, async (tx) => {
       const contact = await this.replica.requireActive(tx, v.contactId, 'input.contactId');
+      await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.ownerId', ownerId: v.ownerId }]);
       // A merged-away company is stored as its survivor.
       const companyId = v.companyId ? (await this.companies.require(tx, v.companyId, 'input.companyId')).companyId : null;
       const stage = await this.stageFor(tx, v.pipelineId, v.stageId, ctx.userId);

@@ -8,6 +8,7 @@ import { type Deal, type DealFilter, DealStatus } from '../deal.types';
 const schema = z.object({
   status: z.enum(DealStatus).nullish(),
   ownerId: z.string().nullish(),
+  teamId: zOptId('team id'),
   pipelineId: zOptId('pipeline id'),
   stageId: zOptId('stage id'),
   contactId: zOptId('contact id'),

@@ -8,6 +8,7 @@ import { emitDealUpdated } from '../deal.events';
 import { CompanyReplica } from '@crm/shared-contacts';
 import { DealRepository, type DealChanges } from '../deal.repository';
 import { type Deal, DealStatus, ForecastCategory, type UpdateDealInput } from '../deal.types';
+import { DirectoryReplica } from '@crm/shared-directory';
 
 /** Fields whose columns are NOT NULL: null is refused (naming the field), not sent to Postgres. */
 const notNull = <S extends z.ZodType>(s: S) =>
@@ -32,6 +33,7 @@ export class UpdateDeal {
     private readonly uow: UnitOfWork,
     private readonly deals: DealRepository,
     private readonly companies: CompanyReplica,
+    private readonly directory: DirectoryReplica,
   ) {}
 
   async execute(ctx: RequestContext, rawId: string, input: UpdateDealInput): Promise<Deal> {
@@ -57,6 +59,7 @@ export class UpdateDeal {
     return this.uow.run(ctx.tenantId, async (tx) => {
       const d = await lockDeal(this.deals, tx, id);
       assertNotArchived(d, 'updated');
+      await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.ownerId', ownerId: changes.owner_id as string | null | undefined }]);
       // A merged-away company is stored as its survivor.
       if (typeof changes.company_id === 'string') changes.company_id = (await this.companies.require(tx, changes.company_id, 'input.companyId')).companyId;
       if (amount && d.status !== DealStatus.OPEN) throw invalidField('input.amount', `deal ${d.id} is ${d.status}; its amount can no longer change`);

@@ -9,6 +9,7 @@ import { emitTaskCreated } from '../task.events';
 import { remindAtOf, TaskRepository, toTask } from '../task.repository';
 import { type CreateTaskInput, type Task, TaskRecurrence } from '../task.types';
 import { zRemindMinutes } from './task-input';
+import { DirectoryReplica } from '@crm/shared-directory';
 
 const schema = z.object({
   title: zText(300),
@@ -28,12 +29,14 @@ export class CreateTask {
     private readonly tasks: TaskRepository,
     private readonly deals: DealRepository,
     private readonly replica: ContactReplica,
+    private readonly directory: DirectoryReplica,
   ) {}
 
   async execute(ctx: RequestContext, input: CreateTaskInput): Promise<Task> {
     const v = parseInput(schema, input, 'input');
     if (!v.dealId && !v.contactId) throw invalidField('input.dealId', 'a task belongs to a deal or a contact (give dealId or contactId)');
     return this.uow.run(ctx.tenantId, async (tx) => {
+      await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.assigneeId', ownerId: v.assigneeId }]);
       // Given explicitly (with or without a deal): it must be a live contact of this tenant.
       let contactId = v.contactId ? (await this.replica.requireActive(tx, v.contactId, 'input.contactId')).contactId : null;
       if (v.dealId) {

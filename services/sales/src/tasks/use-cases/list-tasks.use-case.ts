@@ -7,6 +7,7 @@ import { type Task, type TaskFilter, TaskStatus } from '../task.types';
 
 const schema = z.object({
   assigneeId: z.string().nullish(),
+  teamId: zOptId('team id'),
   status: z.enum(TaskStatus).nullish(),
   dealId: zOptId('deal id'),
   contactId: zOptId('contact id'),

@@ -6,6 +6,7 @@ import { emitTaskUpdated } from '../task.events';
 import { remindAtOf, TaskRepository, toTask, type TaskChanges } from '../task.repository';
 import { type Task, TaskRecurrence, TaskStatus, type UpdateTaskInput } from '../task.types';
 import { taskId, zRemindMinutes } from './task-input';
+import { DirectoryReplica } from '@crm/shared-directory';
 
 // undefined: unchanged. null is refused where a task cannot be without the field.
 const schema = z
@@ -27,6 +28,7 @@ export class UpdateTask {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly tasks: TaskRepository,
+    private readonly directory: DirectoryReplica,
   ) {}
 
   /**
@@ -55,6 +57,7 @@ export class UpdateTask {
         changed.push(field);
       }
       if (!changed.length) return toTask(t);
+      await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.assigneeId', ownerId: changes.assignee_id as string | undefined }]);
       if (changes.due_at !== undefined || changes.recurrence !== undefined) {
         const recurrence = changes.recurrence !== undefined ? changes.recurrence : t.recurrence;
         changes.series_start = recurrence ? (changes.due_at ?? t.due_at) : null;
