@@ -201,6 +201,12 @@ describe('the tenant profile', () => {
     expect(again).toMatchObject({ vatId: null, legalName: 'Analytical Engines Ltd', version: 2 });
     await expectEvent(rec, { type: EVENT.profile, subject: tenantId, tenantId, where: (d: any) => d.version === 2 && d.changed.join() === 'vatId' });
     expect(dataOf(await h.client({ tenantId, userId: 'ro', roles: ['read-only'] })(M.profile)).tenantProfile.version).toBe(2);
+    // The audit trail has who changed the profile, and what (the second change: only the VAT id).
+    const log = dataOf(
+      await admin(`query($f: AuditFilter) { contactsAuditLog(filter: $f) { edges { node { actorId entity entityId action changes { field old new } } } } }`, { f: { entity: 'tenant-profile' } }),
+    ).contactsAuditLog.edges.map((e: any) => e.node);
+    expect(log.map((n: any) => [n.actorId, n.entityId, n.action])).toEqual([['boss', tenantId, 'update'], ['boss', tenantId, 'create']]);
+    expect(log[0].changes).toEqual([{ field: 'vat_id', old: JSON.stringify('GB123456789'), new: null }]);
   });
 });
 

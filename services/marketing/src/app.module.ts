@@ -1,6 +1,7 @@
 import { AuditModule } from './audit/audit.module';
 import { Module } from '@nestjs/common';
 import { ContactReplicaModule } from '@crm/shared-contacts';
+import { DirectoryReplicaModule } from '@crm/shared-directory';
 import { SegmentsModule } from './segments/segments.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import { BehaviourModule } from './behaviour/behaviour.module';
@@ -26,6 +27,8 @@ export class ContactFieldsModule {}
 @Module({
   imports: [
     ContactReplicaModule.forRoot({ hooks: ContactLifecycle }),
+    // Users, teams and the tenant profile (the company that signs letters).
+    DirectoryReplicaModule.forRoot(),
     SegmentsModule,
     BehaviourModule,
     ContactFieldsModule,

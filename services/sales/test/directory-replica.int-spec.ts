@@ -1,3 +1,4 @@
+import { TenantProfiles } from '@crm/documents';
 import { TeamCreatedV1, TenantProfileUpdatedV1, UserDeactivatedV1, UserProvisionedV1, exampleTenantProfile, exampleUser, type UserSnapshot } from '@crm/events';
 import { UnitOfWork } from '@crm/platform';
 import { DirectoryReplica } from '@crm/shared-directory';
@@ -48,7 +49,7 @@ it('users and the tenant profile arrive over Kafka; deals and tasks then refuse 
   const tenantId = uniqueTenant();
   const gql = h.client({ tenantId, userId: 'boss' });
   const c = await h.contact(tenantId);
-  await h.publishContactEvent(tenantId, UserProvisionedV1.type, 'rep-1', user('rep-1'));
+  await h.publishContactEvent(tenantId, UserProvisionedV1.type, 'rep-1', user('rep-1', { timeZone: 'Asia/Tokyo' }));
   await h.publishContactEvent(tenantId, UserProvisionedV1.type, 'rep-2', user('rep-2'));
   await h.publishContactEvent(tenantId, UserProvisionedV1.type, 'gone', user('gone'));
   await h.publishContactEvent(tenantId, UserDeactivatedV1.type, 'gone', user('gone', { version: 2, active: false }));
@@ -66,6 +67,19 @@ it('users and the tenant profile arrive over Kafka; deals and tasks then refuse 
   const seen = await h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => ({ profile: await replica.tenantProfile(tx), users: await replica.users(tx, ['rep-1', 'gone', 'ghost']) }));
   expect(seen.profile).toEqual({ ...exampleTenantProfile, version: 2 });
   expect(seen.users.map((u) => u && { id: u.userId, active: u.active })).toEqual([{ id: 'rep-1', active: true }, { id: 'gone', active: false }, null]);
+  // Sales' documents port is bound to the replica: quotes speak for the profile's company, and a user's
+  // days follow their own zone, else the tenant's.
+  const profiles = h.svc.app.get(TenantProfiles, { strict: false });
+  const answered = await h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => ({
+    issuer: await profiles.documentIssuer(tx),
+    repZone: await profiles.timeZone(tx, 'rep-1'),
+    strangerZone: await profiles.timeZone(tx, 'ghost'),
+  }));
+  expect(answered).toEqual({
+    issuer: { legalName: 'Analytical Engines Ltd', addressLines: ['12 St James’s Square', 'SW1Y 4JH London', 'GB'], vatId: 'GB123456789', logo: null, locale: 'en-GB', timeZone: 'Europe/London', currency: 'GBP' },
+    repZone: 'Asia/Tokyo',
+    strangerZone: 'Europe/London',
+  });
 
   const base = { contactId: c.contactId, amount: { amount: '100', currency: 'EUR' } };
   const before = { deals: await dealsOf(tenantId), outbox: await h.outboxCount(tenantId) };

@@ -1,4 +1,5 @@
-import { NoTenantProfiles, TenantProfiles } from '@crm/documents';
+import { TenantProfiles } from '@crm/documents';
+import { DirectoryTenantProfiles } from '@crm/shared-directory';
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { raw } from 'express';
 import { CaughtMailResolver } from '../mail-catcher/caught-mail.resolver';
@@ -36,8 +37,8 @@ import { SocialAdapter } from './social/social.adapter';
     PhoneAdapter,
     SocialAdapter,
     { provide: ChannelAdapters, useClass: ConfiguredChannelAdapters },
-    // The company that signs the letters: no tenant profile until the directory's lookup is bound here.
-    { provide: TenantProfiles, useClass: NoTenantProfiles },
+    // The company that signs the letters: the tenant profile from the directory replica.
+    { provide: TenantProfiles, useClass: DirectoryTenantProfiles },
     DeliveryResolver,
     CaughtMailResolver,
   ],
