@@ -1,17 +1,9 @@
 import { z } from 'zod';
 import { defineEvent } from '../../contract';
-import { uuid } from '../common';
+import { postalAddress, uuid } from '../common';
 
-/** A company address (no `primary`: a company has one). */
-const companyAddress = z.object({
-  label: z.string().nullable(),
-  line1: z.string().nullable(),
-  line2: z.string().nullable(),
-  city: z.string().nullable(),
-  region: z.string().nullable(),
-  postalCode: z.string().nullable(),
-  country: z.string().nullable(),
-});
+/** A company address: a contact's postal address without `primary` (a company has one). */
+const companyAddress = postalAddress.omit({ primary: true });
 
 /** A company was created or changed. Subject = company id. */
 export const CompanyUpsertedV1 = defineEvent({
