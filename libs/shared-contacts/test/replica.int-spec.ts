@@ -26,6 +26,7 @@ import {
   ContactReplicaModule,
   ContactReplicaReach1796160000000,
   ContactReplicaTables1764000000100,
+  CompanyReplica1796200000001,
   ERASED_DISPLAY_NAME, preferredReachableChannel, type ContactReplicaHooks } from '../src';
 import { startReplicaConsumer } from './replica-consumer-app';
 
@@ -58,7 +59,7 @@ beforeAll(async () => {
     url: fresh.url,
     schema: fresh.schema,
     entities: [],
-    migrations: [PlatformTables1764000000000, PlatformAudit1796200000020, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000, ReplicaTestTables1764000000900],
+    migrations: [PlatformTables1764000000000, PlatformAudit1796200000020, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000, CompanyReplica1796200000001, ReplicaTestTables1764000000900],
     poolSize: 5,
     applicationName: 'shared-contacts-test',
   });
@@ -506,7 +507,7 @@ describe('ContactReplicaModule in a Nest app (platform event transport)', () => 
 
   it('brings its own migration, under the name databases that listed it by hand already recorded', () => {
     const migrations = moduleMigrations([ContactReplicaModule.forRoot({ hooks: TicketsErasure })]);
-    expect(migrations).toEqual([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000]);
+    expect(migrations).toEqual([ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000, CompanyReplica1796200000001]);
     expect(new ContactReplicaTables1764000000100().name).toBe('ContactReplicaTables1764000000100');
   });
 

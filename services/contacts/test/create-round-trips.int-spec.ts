@@ -40,6 +40,8 @@ describe('createContact round trips', () => {
 
   async function roundTripsOf(tenantId: string, input: Record<string, unknown>): Promise<string[]> {
     const gql = h.client({ tenantId });
+    // The caller's first request provisions them in the directory (its own transaction): done before counting.
+    await h.provision(tenantId, 'user-1');
     const rec = recordRoundTrips(h.svc.dataSource);
     try {
       expect(dataOf(await gql(CREATE, { i: input })).createContact.id).toBeTruthy();

@@ -139,6 +139,7 @@ describe('possible duplicates and per-field merge', () => {
     it('keeps the chosen side per field, fills gaps from the other, and the merged event carries the result', async () => {
       const tenantId = uniqueTenant();
       const gql = h.client({ tenantId });
+      await h.provision(tenantId, 'owner-s', 'owner-d');
       const acme = dataOf(await gql(Q.createCompany, { i: { name: 'Acme', domains: ['acme.com'] } })).createCompany;
       const s = await create(gql, { firstName: 'Sam', email: 'sam@example.com', phone: '+1 212 555 0100', ownerId: 'owner-s', lifecycleStage: 'lead' });
       const d = await create(gql, {
@@ -169,7 +170,9 @@ describe('possible duplicates and per-field merge', () => {
     });
 
     it('without keep the survivor wins, as before', async () => {
-      const gql = h.client({ tenantId: uniqueTenant() });
+      const tenantId = uniqueTenant();
+      const gql = h.client({ tenantId });
+      await h.provision(tenantId, 'owner-s', 'owner-d');
       const s = await create(gql, { firstName: 'Sam', email: 'sam@example.com', ownerId: 'owner-s' });
       const d = await create(gql, { firstName: 'Samuel', lastName: 'Smith', email: 'samuel@example.com', ownerId: 'owner-d' });
       const merged = dataOf(await gql(MERGE_KEEP, { s: s.id, d: d.id })).mergeContacts;
