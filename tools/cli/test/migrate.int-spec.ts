@@ -18,7 +18,11 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
   });
 }
 
-const expectedNames = serviceMigrations(contactsService).map((m) => (m as { name: string }).name);
+// TypeORM applies pending migrations in timestamp order (the digits ending each name), whichever list they come from.
+const timestampOf = (name: string) => Number(/(\d+)$/.exec(name)?.[1] ?? 0);
+const expectedNames = serviceMigrations(contactsService)
+  .map((m) => (m as { name: string }).name)
+  .sort((a, b) => timestampOf(a) - timestampOf(b));
 
 /** Each migration recorded once in the schema's migrations table (a race records or runs one twice, or fails). */
 async function recordedMigrations(svcOrQuery: { query: (sql: string) => Promise<any[]> }, schema: string) {
