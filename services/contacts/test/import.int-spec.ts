@@ -219,5 +219,7 @@ describe('bulk import through ImportContactsUseCase', () => {
     expect(again.errors.map((e) => e.row)).toEqual(bad.map(lineOf));
     expect(await h.count('contacts', tenantId)).toBe(valid.length);
     expect(await h.outboxCount(tenantId)).toBe(valid.length + companies.size + 2);
-  }, 240_000);
+    // A guard against a hang, not a time assertion: with the audit trail the import and its re-run take
+    // 3–4 minutes under a full CI run on two cores (bench/README.md has the import's figures).
+  }, 480_000);
 });
