@@ -47,8 +47,19 @@ describe('campaign schedule: follow-up steps, the recipient’s time-zone window
     const c = dataOf(await gql(CREATE, { i: { name: 'Windowed', includeSegmentIds: [seg], channels: ['EMAIL'], email: emailContent, sendWindow: window } })).createCampaign;
     dataOf(await gql(SCHEDULE, { id: c.id }));
     await h.waitStatus(tenantId, c.id, 'running');
-    await sleep(1000);
-    const rows = await h.sql<{ contact_id: string; status: string; due_at: Date }>(`SELECT contact_id, status, due_at FROM campaign_messages WHERE campaign_id = $1`, [c.id]);
+    const zoneOf = new Map(Object.entries(zones).map(([name, tz]) => [ids[name], tz ?? 'America/New_York']));
+    const windowOpen = (zone: string) => {
+      const localNow = localHHMM(new Date(), zone);
+      return localNow >= window.start && localNow < window.end;
+    };
+    const windowRows = () => h.sql<{ contact_id: string; status: string; due_at: Date }>(`SELECT contact_id, status, due_at FROM campaign_messages WHERE campaign_id = $1`, [c.id]);
+    // A recipient whose window is open now is sent by the first dispatch round (polled, not slept: CI may be slow to run it).
+    await eventually(
+      async () => (await windowRows()).every((r) => r.status === 'sent' || !windowOpen(zoneOf.get(r.contact_id)!)),
+      30000,
+      'the recipients inside their window sent',
+    );
+    const rows = await windowRows();
     const now = Date.now();
     for (const [name, tz] of Object.entries(zones)) {
       const r = rows.find((x) => x.contact_id === ids[name])!;
@@ -76,8 +87,10 @@ describe('campaign schedule: follow-up steps, the recipient’s time-zone window
     const qc = dataOf(await q(CREATE, { i: { name: 'Quiet', includeSegmentIds: [qseg], channels: ['EMAIL'], email: emailContent, quietHours } })).createCampaign;
     dataOf(await q(SCHEDULE, { id: qc.id }));
     await h.waitStatus(quietTenant, qc.id, 'running');
-    await sleep(1500);
-    const [m] = await h.sql<{ status: string; due_at: Date }>(`SELECT status, due_at FROM campaign_messages WHERE campaign_id = $1`, [qc.id]);
+    const quietRow = async () => (await h.sql<{ status: string; due_at: Date }>(`SELECT status, due_at FROM campaign_messages WHERE campaign_id = $1`, [qc.id]))[0];
+    // The dispatch round defers it (polled, not slept: under a loaded CI the round may come seconds later); the end is at least an hour after `hour` was read.
+    await eventually(async () => (await quietRow()).status !== 'queued' || (await quietRow()).due_at.getTime() > Date.now() + 1_800_000, 30000, 'the message deferred to the end of the quiet hours');
+    const m = await quietRow();
     expect({ status: m.status, localDue: localHHMM(m.due_at, 'UTC') }).toEqual({ status: 'queued', localDue: quietHours.end });
   }, 60000);
 
