@@ -10,7 +10,7 @@ import pino from 'pino';
 import { contactsService } from '@crm/contacts';
 import { ContactCreatedV1, ContactErasedV1, ContactMergedV1, ContactUpdatedV1, topicName, type CloudEvent } from '@crm/events';
 import { createDataSource, IdempotentConsumer, KafkaEventBus, migrate, PlatformTables1764000000000, startService, type Tx } from '@crm/platform';
-import { ContactReplica, ContactReplicaArchive1772000000100, ContactReplicaTables1764000000100 } from '@crm/shared-contacts';
+import { ContactReplica, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000, ContactReplicaTables1764000000100 } from '@crm/shared-contacts';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId } from '@crm/testing';
 import { env, fmt, summary } from './stats';
@@ -27,7 +27,7 @@ async function main() {
   const svc = await startService(contactsService, { env: { ...serviceTestEnv(contactsSchema.schema, prefix), LOG_LEVEL: 'warn' } });
 
   // "Another service": its own schema, its own consumer group, the shared-contacts replica.
-  const ds = createDataSource({ url: replicaSchema.url, schema: replicaSchema.schema, entities: [], migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100], poolSize: 5, applicationName: 'bench-replica' });
+  const ds = createDataSource({ url: replicaSchema.url, schema: replicaSchema.schema, entities: [], migrations: [PlatformTables1764000000000, ContactReplicaTables1764000000100, ContactReplicaArchive1772000000100, ContactReplicaReach1796160000000], poolSize: 5, applicationName: 'bench-replica' });
   await ds.initialize();
   await migrate(ds, replicaSchema.schema);
   await ds.query(`ALTER TABLE contact_replica ADD COLUMN IF NOT EXISTS applied_at timestamptz DEFAULT clock_timestamp()`);
