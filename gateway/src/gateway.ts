@@ -144,6 +144,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   // 2. HTTP server: health answers from the first moment; GraphQL waits for readiness. Metrics have their own listener.
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // answers are per user and uncached; Express would hash every body for one
   app.set('trust proxy', opts.trustProxy ?? false);
   const httpServer = http.createServer(app);
   httpServer.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
