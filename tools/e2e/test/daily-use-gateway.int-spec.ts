@@ -220,7 +220,10 @@ describe('issue 10 daily use through the gateway: every edit and undo with its b
         dataOf(await t.gql(M.archiveContact, { id: c.id }));
         return { c };
       },
-      bad: () => [{ q: M.restoreContact, v: { id: UNKNOWN }, code: 'NOT_FOUND' }],
+      bad: () => [
+        { q: M.restoreContact, v: { id: 'nope' }, fields: ['id'] },
+        { q: M.restoreContact, v: { id: UNKNOWN }, code: 'NOT_FOUND' },
+      ],
       valid: ({ c }) => ({
         q: M.restoreContact,
         v: { id: c.id },
