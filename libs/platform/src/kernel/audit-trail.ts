@@ -1,7 +1,9 @@
 import { Directive, Field, InputType, Int, ObjectType } from '@nestjs/graphql';
 import type { Type } from '@nestjs/common';
 import { GraphQLISODateTime } from '@nestjs/graphql';
+import { z } from 'zod';
 import { invalidField } from '../errors';
+import { parseInput } from './input';
 import { keysetPage, type ConnectionValue, type KeysetArgs } from '../pagination';
 import { SqlParams } from './sql-builder';
 import type { Tx } from './tx';
@@ -70,9 +72,13 @@ function present(r: AuditRow): AuditEntryValue {
   };
 }
 
+const AUDIT_PERIOD = z.object({ from: z.date({ error: 'not a valid time' }).nullish(), to: z.date({ error: 'not a valid time' }).nullish() });
+
 /** A page of audit entries, newest first, matching the filter (an entity's history, a user's or a period's changes). */
 export async function auditPage(tx: Tx, filter: AuditFilter, args: KeysetArgs, withCount: boolean): Promise<ConnectionValue<AuditEntryValue>> {
-  if (filter.from && filter.to && filter.from > filter.to) throw invalidField('to', 'must not be before from');
+  // DateTime parses any string into a Date: an unparseable one is an Invalid Date, not an error.
+  parseInput(AUDIT_PERIOD, { from: filter.from, to: filter.to }, 'filter');
+  if (filter.from && filter.to && filter.from > filter.to) throw invalidField('filter.to', 'must not be before from');
   const page = keysetPage(ORDER, args);
   const q = new SqlParams(tx.tenantId);
   const conditions = [

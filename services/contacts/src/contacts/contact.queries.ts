@@ -39,11 +39,14 @@ const contactFilterSchema = z.object({
   search: z.string().max(200, 'must be at most 200 characters').nullish(),
   companyId: z.string().uuid('not a company id').nullish(),
   teamId: z.string().uuid('not a team id').nullish(),
+  // DateTime parses any string into a Date: an unparseable one is an Invalid Date, not an error.
+  createdAfter: z.date({ error: 'not a valid time' }).nullish(),
+  createdBefore: z.date({ error: 'not a valid time' }).nullish(),
 });
 
 /** The list's filter as the repository's search (validated: BAD_USER_INPUT naming `filter.*`). */
 export function contactSearchOf(filter: ContactFilter): ContactSearch {
-  parseInput(contactFilterSchema, { search: filter.search, companyId: filter.companyId, teamId: filter.teamId }, 'filter');
+  parseInput(contactFilterSchema, { search: filter.search, companyId: filter.companyId, teamId: filter.teamId, createdAfter: filter.createdAfter, createdBefore: filter.createdBefore }, 'filter');
   return { ...filter, tsquery: filter.search ? toPrefixQuery(filter.search) : null };
 }
 
