@@ -123,6 +123,39 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect(events).toEqual([{ key: m.messageId, type: 'crm.marketing.message.clicked.v1', data: expect.objectContaining({ messageId: m.messageId, url: 'https://shop.example/autumn' }) }]);
   });
 
+  it('clicks are written like opens: held back until committed, several hits of one message in one write, each click redirected to its own link with its event', async () => {
+    const tenantId = uniqueTenant();
+    const { m, pixel, clicks } = await sent(tenantId);
+    const local = (u: string) => u.replace(/^https?:\/\/[^/]+/, base);
+    let answered = 0;
+    let hits: Promise<Response[]> | undefined;
+    // Hold the message's row: nothing can be written, so no click may be redirected yet (stored before acknowledged).
+    await inTenantTx(h.svc.dataSource, tenantId, async (tx) => {
+      await tx.query(`SELECT 1 FROM campaign_messages WHERE id = $1 FOR UPDATE`, [m.messageId]);
+      hits = Promise.all([clicks[0], clicks[1], clicks[1], pixel, pixel].map((u) => fetch(local(u), { redirect: 'manual' }).then((r) => ((answered += 1), r))));
+      await new Promise((r) => setTimeout(r, 800));
+      expect(answered).toBe(0);
+    });
+    const res = await hits!;
+    expect(res.map((r) => [r.status, r.headers.get('location')])).toEqual([
+      [302, 'https://shop.example/spring'],
+      [302, 'https://shop.example/autumn'],
+      [302, 'https://shop.example/autumn'],
+      [200, null],
+      [200, null],
+    ]);
+    const after = await row(m.messageId);
+    expect([after.click_count, after.open_count]).toEqual([3, 2]);
+    expect(after.clicked_at).toBeInstanceOf(Date);
+    const events = await h.outboxEvents(tenantId);
+    expect(events.filter((e) => e.type === 'crm.marketing.message.clicked.v1').map((e) => (e.data as { url: string }).url).sort()).toEqual(['https://shop.example/autumn', 'https://shop.example/autumn', 'https://shop.example/spring']);
+    expect(events.filter((e) => e.type === 'crm.marketing.message.opened.v1')).toHaveLength(1);
+    // Written together: the first hit's write waited on the lock while the other four arrived, so the
+    // three clicks took at most two transactions (a click's clickedAt is its transaction's time).
+    const clickTimes = events.filter((e) => e.type === 'crm.marketing.message.clicked.v1').map((e) => (e.data as { clickedAt: string }).clickedAt);
+    expect(new Set(clickTimes).size).toBeLessThan(3);
+  });
+
   it('a forged or foreign token is a 404 and changes nothing; a link the message does not have cannot be produced', async () => {
     const tenantId = uniqueTenant();
     const { m, pixel, clicks, unsubscribe } = await sent(tenantId);

@@ -24,18 +24,24 @@ export interface ProviderReport {
   occurredAt: Date;
 }
 
+/** A hit waiting for its write: an open (linkIndex null) or a click on one of the message's links. */
+interface PendingHit {
+  messageId: string;
+  linkIndex: number | null;
+  resolve: (url: string | undefined) => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * What a tracking hit or a provider callback changes: the message's tracking columns in
- * campaign_messages, the suppression list, and the event — one transaction each, bound to the
- * tenant the token or the message names. Hits are one UPDATE … RETURNING (plus the outbox row when
- * there is an event): `col = now()` after `coalesce(col, now())` says "this hit set it", since now()
- * is the transaction's own start time.
+ * campaign_messages, the suppression list, and the event — bound to the tenant the token or the
+ * message names. `col = now()` after `coalesce(col, now())` says "this hit set it", since now() is
+ * the transaction's own start time.
  */
 @Injectable()
 export class Tracking implements OnApplicationShutdown {
-  /** Opens not yet written: tenant → message id → hits, and the hits waiting for that write. */
-  private pendingOpens = new Map<string, Map<string, number>>();
-  private waiting: { resolve: () => void; reject: (err: unknown) => void; tenantId: string }[] = [];
+  /** Opens and clicks not yet written, per tenant. */
+  private pending = new Map<string, PendingHit[]>();
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -44,25 +50,39 @@ export class Tracking implements OnApplicationShutdown {
     @Inject(LOGGER) private readonly log: Logger,
   ) {}
 
-  /**
-   * Counts an open; resolves once it is committed (a hit is stored before it is answered). Hits
-   * arriving while a write runs are written together in the next one (per tenant one UPDATE over all
-   * their messages, the first opens' events in the same transaction): group commit, so the rate the
-   * database sees falls as the load rises, and each hit still waits for its own durable commit.
-   */
-  recordOpen(c: TrackingClaim): Promise<void> {
-    let counts = this.pendingOpens.get(c.tenantId);
-    if (!counts) this.pendingOpens.set(c.tenantId, (counts = new Map()));
-    counts.set(c.messageId, (counts.get(c.messageId) ?? 0) + 1);
-    const written = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject, tenantId: c.tenantId }));
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      this.flushing = this.flushing.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => this.flushOpens());
-    }
-    return written;
+  /** Counts an open; resolves once it is committed (a hit is stored before it is answered). */
+  async recordOpen(c: TrackingClaim): Promise<void> {
+    await this.enqueue(c.tenantId, c.messageId, null);
   }
 
-  /** Resolves once every open recorded so far is written (tests, shutdown). */
+  /**
+   * Counts a click once it is committed, with MessageClickedV1: the stored URL of the clicked link,
+   * or undefined when the message has no such link (nothing is counted then).
+   */
+  click(c: TrackingClaim): Promise<string | undefined> {
+    return this.enqueue(c.tenantId, c.messageId, c.linkIndex);
+  }
+
+  /**
+   * Group commit: hits arriving while a write runs are written together in the next one (per tenant
+   * one UPDATE over all their messages, the events in the same transaction), so the rate the
+   * database sees falls as the load rises while each hit still waits for its own durable commit.
+   * Clicks go the same way as opens: a click written alone, one transaction each, was what held the
+   * tail of a mixed load (bench/README.md, tracking).
+   */
+  private enqueue(tenantId: string, messageId: string, linkIndex: number | null): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      let hits = this.pending.get(tenantId);
+      if (!hits) this.pending.set(tenantId, (hits = []));
+      hits.push({ messageId, linkIndex, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        this.flushing = this.flushing.then(() => new Promise<void>((r) => setImmediate(r))).then(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves once every hit recorded so far is written (tests, shutdown). */
   async settled(): Promise<void> {
     // flushScheduled turns false when a write starts, so wait for the chain itself (it holds the running write).
     do await this.flushing;
@@ -73,55 +93,57 @@ export class Tracking implements OnApplicationShutdown {
     await this.settled();
   }
 
-  private async flushOpens(): Promise<void> {
+  private async flush(): Promise<void> {
     this.flushScheduled = false;
-    const batch = this.pendingOpens;
-    const waiting = this.waiting;
-    this.pendingOpens = new Map();
-    this.waiting = [];
+    const batch = this.pending;
+    this.pending = new Map();
     await Promise.all(
-      [...batch].map(async ([tenantId, counts]) => {
-        const mine = waiting.filter((w) => w.tenantId === tenantId);
+      [...batch].map(async ([tenantId, hits]) => {
         try {
-          await this.openMany(tenantId, counts);
-          for (const w of mine) w.resolve();
+          const urls = await this.writeHits(tenantId, hits);
+          hits.forEach((h, i) => h.resolve(urls[i]));
         } catch (err) {
-          this.log.error({ err, tenantId, hits: counts.size }, 'open tracking hits could not be written (answered 503)');
-          for (const w of mine) w.reject(err);
+          this.log.error({ err, tenantId, hits: hits.length }, 'tracking hits could not be written (answered 503)');
+          for (const h of hits) h.reject(err);
         }
       }),
     );
   }
 
-  /** Counts opens; a message's first stamps opened_at and emits MessageOpenedV1. Returns how many messages were known. */
-  openMany(tenantId: string, counts: Map<string, number>): Promise<number> {
+  /**
+   * One tenant's hits in one transaction: open and click counts per message, opened_at/clicked_at
+   * stamped by the first, MessageOpenedV1 for a message's first open, MessageClickedV1 per click.
+   * Returns, per hit, the clicked link's URL (undefined for an open, an unknown message or link).
+   */
+  private writeHits(tenantId: string, hits: PendingHit[]): Promise<(string | undefined)[]> {
     return this.uow.run(tenantId, async (tx) => {
-      const rows = await tx.query<RefRow & { opened_at: Date; first: boolean }>(
-        `UPDATE campaign_messages m SET open_count = coalesce(m.open_count, 0) + u.hits, opened_at = coalesce(m.opened_at, now())
-         FROM unnest($2::uuid[], $3::int[]) AS u(id, hits), delivery_messages d
-         WHERE m.tenant_id = $1 AND m.id = u.id AND d.tenant_id = $1 AND d.message_id = m.id
-         RETURNING ${REF}, m.opened_at, m.opened_at = now() AS first`,
-        [tenantId, [...counts.keys()], [...counts.values()]],
+      const rows = await tx.query<RefRow & { links: string[]; opened_at: Date | null; first_open: boolean; now: Date }>(
+        `WITH hits AS (SELECT * FROM unnest($2::uuid[], $3::int[]) AS h(id, link)),
+              counted AS (
+                SELECT h.id, count(*) FILTER (WHERE h.link IS NULL)::int AS opens,
+                       count(*) FILTER (WHERE h.link >= 0 AND h.link < cardinality(d.links))::int AS clicks
+                FROM hits h JOIN delivery_messages d ON d.tenant_id = $1 AND d.message_id = h.id
+                GROUP BY h.id)
+         UPDATE campaign_messages m SET
+           open_count = coalesce(m.open_count, 0) + c.opens,
+           opened_at = CASE WHEN c.opens > 0 THEN coalesce(m.opened_at, now()) ELSE m.opened_at END,
+           click_count = coalesce(m.click_count, 0) + c.clicks,
+           clicked_at = CASE WHEN c.clicks > 0 THEN coalesce(m.clicked_at, now()) ELSE m.clicked_at END
+         FROM counted c, delivery_messages d
+         WHERE m.tenant_id = $1 AND m.id = c.id AND d.tenant_id = $1 AND d.message_id = m.id AND (c.opens > 0 OR c.clicks > 0)
+         RETURNING ${REF}, d.links, m.opened_at, c.opens > 0 AND m.opened_at = now() AS first_open, now() AS now`,
+        [tenantId, hits.map((h) => h.messageId), hits.map((h) => h.linkIndex)],
       );
-      const first = rows.filter((r) => r.first);
-      if (first.length) await tx.emitMany(MessageOpenedV1, first.map((r) => ({ subject: r.message_id, data: { ...refOf(r), openedAt: r.opened_at.toISOString() } })));
-      return rows.length;
-    });
-  }
-
-  /** The stored URL of the clicked link (and MessageClickedV1), or undefined when the message has no such link. */
-  click(c: TrackingClaim): Promise<string | undefined> {
-    return this.uow.run(c.tenantId, async (tx) => {
-      const r = await tx.maybeOne<RefRow & { url: string; now: Date }>(
-        `UPDATE campaign_messages m SET click_count = coalesce(m.click_count, 0) + 1, clicked_at = coalesce(m.clicked_at, now())
-         FROM delivery_messages d
-         WHERE m.tenant_id = $1 AND m.id = $2 AND d.tenant_id = $1 AND d.message_id = m.id AND cardinality(d.links) > $3
-         RETURNING ${REF}, d.links[$3 + 1] AS url, now() AS now`,
-        [c.tenantId, c.messageId, c.linkIndex],
-      );
-      if (!r) return undefined;
-      await tx.emit(MessageClickedV1, r.message_id, { ...refOf(r), url: r.url, clickedAt: r.now.toISOString() });
-      return r.url;
+      const byId = new Map(rows.map((r) => [r.message_id, r]));
+      const first = rows.filter((r) => r.first_open);
+      if (first.length) await tx.emitMany(MessageOpenedV1, first.map((r) => ({ subject: r.message_id, data: { ...refOf(r), openedAt: r.opened_at!.toISOString() } })));
+      const urls = hits.map((h) => (h.linkIndex === null ? undefined : byId.get(h.messageId.toLowerCase())?.links[h.linkIndex]));
+      const clicks = hits.flatMap((h, i) => {
+        const r = byId.get(h.messageId.toLowerCase());
+        return r && urls[i] ? [{ subject: r.message_id, data: { ...refOf(r), url: urls[i]!, clickedAt: r.now.toISOString() } }] : [];
+      });
+      if (clicks.length) await tx.emitMany(MessageClickedV1, clicks);
+      return urls;
     });
   }
 
