@@ -141,8 +141,8 @@ export class ImportDealsCsv {
         else if (typeof outcome === 'string') fail(rec.line, outcome);
         else {
           report.created += 1;
-          if (outcome === DealStatus.WON) report.won += 1;
-          if (outcome === DealStatus.LOST) report.lost += 1;
+          if (outcome.created === DealStatus.WON) report.won += 1;
+          if (outcome.created === DealStatus.LOST) report.lost += 1;
         }
       } catch (err) {
         fail(rec.line, messageOf(err));
@@ -159,7 +159,7 @@ export class ImportDealsCsv {
    */
   private async importRow(
     tx: Tx, ctx: RequestContext, line: number, get: (c: string) => string | undefined, seen: Map<string, number>, ownerVerdicts: Map<string, string | null>,
-  ): Promise<'skipped' | string | DealStatus> {
+  ): Promise<'skipped' | string | { created: DealStatus }> {
     const r = await this.resolve(tx, ctx, get);
     if (typeof r === 'string') return r;
     // By the pipeline's name, not id: a dry run's default pipeline is created anew (and rolled back) per row.
@@ -177,7 +177,7 @@ export class ImportDealsCsv {
     const c = r.closing;
     if (c.status === DealStatus.WON) await this.winDeal.win(tx, ctx, deal, c.at);
     if (c.status === DealStatus.LOST) await this.loseDeal.lose(tx, ctx, deal, c.reason, c.at);
-    return c.status;
+    return { created: c.status };
   }
 
   /**
