@@ -16,6 +16,6 @@ export const ContactsPermission = definePermissions('contacts', {
   'custom-field.define': { roles: ['admin'], description: 'Define the tenant’s custom fields' },
   'audit.read': { roles: ['admin', 'manager'], description: 'Read the contacts audit trail of every user and period (contactsAuditLog); a record’s own history needs only its read permission' },
   'directory.read': { roles: ['admin', 'manager', 'rep', 'read-only', 'dpo'], description: 'See the tenant’s users, teams and tenant profile' },
-  'directory.write': { roles: ['admin'], description: 'Edit, deactivate and reactivate users, set their roles; create, change and archive teams' },
+  'directory.write': { roles: ['admin'], description: 'Create users ahead of their first sign-in, edit, deactivate and reactivate users, set their roles; create, change and archive teams' },
   'tenant-profile.write': { roles: ['admin'], description: 'Set the tenant profile (legal name, address, VAT id, logo, defaults)' },
 });

@@ -7,6 +7,7 @@ import { ContactsMarketing1796160000010 } from '../migrations/1796160000010-Cont
 import { Directory1796200000010 } from '../migrations/1796200000010-Directory';
 import { ContactsAudit1796200000021 } from '../migrations/1796200000021-ContactsAudit';
 import { DirectoryAudit1796200000022 } from '../migrations/1796200000022-DirectoryAudit';
+import { UsersAheadOfSignIn1796300000200 } from '../migrations/1796300000200-UsersAheadOfSignIn';
 import { ContactsModule } from './app.module';
 import { ContactsSchemaScope } from './schema-scope';
 
@@ -16,6 +17,6 @@ export const contactsService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.contacts,
   modules: [ContactsModule],
   entities: [],
-  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010, Directory1796200000010, ContactsAudit1796200000021, DirectoryAudit1796200000022],
+  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010, Directory1796200000010, ContactsAudit1796200000021, DirectoryAudit1796200000022, UsersAheadOfSignIn1796300000200],
   schemaScope: ContactsSchemaScope,
 };

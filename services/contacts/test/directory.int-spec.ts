@@ -12,6 +12,7 @@ const M = {
   user: `query($id: ID!) { user(id: $id) { ${USER} } }`,
   users: `query($first: Int, $after: String, $filter: UserFilter) { users(first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor } edges { node { id name active } } } }`,
   updateUser: `mutation($id: ID!, $i: UpdateUserInput!) { updateUser(id: $id, input: $i) { ${USER} } }`,
+  createUser: `mutation($i: CreateUserInput!) { createUser(input: $i) { ${USER} awaitingSignIn } }`,
   setActive: `mutation($id: ID!, $a: Boolean!) { setUserActive(id: $id, active: $a) { ${USER} } }`,
   createTeam: `mutation($i: CreateTeamInput!) { createTeam(input: $i) { ${TEAM} } }`,
   updateTeam: `mutation($id: ID!, $i: UpdateTeamInput!) { updateTeam(id: $id, input: $i) { ${TEAM} } }`,
@@ -76,6 +77,59 @@ describe('users', () => {
     dataOf(await h.client({ tenantId, userId: 'auth0|ada', roles: ['rep'], profile: { name: 'Ada Lovelace' } })(M.me));
     expect(await h.outboxCount(tenantId, EVENT.provisioned)).toBe(3);
     expect(dataOf(await admin(M.user, { id: 'auth0|ada' })).user).toMatchObject({ name: 'Augusta Ada King', version: 2 });
+  });
+
+  it('an admin creates a colleague ahead of their first sign-in (user.provisioned by the admin, team.updated, audited); records can be assigned to them; their sign-in keeps the admin’s name, roles and team and fills in only what was left empty', async () => {
+    const tenantId = uniqueTenant();
+    const admin = h.client({ tenantId, userId: 'boss', roles: ['admin'] });
+    const team = dataOf(await admin(M.createTeam, { i: { name: 'Benelux' } })).createTeam;
+    const archived = dataOf(await admin(M.createTeam, { i: { name: 'Old' } })).createTeam;
+    dataOf(await admin(M.archiveTeam, { id: archived.id }));
+    // Before: an owner who never signed in is not a user of the tenant.
+    expectError(await admin(M.createContact, { i: { firstName: 'Eve', ownerId: 'idp|linus' } }), 'BAD_USER_INPUT', /not a user of this tenant/);
+
+    const created = dataOf(await admin(M.createUser, { i: { id: 'idp|linus', name: 'Linus', roles: ['MANAGER'], locale: 'nl-be', teamId: team.id } })).createUser;
+    expect(created).toEqual({ id: 'idp|linus', name: 'Linus', email: null, active: true, timeZone: null, locale: 'nl-BE', roles: ['MANAGER'], version: 1, awaitingSignIn: true });
+    const ev = await expectEvent(rec, { type: EVENT.provisioned, subject: 'idp|linus', tenantId });
+    expect([ev.data, ev.actorid]).toEqual([{ userId: 'idp|linus', version: 1, name: 'Linus', email: null, active: true, timeZone: null, locale: 'nl-BE', roles: ['manager'] }, 'boss']);
+    await expectEvent(rec, { type: EVENT.teamUpdated, subject: team.id, tenantId, where: (d: any) => d.changed.includes('members') && d.memberIds.includes('idp|linus') });
+    const audit = await h.sql(
+      `SELECT entity, actor_id, action FROM "${h.schema}".audit_log WHERE tenant_id = $1 AND entity_id IN ('idp|linus', $2) ORDER BY entity`,
+      [tenantId, `${team.id}:idp|linus`],
+    );
+    expect(audit).toEqual([{ entity: 'team-member', actor_id: 'boss', action: 'create' }, { entity: 'user', actor_id: 'boss', action: 'create' }]);
+    const owned = dataOf(await admin(M.createContact, { i: { firstName: 'Eve', ownerId: 'idp|linus' } })).createContact;
+    expect(owned.ownerId).toBe('idp|linus');
+
+    // A taken id (created ahead, or signed in) is a CONFLICT naming input.id; bad fields are BAD_USER_INPUT naming each; a non-admin is FORBIDDEN; nothing written.
+    const users = await h.sql(`SELECT * FROM "${h.schema}".users WHERE tenant_id = $1 ORDER BY user_id`, [tenantId]);
+    const outbox = await h.outboxCount(tenantId);
+    for (const id of ['idp|linus', 'boss']) {
+      const e = expectError(await admin(M.createUser, { i: { id, name: 'Again', roles: ['REP'] } }), 'CONFLICT', new RegExp(`user ${id.replace('|', '\\|')} is already in this tenant's directory`));
+      expect(fields(e)).toEqual(['input.id']);
+    }
+    const bad = expectError(await admin(M.createUser, { i: { id: ' ', name: ' ', email: 'nope', timeZone: 'Mars/Olympus', locale: '!!', roles: ['REP'] } }), 'BAD_USER_INPUT');
+    expect(fields(bad)).toEqual(['input.email', 'input.id', 'input.locale', 'input.name', 'input.timeZone']);
+    expect(fields(expectError(await admin(M.createUser, { i: { id: 'idp|x', name: 'X', roles: [], teamId: archived.id } }), 'BAD_USER_INPUT', /archived/))).toEqual(['input.teamId']);
+    expect(fields(expectError(await admin(M.createUser, { i: { id: 'idp|x', name: 'X', roles: [], teamId: 'nope' } }), 'BAD_USER_INPUT', /does not exist/))).toEqual(['input.teamId']);
+    expectError(await h.client({ tenantId, userId: 'idp|linus', roles: ['manager'] })(M.createUser, { i: { id: 'idp|y', name: 'Y', roles: ['ADMIN'] } }), 'FORBIDDEN');
+    expect(await h.sql(`SELECT * FROM "${h.schema}".users WHERE tenant_id = $1 ORDER BY user_id`, [tenantId])).toEqual(users);
+    expect(await h.outboxCount(tenantId)).toBe(outbox);
+
+    // The first sign-in (its token says rep, another name, another locale): the admin's name, roles, locale and team stay; the email and time zone the admin left empty come from the claims.
+    const linus = h.client({ tenantId, userId: 'idp|linus', roles: ['rep'], profile: { name: 'L. Torvalds', email: 'Linus@Example.com', tz: 'europe/brussels', locale: 'fi' } });
+    expect(dataOf(await linus(`{ me { ${USER} awaitingSignIn } }`)).me).toEqual({
+      id: 'idp|linus', name: 'Linus', email: 'linus@example.com', active: true, timeZone: 'Europe/Brussels', locale: 'nl-BE', roles: ['MANAGER'], version: 2, awaitingSignIn: false,
+    });
+    const filled = await expectEvent(rec, { type: EVENT.userUpdated, subject: 'idp|linus', tenantId });
+    expect(filled.data).toMatchObject({ version: 2, name: 'Linus', email: 'linus@example.com', timeZone: 'Europe/Brussels', locale: 'nl-BE', roles: ['manager'], changed: ['email', 'timeZone'] });
+    expect(dataOf(await admin(M.users, { filter: { teamId: team.id } })).users.edges.map((x: any) => x.node.id)).toEqual(['idp|linus']);
+    expect(await h.outboxCount(tenantId, EVENT.provisioned)).toBe(2); // boss, linus: the sign-in provisioned no one
+    // Later sign-ins (another process, never saw linus) change nothing.
+    (h.svc.app.get(ProvisionUser) as unknown as { known: Set<string> }).known.clear();
+    dataOf(await h.client({ tenantId, userId: 'idp|linus', roles: ['rep'], profile: { name: 'Someone else', email: 'other@example.com' } })(M.me));
+    expect(dataOf(await admin(M.user, { id: 'idp|linus' })).user).toMatchObject({ name: 'Linus', email: 'linus@example.com', version: 2 });
+    expect(await h.outboxCount(tenantId, EVENT.userUpdated)).toBe(1);
   });
 
   it('bad input is BAD_USER_INPUT naming each field, with nothing written; an unknown user is NOT_FOUND; a non-admin is FORBIDDEN', async () => {

@@ -100,7 +100,7 @@ describe('contacts through the gateway (e2e)', () => {
     expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect(dataOf(await a(`query($id: ID!) { contact(id: $id) { firstName } }`, { id })).contact.firstName).toBe('Only A');
   });
-  it('provisions the signed-in user from the token’s profile claims on their first request, and refuses an owner who is not a user (issue 10 §2)', async () => {
+  it('provisions the signed-in user from the token’s profile claims on their first request, and refuses an owner who is not a user; an admin creates a colleague ahead of sign-in, who may own imported contacts at once (issue 10 §2)', async () => {
     const tenantId = uniqueTenant();
     const gql = gatewayClient(gw.url, { tenantId, userId: 'idp|grace', roles: ['manager'], profile: { name: 'Grace Hopper', email: 'grace@navy.example', tz: 'America/New_York', locale: 'en-US' } });
     expect(dataOf(await gql('{ me { id name email timeZone locale roles active } }')).me).toEqual({
@@ -110,5 +110,19 @@ describe('contacts through the gateway (e2e)', () => {
     expect(msg.event.data).toMatchObject({ userId: 'idp|grace', name: 'Grace Hopper' });
     const refused = await gql(`mutation($i: CreateContactInput!) { createContact(input: $i) { id } }`, { i: { firstName: 'X', ownerId: 'nobody-at-all' } });
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: [{ field: 'input.ownerId', message: 'nobody-at-all is not a user of this tenant' }] });
+
+    // An admin creates a colleague before their first sign-in: an import may name them as owner at once; their sign-in keeps the admin's roles.
+    const admin = gatewayClient(gw.url, { tenantId, userId: 'idp|boss', roles: ['admin'] });
+    const IMPORT = `mutation($csv: String!) { importContactsCsv(csv: $csv) { created failed errors { row message } } }`;
+    const csv = 'firstName,email,ownerId\nKen,ken@bell.example,idp|linus\n';
+    expect(dataOf(await admin(IMPORT, { csv })).importContactsCsv).toEqual({ created: 0, failed: 1, errors: [{ row: 2, message: expect.stringMatching(/idp\|linus is not a user of this tenant/) }] });
+    const created = dataOf(await admin(`mutation($i: CreateUserInput!) { createUser(input: $i) { id roles awaitingSignIn } }`, { i: { id: 'idp|linus', name: 'Linus', roles: ['MANAGER'] } })).createUser;
+    expect(created).toEqual({ id: 'idp|linus', roles: ['MANAGER'], awaitingSignIn: true });
+    const ahead = await recorder.waitFor((r) => r.event?.type === 'crm.contacts.user.provisioned.v1' && r.event.tenantid === tenantId && r.event.subject === 'idp|linus');
+    expect(ahead.event).toMatchObject({ actorid: 'idp|boss', data: { userId: 'idp|linus', name: 'Linus', roles: ['manager'] } });
+    expect(dataOf(await admin(IMPORT, { csv })).importContactsCsv).toEqual({ created: 1, failed: 0, errors: [] });
+    const linus = gatewayClient(gw.url, { tenantId, userId: 'idp|linus', roles: ['rep'], profile: { name: 'Linus T', email: 'linus@example.com' } });
+    expect(dataOf(await linus('{ me { id name email roles awaitingSignIn } }')).me).toEqual({ id: 'idp|linus', name: 'Linus', email: 'linus@example.com', roles: ['MANAGER'], awaitingSignIn: false });
+    expect(dataOf(await admin(IMPORT.replace('created failed', 'created skipped failed'), { csv })).importContactsCsv).toMatchObject({ created: 0, failed: 0 });
   });
 });

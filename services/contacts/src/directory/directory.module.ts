@@ -5,6 +5,7 @@ import { DirectoryQueries } from './directory.queries';
 import { ProvisionOnRequest, ProvisionUser } from './provision-user';
 import { TeamsResolver, TenantProfileResolver, UsersResolver } from './directory.resolver';
 import { SetUserActive, UpdateUser } from './use-cases/update-user.use-case';
+import { CreateUser } from './use-cases/create-user.use-case';
 import { ArchiveTeam, CreateTeam, UpdateTeam } from './use-cases/team.use-cases';
 import { UpdateTenantProfile } from './use-cases/update-tenant-profile.use-case';
 import { OwnerRule } from './owner-rule';
@@ -23,6 +24,7 @@ import { OwnerRule } from './owner-rule';
     UsersResolver,
     TeamsResolver,
     TenantProfileResolver,
+    CreateUser,
     UpdateUser,
     SetUserActive,
     CreateTeam,

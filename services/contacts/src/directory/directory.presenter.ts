@@ -4,7 +4,7 @@ import type { DirectoryRole, Team, TenantProfile, User } from './directory.types
 
 export const presentUser = (u: UserRow): User => ({
   id: u.user_id, name: u.name, email: u.email, active: u.active, timeZone: u.time_zone, locale: u.locale, roles: u.roles as DirectoryRole[],
-  version: u.version, createdAt: u.created_at, updatedAt: u.updated_at,
+  awaitingSignIn: u.awaiting_sign_in, version: u.version, createdAt: u.created_at, updatedAt: u.updated_at,
 });
 
 /** Teams with their lead and members resolved in one query for the whole page. */

@@ -11,10 +11,25 @@ export type UserRow = {
   time_zone: string | null;
   locale: string | null;
   roles: string[];
+  /** Created by an admin (createUser), not signed in yet. */
+  awaiting_sign_in: boolean;
   version: number;
   created_at: Date;
   updated_at: Date;
 };
+
+/** What provisioning writes of a user (from the token's claims, or from an admin's createUser). */
+export interface NewUser {
+  userId: string;
+  name: string;
+  email: string | null;
+  timeZone: string | null;
+  locale: string | null;
+  roles: string[];
+}
+
+/** What a first sign-in may fill in of a user an admin created: the fields the admin left empty. */
+const FILLED_BY_SIGN_IN = { email: 'email', timeZone: 'time_zone', locale: 'locale' } as const;
 
 export type TeamRow = {
   id: string;
@@ -63,13 +78,35 @@ const TEAM_SELECT = `SELECT t.*, coalesce((SELECT array_agg(m.user_id ORDER BY m
 /** All of the directory's SQL: users, teams and their members, the tenant profile. */
 @Injectable()
 export class DirectoryRepository {
-  /** Inserts the user unless they exist (an admin's edits are never overwritten by token claims); the row if it was new. */
-  async provision(tx: Tx, u: { userId: string; name: string; email: string | null; timeZone: string | null; locale: string | null; roles: string[] }): Promise<UserRow | null> {
+  /**
+   * Inserts the user unless they exist (an admin's edits are never overwritten by token claims); the
+   * row if it was new. `aheadOfSignIn`: an admin creates them before their first sign-in.
+   */
+  async provision(tx: Tx, u: NewUser, aheadOfSignIn = false): Promise<UserRow | null> {
     return (await tx.maybeOne<UserRow>(
-      `INSERT INTO users (tenant_id, user_id, name, email, time_zone, locale, roles) VALUES ($1, $2, $3, $4, $5, $6, $7::text[])
+      `INSERT INTO users (tenant_id, user_id, name, email, time_zone, locale, roles, awaiting_sign_in) VALUES ($1, $2, $3, $4, $5, $6, $7::text[], $8)
        ON CONFLICT (tenant_id, user_id) DO NOTHING RETURNING *`,
-      [tx.tenantId, u.userId, u.name, u.email, u.timeZone, u.locale, u.roles],
+      [tx.tenantId, u.userId, u.name, u.email, u.timeZone, u.locale, u.roles, aheadOfSignIn],
     )) ?? null;
+  }
+
+  /**
+   * The first sign-in of a user an admin created ahead of it: what the admin set stays (name, roles,
+   * team, and any email, time zone, locale given); what the admin left empty is filled from the
+   * claims. Returns the row and the fields filled (version bumped only if any), or null if the user
+   * is not awaiting their first sign-in (the usual case: one indexed read).
+   */
+  async completeFirstSignIn(tx: Tx, claims: NewUser): Promise<{ row: UserRow; filled: string[] } | null> {
+    const before = await tx.maybeOne<UserRow>(`SELECT * FROM users WHERE user_id = $1 AND awaiting_sign_in FOR UPDATE`, [claims.userId]);
+    if (!before) return null;
+    const filled = (Object.keys(FILLED_BY_SIGN_IN) as (keyof typeof FILLED_BY_SIGN_IN)[]).filter((k) => before[FILLED_BY_SIGN_IN[k]] === null && claims[k] !== null);
+    const q = new SqlParams(claims.userId);
+    const sets = q.set({ awaiting_sign_in: false, ...Object.fromEntries(filled.map((k) => [FILLED_BY_SIGN_IN[k], claims[k]])) });
+    const row = await tx.one<UserRow>(
+      `UPDATE users SET ${sets}${filled.length ? ', version = version + 1, updated_at = now()' : ''} WHERE user_id = $1 RETURNING *`,
+      q.values,
+    );
+    return { row, filled };
   }
 
   async user(tx: Tx, userId: string, lock = false): Promise<UserRow | null> {

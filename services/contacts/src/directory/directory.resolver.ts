@@ -5,9 +5,10 @@ import { AnyUser, currentUser, PageArgs, requestScoped, RequirePermission, selec
 import { ContactsPermission } from '../permissions';
 import { DirectoryQueries } from './directory.queries';
 import {
-  CreateTeamInput, Team, TeamConnection, TeamFilter, TenantProfile, UpdateTeamInput, UpdateTenantProfileInput, UpdateUserInput, User, UserConnection, UserFilter,
+  CreateTeamInput, CreateUserInput, Team, TeamConnection, TeamFilter, TenantProfile, UpdateTeamInput, UpdateTenantProfileInput, UpdateUserInput, User, UserConnection, UserFilter,
 } from './directory.types';
 import { SetUserActive, UpdateUser } from './use-cases/update-user.use-case';
+import { CreateUser } from './use-cases/create-user.use-case';
 import { ArchiveTeam, CreateTeam, UpdateTeam } from './use-cases/team.use-cases';
 import { UpdateTenantProfile } from './use-cases/update-tenant-profile.use-case';
 
@@ -20,6 +21,7 @@ function userLoader(queries: DirectoryQueries) {
 export class UsersResolver {
   constructor(
     private readonly queries: DirectoryQueries,
+    private readonly createUserUseCase: CreateUser,
     private readonly updateUserUseCase: UpdateUser,
     private readonly setUserActiveUseCase: SetUserActive,
   ) {}
@@ -40,6 +42,14 @@ export class UsersResolver {
   @RequirePermission(ContactsPermission['directory.read'])
   users(@Args() page: PageArgs, @Args('filter', { type: () => UserFilter, nullable: true }) filter: UserFilter | undefined, @Info() info: GraphQLResolveInfo) {
     return this.queries.userList(currentUser().tenantId, page, filter, selectsField(info, 'totalCount'));
+  }
+
+  @Mutation(() => User, {
+    description: 'Puts a colleague in the directory before their first sign-in (id = their identity provider subject), so contacts and deals can be assigned to them; their sign-in keeps what is set here',
+  })
+  @RequirePermission(ContactsPermission['directory.write'])
+  createUser(@Args('input') input: CreateUserInput) {
+    return this.createUserUseCase.execute(currentUser(), input);
   }
 
   @Mutation(() => User)

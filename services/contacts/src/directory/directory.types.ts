@@ -11,7 +11,7 @@ export enum DirectoryRole {
 }
 registerEnumType(DirectoryRole, { name: 'DirectoryRole', description: 'A role a user holds (the same list the identity provider puts in the token).' });
 
-@ObjectType({ description: 'A user of the tenant: provisioned on their first request from the token, edited by an admin.' })
+@ObjectType({ description: 'A user of the tenant: provisioned on their first request from the token (or created ahead of it by an admin), edited by an admin.' })
 export class User {
   @Field(() => ID, { description: 'The identity provider’s subject (`sub`)' }) id: string;
   @Field() name: string;
@@ -20,6 +20,7 @@ export class User {
   @Field(() => String, { nullable: true, description: 'IANA time zone; null = the tenant profile’s' }) timeZone: string | null;
   @Field(() => String, { nullable: true, description: 'BCP 47 locale; null = the tenant profile’s' }) locale: string | null;
   @Field(() => [DirectoryRole], { description: 'What the directory records; authorization itself uses the token’s roles' }) roles: DirectoryRole[];
+  @Field({ description: 'Created by an admin (createUser) and not signed in yet' }) awaitingSignIn: boolean;
   @Field(() => Int) version: number;
   @Field() createdAt: Date;
   @Field() updatedAt: Date;
@@ -68,6 +69,17 @@ export class UserFilter {
   @Field(() => String, { nullable: true, description: 'Part of the name or email' }) search?: string | null;
   @Field(() => Boolean, { nullable: true, description: 'Only active (true) or deactivated (false) users; both when left out' }) active?: boolean | null;
   @Field(() => ID, { nullable: true, description: 'Members of this team' }) teamId?: string | null;
+}
+
+@InputType({ description: 'A user created before their first sign-in; on it, what is set here stays and the token fills in only what is left empty (email, time zone, locale).' })
+export class CreateUserInput {
+  @Field(() => ID, { description: 'The identity provider’s subject (`sub`) the user will sign in with' }) id: string;
+  @Field() name: string;
+  @Field(() => String, { nullable: true }) email?: string | null;
+  @Field(() => String, { nullable: true, description: 'IANA time zone' }) timeZone?: string | null;
+  @Field(() => String, { nullable: true, description: 'BCP 47' }) locale?: string | null;
+  @Field(() => [DirectoryRole]) roles: DirectoryRole[];
+  @Field(() => ID, { nullable: true, description: 'An active team the user joins' }) teamId?: string | null;
 }
 
 @InputType({ description: 'Fields left out stay as they are; null clears a nullable field.' })

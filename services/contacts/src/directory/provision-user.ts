@@ -4,7 +4,7 @@ import { from, switchMap, type Observable } from 'rxjs';
 import { ROLES, requestStore, UnitOfWork, type RequestContext } from '@crm/platform';
 import { canonicalTimeZone } from '../contacts/contact-input';
 import { DirectoryRepository } from './directory.repository';
-import { emitUserProvisioned } from './directory.events';
+import { emitUserProvisioned, emitUserUpdated } from './directory.events';
 import { localeSchema, userEmail } from './directory-fields';
 
 /** Bound on the per-process memory of who was provisioned; past it the set starts over (a miss costs one INSERT … DO NOTHING). */
@@ -13,7 +13,10 @@ const MAX_REMEMBERED = 50_000;
 /**
  * Puts the signed-in user into the tenant's directory on their first request to contacts, from the
  * token's claims (`name`, `email`, `tz`, `locale`, `roles`), with user.provisioned. Only a user who
- * is not there yet is written: an admin's later edits are never overwritten by the token.
+ * is not there yet is written: an admin's later edits are never overwritten by the token. A user an
+ * admin created ahead of sign-in (createUser) keeps the admin's name, roles and team; their first
+ * sign-in only fills in the email, time zone and locale the admin left empty (user.updated naming
+ * them, if any).
  *
  * The hot path pays one Set lookup: each process remembers whom it provisioned (or found), so the
  * database sees one INSERT … ON CONFLICT DO NOTHING per user and process.
@@ -31,8 +34,11 @@ export class ProvisionUser {
     const key = `${ctx.tenantId}\u0000${ctx.userId}`;
     if (this.known.has(key)) return;
     await this.uow.run(ctx.tenantId, async (tx) => {
-      const row = await this.directory.provision(tx, claimsToUser(ctx));
-      if (row) await emitUserProvisioned(tx, row);
+      const claims = claimsToUser(ctx);
+      const row = await this.directory.provision(tx, claims);
+      if (row) return emitUserProvisioned(tx, row);
+      const first = await this.directory.completeFirstSignIn(tx, claims);
+      if (first?.filled.length) await emitUserUpdated(tx, first.row, first.filled);
     });
     if (this.known.size >= MAX_REMEMBERED) this.known.clear();
     this.known.add(key);

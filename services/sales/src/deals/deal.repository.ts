@@ -93,20 +93,24 @@ export class DealRepository {
     );
   }
 
-  async markWon(tx: Tx, id: string): Promise<Deal> {
+  /** Won, closed at `at` (default: now; a deal imported from another CRM's history: when it was won there). */
+  async markWon(tx: Tx, id: string, at?: Date): Promise<Deal> {
     return toDeal(
       await tx.one<DealRow>(
-        `UPDATE deals SET status = 'won', closed_at = now(), lost_reason = NULL, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
-        [tx.tenantId, id],
+        `UPDATE deals SET status = 'won', closed_at = coalesce($3::timestamptz, now()), lost_reason = NULL, version = version + 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+        [tx.tenantId, id, at ?? null],
       ),
     );
   }
 
-  async markLost(tx: Tx, id: string, reason: string): Promise<Deal> {
+  /** Lost, closed at `at` (default: now), as markWon. */
+  async markLost(tx: Tx, id: string, reason: string, at?: Date): Promise<Deal> {
     return toDeal(
       await tx.one<DealRow>(
-        `UPDATE deals SET status = 'lost', closed_at = now(), lost_reason = $3, version = version + 1, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
-        [tx.tenantId, id, reason],
+        `UPDATE deals SET status = 'lost', closed_at = coalesce($4::timestamptz, now()), lost_reason = $3, version = version + 1, updated_at = now()
+         WHERE tenant_id = $1 AND id = $2 RETURNING ${DEAL_COLUMNS}`,
+        [tx.tenantId, id, reason, at ?? null],
       ),
     );
   }

@@ -16,12 +16,13 @@ import { WinDeal } from './use-cases/win-deal.use-case';
 
 /**
  * Deals: their use cases, reads and GraphQL. Exports the repository and the batched reads (tasks,
- * quotes, orders and Contact.deals use them).
+ * quotes, orders and Contact.deals use them), and creating, winning and losing a deal (the deals
+ * import creates and closes historical deals through them, in one transaction per row).
  * WinDeal earns commissions in its transaction through the commissions context's CommissionsService.
  */
 @Module({
   imports: [PipelinesModule, CommissionsModule],
   providers: [DealRepository, DealQueries, ListDeals, CreateDeal, UpdateDeal, MoveDeal, WinDeal, LoseDeal, ReopenDeal, ArchiveDeal, RestoreDeal, DealsResolver],
-  exports: [DealRepository, DealQueries],
+  exports: [DealRepository, DealQueries, CreateDeal, WinDeal, LoseDeal],
 })
 export class DealsModule {}

@@ -38,7 +38,8 @@ export class DealImportRepository {
   exportPage(tx: Tx, afterId: string | null, limit: number): Promise<DealExportRow[]> {
     return tx.query<DealExportRow>(
       `SELECT d.id, d.title, d.amount::text AS amount, d.currency, r.primary_email AS contact_email, d.contact_id, p.name AS pipeline, s.name AS stage,
-              to_char(d.expected_close_date, 'YYYY-MM-DD') AS expected_close_date, d.owner_id, d.notes, d.status
+              to_char(d.expected_close_date, 'YYYY-MM-DD') AS expected_close_date, d.owner_id, d.notes, d.status,
+              to_char(d.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at, d.lost_reason
          FROM deals d JOIN pipelines p ON p.id = d.pipeline_id JOIN stages s ON s.id = d.stage_id
          LEFT JOIN contact_replica r ON r.tenant_id = d.tenant_id AND r.contact_id = d.contact_id
         WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.id > $2::uuid) ORDER BY d.id LIMIT $3`,
@@ -64,4 +65,7 @@ export interface DealExportRow extends Row {
   owner_id: string;
   notes: string | null;
   status: string;
+  /** ISO 8601 UTC to the millisecond, what the import reads back. */
+  closed_at: string | null;
+  lost_reason: string | null;
 }

@@ -15,6 +15,8 @@ class DealImportReport {
   @Field({ description: 'True when nothing was written: the counts say what the import would do' }) dryRun: boolean;
   @Field(() => Int) rows: number;
   @Field(() => Int, { description: 'Created (or, in a dry run, that would be created)' }) created: number;
+  @Field(() => Int, { description: 'Of the created deals, those imported won (each won at its close date, with its commission and deal.won)' }) won: number;
+  @Field(() => Int, { description: 'Of the created deals, those imported lost (at its close date, with its reason and deal.lost)' }) lost: number;
   @Field(() => Int, { description: 'Deals already there (same title, contact and pipeline)' }) skipped: number;
   @Field(() => Int, { description: 'Rows reported in errors and not imported (malformed lines included)' }) failed: number;
   @Field(() => [DealImportRowError]) errors: DealImportRowError[];
@@ -23,7 +25,7 @@ class DealImportReport {
 @InputType({ description: 'Reads a deals CSV column under another name' })
 class DealCsvColumnMapping {
   @Field({ description: 'Header of the column in the file' }) column: string;
-  @Field({ description: 'What it holds: title, amount, currency, contactEmail, contactId, pipeline, stage, expectedCloseDate, ownerId, notes; "" ignores the column' }) field: string;
+  @Field({ description: 'What it holds: title, amount, currency, contactEmail, contactId, pipeline, stage, expectedCloseDate, ownerId, notes, status, closedAt, lostReason; "" ignores the column' }) field: string;
 }
 
 @ObjectType({ description: 'One page of the deals CSV export' })
@@ -42,7 +44,7 @@ export class DealsCsvResolver {
 
   @Mutation(() => DealImportReport, {
     description:
-      'Imports deals from CSV text: title, amount, currency, contactEmail (or contactId), pipeline and stage by name (default pipeline, first stage), expectedCloseDate, ownerId, notes; aliases such as "Deal Name", "Deal Stage", "Close Date" are understood. Malformed lines are reported with their line number and skipped.',
+      'Imports deals from CSV text: title, amount, currency, contactEmail (or contactId), pipeline and stage by name (default pipeline, first stage), expectedCloseDate, ownerId, notes, status (open, won, lost; "Closed Won", "Closed Lost" as status or stage), closedAt (a closed deal\'s close date; default its Close Date) and lostReason; aliases such as "Deal Name", "Deal Stage", "Close Date" are understood. A won or lost row is won or lost at its close date as in the CRM (commission dated at the close, deal.won / deal.lost). Malformed lines are reported with their line number and skipped.',
   })
   @RequirePermission(SalesPermission['deal.import'])
   importDealsCsv(
@@ -54,7 +56,7 @@ export class DealsCsvResolver {
     return this.importDeals.execute(currentUser(), csv, { map: map ?? undefined, dryRun: dryRun ?? false, delimiter: delimiter ?? undefined });
   }
 
-  @Query(() => DealCsvPage, { description: 'Every deal as CSV, one page (up to 5000 rows) at a time: the columns importDealsCsv reads (status is informative: imported deals are open)' })
+  @Query(() => DealCsvPage, { description: 'Every deal as CSV, one page (up to 5000 rows) at a time: the columns importDealsCsv reads, status, closedAt and lostReason included' })
   @RequirePermission(SalesPermission['deal.export'])
   dealsCsvPage(
     @Args('first', { type: () => Int, nullable: true, defaultValue: 1000 }) first?: number,

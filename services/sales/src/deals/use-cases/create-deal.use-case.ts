@@ -38,27 +38,37 @@ export class CreateDeal {
   ) {}
 
   async execute(ctx: RequestContext, input: CreateDealInput): Promise<Deal> {
-    const v = parseInput(schema, input, 'input');
-    const amount = dealAmount(input.amount, 'input.amount');
-    return this.uow.run(ctx.tenantId, async (tx) => {
-      const contact = await this.replica.requireActive(tx, v.contactId, 'input.contactId');
-      await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.ownerId', ownerId: v.ownerId }]);
-      // A merged-away company is stored as its survivor.
-      const companyId = v.companyId ? (await this.companies.require(tx, v.companyId, 'input.companyId')).companyId : null;
-      const stage = await this.stageFor(tx, v.pipelineId, v.stageId, ctx.userId);
-      const id = randomUUID();
-      const deal = toDeal(
-        await this.deals.insert(tx, {
-          id, title: v.title, contactId: contact.contactId, companyId, ownerId: v.ownerId ?? ctx.userId, pipelineId: stage.pipeline_id,
-          stageId: stage.id, amount: amount.amount, currency: amount.currency, expectedCloseDate: v.expectedCloseDate, source: v.source,
-          forecastCategory: v.forecastCategory ?? ForecastCategory.PIPELINE, notes: v.notes, createdBy: ctx.userId,
-        }),
-      );
-      await this.deals.recordStage(tx, { dealId: id, pipelineId: stage.pipeline_id, fromStageId: null, toStageId: stage.id, movedBy: ctx.userId });
-      // The event carries the source as given (the row's jsonb would reorder its keys).
-      await emitDealCreated(tx, { ...deal, source: v.source }, ctx.userId);
-      return deal;
-    });
+    const v = this.parse(input);
+    return this.uow.run(ctx.tenantId, (tx) => this.insert(tx, ctx, v));
+  }
+
+  /** Creates the deal in the caller's transaction (the deals import: a historical deal is created and closed in one). */
+  create(tx: Tx, ctx: RequestContext, input: CreateDealInput): Promise<Deal> {
+    return this.insert(tx, ctx, this.parse(input));
+  }
+
+  private parse(input: CreateDealInput) {
+    return { ...parseInput(schema, input, 'input'), amount: dealAmount(input.amount, 'input.amount') };
+  }
+
+  private async insert(tx: Tx, ctx: RequestContext, v: ReturnType<CreateDeal['parse']>): Promise<Deal> {
+    const contact = await this.replica.requireActive(tx, v.contactId, 'input.contactId');
+    await this.directory.requireOwners(tx, ctx.userId, [{ field: 'input.ownerId', ownerId: v.ownerId }]);
+    // A merged-away company is stored as its survivor.
+    const companyId = v.companyId ? (await this.companies.require(tx, v.companyId, 'input.companyId')).companyId : null;
+    const stage = await this.stageFor(tx, v.pipelineId, v.stageId, ctx.userId);
+    const id = randomUUID();
+    const deal = toDeal(
+      await this.deals.insert(tx, {
+        id, title: v.title, contactId: contact.contactId, companyId, ownerId: v.ownerId ?? ctx.userId, pipelineId: stage.pipeline_id,
+        stageId: stage.id, amount: v.amount.amount, currency: v.amount.currency, expectedCloseDate: v.expectedCloseDate, source: v.source,
+        forecastCategory: v.forecastCategory ?? ForecastCategory.PIPELINE, notes: v.notes, createdBy: ctx.userId,
+      }),
+    );
+    await this.deals.recordStage(tx, { dealId: id, pipelineId: stage.pipeline_id, fromStageId: null, toStageId: stage.id, movedBy: ctx.userId });
+    // The event carries the source as given (the row's jsonb would reorder its keys).
+    await emitDealCreated(tx, { ...deal, source: v.source }, ctx.userId);
+    return deal;
   }
 
   /** The given stage (of the given pipeline, if both), else the first stage of the given or default pipeline. */
