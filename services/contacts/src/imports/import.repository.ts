@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
 
-/** One imported row as written: the contact with at most one email and one phone (both primary). */
+/** One imported row as written: the contact with its emails and phones (the first of each the primary, the rest in order). */
 export interface ImportedContact {
   id: string;
   firstName: string | null;
@@ -17,8 +17,8 @@ export interface ImportedContact {
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
   consents: { channel: string; status: 'granted' | 'withdrawn' }[];
-  email: { normalized: string; raw: string } | null;
-  phone: { normalized: string; raw: string } | null;
+  emails: { normalized: string; raw: string }[];
+  phones: { normalized: string; raw: string }[];
 }
 
 /** SQL of the bulk import: multi-row statements, a few per batch whatever its size. */
@@ -81,15 +81,18 @@ export class ImportRepository {
         recordedAt,
       ],
     );
-    const withEmail = rows.filter((r) => r.email);
+    // Position 0 is the primary; the others keep the file's order (`email 2`, `email 3`, …).
+    const emails = rows.flatMap((r) => r.emails.map((e, position) => ({ ...e, contactId: r.id, position })));
     await tx.query(
-      `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary) SELECT $1, n, e, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, e, c)`,
-      [tx.tenantId, withEmail.map((r) => r.email!.normalized), withEmail.map((r) => r.email!.raw), withEmail.map((r) => r.id)],
+      `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary, position)
+       SELECT $1, n, e, c, o = 0, o FROM unnest($2::text[], $3::text[], $4::uuid[], $5::int[]) AS u(n, e, c, o)`,
+      [tx.tenantId, emails.map((e) => e.normalized), emails.map((e) => e.raw), emails.map((e) => e.contactId), emails.map((e) => e.position)],
     );
-    const withPhone = rows.filter((r) => r.phone);
+    const phones = rows.flatMap((r) => r.phones.map((p, position) => ({ ...p, contactId: r.id, position })));
     await tx.query(
-      `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, p, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, p, c)`,
-      [tx.tenantId, withPhone.map((r) => r.phone!.normalized), withPhone.map((r) => r.phone!.raw), withPhone.map((r) => r.id)],
+      `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary, position)
+       SELECT $1, n, p, c, o = 0, o FROM unnest($2::text[], $3::text[], $4::uuid[], $5::int[]) AS u(n, p, c, o)`,
+      [tx.tenantId, phones.map((p) => p.normalized), phones.map((p) => p.raw), phones.map((p) => p.contactId), phones.map((p) => p.position)],
     );
     const consents = rows.flatMap((r) => r.consents.map((c) => ({ contactId: r.id, ...c })));
     if (consents.length) {
