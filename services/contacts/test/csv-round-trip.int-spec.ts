@@ -1,11 +1,12 @@
 import { parse } from 'csv-parse/sync';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, Q, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { CONTACT_FIELDS, EVENT, Q, expectEvent, startContacts, type Gql, type Harness } from './harness';
 
 const CONTACTS_PAGE = `query($first: Int, $after: String) { contactsCsvPage(first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
 const COMPANIES_PAGE = `query($first: Int, $after: String) { companiesCsvPage(first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
 const IMPORT_CONTACTS = `mutation($csv: String!) { importContactsCsv(csv: $csv) { rows created skipped failed errors { row message } } }`;
 const IMPORT_COMPANIES = `mutation($csv: String!, $dry: Boolean) { importCompaniesCsv(csv: $csv, dryRun: $dry) { dryRun rows created skipped failed errors { row message } } }`;
+const CONTACT = `query($id: ID!) { contact(id: $id) { ${CONTACT_FIELDS} timeZone socialHandles { network handle } } }`;
 const COMPANY = `id name legalName domains industry size address { label line1 line2 city region postalCode country } vatId ownerId tags customFields { key type value } mergedIntoId`;
 const COMPANIES = `{ companies(first: 100) { totalCount edges { node { ${COMPANY} } } } }`;
 
@@ -56,6 +57,7 @@ describe('CSV round trips of whole contacts and companies', () => {
     firstName: c.firstName, lastName: c.lastName, displayName: c.displayName, email: c.email, phone: c.phone,
     emails: c.emails.map((e: any) => ({ email: e.email, primary: e.primary })), phones: c.phones.map((p: any) => ({ e164: p.e164, primary: p.primary })),
     company: c.company?.name ?? null, tags: c.tags, lifecycleStage: c.lifecycleStage, ownerId: c.ownerId, addresses: c.addresses,
+    timeZone: c.timeZone, preferredChannels: c.preferredChannels, socialHandles: c.socialHandles,
     customFields: [...c.customFields].sort((x: any, y: any) => x.key.localeCompare(y.key)),
     consents: c.consents.map((k: any) => ({ channel: k.channel, granted: k.granted })),
   });
@@ -64,7 +66,7 @@ describe('CSV round trips of whole contacts and companies', () => {
     let after: string | null = null;
     do {
       const page: any = dataOf(await gql(Q.list, { first: 100, after })).contacts;
-      for (const e of page.edges) out.push(dataOf(await gql(Q.contact, { id: e.node.id })).contact);
+      for (const e of page.edges) out.push(dataOf(await gql(CONTACT, { id: e.node.id })).contact);
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
     } while (after);
     return out;
@@ -87,6 +89,8 @@ describe('CSV round trips of whole contacts and companies', () => {
             otherEmails: i % 3 === 0 ? [`ada${i}.work@round.example`, `ada${i}@old.example`] : i % 3 === 1 ? [`ada${i}.alt@round.example`] : [],
             phone: i % 2 ? `+44 20 7183 ${String(8700 + i)}` : null,
             otherPhones: i % 4 === 1 ? [`+1 212 555 ${String(1000 + i)}`] : [],
+            timeZone: i % 3 ? null : 'Europe/Berlin', preferredChannels: i % 2 ? ['SMS', 'EMAIL'] : [],
+            socialHandles: i % 4 ? [] : [{ network: 'linkedin', handle: `ada-${i}` }, { network: 'mastodon', handle: `@ada${i}@example.social` }],
             companyId: i % 2 ? acme.id : null, tags: i % 2 ? ['vip', 'emea'] : [], lifecycleStage: i % 3 ? 'customer' : null,
             ownerId: ['owner-1', 'owner-2', null][i % 3],
             addresses: i % 5 === 0
@@ -111,7 +115,7 @@ describe('CSV round trips of whole contacts and companies', () => {
     const { csv, columns, pages } = await exportAll(a, CONTACTS_PAGE, 'contactsCsvPage', 4);
     expect(pages).toBe(4);
     expect(columns).toEqual([
-      'id', 'firstName', 'lastName', 'email', 'email 2', 'email 3', 'phone', 'phone 2', 'company', 'tags', 'lifecycleStage', 'ownerId',
+      'id', 'firstName', 'lastName', 'email', 'email 2', 'email 3', 'phone', 'phone 2', 'company', 'tags', 'lifecycleStage', 'ownerId', 'timeZone', 'preferredChannels', 'socialHandles',
       'address.label', 'address.line1', 'address.line2', 'address.city', 'address.region', 'address.postalCode', 'address.country',
       'address 2.label', 'address 2.line1', 'address 2.line2', 'address 2.city', 'address 2.region', 'address 2.postalCode', 'address 2.country',
       'consent.email', 'consent.sms', 'consent.phone', 'consent.post', 'consent.social',
@@ -131,6 +135,8 @@ describe('CSV round trips of whole contacts and companies', () => {
     // Not vacuous: the secondary values, both addresses and the custom values really travelled.
     expect(target[0]).toMatchObject({ emails: [{ primary: true }, { primary: false }, { primary: false }], addresses: [{ city: 'London' }, { city: 'Paris', line1: 'Rue "Haute", 3' }] });
     expect(target[1].phones.map((p: any) => p.e164)).toEqual(['+442071838701', '+12125551001']);
+    expect(target[0]).toMatchObject({ timeZone: 'Europe/Berlin', socialHandles: [{ network: 'linkedin', handle: 'ada-0' }, { network: 'mastodon', handle: '@ada0@example.social' }] });
+    expect(target[1].preferredChannels).toEqual(['SMS', 'EMAIL']);
     expect(target[1].customFields).toEqual(expect.arrayContaining([{ key: 'note', type: 'text', value: 'first line, "quoted"\nsecond line' }, { key: 'score', type: 'number', value: '3.5' }]));
     // The event of an imported contact carries every email and phone, primary first.
     const created = await expectEvent(rec, { type: EVENT.created, subject: target[3].id, tenantId: tenantB });

@@ -6,7 +6,7 @@ import type { ContactSnapshot } from '@crm/events';
 import { headerKey, mapCsvHeader, newCsvImportCounts, readCsvStream, refuseCsvLine, UnitOfWork, type RequestContext, restoreCsvCell, type Tx } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { emitCompaniesUpserted } from '../companies/company.events';
-import { dedupeTags, displayNameOf, LIMITS, type Normalised } from '../contacts/contact-input';
+import { canonicalTimeZone, dedupeSocialHandles, dedupeTags, displayNameOf, LIMITS, socialHandleSchema, type Normalised } from '../contacts/contact-input';
 import { emitContactsCreated } from '../contacts/contact.events';
 import { searchTextOf } from '../contacts/contact.rows';
 import { CustomFieldRepository } from '../custom-fields/custom-field.repository';
@@ -41,6 +41,9 @@ interface ParsedRow {
   tags: string[];
   lifecycleStage: string | null;
   ownerId: string | null;
+  timeZone: string | null;
+  preferredChannels: string[];
+  socialHandles: { network: string; handle: string }[];
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
   consents: { channel: string; status: 'granted' | 'withdrawn' }[];
@@ -74,6 +77,11 @@ export const CONTACT_CSV_ALIASES = {
   tags: ['labels', 'categories'],
   lifecycleStage: ['lifecycle stage', 'stage', 'lead status'],
   ownerId: ['owner', 'contact owner', 'owner id'],
+  timeZone: ['time zone', 'timezone', 'tz'],
+  /** Channels separated by `;`, the preferred first. */
+  preferredChannels: ['preferred channels', 'preferred channel'],
+  /** `network:handle` pairs separated by `;` (`linkedin:ada-lovelace;x:@ada`). */
+  socialHandles: ['social handles', 'social profiles', 'social'],
   ...ADDRESS_CSV_ALIASES,
   'consent.email': ['email consent', 'email opt in', 'email opt-in'],
   'consent.sms': ['sms consent', 'sms opt in', 'sms opt-in'],
@@ -231,6 +239,20 @@ export class ImportContactsUseCase {
       if (Object.values(address).some((v) => (v?.length ?? 0) > LIMITS.text)) return `an address part is longer than ${LIMITS.text} characters`;
       if (Object.values(address).some((v) => v !== null)) addresses.push(address);
     }
+    const tzCell = get('timeZone');
+    const timeZone = tzCell === null ? null : (canonicalTimeZone(tzCell) ?? null);
+    if (tzCell !== null && !timeZone) return `timeZone "${tzCell.slice(0, 64)}" is not an IANA time zone (e.g. Europe/Paris)`;
+    const preferredChannels = [...new Set(splitList(get('preferredChannels')).map((c) => c.toLowerCase()))];
+    const notChannel = preferredChannels.find((c) => !(CONSENT_CHANNELS as readonly string[]).includes(c));
+    if (notChannel) return `preferredChannels: "${notChannel.slice(0, 40)}" is not one of ${CONSENT_CHANNELS.join(', ')}`;
+    const socialHandles: { network: string; handle: string }[] = [];
+    for (const pair of splitList(get('socialHandles'))) {
+      const at = pair.indexOf(':');
+      const handle = socialHandleSchema.safeParse({ network: at > 0 ? pair.slice(0, at) : '', handle: at > 0 ? pair.slice(at + 1) : pair });
+      if (!handle.success) return `socialHandles: "${pair.slice(0, 80)}" is not network:handle (${handle.error.issues.map((i) => `${String(i.path[0])} ${i.message}`).join('; ')})`;
+      socialHandles.push(handle.data);
+    }
+    if (socialHandles.length > LIMITS.socialHandles) return `more than ${LIMITS.socialHandles} socialHandles`;
     // Consent columns hold the decision (granted / withdrawn, or yes / no…); recorded with source "import".
     const consents: ParsedRow['consents'] = [];
     for (const channel of CONSENT_CHANNELS) {
@@ -249,11 +271,14 @@ export class ImportContactsUseCase {
       ...(cfValues.length ? { customFields } : {}),
       ...(addresses.length ? { addresses } : {}),
       ...(consents.length ? { consents } : {}),
+      ...(timeZone ? { timeZone } : {}),
+      ...(preferredChannels.length ? { preferredChannels } : {}),
+      ...(socialHandles.length ? { socialHandles } : {}),
     };
     const importKey = createHash('sha256').update(tenantId).update('\0').update(JSON.stringify(row)).digest('base64url');
     return {
       line, importKey, firstName: row.firstName, lastName: row.lastName, emails, phones, company: row.company, tags,
-      lifecycleStage: row.lifecycleStage, ownerId: row.ownerId, customFields, addresses, consents,
+      lifecycleStage: row.lifecycleStage, ownerId: row.ownerId, timeZone, preferredChannels, socialHandles: dedupeSocialHandles(socialHandles), customFields, addresses, consents,
     };
   }
 
@@ -289,7 +314,7 @@ export class ImportContactsUseCase {
       accepted.map((r, i) => ({
         id: ids[i], firstName: r.firstName, lastName: r.lastName, displayName: display[i],
         companyId: r.company ? (companies.get(r.company.toLowerCase())?.id ?? null) : null,
-        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses, consents: r.consents,
+        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, timeZone: r.timeZone, preferredChannels: r.preferredChannels, socialHandles: r.socialHandles, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses, consents: r.consents,
         searchText: searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.emails.map((e) => e.normalized), phones: r.phones.map((p) => p.normalized), companyName: r.company }),
         emails: r.emails,
         phones: r.phones,
@@ -323,15 +348,15 @@ function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Ma
     contactId: id, version: 1, firstName: r.firstName, lastName: r.lastName, displayName,
     emails: r.emails.map((e, i) => ({ email: e.normalized, primary: i === 0 })), phones: r.phones.map((p, i) => ({ phone: p.normalized, primary: i === 0 })),
     companyId: company?.id ?? null, companyName: company?.name ?? null, tags: r.tags,
-    ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: [],
+    ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: r.preferredChannels as ContactSnapshot['preferredChannels'],
     consents: r.consents.map((c) => ({ channel: c.channel as ContactSnapshot['consents'][number]['channel'], status: c.status, legalBasis: null, recordedAt })),
     addresses: r.addresses.map((a, i) => ({
       label: a.label ?? null, line1: a.line1 ?? null, line2: a.line2 ?? null, city: a.city ?? null, region: a.region ?? null,
       postalCode: a.postalCode ?? null, country: a.country ? a.country.toUpperCase() : null, primary: i === 0,
     })),
-    socialHandles: [],
+    socialHandles: r.socialHandles,
     country: r.addresses[0]?.country ? r.addresses[0].country.toUpperCase() : null,
-    timeZone: null,
+    timeZone: r.timeZone,
     customFields: r.customFields as Record<string, string | number | boolean | null>,
     // insertContacts writes this same time as created_at.
     createdAt: recordedAt,

@@ -29,7 +29,8 @@ export interface CsvPage {
 }
 
 /**
- * Contacts matching the filter as CSV, every column the import reads: the base fields, every email and
+ * Contacts matching the filter as CSV, every column the import reads: the base fields (time zone,
+ * preferred channels and `network:handle` social handles included), every email and
  * phone (`email`, `email 2`, …, primary first), every address (`address.<part>`, `address 2.<part>`, …),
  * the consent per channel (`consent.<channel>`) and every defined custom field (`cf.<key>`), so export → import is
  * faithful. As many numbered columns as the tenant's contact with the most of them needs, fixed on the
@@ -57,7 +58,7 @@ export class ExportContactsCsv {
       const series = (name: 'email' | 'phone', n: number) => Array.from({ length: n }, (_, i) => nthColumn(name, i + 1));
       const columns = [
         'id', 'firstName', 'lastName', ...series('email', widths.emails), ...series('phone', widths.phones), 'company', 'tags', 'lifecycleStage', 'ownerId',
-        ...addressColumns(widths.addresses), ...CONSENT_CHANNELS.map((c) => `consent.${c}`), ...keys.map((k) => `cf.${k}`),
+        'timeZone', 'preferredChannels', 'socialHandles', ...addressColumns(widths.addresses), ...CONSENT_CHANNELS.map((c) => `consent.${c}`), ...keys.map((k) => `cf.${k}`),
       ];
       const totalCount = after === undefined ? await this.rows.count(tx, search) : null;
       const page = await this.rows.page(tx, search, cursor ? cursor[1] : null, first + 1);
@@ -69,6 +70,7 @@ export class ExportContactsCsv {
           // Every cell neutralised against spreadsheet formula injection; the import strips the guard again.
           return [
             c.id, c.first_name, c.last_name, ...cells(c.emails, widths.emails), ...cells(c.phones, widths.phones), c.company_name, c.tags.join(';'), c.lifecycle_stage, c.owner_id,
+            c.time_zone, c.preferred_channels.join(';'), c.social_handles.map((s) => `${s.network}:${s.handle}`).join(';'),
             ...Array.from({ length: widths.addresses }, (_, i) => ADDRESS_PARTS.map((p) => c.addresses[i]?.[p] ?? '')).flat(),
             ...CONSENT_CHANNELS.map((ch) => c.consents[ch] ?? ''),
             ...keys.map((k) => custom.get(k) ?? ''),
