@@ -134,7 +134,7 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
     const csv = dataOf(await a(Q.exportCsv)).exportContactsCsv as string;
     const records: Record<string, string>[] = parse(csv, { columns: true });
     expect(Object.keys(records[0])).toEqual([
-      'id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId',
+      'id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId', 'timeZone', 'preferredChannels', 'socialHandles',
       'address.label', 'address.line1', 'address.line2', 'address.city', 'address.region', 'address.postalCode', 'address.country',
       'consent.email', 'consent.sms', 'consent.phone', 'consent.post', 'consent.social',
     ]);

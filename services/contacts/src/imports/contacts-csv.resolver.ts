@@ -69,7 +69,7 @@ export class ContactsCsvResolver {
 
   @Mutation(() => ImportReport, {
     description:
-      'Imports contacts from CSV text. Columns by header name (aliases such as "E-mail", "First Name" are understood): firstName, lastName, email, phone, company, tags, lifecycleStage, ownerId, address.<label|line1|line2|city|region|postalCode|country>, consent.<email|sms|phone|post|social> (granted / withdrawn, recorded with source "import"), cf.<custom field key>. Delimiter , ; | or tab detected from the header. Malformed lines are reported with their line number and skipped.',
+      'Imports contacts from CSV text. Columns by header name (aliases such as "E-mail", "First Name" are understood): firstName, lastName, email, email 2, email 3… (the first is the primary; or otherEmails, a ;-separated list), phone, phone 2… (or otherPhones), company, tags, lifecycleStage, ownerId, address.<label|line1|line2|city|region|postalCode|country>, address 2.<part>…, consent.<email|sms|phone|post|social> (granted / withdrawn, recorded with source "import"), cf.<custom field key>. A row any of whose emails or phones an existing contact or an earlier row has is a duplicate. Delimiter , ; | or tab detected from the header. Malformed lines are reported with their line number and skipped.',
   })
   @RequirePermission(ContactsPermission['contact.import'])
   importContactsCsv(
@@ -82,7 +82,9 @@ export class ContactsCsvResolver {
     return this.importCsv.execute(currentUser(), csv, { defaultCountry: defaultCountry ?? undefined, map: map ?? undefined, dryRun: dryRun ?? false, delimiter: delimiter ?? undefined });
   }
 
-  @Query(() => CsvExportPage, { description: `Companies as CSV (id, name, domains), one page (up to 5000 rows) at a time: the columns importCompaniesCsv reads` })
+  @Query(() => CsvExportPage, {
+    description: `Active companies as CSV (id, name, legalName, domains, industry, size, vatId, ownerId, tags, address.<part>, cf.<key>), one page (up to 5000 rows) at a time: the columns importCompaniesCsv reads`,
+  })
   @RequirePermission(ContactsPermission['contact.export'])
   companiesCsvPage(
     @Args('first', { type: () => Int, nullable: true, defaultValue: 1000 }) first?: number,
@@ -93,7 +95,7 @@ export class ContactsCsvResolver {
 
   @Mutation(() => ImportReport, {
     description:
-      'Imports companies from CSV text: name (aliases "Company Name", "Account Name", …) and domains (separated by ; or spaces; "Website" is understood). A name that exists already is skipped. Malformed lines are reported with their line number and skipped.',
+      'Imports companies from CSV text: name (aliases "Company Name", "Account Name", …), legalName, domains (separated by ; or spaces; "Website" is understood), industry, size (a band such as 51-200, its name EMPLOYEES_51_200, or a head count), vatId, ownerId (an active user of the tenant; empty: the importing user), tags, address.<part>, cf.<custom field key>. A name that exists already is skipped. Malformed and refused lines are reported with their line number and skipped.',
   })
   @RequirePermission(ContactsPermission['contact.import'])
   importCompaniesCsv(

@@ -6,11 +6,12 @@ import type { ContactSnapshot } from '@crm/events';
 import { headerKey, mapCsvHeader, newCsvImportCounts, readCsvStream, refuseCsvLine, UnitOfWork, type RequestContext, restoreCsvCell, type Tx } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { emitCompaniesUpserted } from '../companies/company.events';
-import { dedupeTags, displayNameOf, LIMITS } from '../contacts/contact-input';
+import { canonicalTimeZone, dedupeSocialHandles, dedupeTags, displayNameOf, LIMITS, socialHandleSchema, type Normalised } from '../contacts/contact-input';
 import { emitContactsCreated } from '../contacts/contact.events';
 import { searchTextOf } from '../contacts/contact.rows';
 import { CustomFieldRepository } from '../custom-fields/custom-field.repository';
 import { coerceCustomFields, type CustomFieldDefinition } from '../custom-fields/custom-field.values';
+import { ADDRESS_CSV_ALIASES, ADDRESS_PARTS, customFieldColumn, nthAddressColumn, numberedColumn, seriesValues, splitList } from './csv-columns';
 import { ImportRepository } from './import.repository';
 import { OwnerRule } from '../directory/owner-rule';
 
@@ -33,14 +34,16 @@ interface ParsedRow {
   importKey: string;
   firstName: string | null;
   lastName: string | null;
-  email: string | null;
-  emailRaw: string | null;
-  phone: string | null;
-  phoneRaw: string | null;
+  /** Primary first, in the file's order, each once. */
+  emails: Normalised[];
+  phones: Normalised[];
   company: string | null;
   tags: string[];
   lifecycleStage: string | null;
   ownerId: string | null;
+  timeZone: string | null;
+  preferredChannels: string[];
+  socialHandles: { network: string; handle: string }[];
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
   consents: { channel: string; status: 'granted' | 'withdrawn' }[];
@@ -67,17 +70,19 @@ export const CONTACT_CSV_ALIASES = {
   lastName: ['last name', 'lastname', 'surname', 'family name', 'nachname', 'nom', 'apellido'],
   email: ['e-mail', 'email address', 'e-mail address', 'mail', 'primary email', 'work email', 'email 1'],
   phone: ['phone number', 'telephone', 'tel', 'mobile', 'mobile phone', 'phone 1', 'telefon', 'téléphone'],
+  // Further emails and phones come as numbered columns (`email 2`, `phone 2`, …: see csv-columns) or, as HubSpot writes them, one list.
+  otherEmails: ['additional email addresses', 'other emails', 'other email addresses', 'secondary emails'],
+  otherPhones: ['additional phone numbers', 'other phones', 'other phone numbers', 'secondary phones'],
   company: ['company name', 'organization', 'organisation', 'account', 'account name', 'firma', 'société', 'societe'],
   tags: ['labels', 'categories'],
   lifecycleStage: ['lifecycle stage', 'stage', 'lead status'],
   ownerId: ['owner', 'contact owner', 'owner id'],
-  'address.label': ['address label'],
-  'address.line1': ['street', 'address', 'address line 1', 'street address', 'mailing street'],
-  'address.line2': ['address line 2'],
-  'address.city': ['city', 'town', 'mailing city', 'ort', 'ville'],
-  'address.region': ['region', 'state', 'province', 'state/region', 'mailing state'],
-  'address.postalCode': ['postal code', 'zip', 'zip code', 'postcode', 'plz', 'mailing zip'],
-  'address.country': ['country', 'country code', 'mailing country', 'land', 'pays'],
+  timeZone: ['time zone', 'timezone', 'tz'],
+  /** Channels separated by `;`, the preferred first. */
+  preferredChannels: ['preferred channels', 'preferred channel'],
+  /** `network:handle` pairs separated by `;` (`linkedin:ada-lovelace;x:@ada`). */
+  socialHandles: ['social handles', 'social profiles', 'social'],
+  ...ADDRESS_CSV_ALIASES,
   'consent.email': ['email consent', 'email opt in', 'email opt-in'],
   'consent.sms': ['sms consent', 'sms opt in', 'sms opt-in'],
   'consent.phone': ['phone consent', 'call consent'],
@@ -88,7 +93,6 @@ export const CONTACT_CSV_ALIASES = {
 export const CONSENT_CHANNELS = ['email', 'sms', 'phone', 'post', 'social'] as const;
 const GRANTED = new Set(['granted', 'yes', 'y', 'true', '1', 'opt-in', 'opted in', 'subscribed', 'ja', 'oui']);
 const WITHDRAWN = new Set(['withdrawn', 'no', 'n', 'false', '0', 'opt-out', 'opted out', 'unsubscribed', 'revoked', 'nein', 'non']);
-export const ADDRESS_PARTS = ['label', 'line1', 'line2', 'city', 'region', 'postalCode', 'country'] as const;
 /** Read and ignored: the export writes the source id, which means nothing in the target tenant. */
 const IGNORED_COLUMNS = ['id', ''];
 
@@ -125,6 +129,7 @@ export class ImportContactsUseCase {
       if (csv) {
         const defs = await this.uow.run(ctx.tenantId, (tx) => this.customFieldDefs.definitions(tx));
         const columns = this.columnsOf(csv.header, defs, opts.map);
+        const widths = seriesWidths(columns);
         for await (const rec of csv.records) {
           report.rows += 1;
           if (rec.error !== undefined) {
@@ -135,12 +140,13 @@ export class ImportContactsUseCase {
           columns.forEach((c, i) => {
             if (c && !IGNORED_COLUMNS.includes(c)) record[c] = rec.fields[i];
           });
-          const parsed = this.parseRow(ctx.tenantId, record, rec.line, defs, opts.defaultCountry);
+          const parsed = this.parseRow(ctx.tenantId, record, rec.line, defs, widths, opts.defaultCountry);
           if (typeof parsed === 'string') {
             fail(rec.line, parsed);
             continue;
           }
-          const dupKey = [parsed.email && `e:${parsed.email}`, parsed.phone && `p:${parsed.phone}`].filter(Boolean) as string[];
+          // Every email and phone of the row, not only the primary ones.
+          const dupKey = [...parsed.emails.map((e) => `e:${e.normalized}`), ...parsed.phones.map((p) => `p:${p.normalized}`)];
           const seen = dupKey.find((k) => seenInFile.has(k));
           if (seen) {
             // No values in the message: job reports are kept and must not hold personal data.
@@ -179,20 +185,13 @@ export class ImportContactsUseCase {
 
   /** The field each column fills; a header the import cannot place stops it before any row is read. */
   private columnsOf(header: string[], defs: Map<string, CustomFieldDefinition>, map?: Record<string, string>): (string | null)[] {
-    const byReduced = new Map([...defs.keys()].map((k) => [headerKey(k), k]));
-    const columns = mapCsvHeader(header, CONTACT_CSV_ALIASES, {
-      map,
-      // `cf.<key>` names a custom field; so does a column named exactly like a defined custom field.
-      dynamic: (reduced) => {
-        const key = reduced.startsWith('cf.') ? reduced.slice(3) : reduced;
-        const def = byReduced.get(key);
-        return def ? `cf.${def}` : null;
-      },
-    });
+    const customField = customFieldColumn(defs);
+    // `email 2`, `address 2.city`… (numbered series), else a custom field.
+    const columns = mapCsvHeader(header, CONTACT_CSV_ALIASES, { map, dynamic: (reduced) => numberedColumn(reduced) ?? customField(reduced) });
     const unknown = header.filter((_, i) => columns[i] === null || (columns[i] !== '' && !this.knownColumn(columns[i]!)));
     if (unknown.length) {
       throw new Error(
-        `unknown CSV column(s): ${unknown.join(', ')} (expected some of ${Object.keys(CONTACT_CSV_ALIASES).join(', ')}, cf.<custom field key>; or map them with --map "Header=column")`,
+        `unknown CSV column(s): ${unknown.join(', ')} (expected some of ${Object.keys(CONTACT_CSV_ALIASES).join(', ')}, email 2…, phone 2…, address 2.<part>…, cf.<custom field key>; or map them with --map "Header=column")`,
       );
     }
     const twice = columns.filter((c, i) => c && columns.indexOf(c) !== i);
@@ -201,20 +200,28 @@ export class ImportContactsUseCase {
   }
 
   private knownColumn(c: string): boolean {
-    return c in CONTACT_CSV_ALIASES || c.startsWith('cf.');
+    return c in CONTACT_CSV_ALIASES || c.startsWith('cf.') || numberedColumn(headerKey(c)) === c;
   }
 
-  private parseRow(tenantId: string, r: Record<string, string>, line: number, defs: Map<string, CustomFieldDefinition>, country?: string): ParsedRow | string {
+  private parseRow(tenantId: string, r: Record<string, string>, line: number, defs: Map<string, CustomFieldDefinition>, widths: SeriesWidths, country?: string): ParsedRow | string {
     // A cell our export neutralised against spreadsheet formulas ('=…) reads back as written.
     const get = (k: string) => restoreCsvCell((r[k] ?? '').trim()) || null;
     for (const k of ['firstName', 'lastName', 'company']) if ((get(k)?.length ?? 0) > LIMITS.name) return `${k} is longer than ${LIMITS.name} characters`;
-    const emailRaw = get('email');
-    const phoneRaw = get('phone');
-    const email = emailRaw ? normaliseEmail(emailRaw) : null;
-    if (emailRaw && !email) return `invalid email "${emailRaw.slice(0, 80)}"`;
-    const phone = phoneRaw ? normalisePhone(phoneRaw, (country?.toUpperCase() as CountryCode | undefined) ?? 'US') : null;
-    if (phoneRaw && !phone) return `invalid phone "${phoneRaw.slice(0, 40)}"`;
-    if (!get('firstName') && !get('lastName') && !email && !phone) return 'row has no name, email or phone';
+    // `email`, `email 2`, … then the `otherEmails` list: the first is the primary; the same one twice is kept once.
+    const points = (series: 'email' | 'phone', list: 'otherEmails' | 'otherPhones', normalise: (v: string) => string | null, max: number): Normalised[] | string => {
+      const out: Normalised[] = [];
+      for (const { column, value } of [...seriesValues(get, series, widths[series]), ...splitList(get(list)).map((value) => ({ column: list, value }))]) {
+        const normalized = normalise(value);
+        if (!normalized) return `invalid ${column} "${value.slice(0, series === 'email' ? 80 : 40)}"`;
+        if (!out.some((o) => o.normalized === normalized)) out.push({ raw: value, normalized });
+      }
+      return out.length > max ? `more than ${max} ${series}s` : out;
+    };
+    const emails = points('email', 'otherEmails', normaliseEmail, LIMITS.emails);
+    if (typeof emails === 'string') return emails;
+    const phones = points('phone', 'otherPhones', (v) => normalisePhone(v, (country?.toUpperCase() as CountryCode | undefined) ?? 'US'), LIMITS.phones);
+    if (typeof phones === 'string') return phones;
+    if (!get('firstName') && !get('lastName') && !emails.length && !phones.length) return 'row has no name, email or phone';
     const tags = dedupeTags((get('tags') ?? '').split(/[;|]/));
     if (tags.length > LIMITS.tags || tags.some((t) => t.length > LIMITS.tag)) return `too many or too long tags (max ${LIMITS.tags} of ${LIMITS.tag} characters)`;
     const cfValues = Object.keys(r)
@@ -226,9 +233,26 @@ export class ImportContactsUseCase {
     } catch (err) {
       return (err as Error).message;
     }
-    const address = Object.fromEntries(ADDRESS_PARTS.map((p) => [p, get(`address.${p}`)])) as Record<string, string | null>;
-    if (Object.values(address).some((v) => (v?.length ?? 0) > LIMITS.text)) return `an address part is longer than ${LIMITS.text} characters`;
-    const addresses = Object.values(address).some((v) => v !== null) ? [address] : [];
+    const addresses: Record<string, string | null>[] = [];
+    for (let n = 1; n <= widths.address; n++) {
+      const address = Object.fromEntries(ADDRESS_PARTS.map((p) => [p, get(nthAddressColumn(n, p))])) as Record<string, string | null>;
+      if (Object.values(address).some((v) => (v?.length ?? 0) > LIMITS.text)) return `an address part is longer than ${LIMITS.text} characters`;
+      if (Object.values(address).some((v) => v !== null)) addresses.push(address);
+    }
+    const tzCell = get('timeZone');
+    const timeZone = tzCell === null ? null : (canonicalTimeZone(tzCell) ?? null);
+    if (tzCell !== null && !timeZone) return `timeZone "${tzCell.slice(0, 64)}" is not an IANA time zone (e.g. Europe/Paris)`;
+    const preferredChannels = [...new Set(splitList(get('preferredChannels')).map((c) => c.toLowerCase()))];
+    const notChannel = preferredChannels.find((c) => !(CONSENT_CHANNELS as readonly string[]).includes(c));
+    if (notChannel) return `preferredChannels: "${notChannel.slice(0, 40)}" is not one of ${CONSENT_CHANNELS.join(', ')}`;
+    const socialHandles: { network: string; handle: string }[] = [];
+    for (const pair of splitList(get('socialHandles'))) {
+      const at = pair.indexOf(':');
+      const handle = socialHandleSchema.safeParse({ network: at > 0 ? pair.slice(0, at) : '', handle: at > 0 ? pair.slice(at + 1) : pair });
+      if (!handle.success) return `socialHandles: "${pair.slice(0, 80)}" is not network:handle (${handle.error.issues.map((i) => `${String(i.path[0])} ${i.message}`).join('; ')})`;
+      socialHandles.push(handle.data);
+    }
+    if (socialHandles.length > LIMITS.socialHandles) return `more than ${LIMITS.socialHandles} socialHandles`;
     // Consent columns hold the decision (granted / withdrawn, or yes / no…); recorded with source "import".
     const consents: ParsedRow['consents'] = [];
     for (const channel of CONSENT_CHANNELS) {
@@ -239,15 +263,23 @@ export class ImportContactsUseCase {
       else return `consent.${channel} must be granted or withdrawn`;
     }
     const row = {
-      firstName: get('firstName'), lastName: get('lastName'), email, phone, company: get('company'), tags,
+      firstName: get('firstName'), lastName: get('lastName'), email: emails[0]?.normalized ?? null, phone: phones[0]?.normalized ?? null, company: get('company'), tags,
       lifecycleStage: get('lifecycleStage'), ownerId: get('ownerId'),
       // Only when present, so rows of files imported before these columns existed keep their key.
+      ...(emails.length > 1 ? { otherEmails: emails.slice(1).map((e) => e.normalized) } : {}),
+      ...(phones.length > 1 ? { otherPhones: phones.slice(1).map((p) => p.normalized) } : {}),
       ...(cfValues.length ? { customFields } : {}),
       ...(addresses.length ? { addresses } : {}),
       ...(consents.length ? { consents } : {}),
+      ...(timeZone ? { timeZone } : {}),
+      ...(preferredChannels.length ? { preferredChannels } : {}),
+      ...(socialHandles.length ? { socialHandles } : {}),
     };
     const importKey = createHash('sha256').update(tenantId).update('\0').update(JSON.stringify(row)).digest('base64url');
-    return { line, importKey, emailRaw, phoneRaw, ...row, customFields, addresses, consents };
+    return {
+      line, importKey, firstName: row.firstName, lastName: row.lastName, emails, phones, company: row.company, tags,
+      lifecycleStage: row.lifecycleStage, ownerId: row.ownerId, timeZone, preferredChannels, socialHandles: dedupeSocialHandles(socialHandles), customFields, addresses, consents,
+    };
   }
 
   private async flush(ctx: RequestContext, rows: ParsedRow[], report: ImportReport, fail: (row: number, msg: string) => void, dryRun: boolean): Promise<void> {
@@ -259,20 +291,21 @@ export class ImportContactsUseCase {
     const already = await this.imports.importedKeys(tx, rows.map((r) => r.importKey));
     const fresh = rows.filter((r) => !already.has(r.importKey));
     report.skipped += rows.length - fresh.length;
-    const taken = await this.imports.holders(tx, fresh.map((r) => r.email).filter((e): e is string => !!e), fresh.map((r) => r.phone).filter((p): p is string => !!p));
+    const taken = await this.imports.holders(tx, fresh.flatMap((r) => r.emails.map((e) => e.normalized)), fresh.flatMap((r) => r.phones.map((p) => p.normalized)));
     // One set-based look-up of the batch's distinct owners: an unknown or deactivated one fails its rows, not the file.
     const badOwners = await this.owners.rejected(tx, fresh.map((r) => r.ownerId));
     const accepted: ParsedRow[] = [];
     for (const r of fresh) {
-      const owner = (r.email && taken.get(`e:${r.email}`)) || (r.phone && taken.get(`p:${r.phone}`));
+      // Any of the row's emails or phones held by an existing contact makes the row a duplicate of it.
+      const held = [...r.emails.map((e) => `e:${e.normalized}`), ...r.phones.map((p) => `p:${p.normalized}`)].find((k) => taken.has(k));
       if (r.ownerId && badOwners.has(r.ownerId)) fail(r.line, `ownerId: ${badOwners.get(r.ownerId)}`);
-      else if (owner) fail(r.line, `duplicate of existing contact ${owner} (same ${r.email && taken.has(`e:${r.email}`) ? 'email' : 'phone'})`);
+      else if (held) fail(r.line, `duplicate of existing contact ${taken.get(held)} (same ${held.startsWith('e:') ? 'email' : 'phone'})`);
       else accepted.push(r);
     }
     if (!accepted.length) return;
     const companies = await this.companies(tx, accepted);
     const ids = accepted.map(() => randomUUID());
-    const display = accepted.map((r) => displayNameOf(r, r.emailRaw, r.phone));
+    const display = accepted.map((r) => displayNameOf(r, r.emails[0]?.raw, r.phones[0]?.normalized));
     // One time for the consents' rows and the events' snapshots, so both say the same.
     const recordedAt = new Date().toISOString();
     await this.imports.insertContacts(
@@ -281,10 +314,10 @@ export class ImportContactsUseCase {
       accepted.map((r, i) => ({
         id: ids[i], firstName: r.firstName, lastName: r.lastName, displayName: display[i],
         companyId: r.company ? (companies.get(r.company.toLowerCase())?.id ?? null) : null,
-        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses, consents: r.consents,
-        searchText: searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.email ? [r.email] : [], phones: r.phone ? [r.phone] : [], companyName: r.company }),
-        email: r.email ? { normalized: r.email, raw: r.emailRaw ?? r.email } : null,
-        phone: r.phone ? { normalized: r.phone, raw: r.phoneRaw ?? r.phone } : null,
+        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, timeZone: r.timeZone, preferredChannels: r.preferredChannels, socialHandles: r.socialHandles, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses, consents: r.consents,
+        searchText: searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.emails.map((e) => e.normalized), phones: r.phones.map((p) => p.normalized), companyName: r.company }),
+        emails: r.emails,
+        phones: r.phones,
       })),
       recordedAt,
     );
@@ -313,19 +346,31 @@ function snapshotOf(id: string, r: ParsedRow, displayName: string, companies: Ma
   const company = r.company ? companies.get(r.company.toLowerCase()) : undefined;
   return {
     contactId: id, version: 1, firstName: r.firstName, lastName: r.lastName, displayName,
-    emails: r.email ? [{ email: r.email, primary: true }] : [], phones: r.phone ? [{ phone: r.phone, primary: true }] : [],
+    emails: r.emails.map((e, i) => ({ email: e.normalized, primary: i === 0 })), phones: r.phones.map((p, i) => ({ phone: p.normalized, primary: i === 0 })),
     companyId: company?.id ?? null, companyName: company?.name ?? null, tags: r.tags,
-    ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: [],
+    ownerId: r.ownerId ?? userId, lifecycleStage: r.lifecycleStage, preferredChannels: r.preferredChannels as ContactSnapshot['preferredChannels'],
     consents: r.consents.map((c) => ({ channel: c.channel as ContactSnapshot['consents'][number]['channel'], status: c.status, legalBasis: null, recordedAt })),
     addresses: r.addresses.map((a, i) => ({
       label: a.label ?? null, line1: a.line1 ?? null, line2: a.line2 ?? null, city: a.city ?? null, region: a.region ?? null,
       postalCode: a.postalCode ?? null, country: a.country ? a.country.toUpperCase() : null, primary: i === 0,
     })),
-    socialHandles: [],
+    socialHandles: r.socialHandles,
     country: r.addresses[0]?.country ? r.addresses[0].country.toUpperCase() : null,
-    timeZone: null,
+    timeZone: r.timeZone,
     customFields: r.customFields as Record<string, string | number | boolean | null>,
     // insertContacts writes this same time as created_at.
     createdAt: recordedAt,
   };
+}
+
+/** How many numbered columns of each series the file has (`email 3` → 3); the first is always read. */
+type SeriesWidths = Record<'email' | 'phone' | 'address', number>;
+
+function seriesWidths(columns: (string | null)[]): SeriesWidths {
+  const widths: SeriesWidths = { email: 1, phone: 1, address: 1 };
+  for (const c of columns) {
+    const m = c && /^(email|phone|address) (\d+)\b/.exec(c);
+    if (m) widths[m[1] as keyof SeriesWidths] = Math.max(widths[m[1] as keyof SeriesWidths], Number(m[2]));
+  }
+  return widths;
 }

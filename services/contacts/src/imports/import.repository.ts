@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
 
-/** One imported row as written: the contact with at most one email and one phone (both primary). */
+/** One imported row as written: the contact with its emails and phones (the first of each the primary, the rest in order). */
 export interface ImportedContact {
   id: string;
   firstName: string | null;
@@ -12,13 +12,16 @@ export interface ImportedContact {
   ownerId: string | null;
   lifecycleStage: string | null;
   tags: string[];
+  timeZone: string | null;
+  preferredChannels: string[];
+  socialHandles: { network: string; handle: string }[];
   searchText: string;
   importKey: string;
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
   consents: { channel: string; status: 'granted' | 'withdrawn' }[];
-  email: { normalized: string; raw: string } | null;
-  phone: { normalized: string; raw: string } | null;
+  emails: { normalized: string; raw: string }[];
+  phones: { normalized: string; raw: string }[];
 }
 
 /** SQL of the bulk import: multi-row statements, a few per batch whatever its size. */
@@ -65,11 +68,12 @@ export class ImportRepository {
   /** The batch's contacts, emails and phones: three statements (two more when the file has consents). */
   async insertContacts(tx: Tx, importingUser: string, rows: ImportedContact[], recordedAt: string): Promise<void> {
     await tx.query(
-      `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source, custom_fields, addresses, created_at, updated_at)
+      `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source, custom_fields, addresses,
+                             time_zone, preferred_channels, social_handles, created_at, updated_at)
        SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb,
-         coalesce(u.cf::jsonb, '{}'), coalesce(u.ad::jsonb, '[]'), $15::timestamptz, $15::timestamptz
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
-         AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik, cf, ad)`,
+         coalesce(u.cf::jsonb, '{}'), coalesce(u.ad::jsonb, '[]'), u.tz, coalesce(string_to_array(u.pc, ','), '{}'), coalesce(u.sh::jsonb, '[]'), $15::timestamptz, $15::timestamptz
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $16::text[], $17::text[], $18::text[])
+         AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik, cf, ad, tz, pc, sh)`,
       [
         tx.tenantId, importingUser, rows.map((r) => r.id), rows.map((r) => r.firstName), rows.map((r) => r.lastName), rows.map((r) => r.displayName),
         rows.map((r) => r.companyId), rows.map((r) => r.ownerId), rows.map((r) => r.lifecycleStage),
@@ -79,17 +83,24 @@ export class ImportRepository {
         rows.map((r) => (Object.keys(r.customFields).length ? JSON.stringify(r.customFields) : null)),
         rows.map((r) => (r.addresses.length ? JSON.stringify(r.addresses) : null)),
         recordedAt,
+        rows.map((r) => r.timeZone),
+        // Channels are plain words (email, sms, …): a comma cannot occur in one.
+        rows.map((r) => (r.preferredChannels.length ? r.preferredChannels.join(',') : null)),
+        rows.map((r) => (r.socialHandles.length ? JSON.stringify(r.socialHandles) : null)),
       ],
     );
-    const withEmail = rows.filter((r) => r.email);
+    // Position 0 is the primary; the others keep the file's order (`email 2`, `email 3`, …).
+    const emails = rows.flatMap((r) => r.emails.map((e, position) => ({ ...e, contactId: r.id, position })));
     await tx.query(
-      `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary) SELECT $1, n, e, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, e, c)`,
-      [tx.tenantId, withEmail.map((r) => r.email!.normalized), withEmail.map((r) => r.email!.raw), withEmail.map((r) => r.id)],
+      `INSERT INTO contact_emails (tenant_id, normalized, email, contact_id, is_primary, position)
+       SELECT $1, n, e, c, o = 0, o FROM unnest($2::text[], $3::text[], $4::uuid[], $5::int[]) AS u(n, e, c, o)`,
+      [tx.tenantId, emails.map((e) => e.normalized), emails.map((e) => e.raw), emails.map((e) => e.contactId), emails.map((e) => e.position)],
     );
-    const withPhone = rows.filter((r) => r.phone);
+    const phones = rows.flatMap((r) => r.phones.map((p, position) => ({ ...p, contactId: r.id, position })));
     await tx.query(
-      `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary) SELECT $1, n, p, c, true FROM unnest($2::text[], $3::text[], $4::uuid[]) AS u(n, p, c)`,
-      [tx.tenantId, withPhone.map((r) => r.phone!.normalized), withPhone.map((r) => r.phone!.raw), withPhone.map((r) => r.id)],
+      `INSERT INTO contact_phones (tenant_id, e164, phone, contact_id, is_primary, position)
+       SELECT $1, n, p, c, o = 0, o FROM unnest($2::text[], $3::text[], $4::uuid[], $5::int[]) AS u(n, p, c, o)`,
+      [tx.tenantId, phones.map((p) => p.normalized), phones.map((p) => p.raw), phones.map((p) => p.contactId), phones.map((p) => p.position)],
     );
     const consents = rows.flatMap((r) => r.consents.map((c) => ({ contactId: r.id, ...c })));
     if (consents.length) {

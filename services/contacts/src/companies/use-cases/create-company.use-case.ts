@@ -11,7 +11,7 @@ import { CompanyRepository } from '../company.repository';
 import { emitCompanyUpserted } from '../company.events';
 import { OwnerRule } from '../../directory/owner-rule';
 
-const createCompanySchema = companyDetailsSchema.extend({
+export const createCompanySchema = companyDetailsSchema.extend({
   name: companyName,
   domains: companyDomains.nullish().transform((d) => d ?? []),
 });
