@@ -3,7 +3,6 @@
  * through our gateway over the Postgres-backed contacts and sales subgraphs, with stale and with
  * fresh planner statistics. Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/contacts-list.ts [contacts=100000] [concurrency=8] [seconds=10] [rounds=1]
- *   BENCH_STALE=early …  stale = statistics of nearly empty tables instead of none (see below)
  *   BENCH_KEEP=1 …    keeps the schemas (to look at plans by hand)
  *   BENCH_PLANS=1 …   also prints the plans (EXPLAIN ANALYZE, BUFFERS) of every statement of one list request to stderr
  *
@@ -13,11 +12,12 @@
  * row-level-security predicate has something to exclude), one deal per contact in sales (every third
  * won: the lifetime value). Autovacuum is off on the seeded tables for the whole run.
  *
- * "Stale" (BENCH_STALE=never, the default): the tables were never ANALYZEd — a new installation or
- * schema after a bulk import, until autovacuum comes round (the planner then assumes 0.5 % of the
- * rows match any equality). BENCH_STALE=early: ANALYZEd when they held a handful of rows (40
- * contacts), then filled. "Fresh": ANALYZE after the seed. The stale state is measured first
- * (ANALYZE cannot be undone).
+ * "Stale": the planner's statistics of both schemas wiped (pg_statistic rows deleted, reltuples
+ * -1): what it knows of tables that were never ANALYZEd — a new installation or schema after a bulk
+ * import, until autovacuum comes round (it then guesses 0.5 % of the rows for any equality).
+ * "Fresh": ANALYZE. The two states alternate, `rounds` times (stale, fresh, stale, fresh …).
+ * (Statistics taken when the tables held 40 contacts, then filled, gave the fresh plans: not a
+ * case of its own.)
  *
  * Everything runs in this process (services, gateway, load), so figures are comparable only within
  * one run or between runs on an equally loaded machine.
@@ -27,7 +27,7 @@ import pino from 'pino';
 import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { beginTenantTx, requestStore, startService } from '@crm/platform';
-import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
+import { freshSchema, planNodes, recordStatements, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId, type RecordedStatement } from '@crm/testing';
 import { env, summary } from './stats';
 
 const TENANT = 'benchlist';
@@ -49,20 +49,8 @@ type Svc = Awaited<ReturnType<typeof startService>>;
 
 /** Records the statements (with parameters) each service runs for a request while `on`. */
 function statementRecorder(services: Record<string, Svc>) {
-  const rec = { on: false, statements: [] as { service: string; sql: string; params: unknown[] }[] };
-  for (const [service, svc] of Object.entries(services)) {
-    const ds = svc.dataSource;
-    const create = ds.createQueryRunner.bind(ds);
-    ds.createQueryRunner = ((...args: any[]) => {
-      const qr = (create as any)(...args);
-      const query = qr.query.bind(qr);
-      qr.query = (sql: string, params?: unknown[], ...rest: unknown[]) => {
-        if (rec.on && requestStore.getStore() && !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) rec.statements.push({ service, sql, params: params ?? [] });
-        return query(sql, params, ...rest);
-      };
-      return qr;
-    }) as any;
-  }
+  const rec = { on: false, per: [] as { service: string; statements: RecordedStatement[] }[] };
+  for (const [service, svc] of Object.entries(services)) rec.per.push({ service, statements: recordStatements(svc.dataSource, () => rec.on && !!requestStore.getStore()).statements });
   return rec;
 }
 
@@ -124,20 +112,21 @@ async function seedDeals(pool: Pool, schemas: { contacts: string; sales: string 
   }
 }
 
-async function seed(pool: Pool, schemas: { contacts: string; sales: string }, contacts: number, stale: 'never' | 'early') {
+async function seed(pool: Pool, schemas: { contacts: string; sales: string }, contacts: number) {
   const tables = Object.entries(TABLES).flatMap(([s, ts]) => ts.map((t) => `"${schemas[s as keyof typeof schemas]}".${t}`));
   for (const t of tables) await pool.query(`ALTER TABLE ${t} SET (autovacuum_enabled = false)`);
-  // A handful of rows, then the statistics: what the planner knows after a tenant's first days.
-  const early = Math.min(40, contacts);
-  await seedContacts(pool, schemas.contacts, TENANT, 0, early);
-  await seedContacts(pool, schemas.contacts, OTHER, 0, 10);
-  for (const t of [TENANT, OTHER]) await seedDeals(pool, schemas, t);
-  if (stale === 'early') for (const t of tables) await pool.query(`ANALYZE ${t}`);
-  // Then the bulk: in chunks of 25,000 (one transaction each).
-  for (let from = early; from < contacts; from += 25_000) await seedContacts(pool, schemas.contacts, TENANT, from, Math.min(25_000, contacts - from));
-  for (let from = 10; from < Math.ceil(contacts / 4); from += 25_000) await seedContacts(pool, schemas.contacts, OTHER, from, Math.min(25_000, Math.ceil(contacts / 4) - from));
-  for (const t of [TENANT, OTHER]) await seedDeals(pool, schemas, t);
+  // In chunks of 25,000 contacts (one transaction each).
+  for (const [tenant, n] of [[TENANT, contacts], [OTHER, Math.ceil(contacts / 4)]] as const) {
+    for (let from = 0; from < n; from += 25_000) await seedContacts(pool, schemas.contacts, tenant, from, Math.min(25_000, n - from));
+    await seedDeals(pool, schemas, tenant);
+  }
   return tables;
+}
+
+/** Never analyzed, as far as the planner can tell: no column statistics, no row count (admin login). */
+async function wipeStatistics(pool: Pool, schemas: string[]) {
+  await pool.query(`DELETE FROM pg_statistic WHERE starelid IN (SELECT oid FROM pg_class WHERE relnamespace = ANY($1::regnamespace[]))`, [schemas]);
+  await pool.query(`UPDATE pg_class SET reltuples = -1, relpages = 0, relallvisible = 0 WHERE relnamespace = ANY($1::regnamespace[])`, [schemas]);
 }
 
 async function post(url: string, headers: Record<string, string>, query: string): Promise<any> {
@@ -173,22 +162,18 @@ async function load(url: string, headers: Record<string, string>, query: string,
 
 /** EXPLAIN (ANALYZE, BUFFERS) of each statement one list request ran, as the service runs it (its role, the tenant bound). */
 async function plans(services: Record<string, Svc>, rec: ReturnType<typeof statementRecorder>, url: string, headers: Record<string, string>) {
-  rec.statements = [];
+  for (const p of rec.per) p.statements.length = 0;
   rec.on = true;
   await post(url, headers, CONTACTS_LIST);
   rec.on = false;
+  const statements = rec.per.flatMap((p) => p.statements.map((st) => ({ service: p.service, ...st })));
   const out: { service: string; sql: string; ms: number; buffers: number; nodes: string[]; plan: string }[] = [];
-  for (const s of rec.statements) {
+  for (const s of statements) {
     const qr = await beginTenantTx(services[s.service].dataSource, TENANT);
     try {
       const [{ 'QUERY PLAN': [json] }] = await qr.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${s.sql}`, s.params);
       const text = (await qr.query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF) ${s.sql}`, s.params)).map((r: any) => r['QUERY PLAN']).join('\n');
-      const nodes: string[] = [];
-      const walk = (n: any) => {
-        nodes.push(n['Index Name'] ? `${n['Node Type']} ${n['Index Name']}` : n['Node Type']);
-        for (const c of n.Plans ?? []) walk(c);
-      };
-      walk(json.Plan);
+      const nodes = planNodes(json.Plan);
       out.push({ service: s.service, sql: s.sql.replace(/\s+/g, ' ').slice(0, 160), ms: +json['Execution Time'].toFixed(2), buffers: json.Plan['Shared Hit Blocks'] + json.Plan['Shared Read Blocks'], nodes: [...new Set(nodes)], plan: text });
     } finally {
       await qr.query('ROLLBACK');
@@ -205,7 +190,6 @@ async function main() {
   const concurrency = Number(process.argv[3] ?? 8);
   const seconds = Number(process.argv[4] ?? 10);
   const rounds = Number(process.argv[5] ?? 1);
-  const stale = process.env.BENCH_STALE === 'early' ? 'early' : 'never';
   const prefix = `${uniqueId('list')}.`;
   const fresh = { contacts: await freshSchema('list_contacts'), sales: await freshSchema('list_sales') };
   const schemas = { contacts: fresh.contacts.schema, sales: fresh.sales.schema };
@@ -219,7 +203,7 @@ async function main() {
       services[name] = await startService(def as any, { env: { ...serviceTestEnv(schemas[name], prefix), DB_POOL_SIZE: '10', LOG_LEVEL: 'warn' } });
     const rec = statementRecorder(services);
     const t0 = performance.now();
-    const tables = await seed(pool, schemas, contacts, stale);
+    const tables = await seed(pool, schemas, contacts);
     const seedSeconds = +((performance.now() - t0) / 1000).toFixed(1);
 
     const { startGateway, DEFAULT_QUERY_LIMITS } = await import('@crm/gateway');
@@ -248,13 +232,16 @@ async function main() {
 
     const rows: Record<string, unknown>[] = [];
     const planSummaries: Record<string, unknown> = {};
-    for (const state of ['stale', 'fresh'] as const) {
-      if (state === 'fresh') for (const t of tables) await pool.query(`ANALYZE ${t}`);
-      const p = await plans(services, rec, gw.url, bearer);
-      planSummaries[state] = p.map(({ plan: _plan, ...rest }) => rest);
-      if (process.env.BENCH_PLANS) for (const x of p) console.error(`--- ${state} ${x.service}: ${x.sql}\n${x.plan}`);
-      await load(gw.url, bearer, CONTACTS_LIST, concurrency, 2); // warm-up
-      for (let r = 1; r <= rounds; r++) {
+    for (let r = 1; r <= rounds; r++) {
+      for (const state of ['stale', 'fresh'] as const) {
+        if (state === 'stale') await wipeStatistics(pool, Object.values(schemas));
+        else for (const t of tables) await pool.query(`ANALYZE ${t}`);
+        if (r === 1) {
+          const p = await plans(services, rec, gw.url, bearer);
+          planSummaries[state] = p.map(({ plan: _plan, ...rest }) => rest);
+          if (process.env.BENCH_PLANS) for (const x of p) console.error(`--- ${state} ${x.service}: ${x.sql}\n${x.plan}`);
+        }
+        await load(gw.url, bearer, CONTACTS_LIST, concurrency, 2); // warm-up
         rows.push({ round: r, bench: `list ${state} via gateway`, ...(await load(gw.url, bearer, CONTACTS_LIST, concurrency, seconds)) });
         console.error(JSON.stringify(rows.at(-1)));
         rows.push({ round: r, bench: `list ${state} contacts direct`, ...(await load(services.contacts.url, direct, CONTACTS_ONLY_LIST, concurrency, seconds)) });
@@ -269,7 +256,6 @@ async function main() {
       JSON.stringify({
         bench: 'contacts-list',
         contacts,
-        stale,
         concurrency,
         seconds,
         rounds,
