@@ -238,8 +238,8 @@ async function main() {
         else for (const t of tables) await pool.query(`ANALYZE ${t}`);
         if (r === 1) {
           const p = await plans(services, rec, gw.url, bearer);
-          planSummaries[state] = p.map(({ plan: _plan, ...rest }) => rest);
-          if (process.env.BENCH_PLANS) for (const x of p) console.error(`--- ${state} ${x.service}: ${x.sql}\n${x.plan}`);
+          planSummaries[state] = p.map((x) => `${x.service} ${x.ms} ms, ${x.buffers} buffers${x.nodes.includes('BitmapAnd') ? ', BitmapAnd' : ''}`);
+          if (process.env.BENCH_PLANS) for (const x of p) console.error(`--- ${state} ${x.service}: ${x.sql}\n${x.nodes.join(' > ')}\n${x.plan}`);
         }
         await load(gw.url, bearer, CONTACTS_LIST, concurrency, 2); // warm-up
         rows.push({ round: r, bench: `list ${state} via gateway`, ...(await load(gw.url, bearer, CONTACTS_LIST, concurrency, seconds)) });
