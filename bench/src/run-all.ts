@@ -17,6 +17,8 @@ const BENCHES: { name: string; args: string[] }[] = [
   { name: 'event-latency', args: ['event-latency.ts', '1000', '100'] },
   { name: 'import', args: ['import.ts', '20000'] },
   { name: 'jwt', args: ['jwt.ts', '20000'] },
+  { name: 'contacts-list-2k', args: ['contacts-list.ts', '2000', '8', '10', '1'] },
+  { name: 'contacts-list-100k', args: ['contacts-list.ts', '100000', '8', '10', '1'] },
 ];
 
 function run(args: string[]): Promise<Record<string, unknown>> {

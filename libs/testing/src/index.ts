@@ -1,2 +1,3 @@
 export * from './infra';
 export * from './graphql-client';
+export * from './statements';

@@ -5,6 +5,7 @@ import { ConsentHistory1767000000000 } from '../migrations/1767000000000-Consent
 import { DailyUse1768000000000 } from '../migrations/1768000000000-DailyUse';
 import { ContactsMarketing1796160000010 } from '../migrations/1796160000010-ContactsMarketing';
 import { Directory1796200000010 } from '../migrations/1796200000010-Directory';
+import { ListIndexes1796300000500 } from '../migrations/1796300000500-ListIndexes';
 import { ContactsAudit1796200000021 } from '../migrations/1796200000021-ContactsAudit';
 import { DirectoryAudit1796200000022 } from '../migrations/1796200000022-DirectoryAudit';
 import { UsersAheadOfSignIn1796300000200 } from '../migrations/1796300000200-UsersAheadOfSignIn';
@@ -17,6 +18,6 @@ export const contactsService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.contacts,
   modules: [ContactsModule],
   entities: [],
-  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010, Directory1796200000010, ContactsAudit1796200000021, DirectoryAudit1796200000022, UsersAheadOfSignIn1796300000200],
+  migrations: [ContactsSchema1764000001000, ConsentHistory1767000000000, DailyUse1768000000000, ContactsMarketing1796160000010, Directory1796200000010, ContactsAudit1796200000021, DirectoryAudit1796200000022, UsersAheadOfSignIn1796300000200, ListIndexes1796300000500],
   schemaScope: ContactsSchemaScope,
 };

@@ -6,6 +6,7 @@ import { ReminderQueueJobState1770000001000 } from '../migrations/1770000001000-
 import { ReminderTrace1771000001000 } from '../migrations/1771000001000-ReminderTrace';
 import { EditAndUndo1771000000000 } from '../migrations/1771000000000-EditAndUndo';
 import { SalesAudit1796200000021 } from '../migrations/1796200000021-SalesAudit';
+import { OrdersByDeal1796300000501 } from '../migrations/1796300000501-OrdersByDeal';
 import { SalesModule } from './app.module';
 import { SalesSchemaScope } from './schema-scope';
 import { salesConfigSchema } from './config';
@@ -16,7 +17,7 @@ export const salesService: ServiceDefinition = {
   defaultPort: MODULE_PORTS.sales,
   modules: [SalesModule],
   entities: [],
-  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000, EditAndUndo1771000000000, ReminderTrace1771000001000, SalesAudit1796200000021],
+  migrations: [SalesSchema1764000002000, ReminderQueueRls1770000000000, ReminderQueueJobState1770000001000, EditAndUndo1771000000000, ReminderTrace1771000001000, SalesAudit1796200000021, OrdersByDeal1796300000501],
   schemaScope: SalesSchemaScope,
   configSchema: salesConfigSchema,
 };

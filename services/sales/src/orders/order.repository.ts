@@ -123,14 +123,20 @@ export class OrderRepository {
    * Revenue of many contacts per currency (no conversion): their orders that were not cancelled,
    * plus won deals that have no such order (a deal closed without an order in the CRM is still
    * revenue; a deal with an order is counted once, by its order).
+   *
+   * The won deals are looked up contact by contact (LATERAL, fenced by OFFSET 0 so it is not
+   * flattened into a join): without planner statistics (a new schema after an import) the planner
+   * read `contact_id = ANY(…) AND status = 'won'` from the owner index (tenant, owner, status) —
+   * every won deal of the tenant, 40 ms at 100k deals — instead of the contacts' own rows.
    */
   lifetimeValues(tx: Tx, contactIds: readonly string[]): Promise<{ contact_id: string; currency: string; total: string }[]> {
     return tx.query<{ contact_id: string; currency: string; total: string }>(
       `SELECT contact_id, btrim(currency) AS currency, sum(v)::text AS total FROM (
          SELECT contact_id, currency, total AS v FROM orders WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND status <> 'cancelled'
          UNION ALL
-         SELECT d.contact_id, d.currency, d.amount FROM deals d WHERE d.tenant_id = $1 AND d.contact_id = ANY($2::uuid[]) AND d.status = 'won'
-           AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = $1 AND o.deal_id = d.id AND o.status <> 'cancelled')
+         SELECT d.contact_id, d.currency, d.amount FROM unnest($2::uuid[]) AS k(id) CROSS JOIN LATERAL (
+           SELECT d.id, d.contact_id, d.currency, d.amount FROM deals d WHERE d.tenant_id = $1 AND d.contact_id = k.id AND d.status = 'won' OFFSET 0) d
+         WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.tenant_id = $1 AND o.deal_id = d.id AND o.status <> 'cancelled')
        ) x GROUP BY contact_id, currency ORDER BY currency`,
       [tx.tenantId, contactIds],
     );
