@@ -52,17 +52,17 @@ export async function ensureAuditLog(q: QueryRunner): Promise<void> {
 }
 
 /**
- * The indexes of `audit_log`, each for a reader (EXPLAIN in bench/README.md, "audit trail cost"):
+ * The indexes of `audit_log`, each for a reader (EXPLAINed in bench/README.md, "Issue 11: the audit
+ * trail's cost"):
  * - `audit_log_entity`: a record's history (`Contact.history`…, `auditLog(entity, id)`), the admin
  *   query's entity filter, and audit_capture's look-up of an entry its transaction already wrote;
  * - `audit_log_time`: the admin query by period or unfiltered (newest first);
  * - `audit_log_actor`: the admin query's user filter;
  * - `audit_log_contact`: the erasure scrub;
- * - `audit_log_age`: the retention sweep, across tenants. BRIN: entries arrive in time order, so a
- *   block range summary finds the old ones at almost no cost per insert.
- * No unique index per transaction any more (audit_capture merges without ON CONFLICT). Idempotent, so
- * the migration that moved an existing `audit_log` to this shape (PlatformAuditCost1796300000400) and
- * a new module's `ensureAuditLog` end with the same indexes.
+ * - `audit_log_age`: the retention sweep, across tenants.
+ * No unique index per transaction (audit_capture merges without ON CONFLICT). Idempotent, so an
+ * `audit_log` made by an earlier version (PlatformAuditCost1796300000400) and a new module's end
+ * with the same indexes.
  */
 async function ensureAuditIndexes(q: QueryRunner): Promise<void> {
   await q.query(`DROP INDEX IF EXISTS audit_log_per_tx`);
@@ -70,11 +70,8 @@ async function ensureAuditIndexes(q: QueryRunner): Promise<void> {
   await q.query(`CREATE INDEX IF NOT EXISTS audit_log_time ON audit_log (tenant_id, occurred_at DESC, id DESC)`);
   await q.query(`CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log (tenant_id, actor_id, occurred_at DESC, id DESC)`);
   await q.query(`CREATE INDEX IF NOT EXISTS audit_log_contact ON audit_log (tenant_id, contact_id) WHERE contact_id IS NOT NULL`);
-  const [age] = await q.query(`SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.oid = to_regclass('audit_log_age')`);
-  if (age?.amname !== 'brin') {
-    await q.query(`DROP INDEX IF EXISTS audit_log_age`);
-    await q.query(`CREATE INDEX audit_log_age ON audit_log USING brin (occurred_at)`);
-  }
+  // The retention purge runs as the module login with no tenant bound (cross_tenant_sweep).
+  await q.query(`CREATE INDEX IF NOT EXISTS audit_log_age ON audit_log (occurred_at)`);
 }
 
 /**
@@ -188,9 +185,9 @@ export class PlatformAudit1796200000020 implements MigrationInterface {
 
 /**
  * The audit trail's cost (issue 11, bench/README.md): an existing `audit_log` loses the unique index
- * per transaction (entries are merged without ON CONFLICT), its retention index becomes BRIN, and
- * the trigger functions write creates and deletes more cheaply — the shape `ensureAuditLog` now
- * gives a new module. Entries and their format are unchanged.
+ * per transaction (entries are merged without ON CONFLICT) and the trigger functions write creates
+ * and deletes more cheaply — the shape `ensureAuditLog` now gives a new module. Entries and their
+ * format are unchanged.
  */
 export class PlatformAuditCost1796300000400 implements MigrationInterface {
   name = 'PlatformAuditCost1796300000400';
@@ -200,9 +197,7 @@ export class PlatformAuditCost1796300000400 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    // The functions stay: they write the same entries with either set of indexes.
-    await q.query('DROP INDEX audit_log_age');
-    await q.query('CREATE INDEX audit_log_age ON audit_log (occurred_at)');
+    // The functions stay: they write the same entries with or without this index.
     await q.query('CREATE UNIQUE INDEX audit_log_per_tx ON audit_log (tenant_id, tx_id, entity, entity_id)');
   }
 }
