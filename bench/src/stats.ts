@@ -52,7 +52,9 @@ export async function cpuMeter(login: string): Promise<{ stop(): Promise<{ nodeC
   const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE usename = $1', [login]);
   for (const { pid } of rows) {
     const t = ticks(pid);
-    if (t !== null) first.set(pid, t), last.set(pid, t);
+    if (t === null) continue;
+    first.set(pid, t);
+    last.set(pid, t);
   }
   const node0 = process.cpuUsage();
   let polling = Promise.resolve();

@@ -13,7 +13,7 @@ import { enableCrossTenantSweep } from './platform-migration';
  * handled, or `system`), what (entity, entity id, create/update/delete) and the changed fields as
  * `{ field: { old, new } }` — only fields that changed, without noise columns (AUDIT_NOISE_COLUMNS
  * and the table's own `ignore`). An UPDATE that changed nothing but noise writes no entry.
- * Several writes of one row in one transaction make one entry (audit_merge).
+ * Several writes of one row in one transaction make one entry (audit_merge; see writeEntries).
  * `contact_id` names the contact whose personal data the entry may hold, so an erasure can scrub it.
  */
 export const AUDIT_NOISE_COLUMNS = ['tenant_id', 'version', 'created_at', 'updated_at', 'search', 'search_text'] as const;
