@@ -7,7 +7,7 @@ import { contactsService } from '@crm/contacts';
 import { startService } from '@crm/platform';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId } from '@crm/testing';
-import { env, fmt, summary } from './stats';
+import { cpuMeter, env, fmt, summary } from './stats';
 
 async function main() {
   env('DATABASE_URL');
@@ -32,11 +32,13 @@ async function main() {
   };
   // Warm-up (JIT, pool), not measured.
   await Promise.all(Array.from({ length: 4 }, (_, k) => fetch(svc.url, { method: 'POST', headers: header, body: JSON.stringify({ query, variables: { i: { firstName: `W${k}` } } }) })));
+  const cpu = await cpuMeter(fresh.schema);
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const used = await cpu.stop();
   const s = summary(latencies);
-  console.log(JSON.stringify({ bench: 'createContact direct', total, concurrency, failed, seconds: +seconds.toFixed(2), perSecond: Math.round(total / seconds), p50: fmt(s.p50), p99: fmt(s.p99) }));
+  console.log(JSON.stringify({ bench: 'createContact direct', total, concurrency, failed, seconds: +seconds.toFixed(2), perSecond: Math.round(total / seconds), p50: fmt(s.p50), p99: fmt(s.p99), ...used }));
   await svc.stop();
   await fresh.drop();
 }

@@ -4,12 +4,12 @@
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/import.ts [rows] [batchSize]
  */
 import { createReadStream, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { contactsService, ImportContactsUseCase } from '@crm/contacts';
 import { startService } from '@crm/platform';
 import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
-import { env } from './stats';
+import { cpuMeter, env } from './stats';
 
 async function main() {
   env('DATABASE_URL');
@@ -23,10 +23,12 @@ async function main() {
   // The relay is left running: the import competes with publishing, as in production.
   const svc = await startService(contactsService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('imp')}.`), LOG_LEVEL: 'warn' } });
   const importer = svc.app.get(ImportContactsUseCase);
+  const cpu = await cpuMeter(fresh.schema);
   const started = performance.now();
   const report = await importer.run({ tenantId: 'bench', userId: 'bench', roles: ['admin'] }, createReadStream(file), { batchSize });
   const seconds = (performance.now() - started) / 1000;
-  console.log(JSON.stringify({ bench: 'CSV import', rows, batchSize, created: report.created, failed: report.failed, seconds: +seconds.toFixed(2), rowsPerSecond: Math.round(rows / seconds) }));
+  const used = await cpu.stop();
+  console.log(JSON.stringify({ bench: 'CSV import', rows, batchSize, created: report.created, failed: report.failed, seconds: +seconds.toFixed(2), rowsPerSecond: Math.round(rows / seconds), ...used, loadAverage: loadavg()[0].toFixed(1) }));
   await svc.stop();
   await fresh.drop();
 }

@@ -17,3 +17,58 @@ export function env(name: string): string {
 }
 
 export const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+
+/**
+ * CPU seconds spent by this process and by the PostgreSQL backends of one database login while a
+ * benchmark runs (the server is on this machine: /proc/<pid>/stat of each backend, polled so a
+ * backend that leaves the pool keeps its share). On a machine shared with other work, wall-clock
+ * throughput moves with the load; the CPU a run costs moves much less.
+ */
+export async function cpuMeter(login: string): Promise<{ stop(): Promise<{ nodeCpuSeconds: number; dbCpuSeconds: number }> }> {
+  const { readFileSync } = await import('node:fs');
+  const { Client } = await import('pg');
+  const admin = new Client({ connectionString: env('DATABASE_URL') });
+  await admin.connect();
+  const ticks = (pid: number): number | null => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    } catch {
+      return null;
+    }
+  };
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const poll = async () => {
+    const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE usename = $1', [login]);
+    for (const { pid } of rows) {
+      const t = ticks(pid);
+      if (t === null) continue;
+      if (!first.has(pid)) first.set(pid, 0);
+      last.set(pid, t);
+    }
+  };
+  // Backends there at the start count from now; later ones from their start.
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE usename = $1', [login]);
+  for (const { pid } of rows) {
+    const t = ticks(pid);
+    if (t === null) continue;
+    first.set(pid, t);
+    last.set(pid, t);
+  }
+  const node0 = process.cpuUsage();
+  let polling = Promise.resolve();
+  const timer = setInterval(() => (polling = polling.then(poll).catch(() => undefined)), 100);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await polling;
+      await poll();
+      await admin.end();
+      const node = process.cpuUsage(node0);
+      let db = 0;
+      for (const [pid, t] of last) db += t - (first.get(pid) ?? 0);
+      return { nodeCpuSeconds: +((node.user + node.system) / 1e6).toFixed(2), dbCpuSeconds: +(db / 100).toFixed(2) };
+    },
+  };
+}

@@ -16,7 +16,7 @@ import { baseServiceConfig, checkMetricsPort, inboxRetentionHours, checkRetentio
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
 import { PlatformLeastPrivilege1764000000700, PlatformTables1764000000000 } from './db/platform-migration';
-import { PlatformAudit1796200000020 } from './db/audit';
+import { PlatformAudit1796200000020, PlatformAuditCost1796300000400 } from './db/audit';
 import { AuditRetention } from './kernel/audit-retention';
 import { eventRetention } from './bus/event-retention';
 import { OutboxParking1764000000500 } from './db/platform-migration-outbox-parking';
@@ -99,7 +99,7 @@ const schemaOnlyEnv = {
  * imports, then its own (TypeORM runs them in timestamp order).
  */
 export function serviceMigrations(def: ServiceDefinition): Function[] {
-  const own = [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, PlatformAudit1796200000020];
+  const own = [PlatformTables1764000000000, OutboxParking1764000000500, PlatformInboxRetention1764000000600, PlatformLeastPrivilege1764000000700, PlatformAudit1796200000020, PlatformAuditCost1796300000400];
   // Modules the service imports bring theirs (ModuleMigrations); listing one again by hand is harmless.
   return [...new Set([...own, ...moduleMigrations(def.modules), ...def.migrations])];
 }
