@@ -1,7 +1,7 @@
 import { envelope, topicName, UnsubscribedV1, type EventData } from '@crm/events';
 import { KafkaEventBus } from '@crm/platform';
 import { dataOf, eventually, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { Q, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { Q, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const ENTRY = `id occurredAt actorId entity entityId action changes { field old new erased }`;
 const HISTORY = `query($id: ID!, $first: Int, $after: String) { contact(id: $id) { history(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { ${ENTRY} } } } } }`;
@@ -16,14 +16,8 @@ describe('audit trail (contacts)', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   const history = async (gql: Gql, id: string) => dataOf(await gql(HISTORY, { id, first: 50 })).contact.history;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, Q, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { EVENT, Q, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const COMPANY = `id name legalName domains industry size address { line1 city postalCode country } vatId ownerId tags customFields { key type value } mergedIntoId version createdAt updatedAt`;
 const M = {
@@ -18,14 +18,8 @@ describe('companies for B2B: fields, contacts, dedup by domain, merge', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   const create = async (gql: Gql, i: object) => dataOf(await gql(M.create, { i })).createCompany;
 

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { dataOf, schemaUrl, uniqueTenant, type TopicRecorder } from '@crm/testing';
 import { ConsentHistory1767000000000 } from '../migrations/1767000000000-ConsentHistory';
-import { EVENT, Q, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { EVENT, Q, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const HISTORY = `query($id: ID!, $channel: Channel) { contact(id: $id) { id consents { channel granted legalBasis source }
   consentHistory(channel: $channel) { channel granted legalBasis source wording wordingVersion recordedBy recordedAt } } }`;
@@ -11,14 +11,8 @@ describe('consent history: append-only evidence of every consent decision', () =
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   async function person(gql: Gql, email: string) {
     return dataOf(await gql(Q.create, { i: { firstName: 'Consenting', lastName: 'Adult', email } })).createContact;

@@ -1,5 +1,5 @@
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { CONTACT_FIELDS, EVENT, Q, eventsOf, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { CONTACT_FIELDS, EVENT, Q, eventsOf, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const M = {
   setEmails: `mutation($id: ID!, $i: SetContactEmailsInput!) { setContactEmails(id: $id, input: $i) { ${CONTACT_FIELDS} archivedAt } }`,
@@ -15,14 +15,8 @@ describe('contacts for daily use: emails and phones, archive, bulk update', () =
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   async function create(gql: Gql, input: Record<string, unknown>) {
     return dataOf(await gql(Q.create, { i: input })).createContact;

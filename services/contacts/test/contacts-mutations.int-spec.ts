@@ -1,18 +1,12 @@
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, Q, eventsOf, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { EVENT, Q, eventsOf, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 describe('contact mutations (GraphQL → Postgres → outbox → Kafka)', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   async function create(gql: Gql, input: Record<string, unknown>) {
     return dataOf(await gql(Q.create, { i: input })).createContact;

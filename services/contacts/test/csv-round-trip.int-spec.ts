@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { CONTACT_FIELDS, EVENT, Q, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { CONTACT_FIELDS, EVENT, Q, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const CONTACTS_PAGE = `query($first: Int, $after: String) { contactsCsvPage(first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
 const COMPANIES_PAGE = `query($first: Int, $after: String) { companiesCsvPage(first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
@@ -15,14 +15,8 @@ describe('CSV round trips of whole contacts and companies', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   /** One custom field of each type; contacts and companies share the definitions. */
   const defineFields = async (gql: Gql) => {

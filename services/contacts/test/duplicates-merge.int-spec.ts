@@ -1,5 +1,5 @@
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, Q, eventsOf, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { EVENT, Q, eventsOf, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const UNKNOWN_ID = '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b11';
 
@@ -7,14 +7,8 @@ describe('duplicate detection and merge', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   const create = async (gql: Gql, input: Record<string, unknown>) => dataOf(await gql(Q.create, { i: input })).createContact;
   const read = async (gql: Gql, id: string) => dataOf(await gql(Q.contact, { id })).contact;

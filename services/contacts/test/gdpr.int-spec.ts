@@ -1,5 +1,5 @@
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, Q, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { EVENT, Q, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const UNKNOWN_ID = '2f1c7a34-94a4-4d43-9b7f-7f2a4d8f6b11';
 
@@ -7,14 +7,8 @@ describe('GDPR: access (exportContactData) and erasure (eraseContact)', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   const PII = { first: 'Henrietta', last: 'Lacks-Pleasant', email: 'Henrietta.Lacks@Hopkins.example', other: 'hl@private.example', phone: '+1 212 555 0100', other2: '(415) 555-2671' };
 

@@ -70,6 +70,18 @@ export async function startContacts(extraEnv: Record<string, string> | ((schema:
 }
 
 export type Harness = Awaited<ReturnType<typeof startContacts>>;
+
+/** The service and a started recorder of its topic, as most suites use them: `beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()))`. */
+export async function startContactsWithRecorder(): Promise<{ h: Harness; rec: TopicRecorder }> {
+  const h = await startContacts();
+  return { h, rec: await h.recorder() };
+}
+
+/** Stops what startContactsWithRecorder started, recorder first; either may be missing when beforeAll failed half-way. */
+export async function stopContactsWithRecorder(h: Harness | undefined, rec: TopicRecorder | undefined): Promise<void> {
+  await rec?.stop();
+  await h?.stop();
+}
 export type Gql = ReturnType<Harness['client']>;
 export type Recorded = TopicRecorder['events'][number];
 

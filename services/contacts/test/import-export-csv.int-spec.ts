@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, Q, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { EVENT, Q, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const HEADER = 'firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId';
 
@@ -8,14 +8,8 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   const importCsv = async (gql: Gql, csv: string, c?: string) => dataOf(await gql(Q.importCsv, { csv, c })).importContactsCsv;
 

@@ -1,6 +1,6 @@
 import { dataOf, eventually, uniqueTenant, type TopicRecorder } from '@crm/testing';
 import { ContactCreatedV1 } from '@crm/events';
-import { Q, startContacts } from './harness';
+import { Q, startContactsWithRecorder, stopContactsWithRecorder, type Harness } from './harness';
 
 /**
  * Issue 6 §1, the reproduction: one importContactsCsv of 700 rows with 100 long tags each (about
@@ -9,16 +9,10 @@ import { Q, startContacts } from './harness';
  * and another tenant's event written afterwards is published within seconds.
  */
 describe('a large import through the outbox relay (default configuration, real Kafka)', () => {
-  let h: Awaited<ReturnType<typeof startContacts>>;
+  let h: Harness;
   let rec: TopicRecorder;
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   it('publishes all 700 large events, and a later event of another tenant within seconds', async () => {
     const tenantA = uniqueTenant();

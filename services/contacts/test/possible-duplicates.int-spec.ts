@@ -1,5 +1,5 @@
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { CONTACT_FIELDS, EVENT, Q, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { CONTACT_FIELDS, EVENT, Q, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const PAIRS = `query($first: Int, $after: String, $minScore: Int) {
   possibleDuplicates(first: $first, after: $after, minScore: $minScore) {
@@ -14,14 +14,8 @@ describe('possible duplicates and per-field merge', () => {
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   const create = async (gql: Gql, input: Record<string, unknown>) => dataOf(await gql(Q.create, { i: input })).createContact;
   const allPairs = async (gql: Gql, minScore?: number): Promise<Pair[]> => {

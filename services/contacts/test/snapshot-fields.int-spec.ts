@@ -1,5 +1,5 @@
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, expectError, expectEvent, startContacts, type Harness } from './harness';
+import { EVENT, expectError, expectEvent, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const FIELDS = `id version createdAt addresses { country city } socialHandles { network handle } timeZone customFields { key value }`;
 const CREATE = `mutation($i: CreateContactInput!) { createContact(input: $i) { ${FIELDS} } }`;
@@ -11,14 +11,8 @@ describe('contact snapshot: addresses, social handles, country, time zone, custo
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   it('createContact stores social handles and the time zone, and contact.created carries every new snapshot field', async () => {
     const tenantId = uniqueTenant();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DealWonV1, envelope, topicName, type EventData } from '@crm/events';
 import { KafkaEventBus } from '@crm/platform';
 import { dataOf, eventually, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { EVENT, Q, expectError, expectEvent, startContacts, type Gql, type Harness } from './harness';
+import { EVENT, Q, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const ENTRY = 'id kind summary body occurredAt actorId sourceModule editedAt editedBy revisions { editedAt editedBy kind summary body occurredAt }';
 const M = {
@@ -15,14 +15,8 @@ describe('timeline: correcting entries logged by mistake, filtering by kind and 
   let h: Harness;
   let rec: TopicRecorder;
 
-  beforeAll(async () => {
-    h = await startContacts();
-    rec = await h.recorder();
-  });
-  afterAll(async () => {
-    await rec?.stop();
-    await h?.stop();
-  });
+  beforeAll(async () => ({ h, rec } = await startContactsWithRecorder()));
+  afterAll(() => stopContactsWithRecorder(h, rec));
 
   async function setup(userId = 'author') {
     const tenantId = uniqueTenant();
