@@ -22,13 +22,13 @@
  * Everything runs in this process (services, gateway, load), so figures are comparable only within
  * one run or between runs on an equally loaded machine.
  */
-import { loadavg } from 'node:os';
 import pino from 'pino';
 import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { beginTenantTx, requestStore, startService } from '@crm/platform';
 import { freshSchema, planNodes, recordStatements, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId, type RecordedStatement } from '@crm/testing';
-import { env, summary } from './stats';
+import { closedLoop, post } from './load';
+import { env } from './stats';
 
 const TENANT = 'benchlist';
 const OTHER = 'benchother';
@@ -129,35 +129,12 @@ async function wipeStatistics(pool: Pool, schemas: string[]) {
   await pool.query(`UPDATE pg_class SET reltuples = -1, relpages = 0, relallvisible = 0 WHERE relnamespace = ANY($1::regnamespace[])`, [schemas]);
 }
 
-async function post(url: string, headers: Record<string, string>, query: string): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
-  return res.json();
-}
-
-/** Closed loop: `concurrency` clients, each sending the next request when the last answered. */
-async function load(url: string, headers: Record<string, string>, query: string, concurrency: number, seconds: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  const until = performance.now() + seconds * 1000;
-  const load1 = loadavg()[0];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        const t0 = performance.now();
-        const body = await post(url, headers, query);
-        latencies.push(performance.now() - t0);
-        if (body.errors?.length || body.data?.contacts?.edges?.length !== 50) {
-          errors++;
-          firstError ??= JSON.stringify(body.errors ?? body).slice(0, 300);
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  const s = summary(latencies);
-  return { rps: +(latencies.length / elapsed).toFixed(1), requests: latencies.length, errors, firstError, p50: +s.p50.toFixed(1), p99: +s.p99.toFixed(1), load: +((load1 + loadavg()[0]) / 2).toFixed(2) };
+/** The list, expecting a full page of 50. */
+function load(url: string, headers: Record<string, string>, query: string, concurrency: number, seconds: number) {
+  return closedLoop(concurrency, seconds, async () => {
+    const body = await post(url, headers, query);
+    return body.errors?.length || body.data?.contacts?.edges?.length !== 50 ? JSON.stringify(body.errors ?? body) : undefined;
+  });
 }
 
 /** EXPLAIN (ANALYZE, BUFFERS) of each statement one list request ran, as the service runs it (its role, the tenant bound). */

@@ -22,12 +22,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { loadavg } from 'node:os';
 import pino from 'pino';
 import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
-import { env, summary } from './stats';
+import { ask, closedLoop, post } from './load';
+import { env } from './stats';
 
 const TENANT = 'bench360';
 const USER: RequestContext = { tenantId: TENANT, userId: 'bench', roles: ['admin'] };
@@ -177,25 +177,7 @@ function child(role: string, payload: unknown): Promise<{ proc: ChildProcess; re
   });
 }
 
-function ask(proc: ChildProcess, kind: string): Promise<Msg> {
-  return new Promise((resolve) => {
-    const on = (m: Msg) => {
-      if (m.kind === kind) {
-        proc.off('message', on);
-        resolve(m);
-      }
-    };
-    proc.on('message', on);
-    proc.send({ kind });
-  });
-}
-
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
-
-async function post(url: string, headers: Record<string, string>, query: string, variables: unknown): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
-  return res.json();
-}
 
 async function must(url: string, headers: Record<string, string>, query: string, variables: unknown = {}) {
   const body = await post(url, headers, query, variables);
@@ -203,31 +185,12 @@ async function must(url: string, headers: Record<string, string>, query: string,
   return body.data;
 }
 
-/** Closed loop: `concurrency` clients, each sending the next request when the last answered. */
-async function load(url: string, headers: Record<string, string>, query: string, ids: string[], concurrency: number, seconds: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  const until = performance.now() + seconds * 1000;
-  const load1 = loadavg()[0];
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) {
-        const id = ids[Math.floor(Math.random() * ids.length)];
-        const t0 = performance.now();
-        const body = await post(url, headers, query, { id });
-        latencies.push(performance.now() - t0);
-        if (body.errors?.length || !body.data?.contact) {
-          errors++;
-          firstError ??= JSON.stringify(body.errors ?? body).slice(0, 300);
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  const s = summary(latencies);
-  return { rps: Math.round(latencies.length / elapsed), requests: latencies.length, errors, firstError, p50: +s.p50.toFixed(1), p99: +s.p99.toFixed(1), load: +((load1 + loadavg()[0]) / 2).toFixed(2) };
+/** customer-360 (or the contact-only query) for a random seeded contact per request. */
+function load(url: string, headers: Record<string, string>, query: string, ids: string[], concurrency: number, seconds: number) {
+  return closedLoop(concurrency, seconds, async () => {
+    const body = await post(url, headers, query, { id: ids[Math.floor(Math.random() * ids.length)] });
+    return body.errors?.length || !body.data?.contact ? JSON.stringify(body.errors ?? body) : undefined;
+  });
 }
 
 async function seed(urls: Record<string, string>, contacts: number, pool: Pool, schemas: Record<string, string>) {
@@ -329,9 +292,9 @@ async function main() {
     const rows: Record<string, unknown>[] = [];
     for (let r = 1; r <= rounds; r++) {
       for (const [name, g] of [['ours', ours], ['hive', hive]] as const) {
-        const before = { sub: await ask(sub.proc, 'counts'), gw: await ask(g.proc, 'cpu') };
+        const before = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
         const m = await load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds);
-        const after = { sub: await ask(sub.proc, 'counts'), gw: await ask(g.proc, 'cpu') };
+        const after = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
         rows.push({
           round: r,
           bench: `customer-360 via ${name}`,

@@ -16,6 +16,7 @@ import { loadavg } from 'node:os';
 import { marketingService, signToken } from '@crm/marketing';
 import { startService } from '@crm/platform';
 import { adminQuery, freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
+import { ask } from './load';
 import { env, fmt, summary } from './stats';
 
 const SECRET = 'bench-tracking-secret-0123456789abcdef';
@@ -49,19 +50,6 @@ async function serve() {
     }
   });
   process.send!({ kind: 'ready', base: svc.url.replace(/\/graphql$/, ''), ids } satisfies Msg);
-}
-
-function ask(proc: ReturnType<typeof fork>, kind: Msg['kind']): Promise<any> {
-  return new Promise((resolve) => {
-    const on = (m: Msg) => {
-      if (m.kind === kind) {
-        proc.off('message', on);
-        resolve(m);
-      }
-    };
-    proc.on('message', on);
-    proc.send({ kind });
-  });
 }
 
 async function main() {
@@ -103,7 +91,7 @@ async function main() {
   const total = rate * seconds;
   const latencies: number[] = [];
   let failed = 0;
-  const cpu0 = (await ask(service, 'cpu')).cpu as NodeJS.CpuUsage;
+  const cpu0 = (await ask<Msg & { kind: 'cpu' }>(service, 'cpu')).cpu;
   const load0 = loadavg()[0];
   const started = performance.now();
   const pending: Promise<void>[] = [];
@@ -120,7 +108,7 @@ async function main() {
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
-  const cpu1 = (await ask(service, 'cpu')).cpu as NodeJS.CpuUsage;
+  const cpu1 = (await ask<Msg & { kind: 'cpu' }>(service, 'cpu')).cpu;
   const serviceCpuMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000;
   const sum = summary(latencies);
   console.log(
