@@ -110,7 +110,7 @@ describe('CSV that survives real files', () => {
     console.log(`export of ${N} contacts: ${Date.now() - t0} ms in ${pages.length} pages`);
     expect(total).toBe(N);
     const csv = pages.join('');
-    expect(csv.split('\n')[0]).toBe('id,firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId,timeZone,preferredChannels,socialHandles,address.label,address.line1,address.line2,address.city,address.region,address.postalCode,address.country,consent.email,consent.sms,consent.phone,consent.post,consent.social,cf.score,cf.tier');
+    expect(csv.split('\n')[0]).toBe('id,firstName,lastName,email,phone,company,tags,lifecycleStage,ownerId,timeZone,preferredChannels,socialHandles,source.leadSource,source.source,source.medium,source.campaign,source.term,source.content,source.keyword,address.label,address.line1,address.line2,address.city,address.region,address.postalCode,address.country,consent.email,consent.sms,consent.phone,consent.post,consent.social,cf.score,cf.tier');
     // The one-shot export refuses instead of cutting the file short.
     const refused = await a(Q.exportCsv);
     expect(refused.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

@@ -6,7 +6,7 @@ const CONTACTS_PAGE = `query($first: Int, $after: String) { contactsCsvPage(firs
 const COMPANIES_PAGE = `query($first: Int, $after: String) { companiesCsvPage(first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
 const IMPORT_CONTACTS = `mutation($csv: String!) { importContactsCsv(csv: $csv) { rows created skipped failed errors { row message } } }`;
 const IMPORT_COMPANIES = `mutation($csv: String!, $dry: Boolean) { importCompaniesCsv(csv: $csv, dryRun: $dry) { dryRun rows created skipped failed errors { row message } } }`;
-const CONTACT = `query($id: ID!) { contact(id: $id) { ${CONTACT_FIELDS} timeZone socialHandles { network handle } } }`;
+const CONTACT = `query($id: ID!) { contact(id: $id) { ${CONTACT_FIELDS} timeZone socialHandles { network handle } source { leadSource source medium campaign term content keyword } } }`;
 const COMPANY = `id name legalName domains industry size address { label line1 line2 city region postalCode country } vatId ownerId tags customFields { key type value } mergedIntoId`;
 const COMPANIES = `{ companies(first: 100) { totalCount edges { node { ${COMPANY} } } } }`;
 
@@ -52,6 +52,8 @@ describe('CSV round trips of whole contacts and companies', () => {
     emails: c.emails.map((e: any) => ({ email: e.email, primary: e.primary })), phones: c.phones.map((p: any) => ({ e164: p.e164, primary: p.primary })),
     company: c.company?.name ?? null, tags: c.tags, lifecycleStage: c.lifecycleStage, ownerId: c.ownerId, addresses: c.addresses,
     timeZone: c.timeZone, preferredChannels: c.preferredChannels, socialHandles: c.socialHandles,
+    // A contact with no attribution is recorded as coming from the import (as every import does); one with it keeps it.
+    source: c.source ?? { leadSource: null, source: 'import', medium: null, campaign: null, term: null, content: null, keyword: null },
     customFields: [...c.customFields].sort((x: any, y: any) => x.key.localeCompare(y.key)),
     consents: c.consents.map((k: any) => ({ channel: k.channel, granted: k.granted })),
   });
@@ -87,6 +89,7 @@ describe('CSV round trips of whole contacts and companies', () => {
             socialHandles: i % 4 ? [] : [{ network: 'linkedin', handle: `ada-${i}` }, { network: 'mastodon', handle: `@ada${i}@example.social` }],
             companyId: i % 2 ? acme.id : null, tags: i % 2 ? ['vip', 'emea'] : [], lifecycleStage: i % 3 ? 'customer' : null,
             ownerId: ['owner-1', 'owner-2', null][i % 3],
+            source: i % 2 ? { leadSource: 'Trade fair, Köln', source: 'google', medium: 'cpc', campaign: `spring-${i}`, keyword: 'crm "open source"' } : null,
             addresses: i % 5 === 0
               ? [{ label: 'office', line1: `${i} Main St`, city: 'London', postalCode: 'N1 1AA', country: 'GB' }, { label: 'home', line1: 'Rue "Haute", 3', line2: 'Bât. B', city: 'Paris', region: 'IDF', country: 'FR' }]
               : i % 5 === 1 ? [{ city: 'Berlin', country: 'DE' }] : [],
@@ -110,6 +113,7 @@ describe('CSV round trips of whole contacts and companies', () => {
     expect(pages).toBe(4);
     expect(columns).toEqual([
       'id', 'firstName', 'lastName', 'email', 'email 2', 'email 3', 'phone', 'phone 2', 'company', 'tags', 'lifecycleStage', 'ownerId', 'timeZone', 'preferredChannels', 'socialHandles',
+      'source.leadSource', 'source.source', 'source.medium', 'source.campaign', 'source.term', 'source.content', 'source.keyword',
       'address.label', 'address.line1', 'address.line2', 'address.city', 'address.region', 'address.postalCode', 'address.country',
       'address 2.label', 'address 2.line1', 'address 2.line2', 'address 2.city', 'address 2.region', 'address 2.postalCode', 'address 2.country',
       'consent.email', 'consent.sms', 'consent.phone', 'consent.post', 'consent.social',
@@ -131,6 +135,7 @@ describe('CSV round trips of whole contacts and companies', () => {
     expect(target[1].phones.map((p: any) => p.e164)).toEqual(['+442071838701', '+12125551001']);
     expect(target[0]).toMatchObject({ timeZone: 'Europe/Berlin', socialHandles: [{ network: 'linkedin', handle: 'ada-0' }, { network: 'mastodon', handle: '@ada0@example.social' }] });
     expect(target[1].preferredChannels).toEqual(['SMS', 'EMAIL']);
+    expect(target[1].source).toEqual({ leadSource: 'Trade fair, Köln', source: 'google', medium: 'cpc', campaign: 'spring-1', term: null, content: null, keyword: 'crm "open source"' });
     expect(target[1].customFields).toEqual(expect.arrayContaining([{ key: 'note', type: 'text', value: 'first line, "quoted"\nsecond line' }, { key: 'score', type: 'number', value: '3.5' }]));
     // The event of an imported contact carries every email and phone, primary first.
     const created = await expectEvent(rec, { type: EVENT.created, subject: target[3].id, tenantId: tenantB });
@@ -148,13 +153,13 @@ describe('CSV round trips of whole contacts and companies', () => {
     const gql = h.client({ tenantId });
     const existing = dataOf(await gql(Q.create, { i: { firstName: 'Taken', email: 'taken@x.example', otherEmails: ['taken2@x.example'], phone: '+1 202 555 0147', otherPhones: ['+1 415 555 2671'] } })).createContact;
     const csv = [
-      'First Name,E-mail 1 - Value,E-mail 2 - Value,Phone 1 - Value,Phone 2 - Value,Address 1 - City,Address 2 - City,Address 2 - Country,Additional email addresses', // 1
-      'Ann,ann@x.example,ann.work@x.example,+44 20 7183 8750,,London,Paris,FR,ann.old@x.example;ann.older@x.example', // 2
-      'Bob,bob@x.example,TAKEN2@x.example,,,,,,', // 3: a secondary email of an existing contact
-      'Cid,cid@x.example,,,+1 (415) 555-2671,,,,', // 4: a secondary phone of an existing contact
-      'Dan,dan@x.example,,,,,,,ann.older@x.example', // 5: an email of line 2 (its list)
-      'Eve,eve@x.example,not-an-email,,,,,,', // 6
-      'Fay,,fay@x.example,,+44 20 7183 8751,,,,', // 7: only second columns: they become the primary ones
+      'First Name,E-mail 1 - Value,E-mail 2 - Value,Phone 1 - Value,Phone 2 - Value,Address 1 - City,Address 2 - City,Address 2 - Country,Additional email addresses,Lead Source,utm_campaign', // 1
+      'Ann,ann@x.example,ann.work@x.example,+44 20 7183 8750,,London,Paris,FR,ann.old@x.example;ann.older@x.example,Webinar,q2-launch', // 2
+      'Bob,bob@x.example,TAKEN2@x.example,,,,,,,,', // 3: a secondary email of an existing contact
+      'Cid,cid@x.example,,,+1 (415) 555-2671,,,,,,', // 4: a secondary phone of an existing contact
+      'Dan,dan@x.example,,,,,,,ann.older@x.example,,', // 5: an email of line 2 (its list)
+      'Eve,eve@x.example,not-an-email,,,,,,,,', // 6
+      'Fay,,fay@x.example,,+44 20 7183 8751,,,,,,', // 7: only second columns: they become the primary ones
     ].join('\n');
     const report = dataOf(await gql(IMPORT_CONTACTS, { csv })).importContactsCsv;
     expect(report).toMatchObject({ rows: 6, created: 2, skipped: 0, failed: 4 });
@@ -167,6 +172,7 @@ describe('CSV round trips of whole contacts and companies', () => {
     const all = await contactsOf(gql);
     const ann = all.find((c) => c.firstName === 'Ann');
     expect(ann).toMatchObject({
+      source: { leadSource: 'Webinar', campaign: 'q2-launch', source: null },
       email: 'ann@x.example',
       emails: [{ email: 'ann@x.example', primary: true }, { email: 'ann.work@x.example', primary: false }, { email: 'ann.old@x.example', primary: false }, { email: 'ann.older@x.example', primary: false }],
       phones: [{ e164: '+442071838750', primary: true }],

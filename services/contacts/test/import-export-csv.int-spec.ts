@@ -129,6 +129,7 @@ describe('CSV through GraphQL: importContactsCsv and exportContactsCsv', () => {
     const records: Record<string, string>[] = parse(csv, { columns: true });
     expect(Object.keys(records[0])).toEqual([
       'id', 'firstName', 'lastName', 'email', 'phone', 'company', 'tags', 'lifecycleStage', 'ownerId', 'timeZone', 'preferredChannels', 'socialHandles',
+      'source.leadSource', 'source.source', 'source.medium', 'source.campaign', 'source.term', 'source.content', 'source.keyword',
       'address.label', 'address.line1', 'address.line2', 'address.city', 'address.region', 'address.postalCode', 'address.country',
       'consent.email', 'consent.sms', 'consent.phone', 'consent.post', 'consent.social',
     ]);

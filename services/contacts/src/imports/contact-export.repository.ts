@@ -20,6 +20,8 @@ export interface ContactExportRow extends Row {
   social_handles: { network: string; handle: string }[];
   addresses: Record<string, string | null>[];
   custom_fields: Record<string, unknown>;
+  /** Contact.source: lead source, UTM, keyword. */
+  source: Record<string, string | null> | null;
   /** channel → granted | withdrawn */
   consents: Record<string, string>;
 }
@@ -45,7 +47,7 @@ export class ContactExportRepository {
     const q = new SqlParams(tx.tenantId);
     const where = q.where([this.contacts.searchSql(q, search), afterId && `c.id > ${q.p(afterId)}::uuid`]);
     const rows = await tx.query<ContactExportRow>(
-      `SELECT c.id, c.first_name, c.last_name, '{}'::text[] AS emails, '{}'::text[] AS phones, '{}'::jsonb AS consents, co.name AS company_name, c.tags, c.lifecycle_stage, c.owner_id, c.time_zone, c.preferred_channels, c.social_handles, c.addresses, c.custom_fields
+      `SELECT c.id, c.first_name, c.last_name, '{}'::text[] AS emails, '{}'::text[] AS phones, '{}'::jsonb AS consents, co.name AS company_name, c.tags, c.lifecycle_stage, c.owner_id, c.time_zone, c.preferred_channels, c.social_handles, c.addresses, c.custom_fields, c.source
          FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
         WHERE ${where} ORDER BY c.id LIMIT ${q.p(limit)}`,
       q.values,

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import type { CountryCode } from 'libphonenumber-js';
 import type { ContactSnapshot } from '@crm/events';
+import { ATTRIBUTION_FIELDS, ATTRIBUTION_MAX_LENGTH, type Attribution } from '@crm/shared-kernel';
 import { headerKey, mapCsvHeader, newCsvImportCounts, readCsvStream, refuseCsvLine, UnitOfWork, type RequestContext, restoreCsvCell, type Tx } from '@crm/platform';
 import { normaliseEmail, normalisePhone } from '@crm/shared-contacts';
 import { emitCompaniesUpserted } from '../companies/company.events';
@@ -47,6 +48,8 @@ interface ParsedRow {
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
   consents: { channel: string; status: 'granted' | 'withdrawn' }[];
+  /** Where the contact came from (lead source, UTM, paid keyword); null: none in the file. */
+  source: Attribution | null;
 }
 
 export interface ImportOptions {
@@ -88,6 +91,14 @@ export const CONTACT_CSV_ALIASES = {
   'consent.phone': ['phone consent', 'call consent'],
   'consent.post': ['post consent', 'mail consent'],
   'consent.social': ['social consent'],
+  // Where the contact came from (Contact.source): the lead source and the UTM parameters of the first touch.
+  'source.leadSource': ['lead source', 'original source', 'contact source', 'leadsource'],
+  'source.source': ['utm source', 'utm_source'],
+  'source.medium': ['utm medium', 'utm_medium'],
+  'source.campaign': ['utm campaign', 'utm_campaign'],
+  'source.term': ['utm term', 'utm_term'],
+  'source.content': ['utm content', 'utm_content'],
+  'source.keyword': ['keyword', 'paid keyword', 'utm keyword'],
 } as const;
 /** The channels a consent column may name (Channel's values). */
 export const CONSENT_CHANNELS = ['email', 'sms', 'phone', 'post', 'social'] as const;
@@ -262,6 +273,10 @@ export class ImportContactsUseCase {
       else if (WITHDRAWN.has(v)) consents.push({ channel, status: 'withdrawn' });
       else return `consent.${channel} must be granted or withdrawn`;
     }
+    const attribution = Object.fromEntries(ATTRIBUTION_FIELDS.map((f) => [f, get(`source.${f}`)])) as Attribution;
+    const tooLong = ATTRIBUTION_FIELDS.find((f) => (attribution[f]?.length ?? 0) > ATTRIBUTION_MAX_LENGTH);
+    if (tooLong) return `source.${tooLong} is longer than ${ATTRIBUTION_MAX_LENGTH} characters`;
+    const source = Object.values(attribution).some((v) => v !== null) ? attribution : null;
     const row = {
       firstName: get('firstName'), lastName: get('lastName'), email: emails[0]?.normalized ?? null, phone: phones[0]?.normalized ?? null, company: get('company'), tags,
       lifecycleStage: get('lifecycleStage'), ownerId: get('ownerId'),
@@ -274,11 +289,12 @@ export class ImportContactsUseCase {
       ...(timeZone ? { timeZone } : {}),
       ...(preferredChannels.length ? { preferredChannels } : {}),
       ...(socialHandles.length ? { socialHandles } : {}),
+      ...(source ? { source } : {}),
     };
     const importKey = createHash('sha256').update(tenantId).update('\0').update(JSON.stringify(row)).digest('base64url');
     return {
       line, importKey, firstName: row.firstName, lastName: row.lastName, emails, phones, company: row.company, tags,
-      lifecycleStage: row.lifecycleStage, ownerId: row.ownerId, timeZone, preferredChannels, socialHandles: dedupeSocialHandles(socialHandles), customFields, addresses, consents,
+      lifecycleStage: row.lifecycleStage, ownerId: row.ownerId, timeZone, preferredChannels, socialHandles: dedupeSocialHandles(socialHandles), customFields, addresses, consents, source,
     };
   }
 
@@ -314,7 +330,7 @@ export class ImportContactsUseCase {
       accepted.map((r, i) => ({
         id: ids[i], firstName: r.firstName, lastName: r.lastName, displayName: display[i],
         companyId: r.company ? (companies.get(r.company.toLowerCase())?.id ?? null) : null,
-        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, timeZone: r.timeZone, preferredChannels: r.preferredChannels, socialHandles: r.socialHandles, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses, consents: r.consents,
+        ownerId: r.ownerId, lifecycleStage: r.lifecycleStage, tags: r.tags, timeZone: r.timeZone, preferredChannels: r.preferredChannels, socialHandles: r.socialHandles, importKey: r.importKey, customFields: r.customFields, addresses: r.addresses, consents: r.consents, source: r.source,
         searchText: searchTextOf({ firstName: r.firstName, lastName: r.lastName, displayName: display[i], emails: r.emails.map((e) => e.normalized), phones: r.phones.map((p) => p.normalized), companyName: r.company }),
         emails: r.emails,
         phones: r.phones,

@@ -20,6 +20,8 @@ export interface ImportedContact {
   customFields: Record<string, unknown>;
   addresses: Record<string, string | null>[];
   consents: { channel: string; status: 'granted' | 'withdrawn' }[];
+  /** Null: none in the file, recorded as `{source: "import"}`. */
+  source: Record<string, string | null> | null;
   emails: { normalized: string; raw: string }[];
   phones: { normalized: string; raw: string }[];
 }
@@ -70,10 +72,10 @@ export class ImportRepository {
     await tx.query(
       `INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, tags, search_text, import_key, source, custom_fields, addresses,
                              time_zone, preferred_channels, social_handles, created_at, updated_at)
-       SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, '{"source":"import"}'::jsonb,
+       SELECT u.id, $1, u.fn, u.ln, u.dn, u.co, coalesce(u.ow, $2), u.ls, coalesce(string_to_array(u.tg, E'\\x1f'), '{}'), u.st, u.ik, coalesce(u.src::jsonb, '{"source":"import"}'),
          coalesce(u.cf::jsonb, '{}'), coalesce(u.ad::jsonb, '[]'), u.tz, coalesce(string_to_array(u.pc, ','), '{}'), coalesce(u.sh::jsonb, '[]'), $15::timestamptz, $15::timestamptz
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $16::text[], $17::text[], $18::text[])
-         AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik, cf, ad, tz, pc, sh)`,
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $16::text[], $17::text[], $18::text[], $19::text[])
+         AS u(id, fn, ln, dn, co, ow, ls, tg, st, ik, cf, ad, tz, pc, sh, src)`,
       [
         tx.tenantId, importingUser, rows.map((r) => r.id), rows.map((r) => r.firstName), rows.map((r) => r.lastName), rows.map((r) => r.displayName),
         rows.map((r) => r.companyId), rows.map((r) => r.ownerId), rows.map((r) => r.lifecycleStage),
@@ -87,6 +89,7 @@ export class ImportRepository {
         // Channels are plain words (email, sms, …): a comma cannot occur in one.
         rows.map((r) => (r.preferredChannels.length ? r.preferredChannels.join(',') : null)),
         rows.map((r) => (r.socialHandles.length ? JSON.stringify(r.socialHandles) : null)),
+        rows.map((r) => (r.source ? JSON.stringify(r.source) : null)),
       ],
     );
     // Position 0 is the primary; the others keep the file's order (`email 2`, `email 3`, …).

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
 import { badUserInput, invalidField, isUuid, neutraliseCsvCell, UnitOfWork, type RequestContext } from '@crm/platform';
+import { ATTRIBUTION_FIELDS } from '@crm/shared-kernel';
 import { CustomFieldRepository } from '../../custom-fields/custom-field.repository';
 import { renderCustomFields } from '../../custom-fields/custom-field.values';
 import { LIMITS } from '../contact-input';
@@ -58,7 +59,7 @@ export class ExportContactsCsv {
       const series = (name: 'email' | 'phone', n: number) => Array.from({ length: n }, (_, i) => nthColumn(name, i + 1));
       const columns = [
         'id', 'firstName', 'lastName', ...series('email', widths.emails), ...series('phone', widths.phones), 'company', 'tags', 'lifecycleStage', 'ownerId',
-        'timeZone', 'preferredChannels', 'socialHandles', ...addressColumns(widths.addresses), ...CONSENT_CHANNELS.map((c) => `consent.${c}`), ...keys.map((k) => `cf.${k}`),
+        'timeZone', 'preferredChannels', 'socialHandles', ...ATTRIBUTION_FIELDS.map((f) => `source.${f}`), ...addressColumns(widths.addresses), ...CONSENT_CHANNELS.map((c) => `consent.${c}`), ...keys.map((k) => `cf.${k}`),
       ];
       const totalCount = after === undefined ? await this.rows.count(tx, search) : null;
       const page = await this.rows.page(tx, search, cursor ? cursor[1] : null, first + 1);
@@ -71,6 +72,7 @@ export class ExportContactsCsv {
           return [
             c.id, c.first_name, c.last_name, ...cells(c.emails, widths.emails), ...cells(c.phones, widths.phones), c.company_name, c.tags.join(';'), c.lifecycle_stage, c.owner_id,
             c.time_zone, c.preferred_channels.join(';'), c.social_handles.map((s) => `${s.network}:${s.handle}`).join(';'),
+            ...ATTRIBUTION_FIELDS.map((f) => c.source?.[f] ?? ''),
             ...Array.from({ length: widths.addresses }, (_, i) => ADDRESS_PARTS.map((p) => c.addresses[i]?.[p] ?? '')).flat(),
             ...CONSENT_CHANNELS.map((ch) => c.consents[ch] ?? ''),
             ...keys.map((k) => custom.get(k) ?? ''),
