@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
-import { CONTACT_FIELDS, EVENT, Q, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
+import { CONTACT_FIELDS, EVENT, Q, expectError, expectEvent, type Gql, type Harness, startContactsWithRecorder, stopContactsWithRecorder } from './harness';
 
 const CONTACTS_PAGE = `query($first: Int, $after: String) { contactsCsvPage(first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
 const COMPANIES_PAGE = `query($first: Int, $after: String) { companiesCsvPage(first: $first, after: $after) { csv rows endCursor hasNextPage totalCount columns } }`;
@@ -219,6 +219,10 @@ describe('CSV round trips of whole contacts and companies', () => {
     expect(records.map((r) => r.name)).not.toContain('Company 1 (old)');
     expect(records.find((r) => r.name === 'Company 1')).toMatchObject({ domains: 'c1.example;c1.example.org;old.example', size: 'EMPLOYEES_11_50', vatId: 'DE123456781' });
     expect(records.find((r) => r.name.includes('Formula'))?.name).toBe(`'=Formula; "Quoted", Ltd`);
+    // The list's filter narrows the export (crm export companies --filter): by name part or domain, and the count says so.
+    const filtered = dataOf(await a(`{ companiesCsvPage(first: 100, filter: { search: "old.example" }) { csv totalCount } }`)).companiesCsvPage;
+    expect([filtered.totalCount, (parse(filtered.csv, { columns: true }) as Record<string, string>[]).map((r) => r.name)]).toEqual([1, ['Company 1']]);
+    expectError(await a(`{ companiesCsvPage(filter: { teamId: "not-a-team" }) { csv } }`), 'BAD_USER_INPUT');
 
     const tenantB = uniqueTenant();
     const b = h.client({ tenantId: tenantB, userId: 'user-b' });

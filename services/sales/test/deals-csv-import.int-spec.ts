@@ -177,6 +177,12 @@ describe('importDealsCsv', () => {
 
     // Export → import into another tenant: the same history (status, close time, lost reason, stage).
     const out = dataOf(await gql(`{ dealsCsvPage(first: 100) { csv } }`)).dealsCsvPage.csv;
+    // The deals list's filter narrows the export (crm export deals --filter '{"status":"WON"}').
+    const wonOnly = dataOf<any>(await gql(`{ dealsCsvPage(first: 100, filter: { status: WON }) { csv totalCount } }`)).dealsCsvPage;
+    expect(wonOnly.totalCount).toBe(3);
+    const wonLines = wonOnly.csv.trim().split('\n').slice(1);
+    expect([wonLines.length, wonLines.every((line: string) => /,won,/i.test(line))]).toEqual([3, true]);
+    expect((await gql(`{ dealsCsvPage(filter: { pipelineId: "nope" }) { csv } }`)).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const other = uniqueTenant();
     const otherGql = h.client({ tenantId: other, userId: 'boss-2', roles: ['manager'] });
     await h.contact(other, { emails: [{ email: 'ada@example.com', primary: true }] });

@@ -6,20 +6,19 @@ import { fetchGateway } from './errors';
 const PAGE = 'csv rows endCursor hasNextPage totalCount';
 const QUERIES = {
   contacts: { field: 'contactsCsvPage', query: `query Export($filter: ContactFilter, $first: Int, $after: String) { contactsCsvPage(filter: $filter, first: $first, after: $after) { ${PAGE} } }` },
-  companies: { field: 'companiesCsvPage', query: `query Export($first: Int, $after: String) { companiesCsvPage(first: $first, after: $after) { ${PAGE} } }` },
-  deals: { field: 'dealsCsvPage', query: `query Export($first: Int, $after: String) { dealsCsvPage(first: $first, after: $after) { ${PAGE} } }` },
+  companies: { field: 'companiesCsvPage', query: `query Export($filter: CompanyFilter, $first: Int, $after: String) { companiesCsvPage(filter: $filter, first: $first, after: $after) { ${PAGE} } }` },
+  deals: { field: 'dealsCsvPage', query: `query Export($filter: DealFilter, $first: Int, $after: String) { dealsCsvPage(filter: $filter, first: $first, after: $after) { ${PAGE} } }` },
 } as const;
 export type ExportKind = keyof typeof QUERIES;
 export const EXPORT_KINDS = Object.keys(QUERIES) as ExportKind[];
 
 /**
- * Writes every contact matching the filter (or every company or deal) to a CSV file (or stdout), page by page
+ * Writes every contact, company or deal matching the filter (the list's filter of that kind) to a CSV file (or stdout), page by page
  * through the gateway (`contactsCsvPage`, `companiesCsvPage`, `dealsCsvPage`: same auth and permission as any client), with a progress bar over the
  * total the first page reports. The columns are those the import reads.
  */
 export async function exportContactsFile(out: string | null, opts: { kind?: ExportKind; gatewayUrl: string; token: string; filter?: Record<string, unknown>; pageSize: number }) {
   const q = QUERIES[opts.kind ?? 'contacts'];
-  if (opts.filter && q.field !== 'contactsCsvPage') throw new Error(`--filter is not supported for ${opts.kind}`);
   const sink: WriteStream | NodeJS.WriteStream = out ? createWriteStream(out) : process.stdout;
   const bar = out ? new SingleBar({ format: 'export |{bar}| {percentage}% | {value}/{total} rows', hideCursor: true }, Presets.shades_classic) : null;
   let after: string | null = null;

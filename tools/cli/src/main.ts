@@ -111,7 +111,7 @@ program
   .description('Export data as CSV, every matching row and column (the columns `crm import` reads): `crm export contacts -o contacts.csv`')
   .argument('<kind>', 'what to export (contacts, companies, deals)')
   .option('-o, --out <file>', 'file to write (default: stdout, without progress bar)')
-  .option('--filter <json>', 'contacts: the list filter as JSON, e.g. \'{"tags":["vip"],"lifecycleStage":"customer"}\'')
+  .option('--filter <json>', 'the list filter of that kind as JSON, e.g. contacts \'{"tags":["vip"]}\', companies \'{"search":"acme"}\', deals \'{"status":"WON"}\'')
   .option('--tenant <id>', 'tenant to export', 'demo')
   .option('--gateway <url>', 'gateway GraphQL URL', process.env.CRM_GATEWAY_URL ?? 'http://127.0.0.1:4000/graphql')
   .option('--token <jwt>', 'bearer token (default: minted from the local secrets for --tenant)')

@@ -105,6 +105,10 @@ describe('crm CLI', () => {
     expect(exported).toHaveLength(13);
     expect(exported.filter((r) => r.firstName === 'Jürgen3')).toEqual([expect.objectContaining({ lastName: 'Müller-Lüdenscheidt', company: 'Bäckerei; Groß', 'address.city': 'Köln' })]);
     expect(exported.find((r) => r.firstName === 'Ana')?.lastName).toBe('Mul\nti');
+    // `crm export companies --filter`: the companies list's filter, through the gateway (deals: the same, in sales' tests).
+    const companiesOut = join(home, 'companies.csv');
+    expect(await exportContactsFile(companiesOut, { kind: 'companies', gatewayUrl: running.gatewayUrl, token, filter: { search: 'Bäckerei' }, pageSize: 5 })).toEqual({ rows: 1 });
+    expect((parse(readFileSync(companiesOut, 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => r.name)).toEqual(['Bäckerei; Groß']);
 
     const other = signUserToken({ tenantId: uniqueTenant(), userId: 'cli', roles: ['admin'] }, localSecrets().JWT_SECRET);
     expect(await importContactsFile(out, { gatewayUrl: running.gatewayUrl, token: other, chunkRows: 4 })).toMatchObject({ rows: 13, created: 13, failed: 0 });

@@ -40,7 +40,7 @@ class UpdateCompanyInput {
 }
 
 @InputType()
-class CompanyFilter {
+export class CompanyFilter {
   @Field(() => String, { nullable: true, description: 'Part of the name, or one of the domains exactly' }) search?: string | null;
   @Field(() => ID, { nullable: true, description: 'Companies owned by a member of this team' }) teamId?: string | null;
 }

@@ -7,7 +7,8 @@ import { CompanyRepository, type CompanyFilterValue } from './company.repository
 
 const COMPANY_ORDER: KeysetOrder = { name: 'companies', key: 'lower(name)', dir: 'ASC' };
 
-const companyFilterSchema = z.object({ search: z.string().max(200, 'must be at most 200 characters').nullish(), teamId: z.string().uuid('not a team id').nullish() });
+/** A CompanyFilter checked: the list's and the CSV export's. */
+export const companyFilterSchema = z.object({ search: z.string().max(200, 'must be at most 200 characters').nullish(), teamId: z.string().uuid('not a team id').nullish() });
 
 /** Reads of companies: by id (batched: the company DataLoader, federation references), the list by name. */
 @Injectable()

@@ -153,7 +153,8 @@ export class CompanyRepository {
     return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM companies WHERE ${this.filterSql(q, filter)}`, q.values)).n;
   }
 
-  private filterSql(q: SqlParams, filter: CompanyFilterValue): string {
+  /** The active companies a filter selects (the list's and the CSV export's). */
+  filterSql(q: SqlParams, filter: CompanyFilterValue): string {
     const search = filter.search || null;
     return q.where([
       'tenant_id = $1',

@@ -3,11 +3,12 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
 import type { z } from 'zod';
-import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, newCsvImportCounts, refuseCsvLine, unknownCsvColumns, readCsvStream, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
+import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, parseInput, newCsvImportCounts, refuseCsvLine, unknownCsvColumns, readCsvStream, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { CompanySize } from '../contacts/contact.types';
 import { detailColumns } from '../companies/company-fields';
 import { emitCompanyUpserted } from '../companies/company.events';
-import { CompanyRepository } from '../companies/company.repository';
+import { CompanyRepository, type CompanyFilterValue } from '../companies/company.repository';
+import { companyFilterSchema } from '../companies/company.queries';
 import { createCompanySchema } from '../companies/use-cases/create-company.use-case';
 import type { CsvPage } from '../contacts/use-cases/export-contacts-csv.use-case';
 import { CustomFieldRepository } from '../custom-fields/custom-field.repository';
@@ -172,15 +173,16 @@ export class CompaniesCsv {
     }
   }
 
-  async page(ctx: RequestContext, first: number, after?: string): Promise<CsvPage> {
+  async page(ctx: RequestContext, first: number, after?: string, filter: CompanyFilterValue = {}): Promise<CsvPage> {
     if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORT_PAGE) throw invalidField('first', `must be between 1 and ${MAX_EXPORT_PAGE}`);
     if (after !== undefined && !isUuid(after)) throw invalidField('after', 'not a cursor of this export (use endCursor)');
+    const f = parseInput(companyFilterSchema, filter, 'filter');
     return this.uow.run(ctx.tenantId, async (tx) => {
       const defs = await this.customFields.definitions(tx);
       const keys = [...defs.keys()].sort();
       const columns = [...BASE_COLUMNS, ...addressColumns(1), ...keys.map((k) => `cf.${k}`)];
-      const totalCount = after === undefined ? await this.csvRows.count(tx) : null;
-      const page = await this.csvRows.page(tx, after ?? null, first + 1);
+      const totalCount = after === undefined ? await this.csvRows.count(tx, f) : null;
+      const page = await this.csvRows.page(tx, f, after ?? null, first + 1);
       const rows = page.slice(0, first);
       const csv = stringify(
         rows.map((c) => {

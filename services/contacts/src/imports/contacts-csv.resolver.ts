@@ -1,5 +1,6 @@
 import { Args, Field, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { currentUser, RequirePermission } from '@crm/platform';
+import { CompanyFilter } from '../companies/companies.resolver';
 import { ContactFilter } from '../contacts/contact.types';
 import { ExportContactsCsv, MAX_EXPORT_PAGE } from '../contacts/use-cases/export-contacts-csv.use-case';
 import { ContactsPermission } from '../permissions';
@@ -89,8 +90,9 @@ export class ContactsCsvResolver {
   companiesCsvPage(
     @Args('first', { type: () => Int, nullable: true, defaultValue: 1000 }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
+    @Args('filter', { type: () => CompanyFilter, nullable: true, description: "The companies list's filter" }) filter?: CompanyFilter,
   ) {
-    return this.companiesCsv.page(currentUser(), first ?? 1000, after ?? undefined);
+    return this.companiesCsv.page(currentUser(), first ?? 1000, after ?? undefined, filter ?? {});
   }
 
   @Mutation(() => ImportReport, {

@@ -47,6 +47,25 @@ export interface DealListFilter {
   archived?: boolean | null;
 }
 
+/**
+ * The deals a filter selects (the list's and the CSV export's), columns prefixed with `alias` when the
+ * statement joins other tables. Archived deals: only with `archived: true`, except where
+ * `archivedByDefault` (the export, which writes every deal unless told otherwise) and no `archived` is given.
+ */
+export function dealFilterSql(q: SqlParams, f: DealListFilter, alias = '', archivedByDefault = false): string {
+  const c = (column: string) => `${alias}${column}`;
+  return q.where([
+    `${c('tenant_id')} = $1`,
+    f.archived ? `${c('archived_at')} IS NOT NULL` : f.archived === false || !archivedByDefault ? `${c('archived_at')} IS NULL` : null,
+    f.status && `${c('status')} = ${q.p(f.status)}`,
+    f.ownerId && `${c('owner_id')} = ${q.p(f.ownerId)}`,
+    f.teamId && teamMemberSql(q, c('owner_id'), f.teamId),
+    f.pipelineId && `${c('pipeline_id')} = ${q.p(f.pipelineId)}`,
+    f.stageId && `${c('stage_id')} = ${q.p(f.stageId)}`,
+    f.contactId && `${c('contact_id')} = ${q.p(f.contactId)}`,
+  ]);
+}
+
 /** Deals newest first (Query.deals and Contact.deals). */
 const DEAL_ORDER: KeysetOrder = { name: 'deals', key: 'created_at', dir: 'DESC', timestamp: true };
 
@@ -183,17 +202,7 @@ export class DealRepository {
   async list(tx: Tx, f: DealListFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>> {
     const page = keysetPage(DEAL_ORDER, args);
     const q = new SqlParams(tx.tenantId);
-    const filters = [
-      'tenant_id = $1',
-      f.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL',
-      f.status && `status = ${q.p(f.status)}`,
-      f.ownerId && `owner_id = ${q.p(f.ownerId)}`,
-      f.teamId && teamMemberSql(q, 'owner_id', f.teamId),
-      f.pipelineId && `pipeline_id = ${q.p(f.pipelineId)}`,
-      f.stageId && `stage_id = ${q.p(f.stageId)}`,
-      f.contactId && `contact_id = ${q.p(f.contactId)}`,
-    ];
-    const where = q.where(filters);
+    const where = dealFilterSql(q, f);
     const countParams = q.snapshot();
     const after = page.afterSql(q.p);
     const rows = await tx.query<DealRow & KeysetRow>(

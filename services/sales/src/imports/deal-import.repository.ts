@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Row, Tx } from '@crm/platform';
+import { SqlParams, type Row, type Tx } from '@crm/platform';
+import { dealFilterSql, type DealListFilter } from '../deals/deal.repository';
 
 /** The lookups a deals CSV needs: contacts by email (from the replica), pipelines and stages by name, earlier imports. */
 @Injectable()
@@ -35,20 +36,24 @@ export class DealImportRepository {
   }
 
   /** A page of the deals export, keyset by id, with the names the import reads back. */
-  exportPage(tx: Tx, afterId: string | null, limit: number): Promise<DealExportRow[]> {
+  exportPage(tx: Tx, filter: DealListFilter, afterId: string | null, limit: number): Promise<DealExportRow[]> {
+    const q = new SqlParams(tx.tenantId);
+    const where = dealFilterSql(q, filter, 'd.', true);
+    const after = q.p(afterId);
     return tx.query<DealExportRow>(
       `SELECT d.id, d.title, d.amount::text AS amount, d.currency, r.primary_email AS contact_email, d.contact_id, p.name AS pipeline, s.name AS stage,
               to_char(d.expected_close_date, 'YYYY-MM-DD') AS expected_close_date, d.owner_id, d.notes, d.status,
               to_char(d.closed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS closed_at, d.lost_reason
          FROM deals d JOIN pipelines p ON p.id = d.pipeline_id JOIN stages s ON s.id = d.stage_id
          LEFT JOIN contact_replica r ON r.tenant_id = d.tenant_id AND r.contact_id = d.contact_id
-        WHERE d.tenant_id = $1 AND ($2::uuid IS NULL OR d.id > $2::uuid) ORDER BY d.id LIMIT $3`,
-      [tx.tenantId, afterId, limit],
+        WHERE ${where} AND (${after}::uuid IS NULL OR d.id > ${after}::uuid) ORDER BY d.id LIMIT ${q.p(limit)}`,
+      q.values,
     );
   }
 
-  async count(tx: Tx): Promise<number> {
-    return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM deals WHERE tenant_id = $1`, [tx.tenantId])).n;
+  async count(tx: Tx, filter: DealListFilter): Promise<number> {
+    const q = new SqlParams(tx.tenantId);
+    return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM deals d WHERE ${dealFilterSql(q, filter, 'd.', true)}`, q.values)).n;
   }
 }
 

@@ -1,5 +1,6 @@
 import { Args, Field, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { currentUser, RequirePermission } from '@crm/platform';
+import { DealFilter } from '../deals/deal.types';
 import { SalesPermission } from '../permissions';
 import { InputType, ObjectType } from '../schema-scope';
 import { ImportDealsCsv } from './import-deals-csv.use-case';
@@ -56,12 +57,15 @@ export class DealsCsvResolver {
     return this.importDeals.execute(currentUser(), csv, { map: map ?? undefined, dryRun: dryRun ?? false, delimiter: delimiter ?? undefined });
   }
 
-  @Query(() => DealCsvPage, { description: 'Every deal as CSV, one page (up to 5000 rows) at a time: the columns importDealsCsv reads, status, closedAt and lostReason included' })
+  @Query(() => DealCsvPage, {
+    description: 'Every deal (or those the deals list filter selects; archived ones too unless `archived` says otherwise) as CSV, one page (up to 5000 rows) at a time: the columns importDealsCsv reads, status, closedAt and lostReason included',
+  })
   @RequirePermission(SalesPermission['deal.export'])
   dealsCsvPage(
     @Args('first', { type: () => Int, nullable: true, defaultValue: 1000 }) first?: number,
     @Args('after', { type: () => String, nullable: true }) after?: string,
+    @Args('filter', { type: () => DealFilter, nullable: true }) filter?: DealFilter,
   ) {
-    return this.importDeals.page(currentUser(), first ?? 1000, after ?? undefined);
+    return this.importDeals.page(currentUser(), first ?? 1000, after ?? undefined, filter ?? {});
   }
 }

@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import { stringify } from 'csv-stringify/sync';
-import { invalidField, isUuid, mapCsvHeader, neutraliseCsvCell, newCsvImportCounts, readCsvStream, refuseCsvLine, unknownCsvColumns, type CsvImportCounts, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
-import { DealStatus } from '../deals/deal.types';
+import { invalidField, isUuid, mapCsvHeader, parseInput, neutraliseCsvCell, newCsvImportCounts, readCsvStream, refuseCsvLine, unknownCsvColumns, type CsvImportCounts, restoreCsvCell, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
+import { type DealFilter, DealStatus } from '../deals/deal.types';
+import { dealFilterSchema } from '../deals/use-cases/list-deals.use-case';
 import { CreateDeal } from '../deals/use-cases/create-deal.use-case';
 import { LoseDeal, lostReason } from '../deals/use-cases/lose-deal.use-case';
 import { WinDeal } from '../deals/use-cases/win-deal.use-case';
@@ -243,13 +244,15 @@ export class ImportDealsCsv {
     return { title, amount: normalised, contactId, pipelineId, stageId, closing, exists: await this.lookups.exists(tx, contactId, pipelineId, title) };
   }
 
-  /** Every deal as CSV, one page at a time, the columns this import reads (status, close time and lost reason included). */
-  async page(ctx: RequestContext, first: number, after?: string) {
+  /** Every deal (or those the filter selects) as CSV, one page at a time, the columns this import reads (status, close time and lost reason included). */
+  async page(ctx: RequestContext, first: number, after?: string, filter: DealFilter = {}) {
     if (!Number.isInteger(first) || first < 1 || first > MAX_EXPORT_PAGE) throw invalidField('first', `must be between 1 and ${MAX_EXPORT_PAGE}`);
     if (after !== undefined && !isUuid(after)) throw invalidField('after', 'not a cursor of this export (use endCursor)');
+    // The deals list's filter; without `archived`, archived deals are exported too (the file is the whole history).
+    const f = parseInput(dealFilterSchema, filter, 'filter');
     return this.uow.run(ctx.tenantId, async (tx) => {
-      const totalCount = after === undefined ? await this.lookups.count(tx) : null;
-      const page = await this.lookups.exportPage(tx, after ?? null, first + 1);
+      const totalCount = after === undefined ? await this.lookups.count(tx, f) : null;
+      const page = await this.lookups.exportPage(tx, f, after ?? null, first + 1);
       const rows = page.slice(0, first);
       const csv = stringify(
         rows.map((d) =>

@@ -5,7 +5,8 @@ import { zOptId } from '../../common/validate';
 import { DealRepository } from '../deal.repository';
 import { type Deal, type DealFilter, DealStatus } from '../deal.types';
 
-const schema = z.object({
+/** A DealFilter checked (ids are UUIDs): the list's and the CSV export's. */
+export const dealFilterSchema = z.object({
   status: z.enum(DealStatus).nullish(),
   ownerId: z.string().nullish(),
   teamId: zOptId('team id'),
@@ -24,7 +25,7 @@ export class ListDeals {
 
   /** Deals newest first, filtered; counted only when totalCount is asked for. */
   execute(ctx: RequestContext, filter: DealFilter, page: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>> {
-    const f = parseInput(schema, filter, 'filter');
+    const f = parseInput(dealFilterSchema, filter, 'filter');
     return this.uow.run(ctx.tenantId, (tx) => this.deals.list(tx, f, page, withTotal));
   }
 }
