@@ -22,12 +22,11 @@
  * Everything runs in this process (services, gateway, load), so figures are comparable only within
  * one run or between runs on an equally loaded machine.
  */
-import pino from 'pino';
 import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { beginTenantTx, requestStore, startService } from '@crm/platform';
 import { freshSchema, planNodes, recordStatements, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId, type RecordedStatement } from '@crm/testing';
-import { closedLoop, post } from './load';
+import { closedLoop, post, startBenchGateway } from './load';
 import { env } from './stats';
 
 const TENANT = 'benchlist';
@@ -183,23 +182,8 @@ async function main() {
     const tables = await seed(pool, schemas, contacts);
     const seedSeconds = +((performance.now() - t0) / 1000).toFixed(1);
 
-    const { startGateway, DEFAULT_QUERY_LIMITS } = await import('@crm/gateway');
-    gw = await startGateway({
-      port: 0,
-      host: '127.0.0.1',
-      metricsPort: 0,
-      subgraphs: Object.values(services).map((s) => ({ name: s.name, url: s.url, sdl: s.sdl() })),
-      auth: { jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' },
-      internalSecret: TEST_INTERNAL_SECRET,
-      production: true,
-      graphiql: false,
-      limits: { ...DEFAULT_QUERY_LIMITS },
-      supergraphMode: 'static',
-      logger: pino({ level: 'warn' }),
-      rateLimits: { perUser: 0, perIp: 0, windowMs: 60_000 },
-      // Every request of the loop is the same query: dedup would answer most of them from one fetch.
-      dedupeSubgraphQueries: false,
-    });
+    // Every request of the loop is the same query: dedup would answer most of them from one fetch.
+    gw = await startBenchGateway(Object.values(services).map((s) => ({ name: s.name, url: s.url, sdl: s.sdl() })), false);
     const bearer = { authorization: `Bearer ${signUserToken(USER, TEST_JWT_SECRET, { expiresIn: 3600 })}` };
     const direct = { [INTERNAL_CONTEXT_HEADER]: signInternalContext(USER, TEST_INTERNAL_SECRET, 3600) };
     const first = await post(gw.url, bearer, CONTACTS_LIST);

@@ -22,11 +22,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import pino from 'pino';
 import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
-import { ask, closedLoop, post } from './load';
+import { ask, closedLoop, post, startBenchGateway } from './load';
 import { env } from './stats';
 
 const TENANT = 'bench360';
@@ -85,22 +84,7 @@ async function runSubgraphs(envs: Record<string, NodeJS.ProcessEnv>) {
 
 // ---------------------------------------------------------------- child: our gateway
 async function runOurs(subgraphs: { name: string; url: string; sdl: string }[]) {
-  const { startGateway, DEFAULT_QUERY_LIMITS } = await import('@crm/gateway');
-  const gw = await startGateway({
-    port: 0,
-    host: '127.0.0.1',
-    metricsPort: 0,
-    subgraphs,
-    auth: { jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' },
-    internalSecret: TEST_INTERNAL_SECRET,
-    production: true,
-    graphiql: false,
-    limits: { ...DEFAULT_QUERY_LIMITS },
-    supergraphMode: 'static',
-    logger: pino({ level: 'warn' }),
-    rateLimits: { perUser: 0, perIp: 0, windowMs: 60_000 },
-    dedupeSubgraphQueries: process.env.BENCH_DEDUP === 'on',
-  });
+  const gw = await startBenchGateway(subgraphs, process.env.BENCH_DEDUP === 'on');
   serveCpu();
   process.on('message', async (m: Msg) => {
     if (m.kind === 'stop') {

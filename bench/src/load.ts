@@ -1,5 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
+import pino from 'pino';
+import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET } from '@crm/testing';
 import { summary } from './stats';
 
 /** One GraphQL POST; the parsed body, errors included. */
@@ -48,5 +50,28 @@ export function ask<M extends { kind: string }>(proc: ChildProcess, kind: string
     };
     proc.on('message', on);
     proc.send({ kind });
+  });
+}
+
+/**
+ * Our gateway as the benchmarks measure it: production settings, the test secrets, no rate limits,
+ * a static supergraph over `subgraphs`; `dedupe` is the in-flight deduplication of subgraph fetches.
+ */
+export async function startBenchGateway(subgraphs: { name: string; url: string; sdl: string }[], dedupe: boolean) {
+  const { startGateway, DEFAULT_QUERY_LIMITS } = await import('@crm/gateway');
+  return startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    metricsPort: 0,
+    subgraphs,
+    auth: { jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' },
+    internalSecret: TEST_INTERNAL_SECRET,
+    production: true,
+    graphiql: false,
+    limits: { ...DEFAULT_QUERY_LIMITS },
+    supergraphMode: 'static',
+    logger: pino({ level: 'warn' }),
+    rateLimits: { perUser: 0, perIp: 0, windowMs: 60_000 },
+    dedupeSubgraphQueries: dedupe,
   });
 }

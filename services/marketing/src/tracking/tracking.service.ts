@@ -137,9 +137,10 @@ export class Tracking implements OnApplicationShutdown {
       const byId = new Map(rows.map((r) => [r.message_id, r]));
       const first = rows.filter((r) => r.first_open);
       if (first.length) await tx.emitMany(MessageOpenedV1, first.map((r) => ({ subject: r.message_id, data: { ...refOf(r), openedAt: r.opened_at!.toISOString() } })));
-      const urls = hits.map((h) => (h.linkIndex === null ? undefined : byId.get(h.messageId.toLowerCase())?.links[h.linkIndex]));
-      const clicks = hits.flatMap((h, i) => {
-        const r = byId.get(h.messageId.toLowerCase());
+      const rowOf = hits.map((h) => byId.get(h.messageId.toLowerCase()));
+      const urls = hits.map((h, i) => (h.linkIndex === null ? undefined : rowOf[i]?.links[h.linkIndex]));
+      const clicks = hits.flatMap((_, i) => {
+        const r = rowOf[i];
         return r && urls[i] ? [{ subject: r.message_id, data: { ...refOf(r), url: urls[i]!, clickedAt: r.now.toISOString() } }] : [];
       });
       if (clicks.length) await tx.emitMany(MessageClickedV1, clicks);
