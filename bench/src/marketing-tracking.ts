@@ -7,12 +7,27 @@
  * own stalls into the service's latency).
  * Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/marketing-tracking.ts [rate/s] [seconds] [messages] [opens|mixed]
- * With CPU_PROF=dir the service process writes a V8 CPU profile there (node --cpu-prof).
+ * With CPU_PROF=dir the service process writes a V8 CPU profile of the timed run (not the boot,
+ * the warm-up or the shutdown) there: <dir>/tracking-<pid>.cpuprofile.
+ * PAUSE=relay,consumers (either or both) stops the service's outbox relay and/or its Kafka consumers
+ * once it is up, to see how much of a hit's latency is theirs (they share the service's event loop).
+ * The service's event-loop delay over the timed run is reported as loopDelayP50/P99/Max.
+ *
+ * The floor, without the service: `… [rate] [seconds] 0 floor|floor-tx|floor-group` commits one
+ * durable row per hit straight from a bare `pg` client on the same schedule — `floor`: one autocommit
+ * INSERT each (pool of 16), `floor-tx`: BEGIN / INSERT / COMMIT each, `floor-group`: one connection,
+ * the hits that arrive while a write runs inserted together by the next (group commit);
+ * `floor-groupN`: the same over N connections (a batch starts as soon as one is free). What
+ * PostgreSQL's own commit costs on this machine at that rate, which no service design can beat.
  */
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Agent, get } from 'node:http';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { marketingService, signToken } from '@crm/marketing';
 import { startService } from '@crm/platform';
 import { adminQuery, freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
@@ -21,7 +36,10 @@ import { env, fmt, summary } from './stats';
 
 const SECRET = 'bench-tracking-secret-0123456789abcdef';
 
-type Msg = { kind: 'ready'; base: string; ids: string[] } | { kind: 'cpu'; cpu: NodeJS.CpuUsage } | { kind: 'start'; messages: number } | { kind: 'stop' };
+type Msg =
+  | { kind: 'ready'; base: string; ids: string[] }
+  | { kind: 'cpu'; cpu: NodeJS.CpuUsage; loop?: { p50: number; p99: number; max: number } }
+  | { kind: 'start'; messages: number } | { kind: 'stop' };
 
 /** The child: the marketing service and its seeded messages. */
 async function serve() {
@@ -41,8 +59,30 @@ async function serve() {
      SELECT id, 'bench', $1, 'Bench', gen_random_uuid(), 'email', 'x@bench.example', ARRAY['https://shop.example/spring', 'https://shop.example/sale'] FROM unnest($2::uuid[]) id`,
     [campaignId, ids],
   );
+  const pause = (process.env.PAUSE ?? '').split(',').filter(Boolean);
+  // The transport itself, not the Nest microservice: closing that would run the whole app's shutdown hooks.
+  if (pause.includes('consumers')) for (const ms of svc.app.getMicroservices()) await (ms as unknown as { serverInstance: { close(): Promise<void> } }).serverInstance.close();
+  if (pause.includes('relay')) await svc.relay?.stop(0);
+  // Reset at each 'cpu' question: the second one reports the timed run only.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const profiler = process.env.CPU_PROF ? new Session() : undefined;
+  let profiling = false;
   process.on('message', async (m: Msg) => {
-    if (m.kind === 'cpu') process.send!({ kind: 'cpu', cpu: process.cpuUsage() });
+    if (m.kind === 'cpu') {
+      if (profiler && !profiling) {
+        profiling = true;
+        profiler.connect();
+        await profiler.post('Profiler.enable');
+        await profiler.post('Profiler.start');
+      } else if (profiler) {
+        const { profile } = await profiler.post('Profiler.stop');
+        writeFileSync(join(process.env.CPU_PROF!, `tracking-${process.pid}.cpuprofile`), JSON.stringify(profile));
+      }
+      const ms = (ns: number) => +(ns / 1e6).toFixed(2);
+      process.send!({ kind: 'cpu', cpu: process.cpuUsage(), loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) } });
+      loop.reset();
+    }
     if (m.kind === 'stop') {
       await svc.stop();
       await fresh.drop();
@@ -52,14 +92,114 @@ async function serve() {
   process.send!({ kind: 'ready', base: svc.url.replace(/\/graphql$/, ''), ids } satisfies Msg);
 }
 
+/** Open-loop schedule: `send(i)` at i / rate seconds, whether or not earlier ones have finished. */
+async function schedule(rate: number, total: number, send: (i: number) => Promise<boolean>): Promise<{ latencies: number[]; failed: number; elapsed: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const t0 = performance.now();
+    pending.push(
+      send(i).then((ok) => {
+        latencies.push(performance.now() - t0);
+        if (!ok) failed++;
+      }),
+    );
+  }
+  await Promise.all(pending);
+  return { latencies, failed, elapsed: (performance.now() - started) / 1000 };
+}
+
+async function floor(rate: number, seconds: number, mode: string) {
+  const { Client, Pool } = await import('pg');
+  const fresh = await freshSchema('floor');
+  const table = `"${fresh.schema}".floor_hits`;
+  await adminQuery(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, message_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`);
+  const pool = new Pool({ connectionString: env('DATABASE_URL'), max: 16 });
+  // floor-group[N]: N connections; a batch starts as soon as one of them is free.
+  const writers = await Promise.all(
+    Array.from({ length: Number(/^floor-group(\d+)$/.exec(mode)?.[1] ?? 1) }, async () => {
+      const c = new Client({ connectionString: env('DATABASE_URL') });
+      await c.connect();
+      return { c, busy: false };
+    }),
+  );
+  let queue: { id: string; done: (ok: boolean) => void }[] = [];
+  const drain = async (w: (typeof writers)[number]) => {
+    w.busy = true;
+    while (queue.length) {
+      const batch = queue;
+      queue = [];
+      const ok = await w.c.query(`INSERT INTO ${table} (message_id) SELECT unnest($1::uuid[])`, [batch.map((b) => b.id)]).then(() => true, () => false);
+      for (const b of batch) b.done(ok);
+    }
+    w.busy = false;
+  };
+  const write = (id: string): Promise<boolean> => {
+    if (mode === 'floor') return pool.query(`INSERT INTO ${table} (message_id) VALUES ($1)`, [id]).then(() => true, () => false);
+    if (mode === 'floor-tx')
+      return pool.connect().then(async (c) => {
+        try {
+          await c.query('BEGIN');
+          await c.query(`INSERT INTO ${table} (message_id) VALUES ($1)`, [id]);
+          await c.query('COMMIT');
+          return true;
+        } catch {
+          return false;
+        } finally {
+          c.release();
+        }
+      });
+    return new Promise((done) => {
+      queue.push({ id, done });
+      const free = writers.find((w) => !w.busy);
+      if (free) void drain(free);
+    });
+  };
+  for (let i = 0; i < 200; i++) await write(randomUUID());
+  const serial: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    await write(randomUUID());
+    serial.push(performance.now() - t0);
+  }
+  const load0 = loadavg()[0];
+  const { latencies, failed, elapsed } = await schedule(rate, rate * seconds, () => write(randomUUID()));
+  const sum = summary(latencies);
+  console.log(
+    JSON.stringify({
+      bench: 'durable write floor (bare pg client)',
+      mode,
+      rate,
+      total: rate * seconds,
+      failed,
+      achievedPerSecond: Math.round((rate * seconds) / elapsed),
+      p50: fmt(sum.p50),
+      p90: fmt(sum.p90),
+      p99: fmt(sum.p99),
+      max: fmt(sum.max),
+      serialP50: fmt(summary(serial).p50),
+      serialP99: fmt(summary(serial).p99),
+      load: +((load0 + loadavg()[0]) / 2).toFixed(2),
+    }),
+  );
+  for (const w of writers) await w.c.end();
+  await pool.end();
+  await fresh.drop();
+}
+
 async function main() {
   env('DATABASE_URL');
   const rate = Number(process.argv[2] ?? 500);
   const seconds = Number(process.argv[3] ?? 10);
   const messages = Number(process.argv[4] ?? 2000);
   const mix = process.argv[5] ?? 'mixed';
-  const execArgv = [...process.execArgv, ...(process.env.CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF}`] : [])];
-  const service = fork(__filename, ['service'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (mix.startsWith('floor')) return floor(rate, seconds, mix);
+  const service = fork(__filename, ['service'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ base: string; ids: string[] }>((resolve, reject) => {
     service.once('exit', (code) => reject(new Error(`the service process exited with ${code}`)));
     service.on('message', (m: any) => m.kind === 'ready' && resolve(m));
@@ -89,26 +229,10 @@ async function main() {
   const serial: number[] = [];
   for (let i = 0; i < 200; i++) serial.push((await hit(urls[(i * 7919 + 1) % urls.length])).ms);
   const total = rate * seconds;
-  const latencies: number[] = [];
-  let failed = 0;
   const cpu0 = (await ask<Msg & { kind: 'cpu' }>(service, 'cpu')).cpu;
   const load0 = loadavg()[0];
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    pending.push(
-      hit(urls[(i * 7919) % urls.length]).then((r) => {
-        latencies.push(r.ms);
-        if (!r.ok) failed++;
-      }),
-    );
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - started) / 1000;
-  const cpu1 = (await ask<Msg & { kind: 'cpu' }>(service, 'cpu')).cpu;
+  const { latencies, failed, elapsed } = await schedule(rate, total, async (i) => (await hit(urls[(i * 7919) % urls.length])).ok);
+  const { cpu: cpu1, loop } = await ask<Msg & { kind: 'cpu' }>(service, 'cpu');
   const serviceCpuMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000;
   const sum = summary(latencies);
   console.log(
@@ -126,6 +250,10 @@ async function main() {
       max: fmt(sum.max),
       serialP50: fmt(summary(serial).p50),
       serialP99: fmt(summary(serial).p99),
+      loopDelayP50: loop?.p50,
+      loopDelayP99: loop?.p99,
+      loopDelayMax: loop?.max,
+      ...(process.env.PAUSE ? { paused: process.env.PAUSE } : {}),
       load: +((load0 + loadavg()[0]) / 2).toFixed(2),
     }),
   );

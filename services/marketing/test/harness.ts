@@ -12,12 +12,20 @@ import { marketingService } from '../src/service';
 export async function startMarketing(extraEnv: Record<string, string> = {}) {
   const fresh = await freshSchema('marketin');
   const topicPrefix = `${uniqueId('it')}.`;
-  const svc: RunningService = await startService(marketingService, { env: serviceTestEnv(fresh.schema, topicPrefix, extraEnv) });
+  const env = serviceTestEnv(fresh.schema, topicPrefix, extraEnv);
+  let svc: RunningService = await startService(marketingService, { env });
   const kafka = new Kafka({ clientId: 'marketing-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   let producer: Producer | undefined;
   const h = {
-    svc,
+    get svc() {
+      return svc;
+    },
     schema: fresh.schema,
+    /** A new process on the same database and topics (what a crash-and-restart or a rolling deploy gives). */
+    async restart() {
+      await svc.stop();
+      svc = await startService(marketingService, { env });
+    },
     client(ctx: Partial<RequestContext> = {}) {
       return subgraphClient(svc.url, { tenantId: ctx.tenantId ?? uniqueTenant(), userId: ctx.userId ?? 'user-1', roles: ctx.roles ?? ['admin'] });
     },

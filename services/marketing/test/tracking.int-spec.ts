@@ -43,6 +43,12 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
   }
   const row = async (id: string) => (await h.sql<Row>(`SELECT * FROM "${h.schema}".campaign_messages WHERE id = $1`, [id]))[0];
   const outboxTypes = async (tenantId: string) => (await h.outboxEvents(tenantId)).map((e) => e.type);
+  /** Hits of a message stored and not yet applied to its counters and events. */
+  const storedHits = async (id: string) => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".tracking_hits WHERE message_id = $1`, [id]))[0].n;
+  /** Opens of a message either applied or still stored, read in one snapshot (the background step may apply them meanwhile). */
+  const opensKept = async (id: string) =>
+    (await h.sql<{ n: number }>(`SELECT open_count + (SELECT count(*)::int FROM "${h.schema}".tracking_hits WHERE message_id = $1) AS n FROM "${h.schema}".campaign_messages WHERE id = $1`, [id]))[0].n;
+  const settled = () => h.svc.app.get(Tracking).settled();
 
   it('the mail catcher stores what the email adapter really sent over SMTP, listed by caughtMail (mail.read)', async () => {
     const tenantId = uniqueTenant();
@@ -71,12 +77,16 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect(res.headers.get('content-type')).toBe('image/gif');
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect((await res.arrayBuffer()).byteLength).toBe(42);
-    // Stored before it is answered: the 200 means the open is committed (no waiting for a background write).
+    // Stored before it is answered: the 200 means the hit is committed, still stored or already applied (never neither).
+    expect(await opensKept(m.messageId)).toBe(1);
+    await settled();
+    expect(await storedHits(m.messageId)).toBe(0);
     const after1 = await row(m.messageId);
     expect(after1.open_count).toBe(1);
     expect(after1.opened_at).toBeInstanceOf(Date);
     await fetch(local);
-    // (answered after its write, as above)
+    expect(await opensKept(m.messageId)).toBe(2);
+    await settled();
     const after2 = await row(m.messageId);
     expect(after2.open_count).toBe(2);
     expect(after2.opened_at).toEqual(after1.opened_at);
@@ -86,29 +96,41 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     const y = await sent(tenantId);
     const localOf = (u: string) => u.replace(/^https?:\/\/[^/]+/, base);
     await Promise.all([...Array(5).fill(localOf(x.pixel)), ...Array(3).fill(localOf(y.pixel))].map((u: string) => fetch(u).then((r) => r.arrayBuffer())));
-    await h.svc.app.get(Tracking).settled();
+    await settled();
     expect([(await row(x.m.messageId)).open_count, (await row(y.m.messageId)).open_count]).toEqual([5, 3]);
     expect((await h.outboxEvents(tenantId)).map((e) => e.key).sort()).toEqual([m.messageId, x.m.messageId, y.m.messageId].sort());
     const onKafka = await recorder.waitFor((e) => e.event?.type === 'crm.marketing.message.opened.v1' && e.event.data.messageId === m.messageId);
     expect(onKafka.event.data).toEqual({ messageId: m.messageId, campaignId: m.campaignId, campaignName: 'Spring sale', contactId: m.contactId, channel: 'email', variant: null, openedAt: after1.opened_at!.toISOString() });
   });
 
-  it('the pixel is answered only once its open is committed (stored before acknowledged)', async () => {
+  it('the pixel is answered only once its hit is stored (stored before acknowledged), and does not wait for the counters', async () => {
     const tenantId = uniqueTenant();
     const { m, pixel } = await sent(tenantId);
     const local = pixel.replace(/^https?:\/\/[^/]+/, base);
     let answered = false;
     let hit: Promise<Response> | undefined;
-    // Hold the message's row: the open cannot be written, so the pixel must not be answered yet.
+    // Hold the hits table: the open cannot be stored, so the pixel must not be answered yet.
     await inTenantTx(h.svc.dataSource, tenantId, async (tx) => {
-      await tx.query(`SELECT 1 FROM campaign_messages WHERE id = $1 FOR UPDATE`, [m.messageId]);
+      await tx.query(`LOCK TABLE tracking_hits IN SHARE MODE`);
       hit = fetch(local).then((r) => ((answered = true), r));
       await new Promise((r) => setTimeout(r, 800));
       expect(answered).toBe(false);
     });
     const res = await hit!;
     expect(res.status).toBe(200);
+    expect(await storedHits(m.messageId)).toBeLessThanOrEqual(1);
+    await settled();
     expect((await row(m.messageId)).open_count).toBe(1);
+    // Hold the message's row instead: the hit is stored and answered; its count and event follow once the row is free.
+    await inTenantTx(h.svc.dataSource, tenantId, async (tx) => {
+      await tx.query(`SELECT 1 FROM campaign_messages WHERE id = $1 FOR UPDATE`, [m.messageId]);
+      expect((await fetch(local)).status).toBe(200);
+      expect(await storedHits(m.messageId)).toBe(1);
+    });
+    await settled();
+    expect(await storedHits(m.messageId)).toBe(0);
+    expect((await row(m.messageId)).open_count).toBe(2);
+    expect(await outboxTypes(tenantId)).toEqual(['crm.marketing.message.opened.v1']);
   });
 
   it('click: 302 to the stored URL of that link, MessageClickedV1 per click', async () => {
@@ -118,20 +140,21 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     const res = await fetch(clicks[1].replace(/^https?:\/\/[^/]+/, base), { redirect: 'manual' });
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('https://shop.example/autumn');
+    await settled();
     expect((await row(m.messageId)).click_count).toBe(1);
     const events = await h.outboxEvents(tenantId);
     expect(events).toEqual([{ key: m.messageId, type: 'crm.marketing.message.clicked.v1', data: expect.objectContaining({ messageId: m.messageId, url: 'https://shop.example/autumn' }) }]);
   });
 
-  it('clicks are written like opens: held back until committed, several hits of one message in one write, each click redirected to its own link with its event', async () => {
+  it('clicks are stored like opens: held back until committed, several hits of one message in one write, each click redirected to its own link with its event', async () => {
     const tenantId = uniqueTenant();
     const { m, pixel, clicks } = await sent(tenantId);
     const local = (u: string) => u.replace(/^https?:\/\/[^/]+/, base);
     let answered = 0;
     let hits: Promise<Response[]> | undefined;
-    // Hold the message's row: nothing can be written, so no click may be redirected yet (stored before acknowledged).
+    // Hold the hits table: nothing can be stored, so no click may be redirected yet (stored before acknowledged).
     await inTenantTx(h.svc.dataSource, tenantId, async (tx) => {
-      await tx.query(`SELECT 1 FROM campaign_messages WHERE id = $1 FOR UPDATE`, [m.messageId]);
+      await tx.query(`LOCK TABLE tracking_hits IN SHARE MODE`);
       hits = Promise.all([clicks[0], clicks[1], clicks[1], pixel, pixel].map((u) => fetch(local(u), { redirect: 'manual' }).then((r) => ((answered += 1), r))));
       await new Promise((r) => setTimeout(r, 800));
       expect(answered).toBe(0);
@@ -144,14 +167,15 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
       [200, null],
       [200, null],
     ]);
+    await settled();
     const after = await row(m.messageId);
     expect([after.click_count, after.open_count]).toEqual([3, 2]);
     expect(after.clicked_at).toBeInstanceOf(Date);
     const events = await h.outboxEvents(tenantId);
     expect(events.filter((e) => e.type === 'crm.marketing.message.clicked.v1').map((e) => (e.data as { url: string }).url).sort()).toEqual(['https://shop.example/autumn', 'https://shop.example/autumn', 'https://shop.example/spring']);
     expect(events.filter((e) => e.type === 'crm.marketing.message.opened.v1')).toHaveLength(1);
-    // Written together: the first hit's write waited on the lock while the other four arrived, so the
-    // three clicks took at most two transactions (a click's clickedAt is its transaction's time).
+    // Stored together: the first hit's insert waited on the lock while the other four arrived, so the
+    // three clicks took at most two statements (a click's clickedAt is the time its hit was stored).
     const clickTimes = events.filter((e) => e.type === 'crm.marketing.message.clicked.v1').map((e) => (e.data as { clickedAt: string }).clickedAt);
     expect(new Set(clickTimes).size).toBeLessThan(3);
   });
@@ -177,8 +201,9 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect((await fetch(`${base}/t/c/${beyond}`, { redirect: 'manual' })).status).toBe(404);
     // An open token is not a click token.
     expect((await fetch(`${base}/t/c/${/\/t\/o\/([^/]+)\.gif$/.exec(pixel)![1]}`, { redirect: 'manual' })).status).toBe(404);
-    await h.svc.app.get(Tracking).settled();
+    await settled();
     expect(await row(m.messageId)).toEqual(before);
+    expect(await storedHits(m.messageId)).toBe(0);
     expect(await h.outboxEvents(tenantId)).toEqual([]);
   });
 
@@ -260,7 +285,8 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect(await h.sql(`SELECT 1 FROM "${h.schema}".delivery_messages WHERE message_id = $1`, [m.messageId])).toEqual([]);
     expect(await h.sql(`SELECT 1 FROM "${h.schema}".caught_mail WHERE message_id = $1`, [m.messageId])).toEqual([]);
     expect((await fetch(pixel.replace(/^https?:\/\/[^/]+/, base))).status).toBe(200);
-    await h.svc.app.get(Tracking).settled();
+    expect(await storedHits(m.messageId)).toBe(0);
+    await settled();
     expect((await row(m.messageId)).open_count).toBe(0);
   });
 });
