@@ -216,13 +216,22 @@ async function main() {
   ]);
   // Keep-alive connections, as browsers and mail proxies use; node:http keeps the client's own overhead small.
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  /** Failed hits by HTTP status or socket error code. */
+  const failures: Record<string, number> = {};
   const hit = (url: string) =>
     new Promise<{ ms: number; ok: boolean }>((resolve) => {
       const t0 = performance.now();
       get(url, { agent }, (res) => {
         res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - t0, ok: res.statusCode === 200 || res.statusCode === 302 }));
-      }).on('error', () => resolve({ ms: performance.now() - t0, ok: false }));
+        res.on('end', () => {
+          const ok = res.statusCode === 200 || res.statusCode === 302;
+          if (!ok) failures[res.statusCode ?? 0] = (failures[res.statusCode ?? 0] ?? 0) + 1;
+          resolve({ ms: performance.now() - t0, ok });
+        });
+      }).on('error', (err: NodeJS.ErrnoException) => {
+        failures[err.code ?? 'error'] = (failures[err.code ?? 'error'] ?? 0) + 1;
+        resolve({ ms: performance.now() - t0, ok: false });
+      });
     });
   // Warm-up (JIT, pool, keep-alive), then one hit at a time: the latency of a hit without queueing.
   for (let i = 0; i < 200; i++) await hit(urls[(i * 7919 + 3) % urls.length]);
@@ -242,6 +251,7 @@ async function main() {
       rate,
       total,
       failed,
+      ...(failed ? { failures } : {}),
       achievedPerSecond: Math.round(total / elapsed),
       serviceCpuMsPerHit: +(serviceCpuMs / total).toFixed(3),
       p50: fmt(sum.p50),
