@@ -59,7 +59,8 @@ const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 /**
  * What a tracking hit or a provider callback changes: the message's tracking columns in
  * campaign_messages, the suppression list, and the event — bound to the tenant the token or the
- * message names.
+ * message names. `col = now()` after `coalesce(col, now())` says "this call set it", since now() is
+ * the transaction's own start time (unsubscribe, provider reports).
  *
  * A hit (open pixel, click redirect) is answered once it is stored, and only its smallest durable
  * record is written on the way: a row of tracking_hits, inserted for every hit that arrived in the
@@ -135,7 +136,7 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
       clearTimeout(this.timer);
       this.timer = undefined;
       if (this.processing) await this.processing;
-      else if (this.dirty.size) this.processing = this.processAll();
+      else if (this.dirty.size && !this.stopped) this.startProcessing();
       else return;
     }
   }
@@ -237,7 +238,7 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
     if (!this.dirty.size || this.stopped || this.timer || this.processing) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.processing && !this.stopped) this.processing = this.processAll();
+      if (!this.processing && !this.stopped) this.startProcessing();
     }, this.processDelayMs);
   }
 
@@ -251,31 +252,37 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
     }
   }
 
-  /** Applies the dirty tenants' stored hits, a batch per transaction, yielding the event loop between batches. */
-  private async processAll(): Promise<void> {
-    const failed = new Set<string>();
-    try {
-      while (this.dirty.size && !this.stopped) {
-        const tenants = [...this.dirty];
-        this.dirty.clear();
-        for (const tenantId of tenants) {
-          try {
-            while ((await this.applyHits(tenantId)) === PROCESS_BATCH && !this.stopped) await nextTurn();
-          } catch (err) {
-            failed.add(tenantId);
-            this.log.error({ err, tenantId }, 'stored tracking hits could not be applied; they stay stored and are retried');
-          }
-          await nextTurn();
-        }
-      }
-    } finally {
-      this.processing = undefined;
+  /** One run of the background step at a time; tenants that failed are tried again after RETRY_MS. */
+  private startProcessing(): void {
+    const run: Promise<void> = this.processAll().then((failed) => {
+      if (this.processing === run) this.processing = undefined;
       if (failed.size && !this.stopped) {
         this.retryTimer = setTimeout(() => this.poke(failed), RETRY_MS);
         this.retryTimer.unref();
       }
       this.poke([]);
+    });
+    this.processing = run;
+  }
+
+  /** Applies the dirty tenants' stored hits, a batch per transaction, yielding the event loop between batches; returns the tenants that failed. */
+  private async processAll(): Promise<Set<string>> {
+    const failed = new Set<string>();
+    await nextTurn();
+    while (this.dirty.size && !this.stopped) {
+      const tenants = [...this.dirty];
+      this.dirty.clear();
+      for (const tenantId of tenants) {
+        try {
+          while ((await this.applyHits(tenantId)) === PROCESS_BATCH && !this.stopped) await nextTurn();
+        } catch (err) {
+          failed.add(tenantId);
+          this.log.error({ err, tenantId }, 'stored tracking hits could not be applied; they stay stored and are retried');
+        }
+        await nextTurn();
+      }
     }
+    return failed;
   }
 
   /**
