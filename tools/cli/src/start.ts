@@ -5,6 +5,7 @@ import { startEmbeddedPostgres, type LocalPostgres } from './embedded-postgres';
 import { selectModules } from './modules';
 import { CRM_HOME } from './paths';
 import { initModuleDatabases } from './db-init';
+import { releaseMemoryWhenIdle } from './idle-memory';
 import { localSecrets, modulePassword } from './secrets';
 
 export interface StartOptions {
@@ -43,7 +44,9 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
   const sharedBus = process.env.KAFKA_BROKERS ? undefined : new InProcessEventBus();
   const services: RunningService[] = [];
   let gateway: RunningGateway | undefined;
+  const idleMemory = releaseMemoryWhenIdle(log);
   const stop = async () => {
+    idleMemory.stop();
     await gateway?.stop();
     // Relays first, while every consumer still runs: on the in-process bus a flush completes only
     // once the events are handled, so nothing is marked published that nobody applied.
