@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { envelope, ContactErasedV1 } from '@crm/events';
 import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
-import { OutboxWriter, OutboxRelay, inTenantTx, type EventBus, type OutboundMessage } from '../src';
+import { EventPublisher, OutboxWriter, OutboxRelay, inTenantTx, outboxChannel, type EventBus, type OutboundMessage } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -61,6 +62,62 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
       expect(n).toBe(0);
     } finally {
       await relay.stop();
+    }
+  });
+
+  /**
+   * A relay that only a commit in its own process can wake (the poll is a minute), a publisher of
+   * that process attached to it, and a connection LISTENing on the outbox channel as another
+   * replica's relay would.
+   */
+  async function relayWithPublisher() {
+    const relay = new OutboxRelay(h.ds, h.bus, { schema: h.schema, databaseUrl: h.url, pollMs: 60_000, batchSize: 50 }, silentLogger);
+    const publisher = new EventPublisher({ name: 'contacts', schema: h.schema, topic, topicPrefix: '', consumerGroupPrefix: '', production: false, schemaOnly: false });
+    publisher.attachRelay(relay);
+    const listener = new Client({ connectionString: h.url });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (n) => notifications.push(n.channel));
+    await listener.query(`LISTEN "${outboxChannel(h.schema)}"`);
+    await relay.start();
+    await eventually(async () => relay.active(), 10000, 'the relay to hold the relay lock');
+    const erase = (contactId: string) => inTenantTx(h.ds, 't1', (tx) => tx.emit(ContactErasedV1, contactId, { contactId, erasedAt: new Date().toISOString() }), publisher);
+    return { relay, notifications, erase, stop: async () => (await relay.stop(), await listener.end()) };
+  }
+
+  it("a commit wakes its own process's active relay directly: no NOTIFY (Postgres serialises notifying commits), and the event goes out without waiting for the poll", async () => {
+    const r = await relayWithPublisher();
+    try {
+      const contactId = randomUUID();
+      await r.erase(contactId);
+      await recorder.waitFor((e) => e.event?.subject === contactId, 15000);
+      expect(r.notifications).toEqual([]);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it("while another replica's relay holds the lock, commits NOTIFY it, and a poked relay looks again shortly once the lock is free", async () => {
+    const r = await relayWithPublisher();
+    const otherReplica = new Client({ connectionString: h.url });
+    await otherReplica.connect();
+    try {
+      await otherReplica.query(`SELECT pg_advisory_lock(hashtext($1))`, [`${h.schema}.outbox`]);
+      const first = randomUUID();
+      await r.erase(first);
+      // The poked relay found the lock taken: it is not the active relay now, so the next commit notifies.
+      await eventually(async () => !r.relay.active(), 10000, 'the relay to see the lock taken');
+      const second = randomUUID();
+      await r.erase(second);
+      await eventually(async () => r.notifications.length > 0, 10000, 'a NOTIFY for the other replica');
+      expect(r.notifications[0]).toBe(outboxChannel(h.schema));
+      await otherReplica.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`${h.schema}.outbox`]);
+      // No poll within the minute: only the relay's own retry can publish both.
+      await recorder.waitFor((e) => e.event?.subject === first, 15000);
+      await recorder.waitFor((e) => e.event?.subject === second, 15000);
+    } finally {
+      await otherReplica.end();
+      await r.stop();
     }
   });
 
