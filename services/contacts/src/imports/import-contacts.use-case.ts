@@ -205,6 +205,9 @@ export class ImportContactsUseCase {
       // The first failure stops the import (rethrown here); the other batches are let finish below.
       while (inFlight.size) await Promise.race(inFlight);
       opts.onProgress?.({ rows: report.rows, created: report.created, skipped: report.skipped, failed: report.failed });
+      // A batch's refusals (held email, unknown owner) arrive when it is written, after later lines'
+      // parse errors and in whichever order concurrent batches finish: the report lists them by line.
+      report.errors.sort((a, b) => a.row - b.row);
       await this.finish(ctx, report, 'completed');
     } catch (err) {
       // The job's record is written once nothing is being written any more.
