@@ -3,7 +3,8 @@
  * phone, company and tags, each producing a contact.created event in the outbox — against the raw
  * COPY ceiling of the same run: the rows the import wrote (companies, contacts, emails, phones and
  * its outbox rows), copied out and COPYed into a second fresh schema with the same migrations (the
- * same indexes, foreign keys and audit triggers), one COPY per table in one transaction. Usage:
+ * same indexes, foreign keys and audit triggers), one COPY per table in one transaction, the better of
+ * two runs. `ratio` is the import's rows/s ÷ the ceiling's. Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/import.ts [rows] [batchSize]
  */
 import { createReadStream, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -42,7 +43,9 @@ async function main() {
   await svc.stop();
   await fresh.drop();
 
-  const ceiling = await copyCeiling(dump);
+  // The ceiling is the better of two runs: a single COPY backend on a shared machine moves with the load.
+  const runs = [await copyCeiling(dump), await copyCeiling(dump)];
+  const ceiling = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
   const rowsPerSecond = rows / seconds;
   const copyRowsPerSecond = rows / ceiling.seconds;
   const copyWithoutOutbox = rows / (ceiling.seconds - ceiling.perTable.outbox);
@@ -50,11 +53,13 @@ async function main() {
     JSON.stringify({
       bench: 'CSV import vs COPY', rows, batchSize, created: report.created, failed: report.failed,
       seconds: +seconds.toFixed(2), rowsPerSecond: Math.round(rowsPerSecond), ...used,
-      copySeconds: +ceiling.seconds.toFixed(2), copyRowsPerSecond: Math.round(copyRowsPerSecond), copyDbCpuSeconds: ceiling.dbCpuSeconds,
+      copySeconds: +ceiling.seconds.toFixed(2), copySecondsBothRuns: runs.map((r) => +r.seconds.toFixed(2)), copyRowsPerSecond: Math.round(copyRowsPerSecond), copyDbCpuSeconds: ceiling.dbCpuSeconds,
       copySecondsPerTable: Object.fromEntries(Object.entries(ceiling.perTable).map(([t, s]) => [t, +s.toFixed(2)])),
       ratio: +(rowsPerSecond / copyRowsPerSecond).toFixed(2),
       // The issue's first ceiling: the contact tables only, without the events.
       ratioToCopyWithoutOutbox: +(rowsPerSecond / copyWithoutOutbox).toFixed(2),
+      // Moves less with the load than wall time: the COPY's database CPU ÷ the import's (which includes the relay's reads and marks).
+      dbCpuRatio: +(ceiling.dbCpuSeconds / used.dbCpuSeconds).toFixed(2),
       loadAverage: `${load0.toFixed(1)}→${load1.toFixed(1)}→${loadavg()[0].toFixed(1)}`,
     }),
   );
