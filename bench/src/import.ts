@@ -5,7 +5,7 @@
  * its outbox rows), copied out and COPYed into a second fresh schema with the same migrations (the
  * same indexes, foreign keys and audit triggers), one COPY per table in one transaction, the better of
  * two runs. `ratio` is the import's rows/s ÷ the ceiling's. Usage:
- *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/import.ts [rows] [batchSize]
+ *   DATABASE_URL=… KAFKA_BROKERS=… [BENCH_RELAY=off] node -r @swc-node/register bench/src/import.ts [rows] [batchSize]
  */
 import { createReadStream, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,6 +31,8 @@ async function main() {
   const fresh = await freshSchema('bench_import');
   // The relay is left running: the import competes with publishing, as in production.
   const svc = await startService(contactsService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('imp')}.`), LOG_LEVEL: 'warn' } });
+  // BENCH_RELAY=off: the relay stopped during the import, to see its share (the events stay in the outbox).
+  if (process.env.BENCH_RELAY === 'off') await svc.relay?.stop(0);
   const importer = svc.app.get(ImportContactsUseCase);
   const load0 = loadavg()[0];
   const cpu = await cpuMeter(fresh.schema);
@@ -51,7 +53,7 @@ async function main() {
   const copyWithoutOutbox = rows / (ceiling.seconds - ceiling.perTable.outbox);
   console.log(
     JSON.stringify({
-      bench: 'CSV import vs COPY', rows, batchSize, created: report.created, failed: report.failed,
+      bench: 'CSV import vs COPY', relay: process.env.BENCH_RELAY !== 'off', rows, batchSize, created: report.created, failed: report.failed,
       seconds: +seconds.toFixed(2), rowsPerSecond: Math.round(rowsPerSecond), ...used,
       copySeconds: +ceiling.seconds.toFixed(2), copySecondsBothRuns: runs.map((r) => +r.seconds.toFixed(2)), copyRowsPerSecond: Math.round(copyRowsPerSecond), copyDbCpuSeconds: ceiling.dbCpuSeconds,
       copySecondsPerTable: Object.fromEntries(Object.entries(ceiling.perTable).map(([t, s]) => [t, +s.toFixed(2)])),
