@@ -120,7 +120,7 @@ const IGNORED_COLUMNS = ['id', ''];
 /**
  * Streams a CSV of contacts into the tenant in batches: one transaction per batch with multi-row
  * inserts (contacts, emails, phones, outbox events), so a bad row is reported and skipped without
- * aborting anything, and a crash loses at most the batch in flight. A malformed line (stray quote,
+ * aborting anything, and a crash loses at most the batches in flight (IMPORT_WRITERS). A malformed line (stray quote,
  * wrong column count) is reported with its line number and skipped by readCsv. Re-running the same
  * file is a no-op: each row has a content key (`import_key`), already-imported rows are counted as skipped.
  */
@@ -143,7 +143,7 @@ export class ImportContactsUseCase {
     /** Emails, phones and whole-row keys of the accepted rows so far → their line. */
     const seenInFile = new Map<string, number>();
     let batch: ParsedRow[] = [];
-    const writers = opts.writers ?? IMPORT_WRITERS;
+    const writers = Math.max(1, opts.writers ?? IMPORT_WRITERS);
     /** The batches being written, each in its own transaction. */
     const inFlight = new Set<Promise<void>>();
     const write = (rows: ParsedRow[]) => {
