@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { envelope, ContactErasedV1 } from '@crm/events';
+import { envelope, ContactCreatedV1, ContactErasedV1, type ContactSnapshot } from '@crm/events';
 import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
 import { EventPublisher, OutboxWriter, OutboxRelay, inTenantTx, outboxChannel, type EventBus, type OutboundMessage } from '../src';
 import { platformHarness, silentLogger } from './harness';
@@ -192,5 +192,23 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     const left = await h.sql(`SELECT id FROM outbox WHERE id = ANY($1::uuid[])`, [[old.id, pending.id]]);
     expect(left.map((r: { id: string }) => r.id)).toEqual([pending.id]);
   });
-});
 
+  it('stores each event of a multi-event append on its own row, in order: id, key, type and payload of the same event', async () => {
+    // Text that JSON and SQL both escape (quotes, backslashes, a non-ASCII letter, a newline).
+    const snapshot = (contactId: string, k: number): ContactSnapshot => ({
+      contactId, version: 1, firstName: `Zoë "${k}"`, lastName: 'back\\slash\nline', displayName: `Zoë "${k}" O'Hara`, emails: [], phones: [],
+      companyId: null, companyName: null, tags: [`t,${k}`, '{braces}'], ownerId: 'u1', lifecycleStage: null, preferredChannels: [], consents: [],
+      addresses: [], socialHandles: [], country: null, timeZone: null, customFields: {}, createdAt: new Date().toISOString(),
+    });
+    const events = [
+      ...Array.from({ length: 40 }, (_, k) => {
+        const contactId = randomUUID();
+        return envelope({ type: ContactCreatedV1.type, source: 'crm/test', subject: contactId, tenantId: 't4', data: snapshot(contactId, k) });
+      }),
+      erasedEvent('t4'),
+    ];
+    await inTenantTx(h.ds, 't4', (m) => writer.append(m, events.map((event) => ({ topic, event }))));
+    const rows = await h.sql(`SELECT id, key, type, tenant_id, payload FROM outbox WHERE tenant_id = 't4' ORDER BY seq`);
+    expect(rows).toEqual(events.map((e) => ({ id: e.id, key: e.subject, type: e.type, tenant_id: 't4', payload: JSON.parse(JSON.stringify(e)) })));
+  });
+});
