@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fonts as latinFonts } from '@embedpdf/fonts-latin';
 import { fonts as cjkFonts } from '@embedpdf/fonts-sc';
-import * as fontkit from 'fontkit';
+import type * as Fontkit from 'fontkit';
 
 /**
  * The fonts every PDF of the CRM embeds (pdfkit writes only the glyphs a document uses, as a subset):
@@ -41,11 +41,14 @@ const CHAINS: Record<Weight, Face[]> = {
 };
 
 // Read and parsed once per process, on first use: the CJK files are 8 MB each and most documents never need them.
-const loaded = new Map<string, { bytes: Buffer; font: fontkit.Font }>();
+const loaded = new Map<string, { bytes: Buffer; font: Fontkit.Font }>();
 function load(face: Face) {
   let f = loaded.get(face.name);
   if (!f) {
     const bytes = readFileSync(face.file);
+    // Required here, like pdfkit in pdf.ts: no font parser in a process that never draws a PDF.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fontkit = require('fontkit') as typeof Fontkit;
     f = { bytes, font: fontkit.create(bytes) };
     loaded.set(face.name, f);
   }

@@ -203,6 +203,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       metricsServer = await startMetricsServer({ host: config.METRICS_HOST, port: metricsPortOf(config), text: () => metrics.text() });
       relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
       await relay.start();
+      app.get(EventPublisher).attachRelay(relay);
       auditRetention = new AuditRetention(dataSource, { schema, retentionDays: config.AUDIT_RETENTION_DAYS }, logger.child({ component: 'audit-retention' }));
       auditRetention.start();
     }

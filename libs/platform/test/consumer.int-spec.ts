@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
 import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
-import { currentTraceparent, IdempotentConsumer, DLT_HEADERS } from '../src';
+import { currentTraceparent, IdempotentConsumer, DLT_HEADERS, OutboxWriter } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -106,6 +106,40 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     await send(after, 'k-unknown');
     await eventually(async () => (await notesCount(after.id)) === 1, 30000, 'event after the unknown type');
     expect(dlt.matching((r) => r.raw.includes(unknown.id))).toHaveLength(0);
+  });
+});
+
+describe('idempotent consumer: events its handlers emit', () => {
+  it('tells the emitter when the transaction that applied an event has written events, so the relay publishes them at once', async () => {
+    const h = await platformHarness();
+    const topic = uniqueId('emits-test');
+    await h.bus.ensureTopics([topic, deadLetterTopic(topic)]);
+    const writer = new OutboxWriter(h.schema);
+    const seen: number[] = [];
+    let contactId = '';
+    const consumer = new IdempotentConsumer(
+      h.ds,
+      h.bus,
+      { name: uniqueId('emits'), topics: [topic], handlers: { [ContactErasedV1.type]: async (event, tx) => void (await tx.emit(ContactErasedV1, event.subject, event.data as any)) } },
+      silentLogger,
+      undefined,
+      {
+        emit: (m, tenantId, events) => writer.append(m, events.map((e) => ({ topic: 'test.emits', event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: 'crm/test' }) }))),
+        // With what another connection then sees: the emitted row.
+        committed: () => void h.sql(`SELECT count(*)::int AS n FROM outbox WHERE key = $1`, [contactId]).then(([r]) => seen.push(r.n)),
+      },
+    );
+    try {
+      await consumer.start();
+      contactId = randomUUID();
+      const e = envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId: 'tenant-e', data: { contactId, erasedAt: new Date().toISOString() } });
+      await h.bus.publish([{ topic, key: contactId, value: JSON.stringify(e) }]);
+      await eventually(async () => seen.length > 0, 30000, 'a commit notice');
+      expect(seen).toEqual([1]);
+    } finally {
+      await consumer.stop();
+      await h.close();
+    }
   });
 });
 

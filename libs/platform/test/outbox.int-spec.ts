@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { envelope, ContactErasedV1 } from '@crm/events';
+import { Client } from 'pg';
+import { envelope, ContactCreatedV1, ContactErasedV1, type ContactSnapshot } from '@crm/events';
 import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
-import { OutboxWriter, OutboxRelay, inTenantTx, type EventBus, type OutboundMessage } from '../src';
+import { EventPublisher, OutboxWriter, OutboxRelay, inTenantTx, outboxChannel, type EventBus, type OutboundMessage } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -61,6 +62,62 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
       expect(n).toBe(0);
     } finally {
       await relay.stop();
+    }
+  });
+
+  /**
+   * A relay that only a commit in its own process can wake (the poll is a minute), a publisher of
+   * that process attached to it, and a connection LISTENing on the outbox channel as another
+   * replica's relay would.
+   */
+  async function relayWithPublisher() {
+    const relay = new OutboxRelay(h.ds, h.bus, { schema: h.schema, databaseUrl: h.url, pollMs: 60_000, batchSize: 50 }, silentLogger);
+    const publisher = new EventPublisher({ name: 'contacts', schema: h.schema, topic, topicPrefix: '', consumerGroupPrefix: '', production: false, schemaOnly: false });
+    publisher.attachRelay(relay);
+    const listener = new Client({ connectionString: h.url });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (n) => notifications.push(n.channel));
+    await listener.query(`LISTEN "${outboxChannel(h.schema)}"`);
+    await relay.start();
+    await eventually(async () => relay.active(), 10000, 'the relay to hold the relay lock');
+    const erase = (contactId: string) => inTenantTx(h.ds, 't1', (tx) => tx.emit(ContactErasedV1, contactId, { contactId, erasedAt: new Date().toISOString() }), publisher);
+    return { relay, notifications, erase, stop: async () => (await relay.stop(), await listener.end()) };
+  }
+
+  it("a commit wakes its own process's active relay directly: no NOTIFY (Postgres serialises notifying commits), and the event goes out without waiting for the poll", async () => {
+    const r = await relayWithPublisher();
+    try {
+      const contactId = randomUUID();
+      await r.erase(contactId);
+      await recorder.waitFor((e) => e.event?.subject === contactId, 15000);
+      expect(r.notifications).toEqual([]);
+    } finally {
+      await r.stop();
+    }
+  });
+
+  it("while another replica's relay holds the lock, commits NOTIFY it, and a poked relay looks again shortly once the lock is free", async () => {
+    const r = await relayWithPublisher();
+    const otherReplica = new Client({ connectionString: h.url });
+    await otherReplica.connect();
+    try {
+      await otherReplica.query(`SELECT pg_advisory_lock(hashtext($1))`, [`${h.schema}.outbox`]);
+      const first = randomUUID();
+      await r.erase(first);
+      // The poked relay found the lock taken: it is not the active relay now, so the next commit notifies.
+      await eventually(async () => !r.relay.active(), 10000, 'the relay to see the lock taken');
+      const second = randomUUID();
+      await r.erase(second);
+      await eventually(async () => r.notifications.length > 0, 10000, 'a NOTIFY for the other replica');
+      expect(r.notifications[0]).toBe(outboxChannel(h.schema));
+      await otherReplica.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`${h.schema}.outbox`]);
+      // No poll within the minute: only the relay's own retry can publish both.
+      await recorder.waitFor((e) => e.event?.subject === first, 15000);
+      await recorder.waitFor((e) => e.event?.subject === second, 15000);
+    } finally {
+      await otherReplica.end();
+      await r.stop();
     }
   });
 
@@ -135,5 +192,23 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     const left = await h.sql(`SELECT id FROM outbox WHERE id = ANY($1::uuid[])`, [[old.id, pending.id]]);
     expect(left.map((r: { id: string }) => r.id)).toEqual([pending.id]);
   });
-});
 
+  it('stores each event of a multi-event append on its own row, in order: id, key, type and payload of the same event', async () => {
+    // Text that JSON and SQL both escape (quotes, backslashes, a non-ASCII letter, a newline).
+    const snapshot = (contactId: string, k: number): ContactSnapshot => ({
+      contactId, version: 1, firstName: `Zoë "${k}"`, lastName: 'back\\slash\nline', displayName: `Zoë "${k}" O'Hara`, emails: [], phones: [],
+      companyId: null, companyName: null, tags: [`t,${k}`, '{braces}'], ownerId: 'u1', lifecycleStage: null, preferredChannels: [], consents: [],
+      addresses: [], socialHandles: [], country: null, timeZone: null, customFields: {}, createdAt: new Date().toISOString(),
+    });
+    const events = [
+      ...Array.from({ length: 40 }, (_, k) => {
+        const contactId = randomUUID();
+        return envelope({ type: ContactCreatedV1.type, source: 'crm/test', subject: contactId, tenantId: 't4', data: snapshot(contactId, k) });
+      }),
+      erasedEvent('t4'),
+    ];
+    await inTenantTx(h.ds, 't4', (m) => writer.append(m, events.map((event) => ({ topic, event }))));
+    const rows = await h.sql(`SELECT id, key, type, tenant_id, payload FROM outbox WHERE tenant_id = 't4' ORDER BY seq`);
+    expect(rows).toEqual(events.map((e) => ({ id: e.id, key: e.subject, type: e.type, tenant_id: 't4', payload: JSON.parse(JSON.stringify(e)) })));
+  });
+});

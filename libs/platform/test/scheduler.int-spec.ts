@@ -37,6 +37,21 @@ describe('JobScheduler (real Postgres: durable jobs, one firing per job, retries
     await h.close();
   });
 
+  it('tells the emitter once per job whose events were kept, so the relay publishes them at once, not at its next poll', async () => {
+    const past = new Date(Date.now() - 1000);
+    const ok = [await enqueue('tenant-w', 'w1', past), await enqueue('tenant-w', 'w2', past)];
+    await enqueue('tenant-w', 'w3', past, { fail: true });
+    const committed: number[] = [];
+    const spy: TxEmitter = {
+      emit: emitter.emit,
+      // With the outbox rows another connection then sees: by the time it looks, both jobs' events are there.
+      committed: () => void events(ok).then((rows) => committed.push(rows.length)),
+    };
+    await new JobScheduler<NoteJob>(h.ds, spy, silentLogger, { name: 'notes', table: 'note_jobs', batch: 5, pollMs: 50, handle: writeNote }).sweep();
+    await eventually(async () => committed.length === 2, 5000, 'two commit notices');
+    expect(committed).toEqual([2, 2]);
+  });
+
   const scheduler = (over: Partial<JobSchedulerOptions<NoteJob>> = {}) =>
     new JobScheduler<NoteJob>(h.ds, emitter, silentLogger, { name: 'notes', table: 'note_jobs', batch: 5, pollMs: 50, handle: writeNote, ...over });
 

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
-import { dataOf, uniqueTenant } from '@crm/testing';
+import { UnitOfWork } from '@crm/platform';
+import { adminQuery, dataOf, eventually, uniqueTenant } from '@crm/testing';
 import { ImportContactsUseCase, type ImportProgress } from '../src';
+import { ImportRepository } from '../src/imports/import.repository';
 import { EVENT, Q, startContacts, waitForKeys, type Harness } from './harness';
 
 /**
@@ -222,4 +224,80 @@ describe('bulk import through ImportContactsUseCase', () => {
     // A guard against a hang, not a time assertion: with the audit trail the import and its re-run take
     // 3–4 minutes under a full CI run on two cores (bench/README.md has the import's figures).
   }, 480_000);
+
+  it('writes batches concurrently: companies shared by batches in flight created once and linked, errors by line, the job record counts every batch', async () => {
+    const tenantId = uniqueTenant();
+    await h.provision(tenantId, 'importer-2');
+    const ctx = { tenantId, userId: 'importer-2', roles: ['admin'] };
+    const importer = h.svc.app.get(ImportContactsUseCase);
+    const BATCH = 20;
+    const ROWS = 40 * BATCH;
+    const heldRow = (i: number) => i % BATCH === 7 && i > BATCH;
+    const badRow = (i: number) => i % BATCH === 3 && i > BATCH;
+    // Existing contacts whose emails rows of later batches repeat: refused when their batch is written.
+    const heldEmail = (i: number) => `held.${i}@example.org`;
+    const heldRows = Array.from({ length: ROWS }, (_, i) => i).filter(heldRow);
+    expect((await importer.run(ctx, Readable.from([`firstName,email\n${heldRows.map((i) => `Held,${heldEmail(i)}`).join('\n')}\n`]))).created).toBe(heldRows.length);
+
+    // Batch b names companies b*10 … b*10+19, ascending in even batches and descending in odd ones:
+    // consecutive batches create the same new companies in opposite orders while both are in flight.
+    const companyOf = (i: number) => {
+      const b = Math.floor(i / BATCH);
+      const k = i % BATCH;
+      return `Shared Co ${String(b * 10 + (b % 2 ? BATCH - 1 - k : k)).padStart(3, '0')}`;
+    };
+    const lines = ['firstName,email,company'];
+    for (let i = 0; i < ROWS; i++) lines.push(badRow(i) ? `Bad${i},not-an-email,` : heldRow(i) ? `Held${i},${heldEmail(i).toUpperCase()},` : `P${i},p${i}@concurrent.example,${companyOf(i)}`);
+    const good = Array.from({ length: ROWS }, (_, i) => i).filter((i) => !badRow(i) && !heldRow(i));
+    const refused = Array.from({ length: ROWS }, (_, i) => i).filter((i) => badRow(i) || heldRow(i));
+
+    const report = await importer.run(ctx, Readable.from([`${lines.join('\n')}\n`]), { batchSize: BATCH, writers: 2, fileName: 'concurrent.csv' });
+    expect({ created: report.created, failed: report.failed, skipped: report.skipped }).toEqual({ created: good.length, failed: refused.length, skipped: 0 });
+    // Parse errors and the batches' refusals, listed by line whatever order the batches finished in.
+    expect(report.errors.map((e) => e.row)).toEqual(refused.map((i) => i + 2));
+    report.errors.forEach((e, k) => expect(e.message).toMatch(badRow(refused[k]) ? /^invalid email/ : /^duplicate of existing contact .* \(same email\)$/));
+    const names = new Set(good.map(companyOf));
+    expect(await h.count('companies', tenantId)).toBe(names.size);
+    expect(await h.outboxCount(tenantId, EVENT.company)).toBe(names.size);
+    expect(await h.count('contacts', tenantId)).toBe(good.length + heldRows.length);
+    expect(await h.outboxCount(tenantId, EVENT.created)).toBe(good.length + heldRows.length);
+    // Every imported contact is linked to its company (none lost to a batch that waited for another's commit).
+    const linked = await h.sql(
+      `SELECT c.first_name, co.name FROM "${h.schema}".contacts c LEFT JOIN "${h.schema}".companies co ON co.id = c.company_id WHERE c.tenant_id = $1 AND c.first_name LIKE 'P%'`,
+      [tenantId],
+    );
+    expect(new Map(linked.map((r) => [r.first_name, r.name]))).toEqual(new Map(good.map((i) => [`P${i}`, companyOf(i)])));
+    const [job] = await h.sql(`SELECT status, total_rows, created, failed FROM "${h.schema}".import_jobs WHERE id = $1`, [report.jobId]);
+    expect(job).toEqual({ status: 'completed', total_rows: ROWS, created: good.length, failed: refused.length });
+  }, 120_000);
+
+  it('creates a batch\'s new companies in name order: two batches in flight naming the same new companies wait for each other, never deadlock', async () => {
+    const uow = h.svc.app.get(UnitOfWork);
+    const repo = h.svc.app.get(ImportRepository);
+    const tenantId = uniqueTenant();
+    let holdsMid!: () => void;
+    const midHeld = new Promise<void>((r) => (holdsMid = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    // Batch A has inserted "Mid Co" (uncommitted) and will insert "Zed Co" next; batch B names both,
+    // in the file's order Zed before Mid. Inserted in that order, B would hold Zed while waiting for
+    // Mid, and A would wait for Zed: a deadlock that fails one batch. In name order B waits holding nothing.
+    const a = uow.run(tenantId, async (tx) => {
+      const mid = await repo.createMissingCompanies(tx, ['Mid Co']);
+      holdsMid();
+      await released;
+      return [...mid, ...(await repo.createMissingCompanies(tx, ['Zed Co']))];
+    });
+    await midHeld;
+    const b = uow.run(tenantId, (tx) => repo.createMissingCompanies(tx, ['Zed Co', 'Mid Co']));
+    await eventually(
+      async () => (await adminQuery(`SELECT 1 FROM pg_stat_activity WHERE usename = $1 AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO companies%'`, [h.schema])).length > 0,
+      10_000,
+      'batch B waiting for batch A',
+    );
+    release();
+    const [createdByA, createdByB] = await Promise.all([a, b]);
+    expect([...createdByA, ...createdByB].map((c) => c.name).sort()).toEqual(['Mid Co', 'Zed Co']);
+    expect(await h.count('companies', tenantId)).toBe(2);
+  }, 60_000);
 });

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
-import { DEFAULT_QUERY_LIMITS, startGateway, type RunningGateway } from '@crm/gateway';
-import { createLogger, DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER, InProcessEventBus, signUserToken, startService, type RunningService } from '@crm/platform';
+import { loadGatewayConfig, startGateway, type RunningGateway } from '@crm/gateway';
+import { createLogger, InProcessEventBus, signUserToken, startService, type RunningService } from '@crm/platform';
 import { startEmbeddedPostgres, type LocalPostgres } from './embedded-postgres';
 import { selectModules } from './modules';
 import { CRM_HOME } from './paths';
 import { initModuleDatabases } from './db-init';
+import { releaseMemoryWhenIdle } from './idle-memory';
 import { localSecrets, modulePassword } from './secrets';
 
 export interface StartOptions {
@@ -27,6 +28,10 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
   const defs = selectModules(opts.modules);
   if (!defs.length) throw new Error('no modules installed');
   const secrets = localSecrets();
+  // The gateway's settings (query and rate limits, dedup, timeouts, trust proxy, JWT issuer and
+  // audience) read and checked as the standalone gateway reads them, so .env means the same in both;
+  // what `crm start` decides itself (the subgraphs, the secrets) is filled in. Checked before anything starts.
+  const g = loadGatewayConfig({ ...process.env, SUBGRAPHS: defs.map((d) => `${d.name}=http://127.0.0.1:${d.defaultPort}/graphql`).join(','), JWT_SECRET: secrets.JWT_SECRET, JWKS_URI: undefined, GATEWAY_INTERNAL_SECRET: secrets.GATEWAY_INTERNAL_SECRET });
   const log = createLogger('crm', process.env.LOG_LEVEL ?? 'info', process.stdout.isTTY);
   let pg: LocalPostgres | undefined;
   let databaseUrl = process.env.DATABASE_URL;
@@ -39,7 +44,9 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
   const sharedBus = process.env.KAFKA_BROKERS ? undefined : new InProcessEventBus();
   const services: RunningService[] = [];
   let gateway: RunningGateway | undefined;
+  const idleMemory = releaseMemoryWhenIdle(log);
   const stop = async () => {
+    idleMemory.stop();
     await gateway?.stop();
     // Relays first, while every consumer still runs: on the in-process bus a flush completes only
     // once the events are handled, so nothing is marked published that nobody applied.
@@ -86,14 +93,19 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
     const token = signUserToken({ tenantId: opts.tenant, userId: 'dev', roles: ['admin'] }, secrets.JWT_SECRET, { expiresIn: '30d' });
     gateway = await startGateway({
       port: opts.gatewayPort,
-      host: process.env.HOST ?? '127.0.0.1',
+      host: g.host,
       subgraphs: services.map((s) => ({ name: s.name, url: s.url, sdl: s.sdl() })),
-      auth: { jwtSecret: secrets.JWT_SECRET, issuer: process.env.JWT_ISSUER ?? DEFAULT_JWT_ISSUER, audience: process.env.JWT_AUDIENCE ?? DEFAULT_JWT_AUDIENCE },
+      auth: { jwtSecret: secrets.JWT_SECRET, issuer: g.auth.issuer, audience: g.auth.audience },
       internalSecret: secrets.GATEWAY_INTERNAL_SECRET,
-      production: process.env.NODE_ENV === 'production',
-      graphiql: process.env.NODE_ENV !== 'production',
+      production: g.production,
+      graphiql: g.graphiql,
       devToken: token,
-      limits: { ...DEFAULT_QUERY_LIMITS },
+      limits: g.limits,
+      rateLimits: g.rateLimits,
+      dedupeSubgraphQueries: g.dedupeSubgraphQueries,
+      subgraphTimeoutMs: g.subgraphTimeoutMs,
+      subgraphHealthCacheMs: g.subgraphHealthCacheMs,
+      trustProxy: g.trustProxy,
       supergraphMode: 'static',
       logger: log.child({ service: 'gateway' }),
     });

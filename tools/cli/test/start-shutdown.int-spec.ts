@@ -31,8 +31,8 @@ interface Cli {
  * `crm start` as a user runs it: embedded PostgreSQL (no DATABASE_URL), in-process bus, in its own
  * process group like a terminal's foreground job, so a "Ctrl-C" is SIGINT to the whole group.
  */
-async function startCli(home: string, pgPort: number): Promise<Cli> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CRM_HOME: home, CRM_PG_PORT: String(pgPort), CONTACTS_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'info' };
+async function startCli(home: string, pgPort: number, settings: NodeJS.ProcessEnv = {}): Promise<Cli> {
+  const env: NodeJS.ProcessEnv = { ...process.env, CRM_HOME: home, CRM_PG_PORT: String(pgPort), CONTACTS_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'info', ...settings };
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
   delete env.NODE_OPTIONS;
@@ -105,6 +105,30 @@ describe('crm start: shutdown order and the embedded database (real embedded Pos
     process.kill(cli.child.pid!, 'SIGKILL');
     await cli.exited;
     await eventually(async () => !(await portOpen(pgPort)), 30000, 'the orphaned database to stop');
+  });
+
+  it("reads the gateway's settings as the standalone gateway does: RATE_LIMIT_PER_USER applies, a bad value names the variable before anything starts", async () => {
+    const cli = await startCli(home, pgPort, { RATE_LIMIT_PER_USER: '2' });
+    try {
+      const ask = () => fetch(cli.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${cli.token}` }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect((await ask()).status).toBe(200);
+      expect((await ask()).status).toBe(200);
+      const third = await ask();
+      expect(third.status).toBe(429);
+      expect(((await third.json()) as any).errors[0].extensions.code).toBe('TOO_MANY_REQUESTS');
+    } finally {
+      process.kill(-cli.child.pid!, 'SIGINT');
+      expect(await cli.exited).toBe(0);
+    }
+
+    const env: NodeJS.ProcessEnv = { ...process.env, CRM_HOME: home, CRM_PG_PORT: String(pgPort), GATEWAY_PORT: '0', RATE_LIMIT_PER_USER: 'lots' };
+    delete env.DATABASE_URL;
+    delete env.KAFKA_BROKERS;
+    delete env.NODE_OPTIONS;
+    const bad = spawnSync(process.execPath, [CLI, 'start', '--modules', 'contacts'], { env, encoding: 'utf8', timeout: 60000 });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr + bad.stdout).toContain('RATE_LIMIT_PER_USER');
+    expect(await portOpen(pgPort)).toBe(false);
   });
 
   it('the next start stops a database left running by a dead crm process, and refuses one a live crm process uses', async () => {

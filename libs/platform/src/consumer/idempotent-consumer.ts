@@ -109,7 +109,9 @@ export class IdempotentConsumer {
     const events = decoded.flatMap(({ d }) => (d.kind === 'event' ? [d.event] : []));
     let results: Outcome[] = [];
     try {
-      if (events.length) results = await this.ds.transaction((m) => this.apply(m, events));
+      const txs: Tx[] = [];
+      if (events.length) results = await this.ds.transaction((m) => this.apply(m, events, txs));
+      for (const tx of txs) tx.afterCommit();
     } catch (err) {
       this.log.debug({ err, size: msgs.length }, 'batch failed; handling its events one by one');
       for (const msg of msgs) {
@@ -132,7 +134,9 @@ export class IdempotentConsumer {
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        const [result] = await this.ds.transaction((m) => this.apply(m, [event]));
+        const txs: Tx[] = [];
+        const [result] = await this.ds.transaction((m) => this.apply(m, [event], txs));
+        for (const tx of txs) tx.afterCommit();
         this.metrics?.eventsConsumed.inc({ consumer: this.spec.name, result });
         return;
       } catch (err) {
@@ -153,9 +157,9 @@ export class IdempotentConsumer {
   /**
    * Inside the caller's transaction: records the events in the inbox and runs the handler of each
    * one seen for the first time, bound to its tenant. Duplicates (earlier deliveries, or the same
-   * id twice in one run) have no effect.
+   * id twice in one run) have no effect. The handlers' Txs go into `txs`, told once the caller commits.
    */
-  private async apply(m: EntityManager, events: CloudEvent[]): Promise<Outcome[]> {
+  private async apply(m: EntityManager, events: CloudEvent[], txs: Tx[]): Promise<Outcome[]> {
     const fresh = new Set<string>(
       (
         await m.query(
@@ -176,6 +180,7 @@ export class IdempotentConsumer {
         withEventTrace(e.traceparent, async () => {
           await bindTenant(m, e.tenantid);
           const tx = new Tx(m, e.tenantid, this.emitter);
+          txs.push(tx);
           await this.spec.handlers[e.type](e, tx);
           // Emits inside the trace: the outbox row carries the handler's span.
           await tx.settle();

@@ -62,6 +62,7 @@ export class RequestTx {
         try {
           if (!s.broken) await opened.tx.settle();
           await endTenantTx(opened.qr, s.broken ? 'ROLLBACK' : 'COMMIT');
+          if (!s.broken) opened.tx.afterCommit();
         } catch (err) {
           failure ??= err;
         }

@@ -151,8 +151,10 @@ export class JobScheduler<J extends JobRow> {
           `SELECT * FROM ${this.opts.table} WHERE due_at <= $1 AND failed_at IS NULL ORDER BY due_at, ${this.idColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
           [now, this.opts.batch],
         );
-        for (const job of jobs) await this.runOne(qr, job);
+        const txs: Tx[] = [];
+        for (const job of jobs) await this.runOne(qr, job, txs);
         await qr.commitTransaction();
+        for (const tx of txs) tx.afterCommit();
         return jobs.length;
       } catch (err) {
         await qr.rollbackTransaction().catch(() => undefined);
@@ -163,18 +165,20 @@ export class JobScheduler<J extends JobRow> {
     }
   }
 
-  private async runOne(qr: QueryRunner, job: J): Promise<void> {
+  /** Runs one job in a savepoint; a job that succeeded leaves its Tx in `done` (its events count once the sweep commits). */
+  private async runOne(qr: QueryRunner, job: J, done: Tx[]): Promise<void> {
     const id = job[this.idColumn];
     await qr.query('SAVEPOINT job');
     try {
+      const tx = new Tx(qr.manager, job.tenant_id, this.emitter);
       await withCauseActor(job.actor_id, async () => {
         await bindTenant(qr.manager, job.tenant_id);
-        const tx = new Tx(qr.manager, job.tenant_id, this.emitter);
         await withEventTrace(job.traceparent ?? undefined, () => this.opts.handle(tx, job));
         await tx.settle();
       });
       await qr.query(`DELETE FROM ${this.opts.table} WHERE ${this.idColumn} = $1`, [id]);
       await qr.query('RELEASE SAVEPOINT job');
+      done.push(tx);
     } catch (err) {
       await qr.query('ROLLBACK TO SAVEPOINT job');
       const attempts = job.attempts + 1;

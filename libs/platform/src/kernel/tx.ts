@@ -22,6 +22,7 @@ export type Row = Record<string, unknown>;
  */
 export class Tx {
   private pending: Promise<void>[] = [];
+  private emitted = false;
 
   constructor(
     /** The connection this transaction runs on (TypeORM's manager of it, seen only as a SqlRunner). */
@@ -55,6 +56,7 @@ export class Tx {
   emit<C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> {
     if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
     const p = this.emitter.emit(this.db, this.tenantId, [{ type: contract.type, subject, data }]);
+    this.emitted = true;
     this.pending.push(p);
     return p;
   }
@@ -63,8 +65,14 @@ export class Tx {
   emitMany<C extends EventContract>(contract: C, events: { subject: string; data: EventData<C> }[]): Promise<void> {
     if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
     const p = this.emitter.emit(this.db, this.tenantId, events.map((e) => ({ type: contract.type, subject: e.subject, data: e.data })));
+    this.emitted = true;
     this.pending.push(p);
     return p;
+  }
+
+  /** Whoever committed this transaction calls this: its events are in the outbox now, the relay may publish them. */
+  afterCommit(): void {
+    if (this.emitted) this.emitter?.committed?.();
   }
 
   /** Waits for emits a caller forgot to await, so none can be lost by the commit racing it. */
@@ -76,7 +84,7 @@ export class Tx {
 }
 
 /** What a Tx emits through: the service's EventPublisher (outbox, topic, CloudEvents source, trace context). */
-export type TxEmitter = Pick<EventPublisher, 'emit'>;
+export type TxEmitter = Pick<EventPublisher, 'emit'> & Partial<Pick<EventPublisher, 'committed'>>;
 
 /**
  * Runs `fn` in a transaction bound to one tenant: `app.tenant_id` is set for the transaction and the
@@ -96,6 +104,7 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
     await tx.settle();
     await qr.query(opts.rollback ? 'ROLLBACK' : 'COMMIT');
     ended = true;
+    if (!opts.rollback) tx.afterCommit();
     return out;
   } finally {
     await endTenantTx(qr, ended ? 'done' : 'ROLLBACK');

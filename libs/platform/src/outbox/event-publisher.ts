@@ -12,12 +12,30 @@ export interface DomainEvent<T = unknown> {
   data: T;
 }
 
+/** The service's own outbox relay, as the publisher sees it. */
+export interface RelayWake {
+  /** True while this process's relay is the one publishing (it held the schema's relay lock at its last sweep). */
+  active(): boolean;
+  poke(): void;
+}
+
 /** What service code uses to emit events: always through the outbox, in the caller's transaction. */
 @Injectable()
 export class EventPublisher {
   private readonly writer: OutboxWriter;
+  private relay?: RelayWake;
   constructor(@Inject(SERVICE_INFO) private readonly info: ServiceInfo) {
     this.writer = new OutboxWriter(info.schema);
+  }
+
+  /** Set at boot: from then on commits wake this relay directly instead of through NOTIFY while it is the active one. */
+  attachRelay(relay: RelayWake): void {
+    this.relay = relay;
+  }
+
+  /** A transaction that emitted has committed (Tx.afterCommit): its rows are there for the relay. */
+  committed(): void {
+    this.relay?.poke();
   }
 
   async emit(m: SqlRunner, tenantId: string, events: DomainEvent[]): Promise<void> {
@@ -30,6 +48,8 @@ export class EventPublisher {
         topic: this.info.topic,
         event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: `crm/${this.info.name}`, traceparent, actorId }),
       })),
+      // Another replica's relay is publishing (or ours has not swept yet): only a NOTIFY reaches it.
+      { notify: !this.relay?.active() },
     );
   }
 }

@@ -10,7 +10,7 @@ import { outboxStats, READY_OUTBOX_ROW } from './outbox-stats';
 export interface OutboxRelayOptions {
   schema: string;
   databaseUrl: string;
-  /** Safety-net sweep interval; NOTIFY wakes the relay immediately after each commit. */
+  /** Safety-net sweep interval; a commit wakes the relay at once (in process, or by NOTIFY from another one). */
   pollMs: number;
   /** Rows read per sweep. */
   batchSize: number;
@@ -24,6 +24,8 @@ export interface OutboxRelayOptions {
 }
 
 const RETENTION_SWEEP_MS = 60_000;
+/** After a poke found another replica's relay sweeping: look again this soon rather than at the next poll. */
+const LOCK_RETRY_MS = 20;
 export const DEFAULT_OUTBOX_BATCH_MAX_BYTES = 900_000;
 /** Kafka record-batch header plus produce-request framing, counted once per request. */
 const REQUEST_OVERHEAD = 4096;
@@ -94,6 +96,8 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private wake?: () => void;
   private pending = false;
+  /** This relay held the schema's relay lock at its last sweep (see active()). */
+  private holdsLock = false;
   private listener?: Client;
   private readonly maxBatchBytes: number;
   /** Lowered when the broker refuses a multi-record request as too large (its limit is below ours). */
@@ -122,6 +126,15 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
+  /**
+   * Whether this relay is the one publishing the schema's outbox: the service's writers then wake it
+   * after their commit (EventPublisher.committed) and skip the NOTIFY, which only a relay in another
+   * process needs.
+   */
+  active(): boolean {
+    return this.running && this.holdsLock;
+  }
+
   /** Wake the relay now (also called by NOTIFY). */
   poke(): void {
     this.pending = true;
@@ -144,14 +157,24 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
+      const poked = this.pending;
       this.pending = false;
       if (Date.now() - this.lastRetentionSweep > RETENTION_SWEEP_MS) {
         this.lastRetentionSweep = Date.now();
         await this.purgePublished().catch((err) => this.log.warn({ err }, 'outbox retention sweep failed'));
       }
       try {
-        const { read } = await this.sweep();
+        const { read, locked } = await this.sweep();
         failures = 0;
+        this.holdsLock = locked;
+        // Another replica's relay is sweeping and may have read before the commit that poked us (our
+        // writers did not NOTIFY it while we held the lock): try again shortly; our writers notify
+        // meanwhile, as this relay is not the active one now.
+        if (!locked && poked && this.running) {
+          await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
+          this.pending = true;
+          continue;
+        }
         // A full sweep may have left rows behind: look again at once. A shorter one saw every ready
         // row (published, parked, or held behind a parked one), so wait for the next NOTIFY or poll.
         if (read >= this.opts.batchSize) continue;
@@ -183,14 +206,14 @@ export class OutboxRelay {
     return (await this.sweep()).handled;
   }
 
-  /** One sweep: how many ready rows it read, and how many of them it published or parked. */
-  private async sweep(): Promise<{ read: number; handled: number }> {
+  /** One sweep: whether it got the relay lock, how many ready rows it read, and how many of them it published or parked. */
+  private async sweep(): Promise<{ locked: boolean; read: number; handled: number }> {
     let deferred: unknown;
     const result = await this.ds.transaction(async (m) => {
       const [{ locked }] = await m.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`${this.opts.schema}.outbox`]);
-      if (!locked) return { read: 0, handled: 0 };
+      if (!locked) return { locked: false, read: 0, handled: 0 };
       const rows: OutboxRow[] = await m.query(READY_ROWS, [this.opts.batchSize]);
-      if (!rows.length) return { read: 0, handled: 0 };
+      if (!rows.length) return { locked: true, read: 0, handled: 0 };
       const progress = { handled: 0 };
       const held = new Set<string>();
       try {
@@ -199,7 +222,7 @@ export class OutboxRelay {
         if (progress.handled === 0) throw err;
         deferred = err;
       }
-      return { read: rows.length, handled: progress.handled };
+      return { locked: true, read: rows.length, handled: progress.handled };
     });
     if (deferred) throw deferred;
     return result;

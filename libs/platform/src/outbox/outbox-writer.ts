@@ -17,7 +17,13 @@ export const outboxChannel = (schema: string) => `${schema}_outbox`;
 export class OutboxWriter {
   constructor(private readonly schema: string) {}
 
-  async append(m: SqlRunner, entries: OutboxEntry[]): Promise<void> {
+  /**
+   * `notify: false` when the caller wakes the relay itself once the transaction has committed
+   * (EventPublisher.committed): a NOTIFY makes Postgres serialise the commits of every notifying
+   * transaction of the cluster (one global lock held through the WAL flush), which halved
+   * createContact throughput under concurrency (bench/src/create-ceiling.ts).
+   */
+  async append(m: SqlRunner, entries: OutboxEntry[], opts: { notify: boolean } = { notify: true }): Promise<void> {
     if (!entries.length) return;
     // Each event is serialised once: the JSON that is measured is the JSON that is stored and published.
     const payloads = entries.map((e) => {
@@ -36,19 +42,24 @@ export class OutboxWriter {
     });
     // One round trip: a multi-row insert via unnest (bulk paths write thousands of events per
     // transaction) and the NOTIFY, which Postgres delivers at commit and collapses per transaction.
+    // The payloads travel as ONE JSON array, the n-th element for the n-th row: the serialised events
+    // joined as they are. As a text[] parameter the driver would escape every quote of every payload
+    // (0.6–2 s of Node CPU per 20,000 contact events, measured: bench/README.md, "Issue 11: the
+    // import against COPY"); the database parses the same JSON either way.
     await m.query(
       `WITH written AS (
          INSERT INTO outbox (id, topic, key, type, tenant_id, payload, headers)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[])
+         SELECT u.id, u.topic, u.key, u.type, u.tenant_id, $6::jsonb -> (u.n - 1)::int, u.headers
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $7::jsonb[]) WITH ORDINALITY AS u(id, topic, key, type, tenant_id, headers, n)
          RETURNING 1)
-       SELECT pg_notify($8, ''), (SELECT count(*) FROM written) AS n`,
+       SELECT ${opts.notify ? `pg_notify($8, '')` : '$8::text'}, (SELECT count(*) FROM written) AS n`,
       [
         entries.map((e) => e.event.id),
         entries.map((e) => e.topic),
         entries.map((e) => e.event.subject),
         entries.map((e) => e.event.type),
         entries.map((e) => e.event.tenantid),
-        payloads,
+        `[${payloads.join(',')}]`,
         entries.map((e) => JSON.stringify(e.event.traceparent ? { traceparent: e.event.traceparent } : {})),
         outboxChannel(this.schema),
       ],

@@ -64,7 +64,16 @@ export interface ImportOptions {
   encoding?: string;
   delimiter?: string;
   onProgress?: (p: ImportProgress) => void;
+  /** Batches written at once, each in its own transaction (default IMPORT_WRITERS). */
+  writers?: number;
 }
+
+/**
+ * Two batches in flight: one backend per core of the database while the parser fills the next
+ * (bench/README.md, "Issue 11: the import against COPY"). More would only queue on a small machine
+ * and hold more connections of the pool (DB_POOL_SIZE) away from requests.
+ */
+export const IMPORT_WRITERS = 2;
 
 /** The columns the import reads (and the export writes), with the header names other tools use for them. */
 export const CONTACT_CSV_ALIASES = {
@@ -111,7 +120,7 @@ const IGNORED_COLUMNS = ['id', ''];
 /**
  * Streams a CSV of contacts into the tenant in batches: one transaction per batch with multi-row
  * inserts (contacts, emails, phones, outbox events), so a bad row is reported and skipped without
- * aborting anything, and a crash loses at most the batch in flight. A malformed line (stray quote,
+ * aborting anything, and a crash loses at most the batches in flight (IMPORT_WRITERS). A malformed line (stray quote,
  * wrong column count) is reported with its line number and skipped by readCsv. Re-running the same
  * file is a no-op: each row has a content key (`import_key`), already-imported rows are counted as skipped.
  */
@@ -134,7 +143,14 @@ export class ImportContactsUseCase {
     /** Emails, phones and whole-row keys of the accepted rows so far → their line. */
     const seenInFile = new Map<string, number>();
     let batch: ParsedRow[] = [];
-    let inFlight: Promise<void> = Promise.resolve();
+    const writers = Math.max(1, opts.writers ?? IMPORT_WRITERS);
+    /** The batches being written, each in its own transaction. */
+    const inFlight = new Set<Promise<void>>();
+    const write = (rows: ParsedRow[]) => {
+      const written: Promise<void> = this.flush(ctx, rows, report, fail, dryRun).finally(() => inFlight.delete(written));
+      written.catch(() => undefined); // awaited below (race or allSettled); this only marks it handled meanwhile
+      inFlight.add(written);
+    };
     try {
       const csv = await readCsvStream(input, { encoding: opts.encoding, delimiter: opts.delimiter });
       if (csv) {
@@ -173,21 +189,29 @@ export class ImportContactsUseCase {
           [...dupKey, `k:${parsed.importKey}`].forEach((k) => seenInFile.set(k, rec.line));
           batch.push(parsed);
           if (batch.length >= batchSize) {
-            // One batch is written while the next is parsed (the database and the parser use different
-            // cores); batches still commit one after the other, so duplicates across batches are seen.
-            await inFlight;
+            // Batches are written while the next is parsed, `writers` at a time, each in its own
+            // transaction on its own connection: the parser and the database backends use different
+            // cores. Concurrent batches cannot conflict with each other: duplicates within the file
+            // (emails, phones, import keys) are refused above before a row enters a batch, and
+            // companies are created in name order (createMissingCompanies), so two batches wait, never deadlock.
+            while (inFlight.size >= writers) await Promise.race(inFlight);
             opts.onProgress?.({ rows: report.rows, created: report.created, skipped: report.skipped, failed: report.failed });
-            inFlight = this.flush(ctx, batch, report, fail, dryRun);
-            inFlight.catch(() => undefined); // awaited above or below; this only marks it handled meanwhile
+            write(batch);
             batch = [];
           }
         }
       }
-      await inFlight;
-      if (batch.length) await this.flush(ctx, batch, report, fail, dryRun);
+      if (batch.length) write(batch);
+      // The first failure stops the import (rethrown here); the other batches are let finish below.
+      while (inFlight.size) await Promise.race(inFlight);
       opts.onProgress?.({ rows: report.rows, created: report.created, skipped: report.skipped, failed: report.failed });
+      // A batch's refusals (held email, unknown owner) arrive when it is written, after later lines'
+      // parse errors and in whichever order concurrent batches finish: the report lists them by line.
+      report.errors.sort((a, b) => a.row - b.row);
       await this.finish(ctx, report, 'completed');
     } catch (err) {
+      // The job's record is written once nothing is being written any more.
+      await Promise.allSettled(inFlight);
       fail(report.rows, `import stopped: ${(err as Error).message}`);
       await this.finish(ctx, report, 'failed');
     }

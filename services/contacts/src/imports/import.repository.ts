@@ -55,10 +55,14 @@ export class ImportRepository {
     return new Map(hits.map((h) => [h.k, h.contact_id]));
   }
 
-  /** Creates the companies not there yet (names are unique per tenant, case-insensitively); returns those it created. */
+  /**
+   * Creates the companies not there yet (names are unique per tenant, case-insensitively); returns those it created.
+   * In name order: a batch whose name another batch in flight is inserting waits for that one's commit,
+   * and with the same order on both sides neither can be waiting for the other (no deadlock).
+   */
   async createMissingCompanies(tx: Tx, names: string[]): Promise<{ id: string; name: string; domains: string[]; version: number }[]> {
     return tx.query<{ id: string; name: string; domains: string[]; version: number }>(
-      `INSERT INTO companies (id, tenant_id, name) SELECT gen_random_uuid(), $1, n FROM unnest($2::text[]) AS n ON CONFLICT DO NOTHING RETURNING id, name, domains, version`,
+      `INSERT INTO companies (id, tenant_id, name) SELECT gen_random_uuid(), $1, n FROM unnest($2::text[]) AS n ORDER BY lower(n) ON CONFLICT DO NOTHING RETURNING id, name, domains, version`,
       [tx.tenantId, names],
     );
   }
