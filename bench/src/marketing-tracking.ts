@@ -42,6 +42,16 @@ type Msg =
   | { kind: 'start'; messages: number } | { kind: 'stop' };
 
 /** The child: the marketing service and its seeded messages. */
+
+/** The latency figures every row of this bench prints: the load's percentiles and the one-at-a-time (serial) ones. */
+const latencyFigures = (sum: ReturnType<typeof summary>, serial: number[]) => ({
+  p50: fmt(sum.p50),
+  p90: fmt(sum.p90),
+  p99: fmt(sum.p99),
+  max: fmt(sum.max),
+  serialP50: fmt(summary(serial).p50),
+  serialP99: fmt(summary(serial).p99),
+});
 async function serve() {
   const { messages } = await new Promise<{ messages: number }>((resolve) => process.once('message', (m: Msg) => m.kind === 'start' && resolve(m)));
   const fresh = await freshSchema('bench');
@@ -178,12 +188,7 @@ async function floor(rate: number, seconds: number, mode: string) {
       total: rate * seconds,
       failed,
       achievedPerSecond: Math.round((rate * seconds) / elapsed),
-      p50: fmt(sum.p50),
-      p90: fmt(sum.p90),
-      p99: fmt(sum.p99),
-      max: fmt(sum.max),
-      serialP50: fmt(summary(serial).p50),
-      serialP99: fmt(summary(serial).p99),
+      ...latencyFigures(sum, serial),
       load: +((load0 + loadavg()[0]) / 2).toFixed(2),
     }),
   );
@@ -254,12 +259,7 @@ async function main() {
       ...(failed ? { failures } : {}),
       achievedPerSecond: Math.round(total / elapsed),
       serviceCpuMsPerHit: +(serviceCpuMs / total).toFixed(3),
-      p50: fmt(sum.p50),
-      p90: fmt(sum.p90),
-      p99: fmt(sum.p99),
-      max: fmt(sum.max),
-      serialP50: fmt(summary(serial).p50),
-      serialP99: fmt(summary(serial).p99),
+      ...latencyFigures(sum, serial),
       loopDelayP50: loop?.p50,
       loopDelayP99: loop?.p99,
       loopDelayMax: loop?.max,
