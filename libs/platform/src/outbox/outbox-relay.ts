@@ -24,8 +24,13 @@ export interface OutboxRelayOptions {
 }
 
 const RETENTION_SWEEP_MS = 60_000;
-/** After a poke found another replica's relay sweeping: look again this soon rather than at the next poll. */
+/**
+ * After a poke found another replica's relay sweeping: look again after 20 ms rather than at the
+ * next poll, then 40, 80 … ms, this many times (1.3 s in all): a relay that holds the lock for long
+ * — a slow broker — is not asked every 20 ms meanwhile; the poll and the writers' NOTIFYs take over.
+ */
 const LOCK_RETRY_MS = 20;
+const LOCK_RETRIES = 6;
 export const DEFAULT_OUTBOX_BATCH_MAX_BYTES = 900_000;
 /** Kafka record-batch header plus produce-request framing, counted once per request. */
 const REQUEST_OVERHEAD = 4096;
@@ -156,6 +161,7 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let lockRetries = 0;
     while (this.running) {
       const poked = this.pending;
       this.pending = false;
@@ -170,11 +176,13 @@ export class OutboxRelay {
         // Another replica's relay is sweeping and may have read before the commit that poked us (our
         // writers did not NOTIFY it while we held the lock): try again shortly; our writers notify
         // meanwhile, as this relay is not the active one now.
-        if (!locked && poked && this.running) {
-          await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
+        if (!locked && poked && this.running && lockRetries < LOCK_RETRIES) {
+          lockRetries++;
+          await new Promise((r) => setTimeout(r, LOCK_RETRY_MS * 2 ** (lockRetries - 1)));
           this.pending = true;
           continue;
         }
+        lockRetries = 0;
         // A full sweep may have left rows behind: look again at once. A shorter one saw every ready
         // row (published, parked, or held behind a parked one), so wait for the next NOTIFY or poll.
         if (read >= this.opts.batchSize) continue;
