@@ -83,7 +83,6 @@ async function main() {
 
   const pool = new pg.Pool({ connectionString: schema.url, max: concurrency, options: `-c search_path=${schema.schema}` });
   const rows: Record<string, unknown>[] = [];
-  let seq = 0;
   const loop = async (once: (i: number) => Promise<void>) => {
     const latencies: number[] = [];
     let next = 0;
@@ -103,28 +102,23 @@ async function main() {
     const s = summary(latencies);
     return { perSecond: Math.round(total / seconds), p50: +s.p50.toFixed(1), p99: +s.p99.toFixed(1), load: +((load1 + loadavg()[0]) / 2).toFixed(1) };
   };
+  /** The recorded transaction once more, as the `n`-th copy (new ids and email), each statement's text through `edit`. */
+  const replay = async (n: number, edit: (text: string) => string) => {
+    const c = await pool.connect();
+    try {
+      for (const s of fresh(tx, 'recorded@bench.example', n)) await c.query(edit(s.text), s.values);
+    } finally {
+      c.release();
+    }
+  };
   for (let round = 1; round <= rounds; round++) {
-    const r = seq++;
+    const r = round - 1;
     const ours = await loop(async (i) => {
       const res = await create(`r${r}-${i}`);
       if (res.errors) throw new Error(JSON.stringify(res.errors));
     });
-    const ceiling = await loop(async (i) => {
-      const c = await pool.connect();
-      try {
-        for (const s of fresh(tx, 'recorded@bench.example', r * total + i)) await c.query(s.text, s.values);
-      } finally {
-        c.release();
-      }
-    });
-    const noNotify = await loop(async (i) => {
-      const c = await pool.connect();
-      try {
-        for (const s of fresh(tx, 'recorded@bench.example', r * total + i + 1e6)) await c.query(s.text.replace("pg_notify($8, '')", '$8::text'), s.values);
-      } finally {
-        c.release();
-      }
-    });
+    const ceiling = await loop((i) => replay(r * total + i, (text) => text));
+    const noNotify = await loop((i) => replay(r * total + i + 1e6, (text) => text.replace("pg_notify($8, '')", '$8::text')));
     rows.push({ round, oursPerSecond: ours.perSecond, ceilingPerSecond: ceiling.perSecond, withoutNotifyPerSecond: noNotify.perSecond, ratio: +(ours.perSecond / ceiling.perSecond).toFixed(2), oursP99: ours.p99, ceilingP99: ceiling.p99, withoutNotifyP99: noNotify.p99, load: `${ours.load} / ${ceiling.load} / ${noNotify.load}` });
   }
   console.log(JSON.stringify({ bench: 'createContact vs the bare transaction', total, concurrency, statements: tx.length, rounds: rows }));

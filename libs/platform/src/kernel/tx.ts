@@ -54,11 +54,7 @@ export class Tx {
    * schema by the compiler (EventData<C>) and again at run time by the outbox writer.
    */
   emit<C extends EventContract>(contract: C, subject: string, data: EventData<C>): Promise<void> {
-    if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
-    const p = this.emitter.emit(this.db, this.tenantId, [{ type: contract.type, subject, data }]);
-    this.emitted = true;
-    this.pending.push(p);
-    return p;
+    return this.emitMany(contract, [{ subject, data }]);
   }
 
   /** Several events in one outbox round trip (bulk paths). */
