@@ -6,8 +6,9 @@
  *   2. ceiling: the recorded transaction replayed `total` times by bare `pg` clients (a pool of
  *      `concurrency`, the service's own login, the same RLS and triggers), new ids and emails each
  *      time — no HTTP, GraphQL, validation, relay or consumers;
- *   3. the same without the outbox's NOTIFY (the relay's wake-up; Postgres serialises the commits of
- *      transactions that notify), to show what that costs;
+ *   3. the same with and without the outbox's NOTIFY, whichever the recording had (a writer notifies
+ *      only while its relay is not the active one; Postgres serialises the commits of transactions
+ *      that notify), to show what that costs;
  * alternately, `rounds` times, and prints both rates and ours ÷ ceiling. Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/create-ceiling.ts [total=2000] [concurrency=16] [rounds=2]
  */
@@ -118,8 +119,22 @@ async function main() {
       if (res.errors) throw new Error(JSON.stringify(res.errors));
     });
     const ceiling = await loop((i) => replay(r * total + i, (text) => text));
-    const noNotify = await loop((i) => replay(r * total + i + 1e6, (text) => text.replace("pg_notify($8, '')", '$8::text')));
-    rows.push({ round, oursPerSecond: ours.perSecond, ceilingPerSecond: ceiling.perSecond, withoutNotifyPerSecond: noNotify.perSecond, ratio: +(ours.perSecond / ceiling.perSecond).toFixed(2), oursP99: ours.p99, ceilingP99: ceiling.p99, withoutNotifyP99: noNotify.p99, load: `${ours.load} / ${ceiling.load} / ${noNotify.load}` });
+    // The outbox statement selects pg_notify($8, '') when it notifies and $8::text when it does not (OutboxWriter).
+    const notify = await loop((i) => replay(r * total + i + 1e6, (text) => text.replace('$8::text', "pg_notify($8, '')")));
+    const noNotify = await loop((i) => replay(r * total + i + 2e6, (text) => text.replace("pg_notify($8, '')", '$8::text')));
+    rows.push({
+      round,
+      oursPerSecond: ours.perSecond,
+      ceilingPerSecond: ceiling.perSecond,
+      withNotifyPerSecond: notify.perSecond,
+      withoutNotifyPerSecond: noNotify.perSecond,
+      ratio: +(ours.perSecond / ceiling.perSecond).toFixed(2),
+      oursP99: ours.p99,
+      ceilingP99: ceiling.p99,
+      withNotifyP99: notify.p99,
+      withoutNotifyP99: noNotify.p99,
+      load: `${ours.load} / ${ceiling.load} / ${notify.load} / ${noNotify.load}`,
+    });
   }
   console.log(JSON.stringify({ bench: 'createContact vs the bare transaction', total, concurrency, statements: tx.length, rounds: rows }));
   await pool.end();
