@@ -51,28 +51,21 @@ async function runSubgraphs(envs: Record<string, NodeJS.ProcessEnv>) {
   const { marketingService } = await import('@crm/marketing');
   const defs = { contacts: contactsService, sales: salesService, marketing: marketingService };
   const started: Awaited<ReturnType<typeof startService>>[] = [];
-  // Transactions and statements run on behalf of GraphQL requests (relay, consumers, schedulers excluded).
-  const counts = { transactions: 0, statements: 0 };
+  const { recordStatements } = await import('@crm/testing');
+  // Transactions and statements run on behalf of GraphQL requests (relay, consumers, schedulers
+  // excluded), counted only: the load must not hold every statement.
+  const recorders: ReturnType<typeof recordStatements>[] = [];
+  const counts = () => ({
+    transactions: recorders.reduce((n, r) => n + r.counts.transactions, 0),
+    statements: recorders.reduce((n, r) => n + r.counts.statements, 0),
+  });
   for (const [name, def] of Object.entries(defs)) {
     const svc = await startService(def as any, { env: envs[name] });
-    const ds = svc.dataSource;
-    const create = ds.createQueryRunner.bind(ds);
-    ds.createQueryRunner = ((...args: any[]) => {
-      const qr = (create as any)(...args);
-      const query = qr.query.bind(qr);
-      qr.query = (sql: string, ...rest: unknown[]) => {
-        if (requestStore.getStore()) {
-          if (/^\s*BEGIN\b/i.test(sql)) counts.transactions++;
-          if (!/^\s*(BEGIN|COMMIT|ROLLBACK)\s*$/i.test(sql)) counts.statements++;
-        }
-        return query(sql, ...rest);
-      };
-      return qr;
-    }) as any;
+    recorders.push(recordStatements(svc.dataSource, () => !!requestStore.getStore(), { keep: false }));
     started.push(svc);
   }
   process.on('message', async (m: Msg) => {
-    if (m.kind === 'counts') process.send!({ kind: 'counts', ...counts, cpu: process.cpuUsage() });
+    if (m.kind === 'counts') process.send!({ kind: 'counts', ...counts(), cpu: process.cpuUsage() });
     if (m.kind === 'stop') {
       for (const s of started.reverse()) await s.stop();
       process.send!({ kind: 'stopped' });

@@ -11,22 +11,38 @@ export interface RecordedStatement {
 
 /**
  * Records every statement a service's DataSource sends while `when()` holds (e.g. during a GraphQL
- * request: `() => !!requestStore.getStore()`), transaction control excluded, with its parameters —
- * to EXPLAIN exactly what the service runs. `restore()` puts the DataSource back.
+ * request: `() => !!requestStore.getStore()`):
+ * - `statements`: with their parameters, transaction control excluded — to EXPLAIN exactly what the
+ *   service runs (a `BEGIN; SELECT set_config(…)` that opens a transaction and binds its tenant
+ *   counts as transaction control);
+ * - `sent`: every round trip as sent, transaction control included (each query call is one);
+ * - `counts`: transactions opened, and round trips other than a bare BEGIN / COMMIT / ROLLBACK.
+ * `keep: false` only counts (a benchmark under load must not hold every statement). `restore()`
+ * puts the DataSource back.
  */
-export function recordStatements(ds: QueryRunnerSource, when: () => boolean = () => true) {
+export function recordStatements(ds: QueryRunnerSource, when: () => boolean = () => true, { keep = true } = {}) {
   const statements: RecordedStatement[] = [];
+  const sent: string[] = [];
+  const counts = { transactions: 0, statements: 0 };
   const create = ds.createQueryRunner.bind(ds);
   ds.createQueryRunner = (...args: any[]) => {
     const qr = create(...args);
     const query = qr.query.bind(qr);
     qr.query = (sql: string, params?: unknown[], ...rest: any[]) => {
-      if (when() && !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) statements.push({ sql, params: params ?? [] });
+      if (when()) {
+        const control = /^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql);
+        if (/^\s*BEGIN\b/i.test(sql)) counts.transactions++;
+        if (!/^\s*(BEGIN|COMMIT|ROLLBACK)\s*$/i.test(sql)) counts.statements++;
+        if (keep) {
+          sent.push(sql.trim());
+          if (!control) statements.push({ sql, params: params ?? [] });
+        }
+      }
       return query(sql, params, ...rest);
     };
     return qr;
   };
-  return { statements, restore: () => (ds.createQueryRunner = create) };
+  return { statements, sent, counts, transactions: () => counts.transactions, restore: () => (ds.createQueryRunner = create) };
 }
 
 /** The nodes of an EXPLAIN (FORMAT JSON) plan, depth first: "Index Scan contacts_created", "BitmapAnd", "Sort" … */

@@ -1,30 +1,9 @@
-import type { DataSource, QueryRunner } from 'typeorm';
 import { requestStore } from '@crm/platform';
-import { dataOf, uniqueTenant } from '@crm/testing';
+import { dataOf, recordStatements, uniqueTenant } from '@crm/testing';
 import { Q, startContacts, type Harness } from './harness';
 
 // Only the id: a selected `company` would add its own (batched) lookup after the mutation.
 const CREATE = `mutation($i: CreateContactInput!) { createContact(input: $i) { id } }`;
-
-/**
- * Every statement the service sends to Postgres while serving GraphQL requests, transaction
- * control included (each call is one round trip). Relay, consumers and schedulers run outside any
- * request and are not counted.
- */
-function recordRoundTrips(ds: DataSource) {
-  const sent: string[] = [];
-  const create = ds.createQueryRunner.bind(ds);
-  ds.createQueryRunner = (...args: Parameters<DataSource['createQueryRunner']>): QueryRunner => {
-    const qr = create(...args);
-    const query = qr.query.bind(qr);
-    qr.query = ((sql: string, ...rest: unknown[]) => {
-      if (requestStore.getStore()) sent.push(sql.trim().slice(0, 60));
-      return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
-    }) as QueryRunner['query'];
-    return qr;
-  };
-  return { sent, restore: () => (ds.createQueryRunner = create) };
-}
 
 /**
  * createContact is the hot path (imports of single contacts, web forms): four round trips —
@@ -42,7 +21,8 @@ describe('createContact round trips', () => {
     const gql = h.client({ tenantId });
     // The caller's first request provisions them in the directory (its own transaction): done before counting.
     await h.provision(tenantId, 'user-1');
-    const rec = recordRoundTrips(h.svc.dataSource);
+    // Every round trip the service sends while serving the request (relay, consumers and schedulers run outside any).
+    const rec = recordStatements(h.svc.dataSource, () => !!requestStore.getStore());
     try {
       expect(dataOf(await gql(CREATE, { i: input })).createContact.id).toBeTruthy();
     } finally {

@@ -1,29 +1,10 @@
-import type { DataSource, QueryRunner } from 'typeorm';
 import { startContactsAndSales, type ContactsSalesStack } from './support';
 import type { RunningGateway } from '@crm/gateway';
 import { requestStore, type RunningService } from '@crm/platform';
-import { adminQuery, dataOf, eventually, gatewayClient, uniqueTenant } from '@crm/testing';
+import { adminQuery, dataOf, eventually, gatewayClient, recordStatements, uniqueTenant } from '@crm/testing';
 
-/**
- * Counts the SQL statements a service sends on behalf of GraphQL requests (transaction control
- * excluded; consumers, relay and schedulers run outside any request and are not counted).
- */
-function countQueries(ds: DataSource) {
-  const statements: string[] = [];
-  let transactions = 0;
-  const create = ds.createQueryRunner.bind(ds);
-  ds.createQueryRunner = (...args: Parameters<DataSource['createQueryRunner']>): QueryRunner => {
-    const qr = create(...args);
-    const query = qr.query.bind(qr);
-    qr.query = ((sql: string, ...rest: unknown[]) => {
-      if (requestStore.getStore() && /^\s*BEGIN\b/i.test(sql)) transactions++;
-      if (requestStore.getStore() && !/^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql)) statements.push(sql.replace(/^BEGIN;[^;]*;?/i, '').trim());
-      return (query as (...a: unknown[]) => Promise<unknown>)(sql, ...rest);
-    }) as QueryRunner['query'];
-    return qr;
-  };
-  return { statements, transactions: () => transactions, restore: () => (ds.createQueryRunner = create) };
-}
+/** Statements and transactions a service runs on behalf of GraphQL requests (consumers, relay and schedulers run outside any request and are not counted). */
+const countQueries = (ds: RunningService['dataSource']) => recordStatements(ds, () => !!requestStore.getStore());
 
 /**
  * Entity references are batched (issue 7 §4): a list of 100 contacts with their deals costs one
