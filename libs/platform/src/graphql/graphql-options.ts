@@ -1,6 +1,6 @@
 import { ApolloFederationDriver, type ApolloFederationDriverConfig } from '@nestjs/apollo';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { ServiceMetrics } from '../metrics';
@@ -82,8 +82,10 @@ export function subgraphOptions(o: { service: string; production: boolean; metri
     // `includeModules` is @nestjs/graphql's internal type filter (the federation driver ignores
     // `include` for types): only types registered in this service's scope enter its schema.
     buildSchemaOptions: { orphanedTypes: o.orphanedTypes ?? [], includeModules: [o.schemaScope] } as ApolloFederationDriverConfig['buildSchemaOptions'],
-    // Inline traces only feed Apollo's hosted usage reporting, which we do not use; they cost time per field.
-    plugins: [requestTxPlugin(o.service, o.log), metricsPlugin(o.metrics, o.log), ApolloServerPluginInlineTraceDisabled()],
+    // Inline traces only feed Apollo's hosted usage reporting, which we do not use; they cost time per
+    // field. So does cache control (no type or field declares a cache hint, and the gateway sets no
+    // HTTP caching): with it on, Apollo wraps every resolver of every request to collect hints.
+    plugins: [requestTxPlugin(o.service, o.log), metricsPlugin(o.metrics, o.log), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
       const code = formatted.extensions?.code;
       if (code && PUBLIC_CODES.has(String(code))) return formatted;
