@@ -26,7 +26,7 @@ import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
 import { ask, closedLoop, post, startBenchGateway } from './load';
-import { env } from './stats';
+import { cpuMeter, env } from './stats';
 
 const TENANT = 'bench360';
 const USER: RequestContext = { tenantId: TENANT, userId: 'bench', roles: ['admin'] };
@@ -294,7 +294,10 @@ async function main() {
     for (let r = 1; r <= rounds; r++) {
       for (const [name, g] of [['ours', ours], ['hive', hive]] as const) {
         const before = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
+        // Database CPU: the backends of the three subgraphs' logins (one per schema).
+        const db = await Promise.all(Object.values(schemas).map((login) => cpuMeter(login)));
         const m = await load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds);
+        const dbCpuSeconds = (await Promise.all(db.map((d) => d.stop()))).reduce((n, r) => n + r.dbCpuSeconds, 0);
         const after = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
         rows.push({
           round: r,
@@ -304,6 +307,7 @@ async function main() {
           statementsPerRequest: +((after.sub.statements - before.sub.statements) / m.requests).toFixed(2),
           gatewayCpuMsPerRequest: +((cpuMs(after.gw.cpu) - cpuMs(before.gw.cpu)) / m.requests).toFixed(2),
           subgraphCpuMsPerRequest: +((cpuMs(after.sub.cpu) - cpuMs(before.sub.cpu)) / m.requests).toFixed(2),
+          dbCpuMsPerRequest: +((dbCpuSeconds * 1000) / m.requests).toFixed(2),
         });
         console.error(JSON.stringify(rows.at(-1)));
       }
