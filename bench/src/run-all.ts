@@ -20,6 +20,7 @@ const BENCHES: { name: string; args: string[] }[] = [
   { name: 'contacts-list-2k', args: ['contacts-list.ts', '2000', '8', '10', '1'] },
   { name: 'contacts-list-100k', args: ['contacts-list.ts', '100000', '8', '10', '1'] },
   { name: 'embedded-rss', args: ['embedded-rss.ts', '20', '16'] },
+  { name: 'prepared', args: ['prepared.ts', '3000', '4', '2'] },
 ];
 
 function run(args: string[]): Promise<Record<string, unknown>> {
