@@ -28,7 +28,9 @@ export function recordStatements(ds: QueryRunnerSource, when: () => boolean = ()
   ds.createQueryRunner = (...args: any[]) => {
     const qr = create(...args);
     const query = qr.query.bind(qr);
-    qr.query = (sql: string, params?: unknown[], ...rest: any[]) => {
+    qr.query = (statement: string | { text: string }, params?: unknown[], ...rest: any[]) => {
+      // A prepared statement (`Tx.prepared`) arrives as the driver's query config.
+      const sql = typeof statement === 'string' ? statement : statement.text;
       if (when()) {
         const control = /^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql);
         if (/^\s*BEGIN\b/i.test(sql)) counts.transactions++;
@@ -38,7 +40,7 @@ export function recordStatements(ds: QueryRunnerSource, when: () => boolean = ()
           if (!control) statements.push({ sql, params: params ?? [] });
         }
       }
-      return query(sql, params, ...rest);
+      return query(statement as string, params, ...rest);
     };
     return qr;
   };

@@ -112,7 +112,7 @@ export const PHONES: ChildTable = { table: 'contact_phones', key: 'e164', raw: '
 export class ContactRepository {
   async findMany(tx: Tx, ids: readonly string[]): Promise<ContactRow[]> {
     if (!ids.length) return [];
-    return tx.query<ContactRow>(`${SELECT_CONTACT} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`, [tx.tenantId, ids]);
+    return tx.prepared<ContactRow>(`${SELECT_CONTACT} WHERE c.tenant_id = $1 AND c.id = ANY($2::uuid[])`, [tx.tenantId, ids]);
   }
 
   async find(tx: Tx, id: string): Promise<ContactRow | undefined> {

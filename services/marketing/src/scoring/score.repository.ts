@@ -156,7 +156,7 @@ export class ScoreRepository {
 
   /** Scores of many contacts (Contact.leadScore batches); absent ones are not in the map. */
   async scoresOf(tx: Tx, contactIds: string[]): Promise<Map<string, number>> {
-    const rows = await tx.query<{ contact_id: string; score: number }>(`SELECT contact_id, score FROM lead_scores WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, contactIds]);
+    const rows = await tx.prepared<{ contact_id: string; score: number }>(`SELECT contact_id, score FROM lead_scores WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, contactIds]);
     return new Map(rows.map((r) => [r.contact_id, r.score]));
   }
 

@@ -134,7 +134,7 @@ export class SegmentRepository {
 
   /** The segments each contact is in now (Contact.segments, one query per batch). */
   async ofContacts(tx: Tx, contactIds: readonly string[]): Promise<Map<string, SegmentRecord[]>> {
-    const rows = await tx.query<SegmentRow & { member: string }>(
+    const rows = await tx.prepared<SegmentRow & { member: string }>(
       `SELECT s.*, m.contact_id AS member FROM segment_members m JOIN segments s ON s.tenant_id = m.tenant_id AND s.id = m.segment_id
        JOIN contact_replica r ON r.tenant_id = m.tenant_id AND r.contact_id = m.contact_id
        WHERE m.tenant_id = $1 AND m.contact_id = ANY($2::uuid[]) AND ${ACTIVE} ORDER BY lower(s.name), s.id`,

@@ -176,9 +176,9 @@ export class DealRepository {
     const ids = [...new Set(contactIds)];
     const q = new SqlParams(tx.tenantId, ids);
     const sql = page.perParentSql({ columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL', partitionBy: 'contact_id' }, q.p);
-    const rows = await tx.query<DealRow & KeysetRow>(sql, q.values);
+    const rows = await tx.prepared<DealRow & KeysetRow>(sql, q.values);
     const counts = withTotal
-      ? await tx.query<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL GROUP BY contact_id`, [tx.tenantId, ids])
+      ? await tx.prepared<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL GROUP BY contact_id`, [tx.tenantId, ids])
       : [];
     return Promise.all(
       contactIds.map((c) =>

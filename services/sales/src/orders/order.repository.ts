@@ -106,7 +106,7 @@ export class OrderRepository {
     withTotal: boolean,
   ): Promise<{ rows: (OrderRow & { sort_key: string; page_row: string })[]; counts: Map<string, number> }> {
     const q = new SqlParams(tx.tenantId, contactIds);
-    const rows = await tx.query<OrderRow & { sort_key: string; page_row: string }>(
+    const rows = await tx.prepared<OrderRow & { sort_key: string; page_row: string }>(
       page.perParentSql({ columns: ORDER_COLUMNS, from: 'orders', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, q.p),
       q.values,
     );
@@ -130,7 +130,7 @@ export class OrderRepository {
    * every won deal of the tenant, 40 ms at 100k deals — instead of the contacts' own rows.
    */
   lifetimeValues(tx: Tx, contactIds: readonly string[]): Promise<{ contact_id: string; currency: string; total: string }[]> {
-    return tx.query<{ contact_id: string; currency: string; total: string }>(
+    return tx.prepared<{ contact_id: string; currency: string; total: string }>(
       `SELECT contact_id, btrim(currency) AS currency, sum(v)::text AS total FROM (
          SELECT contact_id, currency, total AS v FROM orders WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND status <> 'cancelled'
          UNION ALL

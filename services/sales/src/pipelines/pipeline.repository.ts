@@ -186,6 +186,6 @@ export class PipelineRepository {
   }
 
   stagesByIds(tx: Tx, ids: readonly string[]): Promise<StageRow[]> {
-    return tx.query<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, [...new Set(ids)]]);
+    return tx.prepared<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, [...new Set(ids)]]);
   }
 }

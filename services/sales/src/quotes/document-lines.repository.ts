@@ -80,7 +80,7 @@ export class DocumentLineRepository {
     if (!parents.length) return out;
     const { table, parent } = TABLES[kind];
     const currencyOf = new Map(parents.map((p) => [p.id, p.currency]));
-    const rows = await tx.query<DocumentLineRow>(
+    const rows = await tx.prepared<DocumentLineRow>(
       `SELECT ${parent} AS parent_id, id, product_id, sku, description, quantity::text AS quantity, unit_price::text AS unit_price, discount_percent::text AS discount_percent,
               discount::text AS discount, tax_rate::text AS tax_rate, net::text AS net, tax::text AS tax, gross::text AS gross
        FROM ${table} WHERE ${parent} = ANY($1::uuid[]) ORDER BY position`,
