@@ -19,25 +19,8 @@ import { contactsService } from '@crm/contacts';
 import { startService } from '@crm/platform';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId } from '@crm/testing';
+import { firstTransaction, recordDriver, type Statement } from './driver-recording';
 import { env, summary } from './stats';
-
-interface Statement {
-  text: string;
-  values?: unknown[];
-  client?: pg.Client;
-}
-
-/** Records what the driver is asked to run while `on` is set (the service and this bench share the `pg` module). */
-function recordDriver() {
-  const recorded: Statement[] = [];
-  let on = false;
-  const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, ...rest: unknown[]) {
-    if (on) recorded.push(typeof config === 'string' ? { text: config, values: values as unknown[], client: this } : { ...(config as Statement), client: this });
-    return query.call(this, config, values, ...rest);
-  } as typeof pg.Client.prototype.query;
-  return { recorded, start: () => (on = true), stop: () => ((on = false), (pg.Client.prototype.query = query as typeof pg.Client.prototype.query)) };
-}
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
@@ -74,13 +57,7 @@ async function main() {
   const one = await create('recorded');
   rec.stop();
   if (one.errors) throw new Error(JSON.stringify(one.errors));
-  const begin = rec.recorded.findIndex((s) => s.text.startsWith('BEGIN; SELECT set_config'));
-  const tx: Statement[] = [];
-  for (const s of rec.recorded.slice(begin)) {
-    if (s.client !== rec.recorded[begin].client) continue;
-    tx.push({ text: s.text, values: s.values });
-    if (s.text === 'COMMIT') break;
-  }
+  const tx = firstTransaction(rec.recorded);
 
   const pool = new pg.Pool({ connectionString: schema.url, max: concurrency, options: `-c search_path=${schema.schema}` });
   const rows: Record<string, unknown>[] = [];

@@ -17,13 +17,8 @@ import { contactsService } from '@crm/contacts';
 import { startService } from '@crm/platform';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId } from '@crm/testing';
+import { firstTransaction, recordDriver } from './driver-recording';
 import { cpuMeter, env } from './stats';
-
-interface Statement {
-  text: string;
-  values?: unknown[];
-  client?: pg.Client;
-}
 
 async function main() {
   env('DATABASE_URL');
@@ -48,21 +43,11 @@ async function main() {
 
   // One read's transaction as the driver saw it (the connection that began it; the relay and
   // consumers use others).
-  const recorded: Statement[] = [];
-  const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, ...rest: unknown[]) {
-    recorded.push(typeof config === 'string' ? { text: config, values: values as unknown[], client: this } : { ...(config as Statement), client: this });
-    return query.call(this, config, values, ...rest);
-  } as typeof pg.Client.prototype.query;
+  const rec = recordDriver();
+  rec.start();
   await read(ids[0]);
-  pg.Client.prototype.query = query as typeof pg.Client.prototype.query;
-  const begin = recorded.findIndex((s) => s.text.startsWith('BEGIN; SELECT set_config'));
-  const tx: Statement[] = [];
-  for (const s of recorded.slice(begin)) {
-    if (s.client !== recorded[begin].client) continue;
-    tx.push({ text: s.text, values: s.values });
-    if (s.text === 'COMMIT') break;
-  }
+  rec.stop();
+  const tx = firstTransaction(rec.recorded);
   if (tx.length < 3 || !tx.some((s) => s.values?.some((v) => JSON.stringify(v).includes(ids[0])))) throw new Error(`unexpected recording: ${JSON.stringify(tx)}`);
   await svc.stop();
 
