@@ -24,7 +24,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
-import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
+import { freshSchema, recordStatements, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
 import { ask, closedLoop, post, startBenchGateway } from './load';
 import { cpuMeter, env } from './stats';
 
@@ -51,7 +51,6 @@ async function runSubgraphs(envs: Record<string, NodeJS.ProcessEnv>) {
   const { marketingService } = await import('@crm/marketing');
   const defs = { contacts: contactsService, sales: salesService, marketing: marketingService };
   const started: Awaited<ReturnType<typeof startService>>[] = [];
-  const { recordStatements } = await import('@crm/testing');
   // Transactions and statements run on behalf of GraphQL requests (relay, consumers, schedulers
   // excluded), counted only: the load must not hold every statement.
   const recorders: ReturnType<typeof recordStatements>[] = [];
