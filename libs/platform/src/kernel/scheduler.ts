@@ -103,6 +103,13 @@ export async function addJobState(q: QueryRunner, table: string): Promise<void> 
   await q.query(`CREATE INDEX ${table}_pending ON ${table} (due_at) WHERE failed_at IS NULL`);
 }
 
+/** A sweep's claim ($1: now, $2: batch): due, not failed jobs, oldest first, skipping those another replica holds. */
+export const claimSql = (table: string, idColumn = 'id') =>
+  `SELECT * FROM ${table} WHERE due_at <= $1 AND failed_at IS NULL ORDER BY due_at, ${idColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`;
+
+/** Turns sorts off for the claim (JobScheduler.claim), returning the setting to put back as `was`. */
+export const CLAIM_SORTS_OFF = `SELECT current_setting('enable_sort') AS was, set_config('enable_sort', 'off', true)`;
+
 export class JobScheduler<J extends JobRow> {
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
@@ -147,10 +154,7 @@ export class JobScheduler<J extends JobRow> {
     try {
       await qr.startTransaction();
       try {
-        const jobs: J[] = await qr.query(
-          `SELECT * FROM ${this.opts.table} WHERE due_at <= $1 AND failed_at IS NULL ORDER BY due_at, ${this.idColumn} LIMIT $2 FOR UPDATE SKIP LOCKED`,
-          [now, this.opts.batch],
-        );
+        const jobs = await this.claim(qr, now);
         const txs: Tx[] = [];
         for (const job of jobs) await this.runOne(qr, job, txs);
         await qr.commitTransaction();
@@ -163,6 +167,20 @@ export class JobScheduler<J extends JobRow> {
     } finally {
       await qr.release();
     }
+  }
+
+  /**
+   * Claims up to `batch` due jobs, oldest first. Sorts are off while it is planned: the claim must
+   * walk the pending index in due order and stop at the batch, but with statistics older than the
+   * backlog (a campaign that just queued its jobs; autovacuum has not come round) the planner fetches
+   * every due job and sorts them all — 45 ms at 50,000 due jobs instead of 0.35 ms, measured, at
+   * every sweep of that backlog. The setting is put back before any handler runs.
+   */
+  private async claim(qr: QueryRunner, now: Date): Promise<J[]> {
+    const [{ was }] = await qr.query(CLAIM_SORTS_OFF);
+    const jobs: J[] = await qr.query(claimSql(this.opts.table, this.idColumn), [now, this.opts.batch]);
+    await qr.query(`SELECT set_config('enable_sort', $1, true)`, [was]);
+    return jobs;
   }
 
   /** Runs one job in a savepoint; a job that succeeded leaves its Tx in `done` (its events count once the sweep commits). */
