@@ -1,4 +1,4 @@
-import { planNodes } from '@crm/testing';
+import { planNodeOn, planNodes } from '@crm/testing';
 import { READY_ROWS, SWEEP_START } from '../src';
 import { platformHarness } from './harness';
 
@@ -35,9 +35,7 @@ describe('outbox relay sweep plan (real Postgres)', () => {
     expect(nodes).toContain('Index Scan outbox_unpublished');
     expect(nodes).not.toContain('Sort');
     // It stopped at the batch: the scan of the backlog returned 500 rows, not 20,000.
-    const scan = (function find(p: any): any {
-      return p['Index Name'] === 'outbox_unpublished' ? p : (p.Plans ?? []).map(find).find(Boolean);
-    })(plan.Plan);
+    const scan = planNodeOn(plan.Plan, 'outbox_unpublished')!;
     expect(scan['Actual Rows']).toBe(500);
   });
 });

@@ -1,4 +1,4 @@
-import { planNodes } from '@crm/testing';
+import { planNodeOn, planNodes } from '@crm/testing';
 import { CLAIM_SORTS_OFF, claimSql, createJobTable } from '../src';
 import { platformHarness } from './harness';
 
@@ -35,9 +35,7 @@ describe('job scheduler claim plan (real Postgres)', () => {
     const nodes = planNodes(plan.Plan);
     expect(nodes).toContain('Index Scan plan_jobs_pending');
     expect(nodes).not.toContain('Sort'); // an incremental sort within equal due times is fine
-    const scan = (function find(p: any): any {
-      return p['Index Name'] === 'plan_jobs_pending' ? p : (p.Plans ?? []).map(find).find(Boolean);
-    })(plan.Plan);
+    const scan = planNodeOn(plan.Plan, 'plan_jobs_pending')!;
     expect(scan['Actual Rows']).toBeLessThan(1000);
     expect(after).toBe('on'); // put back for the handlers
   });

@@ -52,3 +52,13 @@ export function planNodes(plan: { 'Node Type': string; 'Index Name'?: string; Pl
   const name = plan['Index Name'] ? `${plan['Node Type']} ${plan['Index Name']}` : plan['Node Type'];
   return [name, ...(plan.Plans ?? []).flatMap(planNodes)];
 }
+
+/** The first node of an EXPLAIN (FORMAT JSON) plan, depth first, that reads through `indexName` (its `Actual Rows` tell how far a scan went). */
+export function planNodeOn(plan: { 'Index Name'?: string; Plans?: any[] }, indexName: string): Record<string, any> | undefined {
+  if (plan['Index Name'] === indexName) return plan;
+  for (const child of plan.Plans ?? []) {
+    const found = planNodeOn(child, indexName);
+    if (found) return found;
+  }
+  return undefined;
+}
