@@ -294,9 +294,9 @@ async function main() {
       for (const [name, g] of [['ours', ours], ['hive', hive]] as const) {
         const before = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
         // Database CPU: the backends of the three subgraphs' logins (one per schema).
-        const db = await Promise.all(Object.values(schemas).map((login) => cpuMeter(login)));
+        const db = await cpuMeter(Object.values(schemas));
         const m = await load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds);
-        const dbCpuSeconds = (await Promise.all(db.map((d) => d.stop()))).reduce((n, r) => n + r.dbCpuSeconds, 0);
+        const { dbCpuSeconds } = await db.stop();
         const after = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
         rows.push({
           round: r,

@@ -17,7 +17,8 @@ import { contactsService } from '@crm/contacts';
 import { startService } from '@crm/platform';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext } from '@crm/auth';
 import { freshSchema, serviceTestEnv, TEST_INTERNAL_SECRET, uniqueId } from '@crm/testing';
-import { firstTransaction, recordDriver } from './driver-recording';
+import { firstTransaction, recordDriver, type Statement } from './driver-recording';
+import { post } from './load';
 import { cpuMeter, env } from './stats';
 
 async function main() {
@@ -27,9 +28,9 @@ async function main() {
   const rounds = Number(process.argv[4] ?? 3);
   const schema = await freshSchema('bench_prep');
   const svc = await startService(contactsService, { env: { ...serviceTestEnv(schema.schema, `${uniqueId('prep')}.`), LOG_LEVEL: 'warn' } });
-  const header = { 'content-type': 'application/json', [INTERNAL_CONTEXT_HEADER]: signInternalContext({ tenantId: 'bench', userId: 'bench', roles: ['admin'] }, TEST_INTERNAL_SECRET, 3600) };
+  const header = { [INTERNAL_CONTEXT_HEADER]: signInternalContext({ tenantId: 'bench', userId: 'bench', roles: ['admin'] }, TEST_INTERNAL_SECRET, 3600) };
   const gql = async (query: string, variables: Record<string, unknown>) => {
-    const r = (await (await fetch(svc.url, { method: 'POST', headers: header, body: JSON.stringify({ query, variables }) })).json()) as { data?: any; errors?: unknown };
+    const r = await post(svc.url, header, query, variables);
     if (r.errors) throw new Error(JSON.stringify(r.errors));
     return r.data;
   };
@@ -52,6 +53,15 @@ async function main() {
   await svc.stop();
 
   const pool = new pg.Pool({ connectionString: schema.url, max: concurrency, options: `-c search_path=${schema.schema}` });
+  /**
+   * The k-th recorded statement for contact `id` (and, for the binding, `tenant`), unnamed or named.
+   * BEGIN + binding is a multi-statement simple query: it cannot be prepared.
+   */
+  const send = (c: pg.PoolClient, k: number, s: Statement, named: boolean, id: string, tenant = 'bench') => {
+    const values = s.values?.map((v) => JSON.parse(JSON.stringify(v).replaceAll(ids[0], id)));
+    const text = k === 0 ? s.text.replace(`'bench'`, `'${tenant}'`) : s.text;
+    return c.query(named && values ? { name: `bench_prepared_${k}`, text, values } : { text, values });
+  };
   const replay = async (named: boolean) => {
     const meter = await cpuMeter(schema.schema);
     let next = 0;
@@ -62,11 +72,7 @@ async function main() {
         try {
           while (next < total) {
             const id = ids[next++ % ids.length];
-            for (const [k, s] of tx.entries()) {
-              const values = s.values?.map((v) => JSON.parse(JSON.stringify(v).replaceAll(ids[0], id)));
-              // BEGIN + binding is a multi-statement simple query: it cannot be prepared.
-              await c.query(named && values ? { name: `bench_prepared_${k}`, text: s.text, values } : { text: s.text, values });
-            }
+            for (const [k, s] of tx.entries()) await send(c, k, s, named, id);
           }
         } finally {
           c.release();
@@ -82,11 +88,7 @@ async function main() {
     const c = await pool.connect();
     try {
       const out: unknown[] = [];
-      for (const [k, s] of tx.entries()) {
-        const values = s.values?.map((v) => JSON.parse(JSON.stringify(v).replaceAll(ids[0], id)));
-        const text = k === 0 ? s.text.replace(`'bench'`, `'${tenant}'`) : s.text;
-        out.push((await c.query(named && values ? { name: `bench_prepared_${k}`, text, values } : { text, values })).rows);
-      }
+      for (const [k, s] of tx.entries()) out.push((await send(c, k, s, named, id, tenant)).rows);
       return JSON.stringify(out);
     } finally {
       c.release();

@@ -19,12 +19,12 @@ export function env(name: string): string {
 export const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
 
 /**
- * CPU seconds spent by this process and by the PostgreSQL backends of one database login while a
+ * CPU seconds spent by this process and by the PostgreSQL backends of one or more database logins while a
  * benchmark runs (the server is on this machine: /proc/<pid>/stat of each backend, polled so a
  * backend that leaves the pool keeps its share). On a machine shared with other work, wall-clock
  * throughput moves with the load; the CPU a run costs moves much less.
  */
-export async function cpuMeter(login: string): Promise<{ stop(): Promise<{ nodeCpuSeconds: number; dbCpuSeconds: number }> }> {
+export async function cpuMeter(logins: string | string[]): Promise<{ stop(): Promise<{ nodeCpuSeconds: number; dbCpuSeconds: number }> }> {
   const { readFileSync } = await import('node:fs');
   const { Client } = await import('pg');
   const admin = new Client({ connectionString: env('DATABASE_URL') });
@@ -39,9 +39,9 @@ export async function cpuMeter(login: string): Promise<{ stop(): Promise<{ nodeC
   };
   const first = new Map<number, number>();
   const last = new Map<number, number>();
+  const backends = async () => (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE usename = ANY($1::text[])', [[logins].flat()])).rows;
   const poll = async () => {
-    const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE usename = $1', [login]);
-    for (const { pid } of rows) {
+    for (const { pid } of await backends()) {
       const t = ticks(pid);
       if (t === null) continue;
       if (!first.has(pid)) first.set(pid, 0);
@@ -49,8 +49,7 @@ export async function cpuMeter(login: string): Promise<{ stop(): Promise<{ nodeC
     }
   };
   // Backends there at the start count from now; later ones from their start.
-  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE usename = $1', [login]);
-  for (const { pid } of rows) {
+  for (const { pid } of await backends()) {
     const t = ticks(pid);
     if (t === null) continue;
     first.set(pid, t);
