@@ -460,6 +460,57 @@ describe('outages answered honestly', () => {
     }
   });
 
+  it.each([
+    ['never answers (SUBGRAPH_TIMEOUT_MS)', 'SUBGRAPH_TIMEOUT', 'The sales module is unavailable: it did not answer in time; the fields it provides are missing. Retry later.', /no answer from .* within 300 ms/],
+    ['is behind a proxy that answers 502 with a page', 'SUBGRAPH_UNAVAILABLE', 'The sales module is unavailable; the fields it provides are missing. Retry later.', /HTTP 502 from .*: <html>bad gateway/],
+  ])('a subgraph that %s: its fields carry %s, the rest answers, the log has the cause', async (_case, reason, message, detail) => {
+    // Answers 502 for "a proxy", else holds the request open until the test ends.
+    const held: http.ServerResponse[] = [];
+    const proxy = reason === 'SUBGRAPH_UNAVAILABLE';
+    const stuck = http.createServer((req, res) => {
+      req.resume();
+      if (proxy) res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+      else held.push(res);
+    });
+    await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
+    const opts = baseOptions([contacts, sales], { subgraphTimeoutMs: 300 });
+    opts.subgraphs[1] = { ...opts.subgraphs[1], url: `http://127.0.0.1:${(stuck.address() as AddressInfo).port}/graphql` };
+    const { lines, logger } = capturingLogger();
+    const gw = await startGateway({ ...opts, logger });
+    try {
+      const res = await gql(gw.url, '{ contact(id: "c1") { id } topDeal { id } }');
+      expect(res.body.data).toEqual({ contact: { id: 'c1' }, topDeal: null });
+      expect(res.body.errors).toEqual([{ message, path: ['topDeal'], extensions: { code: 'SERVICE_UNAVAILABLE', service: 'sales', serviceName: 'sales', reason, retryable: true } }]);
+      const logged = lines.map((l) => JSON.parse(l)).find((l) => l.subgraph === 'sales');
+      expect(logged).toMatchObject({ level: 40, kind: proxy ? 'unavailable' : 'timeout', detail: expect.stringMatching(detail) });
+      const metrics = await (await fetch(gw.metricsUrl)).text();
+      expect(metrics).toMatch(new RegExp(`crm_gateway_subgraph_request_duration_seconds_count\\{subgraph="sales",outcome="${proxy ? 'http_502' : 'timeout'}"\\} 1`));
+    } finally {
+      await gw.stop();
+      for (const r of held) r.destroy();
+      await new Promise<void>((resolve) => stuck.close(() => resolve()));
+    }
+  });
+
+  it("a subgraph's own GraphQL errors on a 4xx answer reach the client as that subgraph's errors, not as an outage", async () => {
+    const refusing = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(400, { 'content-type': 'application/graphql-response+json' }).end(JSON.stringify({ errors: [{ message: 'Variable "$x" got invalid value', extensions: { code: 'BAD_USER_INPUT' } }] }));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    const opts = baseOptions([contacts, sales]);
+    opts.subgraphs[1] = { ...opts.subgraphs[1], url: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}/graphql` };
+    const gw = await startGateway(opts);
+    try {
+      const res = await gql(gw.url, '{ contact(id: "c1") { id } topDeal { id } }');
+      expect(res.body.data).toEqual({ contact: { id: 'c1' }, topDeal: null });
+      expect(res.body.errors).toEqual([expect.objectContaining({ message: 'Variable "$x" got invalid value', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT', serviceName: 'sales' }) })]);
+    } finally {
+      await gw.stop();
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+  });
+
   it('readiness reports each subgraph; 503 while one is down or not ready', async () => {
     const url = await deadUrl();
     const opts = baseOptions([contacts, sales], { subgraphHealthCacheMs: 0 });

@@ -7,6 +7,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type RequestHandler } from 'express';
 import pino, { type Logger } from 'pino';
+import { Agent } from 'undici';
 import { metricsPortOf } from '@crm/platform/src/config';
 import { startMetricsServer, type MetricsServer } from '@crm/platform/src/http/metrics-server';
 import { TokenVerifier } from './auth';
@@ -18,7 +19,7 @@ import { GatewayMetrics } from './metrics';
 import { apolloLogger, observabilityPlugin, requestContext } from './observability';
 import { DEFAULT_RATE_LIMITS } from './rate-limit';
 import { graphqlContext, mountRoutes, type GatewayState } from './routes';
-import { SubgraphDataSource, subgraphFetcher } from './subgraph-data-source';
+import { SubgraphDataSource, subgraphSender } from './subgraph-data-source';
 import { SubgraphHealth } from './subgraph-health';
 
 export type { GatewayContext } from './context';
@@ -129,6 +130,8 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
   }
   const urls = new Map(opts.subgraphs.map((s) => [s.name, s.url]));
   const health = new SubgraphHealth(opts.subgraphs, { internalSecret: opts.internalSecret, cacheMs: opts.subgraphHealthCacheMs });
+  // Keep-alive connections to the subgraphs, the gateway's own (closed on stop).
+  const subgraphAgent = new Agent({ connect: { timeout: timeoutMs } });
 
   const gateway = new ApolloGateway({
     supergraphSdl,
@@ -137,7 +140,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
       // Runtime URLs come from SUBGRAPHS, never from the URLs baked into a supergraph file.
       const target = urls.get(name) ?? url;
       if (!target) throw new Error(`no URL for subgraph "${name}"`);
-      return new SubgraphDataSource<GatewayContext>(name, target, opts.internalSecret, subgraphFetcher(name, timeoutMs, metrics), logger, health, opts.dedupeSubgraphQueries ?? true);
+      return new SubgraphDataSource<GatewayContext>(name, target, opts.internalSecret, subgraphSender(name, timeoutMs, metrics, subgraphAgent), logger, health, opts.dedupeSubgraphQueries ?? true);
     },
   });
 
@@ -215,6 +218,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     httpServer.closeAllConnections();
     await metricsServer.close();
+    await subgraphAgent.destroy();
     const reason = (err as Error)?.message ?? String(err);
     throw new Error(`gateway could not load the supergraph (${opts.supergraphMode} mode): ${reason}`, { cause: err });
   }
@@ -239,6 +243,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
           if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
           httpServer.closeAllConnections();
           await metricsServer.close();
+          await subgraphAgent.close();
           state = 'stopped';
           logger.info('gateway stopped');
         }
