@@ -13,9 +13,10 @@
  * own, and this process only generates load, so a gateway's CPU per request is measured apart.
  *
  * Auth, identical on both gateways: the client sends `Authorization: Bearer <HS256 user token>`;
- * the gateway verifies it with the same `TokenVerifier` (@crm/gateway, KeyObject made once), signs the
- * internal context once per request (`signInternalContext`, @crm/auth) and sends it as
- * `x-crm-context` on every subgraph fetch of that request. Ours does it in its request middleware and
+ * the gateway verifies it with the same `TokenVerifier` (@crm/gateway, KeyObject made once, a token
+ * remembered until it expires), takes the caller's signed internal context from `signedContextOf`
+ * (@crm/gateway: one per caller, re-signed every 30 s) and sends it as `x-crm-context` on every
+ * subgraph fetch. Ours does it in its request middleware and
  * SubgraphDataSource; Hive's through a plugin (onContextBuilding + onFetch) below. In-flight
  * deduplication of subgraph fetches is off on both (Hive: `deduplicateInflightRequests: false`). Rate limits
  * are off on ours (the bench is one user).
@@ -93,9 +94,8 @@ async function runHive(subgraphs: { name: string; url: string; sdl: string }[]) 
   // plain record) for the whole type-checked program, which breaks the gateway's Apollo HeaderMap.
   const hivePackage: string = '@graphql-hive/gateway';
   const { createGatewayRuntime } = (await import(hivePackage)) as { createGatewayRuntime: (config: unknown) => any };
-  const { composeSupergraph, TokenVerifier } = await import('@crm/gateway');
+  const { composeSupergraph, TokenVerifier, signedContextOf } = await import('@crm/gateway');
   const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' });
-  const signed = new WeakMap<object, string>();
   const runtime = createGatewayRuntime({
     supergraph: composeSupergraph(subgraphs),
     logging: 'error',
@@ -106,16 +106,14 @@ async function runHive(subgraphs: { name: string; url: string; sdl: string }[]) 
     graphiql: false,
     plugins: () => [
       {
-        // Same work as ours: verify the user token once, sign the internal context once per request.
+        // Same work as ours: the same verifier (tokens remembered until they expire) and one signed context per caller, reused for 30 s.
         async onContextBuilding({ context, extendContext }: any) {
           const auth = await verifier.verifyAuthorizationHeader(context.request.headers.get('authorization') ?? undefined);
           extendContext({ crmAuth: auth });
         },
         onFetch({ context, options, setOptions }: any) {
           if (!context?.crmAuth) return;
-          let token = signed.get(context);
-          if (!token) signed.set(context, (token = signInternalContext(context.crmAuth, TEST_INTERNAL_SECRET)));
-          setOptions({ ...options, headers: { ...options.headers, [INTERNAL_CONTEXT_HEADER]: token } });
+          setOptions({ ...options, headers: { ...options.headers, [INTERNAL_CONTEXT_HEADER]: signedContextOf(context.crmAuth, TEST_INTERNAL_SECRET) } });
         },
       },
     ],
@@ -311,8 +309,17 @@ async function main() {
         console.error(JSON.stringify(rows.at(-1)));
       }
       for (const [name, url, headers] of [['contact-only via ours', ours.ready.url, bearer], ['contact-only direct', urls.contacts, direct]] as const) {
+        const before = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(ours.proc, 'cpu') };
         const m = await load(url, headers, CONTACT_ONLY, ids, concurrency, seconds);
-        rows.push({ round: r, bench: name, ...m });
+        const after = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(ours.proc, 'cpu') };
+        // Where the ratio goes: the gateway's CPU per request against the subgraph's own.
+        rows.push({
+          round: r,
+          bench: name,
+          ...m,
+          gatewayCpuMsPerRequest: +((cpuMs(after.gw.cpu) - cpuMs(before.gw.cpu)) / m.requests).toFixed(2),
+          subgraphCpuMsPerRequest: +((cpuMs(after.sub.cpu) - cpuMs(before.sub.cpu)) / m.requests).toFixed(2),
+        });
         console.error(JSON.stringify(rows.at(-1)));
       }
     }

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
-import { signInternalContext, verifyInternalContext } from '@crm/auth';
+import { signInternalContext, verifyInternalContext, VerifiedTokens } from '@crm/auth';
 import { TokenVerifier } from './auth';
 
 const ISSUER = 'https://idp.example.test/';
@@ -98,5 +98,59 @@ describe('TokenVerifier: the optional profile claims the directory provisions us
   it('the subgraph receives them in the signed internal context', async () => {
     const ctx = await v.verifyToken(token({ name: 'Ada', tz: 'Europe/London' }));
     expect(verifyInternalContext(signInternalContext(ctx, 'internal-secret-1234567890'), 'internal-secret-1234567890')).toEqual(ctx);
+  });
+});
+
+describe('verified tokens are remembered by their exact text until they expire, never longer', () => {
+  const secret = 'secret-secret-secret-1234';
+  const internal = 'internal-secret-1234567890';
+  const userToken = (claims: Record<string, unknown> = {}, expiresIn = 60) => jwt.sign({ tid: 't-1', roles: ['rep'], ...claims }, secret, { subject: 'u-1', issuer: 'crm', audience: 'crm-api', expiresIn });
+  const verifications = () => jest.spyOn(jwt, 'verify');
+  afterEach(() => jest.restoreAllMocks());
+
+  it('a user token is verified once for all its requests; another token is verified on its own; what they share cannot be changed', async () => {
+    const v = new TokenVerifier({ jwtSecret: secret, issuer: 'crm', audience: 'crm-api' });
+    const spy = verifications();
+    const t = userToken();
+    const first = await v.verifyToken(t);
+    expect(await v.verifyToken(t)).toBe(first);
+    expect(await v.verifyAuthorizationHeader(`Bearer ${t}`)).toBe(first);
+    expect(spy).toHaveBeenCalledTimes(1);
+    await v.verifyToken(userToken({ roles: ['admin'] }));
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(() => first.roles.push('admin')).toThrow(TypeError);
+    expect(first.roles).toEqual(['rep']);
+  });
+
+  it('a user token is refused once it expires, though it was accepted before', async () => {
+    const v = new TokenVerifier({ jwtSecret: secret, issuer: 'crm', audience: 'crm-api', clockToleranceSeconds: 0 });
+    const t = userToken({}, 1);
+    await expect(v.verifyToken(t)).resolves.toMatchObject({ tenantId: 't-1' });
+    await new Promise((r) => setTimeout(r, 2100));
+    await expect(v.verifyToken(t)).rejects.toMatchObject({ message: expect.stringMatching(/token expired/), extensions: { code: 'UNAUTHENTICATED' } });
+  });
+
+  it('an internal context is verified once per secret: the same text under another secret, an altered copy, or the same text after it expires is refused', async () => {
+    const ctx = { tenantId: 't-1', userId: 'u-1', roles: ['rep'] };
+    const t = signInternalContext(ctx, internal);
+    const spy = verifications();
+    expect(verifyInternalContext(t, internal)).toEqual(ctx);
+    expect(verifyInternalContext(t, internal)).toEqual(ctx);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(() => verifyInternalContext(t, 'another-internal-secret-123456')).toThrow('invalid signature');
+    const altered = t.slice(0, -2) + (t.endsWith('AA') ? 'BB' : 'AA');
+    expect(() => verifyInternalContext(altered, internal)).toThrow();
+
+    const shortLived = signInternalContext(ctx, internal, 1);
+    expect(verifyInternalContext(shortLived, internal)).toEqual(ctx);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(() => verifyInternalContext(shortLived, internal)).toThrow('jwt expired');
+  });
+
+  it('holds at most its bound: the oldest token goes first', () => {
+    const tokens = new VerifiedTokens<{ n: number }>(2);
+    const later = Date.now() + 60_000;
+    for (const [i, t] of ['a', 'b', 'c'].entries()) tokens.remember(t, { n: i }, later);
+    expect([tokens.get('a'), tokens.get('b'), tokens.get('c')]).toEqual([undefined, { n: 1 }, { n: 2 }]);
   });
 });

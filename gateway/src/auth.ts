@@ -2,7 +2,7 @@ import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
-import { hmacKey, profileClaims, type RequestContext } from '@crm/auth';
+import { hmacKey, profileClaims, VerifiedTokens, type RequestContext } from '@crm/auth';
 import type { KeyObject } from 'node:crypto';
 
 export interface AuthOptions {
@@ -55,6 +55,8 @@ function explain(err: unknown, opts: AuthOptions): string {
  */
 export class TokenVerifier {
   private readonly jwks?: JwksClient;
+  /** Tokens verified in the last minute (at most): a key removed from the JWKS stops being accepted within that. */
+  private readonly verified = new VerifiedTokens<RequestContext>();
 
   constructor(private readonly opts: AuthOptions) {
     if (!opts.jwtSecret && !opts.jwksUri) throw new Error('auth needs jwtSecret (HS256) or jwksUri (RS256/ES256)');
@@ -77,6 +79,8 @@ export class TokenVerifier {
   }
 
   async verifyToken(token: string): Promise<RequestContext> {
+    const known = this.verified.get(token);
+    if (known) return known;
     const decoded = jwt.decode(token, { complete: true });
     if (!decoded || typeof decoded === 'string' || !decoded.header) throw unauthenticated('malformed token: expected a JWT (header.payload.signature)');
     const alg = decoded.header.alg as jwt.Algorithm;
@@ -98,7 +102,7 @@ export class TokenVerifier {
     if (typeof claims.sub !== 'string' || !claims.sub) throw unauthenticated('token has no subject (sub claim)');
     const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : [];
     const profile = profileClaims(claims);
-    return { tenantId: claims.tid, userId: claims.sub, roles, ...(profile ? { profile } : {}) };
+    return this.verified.remember(token, { tenantId: claims.tid, userId: claims.sub, roles, ...(profile ? { profile } : {}) }, claims.exp * 1000);
   }
 
   private async keyFor(alg: jwt.Algorithm, kid: string | undefined): Promise<string | KeyObject> {

@@ -100,6 +100,23 @@ describe('gateway (development mode, static supergraph)', () => {
     expect(last.context).toEqual({ tenantId: 'tenant-globex', userId: 'user-1', roles: ['admin', 'sales'] });
   });
 
+  it("signs one context per caller and reuses it across that caller's requests (subgraphs verify it once); another caller gets its own", async () => {
+    const ask = async (t: string) => {
+      await gql(gw.url, '{ contact(id: "c1") { id deals { id } } }', { token: t });
+      return sales.seen[sales.seen.length - 1];
+    };
+    const caller = token('tenant-reuse', ['sales']);
+    const first = await ask(caller);
+    // A context signed per request would differ after a second (its iat and exp are in seconds).
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await ask(caller);
+    expect(again.token).toBe(first.token);
+    expect(again.context).toEqual({ tenantId: 'tenant-reuse', userId: 'user-1', roles: ['sales'] });
+    const other = await ask(token('tenant-reuse-2', ['sales']));
+    expect(other.token).not.toBe(first.token);
+    expect(other.context).toEqual({ tenantId: 'tenant-reuse-2', userId: 'user-1', roles: ['sales'] });
+  });
+
   it('deduplicates identical subgraph queries in flight for the same caller, never across callers', async () => {
     const slowQueries = () => contacts.seen.filter((r) => r.query.includes('slow')).length;
     const before = slowQueries();

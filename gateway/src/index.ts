@@ -4,3 +4,4 @@ export { DEFAULT_QUERY_LIMITS, gatewayConfigSchema, loadGatewayConfig, KNOWN_SUB
 export { TokenVerifier, type AuthOptions } from './auth';
 export { createRateLimiter, clientIpKey, DEFAULT_RATE_LIMITS, type RateLimiterOptions } from './rate-limit';
 export { GatewayMetrics } from './metrics';
+export { signedContextOf } from './subgraph-data-source';

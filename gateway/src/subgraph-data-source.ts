@@ -131,8 +131,23 @@ class SubgraphErrorResponse extends Error {
 /** At most this many per-field errors for one failed fetch (a list of 100 contacts × 3 fields …). */
 const MAX_FIELD_ERRORS = 50;
 
-/** The internal context token of each request, by its (per-request) context object; ttl 60 s outlives any request. */
-const signedContexts = new WeakMap<object, string>();
+/**
+ * The signed internal context of each verified caller (the verifier hands out one frozen object per
+ * token), reused for 30 s of its 60 s life: every subgraph call of those requests carries the same
+ * token, which the subgraphs then verify once (VerifiedTokens in @crm/auth).
+ */
+const signedContexts = new WeakMap<RequestContext, { token: string; secret: string; renewAtMs: number }>();
+const CONTEXT_TTL_SECONDS = 60;
+
+export function signedContextOf(auth: RequestContext, secret: string): string {
+  const now = Date.now();
+  let signed = signedContexts.get(auth);
+  if (!signed || signed.secret !== secret || now >= signed.renewAtMs) {
+    signed = { token: signInternalContext(auth, secret, CONTEXT_TTL_SECONDS), secret, renewAtMs: now + (CONTEXT_TTL_SECONDS * 1000) / 2 };
+    signedContexts.set(auth, signed);
+  }
+  return signed.token;
+}
 
 type SubgraphResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
@@ -220,10 +235,7 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
     headers['content-type'] = 'application/json';
     const ctx = 'incomingRequestContext' in options ? (options.context as TContext | undefined) : undefined;
     if (ctx?.auth) {
-      // Signed once per request, not per subgraph fetch (a customer-360 fans out to every module).
-      let token = signedContexts.get(ctx);
-      if (!token) signedContexts.set(ctx, (token = signInternalContext(ctx.auth, this.internalSecret)));
-      headers[INTERNAL_CONTEXT_HEADER] = token;
+      headers[INTERNAL_CONTEXT_HEADER] = signedContextOf(ctx.auth, this.internalSecret);
       headers.traceparent = ctx.trace.traceparent;
       if (ctx.trace.tracestate) headers.tracestate = ctx.trace.tracestate;
       headers['x-request-id'] = ctx.requestId;

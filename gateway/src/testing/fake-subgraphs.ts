@@ -65,6 +65,8 @@ type Contact @key(fields: "id") {
 
 export interface SeenRequest {
   context: InternalContext;
+  /** The signed context as sent (x-crm-context). */
+  token: string;
   traceparent?: string;
   requestId?: string;
   query: string;
@@ -154,7 +156,7 @@ export async function startFakeSubgraph(name: 'contacts' | 'sales', internalSecr
       res.status(403).json({ errors: [{ message: 'service context is only for _service', extensions: { code: 'FORBIDDEN' } }] });
       return;
     }
-    seen.push({ context, traceparent: req.header('traceparent'), requestId: req.header('x-request-id'), query });
+    seen.push({ context, token: req.header(INTERNAL_CONTEXT_HEADER)!, traceparent: req.header('traceparent'), requestId: req.header('x-request-id'), query });
     const result = await graphql({
       schema,
       source: query,

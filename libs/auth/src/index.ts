@@ -78,6 +78,52 @@ export function hmacKey(secret: string): KeyObject {
   return key;
 }
 
+/**
+ * Tokens already verified, by their exact text, until they expire (and at most `maxAgeMs`): a
+ * session sends the same bearer token with every request, and the gateway reuses one signed context
+ * per caller for every subgraph call, so the HMAC and JSON work is done once per token, not once per
+ * request (issue 11). Only successes are kept; any changed byte is a different key and is verified
+ * afresh. The values are frozen: every request of the token shares them.
+ */
+export class VerifiedTokens<T extends object> {
+  /** Insertion-ordered: when full, the oldest entry goes (a bound, not a popularity contest). */
+  private readonly entries = new Map<string, { value: T; expiresAtMs: number }>();
+
+  constructor(
+    private readonly max = 10_000,
+    private readonly maxAgeMs = 60_000,
+  ) {}
+
+  get(token: string): T | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (Date.now() < entry.expiresAtMs) return entry.value;
+    this.entries.delete(token);
+    return undefined;
+  }
+
+  /** Keeps `value` until `expiresAtMs` (epoch ms), or `maxAgeMs` from now if sooner; returns it frozen. */
+  remember(token: string, value: T, expiresAtMs: number): T {
+    const frozen = deepFreeze(value);
+    const until = Math.min(expiresAtMs, Date.now() + this.maxAgeMs);
+    if (until <= Date.now()) return frozen;
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { value: frozen, expiresAtMs: until });
+    return frozen;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Internal contexts verified with each secret's key (a different secret never sees another's cache). */
+const verifiedContexts = new WeakMap<KeyObject, VerifiedTokens<InternalContext>>();
+
 export function signInternalContext(ctx: InternalContext, secret: string, ttlSeconds = 60): string {
   const payload = 'service' in ctx ? { svc: true } : { tid: ctx.tenantId, roles: ctx.roles, ...ctx.profile };
   const subject = 'service' in ctx ? 'gateway' : ctx.userId;
@@ -87,11 +133,18 @@ export function signInternalContext(ctx: InternalContext, secret: string, ttlSec
 /** Returns the forwarded context, or throws if the token is missing, forged or expired. */
 export function verifyInternalContext(token: string | undefined, secret: string): InternalContext {
   if (!token) throw new Error('missing internal context header');
-  const claims = jwt.verify(token, hmacKey(secret), { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE }) as jwt.JwtPayload;
-  if (claims.svc === true) return { service: true };
+  const key = hmacKey(secret);
+  let verified = verifiedContexts.get(key);
+  if (!verified) verifiedContexts.set(key, (verified = new VerifiedTokens<InternalContext>()));
+  const known = verified.get(token);
+  if (known) return known;
+  const claims = jwt.verify(token, key, { algorithms: ['HS256'], issuer: INTERNAL_ISSUER, audience: INTERNAL_AUDIENCE }) as jwt.JwtPayload;
+  const expiresAtMs = (claims.exp ?? 0) * 1000;
+  if (claims.svc === true) return verified.remember(token, { service: true }, expiresAtMs);
   if (typeof claims.tid !== 'string' || !claims.tid || typeof claims.sub !== 'string') throw new Error('internal context lacks tenant or user');
   const profile = profileClaims(claims);
-  return { tenantId: claims.tid, userId: claims.sub, roles: Array.isArray(claims.roles) ? claims.roles.map(String) : [], ...(profile ? { profile } : {}) };
+  const context: RequestContext = { tenantId: claims.tid, userId: claims.sub, roles: Array.isArray(claims.roles) ? claims.roles.map(String) : [], ...(profile ? { profile } : {}) };
+  return verified.remember(token, context, expiresAtMs);
 }
 
 /** Mints a user token (dev CLI, tests). Production tokens come from the identity provider. */
