@@ -36,4 +36,25 @@ describe('prepared statements (real Postgres)', () => {
       await ds.destroy();
     }
   });
+
+  it('a migration that changes the columns under a prepared statement fails one transaction, not every later one on that connection', async () => {
+    // `SELECT *` over a table that gains a column: Postgres refuses to run the old prepared statement.
+    await h.sql(`CREATE TABLE widgets (id text PRIMARY KEY, tenant_id text NOT NULL)`);
+    await h.sql(`GRANT SELECT ON widgets TO ${h.schema}_app`);
+    await h.sql(`INSERT INTO widgets VALUES ('w1', 'ta')`);
+    const WIDGETS = `SELECT * FROM widgets WHERE tenant_id = $1`;
+    const ds = createDataSource({ url: h.url, schema: h.schema, entities: [], migrations: [], poolSize: 1, applicationName: 'prepared-test' });
+    await ds.initialize();
+    const read = () => inTenantTx(ds, 'ta', (tx) => tx.prepared<Record<string, unknown>>(WIDGETS, ['ta']));
+    try {
+      expect(await read()).toEqual([{ id: 'w1', tenant_id: 'ta' }]);
+      await h.sql(`ALTER TABLE widgets ADD COLUMN colour text`);
+      await expect(read()).rejects.toThrow('cached plan must not change result type');
+      expect(await read()).toEqual([{ id: 'w1', tenant_id: 'ta', colour: null }]);
+      expect(await read()).toEqual([{ id: 'w1', tenant_id: 'ta', colour: null }]);
+    } finally {
+      await ds.destroy();
+      await h.sql(`DROP TABLE widgets`);
+    }
+  });
 });

@@ -22,12 +22,28 @@ export type Row = Record<string, unknown>;
  */
 export const MAX_PREPARED_STATEMENTS = 200;
 const preparedNames = new Map<string, string>();
+/** Bumped when a table's columns changed under our prepared statements (see stalePrepared). */
+let preparedGeneration = 0;
 
 /** The statement's name: the same text has the same name on every connection (the driver prepares it once per connection). */
 export function preparedStatementName(sql: string): string | undefined {
   let name = preparedNames.get(sql);
-  if (!name && preparedNames.size < MAX_PREPARED_STATEMENTS) preparedNames.set(sql, (name = `crm_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`));
+  if (!name && preparedNames.size < MAX_PREPARED_STATEMENTS)
+    preparedNames.set(sql, (name = `crm_${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}${preparedGeneration ? `_${preparedGeneration}` : ''}`));
   return name;
+}
+
+/**
+ * A migration changed the columns a prepared statement returns (`SELECT *` after an ADD COLUMN —
+ * a newer version migrating during a rolling deploy): Postgres refuses to run the statement again
+ * on every connection that prepared it ("cached plan must not change result type", 0A000), and the
+ * driver keeps using it. The failing transaction is lost (it is aborted); from then on every text
+ * gets a new name, so each connection prepares it afresh instead of failing until it closes. The
+ * old statements stay on their connections (a schema change is rare; they go with the connection).
+ */
+function stalePrepared(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
+  return (e?.code ?? e?.driverError?.code) === '0A000' && /cached plan must not change result type/.test(e?.message ?? '');
 }
 
 /**
@@ -63,7 +79,13 @@ export class Tx {
   prepared<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
     const name = preparedStatementName(sql);
     // The driver (pg) takes a query config in place of the text; TypeORM passes it through.
-    return updated<R>(this.db, (name ? { name, text: sql } : sql) as string, params as unknown[]);
+    return updated<R>(this.db, (name ? { name, text: sql } : sql) as string, params as unknown[]).catch((err: unknown) => {
+      if (name && stalePrepared(err)) {
+        preparedGeneration++;
+        preparedNames.clear();
+      }
+      throw err;
+    });
   }
 
   /** The first row, or undefined. */
