@@ -288,40 +288,38 @@ async function main() {
     await load(urls.contacts, direct, CONTACT_ONLY, ids, concurrency, 2);
 
     const rows: Record<string, unknown>[] = [];
+    /**
+     * One measured load: its figures and, per request, the subgraphs' transactions, statements and
+     * CPU, the gateway's CPU (when one is in the path) and, if asked, the database's.
+     */
+    const measured = async (round: number, bench: string, run: () => ReturnType<typeof load>, gateway: ChildProcess | undefined, withDb: boolean) => {
+      const snapshot = async () => ({ sub: await ask<Msg>(sub.proc, 'counts'), gw: gateway ? await ask<Msg>(gateway, 'cpu') : undefined });
+      const before = await snapshot();
+      // Database CPU: the backends of the three subgraphs' logins (one per schema).
+      const db = withDb ? await cpuMeter(Object.values(schemas)) : undefined;
+      const m = await run();
+      const dbCpuSeconds = (await db?.stop())?.dbCpuSeconds;
+      const after = await snapshot();
+      const per = (x: number) => +(x / m.requests).toFixed(2);
+      rows.push({
+        round,
+        bench,
+        ...m,
+        txPerRequest: per(after.sub.transactions - before.sub.transactions),
+        statementsPerRequest: per(after.sub.statements - before.sub.statements),
+        ...(gateway ? { gatewayCpuMsPerRequest: per(cpuMs(after.gw!.cpu) - cpuMs(before.gw!.cpu)) } : {}),
+        subgraphCpuMsPerRequest: per(cpuMs(after.sub.cpu) - cpuMs(before.sub.cpu)),
+        ...(dbCpuSeconds === undefined ? {} : { dbCpuMsPerRequest: per(dbCpuSeconds * 1000) }),
+      });
+      console.error(JSON.stringify(rows.at(-1)));
+    };
     for (let r = 1; r <= rounds; r++) {
       for (const [name, g] of [['ours', ours], ['hive', hive]] as const) {
-        const before = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
-        // Database CPU: the backends of the three subgraphs' logins (one per schema).
-        const db = await cpuMeter(Object.values(schemas));
-        const m = await load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds);
-        const { dbCpuSeconds } = await db.stop();
-        const after = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(g.proc, 'cpu') };
-        rows.push({
-          round: r,
-          bench: `customer-360 via ${name}`,
-          ...m,
-          txPerRequest: +((after.sub.transactions - before.sub.transactions) / m.requests).toFixed(2),
-          statementsPerRequest: +((after.sub.statements - before.sub.statements) / m.requests).toFixed(2),
-          gatewayCpuMsPerRequest: +((cpuMs(after.gw.cpu) - cpuMs(before.gw.cpu)) / m.requests).toFixed(2),
-          subgraphCpuMsPerRequest: +((cpuMs(after.sub.cpu) - cpuMs(before.sub.cpu)) / m.requests).toFixed(2),
-          dbCpuMsPerRequest: +((dbCpuSeconds * 1000) / m.requests).toFixed(2),
-        });
-        console.error(JSON.stringify(rows.at(-1)));
+        await measured(r, `customer-360 via ${name}`, () => load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds), g.proc, true);
       }
-      for (const [name, url, headers] of [['contact-only via ours', ours.ready.url, bearer], ['contact-only direct', urls.contacts, direct]] as const) {
-        const before = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(ours.proc, 'cpu') };
-        const m = await load(url, headers, CONTACT_ONLY, ids, concurrency, seconds);
-        const after = { sub: await ask<Msg>(sub.proc, 'counts'), gw: await ask<Msg>(ours.proc, 'cpu') };
-        // Where the ratio goes: the gateway's CPU per request against the subgraph's own.
-        rows.push({
-          round: r,
-          bench: name,
-          ...m,
-          gatewayCpuMsPerRequest: +((cpuMs(after.gw.cpu) - cpuMs(before.gw.cpu)) / m.requests).toFixed(2),
-          subgraphCpuMsPerRequest: +((cpuMs(after.sub.cpu) - cpuMs(before.sub.cpu)) / m.requests).toFixed(2),
-        });
-        console.error(JSON.stringify(rows.at(-1)));
-      }
+      // Where the contact-only ratio goes: the gateway's CPU per request against the subgraph's own.
+      await measured(r, 'contact-only via ours', () => load(ours.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), ours.proc, false);
+      await measured(r, 'contact-only direct', () => load(urls.contacts, direct, CONTACT_ONLY, ids, concurrency, seconds), undefined, false);
     }
     const mean = (bench: string, key: string) => {
       const xs = rows.filter((x) => x.bench === bench).map((x) => x[key] as number);

@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
 import { signInternalContext, verifyInternalContext, VerifiedTokens } from '@crm/auth';
 import { TokenVerifier } from './auth';
+import { signedContextOf } from './subgraph-data-source';
 
 const ISSUER = 'https://idp.example.test/';
 const AUDIENCE = 'crm-api';
@@ -135,8 +136,11 @@ describe('verified tokens are remembered by their exact text until they expire, 
     const t = signInternalContext(ctx, internal);
     const spy = verifications();
     expect(verifyInternalContext(t, internal)).toEqual(ctx);
-    expect(verifyInternalContext(t, internal)).toEqual(ctx);
+    const shared = verifyInternalContext(t, internal);
+    expect(shared).toEqual(ctx);
     expect(spy).toHaveBeenCalledTimes(1);
+    // Every request with this token gets this object: nobody may change it.
+    expect(() => (shared as { roles: string[] }).roles.push('admin')).toThrow(TypeError);
     expect(() => verifyInternalContext(t, 'another-internal-secret-123456')).toThrow('invalid signature');
     const altered = t.slice(0, -2) + (t.endsWith('AA') ? 'BB' : 'AA');
     expect(() => verifyInternalContext(altered, internal)).toThrow();
@@ -152,5 +156,23 @@ describe('verified tokens are remembered by their exact text until they expire, 
     const later = Date.now() + 60_000;
     for (const [i, t] of ['a', 'b', 'c'].entries()) tokens.remember(t, { n: i }, later);
     expect([tokens.get('a'), tokens.get('b'), tokens.get('c')]).toEqual([undefined, { n: 1 }, { n: 2 }]);
+  });
+
+  it("a caller's signed context is sent for 30 s of its 90 s life, then signed anew; another secret gets its own", () => {
+    const auth = { tenantId: 't-1', userId: 'u-1', roles: ['rep'] };
+    const t0 = 1_900_000_000_000;
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(t0);
+    const first = signedContextOf(auth, internal);
+    const claims = jwt.decode(first) as jwt.JwtPayload;
+    expect(claims.exp! - claims.iat!).toBe(90);
+    clock.mockReturnValue(t0 + 29_000);
+    expect(signedContextOf(auth, internal)).toBe(first);
+    clock.mockReturnValue(t0 + 30_000);
+    const renewed = signedContextOf(auth, internal);
+    expect(renewed).not.toBe(first);
+    expect((jwt.decode(renewed) as jwt.JwtPayload).iat).toBe(t0 / 1000 + 30);
+    const other = signedContextOf(auth, 'another-internal-secret-123456');
+    expect(other).not.toBe(renewed);
+    expect(() => jwt.verify(other, 'another-internal-secret-123456')).not.toThrow();
   });
 });

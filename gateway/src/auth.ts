@@ -55,7 +55,7 @@ function explain(err: unknown, opts: AuthOptions): string {
  */
 export class TokenVerifier {
   private readonly jwks?: JwksClient;
-  /** Tokens verified in the last minute (at most): a key removed from the JWKS stops being accepted within that. */
+  /** Tokens verified in the last minute (at most): a key removed from the JWKS stops being accepted a minute after jwks-rsa's own key cache (10 min) lets it go. */
   private readonly verified = new VerifiedTokens<RequestContext>();
 
   constructor(private readonly opts: AuthOptions) {

@@ -480,13 +480,15 @@ describe('outages answered honestly', () => {
   it.each([
     ['never answers (SUBGRAPH_TIMEOUT_MS)', 'SUBGRAPH_TIMEOUT', 'The sales module is unavailable: it did not answer in time; the fields it provides are missing. Retry later.', /no answer from .* within 300 ms/],
     ['is behind a proxy that answers 502 with a page', 'SUBGRAPH_UNAVAILABLE', 'The sales module is unavailable; the fields it provides are missing. Retry later.', /HTTP 502 from .*: <html>bad gateway/],
-  ])('a subgraph that %s: its fields carry %s, the rest answers, the log has the cause', async (_case, reason, message, detail) => {
-    // Answers 502 for "a proxy", else holds the request open until the test ends.
+    ['is behind a proxy that answers 200 with a page', 'SUBGRAPH_UNAVAILABLE', 'The sales module is unavailable; the fields it provides are missing. Retry later.', /HTTP 200 from .*: not a GraphQL answer \(text\/html\): <html>sign in/],
+  ])('a subgraph that %s: its fields carry %s, the rest answers, the log has the cause', async (situation, reason, message, detail) => {
+    // Answers with a page for "a proxy", else holds the request open until the test ends.
     const held: http.ServerResponse[] = [];
     const proxy = reason === 'SUBGRAPH_UNAVAILABLE';
+    const status = situation.includes('502') ? 502 : 200;
     const stuck = http.createServer((req, res) => {
       req.resume();
-      if (proxy) res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+      if (proxy) res.writeHead(status, { 'content-type': 'text/html' }).end(status === 502 ? '<html>bad gateway</html>' : '<html>sign in</html>');
       else held.push(res);
     });
     await new Promise<void>((resolve) => stuck.listen(0, '127.0.0.1', resolve));
@@ -501,7 +503,7 @@ describe('outages answered honestly', () => {
       const logged = lines.map((l) => JSON.parse(l)).find((l) => l.subgraph === 'sales');
       expect(logged).toMatchObject({ level: 40, kind: proxy ? 'unavailable' : 'timeout', detail: expect.stringMatching(detail) });
       const metrics = await (await fetch(gw.metricsUrl)).text();
-      expect(metrics).toMatch(new RegExp(`crm_gateway_subgraph_request_duration_seconds_count\\{subgraph="sales",outcome="${proxy ? 'http_502' : 'timeout'}"\\} 1`));
+      expect(metrics).toMatch(new RegExp(`crm_gateway_subgraph_request_duration_seconds_count\\{subgraph="sales",outcome="${!proxy ? 'timeout' : status === 502 ? 'http_502' : 'ok'}"\\} 1`));
     } finally {
       await gw.stop();
       for (const r of held) r.destroy();

@@ -242,8 +242,11 @@ export async function startGateway(opts: StartGatewayOptions): Promise<RunningGa
         } finally {
           if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
           httpServer.closeAllConnections();
-          await metricsServer.close();
-          await subgraphAgent.close();
+          try {
+            await metricsServer.close();
+          } finally {
+            await subgraphAgent.close();
+          }
           state = 'stopped';
           logger.info('gateway stopped');
         }

@@ -17,10 +17,11 @@ export interface SubgraphRequestContext {
 /**
  * Why a subgraph gave no answer:
  * - unreachable: connection refused/reset, DNS, … (the module is down or not deployed there)
- * - timeout: no answer within SUBGRAPH_TIMEOUT_MS
- * - unavailable: it answered with an HTTP error and no GraphQL errors (e.g. 502/503 from a proxy)
+ * - timeout: no answer within SUBGRAPH_TIMEOUT_MS (to connect, for the headers, or between two parts of the body)
+ * - unavailable: it answered with an HTTP error and no GraphQL errors (e.g. 502/503 from a proxy), or not with JSON
  * - untrusted: it refused the gateway's signed context (HTTP 401): GATEWAY_INTERNAL_SECRET differs
- *   between the two, or their clocks disagree by more than the context's 60 s lifetime
+ *   between the two, or their clocks disagree by more than a minute (a context is sent for at most
+ *   30 s of its 90 s lifetime)
  */
 export type SubgraphFailureKind = 'unreachable' | 'timeout' | 'unavailable' | 'untrusted';
 
@@ -86,14 +87,14 @@ export function networkReason(err: unknown): string {
 }
 
 /** A subgraph's HTTP answer: status, content type and body. */
-export interface SubgraphReply {
+interface SubgraphReply {
   status: number;
   contentType: string;
   body: string;
 }
 
 /** POSTs one GraphQL request body to a subgraph. */
-export type SubgraphSender = (url: string, headers: Record<string, string>, body: string) => Promise<SubgraphReply>;
+type SubgraphSender = (url: string, headers: Record<string, string>, body: string) => Promise<SubgraphReply>;
 
 /** undici's codes for "no answer in time" (connect, headers, body). */
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
@@ -133,17 +134,19 @@ const MAX_FIELD_ERRORS = 50;
 
 /**
  * The signed internal context of each verified caller (the verifier hands out one frozen object per
- * token), reused for 30 s of its 60 s life: every subgraph call of those requests carries the same
- * token, which the subgraphs then verify once (VerifiedTokens in @crm/auth).
+ * token), sent for 30 s of its 90 s life: every subgraph call of those requests carries the same
+ * token, which the subgraphs then verify once (VerifiedTokens in @crm/auth), and a subgraph whose
+ * clock runs up to a minute ahead still accepts it.
  */
 const signedContexts = new WeakMap<RequestContext, { token: string; secret: string; renewAtMs: number }>();
-const CONTEXT_TTL_SECONDS = 60;
+const CONTEXT_TTL_SECONDS = 90;
+const CONTEXT_REUSE_MS = 30_000;
 
 export function signedContextOf(auth: RequestContext, secret: string): string {
   const now = Date.now();
   let signed = signedContexts.get(auth);
   if (!signed || signed.secret !== secret || now >= signed.renewAtMs) {
-    signed = { token: signInternalContext(auth, secret, CONTEXT_TTL_SECONDS), secret, renewAtMs: now + (CONTEXT_TTL_SECONDS * 1000) / 2 };
+    signed = { token: signInternalContext(auth, secret, CONTEXT_TTL_SECONDS), secret, renewAtMs: now + CONTEXT_REUSE_MS };
     signedContexts.set(auth, signed);
   }
   return signed.token;
@@ -224,8 +227,9 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
     if (!query) throw new Error('Missing query');
     const reply = await this.sender(this.url, this.headersFor(options), JSON.stringify({ query, variables, operationName, extensions }));
     if (reply.status < 200 || reply.status > 299) throw this.failureOf(reply);
-    const body: unknown = isJson(reply) ? JSON.parse(reply.body) : reply.body;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${String(body).slice(0, 200)}`);
+    const body = parsedBody(reply);
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new SubgraphFailure(this.subgraphName, 'unavailable', `HTTP ${reply.status} from ${this.url}: not a GraphQL answer (${reply.contentType || 'no content type'}): ${reply.body.slice(0, 200)}`);
     return body as SubgraphResponse;
   }
 
@@ -249,12 +253,7 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
 
   /** Non-2xx answers, classified (a client never sees the subgraph's URL). */
   private failureOf(reply: SubgraphReply): Error {
-    let body: any;
-    try {
-      body = isJson(reply) ? JSON.parse(reply.body) : reply.body;
-    } catch {
-      body = undefined;
-    }
+    const body: any = parsedBody(reply);
     const errors: unknown[] | undefined = Array.isArray(body?.errors) && body.errors.length ? body.errors : undefined;
     const said = errors ? String((errors[0] as { message?: unknown })?.message ?? '') : typeof body === 'string' ? body.slice(0, 200) : '';
     const detail = `HTTP ${reply.status} from ${this.url}${said ? `: ${said}` : ''}`;
@@ -278,8 +277,14 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
   }
 }
 
-function isJson(reply: SubgraphReply): boolean {
-  return reply.contentType.startsWith('application/json') || reply.contentType.startsWith('application/graphql-response+json');
+/** The reply's JSON, its text if it is not JSON, undefined if it claims JSON and is not. */
+function parsedBody(reply: SubgraphReply): unknown {
+  if (!reply.contentType.startsWith('application/json') && !reply.contentType.startsWith('application/graphql-response+json')) return reply.body;
+  try {
+    return JSON.parse(reply.body);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A waiter's own copy of a shared answer: its GraphQL parts. */

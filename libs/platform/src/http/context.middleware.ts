@@ -58,7 +58,7 @@ function rejection(err: unknown, present: boolean): { reason: string; log: strin
     return {
       reason: 'CONTEXT_EXPIRED',
       client: message,
-      log: `request refused: its ${INTERNAL_CONTEXT_HEADER} has expired; the gateway's clock and this service's differ by more than a minute, or the request was replayed`,
+      log: `request refused: its ${INTERNAL_CONTEXT_HEADER} has expired; the gateway's clock and this service's differ by more than a minute (a context lives 90 s and is sent for its first 30), or the request was replayed`,
     };
   }
   return { reason: 'INVALID_CONTEXT', client: message, log: `request refused: invalid ${INTERNAL_CONTEXT_HEADER} (${message})` };

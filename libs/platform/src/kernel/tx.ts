@@ -42,8 +42,9 @@ export function preparedStatementName(sql: string): string | undefined {
  * old statements stay on their connections (a schema change is rare; they go with the connection).
  */
 function stalePrepared(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; message?: string };
-  return (e?.code ?? e?.driverError?.code) === '0A000' && /cached plan must not change result type/.test(e?.message ?? '');
+  const e = err as { code?: string; routine?: string; driverError?: { code?: string; routine?: string } };
+  // The routine, not the message: messages follow the server's lc_messages.
+  return (e?.code ?? e?.driverError?.code) === '0A000' && (e?.routine ?? e?.driverError?.routine) === 'RevalidateCachedQuery';
 }
 
 /**
@@ -80,7 +81,8 @@ export class Tx {
     const name = preparedStatementName(sql);
     // The driver (pg) takes a query config in place of the text; TypeORM passes it through.
     return updated<R>(this.db, (name ? { name, text: sql } : sql) as string, params as unknown[]).catch((err: unknown) => {
-      if (name && stalePrepared(err)) {
+      // Once per schema change: statements already sent under the old name fail too, and must not rename again.
+      if (name && stalePrepared(err) && preparedNames.get(sql) === name) {
         preparedGeneration++;
         preparedNames.clear();
       }
