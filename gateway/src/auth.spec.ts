@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GraphQLError } from 'graphql';
 import jwt from 'jsonwebtoken';
-import { signInternalContext, verifyInternalContext, VerifiedTokens } from '@crm/auth';
+import { signInternalContext, verifyInternalContext, VerifiedTokens, type RequestContext } from '@crm/auth';
 import { TokenVerifier } from './auth';
 import { signedContextOf } from './subgraph-data-source';
 
@@ -119,7 +119,7 @@ describe('verified tokens are remembered by their exact text until they expire, 
     expect(spy).toHaveBeenCalledTimes(1);
     await v.verifyToken(userToken({ roles: ['admin'] }));
     expect(spy).toHaveBeenCalledTimes(2);
-    expect(() => first.roles.push('admin')).toThrow(TypeError);
+    expect(() => (first.roles as string[]).push('admin')).toThrow(TypeError);
     expect(first.roles).toEqual(['rep']);
   });
 
@@ -140,7 +140,7 @@ describe('verified tokens are remembered by their exact text until they expire, 
     expect(shared).toEqual(ctx);
     expect(spy).toHaveBeenCalledTimes(1);
     // Every request with this token gets this object: nobody may change it.
-    expect(() => (shared as { roles: string[] }).roles.push('admin')).toThrow(TypeError);
+    expect(() => ((shared as RequestContext).roles as string[]).push('admin')).toThrow(TypeError);
     expect(() => verifyInternalContext(t, 'another-internal-secret-123456')).toThrow('invalid signature');
     const altered = t.slice(0, -2) + (t.endsWith('AA') ? 'BB' : 'AA');
     expect(() => verifyInternalContext(altered, internal)).toThrow();

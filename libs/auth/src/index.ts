@@ -6,14 +6,14 @@ import jwt from 'jsonwebtoken';
  * short-lived token signed with the internal secret: subgraphs trust nothing else.
  */
 export interface RequestContext {
-  tenantId: string;
-  userId: string;
-  roles: string[];
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly roles: readonly string[];
   /**
    * What the identity provider said about the user (optional token claims), forwarded so the
    * directory can provision them on their first request. Never used for authorization.
    */
-  profile?: UserProfileClaims;
+  readonly profile?: Readonly<UserProfileClaims>;
 }
 
 /** Optional descriptive claims of a user token: `name`, `email`, `tz` (IANA), `locale` (BCP 47). */
@@ -149,7 +149,7 @@ export function verifyInternalContext(token: string | undefined, secret: string)
 
 /** Mints a user token (dev CLI, tests). Production tokens come from the identity provider. */
 export function signUserToken(
-  claims: { tenantId: string; userId: string; roles: string[]; profile?: UserProfileClaims },
+  claims: { tenantId: string; userId: string; roles: readonly string[]; profile?: UserProfileClaims },
   secret: string,
   opts: { issuer?: string; audience?: string; expiresIn?: jwt.SignOptions['expiresIn'] } = {},
 ): string {
