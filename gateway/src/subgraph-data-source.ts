@@ -93,6 +93,9 @@ interface SubgraphReply {
   body: string;
 }
 
+/** A 2xx status: the subgraph answered the request (its GraphQL errors, if any, are in the body). */
+const succeeded = (status: number) => status >= 200 && status <= 299;
+
 /** POSTs one GraphQL request body to a subgraph. */
 type SubgraphSender = (url: string, headers: Record<string, string>, body: string) => Promise<SubgraphReply>;
 
@@ -111,7 +114,7 @@ export function subgraphSender(name: string, timeoutMs: number, metrics: Gateway
     try {
       const res = await request(url, { method: 'POST', headers, body, dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
       const text = await res.body.text();
-      end({ outcome: res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : `http_${res.statusCode}` });
+      end({ outcome: succeeded(res.statusCode) ? 'ok' : `http_${res.statusCode}` });
       return { status: res.statusCode, contentType: String(res.headers['content-type'] ?? ''), body: text };
     } catch (err) {
       const timedOut = TIMEOUT_CODES.has((err as { code?: string })?.code ?? '');
@@ -226,10 +229,10 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
     const { query, variables, operationName, extensions } = options.request;
     if (!query) throw new Error('Missing query');
     const reply = await this.sender(this.url, this.headersFor(options), JSON.stringify({ query, variables, operationName, extensions }));
-    if (reply.status < 200 || reply.status > 299) throw this.failureOf(reply);
+    if (!succeeded(reply.status)) throw this.failureOf(reply);
     const body = parsedBody(reply);
     if (!body || typeof body !== 'object' || Array.isArray(body))
-      throw new SubgraphFailure(this.subgraphName, 'unavailable', `HTTP ${reply.status} from ${this.url}: not a GraphQL answer (${reply.contentType || 'no content type'}): ${reply.body.slice(0, 200)}`);
+      throw new SubgraphFailure(this.subgraphName, 'unavailable', this.detail(reply, `not a GraphQL answer (${reply.contentType || 'no content type'}): ${reply.body.slice(0, 200)}`));
     return body as SubgraphResponse;
   }
 
@@ -256,10 +259,15 @@ export class SubgraphDataSource<TContext extends SubgraphRequestContext = Subgra
     const body: any = parsedBody(reply);
     const errors: unknown[] | undefined = Array.isArray(body?.errors) && body.errors.length ? body.errors : undefined;
     const said = errors ? String((errors[0] as { message?: unknown })?.message ?? '') : typeof body === 'string' ? body.slice(0, 200) : '';
-    const detail = `HTTP ${reply.status} from ${this.url}${said ? `: ${said}` : ''}`;
+    const detail = this.detail(reply, said);
     if (reply.status === 401) return new SubgraphFailure(this.subgraphName, 'untrusted', detail);
     if (errors && reply.status < 500) return new SubgraphErrorResponse(errors);
     return new SubgraphFailure(this.subgraphName, 'unavailable', detail);
+  }
+
+  /** For the logs: the status, this subgraph's URL and what it said. */
+  private detail(reply: SubgraphReply, said: string): string {
+    return `HTTP ${reply.status} from ${this.url}${said ? `: ${said}` : ''}`;
   }
 
   private report(failure: SubgraphFailure, log: Logger = this.logger): void {

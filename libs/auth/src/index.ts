@@ -105,8 +105,9 @@ export class VerifiedTokens<T extends object> {
   /** Keeps `value` until `expiresAtMs` (epoch ms), or `maxAgeMs` from now if sooner; returns it frozen. */
   remember(token: string, value: T, expiresAtMs: number): T {
     const frozen = deepFreeze(value);
-    const until = Math.min(expiresAtMs, Date.now() + this.maxAgeMs);
-    if (until <= Date.now()) return frozen;
+    const now = Date.now();
+    const until = Math.min(expiresAtMs, now + this.maxAgeMs);
+    if (until <= now) return frozen;
     if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(token, { value: frozen, expiresAtMs: until });
     return frozen;
