@@ -58,6 +58,7 @@ async function runSubgraphs(envs: Record<string, NodeJS.ProcessEnv>) {
   const counts = () => ({
     transactions: recorders.reduce((n, r) => n + r.counts.transactions, 0),
     statements: recorders.reduce((n, r) => n + r.counts.statements, 0),
+    roundTrips: recorders.reduce((n, r) => n + r.counts.roundTrips, 0),
   });
   for (const [name, def] of Object.entries(defs)) {
     const svc = await startService(def as any, { env: envs[name] });
@@ -289,7 +290,7 @@ async function main() {
 
     const rows: Record<string, unknown>[] = [];
     /**
-     * One measured load: its figures and, per request, the subgraphs' transactions, statements and
+     * One measured load: its figures and, per request, the subgraphs' transactions, statements, round trips and
      * CPU, the gateway's CPU (when one is in the path) and, if asked, the database's.
      */
     const measured = async (round: number, bench: string, run: () => ReturnType<typeof load>, gateway: ChildProcess | undefined, withDb: boolean) => {
@@ -307,6 +308,7 @@ async function main() {
         ...m,
         txPerRequest: per(after.sub.transactions - before.sub.transactions),
         statementsPerRequest: per(after.sub.statements - before.sub.statements),
+        roundTripsPerRequest: per(after.sub.roundTrips - before.sub.roundTrips),
         ...(gateway ? { gatewayCpuMsPerRequest: per(cpuMs(after.gw!.cpu) - cpuMs(before.gw!.cpu)) } : {}),
         subgraphCpuMsPerRequest: per(cpuMs(after.sub.cpu) - cpuMs(before.sub.cpu)),
         ...(dbCpuSeconds === undefined ? {} : { dbCpuMsPerRequest: per(dbCpuSeconds * 1000) }),

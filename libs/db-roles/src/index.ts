@@ -13,14 +13,15 @@ export interface AdminClient {
  *   cross-tenant infrastructure (outbox relay, retention and inbox purges, schedulers). No other
  *   module's schema grants it anything, so `SELECT … FROM sales.deals` as `crm_contacts` is refused.
  * - an app role `<login>_app` (NOLOGIN, granted to the login only): what every tenant-bound
- *   transaction switches to (`set_config('role', session_user || '_app', true)`, see libs/platform/src/kernel/tx.ts).
+ *   transaction switches to (`set_config('role', session_user || '_app', true)`, see libs/platform/src/kernel/tx.ts),
+ *   and every connection of a service's read pool for its session (kernel/read-session.ts).
  *   It holds only DML grants on the module's tables (append-only tables get fewer), never ownership.
  *
  * Every tenant table is under FORCE ROW LEVEL SECURITY, so the login (the owner) is bound by the
  * tenant policy too: `RESET ROLE` inside a tenant transaction still sees one tenant only. The login
  * is a member of nothing but its app role, so `SET ROLE postgres` / another module's role fail.
  *
- * Limit (stated, not hidden): the tenant binding is a transaction setting (`app.tenant_id`). It
+ * Limit (stated, not hidden): the tenant binding is a setting (`app.tenant_id`, per transaction or per read session). It
  * protects against code that forgets a tenant filter, not against SQL injected into the service —
  * injected SQL could set the setting to another tenant. The module boundary, in contrast, is enforced
  * by Postgres privileges and holds even then.

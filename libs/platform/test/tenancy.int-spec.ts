@@ -1,5 +1,6 @@
 import { inTenantTx } from '../src';
 import { RequestTx } from '../src/kernel/request-tx';
+import { recordStatements } from '@crm/testing';
 import { platformHarness } from './harness';
 
 describe('inTenantTx (real Postgres, row-level security)', () => {
@@ -45,34 +46,69 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     expect(n).toBe(0);
   });
 
-  it('a request transaction: concurrent reads share one bound transaction; the connection goes back to the pool without the tenant', async () => {
+  const bindings = (sent: string[]) => sent.filter((q) => q.includes("set_config('app.tenant_id'")).length;
+
+  it('a query operation: concurrent reads share one read session bound to the tenant; it sends no BEGIN/COMMIT, and none of it reaches the write pool', async () => {
     await inTenantTx(h.ds, 't-shared', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('s1', 't-shared', 'x')`));
+    const rec = recordStatements(h.ds);
     const shared = new RequestTx();
     const read = () =>
       shared.run(h.ds, 't-shared', (tx) =>
-        tx.one<{ xid: string; pid: number; t: string; n: number }>(`SELECT txid_current()::text AS xid, pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t, (SELECT count(*)::int FROM notes) AS n`),
+        tx.one<{ pid: number; t: string; u: string; ro: string; x: string | null; n: number }>(
+          `SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t, current_user AS u, current_setting('transaction_read_only') AS ro, txid_current_if_assigned()::text AS x, (SELECT count(*)::int FROM notes) AS n`,
+        ),
       );
     const seen = await Promise.all([read(), read(), read()]);
-    expect(new Set(seen.map((r) => r.xid)).size).toBe(1);
-    expect(seen.map((r) => [r.t, r.n])).toEqual([['t-shared', 1], ['t-shared', 1], ['t-shared', 1]]);
-    expect(await shared.end()).toBeUndefined();
-    // The pool hands out its most recently returned connection: the one the request used.
-    const [after] = await h.ds.query(`SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id', true) AS t, current_user AS u, txid_current_if_assigned() AS x`);
-    expect(after.pid).toBe(seen[0].pid);
-    expect(after.t ?? '').toBe('');
-    expect(after.u).not.toBe(`${h.schema}_app`);
+    await shared.end();
+    rec.restore();
+    expect(new Set(seen.map((r) => r.pid)).size).toBe(1);
+    expect(seen.map((r) => [r.t, r.u, r.ro, r.n])).toEqual(Array(3).fill(['t-shared', `${h.schema}_app`, 'on', 1]));
+    expect(rec.sent.filter((q) => /^(BEGIN|COMMIT|ROLLBACK)/i.test(q))).toEqual([]);
+    // The write pool's connections carry no tenant, role or read-only setting.
+    const master = await h.ds.query(`SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id', true) AS t, current_user AS u, current_setting('default_transaction_read_only') AS ro`);
+    expect(master[0].pid).not.toBe(seen[0].pid);
+    expect([master[0].t ?? '', master[0].u, master[0].ro]).toEqual(['', expect.not.stringMatching(/_app$/), 'off']);
   });
 
-  it('a request transaction whose work failed is rolled back; later work of the request commits in its own', async () => {
+  it('a read session keeps its binding for the next request of the same tenant and rebinds for another tenant, which sees only its own rows', async () => {
+    await inTenantTx(h.ds, 't-rebind-a', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('ra', 't-rebind-a', 'a')`));
+    await inTenantTx(h.ds, 't-rebind-b', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('rb1', 't-rebind-b', 'b'), ('rb2', 't-rebind-b', 'b')`));
+    const request = async (tenant: string) => {
+      const r = new RequestTx();
+      const row = await r.run(h.ds, tenant, (tx) => tx.one<{ pid: number; t: string; ids: string[] }>(`SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t, array(SELECT id FROM notes ORDER BY id) AS ids`));
+      await r.end();
+      return row;
+    };
+    const rec = recordStatements(h.ds);
+    const a1 = await request('t-rebind-a');
+    const a2 = await request('t-rebind-a');
+    const b = await request('t-rebind-b');
+    rec.restore();
+    // The pool hands out its most recently returned connection: the same one each time.
+    expect(new Set([a1.pid, a2.pid, b.pid]).size).toBe(1);
+    expect([a1.t, a1.ids, a2.t, a2.ids]).toEqual(['t-rebind-a', ['ra'], 't-rebind-a', ['ra']]);
+    expect([b.t, b.ids]).toEqual(['t-rebind-b', ['rb1', 'rb2']]);
+    // Bound when a tenant first gets the connection (here: a, then b), not on every checkout.
+    expect(bindings(rec.sent)).toBe(2);
+  });
+
+  it('a write in a query operation is refused and changes nothing; the session stays usable', async () => {
     const shared = new RequestTx();
-    await expect(
-      shared.run(h.ds, 't-shared-fail', async (tx) => {
-        await tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('sf1', 't-shared-fail', 'x')`);
-        throw new Error('boom');
-      }),
-    ).rejects.toThrow('boom');
-    await shared.run(h.ds, 't-shared-fail', (tx) => tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('sf2', 't-shared-fail', 'x')`));
-    expect(await shared.end()).toBeUndefined();
-    expect((await h.sql(`SELECT id FROM notes WHERE tenant_id = 't-shared-fail' ORDER BY id`)).map((r: { id: string }) => r.id)).toEqual(['sf2']);
+    await expect(shared.run(h.ds, 't-ro', (tx) => tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('ro1', 't-ro', 'x')`))).rejects.toThrow(/read-only transaction/);
+    const [{ n }] = await shared.run(h.ds, 't-ro', (tx) => tx.query(`SELECT count(*)::int AS n FROM notes`));
+    await shared.end();
+    expect(n).toBe(0);
+    expect(await h.sql(`SELECT 1 FROM notes WHERE id = 'ro1'`)).toEqual([]);
+  });
+
+  it('a read session never reaches the write pool: a DataSource without a read pool is refused', async () => {
+    const driver = h.ds.driver as unknown as { slaves: unknown[] };
+    const slaves = driver.slaves;
+    driver.slaves = [];
+    try {
+      await expect(new RequestTx().run(h.ds, 't-x', (tx) => tx.query('SELECT 1'))).rejects.toThrow(/no read pool/);
+    } finally {
+      driver.slaves = slaves;
+    }
   });
 });

@@ -12,18 +12,19 @@ export interface RecordedStatement {
 /**
  * Records every statement a service's DataSource sends while `when()` holds (e.g. during a GraphQL
  * request: `() => !!requestStore.getStore()`):
- * - `statements`: with their parameters, transaction control excluded — to EXPLAIN exactly what the
- *   service runs (a `BEGIN; SELECT set_config(…)` that opens a transaction and binds its tenant
- *   counts as transaction control);
- * - `sent`: every round trip as sent, transaction control included (each query call is one);
- * - `counts`: transactions opened, and round trips other than a bare BEGIN / COMMIT / ROLLBACK.
+ * - `statements`: with their parameters, transaction control and tenant bindings excluded — to
+ *   EXPLAIN exactly what the service runs (a `BEGIN; SELECT set_config(…)` that opens a transaction
+ *   and binds its tenant, or a read session's binding, is not the service's own statement);
+ * - `sent`: every round trip as sent, control included (each query call is one);
+ * - `counts`: transactions opened, read sessions (re)bound to a tenant outside a transaction, and
+ *   round trips other than a bare BEGIN / COMMIT / ROLLBACK (bindings included), all round trips.
  * `keep: false` only counts (a benchmark under load must not hold every statement). `restore()`
  * puts the DataSource back.
  */
 export function recordStatements(ds: QueryRunnerSource, when: () => boolean = () => true, { keep = true } = {}) {
   const statements: RecordedStatement[] = [];
   const sent: string[] = [];
-  const counts = { transactions: 0, statements: 0 };
+  const counts = { transactions: 0, bindings: 0, statements: 0, roundTrips: 0 };
   const create = ds.createQueryRunner.bind(ds);
   ds.createQueryRunner = (...args: any[]) => {
     const qr = create(...args);
@@ -32,8 +33,11 @@ export function recordStatements(ds: QueryRunnerSource, when: () => boolean = ()
       // A prepared statement (`Tx.prepared`) arrives as the driver's query config.
       const sql = typeof statement === 'string' ? statement : statement.text;
       if (when()) {
-        const control = /^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql);
+        const binding = /^\s*SELECT set_config\('app\.tenant_id'/i.test(sql);
+        const control = binding || /^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql);
         if (/^\s*BEGIN\b/i.test(sql)) counts.transactions++;
+        if (binding) counts.bindings++;
+        counts.roundTrips++;
         if (!/^\s*(BEGIN|COMMIT|ROLLBACK)\s*$/i.test(sql)) counts.statements++;
         if (keep) {
           sent.push(sql.trim());

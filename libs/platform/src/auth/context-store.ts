@@ -10,7 +10,7 @@ export interface RequestState {
   requestId: string;
   traceparent?: string;
   loaders: Map<string, unknown>;
-  /** Set for a query operation: its reads share one transaction per tenant (kernel/request-tx.ts). */
+  /** Set for a query operation: its reads share one read session per tenant (kernel/request-tx.ts). */
   readTx?: RequestTx;
 }
 

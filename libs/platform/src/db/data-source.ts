@@ -26,6 +26,12 @@ export function createDataSource(o: DataSourceOptions): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     applicationName: o.applicationName,
+    // Two pools on the same database: `master` for everything that writes or runs outside a request,
+    // `slave` only for the reads of GraphQL query operations (kernel/read-session.ts), whose
+    // connections keep a tenant bound between checkouts. defaultMode keeps TypeORM's own SELECTs on
+    // master, so nothing reaches the read pool without binding its connection first. Both pools
+    // take `extra` (size, search_path).
+    replication: { master: { url: o.url }, slaves: [{ url: o.url }], defaultMode: 'master' },
     extra: { max: o.poolSize, connectionTimeoutMillis: o.acquireTimeoutMs ?? 10_000, options: `-c search_path=${o.schema},public` },
   });
 }

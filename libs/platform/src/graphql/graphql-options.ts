@@ -33,11 +33,10 @@ function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin
 }
 
 /**
- * The reads of a query operation share one transaction per tenant (kernel/request-tx.ts), committed
- * here before the answer leaves; if that commit fails, the answer is an error, never data whose
- * transaction did not commit.
+ * The reads of a query operation share one read session per tenant (kernel/request-tx.ts), whose
+ * connections go back to the read pool here, before the answer leaves.
  */
-function requestTxPlugin(service: string, log: Logger): ApolloServerPlugin {
+function requestTxPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
@@ -45,22 +44,12 @@ function requestTxPlugin(service: string, log: Logger): ApolloServerPlugin {
           const state = requestStore.getStore();
           if (state && operation?.operation === 'query') state.readTx = new RequestTx();
         },
-        async willSendResponse({ response }) {
+        async willSendResponse() {
           const state = requestStore.getStore();
           const readTx = state?.readTx;
           if (!state || !readTx) return;
           state.readTx = undefined;
-          const failure = await readTx.end();
-          if (!failure || response.body.kind !== 'single') return;
-          log.error({ err: failure }, 'the transaction of a query could not commit: answered with an error');
-          const unavailable = isDatabaseUnavailable(failure);
-          response.body.singleResult = {
-            errors: [
-              unavailable
-                ? { message: `the ${service} module cannot reach its database right now; retry in a few seconds`, extensions: { code: 'SERVICE_UNAVAILABLE', service, retryable: true, retryAfterSeconds: RETRY_AFTER_SECONDS } }
-                : { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
-            ],
-          };
+          await readTx.end();
         },
       };
     },
@@ -85,7 +74,7 @@ export function subgraphOptions(o: { service: string; production: boolean; metri
     // Inline traces only feed Apollo's hosted usage reporting, which we do not use; they cost time per
     // field. So does cache control (no type or field declares a cache hint, and the gateway sets no
     // HTTP caching): with it on, Apollo wraps every resolver of every request to collect hints.
-    plugins: [requestTxPlugin(o.service, o.log), metricsPlugin(o.metrics, o.log), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [requestTxPlugin(), metricsPlugin(o.metrics, o.log), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
       const code = formatted.extensions?.code;
       if (code && PUBLIC_CODES.has(String(code))) return formatted;

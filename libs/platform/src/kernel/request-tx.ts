@@ -1,74 +1,63 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { SqlRunner } from '../db/sql';
-import { beginTenantTx, endTenantTx, inTenantTx, Tx, type TxEmitter } from './tx';
+import { openReadSession, releaseReadSession } from './read-session';
+import { Tx } from './tx';
+import { isDatabaseUnavailable } from './unavailable';
 
 interface Shared {
   ready: Promise<{ qr: QueryRunner; tx: Tx }>;
-  /** Work in it failed: it is rolled back at the end (nothing of a failed use case is committed), later work gets its own. */
+  /** Its connection was lost: later work of the request gets a session of its own. */
   broken: boolean;
 }
 
 /**
- * One transaction for all the reads of a GraphQL query operation: every resolver and DataLoader of
- * the request that runs `UnitOfWork.run` for the same tenant shares one connection and one
- * transaction (one BEGIN + tenant binding, one COMMIT), instead of one of each per resolver. A
- * customer-360 fans out to a dozen resolvers in a subgraph; each used to pay three round trips of
- * its own (bench/README.md). Mutations never share: each keeps its own transaction, committed before
- * its answer, so one failing mutation cannot undo another.
+ * One connection for all the reads of a GraphQL query operation: every resolver and DataLoader of
+ * the request that runs `UnitOfWork.run` for the same tenant shares one read session
+ * (read-session.ts: a read-only connection of the read pool, bound to the tenant for its session),
+ * instead of one transaction per resolver. A customer-360 fans out to a dozen resolvers in a
+ * subgraph; each used to pay three round trips of its own, then the request paid BEGIN and COMMIT
+ * once; now a connection already bound to the tenant sends only the statements (bench/README.md).
+ * Mutations never share: each keeps its own transaction on the write pool, committed before its
+ * answer.
  *
- * Opened on first use, ended by the request plugin (graphql-options.ts) before the response is sent.
- * The binding is transaction-local (beginTenantTx), so the connection goes back to the pool with no
- * tenant. When work in it throws, the shared transaction is rolled back at the end (whatever the
- * failed work wrote is not committed, and after an SQL error Postgres has aborted it anyway) and
- * the request's later work gets a transaction of its own, as before.
+ * Opened on first use, returned to the read pool by the request plugin (graphql-options.ts) before
+ * the response is sent. Nothing is committed: the session is read-only, so a write fails loudly.
  */
 export class RequestTx {
   private readonly open = new Map<DataSource, Map<string, Shared>>();
+  private readonly all: Shared[] = [];
 
-  run<T>(ds: DataSource, tenantId: string, fn: (tx: Tx) => Promise<T>, emitter?: TxEmitter): Promise<T> {
+  run<T>(ds: DataSource, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     let byTenant = this.open.get(ds);
     if (!byTenant) this.open.set(ds, (byTenant = new Map()));
     let shared = byTenant.get(tenantId);
-    if (!shared) {
-      const ready = beginTenantTx(ds, tenantId).then((qr) => ({ qr, tx: new Tx(oneAtATime(qr.manager), tenantId, emitter) }));
+    if (!shared || shared.broken) {
+      const ready = openReadSession(ds, tenantId).then((qr) => ({ qr, tx: new Tx(oneAtATime(qr.manager), tenantId) }));
       byTenant.set(tenantId, (shared = { ready, broken: false }));
+      this.all.push(shared);
     }
     const s = shared;
-    if (s.broken) return inTenantTx(ds, tenantId, fn, emitter);
     return s.ready.then(async ({ tx }) => {
-      if (s.broken) return inTenantTx(ds, tenantId, fn, emitter);
       try {
         return await fn(tx);
       } catch (err) {
-        s.broken = true;
+        // An SQL error or a NOT_FOUND leaves an autocommit session as it was; a lost connection does not.
+        if (isDatabaseUnavailable(err)) s.broken = true;
         throw err;
       }
     });
   }
 
-  /** Commits every transaction the request opened (rolls back a broken one); the first commit error, if any. */
-  async end(): Promise<unknown> {
-    let failure: unknown;
-    const all = [...this.open.values()].flatMap((m) => [...m.values()]);
+  /** Returns every connection the request used to the read pool (a lost one was already discarded by the driver). */
+  async end(): Promise<void> {
+    const all = this.all.splice(0);
     this.open.clear();
     await Promise.all(
       all.map(async (s) => {
-        let opened: { qr: QueryRunner; tx: Tx };
-        try {
-          opened = await s.ready;
-        } catch {
-          return; // BEGIN failed: nothing is open, the resolvers saw the error
-        }
-        try {
-          if (!s.broken) await opened.tx.settle();
-          await endTenantTx(opened.qr, s.broken ? 'ROLLBACK' : 'COMMIT');
-          if (!s.broken) opened.tx.afterCommit();
-        } catch (err) {
-          failure ??= err;
-        }
+        const opened = await s.ready.catch(() => undefined); // the binding failed: nothing to return, the resolvers saw the error
+        if (opened) await releaseReadSession(opened.qr, s.broken ? new Error('the read session lost its connection') : undefined);
       }),
     );
-    return failure;
   }
 }
 

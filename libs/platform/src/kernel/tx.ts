@@ -163,9 +163,9 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
 
 /**
  * Checks out a connection and opens a transaction on it bound to the tenant and the RLS-bound app
- * role. The one place a request's tenant binding is made (inTenantTx and the request transaction of
- * request-tx.ts both open theirs here); the settings are transaction-local, so COMMIT or ROLLBACK
- * returns the connection to the pool with no tenant on it.
+ * role. The one place a write's tenant binding is made (inTenantTx opens its transaction here; a
+ * query operation's reads bind a read-pool session instead, read-session.ts); the settings are
+ * transaction-local, so COMMIT or ROLLBACK returns the connection to the pool with no tenant on it.
  */
 export async function beginTenantTx(ds: DataSource, tenantId: string): Promise<QueryRunner> {
   const qr = ds.createQueryRunner();

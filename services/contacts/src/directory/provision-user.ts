@@ -39,7 +39,7 @@ export class ProvisionUser {
       if (row) return emitUserProvisioned(tx, row);
       const first = await this.directory.completeFirstSignIn(tx, claims);
       if (first?.filled.length) await emitUserUpdated(tx, first.row, first.filled);
-    });
+    }, { writes: true });
     if (this.known.size >= MAX_REMEMBERED) this.known.clear();
     this.known.add(key);
   }
