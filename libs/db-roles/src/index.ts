@@ -23,7 +23,8 @@ export interface AdminClient {
  *
  * Limit (stated, not hidden): the tenant binding is a setting (`app.tenant_id`, per transaction or per read session). It
  * protects against code that forgets a tenant filter, not against SQL injected into the service —
- * injected SQL could set the setting to another tenant. The module boundary, in contrast, is enforced
+ * injected SQL could set the setting to another tenant (on a read-pool connection, for the
+ * requests that get that connection after it). The module boundary, in contrast, is enforced
  * by Postgres privileges and holds even then.
  */
 export const appRoleOf = (login: string): string => `${login}_app`;

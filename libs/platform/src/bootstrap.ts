@@ -138,6 +138,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     entities: def.entities,
     migrations: serviceMigrations(def),
     poolSize: config.DB_POOL_SIZE,
+    readPool: config.DB_READ_SESSIONS,
     acquireTimeoutMs: config.DB_POOL_ACQUIRE_TIMEOUT_MS,
     applicationName: `crm-${def.name}`,
   });

@@ -182,6 +182,13 @@ export const baseServiceConfig = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** A unit of work waiting longer than this for a pooled connection fails with SERVICE_UNAVAILABLE (retryable) instead of hanging. */
   DB_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /**
+   * The reads of GraphQL queries run on a second pool whose connections stay bound to a tenant
+   * (kernel/read-session.ts). `false` behind a pooler in transaction mode (PgBouncer
+   * `pool_mode=transaction`), which hands each statement any server connection, so a session setting
+   * would reach other tenants' statements: the reads then share one read-only transaction per request.
+   */
+  DB_READ_SESSIONS: envBoolean(true),
   RUN_MIGRATIONS: envBoolean(true),
   /** Unset = in-process event bus (embedded mode only). */
   KAFKA_BROKERS: envBrokers,

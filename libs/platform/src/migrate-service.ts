@@ -17,7 +17,7 @@ export interface ServiceMigrationResult {
 export async function migrateService(def: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<ServiceMigrationResult> {
   const config = loadConfig(baseServiceConfig.pick({ DATABASE_URL: true, DB_SCHEMA: true }), env);
   const schema = config.DB_SCHEMA ?? def.name;
-  const ds = createDataSource({ url: config.DATABASE_URL, schema, entities: def.entities, migrations: serviceMigrations(def), poolSize: 2, applicationName: `crm-migrate-${def.name}` });
+  const ds = createDataSource({ url: config.DATABASE_URL, schema, entities: def.entities, migrations: serviceMigrations(def), poolSize: 2, readPool: false, applicationName: `crm-migrate-${def.name}` });
   await ds.initialize();
   try {
     return { module: def.name, schema, applied: await migrate(ds, schema) };

@@ -1,5 +1,6 @@
-import { inTenantTx } from '../src';
+import { createDataSource, inTenantTx } from '../src';
 import { RequestTx } from '../src/kernel/request-tx';
+import { openReadSession } from '../src/kernel/read-session';
 import { recordStatements } from '@crm/testing';
 import { platformHarness } from './harness';
 
@@ -54,19 +55,18 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     const shared = new RequestTx();
     const read = () =>
       shared.run(h.ds, 't-shared', (tx) =>
-        tx.one<{ pid: number; t: string; u: string; ro: string; x: string | null; n: number }>(
-          `SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t, current_user AS u, current_setting('transaction_read_only') AS ro, txid_current_if_assigned()::text AS x, (SELECT count(*)::int FROM notes) AS n`,
+        tx.one<{ pid: number; t: string; u: string; ro: string; jit: string; n: number }>(
+          `SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t, current_user AS u, current_setting('transaction_read_only') AS ro, current_setting('jit') AS jit, (SELECT count(*)::int FROM notes) AS n`,
         ),
       );
     const seen = await Promise.all([read(), read(), read()]);
     await shared.end();
     rec.restore();
     expect(new Set(seen.map((r) => r.pid)).size).toBe(1);
-    expect(seen.map((r) => [r.t, r.u, r.ro, r.n])).toEqual(Array(3).fill(['t-shared', `${h.schema}_app`, 'on', 1]));
+    expect(seen.map((r) => [r.t, r.u, r.ro, r.jit, r.n])).toEqual(Array(3).fill(['t-shared', `${h.schema}_app`, 'on', 'off', 1]));
     expect(rec.sent.filter((q) => /^(BEGIN|COMMIT|ROLLBACK)/i.test(q))).toEqual([]);
     // The write pool's connections carry no tenant, role or read-only setting.
-    const master = await h.ds.query(`SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id', true) AS t, current_user AS u, current_setting('default_transaction_read_only') AS ro`);
-    expect(master[0].pid).not.toBe(seen[0].pid);
+    const master = await h.ds.query(`SELECT current_setting('app.tenant_id', true) AS t, current_user AS u, current_setting('default_transaction_read_only') AS ro`);
     expect([master[0].t ?? '', master[0].u, master[0].ro]).toEqual(['', expect.not.stringMatching(/_app$/), 'off']);
   });
 
@@ -101,12 +101,36 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     expect(await h.sql(`SELECT 1 FROM notes WHERE id = 'ro1'`)).toEqual([]);
   });
 
-  it('a read session never reaches the write pool: a DataSource without a read pool is refused', async () => {
+  it('without a read pool (DB_READ_SESSIONS=false: a pooler in transaction mode), the reads of a request share one read-only transaction; a write is refused', async () => {
+    const ds = createDataSource({ url: h.url, schema: h.schema, entities: [], migrations: [], poolSize: 2, readPool: false, applicationName: 'tenancy-no-read-pool' });
+    await ds.initialize();
+    try {
+      await inTenantTx(ds, 't-nopool', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('np1', 't-nopool', 'x')`));
+      const rec = recordStatements(ds);
+      const shared = new RequestTx();
+      const read = () => shared.run(ds, 't-nopool', (tx) => tx.one<{ pid: number; t: string; ro: string; n: number }>(`SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t, current_setting('transaction_read_only') AS ro, (SELECT count(*)::int FROM notes) AS n`));
+      const seen = await Promise.all([read(), read()]);
+      await expect(shared.run(ds, 't-nopool', (tx) => tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('np2', 't-nopool', 'x')`))).rejects.toThrow(/read-only transaction/);
+      await shared.end();
+      rec.restore();
+      expect(new Set(seen.map((r) => r.pid)).size).toBe(1);
+      expect(seen.map((r) => [r.t, r.ro, r.n])).toEqual([['t-nopool', 'on', 1], ['t-nopool', 'on', 1]]);
+      expect(rec.sent.filter((q) => /^BEGIN/.test(q)).map((q) => q.split(';')[0])).toEqual(['BEGIN READ ONLY']);
+      expect(await h.sql(`SELECT id FROM notes WHERE tenant_id = 't-nopool'`)).toEqual([{ id: 'np1' }]);
+      // The connection goes back without a tenant.
+      const [after] = await ds.query(`SELECT current_setting('app.tenant_id', true) AS t, current_user AS u`);
+      expect([after.t ?? '', after.u]).toEqual(['', expect.not.stringMatching(/_app$/)]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('a read session is never opened on the write pool: a DataSource without a read pool is refused', async () => {
     const driver = h.ds.driver as unknown as { slaves: unknown[] };
     const slaves = driver.slaves;
     driver.slaves = [];
     try {
-      await expect(new RequestTx().run(h.ds, 't-x', (tx) => tx.query('SELECT 1'))).rejects.toThrow(/no read pool/);
+      await expect(openReadSession(h.ds, 't-x')).rejects.toThrow(/no read pool/);
     } finally {
       driver.slaves = slaves;
     }

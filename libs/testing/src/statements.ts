@@ -33,7 +33,8 @@ export function recordStatements(ds: QueryRunnerSource, when: () => boolean = ()
       // A prepared statement (`Tx.prepared`) arrives as the driver's query config.
       const sql = typeof statement === 'string' ? statement : statement.text;
       if (when()) {
-        const binding = /^\s*SELECT set_config\('app\.tenant_id'/i.test(sql);
+        // A read session's binding (session-level: `…, false)`); a transaction's is control of its BEGIN.
+        const binding = /^\s*SELECT set_config\('app\.tenant_id', \$1, false\)/i.test(sql);
         const control = binding || /^\s*(BEGIN|COMMIT|ROLLBACK)\b/i.test(sql);
         if (/^\s*BEGIN\b/i.test(sql)) counts.transactions++;
         if (binding) counts.bindings++;

@@ -27,7 +27,7 @@ export async function migrateModules(modules: string | undefined, env: NodeJS.Pr
   for (const def of defs) {
     const schema = config.DB_SCHEMA ?? def.name;
     const url = env[`${def.name.toUpperCase()}_DATABASE_URL`] ?? config.DATABASE_URL;
-    const ds = createDataSource({ url, schema, entities: def.entities, migrations: serviceMigrations(def), poolSize: 2, applicationName: `crm-migrate-${def.name}` });
+    const ds = createDataSource({ url, schema, entities: def.entities, migrations: serviceMigrations(def), poolSize: 2, readPool: false, applicationName: `crm-migrate-${def.name}` });
     await ds.initialize();
     try {
       const r = { module: def.name, schema, applied: await migrate(ds, schema) };

@@ -6,6 +6,8 @@ export interface DataSourceOptions {
   entities: MixedList<Function | string | EntitySchema>;
   migrations: MixedList<Function | string>;
   poolSize: number;
+  /** A second pool for the reads of query operations (default true; DB_READ_SESSIONS). */
+  readPool?: boolean;
   applicationName: string;
   /** How long a unit of work waits for a pooled connection before failing with a retryable error. */
   acquireTimeoutMs?: number;
@@ -30,8 +32,8 @@ export function createDataSource(o: DataSourceOptions): DataSource {
     // `slave` only for the reads of GraphQL query operations (kernel/read-session.ts), whose
     // connections keep a tenant bound between checkouts. defaultMode keeps TypeORM's own SELECTs on
     // master, so nothing reaches the read pool without binding its connection first. Both pools
-    // take `extra` (size, search_path).
-    replication: { master: { url: o.url }, slaves: [{ url: o.url }], defaultMode: 'master' },
+    // take `extra` (size, search_path). Without it, the reads share a transaction (request-tx.ts).
+    ...(o.readPool === false ? {} : { replication: { master: { url: o.url }, slaves: [{ url: o.url }], defaultMode: 'master' as const } }),
     extra: { max: o.poolSize, connectionTimeoutMillis: o.acquireTimeoutMs ?? 10_000, options: `-c search_path=${o.schema},public` },
   });
 }

@@ -9,9 +9,12 @@ const boundTenant = new WeakMap<object, string>();
 
 /**
  * Binds a read-pool connection for its whole session: the tenant (row-level security), the
- * RLS-bound app role, and read-only, so a write reaching it fails instead of committing.
+ * RLS-bound app role, read-only (a write reaching it fails instead of committing), and no JIT: an
+ * interactive read never repays a JIT compile, which the planner chose for statements it cannot
+ * estimate (possible duplicates: seconds of compiling for a sub-second execution) — and
+ * `SET LOCAL` has no transaction to last in here.
  */
-const BIND_SESSION = `SELECT set_config('app.tenant_id', $1, false), set_config('role', ${APP_ROLE_SQL}, false), set_config('default_transaction_read_only', 'on', false)`;
+const BIND_SESSION = `SELECT set_config('app.tenant_id', $1, false), set_config('role', ${APP_ROLE_SQL}, false), set_config('default_transaction_read_only', 'on', false), set_config('jit', 'off', false)`;
 
 /**
  * A connection of the service's read pool (data-source.ts), bound to `tenantId` for its session.
@@ -27,10 +30,13 @@ const BIND_SESSION = `SELECT set_config('app.tenant_id', $1, false), set_config(
  * Safe because the read pool is used by nothing else: every connection in it is either new (no
  * binding: rebound here before any statement) or bound by this function, and read-only. Writes,
  * events, consumers, schedulers and migrations use the other pool, whose connections never keep a
- * binding (tx.ts binds per transaction).
+ * binding (tx.ts binds per transaction). Not safe behind a pooler in transaction mode, which hands
+ * each statement any server connection: there DB_READ_SESSIONS=false turns the read pool off and the
+ * reads share a read-only transaction (request-tx.ts).
  */
 export async function openReadSession(ds: DataSource, tenantId: string): Promise<QueryRunner> {
-  if (!hasReadPool(ds)) throw new Error('this DataSource has no read pool (create it with createDataSource): a bound session must not reach the write pool');
+  // Never bind a session on the write pool (obtainSlaveConnection falls back to it).
+  if (!hasReadPool(ds)) throw new Error('this DataSource has no read pool (DB_READ_SESSIONS=false, or not made by createDataSource)');
   const qr = ds.createQueryRunner('slave');
   await qr.connect();
   const client = (qr as unknown as { databaseConnection: object }).databaseConnection;

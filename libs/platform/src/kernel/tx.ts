@@ -49,8 +49,8 @@ function stalePrepared(err: unknown): boolean {
 
 /**
  * The one handle a use case, consumer or scheduler gets for its unit of work: one connection, one
- * transaction, bound to one tenant by Postgres row-level security. Everything inside the unit of
- * work goes through it — including lookups in a contact replica — so a request never holds one
+ * transaction (for a query operation's reads: one read session, request-tx.ts), bound to one tenant
+ * by Postgres row-level security. Everything inside the unit of work goes through it — including lookups in a contact replica — so a request never holds one
  * pooled connection while waiting for a second (the cause of the pool deadlock under concurrency).
  */
 export class Tx {
@@ -113,7 +113,7 @@ export class Tx {
 
   /** Several events in one outbox round trip (bulk paths). */
   emitMany<C extends EventContract>(contract: C, events: { subject: string; data: EventData<C> }[]): Promise<void> {
-    if (!this.emitter) throw new Error('this transaction has no event emitter (service info missing)');
+    if (!this.emitter) throw new Error('this unit of work cannot emit events: the reads of a query operation are read-only (emit in a mutation), or the service info is missing');
     const p = this.emitter.emit(this.db, this.tenantId, events.map((e) => ({ type: contract.type, subject: e.subject, data: e.data })));
     this.emitted = true;
     this.pending.push(p);
@@ -167,18 +167,19 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
  * query operation's reads bind a read-pool session instead, read-session.ts); the settings are
  * transaction-local, so COMMIT or ROLLBACK returns the connection to the pool with no tenant on it.
  */
-export async function beginTenantTx(ds: DataSource, tenantId: string): Promise<QueryRunner> {
+export async function beginTenantTx(ds: DataSource, tenantId: string, { readOnly = false } = {}): Promise<QueryRunner> {
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {
     const literal = sqlLiteral(tenantId);
     const actor = sqlLiteral(currentActor());
+    const begin = readOnly ? 'BEGIN READ ONLY' : 'BEGIN';
     // Hot path: BEGIN, the tenant binding and the actor the audit trail records travel in one round
     // trip (a simple-protocol batch).
     if (literal !== null && actor !== null)
-      await qr.query(`BEGIN; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', ${APP_ROLE_SQL}, true), set_config('app.actor_id', ${actor}, true)`);
+      await qr.query(`${begin}; SELECT set_config('app.tenant_id', ${literal}, true), set_config('role', ${APP_ROLE_SQL}, true), set_config('app.actor_id', ${actor}, true)`);
     else {
-      await qr.query('BEGIN');
+      await qr.query(begin);
       await bindTenant(qr.manager, tenantId);
     }
   } catch (err) {

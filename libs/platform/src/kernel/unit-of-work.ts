@@ -4,13 +4,6 @@ import { EventPublisher } from '../outbox/event-publisher';
 import { requestStore } from '../auth/context-store';
 import { inTenantTx, type TenantTxOptions, type Tx } from './tx';
 
-/**
- * The service's way into its database: `run(tenantId, tx => …)` is one connection, one
- * transaction bound to the tenant, events written to the outbox in it. Use cases, consumers and
- * schedulers all go through it. Within a GraphQL query operation, the request's reads share one
- * read-only session on the read pool (request-tx.ts); mutations, consumers and schedulers get a
- * transaction per `run`.
- */
 export interface UnitOfWorkOptions extends TenantTxOptions {
   /**
    * This work writes even when a query operation runs it (the directory provisioning the signed-in
@@ -20,6 +13,13 @@ export interface UnitOfWorkOptions extends TenantTxOptions {
   writes?: boolean;
 }
 
+/**
+ * The service's way into its database: `run(tenantId, tx => …)` is one connection, one
+ * transaction bound to the tenant, events written to the outbox in it. Use cases, consumers and
+ * schedulers all go through it. Within a GraphQL query operation, the request's reads share one
+ * read-only session on the read pool (request-tx.ts); mutations, consumers and schedulers get a
+ * transaction per `run`.
+ */
 @Injectable()
 export class UnitOfWork {
   constructor(

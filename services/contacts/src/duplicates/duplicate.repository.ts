@@ -100,9 +100,11 @@ export class DuplicateRepository {
   /**
    * The planner cannot estimate the self-joins of CTEs and prices them high enough to JIT-compile
    * the statement, which alone took seconds on 10k contacts (execution itself: well under one).
+   * Transaction-local: a query operation's read session has JIT off already (kernel/read-session.ts),
+   * and outside a transaction this lasts only its own statement (no warning, unlike SET LOCAL).
    */
   private async withoutJit(tx: Tx): Promise<void> {
-    await tx.query(`SET LOCAL jit = off`);
+    await tx.query(`SELECT set_config('jit', 'off', true)`);
   }
 
   /** $1..$6 of PAIRS_SQL. */

@@ -38,6 +38,13 @@ export const toStage = (r: StageRow): Stage => ({
   id: r.id, pipelineId: r.pipeline_id, name: r.name, position: r.position, probability: r.probability, archivedAt: r.archived_at ?? null,
 });
 
+/**
+ * The columns StageRow reads, named rather than `*`: a prepared `SELECT *` fails on every connection
+ * that prepared it once a migration adds a column (tx.ts, stalePrepared), and the rows carry only
+ * what toStage maps.
+ */
+const STAGE_COLUMNS = 'id, pipeline_id, name, position, probability, archived_at';
+
 /** Active stages only: an archived stage keeps its row (history points at it) but leaves the pipeline. */
 const ACTIVE = 'archived_at IS NULL';
 
@@ -95,12 +102,12 @@ export class PipelineRepository {
   /** Every pipeline of the tenant, default first, with its stages in order. */
   async all(tx: Tx): Promise<Pipeline[]> {
     const pipes = await tx.query<PipelineRow>(`SELECT * FROM pipelines WHERE tenant_id = $1 ORDER BY is_default DESC, lower(name)`, [tx.tenantId]);
-    const stages = await tx.query<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND ${ACTIVE} ORDER BY position`, [tx.tenantId]);
+    const stages = await tx.query<StageRow>(`SELECT ${STAGE_COLUMNS} FROM stages WHERE tenant_id = $1 AND ${ACTIVE} ORDER BY position`, [tx.tenantId]);
     return pipes.map((p) => ({ id: p.id, name: p.name, isDefault: p.is_default, stages: stages.filter((s) => s.pipeline_id === p.id).map(toStage) }));
   }
 
   stage(tx: Tx, id: string): Promise<StageRow | undefined> {
-    return tx.maybeOne<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
+    return tx.maybeOne<StageRow>(`SELECT ${STAGE_COLUMNS} FROM stages WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
   }
 
   /**
@@ -108,20 +115,20 @@ export class PipelineRepository {
    * is committed, so it counts the deal, while renames and re-orderings go on.
    */
   stageForDeal(tx: Tx, id: string): Promise<StageRow | undefined> {
-    return tx.maybeOne<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`, [tx.tenantId, id]);
+    return tx.maybeOne<StageRow>(`SELECT ${STAGE_COLUMNS} FROM stages WHERE tenant_id = $1 AND id = $2 FOR KEY SHARE`, [tx.tenantId, id]);
   }
 
   stageForUpdate(tx: Tx, id: string): Promise<StageRow> {
-    return tx.one<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tx.tenantId, id]);
+    return tx.one<StageRow>(`SELECT ${STAGE_COLUMNS} FROM stages WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, [tx.tenantId, id]);
   }
 
   firstStage(tx: Tx, pipelineId: string): Promise<StageRow> {
-    return tx.one<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND pipeline_id = $2 AND ${ACTIVE} ORDER BY position LIMIT 1 FOR KEY SHARE`, [tx.tenantId, pipelineId]);
+    return tx.one<StageRow>(`SELECT ${STAGE_COLUMNS} FROM stages WHERE tenant_id = $1 AND pipeline_id = $2 AND ${ACTIVE} ORDER BY position LIMIT 1 FOR KEY SHARE`, [tx.tenantId, pipelineId]);
   }
 
   /** The active stages of a pipeline, in order. */
   stagesOf(tx: Tx, pipelineId: string): Promise<StageRow[]> {
-    return tx.query<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND pipeline_id = $2 AND ${ACTIVE} ORDER BY position`, [tx.tenantId, pipelineId]);
+    return tx.query<StageRow>(`SELECT ${STAGE_COLUMNS} FROM stages WHERE tenant_id = $1 AND pipeline_id = $2 AND ${ACTIVE} ORDER BY position`, [tx.tenantId, pipelineId]);
   }
 
   /** The pipeline with its active stages. */
@@ -186,6 +193,6 @@ export class PipelineRepository {
   }
 
   stagesByIds(tx: Tx, ids: readonly string[]): Promise<StageRow[]> {
-    return tx.prepared<StageRow>(`SELECT * FROM stages WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, [...new Set(ids)]]);
+    return tx.prepared<StageRow>(`SELECT ${STAGE_COLUMNS} FROM stages WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, [...new Set(ids)]]);
   }
 }

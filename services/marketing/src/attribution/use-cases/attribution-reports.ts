@@ -59,7 +59,7 @@ const campaignGrouping: Grouping<Pick<CampaignRoi, 'campaignId' | 'campaign'>> =
 const NONE_KEY = '∅';
 
 /**
- * keywordRoi, campaignRoi and funnel. Reports read the projections in one transaction and compute in
+ * keywordRoi, campaignRoi and funnel. Reports read the projections in one unit of work and compute in
  * memory: a conversion's credit depends on its contact's touches in the window, which SQL would
  * express only with per-model window functions the payback then needs day by day anyway.
  */
