@@ -33,8 +33,8 @@ function metricsPlugin(metrics: ServiceMetrics, log: Logger): ApolloServerPlugin
 }
 
 /**
- * The reads of a query operation share one read session per tenant (kernel/request-tx.ts), whose
- * connections go back to the read pool here, before the answer leaves.
+ * The reads of a query operation share one read session (or, with DB_READ_SESSIONS=false, one
+ * read-only transaction) per tenant (kernel/request-tx.ts), ended here before the answer leaves.
  */
 function requestTxPlugin(): ApolloServerPlugin {
   return {

@@ -50,8 +50,9 @@ function stalePrepared(err: unknown): boolean {
 /**
  * The one handle a use case, consumer or scheduler gets for its unit of work: one connection, one
  * transaction (for a query operation's reads: one read session, request-tx.ts), bound to one tenant
- * by Postgres row-level security. Everything inside the unit of work goes through it — including lookups in a contact replica — so a request never holds one
- * pooled connection while waiting for a second (the cause of the pool deadlock under concurrency).
+ * by Postgres row-level security. Everything inside the unit of work goes through it — including
+ * lookups in a contact replica — so a unit of work never holds one pooled connection while waiting
+ * for a second of the same pool (the cause of the pool deadlock under concurrency).
  */
 export class Tx {
   private pending: Promise<void>[] = [];
@@ -163,9 +164,10 @@ export async function inTenantTx<T>(ds: DataSource, tenantId: string, fn: (tx: T
 
 /**
  * Checks out a connection and opens a transaction on it bound to the tenant and the RLS-bound app
- * role. The one place a write's tenant binding is made (inTenantTx opens its transaction here; a
- * query operation's reads bind a read-pool session instead, read-session.ts); the settings are
- * transaction-local, so COMMIT or ROLLBACK returns the connection to the pool with no tenant on it.
+ * role. The one place a transaction's tenant binding is made (inTenantTx's, and the shared read-only
+ * one of a query operation when there is no read pool; with one, the reads bind a read-pool session
+ * instead, read-session.ts); the settings are transaction-local, so COMMIT or ROLLBACK returns the
+ * connection to the pool with no tenant on it.
  */
 export async function beginTenantTx(ds: DataSource, tenantId: string, { readOnly = false } = {}): Promise<QueryRunner> {
   const qr = ds.createQueryRunner();
