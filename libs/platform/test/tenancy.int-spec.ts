@@ -125,6 +125,22 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     }
   });
 
+  it('a binding that fails destroys its connection: the pool never hands it out half-bound', async () => {
+    const pool = (h.ds.driver as unknown as { slaves: { totalCount: number }[] }).slaves[0];
+    const first = new RequestTx();
+    const { pid } = await first.run(h.ds, 't-before', (tx) => tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`));
+    await first.end();
+    const before = pool.totalCount;
+    // Postgres refuses a NUL byte in text: the binding statement fails on the connection just returned.
+    await expect(openReadSession(h.ds, 'bad\u0000tenant')).rejects.toThrow(/0x00/);
+    expect(pool.totalCount).toBe(before - 1);
+    const next = new RequestTx();
+    const after = await next.run(h.ds, 't-before', (tx) => tx.one<{ pid: number; t: string }>(`SELECT pg_backend_pid() AS pid, current_setting('app.tenant_id') AS t`));
+    await next.end();
+    expect(after.pid).not.toBe(pid);
+    expect(after.t).toBe('t-before');
+  });
+
   it('a read session is never opened on the write pool: a DataSource without a read pool is refused', async () => {
     const driver = h.ds.driver as unknown as { slaves: unknown[] };
     const slaves = driver.slaves;
