@@ -34,7 +34,9 @@ export function createDataSource(o: DataSourceOptions): DataSource {
     // master, so nothing reaches the read pool without binding its connection first. Both pools
     // take `extra` (size, search_path). Without it, the reads share a transaction (request-tx.ts).
     ...(o.readPool === false ? {} : { replication: { master: { url: o.url }, slaves: [{ url: o.url }], defaultMode: 'master' as const } }),
-    extra: { max: o.poolSize, connectionTimeoutMillis: o.acquireTimeoutMs ?? 10_000, options: `-c search_path=${o.schema},public` },
+    // jit=off: a CRM's statements are interactive; the planner JIT-compiles the ones it cannot
+    // estimate (possible duplicates' CTE self-joins: seconds of compiling for a sub-second run).
+    extra: { max: o.poolSize, connectionTimeoutMillis: o.acquireTimeoutMs ?? 10_000, options: `-c search_path=${o.schema},public -c jit=off` },
   });
 }
 

@@ -9,12 +9,9 @@ const boundTenant = new WeakMap<object, string>();
 
 /**
  * Binds a read-pool connection for its whole session: the tenant (row-level security), the
- * RLS-bound app role, read-only (a write reaching it fails instead of committing), and no JIT: an
- * interactive read never repays a JIT compile, which the planner chose for statements it cannot
- * estimate (possible duplicates: seconds of compiling for a sub-second execution) — and
- * `SET LOCAL` has no transaction to last in here.
+ * RLS-bound app role, and read-only, so a write reaching it fails instead of committing.
  */
-const BIND_SESSION = `SELECT set_config('app.tenant_id', $1, false), set_config('role', ${APP_ROLE_SQL}, false), set_config('default_transaction_read_only', 'on', false), set_config('jit', 'off', false)`;
+const BIND_SESSION = `SELECT set_config('app.tenant_id', $1, false), set_config('role', ${APP_ROLE_SQL}, false), set_config('default_transaction_read_only', 'on', false)`;
 
 /**
  * A connection of the service's read pool (data-source.ts), bound to `tenantId` for its session.

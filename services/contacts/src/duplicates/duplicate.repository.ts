@@ -95,18 +95,9 @@ export const PAIR_ORDER = {
   id: 'l.b_id',
 };
 
+/** No JIT for PAIRS_SQL, which the planner would compile for seconds: the service's connections have it off (db/data-source.ts). */
 @Injectable()
 export class DuplicateRepository {
-  /**
-   * The planner cannot estimate the self-joins of CTEs and prices them high enough to JIT-compile
-   * the statement, which alone took seconds on 10k contacts (execution itself: well under one).
-   * Transaction-local: a query operation's read session has JIT off already (kernel/read-session.ts),
-   * and outside a transaction this lasts only its own statement (no warning, unlike SET LOCAL).
-   */
-  private async withoutJit(tx: Tx): Promise<void> {
-    await tx.query(`SELECT set_config('jit', 'off', true)`);
-  }
-
   /** $1..$6 of PAIRS_SQL. */
   private params(tx: Tx, minScore: number): SqlParams {
     const reasons = Object.keys(DUPLICATE_WEIGHTS) as DuplicateReason[];
@@ -114,7 +105,6 @@ export class DuplicateRepository {
   }
 
   async page(tx: Tx, page: KeysetPage, minScore: number): Promise<DuplicatePairRow[]> {
-    await this.withoutJit(tx);
     const q = this.params(tx, minScore);
     const where = q.where([page.afterSql(q.p)]);
     return tx.query<DuplicatePairRow>(
@@ -126,7 +116,6 @@ export class DuplicateRepository {
   }
 
   async count(tx: Tx, minScore: number): Promise<number> {
-    await this.withoutJit(tx);
     return (await tx.one<{ n: number }>(`${PAIRS_SQL} SELECT count(*)::int AS n FROM listed`, this.params(tx, minScore).values)).n;
   }
 }

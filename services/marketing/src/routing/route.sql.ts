@@ -190,13 +190,14 @@ export function idempotencyPrefix(campaignId: string, stepId: string | null): st
 
 /** Routes one pass and writes its message rows; returns the rows written (the caller emits MessageRoutedV1 for each). */
 export async function routePass(tx: Tx, p: RoutePass): Promise<RoutedRow[]> {
-  const saved = await tx.one<{ enable_nestloop: string; jit: string }>(`SELECT current_setting('enable_nestloop') AS enable_nestloop, current_setting('jit') AS jit`);
+  const saved = await tx.one<{ enable_nestloop: string }>(`SELECT current_setting('enable_nestloop') AS enable_nestloop`);
   const orders: Record<string, Channel[]> = {};
   for (const v of p.variants) if (v.channelOrder) orders[v.key] = [...v.channelOrder];
   // Hash joins whatever the statistics say (a fresh replica has none: the planner then believes in a
-  // few rows and nests loops over 100,000), and no JIT (the disabled-nestloop cost would trigger a
-  // compile that takes longer than the query). Both for this statement only, restored after it.
-  await tx.query(`SELECT set_config('enable_nestloop', 'off', true), set_config('jit', 'off', true)`);
+  // few rows and nests loops over 100,000), for this statement only, restored after it. (No JIT,
+  // which the disabled-nestloop cost would trigger: the service's connections have it off,
+  // db/data-source.ts.)
+  await tx.query(`SELECT set_config('enable_nestloop', 'off', true)`);
   const params = [
     tx.tenantId, // 1
     p.campaignId, // 2
@@ -215,6 +216,6 @@ export async function routePass(tx: Tx, p: RoutePass): Promise<RoutedRow[]> {
     p.window?.end ?? null, // 15
   ];
   const rows = await tx.query<RoutedRow>(ROUTE_SQL, params);
-  await tx.query(`SELECT set_config('enable_nestloop', $1, true), set_config('jit', $2, true)`, [saved.enable_nestloop, saved.jit]);
+  await tx.query(`SELECT set_config('enable_nestloop', $1, true)`, [saved.enable_nestloop]);
   return rows;
 }
