@@ -1,6 +1,7 @@
-// The SWC settings of the production build (tools/build/build.js), the same as jest.preset.js and
-// @swc-node/register use in development: legacy decorators with emitted metadata, because
-// NestJS and TypeORM read constructor parameter types at run time.
+// The SWC settings of the production build (tools/build/build.js) and of the `crm` command's
+// compile cache (tools/cli/bin/ts-runtime.js), the same as jest.preset.js and @swc-node/register use
+// in development: legacy decorators with emitted metadata, because NestJS and TypeORM read
+// constructor parameter types at run time.
 module.exports = function swcOptions({ sourceMaps }) {
   return {
     jsc: {

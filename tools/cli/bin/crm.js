@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `crm` command. TypeScript runs through SWC (decorator metadata included) — no build step.
+// The `crm` command. TypeScript runs from SWC's output, cached per file (./ts-runtime.js) — no build step.
 const path = require('node:path');
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
@@ -9,6 +9,11 @@ if (major < 22) {
 // Settings from .env at the repository root (or CRM_ENV_FILE), as .env.example says; the environment wins.
 const envFile = process.env.CRM_ENV_FILE || path.join(__dirname, '../../../.env');
 if (require('node:fs').existsSync(envFile)) process.loadEnvFile(envFile);
-process.env.SWC_NODE_PROJECT ??= path.join(__dirname, '../../../tsconfig.json');
-require('@swc-node/register');
+const tsRuntime = require('./ts-runtime');
+// `start` runs for hours: the compiler fills the cache in a child that exits, never in this process.
+if (process.argv[2] === 'start') {
+  const filled = require('node:child_process').spawnSync(process.execPath, [path.join(__dirname, 'ts-runtime.js'), 'precompile'], { stdio: 'inherit' });
+  if (filled.status !== 0) process.exit(filled.status ?? 1);
+}
+tsRuntime.install();
 require('../src/main.ts');

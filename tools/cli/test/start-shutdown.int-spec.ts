@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,10 +32,11 @@ interface Cli {
  * process group like a terminal's foreground job, so a "Ctrl-C" is SIGINT to the whole group.
  */
 async function startCli(home: string, pgPort: number, settings: NodeJS.ProcessEnv = {}): Promise<Cli> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CRM_HOME: home, CRM_PG_PORT: String(pgPort), CONTACTS_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'info', ...settings };
+  const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
   delete env.KAFKA_BROKERS;
   delete env.NODE_OPTIONS;
+  Object.assign(env, { CRM_HOME: home, CRM_PG_PORT: String(pgPort), CONTACTS_PORT: '0', GATEWAY_PORT: '0', LOG_LEVEL: 'info', ...settings });
   const child = spawn(process.execPath, [CLI, 'start', '--modules', 'contacts'], { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c) => (out += c));
@@ -71,8 +72,13 @@ describe('crm start: shutdown order and the embedded database (real embedded Pos
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('on Ctrl-C (SIGINT to the whole process group) flushes the outbox, stops the database last, prints no warning and exits 0', async () => {
-    const cli = await startCli(home, pgPort);
+  it('on Ctrl-C (SIGINT to the whole process group) flushes the outbox, stops the database last, prints no warning and exits 0; the running process never loaded a compiler', async () => {
+    // Each Node process of the CLI writes the modules it loaded when it exits.
+    const loaded = mkdtempSync(join(tmpdir(), 'crm-loaded-'));
+    const probe = join(loaded, 'probe.js');
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)} + '/' + process.pid + '.json', JSON.stringify(Object.keys(require.cache))));`);
+    // An empty compile cache: what this start runs, it compiled first.
+    const cli = await startCli(home, pgPort, { NODE_OPTIONS: `--require ${probe}`, CRM_TS_CACHE_DIR: join(loaded, 'cache') });
     const res = await fetch(cli.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${cli.token}` },
@@ -84,6 +90,11 @@ describe('crm start: shutdown order and the embedded database (real embedded Pos
     expect(await cli.exited).toBe(0);
     expect(warnings(cli.output())).toEqual([]);
     expect(await portOpen(pgPort)).toBe(false);
+    // TypeScript ran from the cache that `crm start` fills in a child process (bin/ts-runtime.js).
+    const modules = JSON.parse(readFileSync(join(loaded, `${cli.child.pid}.json`), 'utf8')) as string[];
+    expect(modules.some((m) => m.endsWith('/tools/cli/src/start.ts'))).toBe(true);
+    expect(modules.filter((m) => /node_modules\/(@swc\/core|typescript)\/.*\.js$/.test(m))).toEqual([]);
+    rmSync(loaded, { recursive: true, force: true });
 
     // Nothing was left for the next start: every event of the session is published.
     const pg = await startEmbeddedPostgres(join(home, 'postgres'), pgPort);
