@@ -193,6 +193,16 @@ describe('transactional outbox (real Postgres + Kafka)', () => {
     expect(left.map((r: { id: string }) => r.id)).toEqual([pending.id]);
   });
 
+  it('with a retention of 0 deletes each row as it publishes it: the events go out, no row is left to mark or purge', async () => {
+    const events = Array.from({ length: 3 }, () => erasedEvent('t5'));
+    await inTenantTx(h.ds, 't5', (m) => writer.append(m, events.map((event) => ({ topic, event }))));
+    const relay = new OutboxRelay(h.ds, h.bus, { schema: h.schema, databaseUrl: h.url, pollMs: 200, batchSize: 50, retentionHours: 0 }, silentLogger);
+    expect(await relay.drainOnce()).toBeGreaterThanOrEqual(3);
+    for (const e of events) expect((await recorder.waitFor((r) => r.event?.id === e.id)).event).toEqual(e);
+    const [{ left }] = await h.sql(`SELECT count(*)::int AS left FROM outbox WHERE id = ANY($1::uuid[])`, [events.map((e) => e.id)]);
+    expect(left).toBe(0);
+  });
+
   it('stores each event of a multi-event append on its own row, in order: id, key, type and payload of the same event', async () => {
     // Text that JSON and SQL both escape (quotes, backslashes, a non-ASCII letter, a newline).
     const snapshot = (contactId: string, k: number): ContactSnapshot => ({
