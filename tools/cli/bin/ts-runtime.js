@@ -11,7 +11,7 @@
 // source maps are left off: they parse every map at load, every dependency's included (≈ 20 MB).
 'use strict';
 const { createHash } = require('node:crypto');
-const { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const swcOptions = require('../../build/swc-options');
 
@@ -70,16 +70,31 @@ function* typescriptFiles(dir) {
   }
 }
 
-/** Compiles every source file under `roots` the cache lacks; returns how many it compiled. */
+/**
+ * Compiles every source file under `roots` the cache lacks, and deletes cached files no source has
+ * any more (older than a day: another process may be loading a fresh one). Returns how many it compiled.
+ */
 function precompile(roots = SOURCE_ROOTS) {
   let count = 0;
+  const current = new Set();
   for (const root of roots) {
     for (const file of typescriptFiles(root)) {
       const source = readFileSync(file, 'utf8');
-      if (existsSync(cachedFile(file, source))) continue;
-      ensureCompiled(file, source);
-      count++;
+      const cached = cachedFile(file, source);
+      current.add(cached);
+      if (existsSync(cached)) continue;
+      try {
+        ensureCompiled(file, source);
+        count++;
+      } catch {
+        // A file that does not compile fails when something loads it, with the compiler's message.
+      }
     }
+  }
+  const dayAgo = Date.now() - 86_400_000;
+  for (const name of existsSync(CACHE_DIR) ? readdirSync(CACHE_DIR) : []) {
+    const file = join(CACHE_DIR, name);
+    if (!current.has(file.replace(/\.map$/, '')) && statSync(file).mtimeMs < dayAgo) rmSync(file, { force: true });
   }
   return count;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,6 +65,31 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
     expect(JSON.parse(load(file).out).value).toBe(1);
     writeFileSync(file, `export const value: number = 2;`);
     expect(JSON.parse(load(file).out).value).toBe(2);
+  });
+
+  it('precompile skips a file that does not compile (it fails when loaded) and deletes cached files no source has any more, once a day old', () => {
+    writeFileSync(join(dir, 'good.ts'), `export const value: number = 1;`);
+    writeFileSync(join(dir, 'broken.ts'), `export const value: number = ;`);
+    const stale = join(cache, `${'0'.repeat(64)}.js`);
+    const recent = join(cache, `${'1'.repeat(64)}.js`);
+    writeFileSync(stale, '');
+    writeFileSync(`${stale}.map`, '');
+    writeFileSync(recent, '');
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    utimesSync(stale, twoDaysAgo, twoDaysAgo);
+    utimesSync(`${stale}.map`, twoDaysAgo, twoDaysAgo);
+    const filled = spawnSync(process.execPath, [RUNTIME, 'precompile', dir], { env: { ...process.env, CRM_TS_CACHE_DIR: cache }, encoding: 'utf8' });
+    expect(filled.status).toBe(0);
+    expect(filled.stderr).toContain('compiled 1 TypeScript file');
+    const left = readdirSync(cache);
+    expect(left).not.toContain(`${'0'.repeat(64)}.js`);
+    expect(left).not.toContain(`${'0'.repeat(64)}.js.map`);
+    expect(left).toContain(`${'1'.repeat(64)}.js`);
+    expect(left.filter((f) => /^[0-9a-f]{64}\.js$/.test(f))).toHaveLength(2); // good.ts's and the recent one
+    expect(JSON.parse(load(join(dir, 'good.ts')).out).value).toBe(1);
+    const broken = load(join(dir, 'broken.ts'));
+    expect(broken.status).not.toBe(0);
+    expect(broken.err).toContain('broken.ts');
   });
 
   it('stack traces name the TypeScript file and line, not the compiled JavaScript', () => {
