@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
-import { TopicRecorder, uniqueId, eventually } from '@crm/testing';
+import { recordStatements, TopicRecorder, uniqueId, eventually } from '@crm/testing';
 import { currentTraceparent, IdempotentConsumer, DLT_HEADERS, OutboxWriter } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
@@ -66,6 +66,38 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     expect(dlt.matching((r) => r.event?.id === e.id)).toHaveLength(0);
     const [{ n }] = await h.sql(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1`, [e.id]);
     expect(n).toBe(1);
+  });
+
+  it('binds the tenant and actor once for a run of events that share them and again for each event that needs others: every handler sees its own event\'s', async () => {
+    const seen: { id: string; tenant: string; actor: string }[] = [];
+    const binding = new IdempotentConsumer(
+      h.ds,
+      h.bus,
+      {
+        name: uniqueId('binding'),
+        topics: [topic],
+        handlers: {
+          [ContactErasedV1.type]: async (event, tx) => {
+            const [r] = await tx.query<{ tenant: string; actor: string }>(`SELECT current_setting('app.tenant_id') AS tenant, current_setting('app.actor_id') AS actor`);
+            seen.push({ id: event.id, ...r });
+          },
+        },
+      },
+      silentLogger,
+    );
+    const events = [['tenant-a', 'user-1'], ['tenant-a', 'user-1'], ['tenant-b', 'user-1'], ['tenant-b', 'user-2'], ['tenant-a', 'user-1']].map(([tenantId, actorId]) => {
+      const contactId = randomUUID();
+      return envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId, actorId, data: { contactId, erasedAt: new Date().toISOString() } });
+    });
+    // Fed as the bus feeds one fetched batch (not started: no subscription).
+    const recorded = recordStatements(h.ds);
+    try {
+      await binding.handleBatch(events.map((e, i) => ({ topic, partition: 0, offset: String(i), key: e.subject, value: Buffer.from(JSON.stringify(e)), headers: {} })));
+    } finally {
+      recorded.restore();
+    }
+    expect(seen).toEqual(events.map((e) => ({ id: e.id, tenant: e.tenantid, actor: e.actorid })));
+    expect(recorded.sent.filter((sql) => sql.includes(`set_config('app.tenant_id'`))).toHaveLength(4);
   });
 
   it('runs the handler in the event\'s trace (a child span), so what it emits continues the producer\'s trace; no trace is invented', async () => {

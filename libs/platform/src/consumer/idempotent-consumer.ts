@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS, withPrefix } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
 import { bindTenant, Tx, type TxEmitter } from '../kernel/tx';
-import { withCauseActor, withEventTrace } from '../auth/context-store';
+import { currentActor, withCauseActor, withEventTrace } from '../auth/context-store';
 import type { ServiceMetrics } from '../metrics';
 
 /** Gets the event and the transaction its inbox row is written in, bound to the event's tenant. */
@@ -169,6 +169,9 @@ export class IdempotentConsumer {
       ).map((r: { event_id: string }) => r.event_id),
     );
     const out: Outcome[] = [];
+    // The transaction's tenant and actor binding, set again only when an event needs another one: a
+    // run from one import or one user binds once (a round trip per event was half of a replica's).
+    let bound: string | undefined;
     for (const e of events) {
       if (!fresh.delete(e.id)) {
         out.push('duplicate');
@@ -178,7 +181,11 @@ export class IdempotentConsumer {
       // emits carry the same `actorid` (an event without one: the system actor).
       await withCauseActor(e.actorid, () =>
         withEventTrace(e.traceparent, async () => {
-          await bindTenant(m, e.tenantid);
+          const binding = `${e.tenantid}\u0000${currentActor()}`;
+          if (binding !== bound) {
+            await bindTenant(m, e.tenantid);
+            bound = binding;
+          }
           const tx = new Tx(m, e.tenantid, this.emitter);
           txs.push(tx);
           await this.spec.handlers[e.type](e, tx);
