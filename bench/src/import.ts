@@ -30,9 +30,9 @@ async function main() {
   writeFileSync(file, `${lines.join('\n')}\n`);
   const fresh = await freshSchema('bench_import');
   // OUTBOX_RETENTION_HOURS=0: the relay deletes each row as it publishes it (README, configuration).
-  const retention = process.env.OUTBOX_RETENTION_HOURS ? { OUTBOX_RETENTION_HOURS: process.env.OUTBOX_RETENTION_HOURS } : {};
+  const retentionHours = process.env.OUTBOX_RETENTION_HOURS || '168';
   // The relay is left running: the import competes with publishing, as in production.
-  const svc = await startService(contactsService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('imp')}.`), LOG_LEVEL: 'warn', ...retention } });
+  const svc = await startService(contactsService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('imp')}.`), LOG_LEVEL: 'warn', OUTBOX_RETENTION_HOURS: retentionHours } });
   // BENCH_RELAY=off: the relay stopped during the import, to see its share (the events stay in the outbox).
   if (process.env.BENCH_RELAY === 'off') await svc.relay?.stop(0);
   const importer = svc.app.get(ImportContactsUseCase);
@@ -46,7 +46,7 @@ async function main() {
   await svc.stop();
   // With the rows deleted at publish, the ceiling's outbox rows come from the same import run again,
   // unmeasured, with its relay stopped: the COPY always writes every table the import wrote.
-  const dump = process.env.OUTBOX_RETENTION_HOURS === '0' ? await unmeasuredImport(file, batchSize) : await copyOut(fresh.schema);
+  const dump = retentionHours === '0' ? await unmeasuredImport(file, batchSize) : await copyOut(fresh.schema);
   await fresh.drop();
 
   // The ceiling is the better of two runs: a single COPY backend on a shared machine moves with the load.
@@ -57,7 +57,7 @@ async function main() {
   const copyWithoutOutbox = rows / (ceiling.seconds - ceiling.perTable.outbox);
   console.log(
     JSON.stringify({
-      bench: 'CSV import vs COPY', relay: process.env.BENCH_RELAY !== 'off', outboxRetentionHours: Number(process.env.OUTBOX_RETENTION_HOURS ?? 168), rows, batchSize, created: report.created, failed: report.failed,
+      bench: 'CSV import vs COPY', relay: process.env.BENCH_RELAY !== 'off', outboxRetentionHours: Number(retentionHours), rows, batchSize, created: report.created, failed: report.failed,
       seconds: +seconds.toFixed(2), rowsPerSecond: Math.round(rowsPerSecond), ...used,
       copySeconds: +ceiling.seconds.toFixed(2), copySecondsBothRuns: runs.map((r) => +r.seconds.toFixed(2)), copyRowsPerSecond: Math.round(copyRowsPerSecond), copyDbCpuSeconds: ceiling.dbCpuSeconds,
       copySecondsPerTable: Object.fromEntries(Object.entries(ceiling.perTable).map(([t, s]) => [t, +s.toFixed(2)])),

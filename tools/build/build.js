@@ -5,22 +5,14 @@
 // same in dist as in the sources. Specs and test helpers are left out. Type checking is `pnpm typecheck`'s job.
 // Deployable projects get dist/main.js (and dist/migrate.js when src/migrate.ts exists): the
 // commands an image runs.
-const { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname, join, relative, resolve } = require('node:path');
 const { transformFileSync } = require('@swc/core');
 const swcOptions = require('./swc-options');
+const { isTestOnly, typescriptFiles } = require('./sources');
 
 const SOURCE_DIRS = ['src', 'migrations'];
-const isTestOnly = (rel) => /\.(spec|int-spec)\.ts$/.test(rel) || rel.split('/').includes('testing') || rel.split('/').includes('test');
 const ENTRY_POINTS = ['main', 'migrate'];
-
-function* typescriptFiles(dir) {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) yield* typescriptFiles(full);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield full;
-  }
-}
 
 function build(projectRoot) {
   const root = resolve(projectRoot);

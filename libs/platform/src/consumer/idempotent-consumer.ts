@@ -6,7 +6,11 @@ import { bindTenant, Tx, type TxEmitter } from '../kernel/tx';
 import { currentActor, withCauseActor, withEventTrace } from '../auth/context-store';
 import type { ServiceMetrics } from '../metrics';
 
-/** Gets the event and the transaction its inbox row is written in, bound to the event's tenant. */
+/**
+ * Gets the event and the transaction its inbox row is written in, bound to the event's tenant. A
+ * handler must not change the binding (`role`, `app.*` settings): the next events of a run with the
+ * same tenant and actor share it.
+ */
 export type EventHandler = (event: CloudEvent<any>, tx: Tx) => Promise<void>;
 
 /**

@@ -178,7 +178,7 @@ export class OutboxRelay {
     while (this.running) {
       const poked = this.pending;
       this.pending = false;
-      if (Date.now() - this.lastRetentionSweep > RETENTION_SWEEP_MS) {
+      if (this.opts.retentionHours !== 0 && Date.now() - this.lastRetentionSweep > RETENTION_SWEEP_MS) {
         this.lastRetentionSweep = Date.now();
         await this.purgePublished().catch((err) => this.log.warn({ err }, 'outbox retention sweep failed'));
       }
