@@ -20,12 +20,13 @@ ARG APP
 ARG APP_MAIN
 ENV NX_DAEMON=false
 # The CLI (tools/cli: `crm db init` in docker-compose) has no build target: it is a development tool that runs
-# its TypeScript through SWC, so its image keeps the workspace as it is.
+# its TypeScript through SWC, so its image keeps the workspace as it is, with the CLI's compile cache filled
+# where the image runs it (the cache is keyed by each file's path: /app, not /src).
 RUN app="${APP:-$(dirname "$(dirname "${APP_MAIN:?set APP, e.g. services/contacts}")")}" \
  && if node -e "process.exit(require('./${app}/project.json').targets.build ? 0 : 1)"; then \
       pnpm nx build "$(node -p "require('./${app}/project.json').name")" --outputStyle=static \
       && node tools/build/deploy.js "$app" && mv "out/$(basename "$app")" /app; \
-    else cp -a /src /app; fi
+    else cp -a /src /app && node /app/tools/cli/bin/ts-runtime.js precompile; fi
 
 FROM node:24-slim
 ARG APP_PORT
