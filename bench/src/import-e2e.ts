@@ -8,28 +8,23 @@
  * Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/import-e2e.ts [rows=1000000] [batchSize=2000]
  */
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname } from 'node:path';
 import { Client } from 'pg';
 import { contactsService, ImportContactsUseCase } from '@crm/contacts';
 import { marketingService } from '@crm/marketing';
 import { startService } from '@crm/platform';
 import { salesService } from '@crm/sales';
 import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
-import { env } from './stats';
+import { env, writeContactsCsv } from './stats';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
   const rows = Number(process.argv[2] ?? 1_000_000);
   const batchSize = Number(process.argv[3] ?? 2000);
-  const dir = mkdtempSync(join(tmpdir(), 'crm-bench-e2e-'));
-  const file = join(dir, 'contacts.csv');
-  const lines = ['firstName,lastName,email,phone,company,tags'];
-  for (let i = 0; i < rows; i++) lines.push(`First${i},Last${i},person${i}@bench.example,+1202${String(5550000 + i).padStart(7, '0').slice(-7)},Company ${i % 500},bench;t${i % 7}`);
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  lines.length = 0;
+  const file = writeContactsCsv(rows);
 
   const prefix = `${uniqueId('e2e')}.`;
   const schemas = { contacts: await freshSchema('e2e_contacts'), sales: await freshSchema('e2e_sales'), marketing: await freshSchema('e2e_marketing') };
@@ -80,7 +75,7 @@ async function main() {
   await pg.end();
   for (const svc of [marketing, sales, contacts]) await svc.stop();
   for (const s of Object.values(schemas)) await s.drop();
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dirname(file), { recursive: true, force: true });
 }
 
 main().catch((err) => {

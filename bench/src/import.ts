@@ -7,15 +7,14 @@
  * two runs. `ratio` is the import's rows/s ÷ the ceiling's. Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… [BENCH_RELAY=off] [OUTBOX_RETENTION_HOURS=0] node -r @swc-node/register bench/src/import.ts [rows] [batchSize]
  */
-import { createReadStream, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { Client } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { contactsService, ImportContactsUseCase } from '@crm/contacts';
 import { startService } from '@crm/platform';
 import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
-import { cpuMeter, env } from './stats';
+import { cpuMeter, env, writeContactsCsv } from './stats';
 
 /** What the import writes itself (audit_log is written by the triggers, in both runs). In foreign-key order. */
 const TABLES = ['companies', 'contacts', 'contact_emails', 'contact_phones', 'outbox'] as const;
@@ -24,10 +23,7 @@ async function main() {
   env('DATABASE_URL');
   const rows = Number(process.argv[2] ?? 100000);
   const batchSize = Number(process.argv[3] ?? 2000);
-  const file = join(mkdtempSync(join(tmpdir(), 'crm-bench-')), 'contacts.csv');
-  const lines = ['firstName,lastName,email,phone,company,tags'];
-  for (let i = 0; i < rows; i++) lines.push(`First${i},Last${i},person${i}@bench.example,+1202${String(5550000 + i).padStart(7, '0').slice(-7)},Company ${i % 500},bench;t${i % 7}`);
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  const file = writeContactsCsv(rows);
   const fresh = await freshSchema('bench_import');
   // OUTBOX_RETENTION_HOURS=0: the relay deletes each row as it publishes it (README, configuration).
   const retentionHours = process.env.OUTBOX_RETENTION_HOURS || '168';

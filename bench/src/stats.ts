@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 /** Percentile of a sample (nearest-rank). */
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -17,6 +21,18 @@ export function env(name: string): string {
 }
 
 export const fmt = (ms: number) => `${ms.toFixed(2)} ms`;
+
+/**
+ * The import benches' CSV of `rows` contacts (email, phone, one of 500 companies, two tags), in a
+ * new temporary directory; returns the file's path.
+ */
+export function writeContactsCsv(rows: number): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'crm-bench-')), 'contacts.csv');
+  const lines = ['firstName,lastName,email,phone,company,tags'];
+  for (let i = 0; i < rows; i++) lines.push(`First${i},Last${i},person${i}@bench.example,+1202${String(5550000 + i).padStart(7, '0').slice(-7)},Company ${i % 500},bench;t${i % 7}`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
 
 /**
  * CPU seconds spent by this process and by the PostgreSQL backends of one or more database logins while a

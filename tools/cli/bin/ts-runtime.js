@@ -40,8 +40,7 @@ let warnedUnwritable = false;
  * One file's JavaScript and its source map (`mapFile` in the cache, or `map` in memory): from the
  * cache, or compiled now and cached. A file that does not compile throws the compiler's error.
  */
-function compiled(filename, source = readFileSync(filename, 'utf8')) {
-  const file = cachedFile(filename, source);
+function compiled(filename, source = readFileSync(filename, 'utf8'), file = cachedFile(filename, source)) {
   try {
     return { code: readFileSync(file, 'utf8'), mapFile: `${file}.map` };
   } catch {
@@ -106,7 +105,7 @@ function precompile(roots = SOURCE_ROOTS) {
       current.add(cached);
       if (existsSync(cached)) continue;
       try {
-        compiled(file, source);
+        compiled(file, source, cached);
         count++;
       } catch {
         // Does not compile: it fails with the compiler's message if something loads it, as before.
@@ -126,7 +125,7 @@ function precompile(roots = SOURCE_ROOTS) {
   return count;
 }
 
-module.exports = { install, precompile, CACHE_DIR };
+module.exports = { install, precompile };
 
 // node ts-runtime.js precompile [dir…]
 if (require.main === module && process.argv[2] === 'precompile') {

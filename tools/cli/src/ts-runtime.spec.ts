@@ -19,10 +19,13 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
     rmSync(cache, { recursive: true, force: true });
   });
 
-  const node = (script: string) => {
-    const run = spawnSync(process.execPath, ['-e', script], { env: { ...process.env, NODE_OPTIONS: '', CRM_TS_CACHE_DIR: cache }, encoding: 'utf8' });
+  /** A fresh Node process with `args`, on this case's cache unless `cacheDir` says otherwise. */
+  const spawn = (args: string[], cacheDir = cache) => {
+    const run = spawnSync(process.execPath, args, { env: { ...process.env, NODE_OPTIONS: '', CRM_TS_CACHE_DIR: cacheDir }, encoding: 'utf8' });
     return { status: run.status, out: run.stdout, err: run.stderr };
   };
+  const node = (script: string, cacheDir?: string) => spawn(['-e', script], cacheDir);
+  const precompile = (...dirs: string[]) => spawn([RUNTIME, 'precompile', ...dirs]);
   /** Loads `file` through the runtime; prints its exports and every loaded module path. */
   const load = (file: string) =>
     node(`require(${JSON.stringify(RUNTIME)}).install();
@@ -43,9 +46,9 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
        class Service { constructor(readonly clock: Clock) {} }
        export const value = { param: (seen[0] as Function[])[0] === Clock, name: Service.name };`,
     );
-    const filled = spawnSync(process.execPath, [RUNTIME, 'precompile', dir], { env: { ...process.env, CRM_TS_CACHE_DIR: cache }, encoding: 'utf8' });
+    const filled = precompile(dir);
     expect(filled.status).toBe(0);
-    expect(filled.stderr).toContain('compiled 1 TypeScript file');
+    expect(filled.err).toContain('compiled 1 TypeScript file');
     expect(readdirSync(cache).sort()).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.js$/), expect.stringMatching(/^[0-9a-f]{64}\.js\.map$/)]);
 
     const run = load(file);
@@ -55,8 +58,7 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
     expect(modules.filter((m) => /node_modules\/(@swc\/core|typescript)\/.*\.js$/.test(m))).toEqual([]);
 
     // Nothing left to compile: a second precompile is silent.
-    const again = spawnSync(process.execPath, [RUNTIME, 'precompile', dir], { env: { ...process.env, CRM_TS_CACHE_DIR: cache }, encoding: 'utf8' });
-    expect(again.stderr).toBe('');
+    expect(precompile(dir).err).toBe('');
   });
 
   it('an edited file is compiled again (the cache is keyed by content), and a missing one is compiled on load', () => {
@@ -70,9 +72,9 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
   it('precompile skips a file that does not compile (it fails when loaded)', () => {
     writeFileSync(join(dir, 'good.ts'), `export const value: number = 1;`);
     writeFileSync(join(dir, 'broken.ts'), `export const value: number = ;`);
-    const filled = spawnSync(process.execPath, [RUNTIME, 'precompile', dir], { env: { ...process.env, CRM_TS_CACHE_DIR: cache }, encoding: 'utf8' });
+    const filled = precompile(dir);
     expect(filled.status).toBe(0);
-    expect(filled.stderr).toContain('compiled 1 TypeScript file');
+    expect(filled.err).toContain('compiled 1 TypeScript file');
     expect(JSON.parse(load(join(dir, 'good.ts')).out).value).toBe(1);
     const broken = load(join(dir, 'broken.ts'));
     expect(broken.status).not.toBe(0);
@@ -80,7 +82,6 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
   });
 
   it("the repository's precompile deletes cached files no source has any more once a day old, and keeps every current one however old", () => {
-    const precompile = () => spawnSync(process.execPath, [RUNTIME, 'precompile'], { env: { ...process.env, CRM_TS_CACHE_DIR: cache }, encoding: 'utf8' });
     expect(precompile().status).toBe(0);
     const current = readdirSync(cache);
     expect(current.length).toBeGreaterThan(100);
@@ -92,7 +93,7 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
 
     const again = precompile();
     expect(again.status).toBe(0);
-    expect(again.stderr).toBe('');
+    expect(again.err).toBe('');
     expect(readdirSync(cache).sort()).toEqual([...current, recent].sort());
   });
 
@@ -101,11 +102,11 @@ describe('the crm command’s TypeScript runtime (compiled once into a cache, no
     writeFileSync(file, `export const value: number = 3;`);
     const blocked = join(cache, 'not-a-directory');
     writeFileSync(blocked, '');
-    const run = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(RUNTIME)}).install(); console.log(JSON.stringify(require(${JSON.stringify(file)}).value))`], { env: { ...process.env, NODE_OPTIONS: '', CRM_TS_CACHE_DIR: join(blocked, 'cache') }, encoding: 'utf8' });
+    const run = node(`require(${JSON.stringify(RUNTIME)}).install(); console.log(JSON.stringify(require(${JSON.stringify(file)}).value))`, join(blocked, 'cache'));
     expect(run.status).toBe(0);
     // A string, not a number: with FORCE_COLOR (CI) console.log colours numbers.
-    expect(JSON.parse(run.stdout)).toBe(3);
-    expect(run.stderr).toContain('cannot write the TypeScript cache');
+    expect(JSON.parse(run.out)).toBe(3);
+    expect(run.err).toContain('cannot write the TypeScript cache');
   });
 
   it('stack traces name the TypeScript file and line, not the compiled JavaScript', () => {

@@ -120,6 +120,11 @@ export class OutboxRelay {
   private readonly maxBatchBytes: number;
   /** Lowered when the broker refuses a multi-record request as too large (its limit is below ours). */
   private requestBytes: number;
+  /**
+   * Retention 0: a published row is deleted instead of marked (a new version of the whole row and
+   * its index entries) and purged later, and there is no purge sweep (bench/README.md).
+   */
+  private readonly deleteAtPublish: boolean;
 
   constructor(
     private readonly ds: DataSource,
@@ -130,6 +135,7 @@ export class OutboxRelay {
   ) {
     this.maxBatchBytes = opts.maxBatchBytes ?? DEFAULT_OUTBOX_BATCH_MAX_BYTES;
     this.requestBytes = this.maxBatchBytes;
+    this.deleteAtPublish = opts.retentionHours === 0;
     metrics?.watchOutbox(() => outboxStats(this.ds));
   }
 
@@ -178,7 +184,7 @@ export class OutboxRelay {
     while (this.running) {
       const poked = this.pending;
       this.pending = false;
-      if (this.opts.retentionHours !== 0 && Date.now() - this.lastRetentionSweep > RETENTION_SWEEP_MS) {
+      if (!this.deleteAtPublish && Date.now() - this.lastRetentionSweep > RETENTION_SWEEP_MS) {
         this.lastRetentionSweep = Date.now();
         await this.purgePublished().catch((err) => this.log.warn({ err }, 'outbox retention sweep failed'));
       }
@@ -303,9 +309,7 @@ export class OutboxRelay {
       await this.send(m, live.slice(mid), held, progress);
       return;
     }
-    // Deleting costs the database a fraction of marking: the mark writes a new version of the whole
-    // row and its index entries, and the purge deletes it later anyway (bench/README.md).
-    const done = this.opts.retentionHours === 0 ? `DELETE FROM outbox` : `UPDATE outbox SET published_at = now()`;
+    const done = this.deleteAtPublish ? `DELETE FROM outbox` : `UPDATE outbox SET published_at = now()`;
     await m.query(`${PROGRESSED} ${done} WHERE seq = ANY($1::bigint[])`, [live.map((o) => o.row.seq)]);
     progress.handled += live.length;
     const now = Date.now();
