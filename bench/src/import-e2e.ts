@@ -4,7 +4,10 @@
  * deployed; the import (ImportContactsUseCase, what `crm import` and GraphQL use) writes the contacts
  * and their contact.created events; the relay publishes them to Kafka while the import runs; sales'
  * and marketing's consumers apply them to their contact replicas. Reports the import's own time and
- * the time until each replica holds every imported contact (and whether every outbox row is out).
+ * the time until each replica holds every imported contact (and whether every outbox row is out), and
+ * until every consumer group of each service on the contacts topic has consumed it all (lag 0 in the
+ * service's own `crm_consumer_lag` metric: its other projections — marketing's lead scoring,
+ * attribution, segment facts — are done too).
  * Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/import-e2e.ts [rows=1000000] [batchSize=2000]
  */
@@ -12,9 +15,10 @@ import { createReadStream, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Client } from 'pg';
+import { topicName } from '@crm/events';
 import { contactsService, ImportContactsUseCase } from '@crm/contacts';
 import { marketingService } from '@crm/marketing';
-import { startService } from '@crm/platform';
+import { startService, type RunningService } from '@crm/platform';
 import { salesService } from '@crm/sales';
 import { freshSchema, serviceTestEnv, uniqueId } from '@crm/testing';
 import { env, writeContactsCsv } from './stats';
@@ -35,11 +39,14 @@ async function main() {
   const pg = new Client({ connectionString: env('DATABASE_URL') });
   await pg.connect();
   const count = async (sql: string) => Number((await pg.query<{ n: string }>(sql)).rows[0].n);
-  // Progress from the statistics (a count of a replica of a million rows every second would be a
-  // load of its own); the exact count only once they say the replica is complete.
-  const replicaRows = async (schema: string) => {
-    const inserted = await count(`SELECT n_tup_ins AS n FROM pg_stat_user_tables WHERE schemaname = '${schema}' AND relname = 'contact_replica'`);
-    return inserted < report.created ? inserted : count(`SELECT count(*) AS n FROM "${schema}".contact_replica WHERE tenant_id = 'bench'`);
+  const replicaRows = (schema: string) => count(`SELECT count(*) AS n FROM "${schema}".contact_replica WHERE tenant_id = 'bench'`);
+  // What ops would read: the summed lag of every consumer group of the service on the contacts topic
+  // (from committed offsets).
+  const contactsTopic = topicName('contacts', prefix);
+  const lag = async (svc: RunningService) => {
+    const text = await (await fetch(svc.metricsUrl!)).text();
+    const lines = text.split('\n').filter((l) => l.startsWith('crm_consumer_lag{') && l.includes(`topic="${contactsTopic}"`));
+    return lines.length ? lines.reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0) : Infinity;
   };
   const unpublished = () => count(`SELECT count(*) AS n FROM "${schemas.contacts.schema}".outbox WHERE published_at IS NULL`);
 
@@ -48,18 +55,28 @@ async function main() {
   const seconds = () => +((performance.now() - started) / 1000).toFixed(1);
   const report = await contacts.app.get(ImportContactsUseCase).run({ tenantId: 'bench', userId: 'bench', roles: ['admin'] }, createReadStream(file), { batchSize });
   const importSeconds = seconds();
-  const atImportEnd = { unpublished: await unpublished(), sales: await replicaRows(schemas.sales.schema), marketing: await replicaRows(schemas.marketing.schema) };
+  const services = { sales: { svc: sales, schema: schemas.sales.schema }, marketing: { svc: marketing, schema: schemas.marketing.schema } };
+  const atImportEnd = { unpublished: await unpublished(), salesLag: await lag(sales), marketingLag: await lag(marketing) };
 
-  // Caught up: every replica holds every imported contact. Polled every second; a stall of 5 minutes ends the run.
+  // Caught up: the outbox is out, then each service's consumer groups are at the topic's end (the
+  // lag counts only from then: before, the end still moves) — checked against an exact count of its
+  // replica at that moment. Polled every second; no progress for 5 minutes ends the run.
   const caughtUp: Record<string, number | null> = { outbox: null, sales: null, marketing: null };
-  let progress = { at: performance.now(), total: -1 };
+  const replicaWhenCaughtUp: Record<string, number> = {};
+  let progress = { at: performance.now(), behind: -1 };
   while (Object.values(caughtUp).some((v) => v === null)) {
-    const now = { outbox: await unpublished(), sales: await replicaRows(schemas.sales.schema), marketing: await replicaRows(schemas.marketing.schema) };
-    if (caughtUp.outbox === null && now.outbox === 0) caughtUp.outbox = seconds();
-    if (caughtUp.sales === null && now.sales >= report.created) caughtUp.sales = seconds();
-    if (caughtUp.marketing === null && now.marketing >= report.created) caughtUp.marketing = seconds();
-    const total = now.sales + now.marketing - now.outbox;
-    if (total !== progress.total) progress = { at: performance.now(), total };
+    let behind = await unpublished();
+    if (caughtUp.outbox === null && behind === 0) caughtUp.outbox = seconds();
+    for (const [name, { svc, schema }] of Object.entries(services)) {
+      if (caughtUp[name] !== null) continue;
+      const l = await lag(svc);
+      behind += Number.isFinite(l) ? l : 0;
+      if (caughtUp.outbox !== null && l === 0) {
+        caughtUp[name] = seconds();
+        replicaWhenCaughtUp[name] = await replicaRows(schema);
+      }
+    }
+    if (behind !== progress.behind) progress = { at: performance.now(), behind };
     else if (performance.now() - progress.at > 300_000) break;
     await sleep(1000);
   }
@@ -68,7 +85,7 @@ async function main() {
     JSON.stringify({
       bench: 'CSV import end to end', rows, batchSize, created: report.created, failed: report.failed,
       importSeconds, importRowsPerSecond: Math.round(report.created / importSeconds), atImportEnd,
-      caughtUpSeconds: caughtUp, endToEndRowsPerSecond: Number.isFinite(endToEnd) ? Math.round(report.created / endToEnd) : null,
+      caughtUpSeconds: caughtUp, replicaWhenCaughtUp, endToEndRowsPerSecond: Number.isFinite(endToEnd) ? Math.round(report.created / endToEnd) : null,
       loadAverage: `${load0.toFixed(1)}→${loadavg()[0].toFixed(1)}`,
     }),
   );
