@@ -1,6 +1,6 @@
 /**
  * A segment of 100,000 contacts kept incrementally: the time to re-evaluate ONE contact after its
- * update (what the `marketing.segment-membership` consumer does in the event's transaction: apply the
+ * update (what marketing's `contact-replica` consumer does in the event's transaction: apply the
  * snapshot to the replica, derive reachable channel and consent, evaluate the contact against every
  * dynamic segment of the tenant in one statement, write the membership diff and its history), Kafka
  * excluded. Each update flips the contact in or out of the big segment, so every one writes a diff.

@@ -36,7 +36,9 @@ class ReplicaTestTables1764000000900 implements MigrationInterface {
   async up(q: QueryRunner) {
     await q.query(`CREATE TABLE deals (id uuid PRIMARY KEY, tenant_id text NOT NULL, contact_id uuid NOT NULL, contact_note text)`);
     await enableTenantIsolation(q, 'deals');
-    await q.query(`CREATE TABLE hook_log (tenant_id text NOT NULL, kind text NOT NULL, contact_id uuid NOT NULL, other_id uuid, bound_tenant text, role text)`);
+    await q.query(
+      `CREATE TABLE hook_log (seq bigserial, tenant_id text NOT NULL, kind text NOT NULL, contact_id uuid NOT NULL, other_id uuid, bound_tenant text, role text, version int, row_version int, row_archived boolean)`,
+    );
     await enableTenantIsolation(q, 'hook_log');
   }
   async down(q: QueryRunner) {
@@ -103,6 +105,14 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   const topic = topicName('contacts', prefix);
   /** What a module does with its own rows on merge and erasure (the replica module's hooks option). */
   class DealsLifecycle implements ContactReplicaHooks {
+    /** Logs the snapshot it was handed and the row as the hook sees it (written already, same transaction). */
+    async onChange(tx: Tx, contactId: string, applied?: ContactSnapshot) {
+      await tx.query(
+        `INSERT INTO hook_log (tenant_id, kind, contact_id, version, row_version, row_archived, bound_tenant, role)
+         SELECT $1, 'change', $2, $3, r.version, r.archived_at IS NOT NULL, current_setting('app.tenant_id', true), current_user FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2`,
+        [tx.tenantId, contactId, applied?.version ?? null],
+      );
+    }
     async onMerge(tx: Tx, duplicateId: string, survivorId: string) {
       await tx.query(`UPDATE deals SET contact_id = $2 WHERE contact_id = $1`, [duplicateId, survivorId]);
       await tx.query(
@@ -220,6 +230,29 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     await send(v4);
     await processed(v4);
     expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 4, firstName: 'Ada', companyName: 'Analytical Engines Ltd', preferredChannels: ['sms', 'email'] });
+  });
+
+  it('runs the change hook after each created, updated, archived and restored row, handing it the snapshot only when applied', async () => {
+    const s = snapshot();
+    const events = [
+      created(t1, s),
+      updated(t1, { ...s, version: 3, firstName: 'Augusta' }),
+      updated(t1, { ...s, version: 2, firstName: 'Stale' }),
+      archived(t1, s.contactId, 4),
+      restored(t1, { ...s, version: 5 }),
+    ];
+    await send(...events);
+    await processed(events[4]);
+    const log = await sql(`SELECT version, row_version, row_archived, bound_tenant, role FROM hook_log WHERE kind = 'change' AND contact_id = $1 ORDER BY seq`, [s.contactId]);
+    const role = log[0]?.role;
+    expect(role).toMatch(/_app$/);
+    expect(log).toEqual([
+      { version: 1, row_version: 1, row_archived: false, bound_tenant: t1, role },
+      { version: 3, row_version: 3, row_archived: false, bound_tenant: t1, role },
+      { version: null, row_version: 3, row_archived: false, bound_tenant: t1, role },
+      { version: null, row_version: 3, row_archived: true, bound_tenant: t1, role },
+      { version: null, row_version: 5, row_archived: false, bound_tenant: t1, role },
+    ]);
   });
 
   it('marks a merged duplicate, moves references in the same transaction, and resolves the duplicate to the survivor', async () => {

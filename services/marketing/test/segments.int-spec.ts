@@ -59,7 +59,7 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     await producer.send({ topic: `${prefix}crm.${contract.module}.events`, acks: -1, messages: [{ key: subject, value: JSON.stringify(ev) }] });
   }
 
-  /** A contact known to the replica AND seen by the segments consumer (its facts row exists). */
+  /** A contact known to the replica AND to segment membership (its facts row exists). */
   async function contact(tenantId: string, over: Partial<ContactSnapshot>): Promise<ContactSnapshot> {
     const c = await h.contact(tenantId, { tags: [], consents: [], ...over });
     await waitFacts(tenantId, c.contactId);

@@ -14,7 +14,7 @@ export class ContactReplicaEvents {
 
   @OnEvent(ContactCreatedV1, ContactUpdatedV1)
   async onSnapshot(@Payload() e: Event<typeof ContactCreatedV1 | typeof ContactUpdatedV1>, @Ctx() ctx: CrmEventContext): Promise<void> {
-    await this.replica.applySnapshot(ctx.tx, e.data);
+    await this.replica.applyChange(ctx.tx, e.data);
   }
 
   @OnEvent(ContactMergedV1)

@@ -48,6 +48,13 @@ export interface ReplicaContact {
  * the whole event back (it is retried, then dead-lettered).
  */
 export interface ContactReplicaHooks {
+  /**
+   * The contact's row changed: created or updated (`applied` is the snapshot just written; absent
+   * when the stored row was newer and the snapshot changed nothing), archived or restored. For what
+   * the module derives from the row, kept in the same transaction as the row itself: a second
+   * consumer group writing the same replica rows would wait on this one's row locks for whole runs.
+   */
+  onChange?(tx: Tx, contactId: string, applied?: ContactSnapshot): Promise<void>;
   /** Move this module's references from the duplicate to the survivor. */
   onMerge?(tx: Tx, duplicateId: string, survivorId: string): Promise<void>;
   /** Delete or anonymise this module's personal data of the contact. */
@@ -123,6 +130,12 @@ function primaryOf<T extends { primary: boolean }>(list: T[], value: (t: T) => s
 export class ContactReplica {
   constructor(private readonly hooks: ContactReplicaHooks = {}) {}
 
+  /** contact.created / contact.updated: the snapshot if newer than the stored one, then the change hook. */
+  async applyChange(tx: Tx, s: ContactSnapshot): Promise<void> {
+    const applied = await this.applySnapshot(tx, s);
+    await this.hooks.onChange?.(tx, s.contactId, applied ? s : undefined);
+  }
+
   /** Upserts a snapshot if it is newer than the stored one. Returns whether it was applied. */
   async applySnapshot(tx: Tx, s: ContactSnapshot): Promise<boolean> {
     const rows = await tx.query(
@@ -174,7 +187,8 @@ export class ContactReplica {
 
   /**
    * Flags the contact archived unless a newer archive or restore was applied already. Before any
-   * snapshot it leaves a version-0 row (the snapshot still applies over it, the flag stays).
+   * snapshot it leaves a version-0 row (the snapshot still applies over it, the flag stays). Then
+   * the change hook.
    */
   async applyArchive(tx: Tx, d: EventData<typeof ContactArchivedV1>): Promise<void> {
     await tx.query(
@@ -184,11 +198,12 @@ export class ContactReplica {
       // The flag matters, not the instant: a malformed timestamp must not dead-letter the archive.
       [tx.tenantId, d.contactId, Number.isNaN(Date.parse(d.archivedAt)) ? new Date().toISOString() : d.archivedAt, d.version],
     );
+    await this.hooks.onChange?.(tx, d.contactId);
   }
 
   /**
    * The restored snapshot (applied like contact.updated: only if newer), and the archived flag
-   * cleared unless a newer archive was applied already.
+   * cleared unless a newer archive was applied already; then the change hook.
    */
   async applyRestore(tx: Tx, s: ContactSnapshot): Promise<void> {
     await this.applySnapshot(tx, s);
@@ -196,6 +211,7 @@ export class ContactReplica {
       `UPDATE contact_replica SET archived_at = NULL, archive_version = $3, updated_at = now() WHERE tenant_id = $1 AND contact_id = $2 AND archive_version < $3`,
       [tx.tenantId, s.contactId, s.version],
     );
+    await this.hooks.onChange?.(tx, s.contactId);
   }
 
   /** Runs the company-merge hooks (the replica's own company fields follow the contact.updated events contacts emits for each moved contact). */

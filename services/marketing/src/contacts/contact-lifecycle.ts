@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '@crm/platform';
+import type { ContactSnapshot } from '@crm/events';
 import type { ContactReplicaHooks } from '@crm/shared-contacts';
 import { AttributionRepository } from '../attribution/attribution.repository';
 import { CampaignRepository } from '../campaigns/campaign.repository';
@@ -8,7 +9,7 @@ import { CaptureLifecycle } from '../scoring/capture-lifecycle';
 import { SegmentMembership } from '../segments/segment-membership';
 
 /**
- * What contact merges and erasures mean for marketing: the replica's hooks, run by its consumer of the
+ * What contact changes, merges and erasures mean for marketing: the replica's hooks, run by its consumer of the
  * contacts topic in the transaction that applies the contact event (bound to the event's tenant, the
  * inbox row in the same transaction). Each context says what it does with the person's rows; a throw
  * rolls the whole event back (retried, then dead-lettered), so a merge or erasure is never half applied.
@@ -21,6 +22,14 @@ export class ContactLifecycle implements ContactReplicaHooks {
   private readonly attribution = new AttributionRepository();
   private readonly delivery = new DeliveryContactData();
   private readonly campaigns = new CampaignRepository();
+
+  /**
+   * Created, updated, archived or restored: segment membership follows the row just written (the
+   * derived reachable channel and consent, then every dynamic segment), in the replica's transaction.
+   */
+  async onChange(tx: Tx, contactId: string, applied?: ContactSnapshot): Promise<void> {
+    await this.segments.contactChanged(tx, contactId, applied);
+  }
 
   async onMerge(tx: Tx, duplicateId: string, survivorId: string): Promise<void> {
     // Forms and scoring first: the survivor is re-scored, and segments then see its new score.

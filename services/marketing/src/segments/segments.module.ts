@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { FactsRepository } from '../behaviour/facts.repository';
-import { SegmentContactEvents } from './segment-contact.events';
 import { SegmentMembership } from './segment-membership';
 import { SegmentQueries } from './segment.queries';
 import { SegmentRepository } from './segment.repository';
@@ -18,7 +17,6 @@ import { DeleteSegment, UpdateSegment } from './use-cases/update-segment.use-cas
  * contacts through it) and the batched reads (Contact.segments).
  */
 @Module({
-  controllers: [SegmentContactEvents],
   providers: [
     segmentsConfigProvider,
     SegmentRepository,
