@@ -22,7 +22,7 @@ export class ContactFieldsModule {}
 /**
  * The marketing service: one Nest module per bounded context. The contact replica (its table, its
  * consumer `marketing.contact-replica` on the contacts topic, `ContactReplica.requireActive`) keeps what
- * the module knows of contacts; ContactLifecycle says what a merge or an erasure means here.
+ * the module knows of contacts; ContactLifecycle says what a change, a merge or an erasure means here.
  */
 @Module({
   imports: [

@@ -10,7 +10,7 @@ import { ContactReplicaReach1796160000000 } from './contact-replica-reach.migrat
 
 export interface ContactReplicaModuleOptions {
   /**
-   * What contact merges, erasures and company merges mean for this module: a class implementing ContactReplicaHooks,
+   * What contact changes, merges, erasures and company merges mean for this module: a class implementing ContactReplicaHooks,
    * instantiated by this module (so it may inject only global providers: the platform's).
    */
   hooks?: Type<ContactReplicaHooks>;

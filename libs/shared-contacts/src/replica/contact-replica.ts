@@ -42,7 +42,7 @@ export interface ReplicaContact {
 }
 
 /**
- * What contact merges and erasures mean for the module that keeps the replica:
+ * What contact changes, merges and erasures mean for the module that keeps the replica:
  * `ContactReplicaModule.forRoot({ hooks: ContactLifecycle })`. Each runs in the transaction that
  * applies the contact event (bound to its tenant), after the replica row was updated; a throw rolls
  * the whole event back (it is retried, then dead-lettered).
