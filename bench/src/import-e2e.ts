@@ -53,6 +53,13 @@ async function main() {
   const load0 = loadavg()[0];
   const started = performance.now();
   const seconds = () => +((performance.now() - started) / 1000).toFixed(1);
+  // A line a minute on stderr: a run stopped before the end still says how far each part got.
+  const progressLine = setInterval(() => {
+    void (async () => {
+      const imported = await count(`SELECT count(*) AS n FROM "${schemas.contacts.schema}".contacts WHERE tenant_id = 'bench'`);
+      console.error(JSON.stringify({ seconds: seconds(), imported, unpublished: await unpublished(), salesLag: await lag(sales), marketingLag: await lag(marketing) }));
+    })().catch(() => undefined);
+  }, 60_000);
   const report = await contacts.app.get(ImportContactsUseCase).run({ tenantId: 'bench', userId: 'bench', roles: ['admin'] }, createReadStream(file), { batchSize });
   const importSeconds = seconds();
   const services = { sales: { svc: sales, schema: schemas.sales.schema }, marketing: { svc: marketing, schema: schemas.marketing.schema } };
@@ -80,6 +87,7 @@ async function main() {
     else if (performance.now() - progress.at > 300_000) break;
     await sleep(1000);
   }
+  clearInterval(progressLine);
   const endToEnd = Math.max(...Object.values(caughtUp).map((v) => v ?? Infinity));
   console.log(
     JSON.stringify({
