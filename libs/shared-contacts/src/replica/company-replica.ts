@@ -19,7 +19,8 @@ const MAX_MERGE_HOPS = 10;
 export class CompanyReplica {
   /** Upserts a snapshot if it is newer than the stored one. */
   async applySnapshot(tx: Tx, d: Pick<EventData<typeof CompanyUpsertedV1>, 'companyId' | 'name' | 'domains' | 'version'>): Promise<void> {
-    await tx.query(
+    // Prepared: run for each company event (and each contact import creating companies).
+    await tx.prepared(
       `INSERT INTO company_replica (tenant_id, company_id, version, name, domains) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (tenant_id, company_id) DO UPDATE SET version = EXCLUDED.version, name = EXCLUDED.name, domains = EXCLUDED.domains, updated_at = now()
        WHERE company_replica.version < EXCLUDED.version`,

@@ -138,7 +138,9 @@ export class ContactReplica {
 
   /** Upserts a snapshot if it is newer than the stored one. Returns whether it was applied. */
   async applySnapshot(tx: Tx, s: ContactSnapshot): Promise<boolean> {
-    const rows = await tx.query(
+    // Prepared (parsed and planned once per connection): every contact event of every replica runs
+    // it, and parsing and planning it cost about three times its execution (bench/README.md, session 13).
+    const rows = await tx.prepared(
       `INSERT INTO contact_replica (${COLUMNS})
        VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::text[], $14, $15, $16::text[], $17::jsonb, NULL, NULL, now(),
                $18::jsonb, $19::jsonb, $20, $21, $22::jsonb, $23::timestamptz)

@@ -189,7 +189,8 @@ export class AttributionRepository {
 
   /** A lead: the first time the contact was seen (created, or a form submitted earlier than that). */
   async addLead(tx: Tx, contactId: string, at: string | Date): Promise<void> {
-    await tx.query(
+    // Prepared: run for every contact created.
+    await tx.prepared(
       `INSERT INTO leads (tenant_id, contact_id, lead_at) VALUES ($1, $2, $3)
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET lead_at = LEAST(leads.lead_at, EXCLUDED.lead_at)`,
       [tx.tenantId, contactId, at],

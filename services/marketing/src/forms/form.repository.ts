@@ -128,7 +128,8 @@ export class FormRepository {
    */
   async linkToContact(tx: Tx, contactId: string, emails: string[], phones: string[]): Promise<string[]> {
     if (!emails.length && !phones.length) return [];
-    const rows = await tx.query<{ previous: string | null }>(
+    // Prepared: lead scoring runs it for every contact event.
+    const rows = await tx.prepared<{ previous: string | null }>(
       `WITH linked AS (
          SELECT id, contact_id AS previous FROM form_submissions
          WHERE tenant_id = $1 AND contact_linked = false AND (lower(email) = ANY($3::text[]) OR phone = ANY($4::text[]))

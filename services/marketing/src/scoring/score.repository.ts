@@ -120,7 +120,8 @@ export class ScoreRepository {
 
   /** Replaces the contact's attribute matches (they hold while the contact matches). */
   async replaceAttributeMatches(tx: Tx, contactId: string, matches: { rule: ScoringRuleDef; reason: string }[], at: Date): Promise<boolean> {
-    const before = await tx.query<{ rule_id: string; points: number }>(`DELETE FROM score_events WHERE tenant_id = $1 AND contact_id = $2 AND kind = 'attribute' RETURNING rule_id, points`, [tx.tenantId, contactId]);
+    // Prepared: run for every contact event.
+    const before = await tx.prepared<{ rule_id: string; points: number }>(`DELETE FROM score_events WHERE tenant_id = $1 AND contact_id = $2 AND kind = 'attribute' RETURNING rule_id, points`, [tx.tenantId, contactId]);
     for (const m of matches) {
       await tx.query(
         `INSERT INTO score_events (id, tenant_id, contact_id, rule_id, rule_name, kind, points, reason, occurred_at) VALUES ($1, $2, $3, $4, $5, 'attribute', $6, $7, $8)`,

@@ -51,7 +51,8 @@ export class SegmentMembership {
 
   /** The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round trip. */
   private async lockAndDynamic(tx: Tx, contactId: string, alsoCte = '', q = new SqlParams(tx.tenantId, contactId)): Promise<SegmentRecord[]> {
-    const [row] = await tx.query<{ segments: Parameters<typeof toSegment>[0][] | null }>(
+    // Prepared (two fixed texts: with and without the derived upsert): run for every contact event.
+    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null }>(
       `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${alsoCte}
        SELECT (SELECT count(*) FROM locked) AS locked,
               (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
