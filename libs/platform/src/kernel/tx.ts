@@ -47,6 +47,20 @@ function stalePrepared(err: unknown): boolean {
   return (e?.code ?? e?.driverError?.code) === '0A000' && (e?.routine ?? e?.driverError?.routine) === 'RevalidateCachedQuery';
 }
 
+/** `Tx.prepared` on any runner of the transaction (the platform's own hot statements: the outbox write). */
+export function queryPrepared<R extends Row = Row>(db: SqlRunner, sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  const name = preparedStatementName(sql);
+  // The driver (pg) takes a query config in place of the text; TypeORM passes it through.
+  return updated<R>(db, (name ? { name, text: sql } : sql) as string, params as unknown[]).catch((err: unknown) => {
+    // Once per schema change: statements already sent under the old name fail too, and must not rename again.
+    if (name && stalePrepared(err) && preparedNames.get(sql) === name) {
+      preparedGeneration++;
+      preparedNames.clear();
+    }
+    throw err;
+  });
+}
+
 /**
  * The one handle a use case, consumer or scheduler gets for its unit of work: one connection, one
  * transaction (for a query operation's reads: one read session, request-tx.ts), bound to one tenant
@@ -105,16 +119,7 @@ export class Tx {
    * tenant binding apply as to any statement (the binding is read at execution).
    */
   prepared<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-    const name = preparedStatementName(sql);
-    // The driver (pg) takes a query config in place of the text; TypeORM passes it through.
-    return updated<R>(this.db, (name ? { name, text: sql } : sql) as string, params as unknown[]).catch((err: unknown) => {
-      // Once per schema change: statements already sent under the old name fail too, and must not rename again.
-      if (name && stalePrepared(err) && preparedNames.get(sql) === name) {
-        preparedGeneration++;
-        preparedNames.clear();
-      }
-      throw err;
-    });
+    return queryPrepared<R>(this.db, sql, params);
   }
 
   /** The first row, or undefined. */

@@ -1,6 +1,7 @@
 import type { SqlRunner } from '../db/sql';
 import { MAX_EVENT_BYTES, validateEvent, type CloudEvent } from '@crm/events';
 import { badUserInput } from '../errors';
+import { queryPrepared } from '../kernel/tx';
 
 export interface OutboxEntry {
   event: CloudEvent;
@@ -46,7 +47,10 @@ export class OutboxWriter {
     // joined as they are. As a text[] parameter the driver would escape every quote of every payload
     // (0.6–2 s of Node CPU per 20,000 contact events, measured: bench/README.md, "Issue 11: the
     // import against COPY"); the database parses the same JSON either way.
-    await m.query(
+    // Prepared (two texts: with and without the NOTIFY): every emitting transaction runs it, and
+    // parsing and planning it cost more than running it for a single event (bench/README.md, session 13).
+    await queryPrepared(
+      m,
       `WITH written AS (
          INSERT INTO outbox (id, topic, key, type, tenant_id, payload, headers)
          SELECT u.id, u.topic, u.key, u.type, u.tenant_id, $6::jsonb -> (u.n - 1)::int, u.headers

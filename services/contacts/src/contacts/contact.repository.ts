@@ -140,7 +140,8 @@ export class ContactRepository {
 
   /** The create hot path's one statement: the row, its emails and phones. */
   async insert(tx: Tx, c: NewContact): Promise<{ created_at: Date; updated_at: Date }> {
-    return tx.one<{ created_at: Date; updated_at: Date }>(
+    // Prepared: createContact's one write statement, parsed and planned once per connection.
+    const [written] = await tx.prepared<{ created_at: Date; updated_at: Date }>(
       `WITH c AS (
          INSERT INTO contacts (id, tenant_id, first_name, last_name, display_name, company_id, owner_id, lifecycle_stage, source, tags, preferred_channels, custom_fields, addresses, search_text, social_handles, time_zone)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $19, $20) RETURNING created_at, updated_at),
@@ -158,6 +159,7 @@ export class ContactRepository {
         JSON.stringify(c.socialHandles), c.timeZone,
       ],
     );
+    return written;
   }
 
   /** Applies the changed columns; nothing when there are none. */
