@@ -21,12 +21,12 @@ export function recordDriver() {
 }
 
 /**
- * The first tenant-bound transaction in a recording, as its connection sent it: from `BEGIN; SELECT
- * set_config(…)` to COMMIT (other connections of the process — relay, consumers — may run statements
+ * The first tenant-bound transaction in a recording, as its connection sent it: from `BEGIN [READ
+ * ONLY]; SELECT set_config(…)` to COMMIT (other connections of the process — relay, consumers — may run statements
  * meanwhile, so only the connection that began it counts). Text and values only.
  */
 export function firstTransaction(recorded: Statement[]): Statement[] {
-  const begin = recorded.findIndex((s) => s.text.startsWith('BEGIN; SELECT set_config'));
+  const begin = recorded.findIndex((s) => /^BEGIN( READ ONLY)?; SELECT set_config/.test(s.text));
   if (begin < 0) throw new Error('no tenant-bound transaction was recorded');
   const tx: Statement[] = [];
   for (const s of recorded.slice(begin)) {

@@ -93,21 +93,19 @@ export class ScoreRepository {
   }
 
   async insertRule(tx: Tx, r: Omit<ScoringRuleDef, 'id'>, createdBy: string): Promise<StoredRule> {
+    const row = await tx.one<RuleRow>(`INSERT INTO scoring_rules (id, tenant_id, name, kind, field, value, points, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`, [
+      randomUUID(), tx.tenantId, r.name, r.kind, r.field, r.value, r.points, createdBy,
+    ]);
     this.forgetRules(tx);
-    return toRule(
-      await tx.one<RuleRow>(`INSERT INTO scoring_rules (id, tenant_id, name, kind, field, value, points, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`, [
-        randomUUID(), tx.tenantId, r.name, r.kind, r.field, r.value, r.points, createdBy,
-      ]),
-    );
+    return toRule(row);
   }
 
   async updateRule(tx: Tx, r: ScoringRuleDef): Promise<StoredRule> {
+    const row = await tx.one<RuleRow>(`UPDATE scoring_rules SET name = $3, kind = $4, field = $5, value = $6, points = $7, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [
+      tx.tenantId, r.id, r.name, r.kind, r.field, r.value, r.points,
+    ]);
     this.forgetRules(tx);
-    return toRule(
-      await tx.one<RuleRow>(`UPDATE scoring_rules SET name = $3, kind = $4, field = $5, value = $6, points = $7, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [
-        tx.tenantId, r.id, r.name, r.kind, r.field, r.value, r.points,
-      ]),
-    );
+    return toRule(row);
   }
 
   /** Deletes the rule and what it earned; returns the contacts whose score must be recomputed. */
