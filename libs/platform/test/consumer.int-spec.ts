@@ -102,42 +102,6 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     expect(bindings).toHaveLength(4);
   });
 
-  it('reads what the handlers ask for with tx.once once per tenant for a whole run, and afresh in the next run', async () => {
-    const reads: string[] = [];
-    const consumed: { id: string; value: string }[] = [];
-    const onceReader = new IdempotentConsumer(
-      h.ds,
-      h.bus,
-      {
-        name: uniqueId('once'),
-        topics: [topic],
-        handlers: {
-          [ContactErasedV1.type]: async (event, tx) => {
-            const value = await tx.once('config', async () => {
-              reads.push(tx.tenantId);
-              return (await tx.one<{ tenant: string }>(`SELECT current_setting('app.tenant_id') AS tenant`)).tenant;
-            });
-            consumed.push({ id: event.id, value });
-          },
-        },
-      },
-      silentLogger,
-    );
-    const run = () =>
-      ['tenant-a', 'tenant-a', 'tenant-b', 'tenant-a'].map((tenantId) => {
-        const contactId = randomUUID();
-        return envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId, data: { contactId, erasedAt: new Date().toISOString() } });
-      });
-    const feed = (events: ReturnType<typeof run>) => onceReader.handleBatch(events.map((e, i) => ({ topic, partition: 0, offset: String(i), key: e.subject, value: Buffer.from(JSON.stringify(e)), headers: {} })));
-    const first = run();
-    await feed(first);
-    expect(reads).toEqual(['tenant-a', 'tenant-b']);
-    // Each handler got its own tenant's value, read in its tenant's binding.
-    expect(consumed).toEqual(first.map((e) => ({ id: e.id, value: e.tenantid })));
-    await feed(run());
-    expect(reads).toEqual(['tenant-a', 'tenant-b', 'tenant-a', 'tenant-b']);
-  });
-
   it('runs the handler in the event\'s trace (a child span), so what it emits continues the producer\'s trace; no trace is invented', async () => {
     const traced = { ...ev(), traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
     const untraced = ev();

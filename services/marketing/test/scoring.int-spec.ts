@@ -5,7 +5,6 @@ import { UnitOfWork } from '@crm/platform';
 import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
 import { CaptureLifecycle } from '../src/scoring/capture-lifecycle';
 import { ScoreDecayScheduler } from '../src/scoring/decay.scheduler';
-import { ScoreRepository } from '../src/scoring/score.repository';
 import { expectError, startMarketing, type Harness } from './harness';
 
 const DAY = 86_400_000;
@@ -176,26 +175,6 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     await h.publishContactEvent(tenantId, 'crm.contacts.contact.updated.v1', a.contactId, { ...a, version: a.version + 1, customFields: { industry: 'retail' }, changed: ['customFields'] });
     await waitScore(tenantId, a.contactId, 6);
     expect((await events(tenantId, 'crm.marketing.contact.score-changed.v1')).filter((e) => e.contactId === a.contactId).map((e) => e.score)).toEqual([6, 10, 6]); // the country rule, then the custom field, then the change
-  });
-
-  it('rules and settings are read once per transaction, and read again there after a rule or the settings are written in it', async () => {
-    const tenantId = uniqueTenant();
-    const scores = h.svc.app.get(ScoreRepository);
-    const names = (rules: readonly { name: string }[]) => rules.map((r) => r.name);
-    await h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => {
-      expect(await scores.rules(tx, 'attribute')).toEqual([]);
-      expect(await scores.rules(tx)).toEqual([]);
-      const rule = await scores.insertRule(tx, { name: 'Founders', kind: 'attribute', field: 'tag', value: 'founder', points: 5 }, 'user-1');
-      expect(names(await scores.rules(tx, 'attribute'))).toEqual(['Founders']);
-      expect(names(await scores.rules(tx))).toEqual(['Founders']);
-      await scores.updateRule(tx, { ...rule, name: 'Founding team' });
-      expect(names(await scores.rules(tx, 'attribute'))).toEqual(['Founding team']);
-      await scores.deleteRule(tx, rule.id);
-      expect(await scores.rules(tx, 'attribute')).toEqual([]);
-      const before = await scores.settings(tx);
-      await scores.saveSettings(tx, { ...before, mqlThreshold: before.mqlThreshold + 7 });
-      expect((await scores.settings(tx)).mqlThreshold).toBe(before.mqlThreshold + 7);
-    }, { rollback: true });
   });
 
   it('refuses bad rules naming each field (unknown field, missing or extra value, 0 points, a form that is not yours); unknown ids are NOT_FOUND', async () => {

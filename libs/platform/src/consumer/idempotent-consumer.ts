@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS, withPrefix } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
-import { bindTenant, Tx, type TxEmitter, type TxReads } from '../kernel/tx';
+import { bindTenant, Tx, type TxEmitter } from '../kernel/tx';
 import { currentActor, withCauseActor, withEventTrace } from '../auth/context-store';
 import type { ServiceMetrics } from '../metrics';
 
@@ -176,8 +176,6 @@ export class IdempotentConsumer {
     // The transaction's tenant and actor binding, set again only when an event needs another one: a
     // run from one import or one user binds once (a round trip per event was half of a replica's).
     let bound: string | undefined;
-    // One transaction, one set of `Tx.once` reads: the run reads its configuration once, not per event.
-    const reads: TxReads = new Map();
     for (const e of events) {
       if (!fresh.delete(e.id)) {
         out.push('duplicate');
@@ -192,7 +190,7 @@ export class IdempotentConsumer {
             await bindTenant(m, e.tenantid);
             bound = binding;
           }
-          const tx = new Tx(m, e.tenantid, this.emitter, reads);
+          const tx = new Tx(m, e.tenantid, this.emitter);
           txs.push(tx);
           await this.spec.handlers[e.type](e, tx);
           // Emits inside the trace: the outbox row carries the handler's span.

@@ -77,33 +77,7 @@ export class Tx {
     private readonly db: SqlRunner,
     readonly tenantId: string,
     private readonly emitter?: TxEmitter,
-    /** What `once` has read in this database transaction; a consumer's run shares one across its events' Txs. */
-    private readonly reads: TxReads = new Map(),
   ) {}
-
-  /**
-   * A value read once per database transaction and tenant: configuration that every event of a
-   * consumer's run consults (scoring rules, settings), read for the run instead of per event. It is
-   * the value as of its first read in the transaction — in a run, a change committed meanwhile is
-   * seen by the next run, as if this run had been applied a moment earlier. Code that writes the
-   * value in the same transaction calls `forget` with the key. Callers share the result: never mutate it.
-   */
-  once<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const k = `${this.tenantId}\u0000${key}`;
-    let value = this.reads.get(k) as Promise<T> | undefined;
-    if (!value) {
-      value = load();
-      this.reads.set(k, value);
-      // A failed read is not kept (the transaction is failing anyway; nothing may reuse the error).
-      value.catch(() => this.reads.delete(k));
-    }
-    return value;
-  }
-
-  /** The value under `key` was written in this transaction: the next `once` reads it again. */
-  forget(key: string): void {
-    this.reads.delete(`${this.tenantId}\u0000${key}`);
-  }
 
   /** Rows of any statement (also UPDATE/DELETE … RETURNING). */
   query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -164,9 +138,6 @@ export class Tx {
     await Promise.all(p);
   }
 }
-
-/** Values `Tx.once` has read in one database transaction, by tenant and key. */
-export type TxReads = Map<string, Promise<unknown>>;
 
 /** What a Tx emits through: the service's EventPublisher (outbox, topic, CloudEvents source, trace context). */
 export type TxEmitter = Pick<EventPublisher, 'emit'> & Partial<Pick<EventPublisher, 'committed'>>;

@@ -159,6 +159,7 @@ export class ContactRepository {
         JSON.stringify(c.socialHandles), c.timeZone,
       ],
     );
+    if (!written) throw new Error('the contact insert returned no row');
     return written;
   }
 

@@ -10,7 +10,7 @@ export class ScoringQueries {
     private readonly scores: ScoreRepository,
   ) {}
 
-  rules(tenantId: string): Promise<readonly StoredRule[]> {
+  rules(tenantId: string): Promise<StoredRule[]> {
     return this.uow.run(tenantId, (tx) => this.scores.rules(tx));
   }
 
