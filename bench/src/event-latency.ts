@@ -83,23 +83,18 @@ async function main() {
   await send(events, 'L', WARMUP + events);
   // Commit time = the outbox row's created_at (now() of the writing transaction, i.e. its start; the
   // transaction is a few ms long, so this slightly overstates the latency).
-  const { rows } = await pg.query(
-    `SELECT extract(epoch FROM (r.applied_at - o.created_at)) * 1000 AS ms,
+  const { rows: all } = await pg.query<{ warmUp: boolean; ms: string; relay_ms: string }>(
+    `SELECT r.first_name LIKE 'W%' AS "warmUp",
+            extract(epoch FROM (r.applied_at - o.created_at)) * 1000 AS ms,
             extract(epoch FROM (o.published_at - o.created_at)) * 1000 AS relay_ms
-       FROM "${replicaSchema.schema}".contact_replica r JOIN "${contactsSchema.schema}".outbox o ON o.key = r.contact_id::text AND o.type = 'crm.contacts.contact.created.v1'
-      WHERE r.first_name LIKE 'L%'`,
+       FROM "${replicaSchema.schema}".contact_replica r JOIN "${contactsSchema.schema}".outbox o ON o.key = r.contact_id::text AND o.type = 'crm.contacts.contact.created.v1'`,
   );
-  const warm = (
-    await pg.query(
-      `SELECT max(extract(epoch FROM (r.applied_at - o.created_at)) * 1000) AS ms
-         FROM "${replicaSchema.schema}".contact_replica r JOIN "${contactsSchema.schema}".outbox o ON o.key = r.contact_id::text AND o.type = 'crm.contacts.contact.created.v1'
-        WHERE r.first_name LIKE 'W%'`,
-    )
-  ).rows[0] as { ms: string };
-  const s = summary(rows.map((r: { ms: string }) => Number(r.ms)));
+  const rows = all.filter((r) => !r.warmUp);
+  const warmUpMax = Math.max(...all.filter((r) => r.warmUp).map((r) => Number(r.ms)));
+  const s = summary(rows.map((r) => Number(r.ms)));
   // Breakdown: commit → marked published by the relay (includes the Kafka ack), the rest is Kafka → consumer → replica.
-  const relay = summary(rows.map((r: { relay_ms: string }) => Number(r.relay_ms)));
-  console.log(JSON.stringify({ bench: 'commit → projection (contacts → Kafka → replica in another schema)', events, ratePerSecond: rate, applied: s.n, p50: fmt(s.p50), p90: fmt(s.p90), p99: fmt(s.p99), max: fmt(s.max), relayP50: fmt(relay.p50), relayP99: fmt(relay.p99), warmUpEvents: WARMUP, warmUpMax: fmt(Number(warm.ms)) }));
+  const relay = summary(rows.map((r) => Number(r.relay_ms)));
+  console.log(JSON.stringify({ bench: 'commit → projection (contacts → Kafka → replica in another schema)', events, ratePerSecond: rate, applied: s.n, p50: fmt(s.p50), p90: fmt(s.p90), p99: fmt(s.p99), max: fmt(s.max), relayP50: fmt(relay.p50), relayP99: fmt(relay.p99), warmUpEvents: WARMUP, warmUpMax: fmt(warmUpMax) }));
   await pg.end();
   await consumer.stop();
   await bus.disconnect();

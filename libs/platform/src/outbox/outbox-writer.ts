@@ -11,6 +11,16 @@ export interface OutboxEntry {
 /** NOTIFY channel of a schema's outbox; the relay LISTENs on it. */
 export const outboxChannel = (schema: string) => `${schema}_outbox`;
 
+/** The outbox write, with the NOTIFY ($8 the channel) or without it (then $8 is only echoed); built once each (prepared statements, named by their text). */
+const appendSql = (notify: boolean) => `WITH written AS (
+     INSERT INTO outbox (id, topic, key, type, tenant_id, payload, headers)
+     SELECT u.id, u.topic, u.key, u.type, u.tenant_id, $6::jsonb -> (u.n - 1)::int, u.headers
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $7::jsonb[]) WITH ORDINALITY AS u(id, topic, key, type, tenant_id, headers, n)
+     RETURNING 1)
+   SELECT ${notify ? `pg_notify($8, '')` : '$8::text'}, (SELECT count(*) FROM written) AS n`;
+const APPEND_AND_NOTIFY = appendSql(true);
+const APPEND = appendSql(false);
+
 /**
  * Writes events into the outbox inside the caller's transaction: the event exists iff the state
  * change committed. Validates each event against its contract first (publisher side).
@@ -51,12 +61,7 @@ export class OutboxWriter {
     // parsing and planning it cost more than running it for a single event (bench/README.md, session 13).
     await queryPrepared(
       m,
-      `WITH written AS (
-         INSERT INTO outbox (id, topic, key, type, tenant_id, payload, headers)
-         SELECT u.id, u.topic, u.key, u.type, u.tenant_id, $6::jsonb -> (u.n - 1)::int, u.headers
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $7::jsonb[]) WITH ORDINALITY AS u(id, topic, key, type, tenant_id, headers, n)
-         RETURNING 1)
-       SELECT ${opts.notify ? `pg_notify($8, '')` : '$8::text'}, (SELECT count(*) FROM written) AS n`,
+      opts.notify ? APPEND_AND_NOTIFY : APPEND,
       [
         entries.map((e) => e.event.id),
         entries.map((e) => e.topic),

@@ -74,6 +74,28 @@ const COLUMNS = `tenant_id, contact_id, version, first_name, last_name, display_
   company_id, company_name, tags, owner_id, lifecycle_stage, preferred_channels, consents, merged_into, erased_at, updated_at,
   addresses, social_handles, country, time_zone, custom_fields, contact_created_at`;
 
+/**
+ * The snapshot upsert, newest version wins, never over a merged-away or erased row. One text built
+ * once: it is a prepared statement, named by its text on every call.
+ */
+const UPSERT_SNAPSHOT = `INSERT INTO contact_replica (${COLUMNS})
+   VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::text[], $14, $15, $16::text[], $17::jsonb, NULL, NULL, now(),
+           $18::jsonb, $19::jsonb, $20, $21, $22::jsonb, $23::timestamptz)
+   ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
+     version = EXCLUDED.version, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+     display_name = EXCLUDED.display_name, emails = EXCLUDED.emails, phones = EXCLUDED.phones,
+     primary_email = EXCLUDED.primary_email, primary_phone = EXCLUDED.primary_phone,
+     company_id = EXCLUDED.company_id, company_name = EXCLUDED.company_name, tags = EXCLUDED.tags,
+     owner_id = EXCLUDED.owner_id, lifecycle_stage = EXCLUDED.lifecycle_stage,
+     preferred_channels = EXCLUDED.preferred_channels, consents = EXCLUDED.consents, updated_at = now(),
+     addresses = EXCLUDED.addresses, social_handles = EXCLUDED.social_handles, country = EXCLUDED.country,
+     time_zone = EXCLUDED.time_zone, custom_fields = EXCLUDED.custom_fields,
+     contact_created_at = coalesce(EXCLUDED.contact_created_at, contact_replica.contact_created_at)
+   WHERE contact_replica.version < EXCLUDED.version
+     AND contact_replica.merged_into IS NULL
+     AND contact_replica.erased_at IS NULL
+   RETURNING contact_id`;
+
 /** Every personal-data column back to empty (SET list, for a row being erased or merged away). */
 const WIPE = (displayName: string) => `first_name = NULL, last_name = NULL, display_name = '${displayName}', emails = '[]', phones = '[]',
   primary_email = NULL, primary_phone = NULL, tags = '{}', preferred_channels = '{}', consents = '[]', addresses = '[]', social_handles = '[]',
@@ -141,23 +163,7 @@ export class ContactReplica {
     // Prepared (parsed and planned once per connection): every contact event of every replica runs
     // it, and parsing and planning it cost about three times its execution (bench/README.md, session 13).
     const rows = await tx.prepared(
-      `INSERT INTO contact_replica (${COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11, $12, $13::text[], $14, $15, $16::text[], $17::jsonb, NULL, NULL, now(),
-               $18::jsonb, $19::jsonb, $20, $21, $22::jsonb, $23::timestamptz)
-       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
-         version = EXCLUDED.version, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-         display_name = EXCLUDED.display_name, emails = EXCLUDED.emails, phones = EXCLUDED.phones,
-         primary_email = EXCLUDED.primary_email, primary_phone = EXCLUDED.primary_phone,
-         company_id = EXCLUDED.company_id, company_name = EXCLUDED.company_name, tags = EXCLUDED.tags,
-         owner_id = EXCLUDED.owner_id, lifecycle_stage = EXCLUDED.lifecycle_stage,
-         preferred_channels = EXCLUDED.preferred_channels, consents = EXCLUDED.consents, updated_at = now(),
-         addresses = EXCLUDED.addresses, social_handles = EXCLUDED.social_handles, country = EXCLUDED.country,
-         time_zone = EXCLUDED.time_zone, custom_fields = EXCLUDED.custom_fields,
-         contact_created_at = coalesce(EXCLUDED.contact_created_at, contact_replica.contact_created_at)
-       WHERE contact_replica.version < EXCLUDED.version
-         AND contact_replica.merged_into IS NULL
-         AND contact_replica.erased_at IS NULL
-       RETURNING contact_id`,
+      UPSERT_SNAPSHOT,
       [
         tx.tenantId,
         s.contactId,
