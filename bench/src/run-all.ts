@@ -13,7 +13,8 @@ import { env } from './stats';
 
 const BENCHES: { name: string; args: string[] }[] = [
   { name: 'customer-360', args: ['customer-360.ts', '2000', '32', '10', '1'] },
-  { name: 'create-contacts', args: ['create-contacts.ts', '2000', '16'] },
+  { name: 'create-contacts', args: ['create-contacts.ts', '2000', '16', 'direct'] },
+  { name: 'create-contacts-via-gateway', args: ['create-contacts.ts', '2000', '16', 'gateway'] },
   { name: 'event-latency', args: ['event-latency.ts', '1000', '100'] },
   { name: 'import', args: ['import.ts', '20000'] },
   { name: 'jwt', args: ['jwt.ts', '20000'] },

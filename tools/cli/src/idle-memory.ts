@@ -3,7 +3,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { createLogger } from '@crm/platform';
 
-/** One window of the process: how busy its event loop was, and how much heap V8 holds beyond what is live. */
+/**
+ * One window of the process: how busy its event loop was, and how much heap V8 holds beyond what was
+ * live at the last release (all of it before the first). Not heapTotal − heapUsed: garbage counts as
+ * used until a collection finds it, and with a small young generation (bin/crm.js) most of a load's
+ * garbage is promoted to the old space, and after a load the process stayed at its peak.
+ */
 export interface MemorySample {
   utilization: number;
   heapSlackBytes: number;
@@ -51,14 +56,16 @@ export function releaseMemoryWhenIdle(log: ReturnType<typeof createLogger>, p = 
   const gc = runInNewContext('gc') as () => void;
   const policy = new IdleMemoryRelease(p);
   let last: EventLoopUtilization = performance.eventLoopUtilization();
+  let live = 0;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, last);
     last = now;
     const m = process.memoryUsage();
-    if (!policy.observe({ utilization, heapSlackBytes: m.heapTotal - m.heapUsed })) return;
+    if (!policy.observe({ utilization, heapSlackBytes: m.heapTotal - live })) return;
     gc();
     const after = process.memoryUsage();
+    live = after.heapUsed;
     log.debug({ rssMb: [m.rss >> 20, after.rss >> 20], heapTotalMb: [m.heapTotal >> 20, after.heapTotal >> 20] }, 'idle: released unused heap');
   }, p.windowMs);
   timer.unref();

@@ -72,11 +72,11 @@ describe('crm start: shutdown order and the embedded database (real embedded Pos
   });
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-  it('on Ctrl-C (SIGINT to the whole process group) flushes the outbox, stops the database last, prints no warning and exits 0; the running process never loaded a compiler', async () => {
+  it('on Ctrl-C (SIGINT to the whole process group) flushes the outbox, stops the database last, prints no warning and exits 0; the running process never loaded a compiler and has 16 MB semi-spaces', async () => {
     // Each Node process of the CLI writes the modules it loaded when it exits.
     const loaded = mkdtempSync(join(tmpdir(), 'crm-loaded-'));
     const probe = join(loaded, 'probe.js');
-    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)} + '/' + process.pid + '.json', JSON.stringify(Object.keys(require.cache))));`);
+    writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)} + '/' + process.pid + '.json', JSON.stringify({ modules: Object.keys(require.cache), execArgv: process.execArgv })));`);
     // An empty compile cache: what this start runs, it compiled first.
     const cli = await startCli(home, pgPort, { NODE_OPTIONS: `--require ${probe}`, CRM_TS_CACHE_DIR: join(loaded, 'cache') });
     const res = await fetch(cli.gatewayUrl, {
@@ -91,9 +91,11 @@ describe('crm start: shutdown order and the embedded database (real embedded Pos
     expect(warnings(cli.output())).toEqual([]);
     expect(await portOpen(pgPort)).toBe(false);
     // TypeScript ran from the cache that `crm start` fills in a child process (bin/ts-runtime.js).
-    const modules = JSON.parse(readFileSync(join(loaded, `${cli.child.pid}.json`), 'utf8')) as string[];
+    const { modules, execArgv } = JSON.parse(readFileSync(join(loaded, `${cli.child.pid}.json`), 'utf8')) as { modules: string[]; execArgv: string[] };
     expect(modules.some((m) => m.endsWith('/tools/cli/src/start.ts'))).toBe(true);
     expect(modules.filter((m) => /node_modules\/(@swc\/core|typescript)\/.*\.js$/.test(m))).toEqual([]);
+    // The process that ran everything is the one started (same pid) with a small young generation.
+    expect(execArgv).toContain('--max-semi-space-size=16');
     rmSync(loaded, { recursive: true, force: true });
 
     // Nothing was left for the next start: every event of the session is published.
