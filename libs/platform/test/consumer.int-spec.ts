@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, ContactErasedV1, deadLetterTopic } from '@crm/events';
 import { recordStatements, TopicRecorder, uniqueId, eventually } from '@crm/testing';
-import { currentTraceparent, IdempotentConsumer, DLT_HEADERS, OutboxWriter } from '../src';
+import { currentTraceparent, IdempotentConsumer, DLT_HEADERS, OutboxWriter, Tx } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 type Harness = Awaited<ReturnType<typeof platformHarness>>;
@@ -100,6 +100,91 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     // This batch's bindings only (the suite's running consumer has its own tenant).
     const bindings = recorded.statements.filter((st) => st.sql.includes(`set_config('app.tenant_id'`) && ['tenant-a', 'tenant-b'].includes(st.params[0] as string));
     expect(bindings).toHaveLength(4);
+  });
+
+  it('reads what the handlers ask for with tx.once once per tenant for a whole run, and afresh in the next run', async () => {
+    const reads: string[] = [];
+    const consumed: { id: string; value: string }[] = [];
+    const onceReader = new IdempotentConsumer(
+      h.ds,
+      h.bus,
+      {
+        name: uniqueId('once'),
+        topics: [topic],
+        handlers: {
+          [ContactErasedV1.type]: async (event, tx) => {
+            const value = await tx.once('config', async () => {
+              reads.push(tx.tenantId);
+              return (await tx.one<{ tenant: string }>(`SELECT current_setting('app.tenant_id') AS tenant`)).tenant;
+            });
+            consumed.push({ id: event.id, value });
+          },
+        },
+      },
+      silentLogger,
+    );
+    const run = () =>
+      ['tenant-a', 'tenant-a', 'tenant-b', 'tenant-a'].map((tenantId) => {
+        const contactId = randomUUID();
+        return envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId, data: { contactId, erasedAt: new Date().toISOString() } });
+      });
+    const feed = (events: ReturnType<typeof run>) => onceReader.handleBatch(events.map((e, i) => ({ topic, partition: 0, offset: String(i), key: e.subject, value: Buffer.from(JSON.stringify(e)), headers: {} })));
+    const first = run();
+    await feed(first);
+    expect(reads).toEqual(['tenant-a', 'tenant-b']);
+    // Each handler got its own tenant's value, read in its tenant's binding.
+    expect(consumed).toEqual(first.map((e) => ({ id: e.id, value: e.tenantid })));
+    await feed(run());
+    expect(reads).toEqual(['tenant-a', 'tenant-b', 'tenant-a', 'tenant-b']);
+  });
+
+  it("takes its group's tenant locks shared before anything else in a run, for every tenant of it: a writer holding one holds the whole run back before any handler runs", async () => {
+    const [tenantA, tenantB] = [uniqueId('tenant-a'), uniqueId('tenant-b')];
+    const name = uniqueId('locked');
+    const handled: string[] = [];
+    const locked = new IdempotentConsumer(
+      h.ds,
+      h.bus,
+      {
+        name,
+        topics: [topic],
+        tenantLocks: ['test.config'],
+        handlers: {
+          [ContactErasedV1.type]: async (event, tx) => {
+            await tx.lockTenant('test.config', 'shared');
+            handled.push(event.tenantid);
+          },
+        },
+      },
+      silentLogger,
+    );
+    const events = [tenantB, tenantA].map((tenantId) => {
+      const contactId = randomUUID();
+      return envelope({ type: ContactErasedV1.type, source: 'crm/test', subject: contactId, tenantId, data: { contactId, erasedAt: new Date().toISOString() } });
+    });
+    // A writer of tenant A's configuration, as a use case takes it: exclusive, first.
+    const writer = h.ds.createQueryRunner();
+    await writer.connect();
+    await writer.startTransaction();
+    await new Tx(writer.manager, tenantA).lockTenant('test.config', 'exclusive');
+    const fed = locked.handleBatch(events.map((e, i) => ({ topic, partition: 0, offset: String(i), key: e.subject, value: Buffer.from(JSON.stringify(e)), headers: {} })));
+    // The key Tx.lockTenant locks: the name, then the tenant.
+    const waiting = async () =>
+      (
+        await h.sql(
+          `SELECT count(*)::int AS n FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) x
+           WHERE l.locktype = 'advisory' AND NOT l.granted AND l.mode = 'ShareLock' AND l.classid::text::bigint = (x.k >> 32) & 4294967295 AND l.objid::text::bigint = x.k & 4294967295`,
+          [`test.config/${tenantA}`],
+        )
+      )[0].n === 1;
+    await eventually(waiting, 10000, 'the run to wait for the writer');
+    // Not even tenant B's event, which comes first: the run waits before anything else.
+    expect(handled).toEqual([]);
+    await writer.commitTransaction();
+    await writer.release();
+    await fed;
+    expect(handled).toEqual([tenantB, tenantA]);
+    expect((await h.sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1`, [name]))[0].n).toBe(2);
   });
 
   it('runs the handler in the event\'s trace (a child span), so what it emits continues the producer\'s trace; no trace is invented', async () => {

@@ -5,6 +5,8 @@ import { UnitOfWork } from '@crm/platform';
 import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
 import { CaptureLifecycle } from '../src/scoring/capture-lifecycle';
 import { ScoreDecayScheduler } from '../src/scoring/decay.scheduler';
+import { LeadScoring } from '../src/scoring/lead-scoring';
+import { SCORING_CONFIG_LOCK, ScoreRepository } from '../src/scoring/score.repository';
 import { expectError, startMarketing, type Harness } from './harness';
 
 const DAY = 86_400_000;
@@ -175,6 +177,57 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     await h.publishContactEvent(tenantId, 'crm.contacts.contact.updated.v1', a.contactId, { ...a, version: a.version + 1, customFields: { industry: 'retail' }, changed: ['customFields'] });
     await waitScore(tenantId, a.contactId, 6);
     expect((await events(tenantId, 'crm.marketing.contact.score-changed.v1')).filter((e) => e.contactId === a.contactId).map((e) => e.score)).toEqual([6, 10, 6]); // the country rule, then the custom field, then the change
+  });
+
+  it('rules and settings are read once per transaction, and read again there after a rule or the settings are written in it', async () => {
+    const tenantId = uniqueTenant();
+    const scores = h.svc.app.get(ScoreRepository);
+    const names = (rules: readonly { name: string }[]) => rules.map((r) => r.name);
+    await h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => {
+      expect(await scores.rules(tx, 'attribute')).toEqual([]);
+      expect(await scores.rules(tx)).toEqual([]);
+      const rule = await scores.insertRule(tx, { name: 'Founders', kind: 'attribute', field: 'tag', value: 'founder', points: 5 }, 'user-1');
+      expect(names(await scores.rules(tx, 'attribute'))).toEqual(['Founders']);
+      expect(names(await scores.rules(tx))).toEqual(['Founders']);
+      await scores.updateRule(tx, { ...rule, name: 'Founding team' });
+      expect(names(await scores.rules(tx, 'attribute'))).toEqual(['Founding team']);
+      await scores.deleteRule(tx, rule.id);
+      expect(await scores.rules(tx, 'attribute')).toEqual([]);
+      const before = await scores.settings(tx);
+      await scores.saveSettings(tx, { ...before, mqlThreshold: before.mqlThreshold + 7 });
+      expect((await scores.settings(tx)).mqlThreshold).toBe(before.mqlThreshold + 7);
+    }, { rollback: true });
+  });
+
+  it('a rule deleted while a consumer run scores with the rules it read waits for that run, then takes back the points the run gave', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const rule = dataOf(await gql(RULE, { i: { name: 'Opened', field: 'emailOpened', points: 10 } })).createScoringRule;
+    const contactId = randomUUID();
+    let proceed!: () => void;
+    const go = new Promise<void>((resolve) => (proceed = resolve));
+    const scores = h.svc.app.get(ScoreRepository);
+    // What a run of marketing.lead-scoring does: reads the rules, scores with them later in its transaction.
+    const run = h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => {
+      expect((await scores.rules(tx, 'behaviour')).map((r) => r.id)).toEqual([rule.id]);
+      await go;
+      expect(await h.svc.app.get(LeadScoring).onBehaviour(tx, contactId, { field: 'emailOpened' }, 'opened “Spring”', new Date(), randomUUID())).toBe(true);
+    });
+    const deleted = gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: rule.id });
+    // Tx.lockTenant's key: the lock's name, then the tenant.
+    const deleteWaits = async () =>
+      (
+        await h.sql<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) x
+           WHERE l.locktype = 'advisory' AND NOT l.granted AND l.mode = 'ExclusiveLock' AND l.classid::text::bigint = (x.k >> 32) & 4294967295 AND l.objid::text::bigint = x.k & 4294967295`,
+          [`${SCORING_CONFIG_LOCK}/${tenantId}`],
+        )
+      )[0].n === 1;
+    await eventually(deleteWaits, 10000, 'the rule delete to wait for the run');
+    proceed();
+    await run;
+    expect(dataOf(await deleted).deleteScoringRule).toBe(rule.id);
+    expect(await scoreOf(tenantId, contactId)).toMatchObject({ score: 0, breakdown: [] });
   });
 
   it('refuses bad rules naming each field (unknown field, missing or extra value, 0 points, a form that is not yours); unknown ids are NOT_FOUND', async () => {

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { cloudEventSchema, deadLetterTopic, validateEvent, type CloudEvent, DLT_HEADERS, withPrefix } from '@crm/events';
 import type { EventBus, InboundMessage, Subscription } from '../bus/event-bus';
-import { bindTenant, Tx, type TxEmitter } from '../kernel/tx';
+import { bindTenant, lockTenantsShared, Tx, type TxEmitter, type TxReads } from '../kernel/tx';
 import { currentActor, withCauseActor, withEventTrace } from '../auth/context-store';
 import type { ServiceMetrics } from '../metrics';
 
@@ -25,6 +25,8 @@ export interface ConsumerSpec {
   handlers: Record<string, EventHandler>;
   maxAttempts?: number;
   retryBackoffMs?: number;
+  /** Tenant locks (`Tx.lockTenant`) each run holds shared from its first statement, for every tenant of its events. */
+  tenantLocks?: readonly string[];
 }
 
 /**
@@ -164,6 +166,9 @@ export class IdempotentConsumer {
    * id twice in one run) have no effect. The handlers' Txs go into `txs`, told once the caller commits.
    */
   private async apply(m: EntityManager, events: CloudEvent[], txs: Tx[]): Promise<Outcome[]> {
+    // One transaction, one set of `Tx.once` reads: the run reads its configuration once, not per event.
+    const reads: TxReads = new Map();
+    if (this.spec.tenantLocks?.length) await lockTenantsShared(m, reads, events.map((e) => e.tenantid), this.spec.tenantLocks);
     const fresh = new Set<string>(
       (
         await m.query(
@@ -190,7 +195,7 @@ export class IdempotentConsumer {
             await bindTenant(m, e.tenantid);
             bound = binding;
           }
-          const tx = new Tx(m, e.tenantid, this.emitter);
+          const tx = new Tx(m, e.tenantid, this.emitter, reads);
           txs.push(tx);
           await this.spec.handlers[e.type](e, tx);
           // Emits inside the trace: the outbox row carries the handler's span.

@@ -35,3 +35,32 @@ describe('Tx.prepared after a schema change', () => {
     expect(preparedStatementName(SQL)).toBe(name);
   });
 });
+
+describe('Tx.once', () => {
+  const db: SqlRunner = { query: async () => [] };
+
+  it('reads a value once for every Tx sharing the transaction, per tenant, and again after forget', async () => {
+    const reads = new Map<string, Promise<unknown>>();
+    const loads: string[] = [];
+    const load = (tx: Tx) => tx.once('rules', async () => (loads.push(tx.tenantId), `rules of ${tx.tenantId}`));
+    // A consumer's run: one Tx per event, one database transaction.
+    const [a1, a2, b1] = [new Tx(db, 'a', undefined, reads), new Tx(db, 'a', undefined, reads), new Tx(db, 'b', undefined, reads)];
+    expect(await Promise.all([load(a1), load(a2), load(b1)])).toEqual(['rules of a', 'rules of a', 'rules of b']);
+    expect(loads).toEqual(['a', 'b']);
+    a2.forget('rules');
+    expect(await load(a1)).toBe('rules of a');
+    expect(await load(b1)).toBe('rules of b');
+    expect(loads).toEqual(['a', 'b', 'a']);
+    // Another transaction reads for itself.
+    await load(new Tx(db, 'a'));
+    expect(loads).toEqual(['a', 'b', 'a', 'a']);
+  });
+
+  it('does not keep a failed read', async () => {
+    const tx = new Tx(db, 'a');
+    let n = 0;
+    const load = () => tx.once('settings', async () => (++n === 1 ? Promise.reject(new Error('connection lost')) : n));
+    await expect(load()).rejects.toThrow('connection lost');
+    expect(await load()).toBe(2);
+  });
+});

@@ -77,7 +77,52 @@ export class Tx {
     private readonly db: SqlRunner,
     readonly tenantId: string,
     private readonly emitter?: TxEmitter,
+    /** What `once` has read in this database transaction; a consumer's run shares one across its events' Txs. */
+    private readonly reads: TxReads = new Map(),
   ) {}
+
+  /**
+   * A value read once per database transaction and tenant: configuration that every event of a
+   * consumer's run consults (scoring rules, settings), read for the run instead of per event. Only
+   * for values whose readers and writers are ordered by a tenant lock (`lockTenant`): the reader
+   * takes it shared before its first read, every writer exclusive as its first statement, so a write
+   * waits for the runs still using what they read, and a run that starts later reads what was
+   * written. Code that writes the value in the same transaction calls `forget` with the key.
+   * Callers share the result: never mutate it.
+   */
+  once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const k = readKey(this.tenantId, key);
+    let value = this.reads.get(k) as Promise<T> | undefined;
+    if (!value) {
+      value = load();
+      this.reads.set(k, value);
+      // A failed read is not kept (the transaction is failing anyway; nothing may reuse the error).
+      const kept = value;
+      kept.catch(() => this.reads.get(k) === kept && this.reads.delete(k));
+    }
+    return value;
+  }
+
+  /**
+   * A lock on `name` for this tenant until the transaction ends (a Postgres transaction-level
+   * advisory lock), taken once per transaction. Writers of what `name` guards take it exclusive as
+   * their first statement, so they hold nothing else while they wait; readers shared. A consumer
+   * group whose handlers read under it declares it (`@EventConsumer(name, { tenantLocks })`): its
+   * runs then take it before anything else, for every tenant of the run, and hold no row a writer
+   * could be waiting for when they wait.
+   */
+  lockTenant(name: string, mode: 'shared' | 'exclusive'): Promise<void> {
+    // A writer holding it exclusive reads under it too.
+    if (mode === 'shared' && this.reads.has(readKey(this.tenantId, lockReadKey(name, 'exclusive')))) return Promise.resolve();
+    return this.once(lockReadKey(name, mode), async () => {
+      await this.db.query(`SELECT ${mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock'}(hashtextextended($1, 0))`, [tenantLockKey(name, this.tenantId)]);
+    });
+  }
+
+  /** The value under `key` was written in this transaction: the next `once` reads it again. */
+  forget(key: string): void {
+    this.reads.delete(readKey(this.tenantId, key));
+  }
 
   /** Rows of any statement (also UPDATE/DELETE … RETURNING). */
   query<R extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -137,6 +182,27 @@ export class Tx {
     this.pending = [];
     await Promise.all(p);
   }
+}
+
+/** Values `Tx.once` has read in one database transaction, by tenant and key. */
+export type TxReads = Map<string, Promise<unknown>>;
+
+const readKey = (tenantId: string, key: string) => `${tenantId}\u0000${key}`;
+const lockReadKey = (name: string, mode: 'shared' | 'exclusive') => `lock\u0000${mode}\u0000${name}`;
+// Advisory locks are per database: the name, then the tenant (text: no NUL).
+const tenantLockKey = (name: string, tenantId: string) => `${name}/${tenantId}`;
+
+/**
+ * A consumer's run takes its group's tenant locks shared (`Tx.lockTenant`) before anything else, for
+ * every tenant of its events, in one order for all runs (sorted keys), so runs never wait for each
+ * other in a cycle; the run's Txs then find them taken in `reads`.
+ */
+export async function lockTenantsShared(db: SqlRunner, reads: TxReads, tenantIds: readonly string[], names: readonly string[]): Promise<void> {
+  const pairs = [...new Set(tenantIds)].flatMap((tenantId) => names.map((name) => ({ tenantId, name, key: tenantLockKey(name, tenantId) })));
+  pairs.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // A function scan returns the array's rows in order: the locks are taken in that order.
+  await db.query(`SELECT pg_advisory_xact_lock_shared(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k`, [pairs.map((p) => p.key)]);
+  for (const p of pairs) reads.set(readKey(p.tenantId, lockReadKey(p.name, 'shared')), Promise.resolve());
 }
 
 /** What a Tx emits through: the service's EventPublisher (outbox, topic, CloudEvents source, trace context). */

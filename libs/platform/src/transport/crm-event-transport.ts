@@ -30,6 +30,7 @@ interface Group {
   topics: Set<string>;
   maxAttempts?: number;
   retryBackoffMs?: number;
+  tenantLocks?: readonly string[];
 }
 
 /**
@@ -58,7 +59,7 @@ export class CrmEventTransport extends Server implements CustomTransportStrategy
     if (!e.consumer) throw new Error(`the handler of ${type} is not in an @EventConsumer class (which names its consumer group)`);
     const contract = e.contracts.find((c) => c.type === type)!;
     const name = `${this.deps.info.name}.${e.consumer}`;
-    const group = this.groups.get(name) ?? { name, handlers: {}, topics: new Set<string>(), maxAttempts: e.maxAttempts, retryBackoffMs: e.retryBackoffMs };
+    const group = this.groups.get(name) ?? { name, handlers: {}, topics: new Set<string>(), maxAttempts: e.maxAttempts, retryBackoffMs: e.retryBackoffMs, tenantLocks: e.tenantLocks };
     if (group.handlers[type]) throw new Error(`consumer ${name} has two handlers for ${type}; one group applies an event once, with one handler`);
     group.handlers[type] = (event, tx) => this.invoke(callback, event, tx, name);
     group.topics.add(topicName(contract.module, this.deps.info.topicPrefix));
@@ -75,7 +76,7 @@ export class CrmEventTransport extends Server implements CustomTransportStrategy
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       for (const g of this.groups.values()) {
-        const spec: ConsumerSpec = { name: g.name, topics: [...g.topics], handlers: g.handlers, maxAttempts: g.maxAttempts, retryBackoffMs: g.retryBackoffMs };
+        const spec: ConsumerSpec = { name: g.name, topics: [...g.topics], handlers: g.handlers, maxAttempts: g.maxAttempts, retryBackoffMs: g.retryBackoffMs, tenantLocks: g.tenantLocks };
         const consumer = new IdempotentConsumer(this.deps.ds, this.deps.bus, spec, this.deps.log.child({ consumer: g.name }), this.deps.metrics, this.deps.emitter);
         await consumer.start(this.deps.info.consumerGroupPrefix);
         this.running.push(consumer);

@@ -19,6 +19,7 @@ export interface EventHandlerExtras {
   consumer?: string;
   maxAttempts?: number;
   retryBackoffMs?: number;
+  tenantLocks?: readonly string[];
 }
 
 export interface EventConsumerOptions {
@@ -26,6 +27,12 @@ export interface EventConsumerOptions {
   maxAttempts?: number;
   /** Pause before attempt n is n × this (default 100 ms). */
   retryBackoffMs?: number;
+  /**
+   * Tenant locks (`Tx.lockTenant`) the handlers read under, e.g. configuration kept with `tx.once`
+   * for a whole run: each run takes them shared before anything else (so it never waits for a
+   * writer while holding rows that writer needs).
+   */
+  tenantLocks?: readonly string[];
 }
 
 /**

@@ -83,11 +83,13 @@ export class LeadScoring {
   /** A merge (or a capture matched to an older contact): the duplicate's points count for the survivor. */
   async moveContact(tx: Tx, fromContactId: string, toContactId: string): Promise<void> {
     if (fromContactId === toContactId) return;
+    await this.scores.holdConfig(tx);
     await this.scores.moveContact(tx, fromContactId, toContactId);
     await this.rescore(tx, toContactId, new Date(), 'points of a merged contact');
   }
 
   async eraseContact(tx: Tx, contactId: string): Promise<void> {
+    await this.scores.holdConfig(tx);
     await this.scores.deleteOfContact(tx, contactId);
   }
 }

@@ -49,10 +49,46 @@ export function decayed(points: number, occurredAt: Date, asOf: Date, halfLifeDa
 const decayedSql = (asOf: string, hl: string) =>
   `CASE WHEN kind = 'attribute' THEN points ELSE trunc(points / power(2, least(30, floor(greatest(0, extract(epoch FROM (${asOf}::timestamptz - occurred_at))) / (86400 * ${hl})))))::int END`;
 
+/** `Tx.once` keys of what ScoreRepository reads once per transaction. */
+const SETTINGS_KEY = 'marketing.scoring-settings';
+const rulesKey = (kind?: RuleKind) => `marketing.scoring-rules.${kind ?? 'all'}`;
+
+/**
+ * The tenant lock (`Tx.lockTenant`) that orders the scoring configuration's writers against its
+ * readers: the rules and settings are read under it shared and kept for the transaction (a consumer
+ * run of `marketing.lead-scoring` declares it and reads them once); a rule or settings change takes
+ * it exclusive first (`lockForWrite`), so it waits for the runs still scoring with what they read —
+ * without it, a rule deleted while a run was in flight got its points back from the rest of the run.
+ */
+export const SCORING_CONFIG_LOCK = 'marketing.scoring-config';
+
 /** The SQL of scoring: rules, the ledger, scores, settings and the decay queue; in the caller's tenant-bound transaction. */
 @Injectable()
 export class ScoreRepository {
-  async settings(tx: Tx): Promise<ScoringSettingsValue> {
+  /** Before a rule or the settings change, as the transaction's first statement (see SCORING_CONFIG_LOCK). */
+  lockForWrite(tx: Tx): Promise<void> {
+    return tx.lockTenant(SCORING_CONFIG_LOCK, 'exclusive');
+  }
+
+  /**
+   * The shared side of SCORING_CONFIG_LOCK, for a path that touches ledger rows before it reads the
+   * rules (a merge, an erasure) in a consumer group that does not take it up front: taken first, the
+   * run waits for a rule change holding no row that change may need.
+   */
+  holdConfig(tx: Tx): Promise<void> {
+    return tx.lockTenant(SCORING_CONFIG_LOCK, 'shared');
+  }
+
+  /** Read once per transaction (`Tx.once`), under SCORING_CONFIG_LOCK: a consumer's run rescoring many contacts reads them once. */
+  settings(tx: Tx): Promise<ScoringSettingsValue> {
+    return tx.once(SETTINGS_KEY, async () => {
+      await this.holdConfig(tx);
+      return this.readSettings(tx);
+    });
+  }
+
+  /** The settings as committed now, neither locked nor kept: for queries. */
+  async readSettings(tx: Tx): Promise<ScoringSettingsValue> {
     const r = await tx.maybeOne<{ mql_threshold: number; score_half_life_days: number }>(`SELECT mql_threshold, score_half_life_days FROM marketing_settings WHERE tenant_id = $1`, [tx.tenantId]);
     return { mqlThreshold: r?.mql_threshold ?? DEFAULT_MQL_THRESHOLD, halfLifeDays: r?.score_half_life_days ?? DEFAULT_HALF_LIFE_DAYS };
   }
@@ -63,10 +99,28 @@ export class ScoreRepository {
        ON CONFLICT (tenant_id) DO UPDATE SET mql_threshold = EXCLUDED.mql_threshold, score_half_life_days = EXCLUDED.score_half_life_days, updated_at = now()`,
       [tx.tenantId, s.mqlThreshold, s.halfLifeDays],
     );
+    tx.forget(SETTINGS_KEY);
   }
 
-  async rules(tx: Tx, kind?: RuleKind): Promise<StoredRule[]> {
+  /**
+   * Read once per transaction (`Tx.once`), under SCORING_CONFIG_LOCK: a consumer's run scores every
+   * event of it against the same rules (one read per run instead of one per contact event). The rule
+   * writes below forget them.
+   */
+  rules(tx: Tx, kind?: RuleKind): Promise<readonly StoredRule[]> {
+    return tx.once(rulesKey(kind), async () => {
+      await this.holdConfig(tx);
+      return this.readRules(tx, kind);
+    });
+  }
+
+  /** The rules as committed now, neither locked nor kept: for queries. */
+  async readRules(tx: Tx, kind?: RuleKind): Promise<StoredRule[]> {
     return (await tx.query<RuleRow>(`SELECT * FROM scoring_rules WHERE tenant_id = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY created_at, id`, [tx.tenantId, kind ?? null])).map(toRule);
+  }
+
+  private forgetRules(tx: Tx): void {
+    for (const kind of [undefined, 'attribute', 'behaviour'] as const) tx.forget(rulesKey(kind));
   }
 
   async rule(tx: Tx, id: string): Promise<StoredRule | null> {
@@ -75,25 +129,26 @@ export class ScoreRepository {
   }
 
   async insertRule(tx: Tx, r: Omit<ScoringRuleDef, 'id'>, createdBy: string): Promise<StoredRule> {
-    return toRule(
-      await tx.one<RuleRow>(`INSERT INTO scoring_rules (id, tenant_id, name, kind, field, value, points, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`, [
-        randomUUID(), tx.tenantId, r.name, r.kind, r.field, r.value, r.points, createdBy,
-      ]),
-    );
+    const row = await tx.one<RuleRow>(`INSERT INTO scoring_rules (id, tenant_id, name, kind, field, value, points, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`, [
+      randomUUID(), tx.tenantId, r.name, r.kind, r.field, r.value, r.points, createdBy,
+    ]);
+    this.forgetRules(tx);
+    return toRule(row);
   }
 
   async updateRule(tx: Tx, r: ScoringRuleDef): Promise<StoredRule> {
-    return toRule(
-      await tx.one<RuleRow>(`UPDATE scoring_rules SET name = $3, kind = $4, field = $5, value = $6, points = $7, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [
-        tx.tenantId, r.id, r.name, r.kind, r.field, r.value, r.points,
-      ]),
-    );
+    const row = await tx.one<RuleRow>(`UPDATE scoring_rules SET name = $3, kind = $4, field = $5, value = $6, points = $7, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [
+      tx.tenantId, r.id, r.name, r.kind, r.field, r.value, r.points,
+    ]);
+    this.forgetRules(tx);
+    return toRule(row);
   }
 
   /** Deletes the rule and what it earned; returns the contacts whose score must be recomputed. */
   async deleteRule(tx: Tx, id: string): Promise<string[]> {
     const touched = await tx.query<{ contact_id: string }>(`DELETE FROM score_events WHERE tenant_id = $1 AND rule_id = $2 RETURNING contact_id`, [tx.tenantId, id]);
     await tx.query(`DELETE FROM scoring_rules WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
+    this.forgetRules(tx);
     return [...new Set(touched.map((t) => t.contact_id))];
   }
 

@@ -3,6 +3,7 @@ import { ContactCreatedV1, ContactUpdatedV1, FormSubmittedV1, MessageClickedV1, 
 import { EventConsumer, OnEvent, type CrmEventContext, type Event } from '@crm/platform';
 import { FormRepository } from '../forms/form.repository';
 import { LeadScoring } from './lead-scoring';
+import { SCORING_CONFIG_LOCK } from './score.repository';
 import { snapshotAttributes } from './scoring-rules';
 
 /** A timestamp from an event payload, or the event's own time when it is not one. */
@@ -13,7 +14,7 @@ const at = (iso: string, fallback: string) => new Date(Number.isNaN(Date.parse(i
  * tracked by delivery, form submissions) and contact changes from the contacts topic. Each event is
  * applied once (the kernel's inbox), its score events in the same transaction.
  */
-@EventConsumer('lead-scoring')
+@EventConsumer('lead-scoring', { tenantLocks: [SCORING_CONFIG_LOCK] })
 export class LeadScoringEvents {
   constructor(
     private readonly scoring: LeadScoring,

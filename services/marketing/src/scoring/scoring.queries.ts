@@ -11,11 +11,11 @@ export class ScoringQueries {
   ) {}
 
   rules(tenantId: string): Promise<StoredRule[]> {
-    return this.uow.run(tenantId, (tx) => this.scores.rules(tx));
+    return this.uow.run(tenantId, (tx) => this.scores.readRules(tx));
   }
 
   settings(tenantId: string): Promise<ScoringSettingsValue> {
-    return this.uow.run(tenantId, (tx) => this.scores.settings(tx));
+    return this.uow.run(tenantId, (tx) => this.scores.readSettings(tx));
   }
 
   /** A contact without points scores 0 with an empty breakdown; a malformed id is NOT_FOUND. */
@@ -23,7 +23,7 @@ export class ScoringQueries {
     if (!isUuid(contactId)) throw notFound(`contact ${contactId} does not exist`);
     const id = contactId.toLowerCase();
     return this.uow.run(tenantId, async (tx) => {
-      const { mqlThreshold, halfLifeDays } = await this.scores.settings(tx);
+      const { mqlThreshold, halfLifeDays } = await this.scores.readSettings(tx);
       const s = await this.scores.scoreOf(tx, id);
       const breakdown = s ? await this.scores.ledger(tx, id, s.updated_at, halfLifeDays) : [];
       return {

@@ -67,6 +67,7 @@ export class CreateScoringRule {
   async execute(ctx: RequestContext, input: ScoringRuleInput): Promise<StoredRule> {
     const v = parseInput(ruleSchema, input, 'input');
     return this.uow.run(ctx.tenantId, async (tx) => {
+      await this.scores.lockForWrite(tx);
       await this.writes.checkForm(tx, v);
       const kind = kindOfField(v.field)!;
       const rule = await this.scores.insertRule(tx, { name: v.name, kind, field: v.field, value: v.value, points: v.points }, ctx.userId);
@@ -89,6 +90,7 @@ export class UpdateScoringRule {
     const v = parseInput(ruleSchema, input, 'input');
     if (!isUuid(id)) throw notFound(`scoring rule ${id} does not exist`);
     return this.uow.run(ctx.tenantId, async (tx) => {
+      await this.scores.lockForWrite(tx);
       const old = await this.scores.rule(tx, id.toLowerCase());
       if (!old) throw notFound(`scoring rule ${id} does not exist`);
       await this.writes.checkForm(tx, v);
@@ -112,6 +114,7 @@ export class DeleteScoringRule {
   async execute(ctx: RequestContext, id: string): Promise<string> {
     if (!isUuid(id)) throw notFound(`scoring rule ${id} does not exist`);
     return this.uow.run(ctx.tenantId, async (tx) => {
+      await this.scores.lockForWrite(tx);
       const old = await this.scores.rule(tx, id.toLowerCase());
       if (!old) throw notFound(`scoring rule ${id} does not exist`);
       const touched = await this.scores.deleteRule(tx, old.id);
@@ -137,6 +140,7 @@ export class UpdateScoringSettings {
   async execute(ctx: RequestContext, input: ScoringSettingsInput): Promise<ScoringSettings> {
     const v = parseInput(settingsSchema, input, 'input');
     return this.uow.run(ctx.tenantId, async (tx) => {
+      await this.scores.lockForWrite(tx);
       const cur = await this.scores.settings(tx);
       const next = { mqlThreshold: v.mqlThreshold ?? cur.mqlThreshold, halfLifeDays: v.halfLifeDays ?? cur.halfLifeDays };
       await this.scores.saveSettings(tx, next);
