@@ -6,8 +6,9 @@ import type { createLogger } from '@crm/platform';
 /**
  * One window of the process: how busy its event loop was, and how much heap V8 holds beyond what was
  * live at the last release (all of it before the first). Not heapTotal − heapUsed: garbage counts as
- * used until a collection finds it, and with a small young generation (bin/crm.js) most of a load's
- * garbage is promoted to the old space, and after a load the process stayed at its peak.
+ * used until a collection finds it, and with a small young generation (bin/crm.js) more of a load's
+ * objects are still alive at a scavenge, promoted, and die in the old space: after a load the
+ * process stayed at its peak.
  */
 export interface MemorySample {
   utilization: number;
@@ -66,7 +67,7 @@ export function releaseMemoryWhenIdle(log: ReturnType<typeof createLogger>, p = 
     gc();
     const after = process.memoryUsage();
     live = after.heapUsed;
-    log.debug({ rssMb: [m.rss >> 20, after.rss >> 20], heapTotalMb: [m.heapTotal >> 20, after.heapTotal >> 20] }, 'idle: released unused heap');
+    log.debug({ rssMb: [m.rss >> 20, after.rss >> 20], heapTotalMb: [m.heapTotal >> 20, after.heapTotal >> 20], liveMb: after.heapUsed >> 20 }, 'idle: released unused heap');
   }, p.windowMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
