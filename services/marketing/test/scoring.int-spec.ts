@@ -206,13 +206,16 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     const contactId = randomUUID();
     let proceed!: () => void;
     const go = new Promise<void>((resolve) => (proceed = resolve));
+    let haveRead!: (ids: string[]) => void;
+    const read = new Promise<string[]>((resolve) => (haveRead = resolve));
     const scores = h.svc.app.get(ScoreRepository);
     // What a run of marketing.lead-scoring does: reads the rules, scores with them later in its transaction.
     const run = h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => {
-      expect((await scores.rules(tx, 'behaviour')).map((r) => r.id)).toEqual([rule.id]);
+      haveRead((await scores.rules(tx, 'behaviour')).map((r) => r.id));
       await go;
       expect(await h.svc.app.get(LeadScoring).onBehaviour(tx, contactId, { field: 'emailOpened' }, 'opened “Spring”', new Date(), randomUUID())).toBe(true);
     });
+    expect(await read).toEqual([rule.id]);
     const deleted = gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: rule.id });
     // Tx.lockTenant's key: the lock's name, then the tenant.
     const deleteWaits = async () =>
