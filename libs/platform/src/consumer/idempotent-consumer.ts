@@ -17,15 +17,25 @@ export type EventHandler = (event: CloudEvent<any>, tx: Tx) => Promise<void>;
  * The engine under the event transport (transport/crm-event-transport.ts), which builds one spec per
  * consumer controller; module code declares handlers with `@EventConsumer` / `@OnEvent`, not specs.
  */
-export interface ConsumerSpec {
+export interface ConsumerSpec extends ConsumerOptions {
   /** Consumer group id and inbox key, e.g. "sales.contact-replica". */
   name: string;
   topics: string[];
   /** Handlers by event type; other types are acknowledged and skipped. */
   handlers: Record<string, EventHandler>;
+}
+
+/** How a consumer group retries, and what its runs lock first (`@EventConsumer(name, options)`). */
+export interface ConsumerOptions {
+  /** Attempts before an event that keeps failing is dead-lettered (default 3). */
   maxAttempts?: number;
+  /** Pause before attempt n is n × this (default 100 ms). */
   retryBackoffMs?: number;
-  /** Tenant locks (`Tx.lockTenant`) each run holds shared from its first statement, for every tenant of its events. */
+  /**
+   * Tenant locks (`Tx.lockTenant`) the handlers read under, e.g. configuration kept with `tx.once`
+   * for a whole run: each run takes them shared before anything else, for every tenant of its
+   * events (so it never waits for a writer while holding rows that writer needs).
+   */
   tenantLocks?: readonly string[];
 }
 

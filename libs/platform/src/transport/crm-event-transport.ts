@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { topicName, withPrefix, type CloudEvent } from '@crm/events';
 import type { EventBus } from '../bus/event-bus';
-import { IdempotentConsumer, type ConsumerSpec, type EventHandler } from '../consumer/idempotent-consumer';
+import { IdempotentConsumer, type ConsumerSpec } from '../consumer/idempotent-consumer';
 import { InboxPurger } from '../consumer/inbox-purge';
 import type { Tx, TxEmitter } from '../kernel/tx';
 import type { ServiceMetrics } from '../metrics';
@@ -24,13 +24,9 @@ export interface CrmEventTransportDeps {
   inboxRetentionHours: number;
 }
 
-interface Group {
-  name: string;
-  handlers: Record<string, EventHandler>;
+/** A consumer group being assembled from its handlers: its spec, with the topics collected in a set. */
+interface Group extends Omit<ConsumerSpec, 'topics'> {
   topics: Set<string>;
-  maxAttempts?: number;
-  retryBackoffMs?: number;
-  tenantLocks?: readonly string[];
 }
 
 /**
@@ -59,7 +55,8 @@ export class CrmEventTransport extends Server implements CustomTransportStrategy
     if (!e.consumer) throw new Error(`the handler of ${type} is not in an @EventConsumer class (which names its consumer group)`);
     const contract = e.contracts.find((c) => c.type === type)!;
     const name = `${this.deps.info.name}.${e.consumer}`;
-    const group = this.groups.get(name) ?? { name, handlers: {}, topics: new Set<string>(), maxAttempts: e.maxAttempts, retryBackoffMs: e.retryBackoffMs, tenantLocks: e.tenantLocks };
+    const { contracts: _contracts, consumer: _consumer, ...options } = e;
+    const group = this.groups.get(name) ?? { name, handlers: {}, topics: new Set<string>(), ...options };
     if (group.handlers[type]) throw new Error(`consumer ${name} has two handlers for ${type}; one group applies an event once, with one handler`);
     group.handlers[type] = (event, tx) => this.invoke(callback, event, tx, name);
     group.topics.add(topicName(contract.module, this.deps.info.topicPrefix));
@@ -76,7 +73,7 @@ export class CrmEventTransport extends Server implements CustomTransportStrategy
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       for (const g of this.groups.values()) {
-        const spec: ConsumerSpec = { name: g.name, topics: [...g.topics], handlers: g.handlers, maxAttempts: g.maxAttempts, retryBackoffMs: g.retryBackoffMs, tenantLocks: g.tenantLocks };
+        const spec: ConsumerSpec = { ...g, topics: [...g.topics] };
         const consumer = new IdempotentConsumer(this.deps.ds, this.deps.bus, spec, this.deps.log.child({ consumer: g.name }), this.deps.metrics, this.deps.emitter);
         await consumer.start(this.deps.info.consumerGroupPrefix);
         this.running.push(consumer);

@@ -3,6 +3,7 @@ import { Controller, IntrinsicException } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { PATTERN_EXTRAS_METADATA } from '@nestjs/microservices/constants.js';
 import type { CloudEvent, EventContract, EventData } from '@crm/events';
+import type { ConsumerOptions } from '../consumer/idempotent-consumer';
 import type { CrmEventContext } from './crm-event-context';
 
 /** The transport id of the platform's event transport (handlers of other transports are not its). */
@@ -14,25 +15,9 @@ export type Event<C extends EventContract> = CloudEvent<EventData<C>>;
 const ON_EVENT_METADATA = 'crm:on-event';
 
 /** What a handler carries to the transport in Nest's pattern extras. */
-export interface EventHandlerExtras {
+export interface EventHandlerExtras extends ConsumerOptions {
   contracts: EventContract[];
   consumer?: string;
-  maxAttempts?: number;
-  retryBackoffMs?: number;
-  tenantLocks?: readonly string[];
-}
-
-export interface EventConsumerOptions {
-  /** Attempts before an event that keeps failing is dead-lettered (default 3). */
-  maxAttempts?: number;
-  /** Pause before attempt n is n × this (default 100 ms). */
-  retryBackoffMs?: number;
-  /**
-   * Tenant locks (`Tx.lockTenant`) the handlers read under, e.g. configuration kept with `tx.once`
-   * for a whole run: each run takes them shared before anything else (so it never waits for a
-   * writer while holding rows that writer needs).
-   */
-  tenantLocks?: readonly string[];
 }
 
 /**
@@ -55,7 +40,7 @@ class EventHandlerFailed extends IntrinsicException {
  * own inbox key and offsets; its `@OnEvent` methods are the group's handlers. A group is the unit
  * of order and retry: a failing event holds back the later events of its key in this group only.
  */
-export function EventConsumer(name: string, options: EventConsumerOptions = {}): ClassDecorator {
+export function EventConsumer(name: string, options: ConsumerOptions = {}): ClassDecorator {
   return (target) => {
     Controller()(target);
     const proto = (target as unknown as { prototype: object }).prototype;

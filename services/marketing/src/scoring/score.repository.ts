@@ -51,7 +51,7 @@ const decayedSql = (asOf: string, hl: string) =>
 
 /** `Tx.once` keys of what ScoreRepository reads once per transaction. */
 const SETTINGS_KEY = 'marketing.scoring-settings';
-const rulesKey = (kind?: RuleKind) => `marketing.scoring-rules.${kind ?? 'all'}`;
+const RULES_KEY = 'marketing.scoring-rules';
 
 /**
  * The tenant lock (`Tx.lockTenant`) that orders the scoring configuration's writers against its
@@ -103,24 +103,21 @@ export class ScoreRepository {
   }
 
   /**
-   * Read once per transaction (`Tx.once`), under SCORING_CONFIG_LOCK: a consumer's run scores every
-   * event of it against the same rules (one read per run instead of one per contact event). The rule
-   * writes below forget them.
+   * The rules (of one kind, if given). All of them are read once per transaction (`Tx.once`), under
+   * SCORING_CONFIG_LOCK: a consumer's run scores every event of it against the same rules (one read
+   * per run instead of one per contact event). The rule writes below forget them.
    */
-  rules(tx: Tx, kind?: RuleKind): Promise<readonly StoredRule[]> {
-    return tx.once(rulesKey(kind), async () => {
+  async rules(tx: Tx, kind?: RuleKind): Promise<readonly StoredRule[]> {
+    const all = await tx.once(RULES_KEY, async () => {
       await this.holdConfig(tx);
-      return this.readRules(tx, kind);
+      return this.readRules(tx);
     });
+    return kind ? all.filter((r) => r.kind === kind) : all;
   }
 
   /** The rules as committed now, neither locked nor kept: for queries. */
-  async readRules(tx: Tx, kind?: RuleKind): Promise<StoredRule[]> {
-    return (await tx.query<RuleRow>(`SELECT * FROM scoring_rules WHERE tenant_id = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY created_at, id`, [tx.tenantId, kind ?? null])).map(toRule);
-  }
-
-  private forgetRules(tx: Tx): void {
-    for (const kind of [undefined, 'attribute', 'behaviour'] as const) tx.forget(rulesKey(kind));
+  async readRules(tx: Tx): Promise<StoredRule[]> {
+    return (await tx.query<RuleRow>(`SELECT * FROM scoring_rules WHERE tenant_id = $1 ORDER BY created_at, id`, [tx.tenantId])).map(toRule);
   }
 
   async rule(tx: Tx, id: string): Promise<StoredRule | null> {
@@ -132,7 +129,7 @@ export class ScoreRepository {
     const row = await tx.one<RuleRow>(`INSERT INTO scoring_rules (id, tenant_id, name, kind, field, value, points, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`, [
       randomUUID(), tx.tenantId, r.name, r.kind, r.field, r.value, r.points, createdBy,
     ]);
-    this.forgetRules(tx);
+    tx.forget(RULES_KEY);
     return toRule(row);
   }
 
@@ -140,7 +137,7 @@ export class ScoreRepository {
     const row = await tx.one<RuleRow>(`UPDATE scoring_rules SET name = $3, kind = $4, field = $5, value = $6, points = $7, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING *`, [
       tx.tenantId, r.id, r.name, r.kind, r.field, r.value, r.points,
     ]);
-    this.forgetRules(tx);
+    tx.forget(RULES_KEY);
     return toRule(row);
   }
 
@@ -148,7 +145,7 @@ export class ScoreRepository {
   async deleteRule(tx: Tx, id: string): Promise<string[]> {
     const touched = await tx.query<{ contact_id: string }>(`DELETE FROM score_events WHERE tenant_id = $1 AND rule_id = $2 RETURNING contact_id`, [tx.tenantId, id]);
     await tx.query(`DELETE FROM scoring_rules WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, id]);
-    this.forgetRules(tx);
+    tx.forget(RULES_KEY);
     return [...new Set(touched.map((t) => t.contact_id))];
   }
 
