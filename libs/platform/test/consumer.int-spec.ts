@@ -218,6 +218,37 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     expect(await notesCount(poison.id)).toBe(0);
   });
 
+  it('gives a poison event in a fetched batch maxAttempts handler calls in all: the failed batch is its first', async () => {
+    const calls = new Map<string, number>();
+    const poisonId = randomUUID();
+    const batched = new IdempotentConsumer(
+      h.ds,
+      h.bus,
+      {
+        name: uniqueId('batched'),
+        topics: [topic],
+        maxAttempts: 3,
+        retryBackoffMs: 10,
+        handlers: {
+          [ContactErasedV1.type]: async (event, tx) => {
+            calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
+            if (event.data.contactId === poisonId) throw new Error('cannot project this contact');
+            await tx.query(`INSERT INTO notes (id, tenant_id, body) VALUES ($1, $2, 'projected') ON CONFLICT (id) DO NOTHING`, [event.id, event.tenantid]);
+          },
+        },
+      },
+      silentLogger,
+    );
+    const events = [ev(), ev(poisonId), ev()];
+    // Fed as the bus feeds one fetched batch (not started: no subscription).
+    await batched.handleBatch(events.map((e, i) => ({ topic, partition: 0, offset: String(i), key: 'k-batch', value: Buffer.from(JSON.stringify(e)), headers: {} })));
+    const failed = await dlt.waitFor((r) => r.event?.id === events[1].id);
+    expect(failed.headers[DLT_HEADERS.attempts]).toBe('3');
+    expect(calls.get(events[1].id)).toBe(3);
+    expect(await notesCount(events[0].id)).toBe(1);
+    expect(await notesCount(events[2].id)).toBe(1);
+  });
+
   it('acknowledges event types it has no handler for instead of dead-lettering them', async () => {
     const unknown = { ...ev(), type: 'crm.contacts.contact.renamed.v9', data: { anything: true } };
     const after = ev();

@@ -29,7 +29,7 @@ export interface ConsumerSpec extends ConsumerOptions {
 export interface ConsumerOptions {
   /** Attempts before an event that keeps failing is dead-lettered (default 3). */
   maxAttempts?: number;
-  /** Pause before attempt n is n × this (default 100 ms). */
+  /** Pause before attempt n is (n − 1) × this (default 100 ms). */
   retryBackoffMs?: number;
   /**
    * Tenant locks (`Tx.lockTenant`) the handlers read under, e.g. configuration kept with `tx.once`
@@ -53,6 +53,9 @@ export function isTransientFailure(err: unknown): boolean {
 }
 
 type Outcome = 'applied' | 'duplicate';
+
+/** The event whose handler a run is in (unset between handlers): the one to blame if the run fails there. */
+type RunProgress = { handling?: string };
 
 type Decoded = { kind: 'event'; event: CloudEvent } | { kind: 'skip' } | { kind: 'invalid'; error: Error };
 
@@ -117,21 +120,25 @@ export class IdempotentConsumer {
   /**
    * Fast path: applies a run of messages in ONE transaction (one commit instead of one per event).
    * If anything in the run fails, nothing of it is kept and every message goes through `handle`
-   * one by one, so retries and dead-lettering behave exactly as without batching.
+   * one by one, so retries and dead-lettering behave exactly as without batching: the handler that
+   * failed the run has had its first attempt there, and gets only the rest.
    */
   async handleBatch(msgs: InboundMessage[], heartbeat?: () => Promise<void>): Promise<void> {
     if (msgs.length === 1) return this.handle(msgs[0], heartbeat);
     const decoded = msgs.map((msg) => ({ msg, d: this.decode(msg) }));
     const events = decoded.flatMap(({ d }) => (d.kind === 'event' ? [d.event] : []));
     let results: Outcome[] = [];
+    const progress: RunProgress = {};
     try {
       const txs: Tx[] = [];
-      if (events.length) results = await this.ds.transaction((m) => this.apply(m, events, txs));
+      if (events.length) results = await this.ds.transaction((m) => this.apply(m, events, txs, progress));
       for (const tx of txs) tx.afterCommit();
     } catch (err) {
       this.log.debug({ err, size: msgs.length }, 'batch failed; handling its events one by one');
-      for (const msg of msgs) {
-        await this.handle(msg, heartbeat);
+      for (const { msg, d } of decoded) {
+        const failedHere = d.kind === 'event' && d.event.id === progress.handling;
+        if (failedHere) progress.handling = undefined;
+        await this.handle(msg, heartbeat, failedHere ? (err as Error) : undefined);
         await heartbeat?.();
       }
       return;
@@ -140,15 +147,21 @@ export class IdempotentConsumer {
     for (const { msg, d } of decoded) if (d.kind === 'invalid') await this.deadLetter(msg, d.error, 0);
   }
 
-  async handle(msg: InboundMessage, heartbeat?: () => Promise<void>): Promise<void> {
+  /** `firstAttempt`: how the event's handler already failed once, in a batch that was rolled back. */
+  async handle(msg: InboundMessage, heartbeat?: () => Promise<void>, firstAttempt?: Error): Promise<void> {
     const d = this.decode(msg);
     // A message that does not satisfy its contract can never succeed: dead-letter at once.
     if (d.kind === 'invalid') return this.deadLetter(msg, d.error, 0);
     if (d.kind === 'skip') return;
     const event = d.event;
     const maxAttempts = this.spec.maxAttempts ?? 3;
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    let lastError = firstAttempt;
+    if (firstAttempt) this.log.warn({ err: firstAttempt, eventId: event.id, type: event.type, attempt: 1 }, 'event handler failed');
+    for (let attempt = firstAttempt ? 2 : 1; attempt <= maxAttempts; attempt++) {
+      if (attempt > 1) {
+        await new Promise((r) => setTimeout(r, (this.spec.retryBackoffMs ?? 100) * (attempt - 1)));
+        await heartbeat?.();
+      }
       try {
         const txs: Tx[] = [];
         const [result] = await this.ds.transaction((m) => this.apply(m, [event], txs));
@@ -158,10 +171,6 @@ export class IdempotentConsumer {
       } catch (err) {
         lastError = err as Error;
         this.log.warn({ err, eventId: event.id, type: event.type, attempt }, 'event handler failed');
-        if (attempt < maxAttempts) {
-          await new Promise((r) => setTimeout(r, (this.spec.retryBackoffMs ?? 100) * attempt));
-          await heartbeat?.();
-        }
       }
     }
     // The database (not the event) failed: hand the message back to the bus, which redelivers it
@@ -175,7 +184,7 @@ export class IdempotentConsumer {
    * one seen for the first time, bound to its tenant. Duplicates (earlier deliveries, or the same
    * id twice in one run) have no effect. The handlers' Txs go into `txs`, told once the caller commits.
    */
-  private async apply(m: EntityManager, events: CloudEvent[], txs: Tx[]): Promise<Outcome[]> {
+  private async apply(m: EntityManager, events: CloudEvent[], txs: Tx[], progress?: RunProgress): Promise<Outcome[]> {
     // One transaction, one set of `Tx.once` reads: the run reads its configuration once, not per event.
     const reads: TxReads = new Map();
     if (this.spec.tenantLocks?.length) await lockTenantsShared(m, reads, events.map((e) => e.tenantid), this.spec.tenantLocks);
@@ -207,9 +216,11 @@ export class IdempotentConsumer {
           }
           const tx = new Tx(m, e.tenantid, this.emitter, reads);
           txs.push(tx);
+          if (progress) progress.handling = e.id;
           await this.spec.handlers[e.type](e, tx);
           // Emits inside the trace: the outbox row carries the handler's span.
           await tx.settle();
+          if (progress) progress.handling = undefined;
         }),
       );
       out.push('applied');
