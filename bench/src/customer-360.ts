@@ -316,14 +316,21 @@ async function main() {
       console.error(JSON.stringify(rows.at(-1)));
     };
     for (let r = 1; r <= rounds; r++) {
-      for (const [name, g] of [['ours', ours], ['hive', hive]] as const) {
-        await measured(r, `customer-360 via ${name}`, () => load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds), g.proc, true);
-      }
-      // Where the contact-only ratio goes: the gateway's CPU per request against the subgraph's own.
-      await measured(r, 'contact-only via ours', () => load(ours.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), ours.proc, false);
-      // The same hop through Hive Gateway: what a federation gateway costs on these shared cores.
-      await measured(r, 'contact-only via hive', () => load(hive.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), hive.proc, false);
-      await measured(r, 'contact-only direct', () => load(urls.contacts, direct, CONTACT_ONLY, ids, concurrency, seconds), undefined, false);
+      const loads: (() => Promise<void>)[] = [
+        ...([['ours', ours], ['hive', hive]] as const).map(
+          ([name, g]) =>
+            () =>
+              measured(r, `customer-360 via ${name}`, () => load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, seconds), g.proc, true),
+        ),
+        // Where the contact-only ratio goes: the gateway's CPU per request against the subgraph's own.
+        () => measured(r, 'contact-only via ours', () => load(ours.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), ours.proc, false),
+        // The same hop through Hive Gateway: what a federation gateway costs on these shared cores.
+        () => measured(r, 'contact-only via hive', () => load(hive.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), hive.proc, false),
+        () => measured(r, 'contact-only direct', () => load(urls.contacts, direct, CONTACT_ONLY, ids, concurrency, seconds), undefined, false),
+      ];
+      // Every other round in the reverse order, so neither side of a ratio is always measured first
+      // (on a noisy machine the first load of a round was not the same as the last).
+      for (const run of r % 2 ? loads : loads.reverse()) await run();
     }
     const mean = (bench: string, key: string) => {
       const xs = rows.filter((x) => x.bench === bench).map((x) => x[key] as number);
