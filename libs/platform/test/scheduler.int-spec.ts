@@ -69,6 +69,41 @@ describe('JobScheduler (real Postgres: durable jobs, one firing per job, retries
     }
     return id;
   }
+  it('wake: a job queued due now runs at once instead of at the next poll, also when it was queued during a sweep; not before start', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let slowStarted!: () => void;
+    const slow = new Promise<void>((r) => (slowStarted = r));
+    const s = scheduler({
+      pollMs: 3_600_000, // nothing but a wake sweeps again within the test
+      handle: async (tx, j) => {
+        if (j.payload.body === 'slow') {
+          slowStarted();
+          await gate;
+        }
+        await writeNote(tx, j);
+      },
+    });
+    s.wake(); // not started: nothing
+    const early = await enqueue('tenant-wake', 'early', new Date(Date.now() - 1000));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await notes([early])).toEqual([]);
+    s.start(); // the first sweep at once
+    await eventually(async () => (await notes([early])).length === 1, 10000, 'the first sweep');
+    const a = await enqueue('tenant-wake', 'slow', new Date());
+    s.wake();
+    await slow;
+    // Queued and woken while the sweep that claimed `a` runs (it could not see this one).
+    const b = await enqueue('tenant-wake', 'after', new Date());
+    s.wake();
+    release();
+    try {
+      await eventually(async () => (await notes([a, b])).length === 2, 10000, 'the job queued during the sweep');
+    } finally {
+      await s.stop();
+    }
+  });
+
   const notes = (ids: string[]) => h.sql<{ id: string; tenant_id: string }>(`SELECT id, tenant_id FROM notes WHERE id = ANY($1) ORDER BY id`, [ids]);
   const events = (ids: string[]) => h.sql<{ key: string; tenant_id: string }>(`SELECT key, tenant_id FROM outbox WHERE key = ANY($1)`, [ids]);
   const job = async (id: string) => (await h.sql<NoteJob>(`SELECT * FROM note_jobs WHERE id = $1`, [id]))[0];

@@ -9,6 +9,7 @@ import { MarketingCapture1796160000004 } from '../migrations/1796160000004-Marke
 import { MarketingAttribution1796160000005 } from '../migrations/1796160000005-MarketingAttribution';
 import { MarketingAudit1796200000021 } from '../migrations/1796200000021-MarketingAudit';
 import { MarketingTrackingHits1796400000100 } from '../migrations/1796400000100-MarketingTrackingHits';
+import { MarketingScoreRescores1796400000200 } from '../migrations/1796400000200-MarketingScoreRescores';
 import { captureConfigSchema } from './forms/capture.config';
 import { MarketingModule } from './app.module';
 import { campaignsConfigSchema } from './campaigns/campaigns.config';
@@ -21,7 +22,7 @@ export const marketingService: ServiceDefinition = {
   defaultPort: MODULE_PORTS['marketing'],
   modules: [MarketingModule],
   entities: [],
-  migrations: [MarketingSchema1796153645498, MarketingCampaigns1796160000002, MarketingDelivery1796160000003, MarketingCapture1796160000004, MarketingAttribution1796160000005, MarketingAudit1796200000021, MarketingTrackingHits1796400000100],
+  migrations: [MarketingSchema1796153645498, MarketingCampaigns1796160000002, MarketingDelivery1796160000003, MarketingCapture1796160000004, MarketingAttribution1796160000005, MarketingAudit1796200000021, MarketingTrackingHits1796400000100, MarketingScoreRescores1796400000200],
   // Each area's variables (package.json crm.config lists them all).
   configSchema: z.object({
     ...captureConfigSchema.shape,

@@ -16,6 +16,7 @@ export async function startMarketing(extraEnv: Record<string, string> = {}) {
   let svc: RunningService = await startService(marketingService, { env });
   const kafka = new Kafka({ clientId: 'marketing-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   let producer: Producer | undefined;
+  let connected: Promise<Producer> | undefined;
   const h = {
     get svc() {
       return svc;
@@ -33,12 +34,14 @@ export async function startMarketing(extraEnv: Record<string, string> = {}) {
       return adminQuery<T>(query, params);
     },
     async publishContactEvent(tenantId: string, type: string, subject: string, data: unknown): Promise<void> {
-      if (!producer) {
+      // Shared by concurrent callers: the first one connects it.
+      connected ??= (async () => {
         producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
         await producer.connect();
-      }
+        return producer;
+      })();
       const ev = envelope({ type, subject, data, tenantId, source: 'crm/contacts' });
-      await producer.send({ topic: `${topicPrefix}crm.contacts.events`, acks: -1, messages: [{ key: subject, value: JSON.stringify(ev) }] });
+      await (await connected).send({ topic: `${topicPrefix}crm.contacts.events`, acks: -1, messages: [{ key: subject, value: JSON.stringify(ev) }] });
     },
     /** contact.created on Kafka, then waits until the replica has it. */
     async contact(tenantId: string, over: Partial<ContactSnapshot> = {}): Promise<ContactSnapshot> {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { envelope, exampleCapture, FormSubmittedV1, MessageClickedV1, MessageOpenedV1 } from '@crm/events';
+import { envelope, exampleCapture, exampleSnapshot, FormSubmittedV1, MessageClickedV1, MessageOpenedV1 } from '@crm/events';
 import { UnitOfWork } from '@crm/platform';
 import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
 import { CaptureLifecycle } from '../src/scoring/capture-lifecycle';
 import { ScoreDecayScheduler } from '../src/scoring/decay.scheduler';
 import { LeadScoring } from '../src/scoring/lead-scoring';
+import { RESCORE_CHUNK, ScoreRescores } from '../src/scoring/score-rescores';
 import { SCORING_CONFIG_LOCK, ScoreRepository } from '../src/scoring/score.repository';
 import { expectError, startMarketing, type Harness } from './harness';
 
@@ -19,7 +20,8 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
   let h: Harness;
   let producer: Producer;
   beforeAll(async () => {
-    h = await startMarketing({ FORM_SUBMIT_RATE_LIMIT: '0' });
+    // Rescores start only when a rule change wakes them (no poll in the suite's time): a lost wake-up fails the waits below.
+    h = await startMarketing({ FORM_SUBMIT_RATE_LIMIT: '0', SCORE_RESCORE_POLL_MS: '3600000' });
     producer = new Kafka({ clientId: 'scoring-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
   });
@@ -82,7 +84,8 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     // Dropping below the threshold clears the qualification; rising again qualifies again (a second event).
     dataOf(await gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: pricing.id }));
     dataOf(await gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: opens.id }));
-    expect(await scoreOf(tenantId, c.contactId)).toMatchObject({ score: 13, qualified: false, qualifiedAt: null }); // 53 - 20 - 2 × 10
+    await waitScore(tenantId, c.contactId, 13); // 53 - 20 - 2 × 10, recomputed in the background
+    expect(await scoreOf(tenantId, c.contactId)).toMatchObject({ score: 13, qualified: false, qualifiedAt: null });
     expect((await events(tenantId, 'crm.marketing.contact.qualified.v1')).length).toBe(1);
     dataOf(await gql(RULE, { i: { name: 'Opened again', field: 'emailOpened', points: 20 } }));
     await opened(tenantId, c.contactId);
@@ -122,7 +125,7 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     expect(next.map((j) => j.due_at.getTime())).toEqual([job.due_at.getTime() + DAY]);
   });
 
-  it('attribute rules apply at once to contacts already known; a rule on a specific form scores its submissions; a merge adds the points up on the survivor', async () => {
+  it('attribute rules apply to contacts already known (in the background); a rule on a specific form scores its submissions; a merge adds the points up on the survivor', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });
     const c = await h.contact(tenantId, { emails: [{ email: 'kim@example.com', primary: true }], tags: ['vip'] });
@@ -133,7 +136,7 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
       await gql(`mutation($i: CreateFormInput!) { createForm(input: $i) { id publicKey } }`, { i: { name: 'Newsletter', fields: [{ field: 'email', label: 'Email' }], consentText: 'Yes, email me.' } }),
     ).createForm;
     dataOf(await gql(RULE, { i: { name: 'VIP', field: 'tag', value: 'vip', points: 7 } }));
-    expect((await scoreOf(tenantId, c.contactId)).score).toBe(7); // re-evaluated in the mutation
+    await waitScore(tenantId, c.contactId, 7); // re-evaluated in the background
     dataOf(await gql(RULE, { i: { name: 'Demo request', field: 'formSubmitted', value: form.id, points: 25 } }));
     dataOf(await gql(RULE, { i: { name: 'Any form', field: 'formSubmitted', points: 1 } }));
     const base = h.svc.url.replace(/\/graphql$/, '');
@@ -170,8 +173,9 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     const gql = h.client({ tenantId });
     const a = await h.contact(tenantId, { country: 'DE', customFields: { industry: 'fintech' }, tags: [] });
     dataOf(await gql(RULE, { i: { name: 'Germany', field: 'country', value: 'de', points: 6 } }));
+    await waitScore(tenantId, a.contactId, 6);
     dataOf(await gql(RULE, { i: { name: 'Fintech', field: 'custom.industry', value: 'FinTech', points: 4 } }));
-    expect((await scoreOf(tenantId, a.contactId)).score).toBe(10);
+    await waitScore(tenantId, a.contactId, 10);
     const b = await h.contact(tenantId, { country: null, addresses: [{ label: 'work', line1: 'Unter den Linden 1', line2: null, city: 'Berlin', region: null, postalCode: '10117', country: 'DE', primary: true }], customFields: {} });
     await waitScore(tenantId, b.contactId, 6); // the primary address's country
     await h.publishContactEvent(tenantId, 'crm.contacts.contact.updated.v1', a.contactId, { ...a, version: a.version + 1, customFields: { industry: 'retail' }, changed: ['customFields'] });
@@ -230,7 +234,51 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     proceed();
     await run;
     expect(dataOf(await deleted).deleteScoringRule).toBe(rule.id);
+    await waitScore(tenantId, contactId, 0);
     expect(await scoreOf(tenantId, contactId)).toMatchObject({ score: 0, breakdown: [] });
+  });
+
+  it('a rule change only queues its contacts; the background job matches and rescores them a chunk at a time, pendingRescores counting down; a delete rescores the contacts it touched', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const n = RESCORE_CHUNK + 50;
+    const ids = Array.from({ length: n }, () => randomUUID());
+    await Promise.all(ids.map((contactId, i) => h.publishContactEvent(tenantId, 'crm.contacts.contact.created.v1', contactId, { ...exampleSnapshot, contactId, tags: i % 2 ? ['vip'] : [] })));
+    const known = async () => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".contact_replica WHERE tenant_id = $1`, [tenantId]))[0].n;
+    await eventually(async () => (await known()) === n, 60000, `${n} contacts in the replica`);
+    const pending = async () => dataOf(await gql(`{ scoringSettings { pendingRescores } }`)).scoringSettings.pendingRescores;
+    const scored = async () => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".lead_scores WHERE tenant_id = $1 AND score > 0`, [tenantId]))[0].n;
+    const rescores = h.svc.app.get(ScoreRescores);
+    // The job stepped by hand: stopped here, started again at the end.
+    await rescores.onModuleDestroy();
+    try {
+      const rule = dataOf(await gql(RULE, { i: { name: 'VIP', field: 'tag', value: 'vip', points: 5 } })).createScoringRule;
+      expect(await pending()).toBe(n);
+      expect(await scored()).toBe(0); // nothing rescored in the mutation
+      // A VIP merged away after the queueing is not matched again (it would get points back).
+      await h.merge(tenantId, { ...exampleSnapshot, contactId: ids[3], tags: ['vip'] }, ids[1]);
+      expect(await rescores.sweep()).toBe(1);
+      expect(await pending()).toBe(n - RESCORE_CHUNK);
+      expect(await rescores.sweep()).toBe(1);
+      expect(await pending()).toBe(0);
+      const vips = ids.filter((_, i) => i % 2 && i !== 1);
+      expect(await scored()).toBe(vips.length);
+      expect(await rescores.sweep()).toBe(0); // no job left
+      const changed = (await events(tenantId, 'crm.marketing.contact.score-changed.v1')).map((e) => e.contactId).sort();
+      expect(changed).toEqual(vips.sort());
+
+      dataOf(await gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: rule.id }));
+      expect(await pending()).toBe(vips.length); // the contacts it gave points to
+      expect(await scored()).toBe(vips.length);
+      expect(await rescores.sweep()).toBe(1);
+      expect(await pending()).toBe(0);
+      expect(await scored()).toBe(0);
+      const taken = (await events(tenantId, 'crm.marketing.contact.score-changed.v1')).filter((e) => e.score === 0);
+      expect(taken).toHaveLength(vips.length);
+      expect(taken[0]).toMatchObject({ previousScore: 5, reason: 'rule “VIP” deleted' });
+    } finally {
+      rescores.onApplicationBootstrap();
+    }
   });
 
   it('refuses bad rules naming each field (unknown field, missing or extra value, 0 points, a form that is not yours); unknown ids are NOT_FOUND', async () => {

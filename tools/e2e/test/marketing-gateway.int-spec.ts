@@ -291,6 +291,8 @@ describe('marketing alone behind the gateway (no contacts subgraph)', () => {
       60000, 'the contact in marketing\'s replica',
     );
     dataOf(await g(CREATE_RULE, { i: { name: 'Solo', field: 'tag', value: 'solo', points: 15 } }));
+    // A rule applies to contacts already known in the background.
+    await eventually(async () => dataOf(await g(`{ scoringSettings { pendingRescores } }`)).scoringSettings.pendingRescores === 0, 30000, 'the rule applied to the known contact');
     const list = dataOf(await g(CREATE_SEGMENT, { i: { name: 'Solo list', kind: 'STATIC' } })).createSegment;
     expect(dataOf(await g(`mutation($id: ID!, $c: [ID!]!) { addToList(id: $id, contactIds: $c) { id size } }`, { id: list.id, c: [snap.contactId] })).addToList.size).toBe(1);
 

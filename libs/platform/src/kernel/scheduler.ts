@@ -113,7 +113,10 @@ export const CLAIM_SORTS_OFF = `SELECT current_setting('enable_sort') AS was, se
 export class JobScheduler<J extends JobRow> {
   private timer?: NodeJS.Timeout;
   private running?: Promise<number>;
-  private stopped = false;
+  /** Until `start` (a schema-only process never starts): `wake` does nothing. */
+  private stopped = true;
+  private sweeping = false;
+  private woken = false;
   private readonly idColumn: string;
   private readonly maxAttempts: number;
   private readonly backoffMs: (attempts: number) => number;
@@ -137,14 +140,32 @@ export class JobScheduler<J extends JobRow> {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
+    clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.sweeping = true;
       this.running = this.sweep().catch((err: unknown) => {
         this.log.error({ err, jobs: this.opts.name }, 'job sweep failed; will retry');
         return 0;
       });
-      void this.running.then((n) => this.schedule(n >= this.opts.batch ? 0 : this.opts.pollMs));
+      void this.running.then((n) => {
+        this.sweeping = false;
+        const again = this.woken || n >= this.opts.batch;
+        this.woken = false;
+        this.schedule(again ? 0 : this.opts.pollMs);
+      });
     }, ms);
     this.timer.unref?.();
+  }
+
+  /**
+   * A job was just queued due now (its transaction has committed): sweep at once, or right after the
+   * sweep in progress (which may have claimed before the commit), instead of at the next poll.
+   */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.sweeping) this.woken = true;
+    else this.schedule(0);
   }
 
   /** One sweep; returns how many jobs it claimed (done or retried). Public so tests and operators can trigger it. */

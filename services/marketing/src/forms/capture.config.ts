@@ -9,6 +9,11 @@ export const captureConfigSchema = z.object({
   FORM_SUBMIT_RATE_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   /** How often the lead-score decay sweeper looks for due tenants (each tenant decays once a day). */
   SCORE_DECAY_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /**
+   * How often the rescore job table is swept when nothing woke it: a rule change in this process
+   * starts its tenant's rescore at once; this catches those of other replicas and retries.
+   */
+  SCORE_RESCORE_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5_000),
 });
 export type CaptureConfig = z.infer<typeof captureConfigSchema>;
 

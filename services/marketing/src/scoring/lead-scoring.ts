@@ -42,12 +42,13 @@ export class LeadScoring {
     return true;
   }
 
-  /** Re-matches the attribute rules against the contact as it is now. */
-  async onAttributes(tx: Tx, contactId: string, c: ContactAttributes, at = new Date()): Promise<void> {
+  /** Re-matches the attribute rules against the contact as it is now; returns whether the matches changed (and the contact was rescored). */
+  async onAttributes(tx: Tx, contactId: string, c: ContactAttributes, at = new Date()): Promise<boolean> {
     const rules = await this.scores.rules(tx, 'attribute');
     const matches = rules.filter((r) => attributeMatches(r, c)).map((rule) => ({ rule, reason: reasonOf(rule, `matches ${rule.field} = ${rule.value}`) }));
     const changed = await this.scores.replaceAttributeMatches(tx, contactId, matches, at);
     if (changed) await this.rescore(tx, contactId, at, matches.length ? matches.map((m) => m.reason).join('; ') : 'no attribute rule matches any more');
+    return changed;
   }
 
   /**

@@ -243,9 +243,10 @@ export class ScoreRepository {
     await tx.query(`DELETE FROM lead_scores WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, fromContactId]);
   }
 
-  /** An erasure: the person's score and ledger are deleted. */
+  /** An erasure: the person's score and ledger are deleted (and a pending rescore of them). */
   async deleteOfContact(tx: Tx, contactId: string): Promise<void> {
     await tx.query(`DELETE FROM score_events WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
     await tx.query(`DELETE FROM lead_scores WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
+    await tx.query(`DELETE FROM score_rescores WHERE tenant_id = $1 AND contact_id = $2`, [tx.tenantId, contactId]);
   }
 }

@@ -4,6 +4,7 @@ import { CaptureLifecycle } from './capture-lifecycle';
 import { ContactLeadScoreResolver } from './contact-score.resolver';
 import { ScoreDecayScheduler } from './decay.scheduler';
 import { LeadScoring } from './lead-scoring';
+import { ScoreRescores } from './score-rescores';
 import { ScoreRepository } from './score.repository';
 import { LeadScoringEvents } from './scoring.consumer';
 import { ScoringQueries } from './scoring.queries';
@@ -16,7 +17,7 @@ import { CreateScoringRule, DeleteScoringRule, ScoringRuleWrites, UpdateScoringR
   controllers: [LeadScoringEvents],
   providers: [
     ScoreRepository, LeadScoring, ScoringQueries, ScoringRuleWrites, CreateScoringRule, UpdateScoringRule, DeleteScoringRule, UpdateScoringSettings,
-    ScoringResolver, ContactLeadScoreResolver, ScoreDecayScheduler, CaptureLifecycle,
+    ScoringResolver, ContactLeadScoreResolver, ScoreDecayScheduler, ScoreRescores, CaptureLifecycle,
   ],
   exports: [LeadScoring, ScoreRepository, CaptureLifecycle],
 })

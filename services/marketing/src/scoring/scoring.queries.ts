@@ -1,21 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid, notFound, UnitOfWork } from '@crm/platform';
-import { ScoreRepository, type ScoringSettingsValue, type StoredRule } from './score.repository';
-import type { LeadScore, ScoringRuleKind } from './scoring.types';
+import { ScoreRescores } from './score-rescores';
+import { ScoreRepository, type StoredRule } from './score.repository';
+import type { LeadScore, ScoringRuleKind, ScoringSettings } from './scoring.types';
 
 @Injectable()
 export class ScoringQueries {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly scores: ScoreRepository,
+    private readonly rescores: ScoreRescores,
   ) {}
 
   rules(tenantId: string): Promise<StoredRule[]> {
     return this.uow.run(tenantId, (tx) => this.scores.readRules(tx));
   }
 
-  settings(tenantId: string): Promise<ScoringSettingsValue> {
-    return this.uow.run(tenantId, (tx) => this.scores.readSettings(tx));
+  settings(tenantId: string): Promise<ScoringSettings> {
+    return this.uow.run(tenantId, async (tx) => ({ ...(await this.scores.readSettings(tx)), pendingRescores: await this.rescores.pending(tx) }));
   }
 
   /** A contact without points scores 0 with an empty breakdown; a malformed id is NOT_FOUND. */

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { invalidField, isUuid, notFound, parseInput, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { optionalTextField, textField } from '@crm/shared-kernel';
-import { LeadScoring } from '../lead-scoring';
 import { ScoreRepository, type StoredRule } from '../score.repository';
-import { kindOfField, valueRule, type ContactAttributes } from '../scoring-rules';
+import { ScoreRescores } from '../score-rescores';
+import { kindOfField, valueRule } from '../scoring-rules';
 import type { ScoringRuleInput, ScoringSettings, ScoringSettingsInput } from '../scoring.types';
 
 const FIELD_HELP = 'use lifecycleStage, companyName, country, tag, custom.<key>, emailOpened, linkClicked, pageVisited or formSubmitted';
@@ -26,13 +26,10 @@ const ruleSchema = z
 
 type ParsedRule = z.output<typeof ruleSchema>;
 
-/** Rule writes shared by create, update and delete: the form check and the re-evaluation of attribute rules. */
+/** Rule writes shared by create and update: the form check and the re-evaluation of attribute rules. */
 @Injectable()
 export class ScoringRuleWrites {
-  constructor(
-    private readonly scores: ScoreRepository,
-    private readonly scoring: LeadScoring,
-  ) {}
+  constructor(private readonly rescores: ScoreRescores) {}
 
   async checkForm(tx: Tx, v: ParsedRule): Promise<void> {
     if (v.field !== 'formSubmitted' || !v.value) return;
@@ -41,18 +38,12 @@ export class ScoringRuleWrites {
   }
 
   /**
-   * Attribute rules changed: every active contact of the replica is matched again (in this
-   * transaction: the rules and the scores they give change together). Cost grows with the contacts.
+   * Attribute rules changed: every active contact of the replica is matched again — in the
+   * background (ScoreRescores), a chunk at a time: the mutation only queues them, so its cost does
+   * not grow with the contacts.
    */
-  async reevaluateAttributes(tx: Tx): Promise<void> {
-    const rows = await tx.query<{ contact_id: string; lifecycle_stage: string | null; company_name: string | null; tags: string[]; country: string | null; custom_fields: Record<string, unknown> }>(
-      `SELECT contact_id, lifecycle_stage, company_name, tags, country, custom_fields FROM contact_replica WHERE tenant_id = $1 AND erased_at IS NULL AND merged_into IS NULL AND version > 0`,
-      [tx.tenantId],
-    );
-    for (const r of rows) {
-      const c: ContactAttributes = { lifecycleStage: r.lifecycle_stage, companyName: r.company_name, country: r.country, tags: r.tags, customFields: r.custom_fields };
-      await this.scoring.onAttributes(tx, r.contact_id, c);
-    }
+  reevaluateAttributes(tx: Tx, rule: StoredRule): Promise<void> {
+    return this.rescores.queueRematchAll(tx, `rule “${rule.name}” changed`);
   }
 }
 
@@ -62,65 +53,73 @@ export class CreateScoringRule {
     private readonly uow: UnitOfWork,
     private readonly scores: ScoreRepository,
     private readonly writes: ScoringRuleWrites,
+    private readonly rescores: ScoreRescores,
   ) {}
 
   async execute(ctx: RequestContext, input: ScoringRuleInput): Promise<StoredRule> {
     const v = parseInput(ruleSchema, input, 'input');
-    return this.uow.run(ctx.tenantId, async (tx) => {
+    const rule = await this.uow.run(ctx.tenantId, async (tx) => {
       await this.scores.lockForWrite(tx);
       await this.writes.checkForm(tx, v);
       const kind = kindOfField(v.field)!;
       const rule = await this.scores.insertRule(tx, { name: v.name, kind, field: v.field, value: v.value, points: v.points }, ctx.userId);
-      if (kind === 'attribute') await this.writes.reevaluateAttributes(tx);
+      if (kind === 'attribute') await this.writes.reevaluateAttributes(tx, rule);
       return rule;
     });
+    this.rescores.wake();
+    return rule;
   }
 }
 
-/** Points already earned by behaviour keep the value they were earned with; attribute points follow the rule at once. */
+/** Points already earned by behaviour keep the value they were earned with; attribute points follow the rule (in the background). */
 @Injectable()
 export class UpdateScoringRule {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly scores: ScoreRepository,
     private readonly writes: ScoringRuleWrites,
+    private readonly rescores: ScoreRescores,
   ) {}
 
   async execute(ctx: RequestContext, id: string, input: ScoringRuleInput): Promise<StoredRule> {
     const v = parseInput(ruleSchema, input, 'input');
     if (!isUuid(id)) throw notFound(`scoring rule ${id} does not exist`);
-    return this.uow.run(ctx.tenantId, async (tx) => {
+    const rule = await this.uow.run(ctx.tenantId, async (tx) => {
       await this.scores.lockForWrite(tx);
       const old = await this.scores.rule(tx, id.toLowerCase());
       if (!old) throw notFound(`scoring rule ${id} does not exist`);
       await this.writes.checkForm(tx, v);
       const kind = kindOfField(v.field)!;
       const rule = await this.scores.updateRule(tx, { id: old.id, name: v.name, kind, field: v.field, value: v.value, points: v.points });
-      if (kind === 'attribute' || old.kind === 'attribute') await this.writes.reevaluateAttributes(tx);
+      if (kind === 'attribute' || old.kind === 'attribute') await this.writes.reevaluateAttributes(tx, rule);
       return rule;
     });
+    this.rescores.wake();
+    return rule;
   }
 }
 
-/** The rule goes with every point it gave. */
+/** The rule goes with every point it gave (the scores it touched are recomputed in the background). */
 @Injectable()
 export class DeleteScoringRule {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly scores: ScoreRepository,
-    private readonly scoring: LeadScoring,
+    private readonly rescores: ScoreRescores,
   ) {}
 
   async execute(ctx: RequestContext, id: string): Promise<string> {
     if (!isUuid(id)) throw notFound(`scoring rule ${id} does not exist`);
-    return this.uow.run(ctx.tenantId, async (tx) => {
+    const deleted = await this.uow.run(ctx.tenantId, async (tx) => {
       await this.scores.lockForWrite(tx);
       const old = await this.scores.rule(tx, id.toLowerCase());
       if (!old) throw notFound(`scoring rule ${id} does not exist`);
       const touched = await this.scores.deleteRule(tx, old.id);
-      for (const c of touched) await this.scoring.rescore(tx, c, new Date(), `rule “${old.name}” deleted`);
+      await this.rescores.queueRescore(tx, touched, `rule “${old.name}” deleted`);
       return old.id;
     });
+    this.rescores.wake();
+    return deleted;
   }
 }
 
@@ -135,6 +134,7 @@ export class UpdateScoringSettings {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly scores: ScoreRepository,
+    private readonly rescores: ScoreRescores,
   ) {}
 
   async execute(ctx: RequestContext, input: ScoringSettingsInput): Promise<ScoringSettings> {
@@ -144,7 +144,7 @@ export class UpdateScoringSettings {
       const cur = await this.scores.settings(tx);
       const next = { mqlThreshold: v.mqlThreshold ?? cur.mqlThreshold, halfLifeDays: v.halfLifeDays ?? cur.halfLifeDays };
       await this.scores.saveSettings(tx, next);
-      return next;
+      return { ...next, pendingRescores: await this.rescores.pending(tx) };
     });
   }
 }

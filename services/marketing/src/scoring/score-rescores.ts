@@ -1,0 +1,131 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { EventPublisher, JobScheduler, LOGGER, PLATFORM_CONFIG, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
+import type { CaptureConfig } from '../forms/capture.config';
+import { LeadScoring } from './lead-scoring';
+import { ScoreRepository } from './score.repository';
+import type { ContactAttributes } from './scoring-rules';
+
+/** Contacts per job: the lead-scoring runs of the tenant wait for one chunk at most (about a second). */
+export const RESCORE_CHUNK = 100;
+
+interface QueuedRow {
+  [column: string]: unknown;
+  contact_id: string;
+  rematch: boolean;
+  rescore: boolean;
+  reason: string;
+  lifecycle_stage: string | null;
+  company_name: string | null;
+  country: string | null;
+  tags: string[] | null;
+  custom_fields: Record<string, unknown> | null;
+}
+
+/**
+ * Scores recomputed after a rule change, in the background. A rule write only queues the contacts it
+ * affects (`score_rescores`, one set-based statement) and a job for the tenant (`score_rescore_jobs`,
+ * the kernel's JobScheduler); the job does RESCORE_CHUNK contacts per transaction and queues the next
+ * chunk, so a rule over 100,000 contacts neither holds the request for minutes nor stops the tenant's
+ * lead scoring for as long (each chunk holds SCORING_CONFIG_LOCK exclusive: no run scores the tenant
+ * meanwhile, so a contact's matches are never replaced by two transactions at once). Until its
+ * contacts are done, `scoringSettings.pendingRescores` counts them.
+ */
+@Injectable()
+export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly jobs: JobScheduler<JobRow>;
+
+  constructor(
+    ds: DataSource,
+    events: EventPublisher,
+    @Inject(LOGGER) log: Logger,
+    @Inject(PLATFORM_CONFIG) config: CaptureConfig,
+    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    private readonly scoring: LeadScoring,
+    private readonly scores: ScoreRepository,
+  ) {
+    this.jobs = new JobScheduler<JobRow>(ds, events, log, {
+      name: 'lead-score rescores',
+      table: 'score_rescore_jobs',
+      // One tenant's chunk per transaction; a full sweep starts the next one at once.
+      batch: 1,
+      pollMs: config.SCORE_RESCORE_POLL_MS,
+      handle: (tx) => this.doChunk(tx),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.info.schemaOnly) this.jobs.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.jobs.stop();
+  }
+
+  /** Attribute rules changed: every contact that can hold points (known, neither erased nor merged away) matches them again. */
+  async queueRematchAll(tx: Tx, reason: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO score_rescores (tenant_id, contact_id, rematch, rescore, reason)
+       SELECT r.tenant_id, r.contact_id, true, false, $2 FROM contact_replica r
+       WHERE r.tenant_id = $1 AND r.erased_at IS NULL AND r.merged_into IS NULL AND r.version > 0
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET rematch = true, reason = EXCLUDED.reason`,
+      [tx.tenantId, reason],
+    );
+    await this.ensureJob(tx);
+  }
+
+  /** These contacts' ledgers changed (a rule and its points deleted): their scores are computed again. */
+  async queueRescore(tx: Tx, contactIds: readonly string[], reason: string): Promise<void> {
+    if (!contactIds.length) return;
+    await tx.query(
+      `INSERT INTO score_rescores (tenant_id, contact_id, rematch, rescore, reason) SELECT $1, c, false, true, $3 FROM unnest($2::uuid[]) AS c
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET rescore = true, reason = EXCLUDED.reason`,
+      [tx.tenantId, contactIds, reason],
+    );
+    await this.ensureJob(tx);
+  }
+
+  /** Contacts of the tenant whose score does not follow the current rules yet. */
+  async pending(tx: Tx): Promise<number> {
+    return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM score_rescores WHERE tenant_id = $1`, [tx.tenantId])).n;
+  }
+
+  /** After the queueing transaction committed: start at once rather than at the next poll. */
+  wake(): void {
+    this.jobs.wake();
+  }
+
+  /** One sweep (tests and operators): one tenant's chunk; returns how many jobs it ran (0 or 1). */
+  sweep(now: Date = new Date()): Promise<number> {
+    return this.jobs.sweep(now);
+  }
+
+  private async ensureJob(tx: Tx): Promise<void> {
+    await tx.query(
+      `INSERT INTO score_rescore_jobs (id, tenant_id, due_at) SELECT gen_random_uuid(), $1, now()
+       WHERE NOT EXISTS (SELECT 1 FROM score_rescore_jobs WHERE tenant_id = $1 AND failed_at IS NULL)`,
+      [tx.tenantId],
+    );
+  }
+
+  /** The job: the tenant's next chunk, then the job for the rest (this one is deleted after it). */
+  private async doChunk(tx: Tx): Promise<void> {
+    await this.scores.lockForWrite(tx);
+    const rows = await tx.query<QueuedRow>(
+      `SELECT q.contact_id, q.rematch, q.rescore, q.reason, r.lifecycle_stage, r.company_name, r.country, r.tags, r.custom_fields
+       FROM score_rescores q LEFT JOIN contact_replica r ON r.tenant_id = q.tenant_id AND r.contact_id = q.contact_id
+       WHERE q.tenant_id = $1 ORDER BY q.contact_id LIMIT $2`,
+      [tx.tenantId, RESCORE_CHUNK],
+    );
+    const at = new Date();
+    for (const r of rows) {
+      const c: ContactAttributes = { lifecycleStage: r.lifecycle_stage, companyName: r.company_name, country: r.country, tags: r.tags ?? [], customFields: r.custom_fields ?? {} };
+      // A contact merged away or erased since it was queued has its attributes wiped in the replica: it matches nothing.
+      const rescored = r.rematch && (await this.scoring.onAttributes(tx, r.contact_id, c, at));
+      if (r.rescore && !rescored) await this.scoring.rescore(tx, r.contact_id, at, r.reason);
+    }
+    await tx.query(`DELETE FROM score_rescores WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, rows.map((r) => r.contact_id)]);
+    if (rows.length === RESCORE_CHUNK) await tx.query(`INSERT INTO score_rescore_jobs (id, tenant_id, due_at) VALUES (gen_random_uuid(), $1, now())`, [tx.tenantId]);
+  }
+}
