@@ -113,9 +113,12 @@ export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
   private async doChunk(tx: Tx): Promise<void> {
     await this.scores.lockForWrite(tx);
     const rows = await tx.query<QueuedRow>(
+      // The chunk first, then its contacts by key: joined before the LIMIT, the planner hashed the
+      // whole replica for every chunk (75 ms of 190 per chunk at 20,000 contacts, bench/README.md).
       `SELECT q.contact_id, q.rematch, q.rescore, q.reason, r.lifecycle_stage, r.company_name, r.country, r.tags, r.custom_fields
-       FROM score_rescores q LEFT JOIN contact_replica r ON r.tenant_id = q.tenant_id AND r.contact_id = q.contact_id
-       WHERE q.tenant_id = $1 ORDER BY q.contact_id LIMIT $2`,
+       FROM (SELECT contact_id, rematch, rescore, reason FROM score_rescores WHERE tenant_id = $1 ORDER BY contact_id LIMIT $2) q
+       LEFT JOIN contact_replica r ON r.tenant_id = $1 AND r.contact_id = q.contact_id
+       ORDER BY q.contact_id`,
       [tx.tenantId, RESCORE_CHUNK],
     );
     const at = new Date();
