@@ -184,16 +184,18 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
     const client = await this.connection();
     let rows: { n: string; url: string | null }[];
     try {
-      ({ rows } = await client.query<{ n: string; url: string | null }>(
-        `WITH h AS (
+      // Named: parsed and planned once on the writer's connection, then only executed.
+      ({ rows } = await client.query<{ n: string; url: string | null }>({
+        name: 'tracking-hits-insert',
+        text: `WITH h AS (
            SELECT h.n, h.tenant_id, h.message_id, h.link, d.links
              FROM unnest($1::text[], $2::uuid[], $3::int[]) WITH ORDINALITY AS h(tenant_id, message_id, link, n)
              JOIN delivery_messages d ON d.message_id = h.message_id AND d.tenant_id = h.tenant_id
             WHERE h.link IS NULL OR (h.link >= 0 AND h.link < cardinality(d.links))),
          stored AS (INSERT INTO tracking_hits (tenant_id, message_id, link_index) SELECT tenant_id, message_id, link FROM h ORDER BY n)
          SELECT n, links[link + 1] AS url FROM h`,
-        [hits.map((h) => h.tenantId), hits.map((h) => h.messageId), hits.map((h) => h.linkIndex)],
-      ));
+        values: [hits.map((h) => h.tenantId), hits.map((h) => h.messageId), hits.map((h) => h.linkIndex)],
+      }));
     } catch (err) {
       // A broken connection must not stay the writer: the next batch opens a new one.
       this.dropConnection(client);
