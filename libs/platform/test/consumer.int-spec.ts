@@ -218,7 +218,11 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     expect(await notesCount(poison.id)).toBe(0);
   });
 
-  it('gives a poison event in a fetched batch maxAttempts handler calls in all: the failed batch is its first', async () => {
+  it.each([
+    [3, 3],
+    // A single attempt is still one of its own: the run's failure may have come from another event's writes.
+    [1, 2],
+  ])('gives a poison event in a fetched batch maxAttempts handler calls in all, the failed batch being its first (maxAttempts %i: %i calls)', async (maxAttempts, expected) => {
     const calls = new Map<string, number>();
     const poisonId = randomUUID();
     const batched = new IdempotentConsumer(
@@ -227,7 +231,7 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
       {
         name: uniqueId('batched'),
         topics: [topic],
-        maxAttempts: 3,
+        maxAttempts,
         retryBackoffMs: 10,
         handlers: {
           [ContactErasedV1.type]: async (event, tx) => {
@@ -243,8 +247,8 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     // Fed as the bus feeds one fetched batch (not started: no subscription).
     await batched.handleBatch(events.map((e, i) => ({ topic, partition: 0, offset: String(i), key: 'k-batch', value: Buffer.from(JSON.stringify(e)), headers: {} })));
     const failed = await dlt.waitFor((r) => r.event?.id === events[1].id);
-    expect(failed.headers[DLT_HEADERS.attempts]).toBe('3');
-    expect(calls.get(events[1].id)).toBe(3);
+    expect(failed.headers[DLT_HEADERS.attempts]).toBe(String(maxAttempts));
+    expect(calls.get(events[1].id)).toBe(expected);
     expect(await notesCount(events[0].id)).toBe(1);
     expect(await notesCount(events[2].id)).toBe(1);
   });

@@ -266,6 +266,9 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
       expect(await rescores.sweep()).toBe(0); // no job left
       const changed = (await events(tenantId, 'crm.marketing.contact.score-changed.v1')).map((e) => e.contactId).sort();
       expect(changed).toEqual(vips.sort());
+      // For the user who changed the rule, as they were when it ran in the mutation.
+      const actors = await h.sql<{ actor: string }>(`SELECT DISTINCT payload->>'actorid' AS actor FROM "${h.schema}".outbox WHERE tenant_id = $1 AND type = $2`, [tenantId, 'crm.marketing.contact.score-changed.v1']);
+      expect(actors).toEqual([{ actor: 'user-1' }]);
 
       dataOf(await gql(`mutation($id: ID!) { deleteScoringRule(id: $id) }`, { id: rule.id }));
       expect(await pending()).toBe(vips.length); // the contacts it gave points to

@@ -135,9 +135,11 @@ export class IdempotentConsumer {
       for (const tx of txs) tx.afterCommit();
     } catch (err) {
       this.log.debug({ err, size: msgs.length }, 'batch failed; handling its events one by one');
+      // With a single attempt, the event still gets one of its own (the run's failure may have come from another's writes).
+      let blame = (this.spec.maxAttempts ?? 3) > 1 ? progress.handling : undefined;
       for (const { msg, d } of decoded) {
-        const failedHere = d.kind === 'event' && d.event.id === progress.handling;
-        if (failedHere) progress.handling = undefined;
+        const failedHere = d.kind === 'event' && d.event.id === blame;
+        if (failedHere) blame = undefined; // once: a second copy of the id in the run is a duplicate
         await this.handle(msg, heartbeat, failedHere ? (err as Error) : undefined);
         await heartbeat?.();
       }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { EventPublisher, JobScheduler, LOGGER, PLATFORM_CONFIG, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
+import { currentActor, currentTraceparent, EventPublisher, JobScheduler, LOGGER, PLATFORM_CONFIG, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
 import type { CaptureConfig } from '../forms/capture.config';
 import { LeadScoring } from './lead-scoring';
 import { ScoreRepository } from './score.repository';
@@ -52,6 +52,10 @@ export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
       // One tenant's chunk per transaction; a full sweep starts the next one at once.
       batch: 1,
       pollMs: config.SCORE_RESCORE_POLL_MS,
+      // Never given up: a failed job would leave the tenant's scores behind its rules until the next
+      // rule change, which would only queue a new job to fail the same way. It is retried (backoff
+      // up to an hour) with its error in last_error while pendingRescores stays above 0.
+      maxAttempts: Number.MAX_SAFE_INTEGER,
       handle: (tx) => this.doChunk(tx),
     });
   }
@@ -102,11 +106,15 @@ export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
     return this.jobs.sweep(now);
   }
 
+  /**
+   * The tenant's job, unless one is pending. It acts for whoever queued it, in their request's trace
+   * (the score events of a rule change carry the user who made it); its next chunks continue so.
+   */
   private async ensureJob(tx: Tx): Promise<void> {
     await tx.query(
-      `INSERT INTO score_rescore_jobs (id, tenant_id, due_at) SELECT gen_random_uuid(), $1, now()
+      `INSERT INTO score_rescore_jobs (id, tenant_id, due_at, actor_id, traceparent) SELECT gen_random_uuid(), $1, now(), $2, $3
        WHERE NOT EXISTS (SELECT 1 FROM score_rescore_jobs WHERE tenant_id = $1 AND failed_at IS NULL)`,
-      [tx.tenantId],
+      [tx.tenantId, currentActor(), currentTraceparent() ?? null],
     );
   }
 
@@ -118,18 +126,23 @@ export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
       // whole replica for every chunk (75 ms of 190 per chunk at 20,000 contacts, bench/README.md).
       `SELECT q.contact_id, q.rematch, q.rescore, q.reason, r.lifecycle_stage, r.company_name, r.country, r.tags, r.custom_fields
        FROM (SELECT contact_id, rematch, rescore, reason FROM score_rescores WHERE tenant_id = $1 ORDER BY contact_id LIMIT $2) q
-       LEFT JOIN contact_replica r ON r.tenant_id = $1 AND r.contact_id = q.contact_id
+       LEFT JOIN contact_replica r ON r.tenant_id = $1 AND r.contact_id = q.contact_id AND r.erased_at IS NULL AND r.merged_into IS NULL
        ORDER BY q.contact_id`,
       [tx.tenantId, RESCORE_CHUNK],
     );
     const at = new Date();
     for (const r of rows) {
       const c: ContactAttributes = { lifecycleStage: r.lifecycle_stage, companyName: r.company_name, country: r.country, tags: r.tags ?? [], customFields: r.custom_fields ?? {} };
-      // A contact merged away or erased since it was queued has its attributes wiped in the replica: it matches nothing.
+      // A contact merged away or erased since it was queued matches nothing (no replica row joined).
       const rescored = r.rematch && (await this.scoring.onAttributes(tx, r.contact_id, c, at));
       if (r.rescore && !rescored) await this.scoring.rescore(tx, r.contact_id, at, r.reason);
     }
     await tx.query(`DELETE FROM score_rescores WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, rows.map((r) => r.contact_id)]);
-    if (rows.length === RESCORE_CHUNK) await tx.query(`INSERT INTO score_rescore_jobs (id, tenant_id, due_at) VALUES (gen_random_uuid(), $1, now())`, [tx.tenantId]);
+    if (rows.length === RESCORE_CHUNK)
+      await tx.query(`INSERT INTO score_rescore_jobs (id, tenant_id, due_at, actor_id, traceparent) VALUES (gen_random_uuid(), $1, now(), $2, $3)`, [
+        tx.tenantId,
+        currentActor(),
+        currentTraceparent() ?? null,
+      ]);
   }
 }
