@@ -167,6 +167,7 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     await writer.connect();
     await writer.startTransaction();
     await new Tx(writer.manager, tenantA).lockTenant('test.config', 'exclusive');
+    const recorded = recordStatements(h.ds);
     const fed = locked.handleBatch(events.map((e, i) => ({ topic, partition: 0, offset: String(i), key: e.subject, value: Buffer.from(JSON.stringify(e)), headers: {} })));
     // The key Tx.lockTenant locks: the name, then the tenant.
     const waiting = async () =>
@@ -183,7 +184,11 @@ describe('idempotent consumer (real Postgres + Kafka)', () => {
     await writer.commitTransaction();
     await writer.release();
     await fed;
+    recorded.restore();
     expect(handled).toEqual([tenantB, tenantA]);
+    // Taken in one order for every run (sorted keys), whatever the order of the run's events: runs never wait for each other in a cycle.
+    const taken = recorded.statements.find((st) => /pg_advisory_xact_lock_shared/.test(st.sql))!;
+    expect(taken.params[0]).toEqual([`test.config/${tenantA}`, `test.config/${tenantB}`]);
     expect((await h.sql(`SELECT count(*)::int AS n FROM inbox WHERE consumer = $1`, [name]))[0].n).toBe(2);
   });
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { envelope, exampleCapture, exampleSnapshot, FormSubmittedV1, MessageClickedV1, MessageOpenedV1 } from '@crm/events';
 import { UnitOfWork } from '@crm/platform';
-import { dataOf, eventually, kafkaBrokers, uniqueTenant } from '@crm/testing';
+import { dataOf, eventually, kafkaBrokers, recordStatements, uniqueTenant } from '@crm/testing';
 import { CaptureLifecycle } from '../src/scoring/capture-lifecycle';
 import { ScoreDecayScheduler } from '../src/scoring/decay.scheduler';
 import { LeadScoring } from '../src/scoring/lead-scoring';
@@ -31,9 +31,10 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
   });
 
   /** A marketing event on marketing's own (prefixed) topic, as delivery's tracking would publish it. */
-  async function publish(tenantId: string, type: string, contactId: string, data: unknown, key = contactId) {
+  async function publish(tenantId: string, type: string, contactId: string, data: unknown, key = contactId): Promise<string> {
     const ev = envelope({ type, subject: contactId, data, tenantId, source: 'crm/marketing' });
     await producer.send({ topic: h.svc.info.topic, acks: -1, messages: [{ key, value: JSON.stringify(ev) }] });
+    return ev.id;
   }
   /** A form submission event as the capture endpoint writes it (its submission row is not needed for scoring). */
   const publishForm = (tenantId: string, contactId: string, formId: string, key: string) =>
@@ -236,6 +237,25 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     expect(dataOf(await deleted).deleteScoringRule).toBe(rule.id);
     await waitScore(tenantId, contactId, 0);
     expect(await scoreOf(tenantId, contactId)).toMatchObject({ score: 0, breakdown: [] });
+  });
+
+  it('a lead-scoring run takes the scoring-config lock of its tenants before its inbox row (before any row a rule change could be waiting for)', async () => {
+    const tenantId = uniqueTenant();
+    dataOf(await h.client({ tenantId })(RULE, { i: { name: 'Opened', field: 'emailOpened', points: 10 } }));
+    const contactId = randomUUID();
+    const recorded = recordStatements(h.svc.dataSource);
+    let eventId: string;
+    try {
+      eventId = await opened(tenantId, contactId);
+      await waitScore(tenantId, contactId, 10);
+    } finally {
+      recorded.restore();
+    }
+    const lock = recorded.statements.findIndex((st) => /pg_advisory_xact_lock_shared\(hashtextextended\(k, 0\)\) FROM unnest/.test(st.sql) && (st.params[0] as string[]).includes(`${SCORING_CONFIG_LOCK}/${tenantId}`));
+    const inbox = recorded.statements.findIndex((st) => /INSERT INTO inbox/.test(st.sql) && st.params[0] === 'marketing.lead-scoring' && (st.params[1] as string[]).includes(eventId));
+    expect(inbox).toBeGreaterThan(-1);
+    expect(lock).toBeGreaterThan(-1);
+    expect(lock).toBeLessThan(inbox);
   });
 
   it('a rule change only queues its contacts; the background job matches and rescores them a chunk at a time, pendingRescores counting down; a delete rescores the contacts it touched', async () => {
