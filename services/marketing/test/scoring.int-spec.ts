@@ -304,6 +304,29 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     }
   });
 
+  it('a contact event scored after a rule change takes the contact out of the queue: the job does not match it again from a replica that may lag behind', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId, { tags: [] });
+    const pending = async () => dataOf(await gql(`{ scoringSettings { pendingRescores } }`)).scoringSettings.pendingRescores;
+    const rescores = h.svc.app.get(ScoreRescores);
+    await rescores.onModuleDestroy();
+    try {
+      dataOf(await gql(RULE, { i: { name: 'VIP', field: 'tag', value: 'vip', points: 5 } }));
+      expect(await pending()).toBe(1);
+      await h.publishContactEvent(tenantId, 'crm.contacts.contact.updated.v1', c.contactId, { ...c, version: c.version + 1, tags: ['vip'], changed: ['tags'] });
+      await waitScore(tenantId, c.contactId, 5); // matched by lead scoring from the event
+      expect(await pending()).toBe(0);
+      // The replica as another consumer group might still hold it: the old version, no tag.
+      await h.waitReplica(tenantId, c.contactId, `version = ${c.version + 1}`);
+      await h.sql(`UPDATE "${h.schema}".contact_replica SET tags = '{}', version = $3 WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId, c.version]);
+      await rescores.sweep();
+      expect((await scoreOf(tenantId, c.contactId)).score).toBe(5);
+    } finally {
+      rescores.onApplicationBootstrap();
+    }
+  });
+
   it('refuses bad rules naming each field (unknown field, missing or extra value, 0 points, a form that is not yours); unknown ids are NOT_FOUND', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });

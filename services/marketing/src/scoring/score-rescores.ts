@@ -7,6 +7,9 @@ import { LeadScoring } from './lead-scoring';
 import { ScoreRepository } from './score.repository';
 import type { ContactAttributes } from './scoring-rules';
 
+/** `Tx.once` key: whether the tenant has contacts queued (ScoreRescores.matched). */
+const PENDING_KEY = 'marketing.score-rescores-pending';
+
 /** Contacts per job: the lead-scoring runs of the tenant wait for one chunk at most (about a second). */
 export const RESCORE_CHUNK = 100;
 
@@ -89,6 +92,26 @@ export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
       [tx.tenantId, contactIds, reason],
     );
     await this.ensureJob(tx);
+  }
+
+  /**
+   * `marketing.lead-scoring` has just matched the contact against the current rules from its event's
+   * snapshot: a pending re-match of it is dropped, since the replica the job would read may still hold
+   * an older version of the contact (another consumer group applies it). Whether the tenant has any
+   * pending row is read once per run (under SCORING_CONFIG_LOCK: only its holders exclusive queue or
+   * take rows), so the common case costs one statement per run, not per event.
+   */
+  async matched(tx: Tx, contactId: string): Promise<void> {
+    const pending = await tx.once(PENDING_KEY, async () => {
+      await this.scores.holdConfig(tx);
+      return !!(await tx.maybeOne(`SELECT 1 FROM score_rescores WHERE tenant_id = $1 LIMIT 1`, [tx.tenantId]));
+    });
+    if (!pending) return;
+    await tx.query(
+      `WITH done AS (DELETE FROM score_rescores WHERE tenant_id = $1 AND contact_id = $2 AND NOT rescore)
+       UPDATE score_rescores SET rematch = false WHERE tenant_id = $1 AND contact_id = $2 AND rescore AND rematch`,
+      [tx.tenantId, contactId],
+    );
   }
 
   /** Contacts of the tenant whose score does not follow the current rules yet. */

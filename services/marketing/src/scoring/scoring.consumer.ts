@@ -3,6 +3,7 @@ import { ContactCreatedV1, ContactUpdatedV1, FormSubmittedV1, MessageClickedV1, 
 import { EventConsumer, OnEvent, type CrmEventContext, type Event } from '@crm/platform';
 import { FormRepository } from '../forms/form.repository';
 import { LeadScoring } from './lead-scoring';
+import { ScoreRescores } from './score-rescores';
 import { SCORING_CONFIG_LOCK } from './score.repository';
 import { snapshotAttributes } from './scoring-rules';
 
@@ -19,6 +20,7 @@ export class LeadScoringEvents {
   constructor(
     private readonly scoring: LeadScoring,
     private readonly forms: FormRepository,
+    private readonly rescores: ScoreRescores,
   ) {}
 
   @OnEvent(MessageOpenedV1)
@@ -51,5 +53,6 @@ export class LeadScoringEvents {
     const proposed = await this.forms.linkToContact(ctx.tx, s.contactId, s.emails.map((x) => x.email), s.phones.map((x) => x.phone));
     for (const id of proposed) await this.scoring.moveContact(ctx.tx, id, s.contactId);
     await this.scoring.onAttributes(ctx.tx, s.contactId, snapshotAttributes(s));
+    await this.rescores.matched(ctx.tx, s.contactId);
   }
 }
