@@ -41,6 +41,7 @@ export * from './kernel/sql-builder';
 export * from './kernel/input';
 export * from './kernel/schema-scope';
 export * from './kernel/scheduler';
+export * from './kernel/job-queue';
 export * from './transport';
 export * from './db/audit';
 export * from './kernel/audit-trail';

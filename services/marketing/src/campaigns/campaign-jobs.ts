@@ -1,8 +1,8 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { CampaignWinnerChosenV1, MessageBouncedV1, MessageSentV1, type EventData } from '@crm/events';
-import { EventPublisher, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
+import { EventPublisher, JobQueue, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
 import { ChannelAdapters, type Channel, type DeliveryReceipt, type OutboundMessage } from '../delivery/channel.port';
 import { routePass } from '../routing/route.sql';
 import { emitCampaignCompleted, emitCampaignStarted, emitRouted } from './campaign.events';
@@ -46,19 +46,20 @@ const THROTTLE_ROUND_MS = 1000;
  * flight to commit: nothing is lost or repeated.
  */
 @Injectable()
-export class CampaignJobs implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly jobs: JobScheduler<CampaignJob>;
+export class CampaignJobs extends JobQueue<CampaignJob> {
+  protected readonly jobs: JobScheduler<CampaignJob>;
 
   constructor(
     ds: DataSource,
     events: EventPublisher,
     @Inject(CAMPAIGNS_CONFIG) private readonly config: CampaignsConfig,
-    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    @Inject(SERVICE_INFO) protected readonly info: ServiceInfo,
     @Inject(LOGGER) private readonly log: Logger,
     private readonly campaigns: CampaignRepository,
     // src/delivery's adapters (DeliveryModule exports them).
     private readonly adapters: ChannelAdapters,
   ) {
+    super();
     this.jobs = new JobScheduler<CampaignJob>(ds, events, log, {
       name: 'campaign jobs',
       table: 'campaign_jobs',
@@ -68,18 +69,8 @@ export class CampaignJobs implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  onApplicationBootstrap(): void {
-    if (this.info.schemaOnly || !this.config.MARKETING_CAMPAIGN_SCHEDULER) return;
-    this.jobs.start();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.jobs.stop();
-  }
-
-  /** One sweep; public so tests and operators can trigger it. */
-  sweep(now: Date = new Date()): Promise<number> {
-    return this.jobs.sweep(now);
+  protected override enabled(): boolean {
+    return this.config.MARKETING_CAMPAIGN_SCHEDULER;
   }
 
   private channelAdapters(): ChannelAdapters {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { EventPublisher, JobScheduler, LOGGER, PLATFORM_CONFIG, SERVICE_INFO, type JobRow, type ServiceInfo } from '@crm/platform';
+import { EventPublisher, JobQueue, JobScheduler, LOGGER, PLATFORM_CONFIG, SERVICE_INFO, type JobRow, type ServiceInfo } from '@crm/platform';
 import type { CaptureConfig } from '../forms/capture.config';
 import { LeadScoring } from './lead-scoring';
 import { ScoreRepository } from './score.repository';
@@ -15,18 +15,19 @@ const DAY_MS = 86_400_000;
  * with `sweep(at)`.
  */
 @Injectable()
-export class ScoreDecayScheduler implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly jobs: JobScheduler<JobRow>;
+export class ScoreDecayScheduler extends JobQueue<JobRow> {
+  protected readonly jobs: JobScheduler<JobRow>;
 
   constructor(
     ds: DataSource,
     events: EventPublisher,
     @Inject(LOGGER) log: Logger,
     @Inject(PLATFORM_CONFIG) config: CaptureConfig,
-    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    @Inject(SERVICE_INFO) protected readonly info: ServiceInfo,
     private readonly scoring: LeadScoring,
     private readonly scores: ScoreRepository,
   ) {
+    super();
     this.jobs = new JobScheduler<JobRow>(ds, events, log, {
       name: 'lead-score decay',
       table: 'score_decay_jobs',
@@ -37,18 +38,5 @@ export class ScoreDecayScheduler implements OnApplicationBootstrap, OnModuleDest
         await this.scores.enqueueDecay(tx, new Date(job.due_at.getTime() + DAY_MS));
       },
     });
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.info.schemaOnly) this.jobs.start();
-  }
-
-  /** One sweep of the jobs due at `now`; returns how many tenants it handled. Public so tests and operators can trigger it. */
-  sweep(now: Date = new Date()): Promise<number> {
-    return this.jobs.sweep(now);
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.jobs.stop();
   }
 }

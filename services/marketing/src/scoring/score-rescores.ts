@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { currentActor, currentTraceparent, EventPublisher, JobScheduler, LOGGER, PLATFORM_CONFIG, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
+import { currentActor, currentTraceparent, EventPublisher, JobQueue, JobScheduler, LOGGER, PLATFORM_CONFIG, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
 import type { CaptureConfig } from '../forms/capture.config';
 import { LeadScoring } from './lead-scoring';
 import { ScoreRepository } from './score.repository';
@@ -37,18 +37,19 @@ interface QueuedRow {
  * contacts are done, `scoringSettings.pendingRescores` counts them.
  */
 @Injectable()
-export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly jobs: JobScheduler<JobRow>;
+export class ScoreRescores extends JobQueue<JobRow> {
+  protected readonly jobs: JobScheduler<JobRow>;
 
   constructor(
     ds: DataSource,
     events: EventPublisher,
     @Inject(LOGGER) log: Logger,
     @Inject(PLATFORM_CONFIG) config: CaptureConfig,
-    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    @Inject(SERVICE_INFO) protected readonly info: ServiceInfo,
     private readonly scoring: LeadScoring,
     private readonly scores: ScoreRepository,
   ) {
+    super();
     this.jobs = new JobScheduler<JobRow>(ds, events, log, {
       name: 'lead-score rescores',
       table: 'score_rescore_jobs',
@@ -61,14 +62,6 @@ export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
       maxAttempts: Number.MAX_SAFE_INTEGER,
       handle: (tx) => this.doChunk(tx),
     });
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.info.schemaOnly) this.jobs.start();
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.jobs.stop();
   }
 
   /** Attribute rules changed: every contact that can hold points (known, neither erased nor merged away) matches them again. */
@@ -122,11 +115,6 @@ export class ScoreRescores implements OnApplicationBootstrap, OnModuleDestroy {
   /** After the queueing transaction committed: start at once rather than at the next poll. */
   wake(): void {
     this.jobs.wake();
-  }
-
-  /** One sweep (tests and operators): one tenant's chunk; returns how many jobs it ran (0 or 1). */
-  sweep(now: Date = new Date()): Promise<number> {
-    return this.jobs.sweep(now);
   }
 
   /**

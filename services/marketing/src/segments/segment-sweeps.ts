@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { EventPublisher, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
+import { EventPublisher, JobQueue, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
 import { SegmentMembership } from './segment-membership';
 import { SegmentRepository } from './segment.repository';
 import { SEGMENTS_CONFIG, type SegmentsConfig } from './segments.config';
@@ -15,18 +15,19 @@ import { SEGMENTS_CONFIG, type SegmentsConfig } from './segments.config';
  * set-based and enqueues the tenant's next sweep, until the tenant has none left.
  */
 @Injectable()
-export class SegmentSweeps implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly jobs: JobScheduler<JobRow>;
+export class SegmentSweeps extends JobQueue<JobRow> {
+  protected readonly jobs: JobScheduler<JobRow>;
 
   constructor(
     ds: DataSource,
     events: EventPublisher,
     @Inject(SEGMENTS_CONFIG) private readonly config: SegmentsConfig,
-    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    @Inject(SERVICE_INFO) protected readonly info: ServiceInfo,
     @Inject(LOGGER) log: Logger,
     private readonly segments: SegmentRepository,
     private readonly membership: SegmentMembership,
   ) {
+    super();
     this.jobs = new JobScheduler<JobRow>(ds, events, log, {
       name: 'segment sweeps',
       table: 'segment_sweeps',
@@ -38,9 +39,8 @@ export class SegmentSweeps implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  onApplicationBootstrap(): void {
-    if (this.info.schemaOnly || !this.config.MARKETING_SEGMENT_SWEEP) return;
-    this.jobs.start();
+  protected override enabled(): boolean {
+    return this.config.MARKETING_SEGMENT_SWEEP;
   }
 
   /** The tenant's next sweep, unless one is pending (called when a time-relative segment is saved). */
@@ -68,14 +68,5 @@ export class SegmentSweeps implements OnApplicationBootstrap, OnModuleDestroy {
         this.config.MARKETING_SEGMENT_SWEEP_MINUTES,
       ]);
     return changed;
-  }
-
-  /** One sweep of due jobs (tests and operators). */
-  sweep(now: Date = new Date()): Promise<number> {
-    return this.jobs.sweep(now);
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.jobs.stop();
   }
 }

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { EventPublisher, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
+import { EventPublisher, JobQueue, JobScheduler, LOGGER, SERVICE_INFO, type JobRow, type ServiceInfo, type Tx } from '@crm/platform';
 import { SALES_CONFIG, type SalesConfig } from '../config';
 import { emitTaskDue } from './task.events';
 import { TaskRepository } from './task.repository';
@@ -19,17 +19,18 @@ interface ReminderJob extends JobRow {
  * left (CompleteTask deletes it, locking the reminder first as the sweep does).
  */
 @Injectable()
-export class ReminderScheduler implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly jobs: JobScheduler<ReminderJob>;
+export class ReminderScheduler extends JobQueue<ReminderJob> {
+  protected readonly jobs: JobScheduler<ReminderJob>;
 
   constructor(
     ds: DataSource,
     events: EventPublisher,
     @Inject(SALES_CONFIG) private readonly config: SalesConfig,
-    @Inject(SERVICE_INFO) private readonly info: ServiceInfo,
+    @Inject(SERVICE_INFO) protected readonly info: ServiceInfo,
     @Inject(LOGGER) log: Logger,
     private readonly tasks: TaskRepository,
   ) {
+    super();
     this.jobs = new JobScheduler<ReminderJob>(ds, events, log, {
       name: 'task reminders',
       table: 'task_reminders',
@@ -40,22 +41,12 @@ export class ReminderScheduler implements OnApplicationBootstrap, OnModuleDestro
     });
   }
 
-  onApplicationBootstrap(): void {
-    if (this.info.schemaOnly || !this.config.SALES_REMINDER_SCHEDULER) return;
-    this.jobs.start();
+  protected override enabled(): boolean {
+    return this.config.SALES_REMINDER_SCHEDULER;
   }
 
   private async remind(tx: Tx, taskId: string): Promise<void> {
     const task = await this.tasks.markReminded(tx, taskId);
     if (task) await emitTaskDue(tx, task);
-  }
-
-  /** One sweep; returns how many reminders it handled. Public so tests and operators can trigger it. */
-  sweep(now: Date = new Date()): Promise<number> {
-    return this.jobs.sweep(now);
-  }
-
-  onModuleDestroy(): Promise<void> {
-    return this.jobs.stop();
   }
 }
