@@ -186,7 +186,7 @@ export class IdempotentConsumer {
    * one seen for the first time, bound to its tenant. Duplicates (earlier deliveries, or the same
    * id twice in one run) have no effect. The handlers' Txs go into `txs`, told once the caller commits.
    */
-  private async apply(m: EntityManager, events: CloudEvent[], txs: Tx[], progress?: RunProgress): Promise<Outcome[]> {
+  private async apply(m: EntityManager, events: CloudEvent[], txs: Tx[], progress: RunProgress = {}): Promise<Outcome[]> {
     // One transaction, one set of `Tx.once` reads: the run reads its configuration once, not per event.
     const reads: TxReads = new Map();
     if (this.spec.tenantLocks?.length) await lockTenantsShared(m, reads, events.map((e) => e.tenantid), this.spec.tenantLocks);
@@ -218,11 +218,11 @@ export class IdempotentConsumer {
           }
           const tx = new Tx(m, e.tenantid, this.emitter, reads);
           txs.push(tx);
-          if (progress) progress.handling = e.id;
+          progress.handling = e.id;
           await this.spec.handlers[e.type](e, tx);
           // Emits inside the trace: the outbox row carries the handler's span.
           await tx.settle();
-          if (progress) progress.handling = undefined;
+          progress.handling = undefined;
         }),
       );
       out.push('applied');

@@ -60,7 +60,7 @@ export class ScoreRescores extends JobQueue<JobRow> {
       // rule change, which would only queue a new job to fail the same way. It is retried (backoff
       // up to an hour) with its error in last_error while pendingRescores stays above 0.
       maxAttempts: Number.MAX_SAFE_INTEGER,
-      handle: (tx) => this.doChunk(tx),
+      handle: (tx, job) => this.doChunk(tx, job),
     });
   }
 
@@ -118,19 +118,20 @@ export class ScoreRescores extends JobQueue<JobRow> {
   }
 
   /**
-   * The tenant's job, unless one is pending. It acts for whoever queued it, in their request's trace
-   * (the score events of a rule change carry the user who made it); its next chunks continue so.
+   * The tenant's job, unless one is pending besides `running` (the job asking for its next chunk).
+   * It acts for whoever queued it, in their request's trace (the score events of a rule change carry
+   * the user who made it); its next chunks continue so.
    */
-  private async ensureJob(tx: Tx): Promise<void> {
+  private async ensureJob(tx: Tx, running: string | null = null): Promise<void> {
     await tx.query(
       `INSERT INTO score_rescore_jobs (id, tenant_id, due_at, actor_id, traceparent) SELECT gen_random_uuid(), $1, now(), $2, $3
-       WHERE NOT EXISTS (SELECT 1 FROM score_rescore_jobs WHERE tenant_id = $1 AND failed_at IS NULL)`,
-      [tx.tenantId, currentActor(), currentTraceparent() ?? null],
+       WHERE NOT EXISTS (SELECT 1 FROM score_rescore_jobs WHERE tenant_id = $1 AND failed_at IS NULL AND id IS DISTINCT FROM $4)`,
+      [tx.tenantId, currentActor(), currentTraceparent() ?? null, running],
     );
   }
 
   /** The job: the tenant's next chunk, then the job for the rest (this one is deleted after it). */
-  private async doChunk(tx: Tx): Promise<void> {
+  private async doChunk(tx: Tx, job: JobRow): Promise<void> {
     await this.scores.lockForWrite(tx);
     const rows = await tx.query<QueuedRow>(
       // The chunk first, then its contacts by key: joined before the LIMIT, the planner hashed the
@@ -149,11 +150,6 @@ export class ScoreRescores extends JobQueue<JobRow> {
       if (r.rescore && !rescored) await this.scoring.rescore(tx, r.contact_id, at, r.reason);
     }
     await tx.query(`DELETE FROM score_rescores WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[])`, [tx.tenantId, rows.map((r) => r.contact_id)]);
-    if (rows.length === RESCORE_CHUNK)
-      await tx.query(`INSERT INTO score_rescore_jobs (id, tenant_id, due_at, actor_id, traceparent) VALUES (gen_random_uuid(), $1, now(), $2, $3)`, [
-        tx.tenantId,
-        currentActor(),
-        currentTraceparent() ?? null,
-      ]);
+    if (rows.length === RESCORE_CHUNK) await this.ensureJob(tx, job.id as string);
   }
 }

@@ -8,7 +8,7 @@ import { ScoreRescores } from './score-rescores';
 import { ScoreRepository } from './score.repository';
 import { LeadScoringEvents } from './scoring.consumer';
 import { ScoringQueries } from './scoring.queries';
-import { ScoringResolver } from './scoring.resolver';
+import { ScoringResolver, ScoringSettingsResolver } from './scoring.resolver';
 import { CreateScoringRule, DeleteScoringRule, ScoringRuleWrites, UpdateScoringRule, UpdateScoringSettings } from './use-cases/scoring-rules.use-cases';
 
 /** Lead scoring: rules, the score ledger, decay, Contact.leadScore, and the consumer of behaviour and contact events. */
@@ -17,7 +17,7 @@ import { CreateScoringRule, DeleteScoringRule, ScoringRuleWrites, UpdateScoringR
   controllers: [LeadScoringEvents],
   providers: [
     ScoreRepository, LeadScoring, ScoringQueries, ScoringRuleWrites, CreateScoringRule, UpdateScoringRule, DeleteScoringRule, UpdateScoringSettings,
-    ScoringResolver, ContactLeadScoreResolver, ScoreDecayScheduler, ScoreRescores, CaptureLifecycle,
+    ScoringResolver, ScoringSettingsResolver, ContactLeadScoreResolver, ScoreDecayScheduler, ScoreRescores, CaptureLifecycle,
   ],
   exports: [LeadScoring, ScoreRepository, CaptureLifecycle],
 })

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid, notFound, UnitOfWork } from '@crm/platform';
 import { ScoreRescores } from './score-rescores';
-import { ScoreRepository, type StoredRule } from './score.repository';
-import type { LeadScore, ScoringRuleKind, ScoringSettings } from './scoring.types';
+import { ScoreRepository, type ScoringSettingsValue, type StoredRule } from './score.repository';
+import type { LeadScore, ScoringRuleKind } from './scoring.types';
 
 @Injectable()
 export class ScoringQueries {
@@ -16,8 +16,12 @@ export class ScoringQueries {
     return this.uow.run(tenantId, (tx) => this.scores.readRules(tx));
   }
 
-  settings(tenantId: string): Promise<ScoringSettings> {
-    return this.uow.run(tenantId, async (tx) => ({ ...(await this.scores.readSettings(tx)), pendingRescores: await this.rescores.pending(tx) }));
+  settings(tenantId: string): Promise<ScoringSettingsValue> {
+    return this.uow.run(tenantId, (tx) => this.scores.readSettings(tx));
+  }
+
+  pendingRescores(tenantId: string): Promise<number> {
+    return this.uow.run(tenantId, (tx) => this.rescores.pending(tx));
   }
 
   /** A contact without points scores 0 with an empty breakdown; a malformed id is NOT_FOUND. */

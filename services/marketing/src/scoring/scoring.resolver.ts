@@ -1,4 +1,4 @@
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { currentUser, RequirePermission } from '@crm/platform';
 import { MarketingPermission } from '../permissions';
 import { ScoringQueries } from './scoring.queries';
@@ -55,5 +55,15 @@ export class ScoringResolver {
   @RequirePermission(MarketingPermission['scoring.write'])
   updateScoringSettings(@Args('input') input: ScoringSettingsInput) {
     return this.updateSettings.execute(currentUser(), input);
+  }
+}
+
+@Resolver(() => ScoringSettings)
+export class ScoringSettingsResolver {
+  constructor(private readonly queries: ScoringQueries) {}
+
+  @ResolveField(() => Int, { description: 'Contacts whose score is still being recomputed in the background after a rule change (0: every score follows the current rules)' })
+  pendingRescores() {
+    return this.queries.pendingRescores(currentUser().tenantId);
   }
 }

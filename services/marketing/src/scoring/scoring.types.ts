@@ -53,8 +53,7 @@ export class LeadScore {
 export class ScoringSettings {
   @Field(() => Int, { description: 'A contact whose score reaches it is a marketing-qualified lead (default 50)' }) mqlThreshold: number;
   @Field(() => Int, { description: 'Behaviour points halve every this many days (default 30)' }) halfLifeDays: number;
-  @Field(() => Int, { description: 'Contacts whose score is still being recomputed in the background after a rule change (0: every score follows the current rules)' })
-  pendingRescores: number;
+  // pendingRescores: ScoringSettingsResolver, counted only when asked for.
 }
 
 @InputType()

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { invalidField, isUuid, notFound, parseInput, UnitOfWork, type RequestContext, type Tx } from '@crm/platform';
 import { optionalTextField, textField } from '@crm/shared-kernel';
-import { ScoreRepository, type StoredRule } from '../score.repository';
+import { ScoreRepository, type ScoringSettingsValue, type StoredRule } from '../score.repository';
 import { ScoreRescores } from '../score-rescores';
 import { kindOfField, valueRule } from '../scoring-rules';
-import type { ScoringRuleInput, ScoringSettings, ScoringSettingsInput } from '../scoring.types';
+import type { ScoringRuleInput, ScoringSettingsInput } from '../scoring.types';
 
 const FIELD_HELP = 'use lifecycleStage, companyName, country, tag, custom.<key>, emailOpened, linkClicked, pageVisited or formSubmitted';
 
@@ -26,24 +26,13 @@ const ruleSchema = z
 
 type ParsedRule = z.output<typeof ruleSchema>;
 
-/** Rule writes shared by create and update: the form check and the re-evaluation of attribute rules. */
+/** The check shared by create and update: a rule on a specific form names one of the tenant's forms. */
 @Injectable()
 export class ScoringRuleWrites {
-  constructor(private readonly rescores: ScoreRescores) {}
-
   async checkForm(tx: Tx, v: ParsedRule): Promise<void> {
     if (v.field !== 'formSubmitted' || !v.value) return;
     const f = await tx.maybeOne(`SELECT 1 FROM forms WHERE tenant_id = $1 AND id = $2`, [tx.tenantId, v.value.toLowerCase()]);
     if (!f) throw invalidField('input.value', 'no form of yours has this id');
-  }
-
-  /**
-   * Attribute rules changed: every active contact of the replica is matched again — in the
-   * background (ScoreRescores), a chunk at a time: the mutation only queues them, so its cost does
-   * not grow with the contacts.
-   */
-  reevaluateAttributes(tx: Tx, rule: StoredRule): Promise<void> {
-    return this.rescores.queueRematchAll(tx, `rule “${rule.name}” changed`);
   }
 }
 
@@ -63,7 +52,8 @@ export class CreateScoringRule {
       await this.writes.checkForm(tx, v);
       const kind = kindOfField(v.field)!;
       const rule = await this.scores.insertRule(tx, { name: v.name, kind, field: v.field, value: v.value, points: v.points }, ctx.userId);
-      if (kind === 'attribute') await this.writes.reevaluateAttributes(tx, rule);
+      // Every contact is matched again in the background (ScoreRescores): the mutation only queues them.
+      if (kind === 'attribute') await this.rescores.queueRematchAll(tx, `rule “${rule.name}” changed`);
       return rule;
     });
     this.rescores.wake();
@@ -91,7 +81,7 @@ export class UpdateScoringRule {
       await this.writes.checkForm(tx, v);
       const kind = kindOfField(v.field)!;
       const rule = await this.scores.updateRule(tx, { id: old.id, name: v.name, kind, field: v.field, value: v.value, points: v.points });
-      if (kind === 'attribute' || old.kind === 'attribute') await this.writes.reevaluateAttributes(tx, rule);
+      if (kind === 'attribute' || old.kind === 'attribute') await this.rescores.queueRematchAll(tx, `rule “${rule.name}” changed`);
       return rule;
     });
     this.rescores.wake();
@@ -134,17 +124,16 @@ export class UpdateScoringSettings {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly scores: ScoreRepository,
-    private readonly rescores: ScoreRescores,
   ) {}
 
-  async execute(ctx: RequestContext, input: ScoringSettingsInput): Promise<ScoringSettings> {
+  async execute(ctx: RequestContext, input: ScoringSettingsInput): Promise<ScoringSettingsValue> {
     const v = parseInput(settingsSchema, input, 'input');
     return this.uow.run(ctx.tenantId, async (tx) => {
       await this.scores.lockForWrite(tx);
       const cur = await this.scores.settings(tx);
       const next = { mqlThreshold: v.mqlThreshold ?? cur.mqlThreshold, halfLifeDays: v.halfLifeDays ?? cur.halfLifeDays };
       await this.scores.saveSettings(tx, next);
-      return { ...next, pendingRescores: await this.rescores.pending(tx) };
+      return next;
     });
   }
 }
