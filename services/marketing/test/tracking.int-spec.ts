@@ -133,6 +133,45 @@ describe('tracking, unsubscribe and provider callbacks; email through the embedd
     expect(await outboxTypes(tenantId)).toEqual(['crm.marketing.message.opened.v1']);
   });
 
+  it('hits stored while the background step runs wait for its next run, processDelayMs later (not one transaction after another)', async () => {
+    const tenantId = uniqueTenant();
+    const { m, pixel } = await sent(tenantId);
+    const local = pixel.replace(/^https?:\/\/[^/]+/, base);
+    const tracking = h.svc.app.get(Tracking);
+    const delay = tracking.processDelayMs;
+    tracking.processDelayMs = 600;
+    const runs: { start: number; end?: number }[] = [];
+    const apply = (tracking as unknown as { applyHits: (t: string) => Promise<number> }).applyHits;
+    const spy = jest.spyOn(tracking as unknown as { applyHits: (t: string) => Promise<number> }, 'applyHits').mockImplementation(async function (this: Tracking, t: string) {
+      const run: { start: number; end?: number } = { start: Date.now() };
+      runs.push(run);
+      try {
+        return await apply.call(this, t);
+      } finally {
+        run.end = Date.now();
+      }
+    });
+    try {
+      // The first run waits on the message's row; a second hit is stored while it waits.
+      await inTenantTx(h.svc.dataSource, tenantId, async (tx) => {
+        await tx.query(`SELECT 1 FROM campaign_messages WHERE id = $1 FOR UPDATE`, [m.messageId]);
+        expect((await fetch(local)).status).toBe(200);
+        const deadline = Date.now() + 5_000;
+        while (!runs.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(runs).toHaveLength(1);
+        expect((await fetch(local)).status).toBe(200);
+      });
+      const deadline = Date.now() + 10_000;
+      while ((await storedHits(m.messageId)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await row(m.messageId)).open_count).toBe(2);
+      expect(runs).toHaveLength(2);
+      expect(runs[1].start - runs[0].end!).toBeGreaterThanOrEqual(500);
+    } finally {
+      spy.mockRestore();
+      tracking.processDelayMs = delay;
+    }
+  });
+
   it('click: 302 to the stored URL of that link, MessageClickedV1 per click', async () => {
     const tenantId = uniqueTenant();
     const { m, clicks } = await sent(tenantId);
