@@ -1,6 +1,7 @@
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { badUserInput } from './errors';
 import { isUuid } from './db/sql';
+import type { SqlParams } from './kernel/sql-builder';
 
 /**
  * Keyset pagination helpers. A cursor carries the last row's sort key exactly as Postgres compares
@@ -121,13 +122,19 @@ export interface KeysetPage {
   afterSql(p: (v: unknown) => string): string | null;
   connection<R extends KeysetRow, N>(rows: R[], present: (page: R[]) => N[] | Promise<N[]>, totalCount: number | null): Promise<ConnectionValue<N>>;
   /**
-   * The same page for many parents in ONE query (a connection field of a batched list, e.g.
-   * `Contact.deals`): the first `limit` rows of each `partitionBy` value, by row_number(), with
-   * the keyset predicate applied to each. `columns` is the select list; `where` must bind the parents.
+   * The same page for many parents in ONE statement (a connection field of a batched list, e.g.
+   * `Contact.deals`): the first `limit` rows of each `partitionBy` value (a column of `columns`, the
+   * select list), by row_number(), with the keyset predicate applied to each; `where` binds the
+   * parents through `params`. With `withTotal`, each parent's count as well: on a first page by a
+   * window count in the same statement (it reads every row of the parent anyway), after a cursor by
+   * a second one. `run` sends a statement (`tx.prepared` or `tx.query`).
    */
-  perParentSql(q: { columns: string; from: string; where: string; partitionBy: string }, p: (v: unknown) => string): string;
-  /** Drops the look-ahead row: the rows `present` will see (present them all at once, then build each parent's connection). */
-  visible<R>(rows: R[]): R[];
+  perParent<R extends KeysetRow>(
+    run: (sql: string, params: unknown[]) => Promise<unknown[]>,
+    q: { columns: string; from: string; where: string; partitionBy: string },
+    params: SqlParams,
+    withTotal: boolean,
+  ): Promise<{ rows: R[]; totalOf(parent: string): number | null }>;
 }
 
 export function keysetPage(order: KeysetOrder, args: KeysetArgs): KeysetPage {
@@ -153,14 +160,30 @@ export function keysetPage(order: KeysetOrder, args: KeysetArgs): KeysetPage {
       const cmp = order.dir === 'DESC' ? '<' : '>';
       return `(${order.key}, ${idCol}) ${cmp} (${p(cursor.v)}${order.timestamp ? '::timestamptz' : ''}, ${p(cursor.id)}::uuid)`;
     },
-    perParentSql(q, p) {
-      const after = this.afterSql(p);
-      return `SELECT * FROM (
-          SELECT ${q.columns}, ${this.sortKey} AS sort_key, row_number() OVER (PARTITION BY ${q.partitionBy} ORDER BY ${this.orderBy}) AS page_row
+    async perParent<R extends KeysetRow>(
+      run: (sql: string, params: unknown[]) => Promise<unknown[]>,
+      q: { columns: string; from: string; where: string; partitionBy: string },
+      params: SqlParams,
+      withTotal: boolean,
+    ) {
+      const uncursored = params.snapshot();
+      const after = this.afterSql(params.p);
+      const counted = withTotal && !after;
+      const rows = (await run(
+        `SELECT * FROM (
+          SELECT ${q.columns}, ${this.sortKey} AS sort_key, row_number() OVER (PARTITION BY ${q.partitionBy} ORDER BY ${this.orderBy}) AS page_row${counted ? `, count(*) OVER (PARTITION BY ${q.partitionBy}) AS parent_total` : ''}
           FROM ${q.from} WHERE ${q.where}${after ? ` AND ${after}` : ''}
-        ) ranked WHERE page_row <= ${p(this.limit)} ORDER BY page_row`;
+        ) ranked WHERE page_row <= ${params.p(this.limit)} ORDER BY page_row`,
+        params.values,
+      )) as (R & Record<string, unknown>)[];
+      if (!withTotal) return { rows, totalOf: () => null };
+      const totals = new Map<string, number>(
+        counted
+          ? rows.map((r) => [r[q.partitionBy] as string, Number(r.parent_total)])
+          : ((await run(`SELECT ${q.partitionBy} AS parent, count(*)::int AS n FROM ${q.from} WHERE ${q.where} GROUP BY 1`, uncursored)) as { parent: string; n: number }[]).map((r) => [r.parent, r.n]),
+      );
+      return { rows, totalOf: (parent: string) => totals.get(parent) ?? 0 };
     },
-    visible: (rows) => rows.slice(0, first),
     async connection(rows, present, totalCount) {
       const page = rows.slice(0, first);
       const nodes = await present(page);

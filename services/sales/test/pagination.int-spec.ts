@@ -1,4 +1,5 @@
-import { dataOf, uniqueTenant } from '@crm/testing';
+import { requestStore } from '@crm/platform';
+import { dataOf, recordStatements, uniqueTenant } from '@crm/testing';
 import { Q, startSales, type Harness } from './harness';
 
 const PAGE = `edges { cursor node { id } } pageInfo { hasNextPage endCursor } totalCount`;
@@ -108,8 +109,15 @@ describe('connections of the sales module', () => {
       expectedOrders[contactId] = await sameInstants('orders', 'placed_at', ordersOf[contactId], tenantId, 'DESC').then((all) => all.filter((id) => ordersOf[contactId].includes(id)));
     }
     const refs = [a, b, none].map((c) => ({ __typename: 'Contact', id: c.contactId }));
-    // First page for all three contacts in one request.
-    const first = dataOf(await gql(CONTACT_SALES, { r: refs, first: 2 }))._entities;
+    // First page for all three contacts in one request: each connection's page and its counts in one statement.
+    const rec = recordStatements(h.svc.dataSource, () => !!requestStore.getStore());
+    let first: any;
+    try {
+      first = dataOf(await gql(CONTACT_SALES, { r: refs, first: 2 }))._entities;
+    } finally {
+      rec.restore();
+    }
+    expect(rec.statements.filter((st) => /\bFROM (deals|orders)\b/.test(st.sql)).map((st) => /\bFROM (deals|orders)\b/.exec(st.sql)![1]).sort()).toEqual(['deals', 'orders']);
     expect(first.map((e: any) => [e.deals.edges.length, e.deals.totalCount, e.deals.pageInfo.hasNextPage, e.orders.edges.length, e.orders.totalCount])).toEqual([
       [2, 5, true, 2, 5],
       [2, 5, true, 2, 5],

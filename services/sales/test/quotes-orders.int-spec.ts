@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { TenantProfiles } from '@crm/documents';
 import { extractPdfText } from '@crm/documents/test/pdf-text';
-import { dataOf, uniqueTenant, type TopicRecorder } from '@crm/testing';
+import { requestStore } from '@crm/platform';
+import { dataOf, recordStatements, uniqueTenant, type TopicRecorder } from '@crm/testing';
 import { RenderQuote } from '../src/quotes/use-cases/render-quote.use-case';
 import { expectError, Q, SALES_EVENT, startSales, type Harness } from './harness';
 import { checkStructure, infoEntry, pageCount, parsePdf } from './pdf-inspect';
@@ -136,6 +137,42 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     expect(ents[0].lifetimeValue).toEqual([{ amount: '25.00', currency: 'EUR' }, { amount: '1099', currency: 'JPY' }]);
     expect(ents[1]).toEqual({ id: other.contactId, deals: { edges: [] }, orders: { edges: [] }, lifetimeValue: [] });
   });
+  it('reads of orders and quotes load their lines only when the operation selects them, in one statement for every document of the request', async () => {
+    const tenantId = uniqueTenant();
+    const gql = h.client({ tenantId });
+    const c = await h.contact(tenantId);
+    const other = await h.contact(tenantId);
+    const line = (description: string, unitPrice: string) => ({ description, quantity: '1', unitPrice, taxRate: '0' });
+    for (const [contact, lines] of [[c, [line('A', '1.00'), line('B', '2.00')]], [c, [line('C', '3.00')]], [other, [line('D', '4.00')]]] as const)
+      dataOf(await gql(M.place, { i: { contactId: contact.contactId, channel: 'PHONE', currency: 'EUR', lines } }));
+    const quote = dataOf(await gql(M.quote, { i: { contactId: c.contactId, currency: 'EUR', lines: [line('Q', '5.00')] } })).createQuote;
+    const lineStatements = async (query: string, variables: Record<string, unknown>) => {
+      const recorded = recordStatements(h.svc.dataSource, () => !!requestStore.getStore());
+      try {
+        return { data: dataOf(await gql(query, variables)), lines: recorded.statements.filter((s) => /FROM (order|quote)_lines/.test(s.sql)).length };
+      } finally {
+        recorded.restore();
+      }
+    };
+    const refs = { r: [{ __typename: 'Contact', id: c.contactId }, { __typename: 'Contact', id: other.contactId }] };
+    const ordersOf = (fields: string) => `query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { orders(first: 10) { edges { node { ${fields} } } } } } }`;
+    const without = await lineStatements(ordersOf('number total { amount }'), refs);
+    expect(without.lines).toBe(0);
+    expect(without.data._entities.map((e: any) => e.orders.edges.length)).toEqual([2, 1]);
+    const withLines = await lineStatements(ordersOf('total { amount } lines { description net { amount } }'), refs);
+    expect(withLines.lines).toBe(1);
+    expect(withLines.data._entities.map((e: any) => e.orders.edges.map((o: any) => [o.node.total.amount, o.node.lines.map((l: any) => l.description)]))).toEqual([
+      [['3.00', ['C']], ['3.00', ['A', 'B']]],
+      [['4.00', ['D']]],
+    ]);
+    const quoteRead = (fields: string) => lineStatements(`query($id: ID!) { quote(id: $id) { ${fields} } }`, { id: quote.id });
+    expect((await quoteRead('number total { amount }')).lines).toBe(0);
+    const q = await quoteRead('lines { description } revisions { lines { description } }');
+    expect(q.data.quote).toEqual({ lines: [{ description: 'Q' }], revisions: [{ lines: [{ description: 'Q' }] }] });
+    // One statement per level of the operation (a DataLoader batches what one level asks for).
+    expect(q.lines).toBe(2);
+  });
+
   it('placeOrder retried concurrently with the same externalRef places one order and returns it to every retry', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });

@@ -193,21 +193,13 @@ export class CampaignRepository {
   async pageByContacts(tx: Tx, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<CampaignMessage>[]> {
     const page = keysetPage(MESSAGE_ORDER, args);
     const ids = [...new Set(contactIds)];
-    const q = new SqlParams(tx.tenantId, ids);
-    const sql = page.perParentSql({ columns: '*', from: 'campaign_messages', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, q.p);
-    const rows = await tx.query<MessageRow & KeysetRow>(sql, q.values);
-    const counts = withTotal
-      ? await tx.query<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM campaign_messages WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) GROUP BY contact_id`, [tx.tenantId, ids])
-      : [];
-    return Promise.all(
-      contactIds.map((c) =>
-        page.connection(
-          rows.filter((r) => r.contact_id === c),
-          (r) => r.map(toMessage),
-          withTotal ? (counts.find((x) => x.contact_id === c)?.n ?? 0) : null,
-        ),
-      ),
+    const { rows, totalOf } = await page.perParent<MessageRow & KeysetRow>(
+      (sql, values) => tx.query(sql, values),
+      { columns: '*', from: 'campaign_messages', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' },
+      new SqlParams(tx.tenantId, ids),
+      withTotal,
     );
+    return Promise.all(contactIds.map((c) => page.connection(rows.filter((r) => r.contact_id === c), (r) => r.map(toMessage), totalOf(c))));
   }
 
   async stats(tx: Tx, campaignId: string): Promise<CampaignStats> {

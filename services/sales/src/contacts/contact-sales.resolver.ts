@@ -6,7 +6,7 @@ import { tenantLoader } from '../common/loaders';
 import { Deal, DealConnection } from '../deals/deal.types';
 import { DealQueries } from '../deals/deal.queries';
 import { OrderQueries } from '../orders/order.queries';
-import { Order, OrderConnection } from '../quotes/quote.types';
+import { OrderConnection, type Listed, type Order } from '../quotes/quote.types';
 
 /**
  * The fields sales adds to `Contact` through federation. They are nullable: when sales is down the
@@ -39,7 +39,7 @@ export class ContactSalesResolver {
   @ResolveField(() => OrderConnection, { nullable: true, description: 'Every purchase, newest first: accepted quotes, point of sale, web shop, phone' })
   orders(@Parent() c: SalesContact, @Args() page: PageArgs, @Info() info: GraphQLResolveInfo) {
     const withTotal = selectsField(info, 'totalCount');
-    return tenantLoader<string, ConnectionValue<Order>>(ContactSalesResolver.batchName('contact-orders', page, withTotal), (t, ids) => this.orderService.byContacts(t, ids, page, withTotal)).load(this.key(c));
+    return tenantLoader<string, ConnectionValue<Listed<Order>>>(ContactSalesResolver.batchName('contact-orders', page, withTotal), (t, ids) => this.orderService.byContacts(t, ids, page, withTotal)).load(this.key(c));
   }
 
   @ResolveField(() => [Money], { nullable: true, description: 'Revenue per currency: orders not cancelled, plus won deals without an order' })

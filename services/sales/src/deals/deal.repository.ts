@@ -174,21 +174,13 @@ export class DealRepository {
   async pageByContacts(tx: Tx, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>[]> {
     const page = keysetPage(DEAL_ORDER, args);
     const ids = [...new Set(contactIds)];
-    const q = new SqlParams(tx.tenantId, ids);
-    const sql = page.perParentSql({ columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL', partitionBy: 'contact_id' }, q.p);
-    const rows = await tx.prepared<DealRow & KeysetRow>(sql, q.values);
-    const counts = withTotal
-      ? await tx.prepared<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM deals WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL GROUP BY contact_id`, [tx.tenantId, ids])
-      : [];
-    return Promise.all(
-      contactIds.map((c) =>
-        page.connection(
-          rows.filter((r) => r.contact_id === c),
-          (r) => r.map(toDeal),
-          withTotal ? (counts.find((k) => k.contact_id === c)?.n ?? 0) : null,
-        ),
-      ),
+    const { rows, totalOf } = await page.perParent<DealRow & KeysetRow>(
+      (sql, values) => tx.prepared(sql, values),
+      { columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL', partitionBy: 'contact_id' },
+      new SqlParams(tx.tenantId, ids),
+      withTotal,
     );
+    return Promise.all(contactIds.map((c) => page.connection(rows.filter((r) => r.contact_id === c), (r) => r.map(toDeal), totalOf(c))));
   }
 
   async historyOf(tx: Tx, dealIds: readonly string[]): Promise<StageChange[][]> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { isUuid, keysetPage, parseInput, UnitOfWork, type ConnectionValue, type KeysetArgs, type KeysetOrder } from '@crm/platform';
 import { fromDb, money, optionalIdField, type Money } from '@crm/shared-kernel';
 import { z } from 'zod';
-import type { Order, OrderFilter } from '../quotes/quote.types';
+import type { Listed, Order, OrderFilter } from '../quotes/quote.types';
 import { OrderStatus, SalesChannel } from '../quotes/quote.types';
 import { OrderPresenter } from './order.presenter';
 import { OrderRepository } from './order.repository';
@@ -26,39 +26,26 @@ export class OrderQueries {
   ) {}
 
   /** result[i] belongs to ids[i]; a malformed or unknown id is null (it never fails the batch). */
-  async getMany(tenantId: string, ids: readonly string[]): Promise<(Order | null)[]> {
+  async getMany(tenantId: string, ids: readonly string[]): Promise<(Listed<Order> | null)[]> {
     const valid = ids.filter(isUuid).map((i) => i.toLowerCase());
-    const orders = valid.length ? await this.uow.run(tenantId, async (tx) => this.presenter.present(tx, await this.orders.byIds(tx, valid))) : [];
+    const orders = valid.length ? await this.uow.run(tenantId, async (tx) => this.presenter.listed(await this.orders.byIds(tx, valid))) : [];
     return ids.map((id) => orders.find((o) => o.id === id.toLowerCase()) ?? null);
   }
 
-  async list(tenantId: string, rawFilter: OrderFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Order>> {
+  async list(tenantId: string, rawFilter: OrderFilter, args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Listed<Order>>> {
     const filter = parseInput(orderFilterSchema, rawFilter, 'filter');
     const page = keysetPage(ORDER_ORDER, args);
     return this.uow.run(tenantId, async (tx) => {
       const { rows, total } = await this.orders.page(tx, filter, page, withTotal);
-      return page.connection(rows, (r) => this.presenter.present(tx, r), total);
+      return page.connection(rows, async (r) => this.presenter.listed(r), total);
     });
   }
 
   /** One page of orders of each of many contacts in one query (Contact.orders, batched). */
-  async byContacts(tenantId: string, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Order>[]> {
+  async byContacts(tenantId: string, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Listed<Order>>[]> {
     const page = keysetPage(ORDER_ORDER, args);
-    const { rows, nodes, counts } = await this.uow.run(tenantId, async (tx) => {
-      const { rows, counts } = await this.orders.pageByContacts(tx, [...new Set(contactIds)], page, withTotal);
-      // Lines of every visible order at once (the look-ahead row of each contact is not presented).
-      const nodes = await this.presenter.present(tx, rows.filter((r) => Number(r.page_row) <= page.first));
-      return { rows, nodes: new Map(nodes.map((o) => [o.id, o])), counts };
-    });
-    return Promise.all(
-      contactIds.map((c) =>
-        page.connection(
-          rows.filter((r) => r.contact_id === c),
-          (r) => r.map((o) => nodes.get(o.id)!),
-          withTotal ? (counts.get(c) ?? 0) : null,
-        ),
-      ),
-    );
+    const { rows, totalOf } = await this.uow.run(tenantId, (tx) => this.orders.pageByContacts(tx, [...new Set(contactIds)], page, withTotal));
+    return Promise.all(contactIds.map((c) => page.connection(rows.filter((r) => r.contact_id === c), async (r) => this.presenter.listed(r), totalOf(c))));
   }
 
   /** Revenue per currency of many contacts (see OrderRepository.lifetimeValues); result[i] belongs to contactIds[i]. */

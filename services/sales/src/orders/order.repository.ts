@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { SqlParams, type KeysetPage, type Tx } from '@crm/platform';
+import { SqlParams, type KeysetPage, type KeysetRow, type Tx } from '@crm/platform';
 import { TOTALS_COLUMNS, totalsValues, type BuiltDocument, type DocumentTotalsRow } from '../quotes/document-builder';
 import type { OrderStatus, SalesChannel } from '../quotes/quote.types';
 
@@ -99,24 +99,13 @@ export class OrderRepository {
   }
 
   /** The same page for many contacts in one query (Contact.orders, batched), and the count per contact when asked for. */
-  async pageByContacts(
-    tx: Tx,
-    contactIds: readonly string[],
-    page: KeysetPage,
-    withTotal: boolean,
-  ): Promise<{ rows: (OrderRow & { sort_key: string; page_row: string })[]; counts: Map<string, number> }> {
-    const q = new SqlParams(tx.tenantId, contactIds);
-    const rows = await tx.prepared<OrderRow & { sort_key: string; page_row: string }>(
-      page.perParentSql({ columns: ORDER_COLUMNS, from: 'orders', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' }, q.p),
-      q.values,
+  pageByContacts(tx: Tx, contactIds: readonly string[], page: KeysetPage, withTotal: boolean) {
+    return page.perParent<OrderRow & KeysetRow>(
+      (sql, values) => tx.prepared(sql, values),
+      { columns: ORDER_COLUMNS, from: 'orders', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' },
+      new SqlParams(tx.tenantId, contactIds),
+      withTotal,
     );
-    const counts = withTotal
-      ? await tx.query<{ contact_id: string; n: number }>(`SELECT contact_id, count(*)::int AS n FROM orders WHERE tenant_id = $1 AND contact_id = ANY($2::uuid[]) GROUP BY contact_id`, [
-          tx.tenantId,
-          contactIds,
-        ])
-      : [];
-    return { rows, counts: new Map(counts.map((c) => [c.contact_id, c.n])) };
   }
 
   /**

@@ -5,7 +5,7 @@ import { contactReference } from '@crm/shared-contacts';
 import { SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
 import { SalesPermission } from '../permissions';
-import { Order, OrderConnection, OrderFilter, PlaceOrderInput } from '../quotes/quote.types';
+import { Order, OrderConnection, OrderFilter, PlaceOrderInput, type Listed } from '../quotes/quote.types';
 import { OrderQueries } from './order.queries';
 import { CancelOrder } from './use-cases/cancel-order.use-case';
 import { MarkOrderPaid } from './use-cases/mark-order-paid.use-case';
@@ -23,7 +23,7 @@ export class OrdersResolver {
   @Query(() => Order, { nullable: true })
   @RequirePermission(SalesPermission['deal.read'])
   order(@Args('id', { type: () => ID }) id: string) {
-    return tenantLoader<string, Order | null>('order', (t, ids) => this.queries.getMany(t, ids)).load(id);
+    return tenantLoader<string, Listed<Order> | null>('order', (t, ids) => this.queries.getMany(t, ids)).load(id);
   }
 
   @Query(() => OrderConnection, { description: 'Orders, newest first' })

@@ -49,6 +49,9 @@ export abstract class SalesDocument {
   @Field(() => [TaxLine], { description: 'Net and tax per rate' }) taxes: TaxLine[];
 }
 
+/** A document as reads return it: its lines are loaded by the `lines` field resolver, and only when the operation selects them. */
+export type Listed<D extends SalesDocument> = Omit<D, 'lines'>;
+
 @ObjectType()
 export class Quote extends SalesDocument {
   @Field(() => QuoteStatus) status: QuoteStatus;

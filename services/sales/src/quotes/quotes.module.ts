@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CommissionsModule } from '../commissions/commissions.module';
 import { DealsModule } from '../deals/deals.module';
 import { OrderDealResolver, QuoteDealResolver } from './document-deal.resolver';
+import { DocumentLineQueries, OrderLinesResolver, QuoteLinesResolver } from './document-lines.resolver';
 import { OrderPayment } from '../orders/order-payment';
 import { OrderPresenter } from '../orders/order.presenter';
 import { OrderQueries } from '../orders/order.queries';
@@ -37,6 +38,7 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
   providers: [
     DocumentBuilder,
     DocumentLineRepository,
+    DocumentLineQueries,
     DraftEditor,
     UpdateQuote,
     ReviseQuote,
@@ -51,6 +53,7 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
     RenderQuote,
     QuotesResolver,
     QuoteDealResolver,
+    QuoteLinesResolver,
     OrderRepository,
     OrderPresenter,
     OrderQueries,
@@ -60,6 +63,7 @@ import { SetQuoteTemplate } from './use-cases/set-quote-template.use-case';
     CancelOrder,
     OrdersResolver,
     OrderDealResolver,
+    OrderLinesResolver,
   ],
   exports: [OrderQueries],
 })

@@ -6,7 +6,7 @@ import { SalesContact } from '../common/graphql';
 import { tenantLoader } from '../common/loaders';
 import { SalesPermission } from '../permissions';
 import { QuoteQueries } from './quote.queries';
-import { CreateQuoteInput, Order, Quote, QuoteConnection, QuoteDocument, QuoteFilter, QuotePdf, SalesChannel, UpdateQuoteInput } from './quote.types';
+import { CreateQuoteInput, Order, Quote, QuoteConnection, QuoteDocument, QuoteFilter, QuotePdf, SalesChannel, UpdateQuoteInput, type Listed } from './quote.types';
 import { AcceptQuote } from './use-cases/accept-quote.use-case';
 import { CreateQuote } from './use-cases/create-quote.use-case';
 import { DeclineQuote } from './use-cases/decline-quote.use-case';
@@ -31,7 +31,7 @@ export class QuotesResolver {
   ) {}
 
   private loader() {
-    return tenantLoader<string, Quote | null>('quote', (t, ids) => this.queries.getMany(t, ids));
+    return tenantLoader<string, Listed<Quote> | null>('quote', (t, ids) => this.queries.getMany(t, ids));
   }
 
   @Query(() => Quote, { nullable: true })
@@ -114,7 +114,7 @@ export class QuotesResolver {
 
   @ResolveField(() => [Quote], { description: 'Every version of this quote, the first one first (the history of its revisions)' })
   revisions(@Parent() q: Quote) {
-    return tenantLoader<string, Quote[]>('quote-revisions', (t, ids) => this.queries.versionsOf(t, ids)).load(q.rootId);
+    return tenantLoader<string, Listed<Quote>[]>('quote-revisions', (t, ids) => this.queries.versionsOf(t, ids)).load(q.rootId);
   }
 
   @ResolveField(() => SalesContact)
