@@ -123,18 +123,20 @@ export interface KeysetPage {
   connection<R extends KeysetRow, N>(rows: R[], present: (page: R[]) => N[] | Promise<N[]>, totalCount: number | null): Promise<ConnectionValue<N>>;
   /**
    * The same page for many parents in ONE statement (a connection field of a batched list, e.g.
-   * `Contact.deals`): the first `limit` rows of each `partitionBy` value (a column of `columns`, the
-   * select list), by row_number(), with the keyset predicate applied to each; `where` binds the
-   * parents through `params`. With `withTotal`, each parent's count as well: on a first page by a
-   * window count in the same statement (it reads every row of the parent anyway), after a cursor by
-   * a second one. `run` sends a statement (`tx.prepared` or `tx.query`).
+   * `Contact.deals`): the first `limit` rows of each `partitionBy` value, by row_number(), with the
+   * keyset predicate applied to each; `columns` is the select list, `where` binds the parents through
+   * `params`. With `withTotal`, each parent's count as well: on a first page by a window count in the
+   * same statement (it reads every row of the parent anyway), after a cursor by a second one. `run`
+   * sends a statement (`tx.prepared` or `tx.query`); result[i] is the connection of parents[i].
    */
-  perParent<R extends KeysetRow>(
+  perParent<R extends KeysetRow, N>(
     run: (sql: string, params: unknown[]) => Promise<unknown[]>,
     q: { columns: string; from: string; where: string; partitionBy: string },
     params: SqlParams,
+    parents: readonly string[],
+    present: (page: R[]) => N[] | Promise<N[]>,
     withTotal: boolean,
-  ): Promise<{ rows: R[]; totalOf(parent: string): number | null }>;
+  ): Promise<ConnectionValue<N>[]>;
 }
 
 export function keysetPage(order: KeysetOrder, args: KeysetArgs): KeysetPage {
@@ -160,10 +162,12 @@ export function keysetPage(order: KeysetOrder, args: KeysetArgs): KeysetPage {
       const cmp = order.dir === 'DESC' ? '<' : '>';
       return `(${order.key}, ${idCol}) ${cmp} (${p(cursor.v)}${order.timestamp ? '::timestamptz' : ''}, ${p(cursor.id)}::uuid)`;
     },
-    async perParent<R extends KeysetRow>(
+    async perParent<R extends KeysetRow, N>(
       run: (sql: string, params: unknown[]) => Promise<unknown[]>,
       q: { columns: string; from: string; where: string; partitionBy: string },
       params: SqlParams,
+      parents: readonly string[],
+      present: (page: R[]) => N[] | Promise<N[]>,
       withTotal: boolean,
     ) {
       const uncursored = params.snapshot();
@@ -171,18 +175,19 @@ export function keysetPage(order: KeysetOrder, args: KeysetArgs): KeysetPage {
       const counted = withTotal && !after;
       const rows = (await run(
         `SELECT * FROM (
-          SELECT ${q.columns}, ${this.sortKey} AS sort_key, row_number() OVER (PARTITION BY ${q.partitionBy} ORDER BY ${this.orderBy}) AS page_row${counted ? `, count(*) OVER (PARTITION BY ${q.partitionBy}) AS parent_total` : ''}
+          SELECT ${q.columns}, ${this.sortKey} AS sort_key, ${q.partitionBy} AS page_parent, row_number() OVER (PARTITION BY ${q.partitionBy} ORDER BY ${this.orderBy}) AS page_row${counted ? `, count(*) OVER (PARTITION BY ${q.partitionBy}) AS parent_total` : ''}
           FROM ${q.from} WHERE ${q.where}${after ? ` AND ${after}` : ''}
         ) ranked WHERE page_row <= ${params.p(this.limit)} ORDER BY page_row`,
         params.values,
-      )) as (R & Record<string, unknown>)[];
-      if (!withTotal) return { rows, totalOf: () => null };
+      )) as (R & { page_parent: string; parent_total?: string })[];
       const totals = new Map<string, number>(
-        counted
-          ? rows.map((r) => [r[q.partitionBy] as string, Number(r.parent_total)])
-          : ((await run(`SELECT ${q.partitionBy} AS parent, count(*)::int AS n FROM ${q.from} WHERE ${q.where} GROUP BY 1`, uncursored)) as { parent: string; n: number }[]).map((r) => [r.parent, r.n]),
+        !withTotal
+          ? []
+          : counted
+            ? rows.map((r) => [r.page_parent, Number(r.parent_total)])
+            : ((await run(`SELECT ${q.partitionBy} AS parent, count(*)::int AS n FROM ${q.from} WHERE ${q.where} GROUP BY 1`, uncursored)) as { parent: string; n: number }[]).map((r) => [r.parent, r.n]),
       );
-      return { rows, totalOf: (parent: string) => totals.get(parent) ?? 0 };
+      return Promise.all(parents.map((p) => this.connection(rows.filter((r) => r.page_parent === p), present, withTotal ? (totals.get(p) ?? 0) : null)));
     },
     async connection(rows, present, totalCount) {
       const page = rows.slice(0, first);

@@ -108,8 +108,14 @@ describe('connections of the sales module', () => {
       expectedDeals[contactId] = await sameInstants('deals', 'created_at', dealsOf[contactId], tenantId, 'DESC').then((all) => all.filter((id) => dealsOf[contactId].includes(id)));
       expectedOrders[contactId] = await sameInstants('orders', 'placed_at', ordersOf[contactId], tenantId, 'DESC').then((all) => all.filter((id) => ordersOf[contactId].includes(id)));
     }
-    const refs = [a, b, none].map((c) => ({ __typename: 'Contact', id: c.contactId }));
-    // First page for all three contacts in one request: each connection's page and its counts in one statement.
+    // A contact with fewer: each parent's count is its own.
+    const few = await h.contact(tenantId);
+    for (let i = 0; i < 3; i++) {
+      dataOf(await gql(Q.createDeal, { i: { contactId: few.contactId, title: `F${i}`, amount: { amount: '1', currency: 'EUR' } } }));
+      dataOf(await gql(`mutation($i: PlaceOrderInput!) { placeOrder(input: $i) { id } }`, { i: { contactId: few.contactId, channel: 'PHONE', currency: 'EUR', lines: [{ description: 'F', quantity: '1', unitPrice: '1.00', taxRate: '0' }] } }));
+    }
+    const refs = [a, b, none, few].map((c) => ({ __typename: 'Contact', id: c.contactId }));
+    // First page for all four contacts in one request: each connection's page and its counts in one statement.
     const rec = recordStatements(h.svc.dataSource, () => !!requestStore.getStore());
     let first: any;
     try {
@@ -122,7 +128,11 @@ describe('connections of the sales module', () => {
       [2, 5, true, 2, 5],
       [2, 5, true, 2, 5],
       [0, 0, false, 0, 0],
+      [2, 3, true, 2, 3],
     ]);
+    // After a cursor, several contacts in one request: still each one's whole count.
+    const later = dataOf(await gql(CONTACT_FIELD('deals'), { r: [refs[0], refs[3]], first: 2, after: first[0].deals.pageInfo.endCursor }))._entities;
+    expect(later.map((e: any) => e.deals.totalCount)).toEqual([5, 3]);
     // Every page of each contact, one contact at a time: the whole list in order, each row once.
     for (const contactId of [a.contactId, b.contactId]) {
       const r = [{ __typename: 'Contact', id: contactId }];

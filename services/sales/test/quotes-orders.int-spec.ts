@@ -169,8 +169,8 @@ describe('products, quotes with taxes, orders (sales alone)', () => {
     expect((await quoteRead('number total { amount }')).lines).toBe(0);
     const q = await quoteRead('lines { description } revisions { lines { description } }');
     expect(q.data.quote).toEqual({ lines: [{ description: 'Q' }], revisions: [{ lines: [{ description: 'Q' }] }] });
-    // One statement per level of the operation (a DataLoader batches what one level asks for).
-    expect(q.lines).toBe(2);
+    // The only version is the quote itself: its lines come from the request's loader, not a second statement.
+    expect(q.lines).toBe(1);
   });
 
   it('placeOrder retried concurrently with the same externalRef places one order and returns it to every retry', async () => {

@@ -192,14 +192,14 @@ export class CampaignRepository {
   /** One page of each contact's messages in one query (Contact.campaignMessages, batched by the gateway's _entities call). */
   async pageByContacts(tx: Tx, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<CampaignMessage>[]> {
     const page = keysetPage(MESSAGE_ORDER, args);
-    const ids = [...new Set(contactIds)];
-    const { rows, totalOf } = await page.perParent<MessageRow & KeysetRow>(
+    return page.perParent<MessageRow & KeysetRow, CampaignMessage>(
       (sql, values) => tx.query(sql, values),
       { columns: '*', from: 'campaign_messages', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' },
-      new SqlParams(tx.tenantId, ids),
+      new SqlParams(tx.tenantId, contactIds),
+      contactIds,
+      (rows) => rows.map(toMessage),
       withTotal,
     );
-    return Promise.all(contactIds.map((c) => page.connection(rows.filter((r) => r.contact_id === c), (r) => r.map(toMessage), totalOf(c))));
   }
 
   async stats(tx: Tx, campaignId: string): Promise<CampaignStats> {

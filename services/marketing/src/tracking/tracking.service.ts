@@ -269,10 +269,10 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /**
    * Applies the stored hits of the tenants dirty when the run starts, a batch per transaction,
-   * yielding the event loop between batches; returns the tenants that failed. Hits stored meanwhile
-   * wait for the next run, processDelayMs after this one (poke): going on with them at once applied
-   * one or two hits per transaction under a steady load, a transaction and an event batch every few
-   * milliseconds instead of every processDelayMs.
+   * yielding the event loop between batches; returns the tenants that failed. Tenants that get hits
+   * during the run are applied by the next run, processDelayMs after this one (poke): going on with
+   * them at once applied one or two hits per transaction under a steady load, a transaction and an
+   * event batch every few milliseconds instead of every processDelayMs.
    */
   private async processAll(): Promise<Set<string>> {
     const failed = new Set<string>();

@@ -173,14 +173,14 @@ export class DealRepository {
    */
   async pageByContacts(tx: Tx, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Deal>[]> {
     const page = keysetPage(DEAL_ORDER, args);
-    const ids = [...new Set(contactIds)];
-    const { rows, totalOf } = await page.perParent<DealRow & KeysetRow>(
+    return page.perParent<DealRow & KeysetRow, Deal>(
       (sql, values) => tx.prepared(sql, values),
       { columns: DEAL_COLUMNS, from: 'deals', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[]) AND archived_at IS NULL', partitionBy: 'contact_id' },
-      new SqlParams(tx.tenantId, ids),
+      new SqlParams(tx.tenantId, contactIds),
+      contactIds,
+      (rows) => rows.map(toDeal),
       withTotal,
     );
-    return Promise.all(contactIds.map((c) => page.connection(rows.filter((r) => r.contact_id === c), (r) => r.map(toDeal), totalOf(c))));
   }
 
   async historyOf(tx: Tx, dealIds: readonly string[]): Promise<StageChange[][]> {

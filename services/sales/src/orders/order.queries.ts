@@ -37,15 +37,14 @@ export class OrderQueries {
     const page = keysetPage(ORDER_ORDER, args);
     return this.uow.run(tenantId, async (tx) => {
       const { rows, total } = await this.orders.page(tx, filter, page, withTotal);
-      return page.connection(rows, async (r) => this.presenter.listed(r), total);
+      return page.connection(rows, (r) => this.presenter.listed(r), total);
     });
   }
 
   /** One page of orders of each of many contacts in one query (Contact.orders, batched). */
   async byContacts(tenantId: string, contactIds: readonly string[], args: KeysetArgs, withTotal: boolean): Promise<ConnectionValue<Listed<Order>>[]> {
     const page = keysetPage(ORDER_ORDER, args);
-    const { rows, totalOf } = await this.uow.run(tenantId, (tx) => this.orders.pageByContacts(tx, [...new Set(contactIds)], page, withTotal));
-    return Promise.all(contactIds.map((c) => page.connection(rows.filter((r) => r.contact_id === c), async (r) => this.presenter.listed(r), totalOf(c))));
+    return this.uow.run(tenantId, (tx) => this.orders.pageByContacts(tx, contactIds, page, (rows) => this.presenter.listed(rows), withTotal));
   }
 
   /** Revenue per currency of many contacts (see OrderRepository.lifetimeValues); result[i] belongs to contactIds[i]. */

@@ -98,12 +98,14 @@ export class OrderRepository {
     return { rows, total };
   }
 
-  /** The same page for many contacts in one query (Contact.orders, batched), and the count per contact when asked for. */
-  pageByContacts(tx: Tx, contactIds: readonly string[], page: KeysetPage, withTotal: boolean) {
-    return page.perParent<OrderRow & KeysetRow>(
+  /** The same page for many contacts in one query (Contact.orders, batched), and the count per contact when asked for; result[i] belongs to contactIds[i]. */
+  pageByContacts<N>(tx: Tx, contactIds: readonly string[], page: KeysetPage, present: (rows: OrderRow[]) => N[], withTotal: boolean) {
+    return page.perParent<OrderRow & KeysetRow, N>(
       (sql, values) => tx.prepared(sql, values),
       { columns: ORDER_COLUMNS, from: 'orders', where: 'tenant_id = $1 AND contact_id = ANY($2::uuid[])', partitionBy: 'contact_id' },
       new SqlParams(tx.tenantId, contactIds),
+      contactIds,
+      present,
       withTotal,
     );
   }

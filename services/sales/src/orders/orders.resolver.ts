@@ -51,7 +51,7 @@ export class OrdersResolver {
   }
 
   @ResolveField(() => SalesContact)
-  contact(@Parent() o: Order) {
+  contact(@Parent() o: Listed<Order>) {
     return contactReference(o.contactId);
   }
 }

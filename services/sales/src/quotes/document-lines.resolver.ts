@@ -18,10 +18,14 @@ export class DocumentLineQueries {
   of(kind: DocumentKind, doc: Listed<Quote | Order> & { lines?: DocumentLine[] }): DocumentLine[] | Promise<DocumentLine[]> {
     return (
       doc.lines ??
-      tenantLoader<{ id: string; currency: string }, DocumentLine[]>(`${kind}-lines`, async (t, docs) => {
-        const lines = await this.uow.run(t, (tx) => this.lines.load(tx, kind, docs));
-        return docs.map((d) => lines.get(d.id)!);
-      }).load(doc)
+      tenantLoader<{ id: string; currency: string }, DocumentLine[], string>(
+        `${kind}-lines`,
+        async (t, docs) => {
+          const lines = await this.uow.run(t, (tx) => this.lines.load(tx, kind, docs));
+          return docs.map((d) => lines.get(d.id)!);
+        },
+        (d) => d.id,
+      ).load(doc)
     );
   }
 }

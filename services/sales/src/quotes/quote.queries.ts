@@ -42,7 +42,7 @@ export class QuoteQueries {
     const page = keysetPage(QUOTE_ORDER, args);
     return this.uow.run(tenantId, async (tx) => {
       const { rows, total } = await this.quotes.page(tx, filter, page, withTotal);
-      return page.connection(rows, async (r) => this.presenter.listed(r), total);
+      return page.connection(rows, (r) => this.presenter.listed(r), total);
     });
   }
 }

@@ -103,22 +103,22 @@ export class QuotesResolver {
   }
 
   @ResolveField(() => Quote, { nullable: true, description: 'The version this one revises' })
-  supersedes(@Parent() q: Quote) {
+  supersedes(@Parent() q: Listed<Quote>) {
     return q.supersedesId ? this.loader().load(q.supersedesId) : null;
   }
 
   @ResolveField(() => Quote, { nullable: true, description: 'The version that revised this one (status SUPERSEDED)' })
-  supersededBy(@Parent() q: Quote) {
+  supersededBy(@Parent() q: Listed<Quote>) {
     return q.supersededById ? this.loader().load(q.supersededById) : null;
   }
 
   @ResolveField(() => [Quote], { description: 'Every version of this quote, the first one first (the history of its revisions)' })
-  revisions(@Parent() q: Quote) {
+  revisions(@Parent() q: Listed<Quote>) {
     return tenantLoader<string, Listed<Quote>[]>('quote-revisions', (t, ids) => this.queries.versionsOf(t, ids)).load(q.rootId);
   }
 
   @ResolveField(() => SalesContact)
-  contact(@Parent() q: Quote) {
+  contact(@Parent() q: Listed<Quote>) {
     return contactReference(q.contactId);
   }
 }
