@@ -18,7 +18,7 @@ import {
   type EventData,
 } from '@crm/events';
 import { inTenantTx, UnitOfWork, type CrmEventContext, type Event } from '@crm/platform';
-import { eventually, dataOf, kafkaBrokers, uniqueTenant } from '@crm/testing';
+import { eventually, dataOf, kafkaBrokers, recordStatements, uniqueTenant } from '@crm/testing';
 import { ContactReplica, preferredReachableChannel } from '@crm/shared-contacts';
 import { SegmentSweeps } from '../src/segments/segment-sweeps';
 import { BehaviourEvents } from '../src/behaviour/behaviour.events';
@@ -285,6 +285,34 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     await publish(tenantId, LeadScoreChangedV1, q.contactId, { contactId: q.contactId, score: 45, previousScore: 60, reason: 'decay', changedAt: ago(0) });
     await waitMembers(tenantId, hot.id, [p.contactId]);
     expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, p.contactId]))[0].opened_count).toBe(3);
+  });
+
+  it('a behaviour event costs contact-facts two round trips (lock with activity, aggregates with the segments); a redelivered one only the first', async () => {
+    const tenantId = uniqueTenant();
+    const c = await contact(tenantId, {});
+    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId: c.contactId, channel: 'email' as const, variant: null };
+    const recorded = recordStatements(h.svc.dataSource);
+    try {
+      await publish(tenantId, MessageOpenedV1, m.messageId, { ...m, openedAt: ago(1) });
+      await waitFacts(tenantId, c.contactId, 'opened_count = 1');
+    } finally {
+      recorded.restore();
+    }
+    const facts = recorded.statements.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts|pg_advisory_xact_lock\(hashtextextended\(\$1/.test(st.sql));
+    expect(facts).toHaveLength(2);
+    expect(facts[0].sql).toMatch(/pg_advisory_xact_lock[\s\S]*INSERT INTO contact_activity/);
+    expect(facts[1].sql).toMatch(/INSERT INTO contact_facts[\s\S]*FROM segments/);
+    // The same activity again (another event id, the same message): the row exists, nothing more is recounted.
+    const again = recordStatements(h.svc.dataSource);
+    try {
+      await publish(tenantId, MessageOpenedV1, m.messageId, { ...m, openedAt: ago(1) });
+      await eventually(async () => again.statements.some((st) => st.params[0] === tenantId && /INSERT INTO contact_activity/.test(st.sql)), 30000, 'the second open handled');
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      again.restore();
+    }
+    expect(again.statements.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts/.test(st.sql))).toHaveLength(1);
+    expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(1);
   });
 
   it('a lead-score change takes the contact lock before writing its facts: waiting behind a behaviour event of the same contact it holds no contact_facts row (no deadlock)', async () => {

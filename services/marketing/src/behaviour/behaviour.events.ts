@@ -38,11 +38,10 @@ export class BehaviourEvents {
     if (await this.facts.markSource(tx, 'sales')) await this.membership.evaluateAll(tx);
   }
 
+  /** Two round trips: the contact's lock with its activity row, then its aggregates with the segments' read (and the evaluation if the tenant has dynamic segments). */
   private async record(tx: Tx, a: ActivityRow): Promise<void> {
-    await this.facts.lockContact(tx, a.contactId);
-    if (!(await this.facts.recordActivity(tx, a))) return;
-    await this.facts.refreshAggregates(tx, a.contactId);
-    await this.membership.evaluateContact(tx, a.contactId);
+    if (!(await this.facts.lockAndRecord(tx, a))) return;
+    await this.membership.activityChanged(tx, a.contactId);
   }
 
   @OnEvent(MessageSentV1)
@@ -103,8 +102,7 @@ export class BehaviourEvents {
     await this.salesSeen(ctx.tx);
     for (const contactId of await this.facts.deleteActivity(ctx.tx, 'order', e.data.orderId)) {
       await this.facts.lockContact(ctx.tx, contactId);
-      await this.facts.refreshAggregates(ctx.tx, contactId);
-      await this.membership.evaluateContact(ctx.tx, contactId);
+      await this.membership.activityChanged(ctx.tx, contactId);
     }
   }
 

@@ -35,6 +35,25 @@ export function eventTime(value: string | null | undefined, fallback: string): s
  */
 @Injectable()
 export class FactsRepository {
+  /** Recomputes a contact's aggregates from its activity: $1 tenant, $2 contact (typed here: inside SegmentMembership.activityChanged's statement the lock's `$2::text` comes first). */
+  static readonly AGGREGATES_SQL = `INSERT INTO contact_facts AS cf (tenant_id, contact_id, received_count, opened_count, clicked_count, bounced_count, form_count, last_touch_at,
+                                order_count, first_order_at, last_order_at, monetary, products, deals_won_count, updated_at)
+     SELECT $1, $2::uuid,
+       count(*) FILTER (WHERE kind = 'received'), count(*) FILTER (WHERE kind = 'opened'), count(*) FILTER (WHERE kind = 'clicked'),
+       count(*) FILTER (WHERE kind = 'bounced'), count(*) FILTER (WHERE kind = 'form'),
+       max(occurred_at) FILTER (WHERE kind IN ('received', 'opened', 'clicked', 'form')),
+       count(*) FILTER (WHERE kind = 'order'), min(occurred_at) FILTER (WHERE kind = 'order'), max(occurred_at) FILTER (WHERE kind = 'order'),
+       COALESCE((SELECT jsonb_object_agg(m.currency, m.total) FROM (
+           SELECT currency, sum(amount)::text AS total FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2::uuid AND kind = 'order' AND currency IS NOT NULL GROUP BY currency) m), '{}'),
+       COALESCE((SELECT array_agg(DISTINCT x ORDER BY x) FROM contact_activity o, unnest(o.products) x WHERE o.tenant_id = $1 AND o.contact_id = $2::uuid AND o.kind = 'order'), '{}'),
+       count(*) FILTER (WHERE kind = 'deal_won'), now()
+     FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2::uuid
+     ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
+       received_count = EXCLUDED.received_count, opened_count = EXCLUDED.opened_count, clicked_count = EXCLUDED.clicked_count,
+       bounced_count = EXCLUDED.bounced_count, form_count = EXCLUDED.form_count, last_touch_at = EXCLUDED.last_touch_at,
+       order_count = EXCLUDED.order_count, first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at,
+       monetary = EXCLUDED.monetary, products = EXCLUDED.products, deals_won_count = EXCLUDED.deals_won_count, updated_at = now()`;
+
   /**
    * Serialises the work on one contact's facts and membership until the transaction ends. Events of
    * one contact arrive on several partitions (their keys are message or order ids) and are handled in
@@ -54,11 +73,15 @@ export class FactsRepository {
     );
   }
 
-  /** Returns whether the row was new. */
-  async recordActivity(tx: Tx, a: ActivityRow): Promise<boolean> {
-    const rows = await tx.query(
-      `INSERT INTO contact_activity (tenant_id, contact_id, kind, source_id, occurred_at, amount, currency, products)
-       VALUES ($1, $2, $3, $4, $5::timestamptz, $6::numeric, $7, $8::text[]) ON CONFLICT DO NOTHING RETURNING 1 AS one`,
+  /**
+   * Takes the contact's lock (lockContact) and records the activity, in one statement (the lock is
+   * taken as the row to insert is produced, before the insert); returns whether the row was new.
+   */
+  async lockAndRecord(tx: Tx, a: ActivityRow): Promise<boolean> {
+    const rows = await tx.prepared(
+      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})))
+       INSERT INTO contact_activity (tenant_id, contact_id, kind, source_id, occurred_at, amount, currency, products)
+       SELECT $1, $2::uuid, $3, $4, $5::timestamptz, $6::numeric, $7, $8::text[] FROM locked ON CONFLICT DO NOTHING RETURNING 1 AS one`,
       [tx.tenantId, a.contactId, a.kind, a.sourceId, a.occurredAt, a.amount ?? null, a.currency ?? null, a.products ?? []],
     );
     return rows.length > 0;
@@ -70,28 +93,9 @@ export class FactsRepository {
     return rows.map((r) => r.contact_id);
   }
 
-  /** The aggregates of one contact, recomputed from its activity (idempotent, order-independent). */
+  /** The aggregates of one contact, recomputed from its activity (idempotent, order-independent); under the contact's lock. */
   async refreshAggregates(tx: Tx, contactId: string): Promise<void> {
-    await tx.query(
-      `INSERT INTO contact_facts AS cf (tenant_id, contact_id, received_count, opened_count, clicked_count, bounced_count, form_count, last_touch_at,
-                                  order_count, first_order_at, last_order_at, monetary, products, deals_won_count, updated_at)
-       SELECT $1, $2,
-         count(*) FILTER (WHERE kind = 'received'), count(*) FILTER (WHERE kind = 'opened'), count(*) FILTER (WHERE kind = 'clicked'),
-         count(*) FILTER (WHERE kind = 'bounced'), count(*) FILTER (WHERE kind = 'form'),
-         max(occurred_at) FILTER (WHERE kind IN ('received', 'opened', 'clicked', 'form')),
-         count(*) FILTER (WHERE kind = 'order'), min(occurred_at) FILTER (WHERE kind = 'order'), max(occurred_at) FILTER (WHERE kind = 'order'),
-         COALESCE((SELECT jsonb_object_agg(m.currency, m.total) FROM (
-             SELECT currency, sum(amount)::text AS total FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2 AND kind = 'order' AND currency IS NOT NULL GROUP BY currency) m), '{}'),
-         COALESCE((SELECT array_agg(DISTINCT x ORDER BY x) FROM contact_activity o, unnest(o.products) x WHERE o.tenant_id = $1 AND o.contact_id = $2 AND o.kind = 'order'), '{}'),
-         count(*) FILTER (WHERE kind = 'deal_won'), now()
-       FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2
-       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
-         received_count = EXCLUDED.received_count, opened_count = EXCLUDED.opened_count, clicked_count = EXCLUDED.clicked_count,
-         bounced_count = EXCLUDED.bounced_count, form_count = EXCLUDED.form_count, last_touch_at = EXCLUDED.last_touch_at,
-         order_count = EXCLUDED.order_count, first_order_at = EXCLUDED.first_order_at, last_order_at = EXCLUDED.last_order_at,
-         monetary = EXCLUDED.monetary, products = EXCLUDED.products, deals_won_count = EXCLUDED.deals_won_count, updated_at = now()`,
-      [tx.tenantId, contactId],
-    );
+    await tx.query(FactsRepository.AGGREGATES_SQL, [tx.tenantId, contactId]);
   }
 
   /** The latest score wins (events may arrive out of order). */

@@ -44,6 +44,15 @@ export class SegmentMembership {
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
 
+  /**
+   * The contact's activity changed, under its lock (taken by an earlier statement of the
+   * transaction): its aggregates recomputed in the same round trip as the segments' read, then membership.
+   */
+  async activityChanged(tx: Tx, contactId: string): Promise<void> {
+    const dynamic = await this.lockAndDynamic(tx, contactId, `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`);
+    await this.evaluateLocked(tx, contactId, dynamic, 'rule');
+  }
+
   /** Re-evaluates one contact against every dynamic segment; returns the changes written. */
   async evaluateContact(tx: Tx, contactId: string, reason: ChangeReason = 'rule'): Promise<{ added: string[]; removed: string[] }> {
     return this.evaluateLocked(tx, contactId, await this.lockAndDynamic(tx, contactId), reason);
@@ -51,7 +60,7 @@ export class SegmentMembership {
 
   /** The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round trip. */
   private async lockAndDynamic(tx: Tx, contactId: string, alsoCte = '', q = new SqlParams(tx.tenantId, contactId)): Promise<SegmentRecord[]> {
-    // Prepared (two fixed texts: with and without the derived upsert): run for every contact event.
+    // Prepared (three fixed texts: alone, with the derived upsert, with the aggregates): run for every contact event.
     const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null }>(
       `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${alsoCte}
        SELECT (SELECT count(*) FROM locked) AS locked,
