@@ -20,6 +20,7 @@ import {
 import { inTenantTx, UnitOfWork, type CrmEventContext, type Event } from '@crm/platform';
 import { eventually, dataOf, kafkaBrokers, recordStatements, uniqueTenant } from '@crm/testing';
 import { ContactReplica, preferredReachableChannel } from '@crm/shared-contacts';
+import { SegmentMembership } from '../src/segments/segment-membership';
 import { SegmentSweeps } from '../src/segments/segment-sweeps';
 import { BehaviourEvents } from '../src/behaviour/behaviour.events';
 import { FactsRepository } from '../src/behaviour/facts.repository';
@@ -57,6 +58,7 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
   async function publish<C extends EventContract>(tenantId: string, contract: C, subject: string, data: EventData<C>, time?: Date) {
     const ev = envelope({ type: contract.type, subject, data, tenantId, source: `crm/${contract.module}`, time });
     await producer.send({ topic: `${prefix}crm.${contract.module}.events`, acks: -1, messages: [{ key: subject, value: JSON.stringify(ev) }] });
+    return ev.id;
   }
 
   /** A contact known to the replica AND to segment membership (its facts row exists). */
@@ -298,21 +300,54 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     } finally {
       recorded.restore();
     }
-    const facts = recorded.statements.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts|pg_advisory_xact_lock\(hashtextextended\(\$1/.test(st.sql));
+    const ofFacts = (sts: typeof recorded.statements) => sts.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts|pg_advisory_xact_lock\(hashtextextended\(\$1/.test(st.sql));
+    const facts = ofFacts(recorded.statements);
     expect(facts).toHaveLength(2);
     expect(facts[0].sql).toMatch(/pg_advisory_xact_lock[\s\S]*INSERT INTO contact_activity/);
     expect(facts[1].sql).toMatch(/INSERT INTO contact_facts[\s\S]*FROM segments/);
     // The same activity again (another event id, the same message): the row exists, nothing more is recounted.
     const again = recordStatements(h.svc.dataSource);
     try {
-      await publish(tenantId, MessageOpenedV1, m.messageId, { ...m, openedAt: ago(1) });
-      await eventually(async () => again.statements.some((st) => st.params[0] === tenantId && /INSERT INTO contact_activity/.test(st.sql)), 30000, 'the second open handled');
-      await new Promise((r) => setTimeout(r, 300));
+      const id = await publish(tenantId, MessageOpenedV1, m.messageId, { ...m, openedAt: ago(1) });
+      // Its inbox row commits with the handler's writes: once it is there, the handler is done.
+      await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.contact-facts' AND event_id = $1`, [id])).length > 0, 30000, 'the second open handled');
     } finally {
       again.restore();
     }
-    expect(again.statements.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts/.test(st.sql))).toHaveLength(1);
+    expect(ofFacts(again.statements)).toHaveLength(1);
     expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(1);
+  });
+
+  it('a behaviour event waits for the contact lock before it records and counts: two opens of one contact in parallel count two', async () => {
+    const tenantId = uniqueTenant();
+    const c = await contact(tenantId, {});
+    const uow = h.svc.app.get(UnitOfWork);
+    const facts = h.svc.app.get(FactsRepository);
+    const membership = h.svc.app.get(SegmentMembership);
+    const behaviour = h.svc.app.get(BehaviourEvents);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let first!: () => void;
+    const recorded = new Promise<void>((r) => (first = r));
+    // One open recorded and counted, not committed yet.
+    const firstTx = uow.run(tenantId, async (tx) => {
+      await facts.lockAndRecord(tx, { contactId: c.contactId, kind: 'opened', sourceId: randomUUID(), occurredAt: ago(1) });
+      await membership.activityChanged(tx, c.contactId);
+      first();
+      await released;
+    });
+    await recorded;
+    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId: c.contactId, channel: 'email' as const, variant: null };
+    const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
+    let pid = 0;
+    const secondTx = uow.run(tenantId, async (tx) => {
+      pid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
+      await behaviour.onOpened(event, { tx } as CrmEventContext);
+    });
+    await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the second open waits for the contact lock');
+    release();
+    await Promise.all([firstTx, secondTx]);
+    expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(2);
   });
 
   it('a lead-score change takes the contact lock before writing its facts: waiting behind a behaviour event of the same contact it holds no contact_facts row (no deadlock)', async () => {
@@ -325,12 +360,13 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const released = new Promise<void>((r) => (release = r));
     let lockTaken!: () => void;
     const taken = new Promise<void>((r) => (lockTaken = r));
-    // A behaviour event's transaction: the contact lock, then (later) the facts row.
+    const membership = h.svc.app.get(SegmentMembership);
+    // A behaviour event's transaction: the contact lock with its activity row, then (later) the facts row.
     const behaviourTx = uow.run(tenantId, async (tx) => {
-      await facts.lockContact(tx, c.contactId);
+      await facts.lockAndRecord(tx, { contactId: c.contactId, kind: 'opened', sourceId: randomUUID(), occurredAt: ago(1) });
       lockTaken();
       await released;
-      await facts.refreshAggregates(tx, c.contactId);
+      await membership.activityChanged(tx, c.contactId);
     });
     await taken;
     let scorePid = 0;

@@ -38,7 +38,12 @@ export class BehaviourEvents {
     if (await this.facts.markSource(tx, 'sales')) await this.membership.evaluateAll(tx);
   }
 
-  /** Two round trips: the contact's lock with its activity row, then its aggregates with the segments' read (and the evaluation if the tenant has dynamic segments). */
+  /**
+   * Two round trips: the contact's lock with its activity row, then its aggregates with the
+   * segments' read (and the evaluation if the tenant has dynamic segments). The lock must be taken
+   * by the first statement, not the second: a statement's snapshot is taken before it waits for a
+   * lock inside it, so counting in the statement that locks could miss a row committed meanwhile.
+   */
   private async record(tx: Tx, a: ActivityRow): Promise<void> {
     if (!(await this.facts.lockAndRecord(tx, a))) return;
     await this.membership.activityChanged(tx, a.contactId);
@@ -96,14 +101,19 @@ export class BehaviourEvents {
     });
   }
 
-  /** A cancelled order no longer counts. */
+  /**
+   * A cancelled order no longer counts. Its contacts' locks come first (sorted, as a merge takes
+   * them), then the delete: deleting first held the activity row while waiting for a lock that a
+   * merge of the same contact could hold while it waits for that row.
+   */
   @OnEvent(OrderCancelledV1)
   async onOrderCancelled(@Payload() e: Event<typeof OrderCancelledV1>, @Ctx() ctx: CrmEventContext) {
     await this.salesSeen(ctx.tx);
-    for (const contactId of await this.facts.deleteActivity(ctx.tx, 'order', e.data.orderId)) {
-      await this.facts.lockContact(ctx.tx, contactId);
-      await this.membership.activityChanged(ctx.tx, contactId);
-    }
+    const contacts = await this.facts.contactsOfActivity(ctx.tx, 'order', e.data.orderId);
+    if (!contacts.length) return;
+    await this.facts.lockContacts(ctx.tx, contacts);
+    // The lock is taken in earlier statements: activityChanged counts in a statement whose snapshot must follow it.
+    for (const contactId of await this.facts.deleteActivity(ctx.tx, 'order', e.data.orderId)) await this.membership.activityChanged(ctx.tx, contactId);
   }
 
   /** Counted apart from orders (dealsWon): a won deal usually also becomes an order, and counting both would double the spend. */

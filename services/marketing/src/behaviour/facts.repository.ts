@@ -76,6 +76,8 @@ export class FactsRepository {
   /**
    * Takes the contact's lock (lockContact) and records the activity, in one statement (the lock is
    * taken as the row to insert is produced, before the insert); returns whether the row was new.
+   * Nothing may be read in this statement: its snapshot predates the wait for the lock (the insert's
+   * conflict check is not bound by it).
    */
   async lockAndRecord(tx: Tx, a: ActivityRow): Promise<boolean> {
     const rows = await tx.prepared(
@@ -85,6 +87,12 @@ export class FactsRepository {
       [tx.tenantId, a.contactId, a.kind, a.sourceId, a.occurredAt, a.amount ?? null, a.currency ?? null, a.products ?? []],
     );
     return rows.length > 0;
+  }
+
+  /** The contacts with this activity (before deleting it: their locks come first). */
+  async contactsOfActivity(tx: Tx, kind: string, sourceId: string): Promise<string[]> {
+    const rows = await tx.query<{ contact_id: string }>(`SELECT DISTINCT contact_id FROM contact_activity WHERE tenant_id = $1 AND kind = $2 AND source_id = $3`, [tx.tenantId, kind, sourceId]);
+    return rows.map((r) => r.contact_id);
   }
 
   /** The contacts whose activity was deleted (an order cancelled). */

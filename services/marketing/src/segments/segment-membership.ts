@@ -11,10 +11,10 @@ export type ChangeReason = 'rule' | 'sweep' | 'list' | 'import' | 'merge';
 
 /**
  * Keeps `segment_members` of dynamic segments equal to their rules, incrementally:
- * - a contact changed (its replica row, its facts): `evaluateContact` evaluates THAT contact against
- *   every dynamic segment of the tenant in one statement (`WHERE contact_id = $2`, each rule one
- *   boolean column), diffs with its current memberships and writes only the difference, logging
- *   each change;
+ * - a contact changed (its replica row: `contactChanged`; its activity: `activityChanged`; anything
+ *   else: `evaluateContact`): THAT contact is evaluated against every dynamic segment of the tenant
+ *   in one statement (`WHERE contact_id = $2`, each rule one boolean column), diffed with its
+ *   current memberships and only the difference written, each change logged;
  * - a segment created or its rule changed, or the periodic sweep of time-relative rules:
  *   `evaluateSegment`, set-based (one INSERT … SELECT and one DELETE, logged in the same statement).
  * Plain SQL on the caller's Tx: the contact replica's hooks (built outside Nest's module graph) use it too.
@@ -45,8 +45,10 @@ export class SegmentMembership {
   }
 
   /**
-   * The contact's activity changed, under its lock (taken by an earlier statement of the
-   * transaction): its aggregates recomputed in the same round trip as the segments' read, then membership.
+   * The contact's activity changed: its aggregates recomputed in the same round trip as the
+   * segments' read, then membership. The contact's lock must come from an EARLIER statement of the
+   * transaction (lockAndRecord, lockContact): the lock this statement takes again comes after its
+   * snapshot, so it could not keep a concurrent event's row out of the count.
    */
   async activityChanged(tx: Tx, contactId: string): Promise<void> {
     const dynamic = await this.lockAndDynamic(tx, contactId, `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`);
