@@ -40,7 +40,7 @@ export class SegmentMembership {
     }
     // One round trip: the derived columns written (only this consumer writes them), the lock taken, the segments read.
     const q = new SqlParams(tx.tenantId, contactId);
-    const dynamic = await this.lockAndDynamic(tx, contactId, `, derived AS (${FactsRepository.derivedUpsertSql(q.p, c)} RETURNING 1)`, q);
+    const { dynamic } = await this.lockAndDynamic(tx, contactId, `, derived AS (${FactsRepository.derivedUpsertSql(q.p, c)} RETURNING 1)`, q);
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
 
@@ -48,28 +48,33 @@ export class SegmentMembership {
    * The contact's activity changed: its aggregates recomputed in the same round trip as the
    * segments' read, then membership. The contact's lock must come from an EARLIER statement of the
    * transaction (lockAndRecord, lockContact): the lock this statement takes again comes after its
-   * snapshot, so it could not keep a concurrent event's row out of the count.
+   * snapshot, so it could not keep a concurrent event's row out of the count. An event that was in
+   * flight when the person was erased (read here, after the lock: the erasure takes it too) leaves
+   * nothing of them behind.
    */
   async activityChanged(tx: Tx, contactId: string): Promise<void> {
-    const dynamic = await this.lockAndDynamic(tx, contactId, `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`);
+    const { dynamic, erased } = await this.lockAndDynamic(tx, contactId, `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`);
+    if (erased) return this.facts.deleteOfContact(tx, contactId);
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
 
   /** Re-evaluates one contact against every dynamic segment; returns the changes written. */
   async evaluateContact(tx: Tx, contactId: string, reason: ChangeReason = 'rule'): Promise<{ added: string[]; removed: string[] }> {
-    return this.evaluateLocked(tx, contactId, await this.lockAndDynamic(tx, contactId), reason);
+    return this.evaluateLocked(tx, contactId, (await this.lockAndDynamic(tx, contactId)).dynamic, reason);
   }
 
-  /** The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round trip. */
-  private async lockAndDynamic(tx: Tx, contactId: string, alsoCte = '', q = new SqlParams(tx.tenantId, contactId)): Promise<SegmentRecord[]> {
+  /** The contact's lock (FactsRepository.lockContact), the tenant's dynamic segments and whether the contact is erased, in one round trip. */
+  private async lockAndDynamic(tx: Tx, contactId: string, alsoCte = '', q = new SqlParams(tx.tenantId, contactId)): Promise<{ dynamic: SegmentRecord[]; erased: boolean }> {
     // Prepared (three fixed texts: alone, with the derived upsert, with the aggregates): run for every contact event.
-    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null }>(
+    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; erased: boolean }>(
       `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${alsoCte}
        SELECT (SELECT count(*) FROM locked) AS locked,
+              EXISTS (SELECT 1 FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid AND r.erased_at IS NOT NULL) AS erased,
               (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
       q.values,
     );
-    return (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
+    const dynamic = (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
+    return { dynamic, erased: row.erased };
   }
 
   /**
