@@ -239,6 +239,30 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     expect(await scoreOf(tenantId, contactId)).toMatchObject({ score: 0, breakdown: [] });
   });
 
+  it('a behaviour no rule scores costs lead scoring no statement of its own; one a rule scores looks the contact up', async () => {
+    const tenantId = uniqueTenant();
+    const contactId = randomUUID();
+    const lookups = (sts: { sql: string; params: unknown[] }[]) => sts.filter((st) => /SELECT merged_into, erased_at FROM contact_replica/.test(st.sql) && st.params[0] === tenantId).length;
+    const handled = (id: string) => eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.lead-scoring' AND event_id = $1`, [id])).length > 0, 30000, 'the open handled');
+    // Only a click rule: an open matches none.
+    dataOf(await h.client({ tenantId })(RULE, { i: { name: 'Clicked', field: 'linkClicked', points: 5 } }));
+    const unscored = recordStatements(h.svc.dataSource);
+    try {
+      await handled(await opened(tenantId, contactId));
+    } finally {
+      unscored.restore();
+    }
+    expect(lookups(unscored.statements)).toBe(0);
+    const scored = recordStatements(h.svc.dataSource);
+    try {
+      await handled(await clicked(tenantId, contactId, 'https://shop.example/spring'));
+    } finally {
+      scored.restore();
+    }
+    expect(lookups(scored.statements)).toBe(1);
+    await waitScore(tenantId, contactId, 5);
+  });
+
   it('a lead-scoring run takes the scoring-config lock of its tenants before its inbox row (before any row a rule change could be waiting for)', async () => {
     const tenantId = uniqueTenant();
     dataOf(await h.client({ tenantId })(RULE, { i: { name: 'Opened', field: 'emailOpened', points: 10 } }));

@@ -19,6 +19,9 @@ export class LeadScoring {
 
   /** Points for one behaviour event; returns whether any rule matched. */
   async onBehaviour(tx: Tx, eventContactId: string, b: Behaviour, what: string, occurredAt: Date, sourceEventId: string): Promise<boolean> {
+    // The rules are read once per run: a behaviour no rule scores costs no statement of its own.
+    const rules = (await this.scores.rules(tx, 'behaviour')).filter((r) => behaviourMatches(r, b));
+    if (!rules.length) return false;
     // A late event of a merged contact counts for the survivor; one of an erased contact counts for no one.
     const known = await tx.maybeOne<{ merged_into: string | null; erased_at: Date | null }>(
       `SELECT merged_into, erased_at FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`,
@@ -26,7 +29,6 @@ export class LeadScoring {
     );
     if (known?.erased_at) return false;
     const contactId = known?.merged_into ?? eventContactId;
-    const rules = (await this.scores.rules(tx, 'behaviour')).filter((r) => behaviourMatches(r, b));
     let earned = false;
     const reasons: string[] = [];
     for (const r of rules) {
