@@ -6,6 +6,9 @@ import { SegmentRepository, toSegment, type SegmentRecord } from './segment.repo
 import { ACTIVE, compileRule, MEMBER_FROM } from './rules/rule.compiler';
 import type { Rule } from './rules/rule';
 
+/** Whether the replica marks the contact erased: read only where an erased contact's rows must go (activityChanged), not for every contact event. */
+const ERASED = `, EXISTS (SELECT 1 FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid AND r.erased_at IS NOT NULL) AS erased`;
+
 /** Why a membership changed, kept in segment_membership_changes.reason. */
 export type ChangeReason = 'rule' | 'sweep' | 'list' | 'import' | 'merge';
 
@@ -40,7 +43,7 @@ export class SegmentMembership {
     }
     // One round trip: the derived columns written (only this consumer writes them), the lock taken, the segments read.
     const q = new SqlParams(tx.tenantId, contactId);
-    const { dynamic } = await this.lockAndDynamic(tx, contactId, `, derived AS (${FactsRepository.derivedUpsertSql(q.p, c)} RETURNING 1)`, q);
+    const { dynamic } = await this.lockAndDynamic(tx, contactId, { cte: `, derived AS (${FactsRepository.derivedUpsertSql(q.p, c)} RETURNING 1)` }, q);
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
 
@@ -53,7 +56,7 @@ export class SegmentMembership {
    * nothing of them behind.
    */
   async activityChanged(tx: Tx, contactId: string): Promise<void> {
-    const { dynamic, erased } = await this.lockAndDynamic(tx, contactId, `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`);
+    const { dynamic, erased } = await this.lockAndDynamic(tx, contactId, { cte: `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`, select: ERASED });
     if (erased) return this.facts.deleteOfContact(tx, contactId);
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
@@ -63,18 +66,20 @@ export class SegmentMembership {
     return this.evaluateLocked(tx, contactId, (await this.lockAndDynamic(tx, contactId)).dynamic, reason);
   }
 
-  /** The contact's lock (FactsRepository.lockContact), the tenant's dynamic segments and whether the contact is erased, in one round trip. */
-  private async lockAndDynamic(tx: Tx, contactId: string, alsoCte = '', q = new SqlParams(tx.tenantId, contactId)): Promise<{ dynamic: SegmentRecord[]; erased: boolean }> {
+  /**
+   * The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round
+   * trip; `also.cte` writes in the same statement, `also.select` reads one more column (`erased`).
+   */
+  private async lockAndDynamic(tx: Tx, contactId: string, also: { cte?: string; select?: string } = {}, q = new SqlParams(tx.tenantId, contactId)): Promise<{ dynamic: SegmentRecord[]; erased: boolean }> {
     // Prepared (three fixed texts: alone, with the derived upsert, with the aggregates): run for every contact event.
-    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; erased: boolean }>(
-      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${alsoCte}
-       SELECT (SELECT count(*) FROM locked) AS locked,
-              EXISTS (SELECT 1 FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid AND r.erased_at IS NOT NULL) AS erased,
+    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; erased?: boolean }>(
+      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${also.cte ?? ''}
+       SELECT (SELECT count(*) FROM locked) AS locked${also.select ?? ''},
               (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
       q.values,
     );
     const dynamic = (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
-    return { dynamic, erased: row.erased };
+    return { dynamic, erased: row.erased === true };
   }
 
   /**
