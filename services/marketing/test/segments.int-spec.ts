@@ -70,6 +70,10 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
   async function waitFacts(tenantId: string, contactId: string, where = 'true') {
     await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, contactId])).length > 0, 30000, `facts of ${contactId} (${where})`);
   }
+  /** contact-facts' statements of a tenant among recorded ones (its activity, its facts, the contact lock). */
+  function factsStatements(tenantId: string, sts: ReturnType<typeof recordStatements>['statements']) {
+    return sts.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts|pg_advisory_xact_lock\(hashtextextended\(\$1/.test(st.sql));
+  }
   async function memberIds(tenantId: string, segmentId: string): Promise<string[]> {
     const rows = await h.sql<{ contact_id: string }>(`SELECT contact_id FROM "${h.schema}".segment_members WHERE tenant_id = $1 AND segment_id = $2`, [tenantId, segmentId]);
     return sorted(rows.map((r) => r.contact_id));
@@ -300,7 +304,7 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     } finally {
       recorded.restore();
     }
-    const ofFacts = (sts: typeof recorded.statements) => sts.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts|pg_advisory_xact_lock\(hashtextextended\(\$1/.test(st.sql));
+    const ofFacts = (sts: typeof recorded.statements) => factsStatements(tenantId, sts);
     const facts = ofFacts(recorded.statements);
     expect(facts).toHaveLength(2);
     expect(facts[0].sql).toMatch(/pg_advisory_xact_lock[\s\S]*INSERT INTO contact_activity/);
@@ -385,6 +389,41 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     release();
     await Promise.all([behaviourTx, scoreTx]);
     expect((await h.sql<{ lead_score: number }>(`SELECT lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].lead_score).toBe(42);
+  });
+
+  it('a behaviour event of a contact merged while it waited for the contact lock counts for the survivor, nothing left under the merged-away id', async () => {
+    const tenantId = uniqueTenant();
+    const survivor = await contact(tenantId, {});
+    const dup = await contact(tenantId, {});
+    const uow = h.svc.app.get(UnitOfWork);
+    const replica = h.svc.app.get(ContactReplica);
+    const behaviour = h.svc.app.get(BehaviourEvents);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let applied!: () => void;
+    const mergeApplied = new Promise<void>((r) => (applied = r));
+    // The merge as the replica's consumer applies it (the duplicate marked, the hooks taking both contacts' locks), not committed yet.
+    const mergeTx = uow.run(tenantId, async (tx) => {
+      await replica.applyMerge(tx, { survivorId: survivor.contactId, duplicateId: dup.contactId, survivor: { ...survivor, version: survivor.version + 1 } });
+      applied();
+      await released;
+    });
+    await mergeApplied;
+    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId: dup.contactId, channel: 'email' as const, variant: null };
+    const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
+    let pid = 0;
+    const openTx = uow.run(tenantId, async (tx) => {
+      pid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
+      await behaviour.onOpened(event, { tx } as CrmEventContext);
+    });
+    await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the open waits for the contact lock');
+    // Its statement read the replica before the merge committed: the row goes to the merged-away id first.
+    release();
+    await Promise.all([mergeTx, openTx]);
+    const facts = await h.sql(`SELECT contact_id, opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1`, [tenantId]);
+    expect(facts).toEqual([{ contact_id: survivor.contactId, opened_count: 1 }]);
+    const activity = await h.sql(`SELECT contact_id FROM "${h.schema}".contact_activity WHERE tenant_id = $1`, [tenantId]);
+    expect(activity).toEqual([{ contact_id: survivor.contactId }]);
   });
 
   it('purchases: a rule over sales data matches nobody (also under NOT) until sales events arrive; then orders, products, spend, recency and cancellation; the sweep moves time-relative members', async () => {
@@ -532,6 +571,22 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     expect(await memberIds(tenantId, list.id)).toEqual([survivor.contactId]);
     const facts = await h.sql(`SELECT contact_id, opened_count, lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1 ORDER BY contact_id`, [tenantId]);
     expect(facts).toEqual([{ contact_id: survivor.contactId, opened_count: 1, lead_score: 30 }]);
+    // An event of the merged-away id in flight during the merge (a late open) counts for the survivor.
+    const lateOfDup = { ...msg, messageId: randomUUID() };
+    const recorded = recordStatements(h.svc.dataSource);
+    try {
+      await publish(tenantId, MessageOpenedV1, lateOfDup.messageId, { ...lateOfDup, openedAt: ago(0) });
+      await waitFacts(tenantId, survivor.contactId, 'opened_count = 2');
+    } finally {
+      recorded.restore();
+    }
+    // Recorded for the survivor at once: only its aggregates recomputed, nothing moved afterwards (which would take the duplicate's lock first).
+    const ofLate = factsStatements(tenantId, recorded.statements);
+    expect(ofLate.filter((st) => /INSERT INTO contact_facts[\s\S]*FROM segments/.test(st.sql)).map((st) => st.params[1])).toEqual([survivor.contactId]);
+    expect(ofLate.filter((st) => /DELETE FROM contact_activity/.test(st.sql))).toEqual([]);
+    const activity = await h.sql(`SELECT contact_id, kind FROM "${h.schema}".contact_activity WHERE tenant_id = $1 ORDER BY occurred_at`, [tenantId]);
+    expect(activity).toEqual([{ contact_id: survivor.contactId, kind: 'opened' }, { contact_id: survivor.contactId, kind: 'opened' }]);
+    expect(await h.sql(`SELECT 1 FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, dup.contactId])).toEqual([]);
 
     await h.erase(tenantId, survivor.contactId);
     const nothingLeft = async () => {

@@ -45,8 +45,9 @@ export class BehaviourEvents {
    * lock inside it, so counting in the statement that locks could miss a row committed meanwhile.
    */
   private async record(tx: Tx, a: ActivityRow): Promise<void> {
-    if (!(await this.facts.lockAndRecord(tx, a))) return;
-    await this.membership.activityChanged(tx, a.contactId);
+    // The contact it was recorded for: the survivor when a.contactId was merged away.
+    const contactId = await this.facts.lockAndRecord(tx, a);
+    if (contactId) await this.membership.activityChanged(tx, contactId);
   }
 
   @OnEvent(MessageSentV1)

@@ -75,18 +75,21 @@ export class FactsRepository {
 
   /**
    * Takes the contact's lock (lockContact) and records the activity, in one statement (the lock is
-   * taken as the row to insert is produced, before the insert); returns whether the row was new.
-   * Nothing may be read in this statement: its snapshot predates the wait for the lock (the insert's
-   * conflict check is not bound by it).
+   * taken as the row to insert is produced, before the insert); returns the contact it was recorded
+   * for, undefined when it was recorded already. A contact merged away has its event recorded for its
+   * survivor (an event in flight during the merge, as lead scoring does). Nothing else may be read in
+   * this statement: its snapshot predates the wait for the lock (the insert's conflict check is not
+   * bound by it) — a merge committed during that wait is seen after it, by activityChanged.
    */
-  async lockAndRecord(tx: Tx, a: ActivityRow): Promise<boolean> {
-    const rows = await tx.prepared(
-      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})))
+  async lockAndRecord(tx: Tx, a: ActivityRow): Promise<string | undefined> {
+    const rows = await tx.prepared<{ contact_id: string }>(
+      `WITH target AS (SELECT coalesce((SELECT merged_into FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2::uuid), $2::uuid) AS id),
+            locked AS (SELECT id, pg_advisory_xact_lock(hashtextextended($1 || '/' || id::text, ${CONTACT_LOCK_SEED})) FROM target)
        INSERT INTO contact_activity (tenant_id, contact_id, kind, source_id, occurred_at, amount, currency, products)
-       SELECT $1, $2::uuid, $3, $4, $5::timestamptz, $6::numeric, $7, $8::text[] FROM locked ON CONFLICT DO NOTHING RETURNING 1 AS one`,
+       SELECT $1, id, $3, $4, $5::timestamptz, $6::numeric, $7, $8::text[] FROM locked ON CONFLICT DO NOTHING RETURNING contact_id`,
       [tx.tenantId, a.contactId, a.kind, a.sourceId, a.occurredAt, a.amount ?? null, a.currency ?? null, a.products ?? []],
     );
-    return rows.length > 0;
+    return rows[0]?.contact_id;
   }
 
   /** The contacts with this activity (before deleting it: their locks come first). */

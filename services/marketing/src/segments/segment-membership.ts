@@ -6,8 +6,12 @@ import { SegmentRepository, toSegment, type SegmentRecord } from './segment.repo
 import { ACTIVE, compileRule, MEMBER_FROM } from './rules/rule.compiler';
 import type { Rule } from './rules/rule';
 
-/** Whether the replica marks the contact erased: read only where an erased contact's rows must go (activityChanged), not for every contact event. */
-const ERASED = `, EXISTS (SELECT 1 FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid AND r.erased_at IS NOT NULL) AS erased`;
+/**
+ * Whether the replica marks the contact erased or merged away: read only where such a contact's rows
+ * must go (activityChanged), not for every contact event.
+ */
+const ERASED_OR_MERGED = `, (SELECT r.erased_at IS NOT NULL FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid) AS erased,
+   (SELECT r.merged_into FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid) AS merged_into`;
 
 /** Why a membership changed, kept in segment_membership_changes.reason. */
 export type ChangeReason = 'rule' | 'sweep' | 'list' | 'import' | 'merge';
@@ -56,8 +60,16 @@ export class SegmentMembership {
    * nothing of them behind.
    */
   async activityChanged(tx: Tx, contactId: string): Promise<void> {
-    const { dynamic, erased } = await this.lockAndDynamic(tx, contactId, { cte: `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`, select: ERASED });
+    const { dynamic, erased, mergedInto } = await this.lockAndDynamic(tx, contactId, { cte: `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`, select: ERASED_OR_MERGED });
     if (erased) return this.facts.deleteOfContact(tx, contactId);
+    if (mergedInto) {
+      // Merged while the event waited for this contact's lock: its activity follows the merge's. The
+      // survivor's lock is taken while this one is held; only an erasure of the survivor (which locks
+      // both, sorted) could wait the other way, a deadlock Postgres breaks and the consumer retries.
+      await this.facts.lockContact(tx, mergedInto);
+      await this.facts.moveContact(tx, contactId, mergedInto);
+      return this.activityChanged(tx, mergedInto);
+    }
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
 
@@ -68,18 +80,23 @@ export class SegmentMembership {
 
   /**
    * The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round
-   * trip; `also.cte` writes in the same statement, `also.select` reads one more column (`erased`).
+   * trip; `also.cte` writes in the same statement, `also.select` reads more columns (`erased`, `merged_into`).
    */
-  private async lockAndDynamic(tx: Tx, contactId: string, also: { cte?: string; select?: string } = {}, q = new SqlParams(tx.tenantId, contactId)): Promise<{ dynamic: SegmentRecord[]; erased: boolean }> {
+  private async lockAndDynamic(
+    tx: Tx,
+    contactId: string,
+    also: { cte?: string; select?: string } = {},
+    q = new SqlParams(tx.tenantId, contactId),
+  ): Promise<{ dynamic: SegmentRecord[]; erased: boolean; mergedInto: string | null }> {
     // Prepared (three fixed texts: alone, with the derived upsert, with the aggregates): run for every contact event.
-    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; erased?: boolean }>(
+    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; erased?: boolean; merged_into?: string | null }>(
       `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${also.cte ?? ''}
        SELECT (SELECT count(*) FROM locked) AS locked${also.select ?? ''},
               (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
       q.values,
     );
     const dynamic = (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
-    return { dynamic, erased: row.erased === true };
+    return { dynamic, erased: row.erased === true, mergedInto: row.merged_into ?? null };
   }
 
   /**
