@@ -11,6 +11,9 @@
  * the warm-up or the shutdown) there: <dir>/tracking-<pid>.cpuprofile.
  * PAUSE=relay,consumers (either or both) stops the service's outbox relay and/or its Kafka consumers
  * once it is up, to see how much of a hit's latency is theirs (they share the service's event loop).
+ * SPLIT=1 runs the service as two processes on the same database and topics, as a deployment that
+ * scales them apart would: PROCESS_ROLE=api answers the hits, PROCESS_ROLE=worker applies them (and
+ * consumes, publishes); serviceCpuMsPerHit is the api process's, workerCpuMsPerHit the worker's.
  * The service's event-loop delay over the timed run is reported as loopDelayP50/P99/Max.
  *
  * The floor, without the service: `… [rate] [seconds] 0 floor|floor-tx|floor-group` commits one
@@ -38,8 +41,9 @@ const SECRET = 'bench-tracking-secret-0123456789abcdef';
 
 type Msg =
   | { kind: 'ready'; base: string; ids: string[] }
-  | { kind: 'cpu'; cpu: NodeJS.CpuUsage; loop?: { p50: number; p99: number; max: number } }
-  | { kind: 'start'; messages: number } | { kind: 'stop' };
+  | { kind: 'cpu'; cpu: NodeJS.CpuUsage; loop?: { p50: number; p99: number; max: number }; workerCpu?: NodeJS.CpuUsage }
+  | { kind: 'start'; messages: number } | { kind: 'stop' }
+  | { kind: 'worker'; env: NodeJS.ProcessEnv };
 
 /** The child: the marketing service and its seeded messages. */
 
@@ -52,10 +56,34 @@ const latencyFigures = (sum: ReturnType<typeof summary>, serial: number[]) => ({
   serialP50: fmt(summary(serial).p50),
   serialP99: fmt(summary(serial).p99),
 });
+/** SPLIT=1: the worker process (PROCESS_ROLE=worker) beside the service's api process. */
+async function work() {
+  const { env: serviceEnv } = await new Promise<{ env: NodeJS.ProcessEnv }>((resolve) => process.once('message', (m: Msg) => m.kind === 'worker' && resolve(m)));
+  const svc = await startService(marketingService, { env: { ...serviceEnv, PROCESS_ROLE: 'worker' } });
+  process.on('message', async (m: Msg) => {
+    if (m.kind === 'cpu') process.send!({ kind: 'cpu', cpu: process.cpuUsage() } satisfies Msg);
+    if (m.kind === 'stop') {
+      await svc.stop();
+      process.exit(0);
+    }
+  });
+  process.send!({ kind: 'ready', base: svc.url, ids: [] } satisfies Msg);
+}
+
 async function serve() {
   const { messages } = await new Promise<{ messages: number }>((resolve) => process.once('message', (m: Msg) => m.kind === 'start' && resolve(m)));
   const fresh = await freshSchema('bench');
-  const svc = await startService(marketingService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', MARKETING_TRACKING_SECRET: SECRET } });
+  const split = process.env.SPLIT === '1';
+  const serviceEnv = { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', MARKETING_TRACKING_SECRET: SECRET, ...(split ? { PROCESS_ROLE: 'api' } : {}) };
+  const svc = await startService(marketingService, { env: serviceEnv });
+  const worker = split ? fork(__filename, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : undefined;
+  if (worker) {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('exit', (code) => reject(new Error(`the worker process exited with ${code}`)));
+      worker.on('message', (m: Msg) => m.kind === 'ready' && resolve());
+      worker.send({ kind: 'worker', env: serviceEnv } satisfies Msg);
+    });
+  }
   const s = `"${fresh.schema}"`;
   const campaignId = randomUUID();
   const ids = Array.from({ length: messages }, () => randomUUID());
@@ -90,10 +118,18 @@ async function serve() {
         writeFileSync(join(process.env.CPU_PROF!, `tracking-${process.pid}.cpuprofile`), JSON.stringify(profile));
       }
       const ms = (ns: number) => +(ns / 1e6).toFixed(2);
-      process.send!({ kind: 'cpu', cpu: process.cpuUsage(), loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) } });
+      const workerCpu = worker ? (await ask<Msg & { kind: 'cpu' }>(worker, 'cpu')).cpu : undefined;
+      process.send!({ kind: 'cpu', cpu: process.cpuUsage(), loop: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) }, workerCpu });
       loop.reset();
     }
     if (m.kind === 'stop') {
+      if (worker) {
+        await new Promise((resolve) => {
+          worker.removeAllListeners('exit');
+          worker.once('exit', resolve);
+          worker.send({ kind: 'stop' } satisfies Msg);
+        });
+      }
       await svc.stop();
       await fresh.drop();
       process.exit(0);
@@ -243,11 +279,12 @@ async function main() {
   const serial: number[] = [];
   for (let i = 0; i < 200; i++) serial.push((await hit(urls[(i * 7919 + 1) % urls.length])).ms);
   const total = rate * seconds;
-  const cpu0 = (await ask<Msg & { kind: 'cpu' }>(service, 'cpu')).cpu;
+  const { cpu: cpu0, workerCpu: worker0 } = await ask<Msg & { kind: 'cpu' }>(service, 'cpu');
   const load0 = loadavg()[0];
   const { latencies, failed, elapsed } = await schedule(rate, total, async (i) => (await hit(urls[(i * 7919) % urls.length])).ok);
-  const { cpu: cpu1, loop } = await ask<Msg & { kind: 'cpu' }>(service, 'cpu');
-  const serviceCpuMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1000;
+  const { cpu: cpu1, loop, workerCpu: worker1 } = await ask<Msg & { kind: 'cpu' }>(service, 'cpu');
+  const cpuMs = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage) => (b.user + b.system - a.user - a.system) / 1000;
+  const serviceCpuMs = cpuMs(cpu0, cpu1);
   const sum = summary(latencies);
   console.log(
     JSON.stringify({
@@ -259,11 +296,13 @@ async function main() {
       ...(failed ? { failures } : {}),
       achievedPerSecond: Math.round(total / elapsed),
       serviceCpuMsPerHit: +(serviceCpuMs / total).toFixed(3),
+      ...(worker0 && worker1 ? { workerCpuMsPerHit: +(cpuMs(worker0, worker1) / total).toFixed(3) } : {}),
       ...latencyFigures(sum, serial),
       loopDelayP50: loop?.p50,
       loopDelayP99: loop?.p99,
       loopDelayMax: loop?.max,
       ...(process.env.PAUSE ? { paused: process.env.PAUSE } : {}),
+      ...(process.env.SPLIT === '1' ? { split: 'api + worker' } : {}),
       load: +((load0 + loadavg()[0]) / 2).toFixed(2),
     }),
   );
@@ -275,7 +314,7 @@ async function main() {
   });
 }
 
-const run = process.argv[2] === 'service' ? serve : main;
+const run = process.argv[2] === 'service' ? serve : process.argv[2] === 'worker' ? work : main;
 run().catch((err) => {
   console.error(err);
   process.exit(1);

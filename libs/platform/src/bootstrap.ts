@@ -12,7 +12,7 @@ import { deadLetterTopic, topicName, type ModuleName } from '@crm/events';
 import type { EventBus } from './bus/event-bus';
 import { InProcessEventBus } from './bus/in-process-event-bus';
 import { KafkaEventBus } from './bus/kafka-event-bus';
-import { baseServiceConfig, checkMetricsPort, inboxRetentionHours, checkRetentionWindows, ConfigError, envPort, loadConfig, metricsPortOf, refuseWeakSecretsInProduction, type BaseServiceConfig } from './config';
+import { baseServiceConfig, checkMetricsPort, checkProcessRole, inboxRetentionHours, checkRetentionWindows, ConfigError, envPort, loadConfig, metricsPortOf, refuseWeakSecretsInProduction, type BaseServiceConfig } from './config';
 import { createDataSource, migrate } from './db/data-source';
 import { PlatformInboxRetention1764000000600 } from './db/platform-inbox-retention-migration';
 import { PlatformLeastPrivilege1764000000700, PlatformTables1764000000000 } from './db/platform-migration';
@@ -29,7 +29,7 @@ import { PlatformModule } from './platform.module';
 import { EventPublisher } from './outbox/event-publisher';
 import { CrmEventTransport } from './transport/crm-event-transport';
 import { moduleMigrations } from './transport/module-migrations';
-import type { ServiceInfo } from './service-info';
+import { runsBackgroundWork, type ServiceInfo } from './service-info';
 
 /** Everything the platform needs to know about a service; each service exports one. */
 export interface ServiceDefinition {
@@ -110,6 +110,7 @@ export function serviceConfigSchema(def: ServiceDefinition) {
   return (def.configSchema ? (platform.extend(def.configSchema.shape) as unknown as typeof platform) : platform)
     .superRefine(checkRetentionWindows)
     .superRefine(checkMetricsPort)
+    .superRefine(checkProcessRole)
     .superRefine((c, ctx) => def.configCheck?.(c, ctx))
     // Anyone who knows the secret can forge the gateway's signed context: no public example in production.
     .superRefine(refuseWeakSecretsInProduction('GATEWAY_INTERNAL_SECRET'), { when: () => true });
@@ -131,6 +132,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     production,
     schemaOnly: !!opts.schemaOnly,
     eventRetention: eventRetention(config.EVENT_RETENTION_HOURS),
+    role: config.PROCESS_ROLE,
   };
   const dataSource = createDataSource({
     url: config.DATABASE_URL,
@@ -184,8 +186,8 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     if (opts.schemaOnly) {
       await app.init();
     } else {
-      // Event handlers (@EventConsumer controllers) run on the platform's transport over the bus.
-      app.connectMicroservice(
+      // Event handlers (@EventConsumer controllers) run on the platform's transport over the bus; not in an api process.
+      if (runsBackgroundWork(info)) app.connectMicroservice(
         {
           strategy: new CrmEventTransport({
             ds: dataSource,
@@ -202,11 +204,14 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       await app.startAllMicroservices();
       await app.listen(config.PORT, config.HOST);
       metricsServer = await startMetricsServer({ host: config.METRICS_HOST, port: metricsPortOf(config), text: () => metrics.text() });
-      relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
-      await relay.start();
-      app.get(EventPublisher).attachRelay(relay);
-      auditRetention = new AuditRetention(dataSource, { schema, retentionDays: config.AUDIT_RETENTION_DAYS }, logger.child({ component: 'audit-retention' }));
-      auditRetention.start();
+      // An api process has no relay: its writers NOTIFY a worker's (EventPublisher.committed).
+      if (runsBackgroundWork(info)) {
+        relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
+        await relay.start();
+        app.get(EventPublisher).attachRelay(relay);
+        auditRetention = new AuditRetention(dataSource, { schema, retentionDays: config.AUDIT_RETENTION_DAYS }, logger.child({ component: 'audit-retention' }));
+        auditRetention.start();
+      }
     }
   } catch (err) {
     // A half-started service must not keep pools, broker connections or a port open (tests, `crm start`).
@@ -221,7 +226,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   const address = opts.schemaOnly ? null : app!.getHttpServer().address();
   const port = address && typeof address === 'object' ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}/graphql`;
-  if (!opts.schemaOnly) logger.info({ url, metricsUrl: metricsServer?.url, bus: bus.kind, schema }, `${def.name} service ready`);
+  if (!opts.schemaOnly) logger.info({ url, metricsUrl: metricsServer?.url, bus: bus.kind, schema, role: info.role }, `${def.name} service ready`);
 
   let stopped = false;
   return {

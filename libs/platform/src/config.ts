@@ -165,9 +165,31 @@ export function parseTrustProxy(raw: string): boolean | number | string {
  */
 export const envTrustProxy = z.string().default('false').transform(parseTrustProxy);
 
+/**
+ * What a service process runs (PROCESS_ROLE): `all` — requests and background work (the default, and
+ * what `pnpm start` runs); `api` — the HTTP side only (GraphQL, public routes such as tracking and web
+ * forms): its writes reach the broker through a worker's outbox relay; `worker` — the background side
+ * only: event consumers, the outbox relay, job queues and sweeps (its port answers health probes).
+ * Scaling them apart keeps background work off the event loop that answers requests.
+ */
+export const PROCESS_ROLES = ['all', 'api', 'worker'] as const;
+export type ProcessRole = (typeof PROCESS_ROLES)[number];
+
+/** Zod refinement: an api or worker process needs a broker its counterpart shares (the in-process bus reaches no other process). */
+export function checkProcessRole(c: { PROCESS_ROLE: ProcessRole; KAFKA_BROKERS?: string[] }, ctx: z.RefinementCtx): void {
+  if (c.PROCESS_ROLE !== 'all' && !c.KAFKA_BROKERS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PROCESS_ROLE'],
+      message: `"${c.PROCESS_ROLE}" needs KAFKA_BROKERS: api and worker processes share events through the broker (without it, use PROCESS_ROLE=all)`,
+    });
+  }
+}
+
 /** Settings every service shares; a service extends this with its own. */
 export const baseServiceConfig = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PROCESS_ROLE: z.enum(PROCESS_ROLES).default('all'),
   HOST: z.string().default('127.0.0.1'),
   /** How req.ip is found behind proxies (see envTrustProxy): public routes (web forms, tracking) rate-limit and record by it. */
   TRUST_PROXY: envTrustProxy,

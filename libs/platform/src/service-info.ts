@@ -1,5 +1,6 @@
 import type { ModuleName } from '@crm/events';
 import type { EventRetention } from './bus/event-retention';
+import type { ProcessRole } from './config';
 
 export interface ServiceInfo {
   name: ModuleName;
@@ -16,4 +17,11 @@ export interface ServiceInfo {
    * startService; optional only so hand-built infos (tests) need not carry it (the default applies).
    */
   eventRetention?: EventRetention;
+  /** PROCESS_ROLE (config.ts); unset (hand-built infos in tests) = `all`. */
+  role?: ProcessRole;
+}
+
+/** Whether this process runs background work (consumers, relay, job queues, sweeps): not schema-only, not an `api` process. */
+export function runsBackgroundWork(info: Pick<ServiceInfo, 'schemaOnly' | 'role'>): boolean {
+  return !info.schemaOnly && info.role !== 'api';
 }

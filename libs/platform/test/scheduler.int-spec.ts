@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, TaskDueV1 } from '@crm/events';
 import { eventually } from '@crm/testing';
-import { createJobTable, currentTraceparent, JobScheduler, OutboxWriter, type JobRow, type JobSchedulerOptions, type Tx, type TxEmitter } from '../src';
+import { createJobTable, currentTraceparent, JobQueue, JobScheduler, OutboxWriter, type JobRow, type JobSchedulerOptions, type ServiceInfo, type Tx, type TxEmitter } from '../src';
 import { platformHarness, silentLogger } from './harness';
 
 interface NoteJob extends JobRow {
@@ -150,6 +150,29 @@ describe('JobScheduler (real Postgres: durable jobs, one firing per job, retries
     expect(byKey.get(traced)?.traceparent).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
     expect(byKey.get(traced)?.traceparent).not.toContain('00f067aa0ba902b7');
     expect(byKey.get(untraced)?.traceparent).toBeUndefined();
+  });
+
+  it('a JobQueue runs its jobs in an all-in-one or worker process, not in an api process (PROCESS_ROLE)', async () => {
+    class NoteQueue extends JobQueue<NoteJob> {
+      protected readonly jobs = scheduler();
+      constructor(protected readonly info: ServiceInfo) {
+        super();
+      }
+    }
+    const info = (role: ServiceInfo['role']): ServiceInfo => ({ name: 'sales', schema: h.schema, topic: 't', topicPrefix: '', consumerGroupPrefix: '', production: false, schemaOnly: false, role });
+    const id = await enqueue('tenant-q', 'queued', new Date(Date.now() - 1000));
+    const api = new NoteQueue(info('api'));
+    api.onApplicationBootstrap();
+    await new Promise((r) => setTimeout(r, 500)); // ten polls of 50 ms
+    expect(await notes([id])).toEqual([]);
+    await api.onModuleDestroy();
+    for (const role of ['worker', 'all'] as const) {
+      const jobId = role === 'worker' ? id : await enqueue('tenant-q', 'queued', new Date(Date.now() - 1000));
+      const queue = new NoteQueue(info(role));
+      queue.onApplicationBootstrap();
+      await eventually(async () => (await notes([jobId])).length === 1, 10000, `the job run by the ${role} process`);
+      await queue.onModuleDestroy();
+    }
   });
 
   it('survives a restart: a job that fell due while no poller ran fires once the next one starts; stop() waits for a sweep in progress', async () => {

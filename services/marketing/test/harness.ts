@@ -22,6 +22,8 @@ export async function startMarketing(extraEnv: Record<string, string> = {}) {
       return svc;
     },
     schema: fresh.schema,
+    /** The service's environment (another process on the same database and topics starts with it). */
+    env,
     /** A new process on the same database and topics (what a crash-and-restart or a rolling deploy gives). */
     async restart() {
       await svc.stop();

@@ -1,11 +1,11 @@
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { ServiceInfo } from '../service-info';
+import { runsBackgroundWork, type ServiceInfo } from '../service-info';
 import type { JobRow, JobScheduler } from './scheduler';
 
 /**
  * A module's durable job queue as a Nest provider, so every queue starts and stops the same way: its
  * JobScheduler (made in the subclass's constructor) starts once the application has booted — never
- * in a schema-only process, nor when `enabled` says no — and stops with the module, after a sweep in
+ * in a schema-only or `api` process (PROCESS_ROLE), nor when `enabled` says no — and stops with the module, after a sweep in
  * progress. `sweep` runs one sweep now (tests and operators).
  */
 export abstract class JobQueue<J extends JobRow> implements OnApplicationBootstrap, OnModuleDestroy {
@@ -18,7 +18,7 @@ export abstract class JobQueue<J extends JobRow> implements OnApplicationBootstr
   }
 
   onApplicationBootstrap(): void {
-    if (!this.info.schemaOnly && this.enabled()) this.jobs.start();
+    if (runsBackgroundWork(this.info) && this.enabled()) this.jobs.start();
   }
 
   onModuleDestroy(): Promise<void> {

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { MessageBouncedV1, MessageClickedV1, MessageComplainedV1, MessageDeliveredV1, MessageOpenedV1, UnsubscribedV1 } from '@crm/events';
-import { LOGGER, PLATFORM_CONFIG, SERVICE_INFO, UnitOfWork, type BaseServiceConfig, type ServiceInfo, type Tx } from '@crm/platform';
+import { LOGGER, PLATFORM_CONFIG, runsBackgroundWork, SERVICE_INFO, UnitOfWork, type BaseServiceConfig, type ServiceInfo, type Tx } from '@crm/platform';
 import type { Channel } from '../delivery/channel.port';
 import type { TrackingClaim } from './tracking-token';
 
@@ -53,6 +53,8 @@ const PROCESS_BATCH = 1000;
 const RETRY_MS = 1000;
 /** Hits left by a stopped or crashed process (this replica's or another's) are found by this sweep, and at start. */
 const SWEEP_MS = 10_000;
+/** In a worker process (PROCESS_ROLE=worker) every hit comes from an api process: it is found by this sweep. */
+const WORKER_SWEEP_MS = 1000;
 
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
@@ -105,11 +107,14 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
     return r.stored ? r.url : undefined;
   }
 
-  /** Hits a previous process stored and did not apply are found before this one takes requests. */
+  /**
+   * Hits a previous process stored and did not apply are found before this one takes requests. An
+   * `api` process (PROCESS_ROLE) only stores hits: a worker applies them.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    if (this.info.schemaOnly) return;
+    if (!runsBackgroundWork(this.info)) return;
     await this.sweep();
-    this.sweepTimer = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweepTimer = setInterval(() => void this.sweep(), this.info.role === 'worker' ? WORKER_SWEEP_MS : SWEEP_MS);
     this.sweepTimer.unref();
   }
 
@@ -236,6 +241,7 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
 
   /** Tenants with stored hits: applied after processDelayMs, so a batch gathers what arrives meanwhile. */
   private poke(tenants: Iterable<string>): void {
+    if (!runsBackgroundWork(this.info)) return;
     for (const t of tenants) this.dirty.add(t);
     if (!this.dirty.size || this.stopped || this.timer || this.processing) return;
     this.timer = setTimeout(() => {

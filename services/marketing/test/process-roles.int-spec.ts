@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig, serviceConfigSchema, startService, type RunningService } from '@crm/platform';
+import { dataOf, eventually, TopicRecorder, uniqueTenant } from '@crm/testing';
+import { ChannelAdapters } from '../src/delivery/channel.port';
+import { marketingService } from '../src/service';
+import { ensureCampaignTables, queuedMessage } from './delivery-fixtures';
+import { startMarketing, type Harness } from './harness';
+
+describe('PROCESS_ROLE: an api process answers requests, a worker process does the background work', () => {
+  let h: Harness;
+  let worker: RunningService | undefined;
+  let recorder: TopicRecorder;
+
+  beforeAll(async () => {
+    h = await startMarketing({ PROCESS_ROLE: 'api' });
+    await ensureCampaignTables(h);
+    recorder = await new TopicRecorder(h.svc.info.topic).start();
+  });
+  afterAll(async () => {
+    await recorder?.stop();
+    await worker?.stop();
+    await h?.stop();
+  });
+
+  const storedHits = async (id: string) => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".tracking_hits WHERE message_id = $1`, [id]))[0].n;
+  const openCount = async (id: string) => (await h.sql<{ open_count: number }>(`SELECT open_count FROM "${h.schema}".campaign_messages WHERE id = $1`, [id]))[0].open_count;
+
+  it('the api process stores and answers but applies and publishes nothing; a worker on the same database then applies the stored hit and publishes both events', async () => {
+    expect(h.svc.relay).toBeUndefined();
+    expect(h.svc.app.getMicroservices()).toEqual([]);
+    const tenantId = uniqueTenant();
+    const segment = dataOf(await h.client({ tenantId })(`mutation { createSegment(input: { name: "Fair", kind: STATIC }) { id } }`)).createSegment;
+    const m = await queuedMessage(h, tenantId, { html: '<html><body><p>Hi</p></body></html>' });
+    await h.svc.app.get(ChannelAdapters).get('email').send(m);
+    const [mail] = await h.sql<{ html_body: string }>(`SELECT html_body FROM "${h.schema}".caught_mail WHERE message_id = $1`, [m.messageId]);
+    const pixel = /<img src="([^"]+)"/.exec(mail.html_body)![1].replace(/^https?:\/\/[^/]+/, h.svc.url.replace(/\/graphql$/, ''));
+    expect((await fetch(pixel)).status).toBe(200);
+    // An all-in-one process applies a hit 50 ms after it is stored and publishes within milliseconds.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await storedHits(m.messageId)).toBe(1);
+    expect(await openCount(m.messageId)).toBe(0);
+    expect(await h.sql(`SELECT type FROM "${h.schema}".outbox WHERE tenant_id = $1 AND published_at IS NOT NULL`, [tenantId])).toEqual([]);
+    expect(recorder.events.filter((e) => e.event?.tenantid === tenantId)).toEqual([]);
+
+    worker = await startService(marketingService, { env: { ...h.env, PROCESS_ROLE: 'worker' } });
+    const opened = await recorder.waitFor((e) => e.event?.type === 'crm.marketing.message.opened.v1' && e.event.data.messageId === m.messageId);
+    expect(opened.event!.tenantid).toBe(tenantId);
+    await recorder.waitFor((e) => e.event?.type === 'crm.marketing.segment.created.v1' && e.event.data.segmentId === segment.id);
+    await eventually(async () => (await storedHits(m.messageId)) === 0, 10000, 'the stored hit applied by the worker');
+    expect(await openCount(m.messageId)).toBe(1);
+    // Hits the api stores while the worker runs reach it by the worker's sweep, every second.
+    expect((await fetch(pixel)).status).toBe(200);
+    await eventually(async () => (await openCount(m.messageId)) === 2, 5000, 'the second open applied by the worker');
+  }, 60_000);
+
+  it('refuses an unknown role, and api or worker without a broker, naming PROCESS_ROLE', () => {
+    const env = { ...h.env, PROCESS_ROLE: 'web' };
+    expect(() => loadConfig(serviceConfigSchema(marketingService), env)).toThrow(/PROCESS_ROLE/);
+    for (const role of ['api', 'worker']) {
+      const noBroker: NodeJS.ProcessEnv = { ...h.env, PROCESS_ROLE: role };
+      delete noBroker.KAFKA_BROKERS;
+      expect(() => loadConfig(serviceConfigSchema(marketingService), noBroker)).toThrow(ConfigError);
+      expect(() => loadConfig(serviceConfigSchema(marketingService), noBroker)).toThrow(/PROCESS_ROLE: "\w+" needs KAFKA_BROKERS/);
+    }
+    expect(loadConfig(serviceConfigSchema(marketingService), { ...h.env, PROCESS_ROLE: undefined }).PROCESS_ROLE).toBe('all');
+  });
+});
