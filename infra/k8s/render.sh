@@ -22,6 +22,7 @@ declare -n PORTS=MODULE_PORTS
 source "$VALUES"
 
 case "$PART" in all | migrate | apps) ;; *) echo "render.sh: PART must be all, migrate or apps (got '$PART')" >&2; exit 1 ;; esac
+[[ "$MODULE_WORKER_REPLICAS" =~ ^[0-9]+$ ]] || { echo "render.sh: MODULE_WORKER_REPLICAS must be a whole number (got '$MODULE_WORKER_REPLICAS')" >&2; exit 1; }
 
 # de-duplicate, keep order, validate
 enabled=()
@@ -59,7 +60,7 @@ VARS=(NAMESPACE IMAGE IMAGE_PULL_POLICY CPU_REQUEST MEMORY_REQUEST CPU_LIMIT MEM
       APP APP_PORT METRICS_PORT MIN_REPLICAS MAX_REPLICAS CPU_TARGET_PERCENT COMPONENT SERVICE_TYPE JOB_NAME
       RATE_LIMIT_PER_USER RATE_LIMIT_PER_IP TRUST_PROXY READY_PATH)
 # Blocks of YAML built below (already indented and quoted): inserted as they are.
-RAW_VARS=(APP_ENV)
+RAW_VARS=(APP_ENV REPLICAS_NOTE REPLICAS_FIELD)
 
 # Escape for a YAML double-quoted scalar.
 yq() { local v="$1"; v="${v//\\/\\\\}"; printf '%s' "${v//\"/\\\"}"; }
@@ -75,6 +76,25 @@ render() {
     exit 1
   fi
   printf '%s\n' "$out"
+}
+
+# A Deployment that serves: its Service, PodDisruptionBudget and HorizontalPodAutoscaler (which owns
+# the replica count: a replicas field would reset it on every `kubectl apply`).
+render_app() {
+  REPLICAS_NOTE="# No \`replicas\`: the HorizontalPodAutoscaler below owns the count (between $MIN_REPLICAS and $MAX_REPLICAS);
+# a replicas field here would reset it on every \`kubectl apply\`.
+" REPLICAS_FIELD="" render "$DIR/templates/deployment.yaml.tpl"
+  render "$DIR/templates/service.yaml.tpl"
+  render "$DIR/templates/pdb.yaml.tpl"
+  render "$DIR/templates/hpa.yaml.tpl"
+}
+# A module's worker Deployment (PROCESS_ROLE=worker): no Service (no traffic), a fixed count — Kafka
+# gives each partition to one consumer of a group, so more workers than partitions consume nothing.
+render_worker() {
+  REPLICAS_NOTE="# The background work of ${APP%-worker} (PROCESS_ROLE=worker): consumers, outbox relay, job queues, sweeps.
+" REPLICAS_FIELD="  replicas: $MODULE_WORKER_REPLICAS
+" render "$DIR/templates/deployment.yaml.tpl"
+  render "$DIR/templates/pdb.yaml.tpl"
 }
 
 # Container env entries (12 spaces: under `env:` of the templates).
@@ -174,13 +194,22 @@ $(env_value DB_SCHEMA "$SCHEMA")"
     for s in ${MODULE_SECRETS[$m]:-}; do PROD_ENV+="$(env_secret "$s" "$s")"$'\n'; done
     for s in ${MODULE_OPTIONAL_SECRETS[$m]:-}; do PROD_ENV+="$(env_optional_secret "$s" "$s")"$'\n'; done
     for v in ${MODULE_SETTINGS[$m]:-}; do PROD_ENV+="$(env_value "$v" "${!v}")"$'\n'; done
-    APP_ENV="$DB_ENV
+    MODULE_ENV="$DB_ENV
 $(env_value RUN_MIGRATIONS false)
 $(env_secret GATEWAY_INTERNAL_SECRET GATEWAY_INTERNAL_SECRET)
-$PROD_ENV" APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
+$PROD_ENV"
+    # With workers, the module's own pods answer requests only (PROCESS_ROLE=api).
+    ROLE_ENV=""
+    ((MODULE_WORKER_REPLICAS == 0)) || ROLE_ENV="$(env_value PROCESS_ROLE api)"$'\n'
+    APP_ENV="$MODULE_ENV$ROLE_ENV" APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" COMPONENT=module SERVICE_TYPE=ClusterIP READY_PATH=/health/ready \
       MIN_REPLICAS="$MODULE_MIN_REPLICAS" MAX_REPLICAS="$MODULE_MAX_REPLICAS" CPU_TARGET_PERCENT="$MODULE_CPU_TARGET_PERCENT" \
       CPU_REQUEST="$MODULE_CPU_REQUEST" MEMORY_REQUEST="$MODULE_MEMORY_REQUEST" CPU_LIMIT="$MODULE_CPU_LIMIT" MEMORY_LIMIT="$MODULE_MEMORY_LIMIT" \
-      render "$DIR/templates/app.yaml.tpl"
+      render_app
+    if ((MODULE_WORKER_REPLICAS > 0)); then
+      APP="$m-worker" APP_ENV="$MODULE_ENV$(env_value PROCESS_ROLE worker)"$'\n' APP_PORT="${PORTS[$m]}" METRICS_PORT="$((PORTS[$m] + 5000))" COMPONENT=worker READY_PATH=/health/ready \
+        CPU_REQUEST="$MODULE_CPU_REQUEST" MEMORY_REQUEST="$MODULE_MEMORY_REQUEST" CPU_LIMIT="$MODULE_CPU_LIMIT" MEMORY_LIMIT="$MODULE_MEMORY_LIMIT" \
+        render_worker
+    fi
   fi
 done
 
@@ -193,7 +222,7 @@ $(env_value SUBGRAPHS "$subgraphs")
 " APP=gateway APP_PORT=4000 METRICS_PORT=9000 COMPONENT=gateway SERVICE_TYPE="$GATEWAY_SERVICE_TYPE" READY_PATH="/health/ready?subgraphs=optional" \
     MIN_REPLICAS="$GATEWAY_MIN_REPLICAS" MAX_REPLICAS="$GATEWAY_MAX_REPLICAS" CPU_TARGET_PERCENT="$GATEWAY_CPU_TARGET_PERCENT" \
     CPU_REQUEST="$GATEWAY_CPU_REQUEST" MEMORY_REQUEST="$GATEWAY_MEMORY_REQUEST" CPU_LIMIT="$GATEWAY_CPU_LIMIT" MEMORY_LIMIT="$GATEWAY_MEMORY_LIMIT" \
-    render "$DIR/templates/app.yaml.tpl"
+    render_app
 fi
 
 # One Ingress for what the internet reaches: the gateway's /graphql, and each enabled module's public

@@ -230,6 +230,37 @@ describe('infra/k8s manifests', () => {
     expect(container(find(docs, 'Deployment', 'sales')!).image).toBe('ghcr.io/example/crm/sales:1.2.3_RC1');
   });
 
+  it('MODULE_WORKER_REPLICAS: each module answers requests in its Deployment (PROCESS_ROLE=api) and works in a <module>-worker Deployment of that many pods', () => {
+    const without = parse(render({ MODULES: 'contacts sales' }).out);
+    expect(without.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name)).toEqual(['contacts', 'sales', 'gateway']);
+    for (const m of ['contacts', 'sales']) expect(envOf(container(find(without, 'Deployment', m)!)).PROCESS_ROLE).toBeUndefined();
+
+    const docs = parse(render({ MODULES: 'contacts sales', MODULE_WORKER_REPLICAS: '2' }).out);
+    expect(docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name)).toEqual(['contacts', 'contacts-worker', 'sales', 'sales-worker', 'gateway']);
+    for (const m of ['contacts', 'sales']) {
+      const api = find(docs, 'Deployment', m)!;
+      const worker = find(docs, 'Deployment', `${m}-worker`)!;
+      const [a, w] = [container(api), container(worker)];
+      expect(envOf(a).PROCESS_ROLE).toBe('api');
+      expect(envOf(w).PROCESS_ROLE).toBe('worker');
+      // The same image, login, schema and secrets; only the role differs.
+      const { PROCESS_ROLE: _a, ...apiEnv } = envOf(a);
+      const { PROCESS_ROLE: _w, ...workerEnv } = envOf(w);
+      expect(workerEnv).toEqual(apiEnv);
+      expect(w.image).toBe(a.image);
+      expect(w.resources).toEqual(a.resources);
+      expect({ live: w.livenessProbe.httpGet.path, ready: w.readinessProbe.httpGet.path }).toEqual({ live: '/health/live', ready: '/health/ready' });
+      // A fixed count, no traffic, no autoscaler; still one disruption at a time.
+      expect(worker.spec.replicas).toBe(2);
+      expect(worker.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('worker');
+      const selecting = (kind: string) => docs.filter((d) => d.kind === kind && (d.spec.selector?.['app.kubernetes.io/name'] ?? d.spec.selector?.matchLabels?.['app.kubernetes.io/name'] ?? d.spec.scaleTargetRef?.name) === `${m}-worker`).length;
+      expect({ services: selecting('Service'), hpas: selecting('HorizontalPodAutoscaler'), pdbs: selecting('PodDisruptionBudget') }).toEqual({ services: 0, hpas: 0, pdbs: 1 });
+      expect(find(docs, 'Service', m)!.spec.selector).toEqual(api.spec.selector.matchLabels);
+      expect(api.spec.replicas).toBeUndefined();
+    }
+    expect(render({ MODULE_WORKER_REPLICAS: 'two' })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/^render\.sh: MODULE_WORKER_REPLICAS must be a whole number/) }));
+  });
+
   it('resources and replica bounds come from values (environment overrides)', () => {
     const docs = parse(render({ MODULES: 'sales', GATEWAY_CPU_REQUEST: '500m', MODULE_MEMORY_LIMIT: '1Gi', GATEWAY_MAX_REPLICAS: '12', MODULE_MIN_REPLICAS: '3' }).out);
     expect(container(find(docs, 'Deployment', 'gateway')!).resources.requests.cpu).toBe('500m');

@@ -1,7 +1,5 @@
 ---
-# No `replicas`: the HorizontalPodAutoscaler below owns the count (between ${MIN_REPLICAS} and ${MAX_REPLICAS});
-# a replicas field here would reset it on every `kubectl apply`.
-apiVersion: apps/v1
+${REPLICAS_NOTE}apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: ${APP}
@@ -11,7 +9,7 @@ metadata:
     app.kubernetes.io/part-of: crm
     app.kubernetes.io/component: ${COMPONENT}
 spec:
-  selector:
+${REPLICAS_FIELD}  selector:
     matchLabels:
       app.kubernetes.io/name: ${APP}
   strategy:
@@ -87,61 +85,3 @@ ${APP_ENV}          startupProbe:
             limits:
               cpu: "${CPU_LIMIT}"
               memory: "${MEMORY_LIMIT}"
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: ${APP}
-  namespace: ${NAMESPACE}
-  labels:
-    app.kubernetes.io/name: ${APP}
-    app.kubernetes.io/part-of: crm
-spec:
-  type: ${SERVICE_TYPE}
-  selector:
-    app.kubernetes.io/name: ${APP}
-  ports:
-    - name: http
-      port: ${APP_PORT}
-      targetPort: http
----
-# A voluntary disruption (node drain, cluster upgrade) takes at most one pod of ${APP} at a time.
-# maxUnavailable rather than minAvailable: with a single replica a drain still proceeds (briefly
-# down) instead of blocking forever.
-apiVersion: policy/v1
-kind: PodDisruptionBudget
-metadata:
-  name: ${APP}
-  namespace: ${NAMESPACE}
-  labels:
-    app.kubernetes.io/name: ${APP}
-    app.kubernetes.io/part-of: crm
-spec:
-  maxUnavailable: 1
-  selector:
-    matchLabels:
-      app.kubernetes.io/name: ${APP}
----
-# Needs the metrics API (metrics-server); utilization is relative to the CPU request above.
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata:
-  name: ${APP}
-  namespace: ${NAMESPACE}
-  labels:
-    app.kubernetes.io/name: ${APP}
-    app.kubernetes.io/part-of: crm
-spec:
-  scaleTargetRef:
-    apiVersion: apps/v1
-    kind: Deployment
-    name: ${APP}
-  minReplicas: ${MIN_REPLICAS}
-  maxReplicas: ${MAX_REPLICAS}
-  metrics:
-    - type: Resource
-      resource:
-        name: cpu
-        target:
-          type: Utilization
-          averageUtilization: ${CPU_TARGET_PERCENT}
