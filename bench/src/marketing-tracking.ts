@@ -74,6 +74,8 @@ async function serve() {
   const { messages } = await new Promise<{ messages: number }>((resolve) => process.once('message', (m: Msg) => m.kind === 'start' && resolve(m)));
   const fresh = await freshSchema('bench');
   const split = process.env.SPLIT === '1';
+  // The api process has no relay and no consumers to pause.
+  if (split && process.env.PAUSE) throw new Error('PAUSE applies to the all-in-one service, not with SPLIT=1');
   const serviceEnv = { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', MARKETING_TRACKING_SECRET: SECRET, ...(split ? { PROCESS_ROLE: 'api' } : {}) };
   const svc = await startService(marketingService, { env: serviceEnv });
   const worker = split ? fork(__filename, ['worker'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }) : undefined;
@@ -82,6 +84,11 @@ async function serve() {
       worker.once('exit', (code) => reject(new Error(`the worker process exited with ${code}`)));
       worker.on('message', (m: Msg) => m.kind === 'ready' && resolve());
       worker.send({ kind: 'worker', env: serviceEnv } satisfies Msg);
+    });
+    // A worker that dies during the run would leave the hits unapplied and its CPU unmeasured: no figures then.
+    worker.once('exit', (code) => {
+      console.error(`the worker process exited with ${code} during the run`);
+      process.exit(1);
     });
   }
   const s = `"${fresh.schema}"`;

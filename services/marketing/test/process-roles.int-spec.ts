@@ -11,7 +11,7 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
   let recorder: TopicRecorder;
 
   beforeAll(async () => {
-    h = await startMarketing({ PROCESS_ROLE: 'api' });
+    h = await startMarketing({ PROCESS_ROLE: 'api', OUTBOX_STALL_SECONDS: '1' });
     await ensureCampaignTables(h);
     recorder = await new TopicRecorder(h.svc.info.topic).start();
   });
@@ -40,13 +40,20 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
     expect(await openCount(m.messageId)).toBe(0);
     expect(await h.sql(`SELECT type FROM "${h.schema}".outbox WHERE tenant_id = $1 AND published_at IS NOT NULL`, [tenantId])).toEqual([]);
     expect(recorder.events.filter((e) => e.event?.tenantid === tenantId)).toEqual([]);
+    // Its events wait longer than OUTBOX_STALL_SECONDS: the workers' problem, reported; the api process stays ready.
+    const health = await fetch(h.svc.url.replace(/\/graphql$/, '/health/ready'));
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { details: Record<string, unknown> }).details.outbox).toEqual(expect.objectContaining({ status: 'up', stalled: true }));
 
-    worker = await startService(marketingService, { env: { ...h.env, PROCESS_ROLE: 'worker' } });
+    // A worker that polls its outbox only every minute: it publishes at start, then when the api's writers NOTIFY it.
+    worker = await startService(marketingService, { env: { ...h.env, PROCESS_ROLE: 'worker', OUTBOX_POLL_MS: '60000' } });
     const opened = await recorder.waitFor((e) => e.event?.type === 'crm.marketing.message.opened.v1' && e.event.data.messageId === m.messageId);
     expect(opened.event!.tenantid).toBe(tenantId);
     await recorder.waitFor((e) => e.event?.type === 'crm.marketing.segment.created.v1' && e.event.data.segmentId === segment.id);
     await eventually(async () => (await storedHits(m.messageId)) === 0, 10000, 'the stored hit applied by the worker');
     expect(await openCount(m.messageId)).toBe(1);
+    dataOf(await h.client({ tenantId })(`mutation($id: ID!) { updateSegment(id: $id, input: { name: "Fair 2026" }) { id } }`, { id: segment.id }));
+    await recorder.waitFor((e) => e.event?.type === 'crm.marketing.segment.updated.v1' && e.event.data.segmentId === segment.id, 10_000);
     // Hits the api stores while the worker runs reach it by the worker's sweep, every second.
     expect((await fetch(pixel)).status).toBe(200);
     await eventually(async () => (await openCount(m.messageId)) === 2, 5000, 'the second open applied by the worker');

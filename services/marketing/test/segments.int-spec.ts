@@ -391,13 +391,16 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     expect((await h.sql<{ lead_score: number }>(`SELECT lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].lead_score).toBe(42);
   });
 
-  it('a behaviour event of a contact merged while it waited for the contact lock counts for the survivor, nothing left under the merged-away id', async () => {
+  it('a behaviour event of a contact merged while it waited for the contact lock counts for the survivor, nothing left under the merged-away id, the survivor\'s score kept', async () => {
     const tenantId = uniqueTenant();
     const survivor = await contact(tenantId, {});
     const dup = await contact(tenantId, {});
     const uow = h.svc.app.get(UnitOfWork);
     const replica = h.svc.app.get(ContactReplica);
     const behaviour = h.svc.app.get(BehaviourEvents);
+    // A negative score (rules may take points away): moving the duplicate's facts must not raise it to the column's default.
+    const scored = envelope({ type: LeadScoreChangedV1.type, subject: survivor.contactId, tenantId, source: 'crm/marketing', data: { contactId: survivor.contactId, score: -10, previousScore: 0, reason: 'rules', changedAt: ago(2) } });
+    await uow.run(tenantId, (tx) => behaviour.onScore(scored as Event<typeof LeadScoreChangedV1>, { tx } as CrmEventContext));
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let applied!: () => void;
@@ -416,12 +419,15 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
       pid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
       await behaviour.onOpened(event, { tx } as CrmEventContext);
     });
-    await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the open waits for the contact lock');
-    // Its statement read the replica before the merge committed: the row goes to the merged-away id first.
-    release();
+    try {
+      await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the open waits for the contact lock');
+    } finally {
+      // Its statement read the replica before the merge committed: the row goes to the merged-away id first.
+      release();
+    }
     await Promise.all([mergeTx, openTx]);
-    const facts = await h.sql(`SELECT contact_id, opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1`, [tenantId]);
-    expect(facts).toEqual([{ contact_id: survivor.contactId, opened_count: 1 }]);
+    const facts = await h.sql(`SELECT contact_id, opened_count, lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1`, [tenantId]);
+    expect(facts).toEqual([{ contact_id: survivor.contactId, opened_count: 1, lead_score: -10 }]);
     const activity = await h.sql(`SELECT contact_id FROM "${h.schema}".contact_activity WHERE tenant_id = $1`, [tenantId]);
     expect(activity).toEqual([{ contact_id: survivor.contactId }]);
   });
@@ -584,6 +590,10 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const ofLate = factsStatements(tenantId, recorded.statements);
     expect(ofLate.filter((st) => /INSERT INTO contact_facts[\s\S]*FROM segments/.test(st.sql)).map((st) => st.params[1])).toEqual([survivor.contactId]);
     expect(ofLate.filter((st) => /DELETE FROM contact_activity/.test(st.sql))).toEqual([]);
+    // Redelivered (another event id, the same message): found under the survivor, not counted again.
+    const again = await publish(tenantId, MessageOpenedV1, lateOfDup.messageId, { ...lateOfDup, openedAt: ago(0) });
+    await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.contact-facts' AND event_id = $1`, [again])).length > 0, 30000, 'the redelivered open handled');
+    await waitFacts(tenantId, survivor.contactId, 'opened_count = 2');
     const activity = await h.sql(`SELECT contact_id, kind FROM "${h.schema}".contact_activity WHERE tenant_id = $1 ORDER BY occurred_at`, [tenantId]);
     expect(activity).toEqual([{ contact_id: survivor.contactId, kind: 'opened' }, { contact_id: survivor.contactId, kind: 'opened' }]);
     expect(await h.sql(`SELECT 1 FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, dup.contactId])).toEqual([]);

@@ -86,6 +86,8 @@ export async function start(opts: StartOptions): Promise<{ stop(): Promise<void>
             PORT: portVar ?? String(def.defaultPort),
             METRICS_PORT: metricsPortVar,
             DB_SCHEMA: def.name,
+            // Every module of `crm start` answers and works in this one process (a PROCESS_ROLE exported for a deployment does not apply).
+            PROCESS_ROLE: 'all',
           },
         }),
       );

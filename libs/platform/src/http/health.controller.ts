@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import type { EventBus } from '../bus/event-bus';
 import type { BaseServiceConfig } from '../config';
 import { isStalled, outboxProgress } from '../outbox/outbox-stats';
-import { EVENT_BUS, PLATFORM_CONFIG } from '../tokens';
+import type { ServiceInfo } from '../service-info';
+import { EVENT_BUS, PLATFORM_CONFIG, SERVICE_INFO } from '../tokens';
 
 /**
  * Health probes, on the service's port. Prometheus metrics are not here: they have their own internal
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly ds: DataSource,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(PLATFORM_CONFIG) private readonly config: Pick<BaseServiceConfig, 'OUTBOX_STALL_SECONDS'>,
+    @Inject(SERVICE_INFO) private readonly info: Pick<ServiceInfo, 'role'>,
   ) {}
 
   /** The process is alive (no dependency checks: a DB outage must not restart every pod). */
@@ -29,7 +31,9 @@ export class HealthController {
   /**
    * Ready to serve: database answers, the broker is reachable, and the outbox relay is not stalled
    * (rows have waited longer than OUTBOX_STALL_SECONDS and no relay published anything for as long:
-   * committed events are not reaching the broker). The `outbox` entry says which.
+   * committed events are not reaching the broker). The `outbox` entry says which. An `api` process
+   * (PROCESS_ROLE) neither publishes nor consumes: a broker outage or a stalled relay is the workers'
+   * (their readiness fails), and its requests still succeed, so it stays ready and reports them.
    */
   @Get('health/ready')
   @HealthCheck()
@@ -43,8 +47,9 @@ export class HealthController {
         this.indicator
           .check('broker')
           .attempt(async () => {
-            if (!(await this.bus.isReady())) throw new Error(`${this.bus.kind} bus not ready`);
-            return { kind: this.bus.kind };
+            const ready = await this.bus.isReady();
+            if (!ready && !this.reportsOnly()) throw new Error(`${this.bus.kind} bus not ready`);
+            return { kind: this.bus.kind, ...(ready ? {} : { reachable: false }) };
           })
           .withTimeout(3000),
       () =>
@@ -59,11 +64,17 @@ export class HealthController {
               stallSeconds,
             };
             if (isStalled(p, stallSeconds)) {
+              if (this.reportsOnly()) return { ...state, stalled: true };
               throw new Error(`outbox relay stalled: rows have waited ${state.oldestWaitingSeconds}s and nothing was published for ${state.lastProgressSecondsAgo ?? '?'}s (OUTBOX_STALL_SECONDS=${stallSeconds})`);
             }
             return state;
           })
           .withTimeout(2000),
     ]);
+  }
+
+  /** The broker and the relay are reported, not required (an `api` process). */
+  private reportsOnly(): boolean {
+    return this.info.role === 'api';
   }
 }

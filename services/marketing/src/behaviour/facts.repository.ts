@@ -149,7 +149,11 @@ export class FactsRepository {
     return rows.length > 0;
   }
 
-  /** A merge: the duplicate's activity becomes the survivor's (the same event on both is kept once), its score the higher of both. */
+  /**
+   * A merge: the duplicate's activity becomes the survivor's (the same event on both is kept once), its
+   * score the higher of both — a score an event set (lead_score_at): a row only its aggregates made has
+   * the column's default, which must not raise a survivor's negative score.
+   */
   async moveContact(tx: Tx, fromId: string, toId: string): Promise<void> {
     await tx.query(
       `WITH moved AS (DELETE FROM contact_activity WHERE tenant_id = $1 AND contact_id = $2 RETURNING *)
@@ -158,7 +162,7 @@ export class FactsRepository {
     );
     await tx.query(
       `WITH dup AS (DELETE FROM contact_facts WHERE tenant_id = $1 AND contact_id = $2 RETURNING lead_score, lead_score_at)
-       INSERT INTO contact_facts AS cf (tenant_id, contact_id, lead_score, lead_score_at) SELECT $1, $3, lead_score, lead_score_at FROM dup
+       INSERT INTO contact_facts AS cf (tenant_id, contact_id, lead_score, lead_score_at) SELECT $1, $3, lead_score, lead_score_at FROM dup WHERE lead_score_at IS NOT NULL
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET lead_score = GREATEST(cf.lead_score, EXCLUDED.lead_score), updated_at = now()`,
       [tx.tenantId, fromId, toId],
     );

@@ -4,7 +4,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { Logger } from 'pino';
 import { SMTPServer } from 'smtp-server';
-import { LOGGER, SERVICE_INFO, UnitOfWork, type ServiceInfo } from '@crm/platform';
+import { LOGGER, runsBackgroundWork, SERVICE_INFO, UnitOfWork, type ServiceInfo } from '@crm/platform';
 import { DELIVERY_CONFIG, type DeliveryConfig } from '../delivery/delivery.config';
 import { DeliveryRecords, messageIdOf } from '../delivery/delivery-records';
 
@@ -36,8 +36,9 @@ export class MailCatcher implements OnModuleInit, OnModuleDestroy {
     return this.config.catcher.enabled && !this.info.schemaOnly;
   }
 
+  /** Listens from the start where campaigns are sent (not in an `api` process, which starts it only if it sends itself). */
   async onModuleInit(): Promise<void> {
-    if (this.enabled) await this.port();
+    if (this.enabled && runsBackgroundWork(this.info)) await this.port();
   }
 
   /** The port it listens on (starts it on first call). */

@@ -10,8 +10,10 @@ import type { Rule } from './rules/rule';
  * Whether the replica marks the contact erased or merged away: read only where such a contact's rows
  * must go (activityChanged), not for every contact event.
  */
-const ERASED_OR_MERGED = `, (SELECT r.erased_at IS NOT NULL FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid) AS erased,
-   (SELECT r.merged_into FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid) AS merged_into`;
+const ERASED_OR_MERGED = `, (SELECT json_build_object('erased', r.erased_at IS NOT NULL, 'mergedInto', r.merged_into) FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid) AS replica`;
+
+/** Merges followed by activityChanged (the replica re-points earlier merges, so one is the rule; a cycle must not loop). */
+const MAX_MERGE_HOPS = 5;
 
 /** Why a membership changed, kept in segment_membership_changes.reason. */
 export type ChangeReason = 'rule' | 'sweep' | 'list' | 'import' | 'merge';
@@ -59,16 +61,16 @@ export class SegmentMembership {
    * flight when the person was erased (read here, after the lock: the erasure takes it too) leaves
    * nothing of them behind.
    */
-  async activityChanged(tx: Tx, contactId: string): Promise<void> {
+  async activityChanged(tx: Tx, contactId: string, hops = 0): Promise<void> {
     const { dynamic, erased, mergedInto } = await this.lockAndDynamic(tx, contactId, { cte: `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`, select: ERASED_OR_MERGED });
     if (erased) return this.facts.deleteOfContact(tx, contactId);
-    if (mergedInto) {
+    if (mergedInto && hops < MAX_MERGE_HOPS) {
       // Merged while the event waited for this contact's lock: its activity follows the merge's. The
       // survivor's lock is taken while this one is held; only an erasure of the survivor (which locks
       // both, sorted) could wait the other way, a deadlock Postgres breaks and the consumer retries.
       await this.facts.lockContact(tx, mergedInto);
       await this.facts.moveContact(tx, contactId, mergedInto);
-      return this.activityChanged(tx, mergedInto);
+      return this.activityChanged(tx, mergedInto, hops + 1);
     }
     await this.evaluateLocked(tx, contactId, dynamic, 'rule');
   }
@@ -80,7 +82,7 @@ export class SegmentMembership {
 
   /**
    * The contact's lock (FactsRepository.lockContact) and the tenant's dynamic segments, in one round
-   * trip; `also.cte` writes in the same statement, `also.select` reads more columns (`erased`, `merged_into`).
+   * trip; `also.cte` writes in the same statement, `also.select` reads more (the replica's `erased` and `mergedInto`).
    */
   private async lockAndDynamic(
     tx: Tx,
@@ -89,14 +91,14 @@ export class SegmentMembership {
     q = new SqlParams(tx.tenantId, contactId),
   ): Promise<{ dynamic: SegmentRecord[]; erased: boolean; mergedInto: string | null }> {
     // Prepared (three fixed texts: alone, with the derived upsert, with the aggregates): run for every contact event.
-    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; erased?: boolean; merged_into?: string | null }>(
+    const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; replica?: { erased: boolean; mergedInto: string | null } | null }>(
       `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${also.cte ?? ''}
        SELECT (SELECT count(*) FROM locked) AS locked${also.select ?? ''},
               (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
       q.values,
     );
     const dynamic = (row.segments ?? []).map((s) => toSegment({ ...s, created_at: new Date(s.created_at as unknown as string), updated_at: new Date(s.updated_at as unknown as string) }));
-    return { dynamic, erased: row.erased === true, mergedInto: row.merged_into ?? null };
+    return { dynamic, erased: row.replica?.erased === true, mergedInto: row.replica?.mergedInto ?? null };
   }
 
   /**
