@@ -4,6 +4,7 @@
  * posts to our gateway (production settings, no rate limits) over that subgraph with a user JWT,
  * everything in this process. Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/create-contacts.ts [total] [concurrency] [direct|gateway]
+ * PROCESS_ROLE=api runs the service as an api process (its events wait for a worker, none here).
  */
 import { contactsService } from '@crm/contacts';
 import { startService } from '@crm/platform';
@@ -19,7 +20,9 @@ async function main() {
   const via = process.argv[4] ?? 'direct';
   if (via !== 'direct' && via !== 'gateway') throw new Error(`unknown mode ${via}: direct or gateway`);
   const fresh = await freshSchema('bench');
-  const svc = await startService(contactsService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20' } });
+  // PROCESS_ROLE=api: the service as an api process (no relay: its writers wake another process's).
+  const role = process.env.PROCESS_ROLE ? { PROCESS_ROLE: process.env.PROCESS_ROLE } : {};
+  const svc = await startService(contactsService, { env: { ...serviceTestEnv(fresh.schema, `${uniqueId('bench')}.`), LOG_LEVEL: 'warn', DB_POOL_SIZE: '20', ...role } });
   const user = { tenantId: 'bench', userId: 'bench', roles: ['admin'] };
   const gw = via === 'gateway' ? await startBenchGateway([{ name: svc.name, url: svc.url, sdl: svc.sdl() }], false) : undefined;
   const url = gw?.url ?? svc.url;

@@ -25,6 +25,7 @@ import { startMetricsServer, type MetricsServer } from './http/metrics-server';
 import { createLogger, PinoNestLogger } from './logger';
 import { ServiceMetrics } from './metrics';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { outboxChannel } from './outbox/outbox-writer';
 import { PlatformModule } from './platform.module';
 import { EventPublisher } from './outbox/event-publisher';
 import { CrmEventTransport } from './transport/crm-event-transport';
@@ -204,7 +205,9 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       await app.startAllMicroservices();
       await app.listen(config.PORT, config.HOST);
       metricsServer = await startMetricsServer({ host: config.METRICS_HOST, port: metricsPortOf(config), text: () => metrics.text() });
-      // An api process has no relay: its writers NOTIFY a worker's (EventPublisher.committed).
+      // Commits wake another process's relay with one NOTIFY of their own (an api process has no relay;
+      // a replica's waits while another holds the schema's relay lock).
+      app.get(EventPublisher).attachRemoteWake(() => dataSource.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]));
       if (runsBackgroundWork(info)) {
         relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
         await relay.start();

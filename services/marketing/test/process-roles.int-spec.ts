@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, serviceConfigSchema, startService, type RunningService } from '@crm/platform';
-import { dataOf, eventually, TopicRecorder, uniqueTenant } from '@crm/testing';
+import { dataOf, eventually, recordStatements, TopicRecorder, uniqueTenant } from '@crm/testing';
 import { ChannelAdapters } from '../src/delivery/channel.port';
 import { marketingService } from '../src/service';
 import { ensureCampaignTables, queuedMessage } from './delivery-fixtures';
@@ -52,8 +52,16 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
     await recorder.waitFor((e) => e.event?.type === 'crm.marketing.segment.created.v1' && e.event.data.segmentId === segment.id);
     await eventually(async () => (await storedHits(m.messageId)) === 0, 10000, 'the stored hit applied by the worker');
     expect(await openCount(m.messageId)).toBe(1);
-    dataOf(await h.client({ tenantId })(`mutation($id: ID!) { updateSegment(id: $id, input: { name: "Fair 2026" }) { id } }`, { id: segment.id }));
-    await recorder.waitFor((e) => e.event?.type === 'crm.marketing.segment.updated.v1' && e.event.data.segmentId === segment.id, 10_000);
+    const recorded = recordStatements(h.svc.dataSource);
+    try {
+      dataOf(await h.client({ tenantId })(`mutation($id: ID!) { updateSegment(id: $id, input: { name: "Fair 2026" }) { id } }`, { id: segment.id }));
+      await recorder.waitFor((e) => e.event?.type === 'crm.marketing.segment.updated.v1' && e.event.data.segmentId === segment.id, 10_000);
+    } finally {
+      recorded.restore();
+    }
+    // The NOTIFY is its own statement after the commit, not part of the write's transaction (which would serialise commits).
+    expect(recorded.statements.filter((st) => /INSERT INTO outbox/.test(st.sql)).map((st) => /pg_notify/.test(st.sql))).toEqual([false]);
+    expect(recorded.statements.filter((st) => /^SELECT pg_notify\(\$1, ''\)$/.test(st.sql.trim()))).not.toHaveLength(0);
     // Hits the api stores while the worker runs reach it by the worker's sweep, every second.
     expect((await fetch(pixel)).status).toBe(200);
     await eventually(async () => (await openCount(m.messageId)) === 2, 5000, 'the second open applied by the worker');

@@ -33,9 +33,42 @@ export class EventPublisher {
     this.relay = relay;
   }
 
-  /** A transaction that emitted has committed (Tx.afterCommit): its rows are there for the relay. */
+  /**
+   * Set at boot: how to wake the relay of another process (a NOTIFY on the outbox's channel, in a
+   * transaction of its own). Without it, each emitting transaction carries its own NOTIFY.
+   */
+  attachRemoteWake(notify: () => Promise<unknown>): void {
+    this.remoteWake = notify;
+  }
+
+  private remoteWake?: () => Promise<unknown>;
+  private waking?: Promise<void>;
+  private wakeAgain = false;
+
+  /**
+   * A transaction that emitted has committed (Tx.afterCommit): its rows are there for the relay. Ours,
+   * when it is the one publishing, is poked; otherwise (an `api` process, a replica whose relay waits
+   * on another's lock) one NOTIFY outside the writers' transactions wakes the publishing one — one in
+   * flight at a time, the commits meanwhile covered by the next. A NOTIFY inside each writer's
+   * transaction made Postgres serialise their commits (outbox-writer.ts).
+   */
   committed(): void {
-    this.relay?.poke();
+    if (this.relay?.active() || !this.remoteWake) return this.relay?.poke();
+    if (this.waking) {
+      this.wakeAgain = true;
+      return;
+    }
+    // A failed NOTIFY loses nothing: the relay's poll (OUTBOX_POLL_MS) finds the rows.
+    this.waking = this.remoteWake().then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.waking.then(() => {
+      this.waking = undefined;
+      if (!this.wakeAgain) return;
+      this.wakeAgain = false;
+      this.committed();
+    });
   }
 
   async emit(m: SqlRunner, tenantId: string, events: DomainEvent[]): Promise<void> {
@@ -48,8 +81,9 @@ export class EventPublisher {
         topic: this.info.topic,
         event: envelope({ type: e.type, subject: e.subject, data: e.data, tenantId, source: `crm/${this.info.name}`, traceparent, actorId }),
       })),
-      // Another replica's relay is publishing (or ours has not swept yet): only a NOTIFY reaches it.
-      { notify: !this.relay?.active() },
+      // Another process's relay is publishing (or ours has not swept yet): only a NOTIFY reaches it,
+      // sent after the commit when this process can (committed), else with the rows.
+      { notify: !this.relay?.active() && !this.remoteWake },
     );
   }
 }
