@@ -22,7 +22,9 @@ declare -n PORTS=MODULE_PORTS
 source "$VALUES"
 
 case "$PART" in all | migrate | apps) ;; *) echo "render.sh: PART must be all, migrate or apps (got '$PART')" >&2; exit 1 ;; esac
-[[ "$MODULE_WORKER_REPLICAS" =~ ^[0-9]+$ ]] || { echo "render.sh: MODULE_WORKER_REPLICAS must be a whole number (got '$MODULE_WORKER_REPLICAS')" >&2; exit 1; }
+# A values file older than the setting has none: no workers. No leading zero (bash arithmetic would read it as octal).
+: "${MODULE_WORKER_REPLICAS:=0}"
+[[ "$MODULE_WORKER_REPLICAS" =~ ^(0|[1-9][0-9]*)$ ]] || { echo "render.sh: MODULE_WORKER_REPLICAS must be a whole number (got '$MODULE_WORKER_REPLICAS')" >&2; exit 1; }
 
 # de-duplicate, keep order, validate
 enabled=()

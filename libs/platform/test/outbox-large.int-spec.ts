@@ -18,6 +18,7 @@ import {
   inTenantTx,
   EVENT_BUS,
   PLATFORM_CONFIG,
+  SERVICE_INFO,
   type EventBus,
   type OutboxRelayOptions,
 } from '../src';
@@ -242,6 +243,7 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
           { provide: EVENT_BUS, useValue: h.bus },
           { provide: ServiceMetrics, useValue: new ServiceMetrics('outbox-ready-test') },
           { provide: PLATFORM_CONFIG, useValue: { OUTBOX_STALL_SECONDS: STALL_SECONDS } },
+          { provide: SERVICE_INFO, useValue: { role: 'all' } },
         ],
       })
       class HealthOnly {}
@@ -295,5 +297,42 @@ describe('outbox relay under large events (real Postgres + Kafka)', () => {
       await h.sql(`UPDATE outbox_relay SET progressed_at = now() - interval '1 hour'`);
       expect((await ready()).status).toBe(200);
     });
+
+    it('an api process (PROCESS_ROLE=api) stays ready with a broker that does not answer, and reports it', async () => {
+      // A client retrying an unreachable broker: isReady answers later than the check's own 3 s timeout.
+      const silent: EventBus = Object.create(h.bus, { isReady: { value: () => new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref()) } });
+      const appOf = async (role: 'api' | 'all') => {
+        @Module({
+          imports: [TerminusModule.forRoot({ logger: false })],
+          controllers: [HealthController],
+          providers: [
+            { provide: DataSource, useValue: h.ds },
+            { provide: EVENT_BUS, useValue: silent },
+            { provide: PLATFORM_CONFIG, useValue: { OUTBOX_STALL_SECONDS: STALL_SECONDS } },
+            { provide: SERVICE_INFO, useValue: { role } },
+          ],
+        })
+        class SilentBroker {}
+        const a = await NestFactory.create<NestExpressApplication>(SilentBroker, { logger: false });
+        await a.listen(0, '127.0.0.1');
+        return a;
+      };
+      for (const role of ['api', 'all'] as const) {
+        const a = await appOf(role);
+        try {
+          const res = await fetch(`http://127.0.0.1:${(a.getHttpServer().address() as { port: number }).port}/health/ready`);
+          const body = (await res.json()) as any;
+          if (role === 'api') {
+            expect(res.status).toBe(200);
+            expect(body.info.broker).toEqual(expect.objectContaining({ status: 'up', kind: h.bus.kind, reachable: false }));
+          } else {
+            expect(res.status).toBe(503);
+            expect(body.error.broker.status).toBe('down');
+          }
+        } finally {
+          await a.close();
+        }
+      }
+    }, 20_000);
   });
 });

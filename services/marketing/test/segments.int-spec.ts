@@ -432,6 +432,27 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     expect(activity).toEqual([{ contact_id: survivor.contactId }]);
   });
 
+  it('a merge moves the score an event set: it wins over a row only aggregates made (default 0), and the higher of two set scores is kept', async () => {
+    const tenantId = uniqueTenant();
+    const uow = h.svc.app.get(UnitOfWork);
+    const facts = h.svc.app.get(FactsRepository);
+    const [survivor, dup, other] = [randomUUID(), randomUUID(), randomUUID()];
+    const scoreOf = async (id: string) => (await h.sql<{ lead_score: number; lead_score_at: Date | null }>(`SELECT lead_score, lead_score_at FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id]))[0];
+    const setAt = ago(1);
+    await uow.run(tenantId, async (tx) => {
+      await facts.refreshAggregates(tx, survivor); // a row of aggregates only: lead_score 0, never set
+      await facts.setLeadScore(tx, dup, -10, setAt);
+      await facts.moveContact(tx, dup, survivor);
+    });
+    expect(await scoreOf(survivor)).toEqual({ lead_score: -10, lead_score_at: new Date(setAt) });
+    await uow.run(tenantId, async (tx) => {
+      await facts.setLeadScore(tx, other, 25, ago(0));
+      await facts.moveContact(tx, other, survivor);
+    });
+    expect((await scoreOf(survivor)).lead_score).toBe(25);
+    expect(await scoreOf(dup)).toBeUndefined();
+  });
+
   it('purchases: a rule over sales data matches nobody (also under NOT) until sales events arrive; then orders, products, spend, recency and cancellation; the sweep moves time-relative members', async () => {
     const tenantId = uniqueTenant();
     const gql = h.client({ tenantId });

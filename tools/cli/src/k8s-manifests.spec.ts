@@ -258,7 +258,7 @@ describe('infra/k8s manifests', () => {
       expect(find(docs, 'Service', m)!.spec.selector).toEqual(api.spec.selector.matchLabels);
       expect(api.spec.replicas).toBeUndefined();
     }
-    expect(render({ MODULE_WORKER_REPLICAS: 'two' })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/^render\.sh: MODULE_WORKER_REPLICAS must be a whole number/) }));
+    for (const bad of ['two', '08', '-1']) expect(render({ MODULE_WORKER_REPLICAS: bad })).toEqual(expect.objectContaining({ code: 1, err: expect.stringMatching(/^render\.sh: MODULE_WORKER_REPLICAS must be a whole number/) }));
   });
 
   it('resources and replica bounds come from values (environment overrides)', () => {

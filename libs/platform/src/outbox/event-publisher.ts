@@ -19,6 +19,9 @@ export interface RelayWake {
   poke(): void;
 }
 
+/** How long a NOTIFY to another process's relay may take before the next commit sends another. */
+const WAKE_TIMEOUT_MS = 5000;
+
 /** What service code uses to emit events: always through the outbox, in the caller's transaction. */
 @Injectable()
 export class EventPublisher {
@@ -58,8 +61,10 @@ export class EventPublisher {
       this.wakeAgain = true;
       return;
     }
-    // A failed NOTIFY loses nothing: the relay's poll (OUTBOX_POLL_MS) finds the rows.
-    this.waking = this.remoteWake().then(
+    // A failed or hung NOTIFY loses nothing (the relay's poll, OUTBOX_POLL_MS, finds the rows); after
+    // WAKE_TIMEOUT_MS the next commit may send another.
+    const notify = this.remoteWake;
+    this.waking = Promise.race([Promise.resolve().then(notify), new Promise((r) => setTimeout(r, WAKE_TIMEOUT_MS).unref())]).then(
       () => undefined,
       () => undefined,
     );

@@ -151,8 +151,8 @@ export class FactsRepository {
 
   /**
    * A merge: the duplicate's activity becomes the survivor's (the same event on both is kept once), its
-   * score the higher of both — a score an event set (lead_score_at): a row only its aggregates made has
-   * the column's default, which must not raise a survivor's negative score.
+   * score the higher of both scores events set (lead_score_at): a row only aggregates made holds the
+   * column's default 0, which must neither raise a negative score nor win over one.
    */
   async moveContact(tx: Tx, fromId: string, toId: string): Promise<void> {
     await tx.query(
@@ -163,7 +163,9 @@ export class FactsRepository {
     await tx.query(
       `WITH dup AS (DELETE FROM contact_facts WHERE tenant_id = $1 AND contact_id = $2 RETURNING lead_score, lead_score_at)
        INSERT INTO contact_facts AS cf (tenant_id, contact_id, lead_score, lead_score_at) SELECT $1, $3, lead_score, lead_score_at FROM dup WHERE lead_score_at IS NOT NULL
-       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET lead_score = GREATEST(cf.lead_score, EXCLUDED.lead_score), updated_at = now()`,
+       ON CONFLICT (tenant_id, contact_id) DO UPDATE SET
+         lead_score = CASE WHEN cf.lead_score_at IS NULL THEN EXCLUDED.lead_score ELSE GREATEST(cf.lead_score, EXCLUDED.lead_score) END,
+         lead_score_at = GREATEST(cf.lead_score_at, EXCLUDED.lead_score_at), updated_at = now()`,
       [tx.tenantId, fromId, toId],
     );
   }
