@@ -70,6 +70,18 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
   async function waitFacts(tenantId: string, contactId: string, where = 'true') {
     await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, contactId])).length > 0, 30000, `facts of ${contactId} (${where})`);
   }
+  /** An open of the contact handled by contact-facts in a transaction of its own, once it waits for an advisory lock (`done`: its end). */
+  async function openWaitingForTheLock(tenantId: string, contactId: string): Promise<{ done: Promise<void> }> {
+    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId, channel: 'email' as const, variant: null };
+    const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
+    let pid = 0;
+    const done = h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => {
+      pid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
+      await h.svc.app.get(BehaviourEvents).onOpened(event, { tx } as CrmEventContext);
+    });
+    await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the open waits for the contact lock');
+    return { done };
+  }
   /** contact-facts' statements of a tenant among recorded ones (its activity, its facts, the contact lock). */
   function factsStatements(tenantId: string, sts: ReturnType<typeof recordStatements>['statements']) {
     return sts.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts|pg_advisory_xact_lock\(hashtextextended\(\$1/.test(st.sql));
@@ -328,7 +340,6 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const uow = h.svc.app.get(UnitOfWork);
     const facts = h.svc.app.get(FactsRepository);
     const membership = h.svc.app.get(SegmentMembership);
-    const behaviour = h.svc.app.get(BehaviourEvents);
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let first!: () => void;
@@ -341,16 +352,9 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
       await released;
     });
     await recorded;
-    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId: c.contactId, channel: 'email' as const, variant: null };
-    const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
-    let pid = 0;
-    const secondTx = uow.run(tenantId, async (tx) => {
-      pid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
-      await behaviour.onOpened(event, { tx } as CrmEventContext);
-    });
-    await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the second open waits for the contact lock');
+    const second = await openWaitingForTheLock(tenantId, c.contactId);
     release();
-    await Promise.all([firstTx, secondTx]);
+    await Promise.all([firstTx, second.done]);
     expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(2);
   });
 
@@ -412,20 +416,14 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
       await released;
     });
     await mergeApplied;
-    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId: dup.contactId, channel: 'email' as const, variant: null };
-    const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
-    let pid = 0;
-    const openTx = uow.run(tenantId, async (tx) => {
-      pid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
-      await behaviour.onOpened(event, { tx } as CrmEventContext);
-    });
+    let open: { done: Promise<void> };
     try {
-      await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the open waits for the contact lock');
+      open = await openWaitingForTheLock(tenantId, dup.contactId);
     } finally {
       // Its statement read the replica before the merge committed: the row goes to the merged-away id first.
       release();
     }
-    await Promise.all([mergeTx, openTx]);
+    await Promise.all([mergeTx, open.done]);
     const facts = await h.sql(`SELECT contact_id, opened_count, lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1`, [tenantId]);
     expect(facts).toEqual([{ contact_id: survivor.contactId, opened_count: 1, lead_score: -10 }]);
     const activity = await h.sql(`SELECT contact_id FROM "${h.schema}".contact_activity WHERE tenant_id = $1`, [tenantId]);
