@@ -17,7 +17,7 @@ import {
   type EventContract,
   type EventData,
 } from '@crm/events';
-import { inTenantTx, UnitOfWork, type CrmEventContext, type Event } from '@crm/platform';
+import { inTenantTx, UnitOfWork, type CrmEventContext, type Event, type Tx } from '@crm/platform';
 import { eventually, dataOf, kafkaBrokers, recordStatements, uniqueTenant } from '@crm/testing';
 import { ContactReplica, preferredReachableChannel } from '@crm/shared-contacts';
 import { SegmentMembership } from '../src/segments/segment-membership';
@@ -70,17 +70,39 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
   async function waitFacts(tenantId: string, contactId: string, where = 'true') {
     await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2 AND ${where}`, [tenantId, contactId])).length > 0, 30000, `facts of ${contactId} (${where})`);
   }
-  /** An open of the contact handled by contact-facts in a transaction of its own, once it waits for an advisory lock (`done`: its end). */
-  async function openWaitingForTheLock(tenantId: string, contactId: string): Promise<{ done: Promise<void> }> {
-    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId, channel: 'email' as const, variant: null };
-    const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
+  /**
+   * A transaction of its own (as a concurrent consumer's) that runs `before`, then stays open until
+   * `release()`, then runs `after` and commits (`done`). Resolves once `before` has run.
+   */
+  async function heldOpen(tenantId: string, before: (tx: Tx) => Promise<unknown>, after?: (tx: Tx) => Promise<unknown>) {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let ran!: () => void;
+    const beforeRan = new Promise<void>((r) => (ran = r));
+    const done = h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => {
+      await before(tx);
+      ran();
+      await released;
+      await after?.(tx);
+    });
+    await Promise.race([beforeRan, done]);
+    return { release, done };
+  }
+  /** A transaction of its own running `handle`, once it waits for an advisory lock (`pid`: its backend; `done`: its end). */
+  async function waitingForTheLock(tenantId: string, handle: (tx: Tx) => Promise<unknown>, what: string): Promise<{ pid: number; done: Promise<void> }> {
     let pid = 0;
     const done = h.svc.app.get(UnitOfWork).run(tenantId, async (tx) => {
       pid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
-      await h.svc.app.get(BehaviourEvents).onOpened(event, { tx } as CrmEventContext);
+      await handle(tx);
     });
-    await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, 'the open waits for the contact lock');
-    return { done };
+    await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, `${what} waits for the contact lock`);
+    return { pid, done };
+  }
+  /** An open of the contact as contact-facts handles it from Kafka. */
+  function openOf(tenantId: string, contactId: string) {
+    const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId, channel: 'email' as const, variant: null };
+    const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
+    return (tx: Tx) => h.svc.app.get(BehaviourEvents).onOpened(event, { tx } as CrmEventContext);
   }
   /** contact-facts' statements of a tenant among recorded ones (its activity, its facts, the contact lock). */
   function factsStatements(tenantId: string, sts: ReturnType<typeof recordStatements>['statements']) {
@@ -337,61 +359,41 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
   it('a behaviour event waits for the contact lock before it records and counts: two opens of one contact in parallel count two', async () => {
     const tenantId = uniqueTenant();
     const c = await contact(tenantId, {});
-    const uow = h.svc.app.get(UnitOfWork);
     const facts = h.svc.app.get(FactsRepository);
     const membership = h.svc.app.get(SegmentMembership);
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let first!: () => void;
-    const recorded = new Promise<void>((r) => (first = r));
     // One open recorded and counted, not committed yet.
-    const firstTx = uow.run(tenantId, async (tx) => {
+    const first = await heldOpen(tenantId, async (tx) => {
       await facts.lockAndRecord(tx, { contactId: c.contactId, kind: 'opened', sourceId: randomUUID(), occurredAt: ago(1) });
       await membership.activityChanged(tx, c.contactId);
-      first();
-      await released;
     });
-    await recorded;
-    const second = await openWaitingForTheLock(tenantId, c.contactId);
-    release();
-    await Promise.all([firstTx, second.done]);
+    const second = await waitingForTheLock(tenantId, openOf(tenantId, c.contactId), 'the second open');
+    first.release();
+    await Promise.all([first.done, second.done]);
     expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(2);
   });
 
   it('a lead-score change takes the contact lock before writing its facts: waiting behind a behaviour event of the same contact it holds no contact_facts row (no deadlock)', async () => {
     const tenantId = uniqueTenant();
     const c = await contact(tenantId, {});
-    const uow = h.svc.app.get(UnitOfWork);
     const facts = h.svc.app.get(FactsRepository);
     const behaviour = h.svc.app.get(BehaviourEvents);
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let lockTaken!: () => void;
-    const taken = new Promise<void>((r) => (lockTaken = r));
     const membership = h.svc.app.get(SegmentMembership);
     // A behaviour event's transaction: the contact lock with its activity row, then (later) the facts row.
-    const behaviourTx = uow.run(tenantId, async (tx) => {
-      await facts.lockAndRecord(tx, { contactId: c.contactId, kind: 'opened', sourceId: randomUUID(), occurredAt: ago(1) });
-      lockTaken();
-      await released;
-      await membership.activityChanged(tx, c.contactId);
-    });
-    await taken;
-    let scorePid = 0;
+    const behaviourTx = await heldOpen(
+      tenantId,
+      (tx) => facts.lockAndRecord(tx, { contactId: c.contactId, kind: 'opened', sourceId: randomUUID(), occurredAt: ago(1) }),
+      (tx) => membership.activityChanged(tx, c.contactId),
+    );
     const event = envelope({ type: LeadScoreChangedV1.type, subject: c.contactId, tenantId, source: 'crm/marketing', data: { contactId: c.contactId, score: 42, previousScore: 0, reason: 'rules', changedAt: new Date().toISOString() } }) as Event<typeof LeadScoreChangedV1>;
-    const scoreTx = uow.run(tenantId, async (tx) => {
-      scorePid = (await tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)).pid;
-      await behaviour.onScore(event, { tx } as CrmEventContext);
-    });
-    await eventually(async () => scorePid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [scorePid])).length > 0, 10000, 'the score transaction waits for the contact lock');
+    const scoreTx = await waitingForTheLock(tenantId, (tx) => behaviour.onScore(event, { tx } as CrmEventContext), 'the score transaction');
     // Had it written its row first, the behaviour transaction's write would now wait for it while it waits for the lock.
     const held = await h.sql<{ relname: string; mode: string }>(
       `SELECT c.relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE l.pid = $1 AND c.relname LIKE 'contact_facts%'`,
-      [scorePid],
+      [scoreTx.pid],
     );
     expect(held).toEqual([]);
-    release();
-    await Promise.all([behaviourTx, scoreTx]);
+    behaviourTx.release();
+    await Promise.all([behaviourTx.done, scoreTx.done]);
     expect((await h.sql<{ lead_score: number }>(`SELECT lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].lead_score).toBe(42);
   });
 
@@ -405,25 +407,16 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     // A negative score (rules may take points away): moving the duplicate's facts must not raise it to the column's default.
     const scored = envelope({ type: LeadScoreChangedV1.type, subject: survivor.contactId, tenantId, source: 'crm/marketing', data: { contactId: survivor.contactId, score: -10, previousScore: 0, reason: 'rules', changedAt: ago(2) } });
     await uow.run(tenantId, (tx) => behaviour.onScore(scored as Event<typeof LeadScoreChangedV1>, { tx } as CrmEventContext));
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let applied!: () => void;
-    const mergeApplied = new Promise<void>((r) => (applied = r));
     // The merge as the replica's consumer applies it (the duplicate marked, the hooks taking both contacts' locks), not committed yet.
-    const mergeTx = uow.run(tenantId, async (tx) => {
-      await replica.applyMerge(tx, { survivorId: survivor.contactId, duplicateId: dup.contactId, survivor: { ...survivor, version: survivor.version + 1 } });
-      applied();
-      await released;
-    });
-    await mergeApplied;
+    const merge = await heldOpen(tenantId, (tx) => replica.applyMerge(tx, { survivorId: survivor.contactId, duplicateId: dup.contactId, survivor: { ...survivor, version: survivor.version + 1 } }));
     let open: { done: Promise<void> };
     try {
-      open = await openWaitingForTheLock(tenantId, dup.contactId);
+      open = await waitingForTheLock(tenantId, openOf(tenantId, dup.contactId), 'the open');
     } finally {
       // Its statement read the replica before the merge committed: the row goes to the merged-away id first.
-      release();
+      merge.release();
     }
-    await Promise.all([mergeTx, open.done]);
+    await Promise.all([merge.done, open.done]);
     const facts = await h.sql(`SELECT contact_id, opened_count, lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1`, [tenantId]);
     expect(facts).toEqual([{ contact_id: survivor.contactId, opened_count: 1, lead_score: -10 }]);
     const activity = await h.sql(`SELECT contact_id FROM "${h.schema}".contact_activity WHERE tenant_id = $1`, [tenantId]);

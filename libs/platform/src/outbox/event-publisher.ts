@@ -22,6 +22,23 @@ export interface RelayWake {
 /** How long a NOTIFY to another process's relay may take before the next commit sends another. */
 const WAKE_TIMEOUT_MS = 5000;
 
+/**
+ * Resolves once `notify` has answered or failed, or after `ms` if it hangs: a failed or hung NOTIFY
+ * loses nothing (the relay's poll, OUTBOX_POLL_MS, finds the rows) and must not hold back the next.
+ */
+function settled(notify: () => Promise<unknown>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms).unref();
+    void Promise.resolve()
+      .then(notify)
+      .catch(() => undefined)
+      .then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+  });
+}
+
 /** What service code uses to emit events: always through the outbox, in the caller's transaction. */
 @Injectable()
 export class EventPublisher {
@@ -61,14 +78,7 @@ export class EventPublisher {
       this.wakeAgain = true;
       return;
     }
-    // A failed or hung NOTIFY loses nothing (the relay's poll, OUTBOX_POLL_MS, finds the rows); after
-    // WAKE_TIMEOUT_MS the next commit may send another.
-    const notify = this.remoteWake;
-    this.waking = Promise.race([Promise.resolve().then(notify), new Promise((r) => setTimeout(r, WAKE_TIMEOUT_MS).unref())]).then(
-      () => undefined,
-      () => undefined,
-    );
-    void this.waking.then(() => {
+    this.waking = settled(this.remoteWake, WAKE_TIMEOUT_MS).then(() => {
       this.waking = undefined;
       if (!this.wakeAgain) return;
       this.wakeAgain = false;
