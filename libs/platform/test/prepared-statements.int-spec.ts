@@ -37,6 +37,44 @@ describe('prepared statements (real Postgres)', () => {
     }
   });
 
+  it('a one-key batch is planned once per connection, and every batch returns the same rows as its array form', async () => {
+    // Enough rows that a plan's estimates matter: with the keys as an array parameter, Postgres
+    // estimates ten keys, its generic plan looks dearer than each one-key custom plan, and it
+    // plans every execution afresh (generic_plans stays 0).
+    await h.sql(`CREATE TABLE lookups (id uuid PRIMARY KEY, tenant_id text NOT NULL, body text NOT NULL)`);
+    await h.sql(`CREATE INDEX lookups_tenant ON lookups (tenant_id, body)`);
+    await h.sql(`ALTER TABLE lookups ENABLE ROW LEVEL SECURITY`);
+    await h.sql(`CREATE POLICY tenant ON lookups USING (tenant_id = current_setting('app.tenant_id', true))`);
+    await h.sql(`GRANT SELECT ON lookups TO ${h.schema}_app`);
+    await h.sql(`INSERT INTO lookups SELECT gen_random_uuid(), 't' || (i % 50), 'row ' || i FROM generate_series(1, 5000) i`);
+    await h.sql(`ANALYZE lookups`);
+    const ids = (await h.sql<{ id: string; tenant_id: string }>(`SELECT id, tenant_id FROM lookups WHERE tenant_id = 't7' ORDER BY id LIMIT 3`)).map((r) => r.id);
+    const LOOKUP = `SELECT id, body FROM lookups WHERE tenant_id = $1 AND id = ANY($2::uuid[]) ORDER BY id`;
+    const ds = createDataSource({ url: h.url, schema: h.schema, entities: [], migrations: [], poolSize: 1, applicationName: 'prepared-test' });
+    await ds.initialize();
+    try {
+      const plans = await inTenantTx(ds, 't7', async (tx) => {
+        for (let i = 0; i < 12; i++) {
+          const key = ids[i % 3];
+          expect(await tx.prepared<{ id: string }>(LOOKUP, ['t7', [key]])).toEqual([{ id: key, body: expect.any(String) }]);
+        }
+        expect((await tx.prepared<{ id: string }>(LOOKUP, ['t7', ids])).map((r) => r.id)).toEqual(ids);
+        expect(await tx.prepared(LOOKUP, ['t7', []])).toEqual([]);
+        return tx.query<{ generic_plans: string; custom_plans: string }>(
+          `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FROM lookups%' AND statement NOT LIKE '%ANY%'`,
+        );
+      });
+      // The five custom plans Postgres makes before it compares, then the generic plan, kept.
+      expect(plans.map((p) => ({ generic: Number(p.generic_plans), custom: Number(p.custom_plans) }))).toEqual([{ generic: 7, custom: 5 }]);
+      // Another tenant's key is not found by either form.
+      const other = (await h.sql<{ id: string }>(`SELECT id FROM lookups WHERE tenant_id = 't8' LIMIT 1`))[0].id;
+      expect(await inTenantTx(ds, 't7', (tx) => tx.prepared(LOOKUP, ['t7', [other]]))).toEqual([]);
+    } finally {
+      await ds.destroy();
+      await h.sql(`DROP TABLE lookups`);
+    }
+  });
+
   it('a migration that changes the columns under a prepared statement fails one transaction, not every later one on that connection', async () => {
     // `SELECT *` over a table that gains a column: Postgres refuses to run the old prepared statement.
     await h.sql(`CREATE TABLE widgets (id text PRIMARY KEY, tenant_id text NOT NULL)`);

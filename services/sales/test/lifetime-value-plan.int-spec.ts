@@ -60,8 +60,43 @@ describe('lifetime value without planner statistics', () => {
       await qr.query('ROLLBACK');
       await qr.release();
     }
-    const scans = nodes.filter((n) => /Scan/.test(n));
-    expect(scans.filter((n) => / deals_/.test(n))).toEqual([expect.stringMatching(/Scan deals_contact$/)]);
-    expect(scans.filter((n) => / orders_/.test(n)).sort()).toEqual([expect.stringMatching(/Scan orders_contact$/), expect.stringMatching(/Scan orders_deal$/)]);
+    expectPerContact(nodes);
+  });
+
+  it('one contact: the plan Postgres keeps for the statement (its generic plan) reads the same indexes', async () => {
+    // A customer-360 asks for one contact: Tx.prepared sends the one-key form, whose generic plan
+    // Postgres plans once and keeps — so that plan, made without statistics, must be the right one.
+    const rec = recordStatements(h.svc.dataSource, () => !!requestStore.getStore());
+    try {
+      const one = dataOf(await h.client({ tenantId })(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Contact { id lifetimeValue { amount currency } } } }`, { r: [{ __typename: 'Contact', id: contactIds[0] }] }))._entities;
+      expect(one).toHaveLength(1);
+    } finally {
+      rec.restore();
+    }
+    const [ltv] = rec.statements.filter((st) => /btrim\(currency\)/.test(st.sql));
+    expect(ltv.params).toEqual([tenantId, contactIds[0]]);
+    const qr = await beginTenantTx(h.svc.dataSource, tenantId);
+    let nodes: string[];
+    try {
+      await qr.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+      await qr.query(`PREPARE lifetime_value_generic AS ${ltv.sql}`);
+      // EXECUTE takes no bind parameters: its arguments as literals.
+      const args = (ltv.params as string[]).map((v) => `'${v.replace(/'/g, "''")}'`).join(', ');
+      const [{ 'QUERY PLAN': [plan] }] = await qr.query(`EXPLAIN (FORMAT JSON) EXECUTE lifetime_value_generic(${args})`);
+      nodes = planNodes(plan.Plan);
+    } finally {
+      await qr.query('ROLLBACK');
+      await qr.query('DEALLOCATE ALL');
+      await qr.release();
+    }
+    expectPerContact(nodes);
   });
 });
+
+/** The won deals read by each contact's own rows, the orders of a deal by deal (not the owner index). */
+function expectPerContact(nodes: string[]): void {
+  // The index each scan reads ("Index Scan deals_contact", "Bitmap Index Scan orders_deal", …).
+  const indexes = nodes.filter((n) => /Scan/.test(n)).map((n) => n.split(' ').at(-1)!);
+  expect(indexes.filter((i) => i.startsWith('deals_'))).toEqual(['deals_contact']);
+  expect(indexes.filter((i) => i.startsWith('orders_')).sort()).toEqual(['orders_contact', 'orders_deal']);
+}

@@ -47,8 +47,50 @@ function stalePrepared(err: unknown): boolean {
   return (e?.code ?? e?.driverError?.code) === '0A000' && (e?.routine ?? e?.driverError?.routine) === 'RevalidateCachedQuery';
 }
 
+/**
+ * A statement's one-key form: each parameter used only as `= ANY($n::type[])` or `unnest($n::type[])`
+ * becomes the scalar `= $n::type` or `(VALUES ($n::type))`. Why: for a prepared statement Postgres
+ * plans each execution afresh (a custom plan) until a generic plan, made once, looks no costlier; it
+ * estimates an array parameter at several elements, so a batched lookup's generic plan always looks
+ * dearer than the one-key custom plans it is compared with, and every execution was planned again —
+ * planning was three quarters of a contact lookup's database CPU (bench/README.md, session 18). With
+ * a scalar parameter the generic plan costs what a custom one does, and Postgres keeps it. Same rows:
+ * `x = ANY('{v}')` is `x = v` and `unnest('{v}')` is `VALUES (v)`, NULL included.
+ */
+interface OneKeyForm {
+  /** Indexes of the parameters rewritten; empty: the statement has none. */
+  keys: number[];
+  sql: string;
+}
+const oneKeyForms = new Map<string, OneKeyForm>();
+const ARRAY_PARAM = /(= ANY|unnest)\(\$(\d+)::(\w+)\[\]\)/g;
+
+export function oneKeyForm(sql: string): OneKeyForm {
+  let form = oneKeyForms.get(sql);
+  if (form) return form;
+  const uses = (n: string) => sql.match(new RegExp(`\\$${n}(?!\\d)`, 'g'))?.length ?? 0;
+  const arrayUses = new Map<string, number>();
+  for (const m of sql.matchAll(ARRAY_PARAM)) arrayUses.set(m[2], (arrayUses.get(m[2]) ?? 0) + 1);
+  // Only a parameter with no other use (`array_length($2::uuid[], 1)` needs the array).
+  const keys = [...arrayUses].filter(([n, count]) => uses(n) === count).map(([n]) => n);
+  form = {
+    keys: keys.map((n) => Number(n) - 1),
+    sql: sql.replace(ARRAY_PARAM, (whole, op: string, n: string, type: string) =>
+      !keys.includes(n) ? whole : op === 'unnest' ? `(VALUES ($${n}::${type}))` : `= $${n}::${type}`,
+    ),
+  };
+  // Bounded as the statement names are: texts beyond them are not prepared, and not rewritten.
+  if (oneKeyForms.size < MAX_PREPARED_STATEMENTS) oneKeyForms.set(sql, form);
+  return form;
+}
+
 /** `Tx.prepared` on any runner of the transaction (the platform's own hot statements: the outbox write). */
 export function queryPrepared<R extends Row = Row>(db: SqlRunner, sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  const form = oneKeyForm(sql);
+  if (form.keys.length && form.keys.every((i) => Array.isArray(params[i]) && (params[i] as unknown[]).length === 1)) {
+    sql = form.sql;
+    params = params.map((v, i) => (form.keys.includes(i) ? (v as unknown[])[0] : v));
+  }
   const name = preparedStatementName(sql);
   // The driver (pg) takes a query config in place of the text; TypeORM passes it through.
   return updated<R>(db, (name ? { name, text: sql } : sql) as string, params as unknown[]).catch((err: unknown) => {
@@ -130,9 +172,11 @@ export class Tx {
   }
 
   /**
-   * Rows of a statement sent as a named prepared statement: Postgres parses and plans it once per
-   * connection, then only executes it — planning is most of a read's database CPU (a contact
-   * lookup: 0.33 ms to plan, 0.12 ms to run; bench/README.md, `prepared.ts`). For the hot lookups
+   * Rows of a statement sent as a named prepared statement: Postgres parses it once per connection
+   * and, once a generic plan looks no costlier than planning each execution, plans it once too —
+   * planning is most of a read's database CPU (a contact lookup: 0.33 ms to plan, 0.12 ms to run;
+   * bench/README.md, `prepared.ts`). A batch of one key is sent in its one-key form (`oneKeyForm`),
+   * whose generic plan Postgres keeps; a batch of many is planned per execution. For the hot lookups
    * and page loaders whose text is fixed (or has a few variants): the text is the statement's
    * identity, and each one is kept on every connection that ran it. Row-level security and the
    * tenant binding apply as to any statement (the binding is read at execution).
