@@ -70,6 +70,34 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     expect([master[0].t ?? '', master[0].u, master[0].ro]).toEqual(['', expect.not.stringMatching(/_app$/), 'off']);
   });
 
+  it("a query operation's concurrent reads are pipelined on its read session: each gets its own answer, a failing one fails alone, and the session keeps answering", async () => {
+    await inTenantTx(h.ds, 't-pipe', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('p1', 't-pipe', 'x'), ('p2', 't-pipe', 'y')`));
+    const shared = new RequestTx();
+    const pipelined = await shared.run(h.ds, 't-pipe', async (tx) => {
+      // The connection under the Tx: what pg writes to (read-session.ts switches pipelining on).
+      const [{ pid }] = await tx.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+      return pid;
+    });
+    const reads = await Promise.allSettled([
+      shared.run(h.ds, 't-pipe', (tx) => tx.prepared<{ id: string }>(`SELECT id, pg_sleep(0.2) FROM notes WHERE id = ANY($1::text[])`, [['p1']])),
+      shared.run(h.ds, 't-pipe', (tx) => tx.query(`SELECT 1 / (SELECT count(*) - 2 FROM notes) AS boom`)),
+      shared.run(h.ds, 't-pipe', (tx) => tx.prepared<{ id: string }>(`SELECT id FROM notes WHERE id = ANY($1::text[]) ORDER BY id`, [['p1', 'p2']])),
+      shared.run(h.ds, 't-pipe', (tx) => tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)),
+    ]);
+    const after = await shared.run(h.ds, 't-pipe', (tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM notes`));
+    const qr = (shared as unknown as { all: { ready: Promise<{ qr: { databaseConnection: { pipeline: boolean } } }> }[] }).all[0];
+    const client = (await qr.ready).qr.databaseConnection;
+    await shared.end();
+    expect(client.pipeline).toBe(true);
+    expect(reads.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([
+      [{ id: 'p1', pg_sleep: '' }],
+      expect.stringMatching(/division by zero/),
+      [{ id: 'p1' }, { id: 'p2' }],
+      { pid: pipelined },
+    ]);
+    expect(after).toEqual([{ n: 2 }]);
+  });
+
   it('a read session keeps its binding for the next request of the same tenant and rebinds for another tenant, which sees only its own rows', async () => {
     await inTenantTx(h.ds, 't-rebind-a', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('ra', 't-rebind-a', 'a')`));
     await inTenantTx(h.ds, 't-rebind-b', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('rb1', 't-rebind-b', 'b'), ('rb2', 't-rebind-b', 'b')`));

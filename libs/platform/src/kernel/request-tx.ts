@@ -37,7 +37,8 @@ export class RequestTx {
     if (!shared || shared.broken) {
       const session = hasReadPool(ds);
       const opened = session ? openReadSession(ds, tenantId) : beginTenantTx(ds, tenantId, { readOnly: true });
-      const ready = opened.then((qr) => ({ qr, tx: new Tx(oneAtATime(qr.manager), tenantId) }));
+      // A read session's connection is pipelined (read-session.ts): concurrent resolvers send at once.
+      const ready = opened.then((qr) => ({ qr, tx: new Tx(session ? qr.manager : oneAtATime(qr.manager), tenantId) }));
       byTenant.set(tenantId, (shared = { ready, session, broken: false }));
       this.all.push(shared);
     }
@@ -70,8 +71,9 @@ export class RequestTx {
 }
 
 /**
- * Concurrent resolvers share the connection: their statements are queued here, one at a time, as
- * the connection runs them anyway (pg deprecates handing a client a query while one is running).
+ * Concurrent resolvers share the read-only transaction's connection: their statements are queued
+ * here, one at a time, as the connection runs them anyway (pg deprecates handing a client that is
+ * not pipelined a query while one is running; a transaction's connection is not).
  */
 function oneAtATime(db: SqlRunner): SqlRunner {
   let last: Promise<unknown> = Promise.resolve();
