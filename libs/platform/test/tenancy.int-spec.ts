@@ -4,6 +4,12 @@ import { openReadSession } from '../src/kernel/read-session';
 import { recordStatements } from '@crm/testing';
 import { platformHarness } from './harness';
 
+/** The part of a pg client the pipelining test wraps. */
+interface PgClient {
+  query(config: unknown, values?: unknown): Promise<unknown>;
+  connection: { sync(): void; query(text: string): void };
+}
+
 describe('inTenantTx (real Postgres, row-level security)', () => {
   let h: Awaited<ReturnType<typeof platformHarness>>;
   beforeAll(async () => {
@@ -70,14 +76,30 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     expect([master[0].t ?? '', master[0].u, master[0].ro]).toEqual(['', expect.not.stringMatching(/_app$/), 'off']);
   });
 
-  it("a query operation's concurrent reads are pipelined on its read session: each gets its own answer, a failing one fails alone, and the session keeps answering", async () => {
+  it("a query operation's concurrent reads are pipelined on its read session: all are sent before the first answers, each gets its own answer, a failing one fails alone, and the session keeps answering", async () => {
     await inTenantTx(h.ds, 't-pipe', (m) => m.query(`INSERT INTO notes (id, tenant_id, body) VALUES ('p1', 't-pipe', 'x'), ('p2', 't-pipe', 'y')`));
     const shared = new RequestTx();
-    const pipelined = await shared.run(h.ds, 't-pipe', async (tx) => {
-      // The connection under the Tx: what pg writes to (read-session.ts switches pipelining on).
-      const [{ pid }] = await tx.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
-      return pid;
+    const { pid, client } = await shared.run(h.ds, 't-pipe', async (tx) => {
+      const [row] = await tx.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+      // The pg client under the session: what each statement is handed to, in order.
+      const runner = (shared as unknown as { all: { ready: Promise<{ qr: { databaseConnection: PgClient } }> }[] }).all[0];
+      return { pid: row.pid, client: (await runner.ready).qr.databaseConnection };
     });
+    // Written to the wire: pg's connection ends each extended-protocol statement with a Sync and
+    // sends a parameterless one as a simple query. Answered: the promise of the nth query call.
+    const events: string[] = [];
+    const conn = client.connection;
+    const { sync, query: simple } = conn;
+    conn.sync = () => (events.push(`sent ${events.filter((e) => e.startsWith('sent')).length + 1}`), sync.call(conn));
+    conn.query = (text: string) => (events.push(`sent ${events.filter((e) => e.startsWith('sent')).length + 1}`), simple.call(conn, text));
+    const query = client.query.bind(client);
+    let calls = 0;
+    client.query = ((config: unknown, values?: unknown) => {
+      const n = ++calls;
+      const answer = query(config, values);
+      answer.then(() => events.push(`answered ${n}`), () => events.push(`answered ${n}`));
+      return answer;
+    }) as PgClient['query'];
     const reads = await Promise.allSettled([
       shared.run(h.ds, 't-pipe', (tx) => tx.prepared<{ id: string }>(`SELECT id, pg_sleep(0.2) FROM notes WHERE id = ANY($1::text[])`, [['p1']])),
       shared.run(h.ds, 't-pipe', (tx) => tx.query(`SELECT 1 / (SELECT count(*) - 2 FROM notes) AS boom`)),
@@ -85,15 +107,16 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
       shared.run(h.ds, 't-pipe', (tx) => tx.one<{ pid: number }>(`SELECT pg_backend_pid() AS pid`)),
     ]);
     const after = await shared.run(h.ds, 't-pipe', (tx) => tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM notes`));
-    const qr = (shared as unknown as { all: { ready: Promise<{ qr: { databaseConnection: { pipeline: boolean } } }> }[] }).all[0];
-    const client = (await qr.ready).qr.databaseConnection;
+    Object.assign(conn, { sync, query: simple });
+    client.query = query;
     await shared.end();
-    expect(client.pipeline).toBe(true);
+    // Sequential (one at a time), each would be sent only after the one before answered.
+    expect(events.slice(0, 5)).toEqual(['sent 1', 'sent 2', 'sent 3', 'sent 4', 'answered 1']);
     expect(reads.map((r) => (r.status === 'fulfilled' ? r.value : String(r.reason)))).toEqual([
       [{ id: 'p1', pg_sleep: '' }],
       expect.stringMatching(/division by zero/),
       [{ id: 'p1' }, { id: 'p2' }],
-      { pid: pipelined },
+      { pid },
     ]);
     expect(after).toEqual([{ n: 2 }]);
   });

@@ -86,7 +86,8 @@ describe('lifetime value without planner statistics', () => {
       nodes = planNodes(plan.Plan);
     } finally {
       await qr.query('ROLLBACK');
-      await qr.query('DEALLOCATE ALL');
+      // Only this one: the driver's own prepared statements on this connection must stay.
+      await qr.query('DEALLOCATE lifetime_value_generic');
       await qr.release();
     }
     expectPerContact(nodes);

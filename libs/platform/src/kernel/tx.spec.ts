@@ -44,18 +44,18 @@ describe("Tx.prepared's one-key form", () => {
     await new Tx(db, 't1').prepared(SQL, ['t1', ['c1'], ['s1']]);
     await new Tx(db, 't1').prepared(SQL, ['t1', ['c1', 'c2'], ['s1']]);
     expect(sent).toEqual([
-      { text: `SELECT * FROM deals WHERE tenant_id = $1 AND contact_id = $2::uuid AND stage_id = $3::uuid`, values: ['t1', 'c1', 's1'] },
+      { text: `SELECT * FROM deals WHERE tenant_id = $1 AND contact_id = ANY(ARRAY[$2::uuid]) AND stage_id = ANY(ARRAY[$3::uuid])`, values: ['t1', 'c1', 's1'] },
       { text: SQL, values: ['t1', ['c1', 'c2'], ['s1']] },
     ]);
   });
 
-  it('makes an unnested key one row, leaves a parameter used as an array elsewhere, and tells $1 from $12', () => {
+  it('rewrites an unnested key too, leaves a parameter used as an array elsewhere, and tells $1 from $12', () => {
     const unnested = `SELECT x FROM t WHERE a = ANY($2::uuid[]) UNION ALL SELECT k FROM unnest($2::uuid[]) AS k(id)`;
-    expect(oneKeyForm(unnested)).toEqual({ keys: [1], sql: `SELECT x FROM t WHERE a = $2::uuid UNION ALL SELECT k FROM (VALUES ($2::uuid)) AS k(id)` });
+    expect(oneKeyForm(unnested)).toEqual({ keys: [1], sql: `SELECT x FROM t WHERE a = ANY(ARRAY[$2::uuid]) UNION ALL SELECT k FROM unnest(ARRAY[$2::uuid]) AS k(id)` });
     const counted = `SELECT x FROM t WHERE a = ANY($2::uuid[]) AND array_length($2::uuid[], 1) > 0`;
     expect(oneKeyForm(counted)).toEqual({ keys: [], sql: counted });
     const many = `SELECT 1 WHERE a = ANY($1::text[]) AND b = $12 AND c = ANY($12::text[])`;
-    expect(oneKeyForm(many)).toEqual({ keys: [0], sql: `SELECT 1 WHERE a = $1::text AND b = $12 AND c = ANY($12::text[])` });
+    expect(oneKeyForm(many)).toEqual({ keys: [0], sql: `SELECT 1 WHERE a = ANY(ARRAY[$1::text]) AND b = $12 AND c = ANY($12::text[])` });
   });
 });
 

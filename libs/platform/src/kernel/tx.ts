@@ -49,13 +49,14 @@ function stalePrepared(err: unknown): boolean {
 
 /**
  * A statement's one-key form: each parameter used only as `= ANY($n::type[])` or `unnest($n::type[])`
- * becomes the scalar `= $n::type` or `(VALUES ($n::type))`. Why: for a prepared statement Postgres
- * plans each execution afresh (a custom plan) until a generic plan, made once, looks no costlier; it
- * estimates an array parameter at several elements, so a batched lookup's generic plan always looks
- * dearer than the one-key custom plans it is compared with, and every execution was planned again —
- * planning was three quarters of a contact lookup's database CPU (bench/README.md, session 18). With
- * a scalar parameter the generic plan costs what a custom one does, and Postgres keeps it. Same rows:
- * `x = ANY('{v}')` is `x = v` and `unnest('{v}')` is `VALUES (v)`, NULL included.
+ * becomes a one-element array literal, `= ANY(ARRAY[$n::type])` or `unnest(ARRAY[$n::type])`, with
+ * the key as a scalar. Why: for a prepared statement Postgres plans each execution afresh (a custom
+ * plan) until a generic plan, made once, looks no costlier; it estimates an array parameter at
+ * several elements, so a batched lookup's generic plan always looked dearer than the one-key custom
+ * plans it was compared with, and every execution was planned again — planning was three quarters
+ * of a contact lookup's database CPU (bench/README.md, session 18). `ARRAY[$n]` is estimated at its
+ * one element: the generic plan costs what a custom one does, and Postgres keeps it. Only the
+ * parameter changes, so the statement around it (aliases, column names) is untouched.
  */
 interface OneKeyForm {
   /** Indexes of the parameters rewritten; empty: the statement has none. */
@@ -68,6 +69,8 @@ const ARRAY_PARAM = /(= ANY|unnest)\(\$(\d+)::(\w+)\[\]\)/g;
 export function oneKeyForm(sql: string): OneKeyForm {
   let form = oneKeyForms.get(sql);
   if (form) return form;
+  // Bounded as the statement names are: beyond them texts are sent as written.
+  if (oneKeyForms.size >= MAX_PREPARED_STATEMENTS) return { keys: [], sql };
   const uses = (n: string) => sql.match(new RegExp(`\\$${n}(?!\\d)`, 'g'))?.length ?? 0;
   const arrayUses = new Map<string, number>();
   for (const m of sql.matchAll(ARRAY_PARAM)) arrayUses.set(m[2], (arrayUses.get(m[2]) ?? 0) + 1);
@@ -75,12 +78,9 @@ export function oneKeyForm(sql: string): OneKeyForm {
   const keys = [...arrayUses].filter(([n, count]) => uses(n) === count).map(([n]) => n);
   form = {
     keys: keys.map((n) => Number(n) - 1),
-    sql: sql.replace(ARRAY_PARAM, (whole, op: string, n: string, type: string) =>
-      !keys.includes(n) ? whole : op === 'unnest' ? `(VALUES ($${n}::${type}))` : `= $${n}::${type}`,
-    ),
+    sql: sql.replace(ARRAY_PARAM, (whole, op: string, n: string, type: string) => (keys.includes(n) ? `${op}(ARRAY[$${n}::${type}])` : whole)),
   };
-  // Bounded as the statement names are: texts beyond them are not prepared, and not rewritten.
-  if (oneKeyForms.size < MAX_PREPARED_STATEMENTS) oneKeyForms.set(sql, form);
+  oneKeyForms.set(sql, form);
   return form;
 }
 
