@@ -90,8 +90,9 @@ describe('inTenantTx (real Postgres, row-level security)', () => {
     const events: string[] = [];
     const conn = client.connection;
     const { sync, query: simple } = conn;
-    conn.sync = () => (events.push(`sent ${events.filter((e) => e.startsWith('sent')).length + 1}`), sync.call(conn));
-    conn.query = (text: string) => (events.push(`sent ${events.filter((e) => e.startsWith('sent')).length + 1}`), simple.call(conn, text));
+    let sent = 0;
+    conn.sync = () => (events.push(`sent ${++sent}`), sync.call(conn));
+    conn.query = (text: string) => (events.push(`sent ${++sent}`), simple.call(conn, text));
     const query = client.query.bind(client);
     let calls = 0;
     client.query = ((config: unknown, values?: unknown) => {
