@@ -372,6 +372,25 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(2);
   });
 
+  it('the contact lock is the same whatever the case of the id: an event naming the contact in capitals and one in lowercase wait for each other', async () => {
+    const tenantId = uniqueTenant();
+    const c = await contact(tenantId, {});
+    const upperId = c.contactId.toUpperCase();
+    // The two statements that lock one contact by the id an event names: a contact event's
+    // lockContact, and the dynamic segments' lockAndDynamic (activityChanged).
+    const holders = [
+      (tx: Tx) => h.svc.app.get(FactsRepository).lockContact(tx, upperId),
+      (tx: Tx) => h.svc.app.get(SegmentMembership).activityChanged(tx, upperId),
+    ];
+    for (const hold of holders) {
+      const upper = await heldOpen(tenantId, hold);
+      const lower = await waitingForTheLock(tenantId, openOf(tenantId, c.contactId), 'the lowercase open');
+      upper.release();
+      await Promise.all([upper.done, lower.done]);
+    }
+    expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(2);
+  });
+
   it('a lead-score change takes the contact lock before writing its facts: waiting behind a behaviour event of the same contact it holds no contact_facts row (no deadlock)', async () => {
     const tenantId = uniqueTenant();
     const c = await contact(tenantId, {});

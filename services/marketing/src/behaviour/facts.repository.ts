@@ -62,7 +62,9 @@ export class FactsRepository {
    * next statements (READ COMMITTED) see what the first committed.
    */
   async lockContact(tx: Tx, contactId: string): Promise<void> {
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::text, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
+    // The id as Postgres writes a uuid (lowercase), as lockContacts and lockAndRecord hash it: an event
+    // may carry it in capitals, and must wait for the same lock.
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::uuid::text, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
   }
 
   /** The locks of several contacts, always in the same (sorted) order, so two such transactions cannot wait on each other. */
