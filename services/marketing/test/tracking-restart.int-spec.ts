@@ -1,6 +1,7 @@
-import { uniqueTenant } from '@crm/testing';
+import { Client } from 'pg';
+import { databaseUrl, uniqueTenant } from '@crm/testing';
 import { ChannelAdapters } from '../src/delivery/channel.port';
-import { Tracking } from '../src/tracking/tracking.service';
+import { TENANTS_WITH_HITS, Tracking } from '../src/tracking/tracking.service';
 import { ensureCampaignTables, queuedMessage } from './delivery-fixtures';
 import { startMarketing, type Harness } from './harness';
 
@@ -58,4 +59,26 @@ describe('stored tracking hits: nothing lost across a restart, each applied once
     expect(await h.outboxEvents(tenantId)).toHaveLength(3);
     expect(await row(m.messageId)).toMatchObject({ open_count: 2, click_count: 2 });
   }, 60_000);
+
+  it('the sweep finds every tenant with stored hits by one index probe per tenant, not by reading every hit', async () => {
+    // In a transaction of its own, rolled back: the running service never sees these hits.
+    const c = new Client({ connectionString: databaseUrl() });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(`SET LOCAL search_path = "${h.schema}"`);
+      const tenants = [uniqueTenant(), uniqueTenant(), uniqueTenant()].sort();
+      await c.query(`INSERT INTO tracking_hits (tenant_id, message_id) SELECT ($1::text[])[1 + i % 3], gen_random_uuid() FROM generate_series(1, 6000) i`, [tenants]);
+      await c.query('ANALYZE tracking_hits');
+      const found: string[] = (await c.query(TENANTS_WITH_HITS)).rows.map((r) => r.tenant_id);
+      expect(found.filter((t) => tenants.includes(t)).sort()).toEqual(tenants);
+      const [{ 'QUERY PLAN': [plan] }] = (await c.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${TENANTS_WITH_HITS}`)).rows;
+      // Every row a node read from tracking_hits, over all its loops: one per tenant, and the probe that finds none.
+      const read = (n: any): number => (n['Relation Name'] === 'tracking_hits' ? n['Actual Rows'] * n['Actual Loops'] : 0) + (n.Plans ?? []).reduce((sum: number, p: any) => sum + read(p), 0);
+      expect(read(plan.Plan)).toBeLessThanOrEqual(found.length + 1);
+    } finally {
+      await c.query('ROLLBACK').catch(() => undefined);
+      await c.end();
+    }
+  });
 });

@@ -59,6 +59,17 @@ const WORKER_SWEEP_MS = 1000;
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
+ * The tenants with stored hits, by one probe of the (tenant_id, id) index per tenant (a loose index
+ * scan): a worker sweeps every second, and `SELECT DISTINCT` read every stored hit — 15.6 ms at a
+ * backlog of 100,000 hits against 0.15 ms (bench/README.md, session 18).
+ */
+export const TENANTS_WITH_HITS = `WITH RECURSIVE t AS (
+    (SELECT tenant_id FROM tracking_hits ORDER BY tenant_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT h.tenant_id FROM tracking_hits h WHERE h.tenant_id > t.tenant_id ORDER BY h.tenant_id LIMIT 1) FROM t WHERE t.tenant_id IS NOT NULL
+  ) SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL`;
+
+/**
  * What a tracking hit or a provider callback changes: the message's tracking columns in
  * campaign_messages, the suppression list, and the event — bound to the tenant the token or the
  * message names. `col = now()` after `coalesce(col, now())` says "this call set it", since now() is
@@ -253,7 +264,7 @@ export class Tracking implements OnApplicationBootstrap, OnApplicationShutdown {
   /** Every tenant with hits left in the table (another process's, or this one's before a restart). */
   private async sweep(): Promise<void> {
     try {
-      const rows: { tenant_id: string }[] = await this.ds.query(`SELECT DISTINCT tenant_id FROM tracking_hits`);
+      const rows: { tenant_id: string }[] = await this.ds.query(TENANTS_WITH_HITS);
       this.poke(rows.map((r) => r.tenant_id));
     } catch (err) {
       this.log.warn({ err }, 'tracking hits sweep failed; retried at the next');
