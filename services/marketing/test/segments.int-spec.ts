@@ -104,6 +104,16 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const event = envelope({ type: MessageOpenedV1.type, subject: m.messageId, tenantId, source: 'crm/marketing', data: { ...m, openedAt: ago(1) } }) as Event<typeof MessageOpenedV1>;
     return (tx: Tx) => h.svc.app.get(BehaviourEvents).onOpened(event, { tx } as CrmEventContext);
   }
+  /** While `hold` keeps a transaction open, an open of `contactId` waits for the contact lock; then both end. */
+  async function anOpenWaitsBehind(tenantId: string, hold: (tx: Tx) => Promise<unknown>, contactId: string, what: string): Promise<void> {
+    const held = await heldOpen(tenantId, hold);
+    const open = await waitingForTheLock(tenantId, openOf(tenantId, contactId), what);
+    held.release();
+    await Promise.all([held.done, open.done]);
+  }
+  async function openedCount(tenantId: string, contactId: string): Promise<number> {
+    return (await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, contactId]))[0].opened_count;
+  }
   /** contact-facts' statements of a tenant among recorded ones (its activity, its facts, the contact lock). */
   function factsStatements(tenantId: string, sts: ReturnType<typeof recordStatements>['statements']) {
     return sts.filter((st) => st.params[0] === tenantId && /contact_activity|contact_facts|pg_advisory_xact_lock\(hashtextextended\(\$1/.test(st.sql));
@@ -324,7 +334,7 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     await waitMembers(tenantId, hot.id, [p.contactId, q.contactId]);
     await publish(tenantId, LeadScoreChangedV1, q.contactId, { contactId: q.contactId, score: 45, previousScore: 60, reason: 'decay', changedAt: ago(0) });
     await waitMembers(tenantId, hot.id, [p.contactId]);
-    expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, p.contactId]))[0].opened_count).toBe(3);
+    expect(await openedCount(tenantId, p.contactId)).toBe(3);
   });
 
   it('a behaviour event costs contact-facts two round trips (lock with activity, aggregates with the segments); a redelivered one only the first', async () => {
@@ -353,7 +363,7 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
       again.restore();
     }
     expect(ofFacts(again.statements)).toHaveLength(1);
-    expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(1);
+    expect(await openedCount(tenantId, c.contactId)).toBe(1);
   });
 
   it('a behaviour event waits for the contact lock before it records and counts: two opens of one contact in parallel count two', async () => {
@@ -362,14 +372,12 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     const facts = h.svc.app.get(FactsRepository);
     const membership = h.svc.app.get(SegmentMembership);
     // One open recorded and counted, not committed yet.
-    const first = await heldOpen(tenantId, async (tx) => {
+    const first = async (tx: Tx) => {
       await facts.lockAndRecord(tx, { contactId: c.contactId, kind: 'opened', sourceId: randomUUID(), occurredAt: ago(1) });
       await membership.activityChanged(tx, c.contactId);
-    });
-    const second = await waitingForTheLock(tenantId, openOf(tenantId, c.contactId), 'the second open');
-    first.release();
-    await Promise.all([first.done, second.done]);
-    expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(2);
+    };
+    await anOpenWaitsBehind(tenantId, first, c.contactId, 'the second open');
+    expect(await openedCount(tenantId, c.contactId)).toBe(2);
   });
 
   it('the contact lock is the same whatever the case of the id: an event naming the contact in capitals and one in lowercase wait for each other', async () => {
@@ -382,13 +390,8 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
       (tx: Tx) => h.svc.app.get(FactsRepository).lockContact(tx, upperId),
       (tx: Tx) => h.svc.app.get(SegmentMembership).activityChanged(tx, upperId),
     ];
-    for (const hold of holders) {
-      const upper = await heldOpen(tenantId, hold);
-      const lower = await waitingForTheLock(tenantId, openOf(tenantId, c.contactId), 'the lowercase open');
-      upper.release();
-      await Promise.all([upper.done, lower.done]);
-    }
-    expect((await h.sql<{ opened_count: number }>(`SELECT opened_count FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, c.contactId]))[0].opened_count).toBe(2);
+    for (const hold of holders) await anOpenWaitsBehind(tenantId, hold, c.contactId, 'the lowercase open');
+    expect(await openedCount(tenantId, c.contactId)).toBe(2);
   });
 
   it('a lead-score change takes the contact lock before writing its facts: waiting behind a behaviour event of the same contact it holds no contact_facts row (no deadlock)', async () => {

@@ -37,12 +37,6 @@ export async function openReadSession(ds: DataSource, tenantId: string): Promise
   const qr = ds.createQueryRunner('slave');
   await qr.connect();
   const client = (qr as unknown as { databaseConnection: { pipeline: boolean } }).databaseConnection;
-  // Pipelined (pg's pipeline mode): a request's concurrent reads — a contact's deals, orders and
-  // lifetime value — are written to the connection at once instead of each waiting for the one
-  // before to come back (bench/README.md, session 18). Safe here and only here: every statement is
-  // autocommit and carries its own Sync, so a failing one fails alone, and nothing on this pool
-  // streams with a cursor or COPY (pipeline mode refuses those). The write pool stays sequential.
-  client.pipeline = true;
   if (boundTenant.get(client) === tenantId) return qr;
   boundTenant.delete(client);
   try {
@@ -52,6 +46,13 @@ export async function openReadSession(ds: DataSource, tenantId: string): Promise
     throw err;
   }
   boundTenant.set(client, tenantId);
+  // Pipelined (pg's pipeline mode): a request's concurrent reads — a contact's deals, orders and
+  // lifetime value — are written to the connection at once instead of each waiting for the one
+  // before to come back (bench/README.md, session 18). Safe here and only here: every statement is
+  // autocommit and carries its own Sync, so a failing one fails alone, and nothing on this pool
+  // streams with a cursor or COPY (pipeline mode refuses those). The write pool stays sequential.
+  // Set when the connection is bound, which every connection is before its first read.
+  client.pipeline = true;
   return qr;
 }
 

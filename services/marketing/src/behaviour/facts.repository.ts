@@ -4,7 +4,14 @@ import { consentStatus, preferredReachableChannel, type ReachabilityInput } from
 import { CHANNELS } from '../segments/rules/rule';
 
 /** Seed of the per-contact advisory lock key (apart from any other advisory lock of the schema). */
-export const CONTACT_LOCK_SEED = 7201;
+const CONTACT_LOCK_SEED = 7201;
+
+/**
+ * The contact's lock for this transaction, in every statement that takes it: the tenant ($1) and
+ * `idText`, the contact id as a uuid's text (lowercase, as Postgres writes it — an event may name
+ * the contact in capitals and must wait for the same lock).
+ */
+export const contactLockSql = (idText: string) => `pg_advisory_xact_lock(hashtextextended($1 || '/' || ${idText}, ${CONTACT_LOCK_SEED}))`;
 
 /** One behaviour event of a contact, as segment rules count it. */
 export interface ActivityRow {
@@ -62,15 +69,13 @@ export class FactsRepository {
    * next statements (READ COMMITTED) see what the first committed.
    */
   async lockContact(tx: Tx, contactId: string): Promise<void> {
-    // The id as Postgres writes a uuid (lowercase), as lockContacts and lockAndRecord hash it: an event
-    // may carry it in capitals, and must wait for the same lock.
-    await tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::uuid::text, ${CONTACT_LOCK_SEED}))`, [tx.tenantId, contactId]);
+    await tx.query(`SELECT ${contactLockSql('$2::uuid::text')}`, [tx.tenantId, contactId]);
   }
 
   /** The locks of several contacts, always in the same (sorted) order, so two such transactions cannot wait on each other. */
   async lockContacts(tx: Tx, contactIds: string[]): Promise<void> {
     await tx.query(
-      `SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || id, ${CONTACT_LOCK_SEED})) FROM (SELECT DISTINCT unnest($2::uuid[])::text AS id ORDER BY 1) ids`,
+      `SELECT ${contactLockSql('id')} FROM (SELECT DISTINCT unnest($2::uuid[])::text AS id ORDER BY 1) ids`,
       [tx.tenantId, contactIds],
     );
   }
@@ -86,7 +91,7 @@ export class FactsRepository {
   async lockAndRecord(tx: Tx, a: ActivityRow): Promise<string | undefined> {
     const rows = await tx.prepared<{ contact_id: string }>(
       `WITH target AS (SELECT coalesce((SELECT merged_into FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2::uuid), $2::uuid) AS id),
-            locked AS (SELECT id, pg_advisory_xact_lock(hashtextextended($1 || '/' || id::text, ${CONTACT_LOCK_SEED})) FROM target)
+            locked AS (SELECT id, ${contactLockSql('id::text')} FROM target)
        INSERT INTO contact_activity (tenant_id, contact_id, kind, source_id, occurred_at, amount, currency, products)
        SELECT $1, id, $3, $4, $5::timestamptz, $6::numeric, $7, $8::text[] FROM locked ON CONFLICT DO NOTHING RETURNING contact_id`,
       [tx.tenantId, a.contactId, a.kind, a.sourceId, a.occurredAt, a.amount ?? null, a.currency ?? null, a.products ?? []],

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { SqlParams, type Tx } from '@crm/platform';
 import { ContactReplica, type ReachabilityInput } from '@crm/shared-contacts';
-import { CONTACT_LOCK_SEED, FactsRepository } from '../behaviour/facts.repository';
+import { contactLockSql, FactsRepository } from '../behaviour/facts.repository';
 import { SegmentRepository, toSegment, type SegmentRecord } from './segment.repository';
 import { ACTIVE, compileRule, MEMBER_FROM } from './rules/rule.compiler';
 import type { Rule } from './rules/rule';
@@ -92,7 +92,7 @@ export class SegmentMembership {
   ): Promise<{ dynamic: SegmentRecord[]; erased: boolean; mergedInto: string | null }> {
     // Prepared (three fixed texts: alone, with the derived upsert, with the aggregates): run for every contact event.
     const [row] = await tx.prepared<{ segments: Parameters<typeof toSegment>[0][] | null; replica?: { erased: boolean; mergedInto: string | null } | null }>(
-      `WITH locked AS (SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2::uuid::text, ${CONTACT_LOCK_SEED})) IS NULL AS l)${also.cte ?? ''}
+      `WITH locked AS (SELECT ${contactLockSql('$2::uuid::text')} IS NULL AS l)${also.cte ?? ''}
        SELECT (SELECT count(*) FROM locked) AS locked${also.select ?? ''},
               (SELECT json_agg(s ORDER BY s.id) FROM segments s WHERE s.tenant_id = $1 AND s.kind = 'dynamic') AS segments`,
       q.values,
