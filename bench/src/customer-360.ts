@@ -1,16 +1,18 @@
 /**
  * Customer-360 through our gateway vs Hive Gateway (`@graphql-hive/gateway`), over the same
  * supergraph and the same Postgres-backed subgraphs (contacts, sales, marketing), plus the
- * contact-only query through each gateway vs direct to the contacts subgraph, and the database
- * transactions each request costs. Usage:
+ * contact-only query through each gateway vs direct to the contacts subgraph — and through a bare
+ * hop (auth and one forwarded HTTP request, no GraphQL: the floor of any Node gateway here) — and
+ * the database transactions each request costs. Usage:
  *   DATABASE_URL=… KAFKA_BROKERS=… node -r @swc-node/register bench/src/customer-360.ts [contacts=2000] [concurrency=32] [seconds=10] [rounds=3]
  * Seeding takes minutes on a busy machine; to compare two checkouts on the same data, seed once and
  * pass the schemas to each run (they are then kept):
  *   node -r @swc-node/register bench/src/customer-360.ts seed 2000     # prints BENCH_SCHEMAS=…
  *   BENCH_SCHEMAS=contacts:…,sales:…,marketing:… node -r @swc-node/register bench/src/customer-360.ts 2000 32 10 2
  *
- * Processes: the three subgraphs share one child process (as in `pnpm start`), each gateway has its
- * own, and this process only generates load, so a gateway's CPU per request is measured apart.
+ * Processes: the three subgraphs share one child process (as in `pnpm start`), each gateway (and the
+ * bare hop) has its own, and this process only generates load, so a gateway's CPU per request is
+ * measured apart.
  *
  * Auth, identical on both gateways: the client sends `Authorization: Bearer <HS256 user token>`;
  * the gateway verifies it with the same `TokenVerifier` (@crm/gateway, KeyObject made once, a token
@@ -128,6 +130,53 @@ async function runHive(subgraphs: { name: string; url: string; sdl: string }[]) 
       server.closeAllConnections();
       server.close();
       await (runtime as any).dispose?.();
+      process.exit(0);
+    }
+  });
+  process.send!({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as any).port}/graphql` });
+}
+
+// ---------------------------------------------------------------- child: the floor of a gateway's hop
+/**
+ * What any Node gateway pays at least for the contact-only hop on these cores: per request the same
+ * auth work as both gateways (the user token verified, the caller's signed context attached), then
+ * the request body forwarded byte for byte to the contacts subgraph over undici (the client our
+ * gateway uses, keep-alive) and the subgraph's bytes sent back — no GraphQL parsing, validation,
+ * planning or result shaping. Not a gateway (it cannot join subgraphs): a lower bound for one.
+ */
+async function runBare(subgraphs: { name: string; url: string; sdl: string }[]) {
+  const { Agent, request } = await import('undici');
+  const { TokenVerifier, signedContextOf } = await import('@crm/gateway');
+  const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, issuer: 'crm', audience: 'crm-api' });
+  const contacts = subgraphs.find((s) => s.name === 'contacts')!.url;
+  const dispatcher = new Agent();
+  const server = createServer(async (req, res) => {
+    try {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const auth = await verifier.verifyAuthorizationHeader(req.headers.authorization);
+      const answer = await request(contacts, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [INTERNAL_CONTEXT_HEADER]: signedContextOf(auth, TEST_INTERNAL_SECRET) },
+        body: Buffer.concat(chunks),
+        dispatcher,
+      });
+      const body = Buffer.from(await answer.body.arrayBuffer());
+      res.writeHead(answer.statusCode, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: String(err) }] }));
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  server.keepAliveTimeout = 65_000;
+  serveCpu();
+  process.on('message', async (m: Msg) => {
+    if (m.kind === 'stop') {
+      server.closeAllConnections();
+      server.close();
+      await dispatcher.close();
       process.exit(0);
     }
   });
@@ -276,7 +325,8 @@ async function main() {
 
     const ours = await child('ours', subgraphs);
     const hive = await child('hive', subgraphs);
-    procs.push(ours.proc, hive.proc);
+    const bare = await child('bare', subgraphs);
+    procs.push(ours.proc, hive.proc, bare.proc);
     const token = signUserToken(USER, TEST_JWT_SECRET, { expiresIn: 3600 });
     const bearer = { authorization: `Bearer ${token}` };
     const direct = { [INTERNAL_CONTEXT_HEADER]: signInternalContext(USER, TEST_INTERNAL_SECRET, 3600) };
@@ -287,6 +337,7 @@ async function main() {
     if (!a.contact.deals.edges.length || !a.contact.orders.edges.length || !a.contact.timelineEntries.edges.length) throw new Error(`seed incomplete: ${JSON.stringify(a)}`);
     for (const g of [ours, hive]) await load(g.ready.url, bearer, CUSTOMER_360, ids, concurrency, 3);
     await load(urls.contacts, direct, CONTACT_ONLY, ids, concurrency, 2);
+    await load(bare.ready.url, bearer, CONTACT_ONLY, ids, concurrency, 2);
 
     const rows: Record<string, unknown>[] = [];
     /**
@@ -326,6 +377,8 @@ async function main() {
         () => measured(r, 'contact-only via ours', () => load(ours.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), ours.proc, false),
         // The same hop through Hive Gateway: what a federation gateway costs on these shared cores.
         () => measured(r, 'contact-only via hive', () => load(hive.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), hive.proc, false),
+        // The floor under both: auth and one forwarded HTTP request, no GraphQL (runBare).
+        () => measured(r, 'contact-only via bare hop', () => load(bare.ready.url, bearer, CONTACT_ONLY, ids, concurrency, seconds), bare.proc, false),
         () => measured(r, 'contact-only direct', () => load(urls.contacts, direct, CONTACT_ONLY, ids, concurrency, seconds), undefined, false),
       ];
       // Every other round in the reverse order, so neither side of a ratio is always measured first
@@ -348,6 +401,7 @@ async function main() {
         oursOverHive: +(mean('customer-360 via ours', 'rps') / mean('customer-360 via hive', 'rps')).toFixed(2),
         gatewayOverDirect: +(mean('contact-only via ours', 'rps') / mean('contact-only direct', 'rps')).toFixed(2),
         hiveOverDirect: +(mean('contact-only via hive', 'rps') / mean('contact-only direct', 'rps')).toFixed(2),
+        bareHopOverDirect: +(mean('contact-only via bare hop', 'rps') / mean('contact-only direct', 'rps')).toFixed(2),
         rows,
       }),
     );
@@ -364,9 +418,10 @@ async function main() {
 }
 
 const role = process.argv[2];
-if (role === 'subgraphs' || role === 'ours' || role === 'hive') {
+const roles: Record<string, (payload: any) => Promise<void>> = { subgraphs: runSubgraphs, ours: runOurs, hive: runHive, bare: runBare };
+if (roles[role]) {
   process.once('message', (m: Msg) => {
-    const run = role === 'subgraphs' ? runSubgraphs : role === 'ours' ? runOurs : runHive;
+    const run = roles[role];
     run(m.payload as any).catch((err) => {
       console.error(err);
       process.exit(1);
