@@ -10,8 +10,9 @@ import { salesService } from '../src/service';
  * reach its replica the way they do in production: contact events on the (prefixed) contacts topic,
  * published here with a plain kafkajs producer as the contacts service's relay would.
  */
-export async function startSales(extraEnv: Record<string, string> = {}, reuse?: { schema: string; topicPrefix: string }) {
-  const fresh = reuse ? { schema: reuse.schema, drop: async () => undefined } : await freshSchema('sales');
+export async function startSales(extraEnv: Record<string, string> = {}, reuse?: { schema: string; topicPrefix: string; dropSchema: () => Promise<void> }) {
+  // A restart on the stopped harness's schema: its stop() drops that schema (and its roles) in the end.
+  const fresh = reuse ? { schema: reuse.schema, drop: reuse.dropSchema } : await freshSchema('sales');
   const topicPrefix = reuse?.topicPrefix ?? `${uniqueId('it')}.`;
   const svc: RunningService = await startService(salesService, { env: serviceTestEnv(fresh.schema, topicPrefix, extraEnv) });
   const kafka = new Kafka({ clientId: 'sales-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
@@ -19,6 +20,7 @@ export async function startSales(extraEnv: Record<string, string> = {}, reuse?: 
   const h = {
     svc,
     schema: fresh.schema,
+    dropSchema: fresh.drop,
     topicPrefix,
     topic: `${topicPrefix}crm.sales.events`,
     contactsTopic: `${topicPrefix}crm.contacts.events`,
@@ -97,7 +99,7 @@ export async function startSales(extraEnv: Record<string, string> = {}, reuse?: 
     recorder() {
       return new TopicRecorder(h.topic).start();
     },
-    /** Stops the service, keeping its schema (restart with startSales(env, { schema, topicPrefix })). */
+    /** Stops the service, keeping its schema (restart with startSales(env, h)). */
     async stopService() {
       await producer?.disconnect();
       producer = undefined;

@@ -40,7 +40,7 @@ describe('tasks and reminders', () => {
     const tenantId = uniqueTenant();
     const c = await h.contact(tenantId);
     const task = dataOf(await h.client({ tenantId })(CREATE, { i: { title: 'While down', contactId: c.contactId, dueAt: new Date(Date.now() + 2000).toISOString() } })).createTask;
-    const { schema, topicPrefix } = h;
+    const { schema } = h;
     await h.stopService();
     // The service's pool is closed: look at its schema over a connection of our own.
     const db = new Client({ connectionString: databaseUrl() });
@@ -57,7 +57,7 @@ describe('tasks and reminders', () => {
       expect(await state()).toEqual({ task: { due_emitted_at: null }, pending: 1, due: 0 });
       expect(rec.matching((e) => e.event?.type === SALES_EVENT.taskDue && e.event.subject === task.id)).toEqual([]);
 
-      h = await startSales({ SALES_REMINDER_POLL_MS: '100' }, { schema, topicPrefix });
+      h = await startSales({ SALES_REMINDER_POLL_MS: '100' }, h);
       const ev = await rec.waitFor((e) => e.event?.type === SALES_EVENT.taskDue && e.event.subject === task.id, 20000);
       expect(ev.event.data).toMatchObject({ taskId: task.id, title: 'While down', contactId: c.contactId });
       const after = await eventually(async () => {
