@@ -31,6 +31,7 @@ import { EventPublisher } from './outbox/event-publisher';
 import { CrmEventTransport } from './transport/crm-event-transport';
 import { moduleMigrations } from './transport/module-migrations';
 import { runsBackgroundWork, type ServiceInfo } from './service-info';
+import { WakeListener } from './db/wakes';
 
 /** Everything the platform needs to know about a service; each service exports one. */
 export interface ServiceDefinition {
@@ -152,6 +153,9 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 
   let relay: OutboxRelay | undefined;
   let auditRetention: AuditRetention | undefined;
+  // One LISTEN connection for the NOTIFYs that wake this process's background work: the outbox relay
+  // and the job queues (an api process has neither; it only sends them).
+  const wakes = runsBackgroundWork(info) ? new WakeListener(config.DATABASE_URL, `${schema}-wakes`, logger.child({ component: 'wakes' })) : undefined;
   let app: NestExpressApplication | undefined;
   let metricsServer: MetricsServer | undefined;
   const metrics = new ServiceMetrics(def.name);
@@ -168,7 +172,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
 
     @Module({
       imports: [
-        PlatformModule.forService({ config, info, dataSource, bus, metrics, logger }),
+        PlatformModule.forService({ config, info, dataSource, bus, metrics, logger, wakes }),
         GraphQLModule.forRoot(subgraphOptions({ service: def.name, production, metrics, log: logger, orphanedTypes: def.orphanedTypes, schemaScope: def.schemaScope })),
         ...def.modules,
       ],
@@ -209,7 +213,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       // a replica's waits while another holds the schema's relay lock).
       app.get(EventPublisher).attachRemoteWake(() => dataSource.query(`SELECT pg_notify($1, '')`, [outboxChannel(schema)]));
       if (runsBackgroundWork(info)) {
-        relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS }, logger.child({ component: 'outbox-relay' }), metrics);
+        relay = new OutboxRelay(dataSource, bus, { schema, databaseUrl: config.DATABASE_URL, pollMs: config.OUTBOX_POLL_MS, batchSize: config.OUTBOX_BATCH_SIZE, maxBatchBytes: config.OUTBOX_BATCH_MAX_BYTES, retentionHours: config.OUTBOX_RETENTION_HOURS, wakes }, logger.child({ component: 'outbox-relay' }), metrics);
         await relay.start();
         app.get(EventPublisher).attachRelay(relay);
         auditRetention = new AuditRetention(dataSource, { schema, retentionDays: config.AUDIT_RETENTION_DAYS }, logger.child({ component: 'audit-retention' }));
@@ -222,6 +226,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
     await metricsServer?.close();
     await relay?.stop(0).catch(() => undefined);
     await auditRetention?.stop();
+    await wakes?.close();
     if (ownsBus && !opts.schemaOnly) await bus.disconnect().catch(() => undefined);
     if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
     throw err;
@@ -253,6 +258,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
       await metricsServer?.close();
       await relay?.stop();
       await auditRetention?.stop();
+      await wakes?.close();
       if (ownsBus && !opts.schemaOnly) await bus.disconnect();
       if (dataSource.isInitialized) await dataSource.destroy();
     },

@@ -11,6 +11,8 @@ import { ServiceMetrics } from './metrics';
 import { EventPublisher } from './outbox/event-publisher';
 import { OperationCatalogue, OperationGuard } from './kernel/operation.guard';
 import { UnitOfWork } from './kernel/unit-of-work';
+import { JobWakes } from './kernel/job-wakes';
+import { WakeListener } from './db/wakes';
 import type { ServiceInfo } from './service-info';
 import { EVENT_BUS, LOGGER, PLATFORM_CONFIG, SERVICE_INFO } from './tokens';
 
@@ -21,6 +23,8 @@ export interface PlatformParts {
   bus: EventBus;
   metrics: ServiceMetrics;
   logger: Logger;
+  /** The process's wake-up listener: only where background work runs. */
+  wakes?: WakeListener;
 }
 
 @Global()
@@ -34,7 +38,9 @@ export class PlatformModule implements NestModule {
       { provide: EVENT_BUS, useValue: parts.bus },
       { provide: ServiceMetrics, useValue: parts.metrics },
       { provide: LOGGER, useValue: parts.logger },
+      ...(parts.wakes ? [{ provide: WakeListener, useValue: parts.wakes }] : []),
       EventPublisher,
+      JobWakes,
       UnitOfWork,
       OperationCatalogue,
       { provide: APP_GUARD, useClass: OperationGuard },
@@ -44,7 +50,7 @@ export class PlatformModule implements NestModule {
       imports: [DiscoveryModule, TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
       controllers: [HealthController],
       providers,
-      exports: [PLATFORM_CONFIG, SERVICE_INFO, DataSource, EVENT_BUS, ServiceMetrics, LOGGER, EventPublisher, UnitOfWork, OperationCatalogue],
+      exports: [PLATFORM_CONFIG, SERVICE_INFO, DataSource, EVENT_BUS, ServiceMetrics, LOGGER, EventPublisher, JobWakes, UnitOfWork, OperationCatalogue],
     };
   }
 

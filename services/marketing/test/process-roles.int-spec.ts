@@ -21,6 +21,8 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
     await h?.stop();
   });
 
+  // Polls its outbox every minute and its rescore queue every hour: what it does sooner, a NOTIFY woke it for.
+  const startWorker = () => startService(marketingService, { env: { ...h.env, PROCESS_ROLE: 'worker', OUTBOX_POLL_MS: '60000', SCORE_RESCORE_POLL_MS: '3600000' } });
   const storedHits = async (id: string) => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".tracking_hits WHERE message_id = $1`, [id]))[0].n;
   const openCount = async (id: string) => (await h.sql<{ open_count: number }>(`SELECT open_count FROM "${h.schema}".campaign_messages WHERE id = $1`, [id]))[0].open_count;
 
@@ -46,7 +48,7 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
     expect(((await health.json()) as { details: Record<string, unknown> }).details.outbox).toEqual(expect.objectContaining({ status: 'up', stalled: true }));
 
     // A worker that polls its outbox only every minute: it publishes at start, then when the api's writers NOTIFY it.
-    worker = await startService(marketingService, { env: { ...h.env, PROCESS_ROLE: 'worker', OUTBOX_POLL_MS: '60000' } });
+    worker = await startWorker();
     const opened = await recorder.waitFor((e) => e.event?.type === 'crm.marketing.message.opened.v1' && e.event.data.messageId === m.messageId);
     expect(opened.event!.tenantid).toBe(tenantId);
     await recorder.waitFor((e) => e.event?.type === 'crm.marketing.segment.created.v1' && e.event.data.segmentId === segment.id);
@@ -66,6 +68,24 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
     expect((await fetch(pixel)).status).toBe(200);
     await eventually(async () => (await openCount(m.messageId)) === 2, 5000, 'the second open applied by the worker');
   }, 60_000);
+
+  it('a job the api process queues due now wakes the worker running its queue: a scoring-rule change is rescored at once, not at the next poll', async () => {
+    worker ??= await startWorker();
+    // Past the worker's first sweep (at its start): from here only a wake-up or the hourly poll sweeps.
+    await new Promise((r) => setTimeout(r, 1000));
+    const tenantId = uniqueTenant();
+    const recorded = recordStatements(h.svc.dataSource);
+    try {
+      const rule = dataOf(await h.client({ tenantId })(`mutation { createScoringRule(input: { name: "Leads", field: "lifecycleStage", value: "LEAD", points: 3 }) { kind } }`)).createScoringRule;
+      expect(rule.kind).toBe('ATTRIBUTE');
+      const jobs = async () => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".score_rescore_jobs WHERE tenant_id = $1`, [tenantId]))[0].n;
+      await eventually(async () => (await jobs()) === 0, 3000, 'the rescore job run by the worker');
+    } finally {
+      recorded.restore();
+    }
+    // Woken by one NOTIFY on the schema's jobs channel naming the queue, sent after the commit.
+    expect(recorded.statements.filter((st) => /pg_notify/.test(st.sql)).map((st) => st.params)).toContainEqual([`${h.schema}_jobs`, 'score_rescore_jobs']);
+  }, 30_000);
 
   it('refuses an unknown role, and api or worker without a broker, naming PROCESS_ROLE', () => {
     const env = { ...h.env, PROCESS_ROLE: 'web' };

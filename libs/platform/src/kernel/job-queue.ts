@@ -1,5 +1,6 @@
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { runsBackgroundWork, type ServiceInfo } from '../service-info';
+import { JobWakes } from './job-wakes';
 import type { JobRow, JobScheduler } from './scheduler';
 
 /**
@@ -11,6 +12,8 @@ import type { JobRow, JobScheduler } from './scheduler';
 export abstract class JobQueue<J extends JobRow> implements OnApplicationBootstrap, OnModuleDestroy {
   protected abstract readonly jobs: JobScheduler<J>;
   protected abstract readonly info: ServiceInfo;
+  /** Given by the platform module (absent where a queue is made outside Nest: it is then woken in its process only). */
+  @Optional() @Inject(JobWakes) private readonly wakes?: JobWakes;
 
   /** Whether this process runs the queue (a configuration switch); yes unless overridden. */
   protected enabled(): boolean {
@@ -18,7 +21,16 @@ export abstract class JobQueue<J extends JobRow> implements OnApplicationBootstr
   }
 
   onApplicationBootstrap(): void {
+    if (this.wakes) this.jobs.attachWake(this.wakes.of(this.jobs.table));
     if (runsBackgroundWork(this.info) && this.enabled()) this.jobs.start();
+  }
+
+  /**
+   * Jobs were just queued due now and their transaction has committed: sweep at once instead of at
+   * the next poll — here, or in the process that runs the queue.
+   */
+  wake(): void {
+    this.jobs.wake();
   }
 
   onModuleDestroy(): Promise<void> {

@@ -2,6 +2,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { Logger } from 'pino';
 import { enableCrossTenantSweep } from '../db/platform-migration';
 import { withCauseActor, withEventTrace } from '../auth/context-store';
+import type { JobWake } from './job-wakes';
 import { bindTenant, Tx, type Row, type TxEmitter } from './tx';
 
 /**
@@ -120,6 +121,8 @@ export class JobScheduler<J extends JobRow> {
   private readonly idColumn: string;
   private readonly maxAttempts: number;
   private readonly backoffMs: (attempts: number) => number;
+  /** How another process running this queue is woken (JobQueue attaches it at boot). */
+  private remote?: JobWake;
 
   constructor(
     private readonly ds: DataSource,
@@ -132,10 +135,21 @@ export class JobScheduler<J extends JobRow> {
     this.backoffMs = opts.backoffMs ?? defaultBackoffMs;
   }
 
-  /** Starts polling (the first sweep at once). */
+  /** The queue's table. */
+  get table(): string {
+    return this.opts.table;
+  }
+
+  /** Set at boot (JobQueue): a process that does not run the queue wakes the one that does through it. */
+  attachWake(wake: JobWake): void {
+    this.remote = wake;
+  }
+
+  /** Starts polling (the first sweep at once), and sweeping when another process wakes the queue. */
   start(): void {
     this.stopped = false;
     this.schedule(0);
+    this.remote?.listen(() => this.wake()).catch((err: unknown) => this.log.warn({ err, jobs: this.opts.name }, 'job queue not woken by other processes; relying on polling'));
   }
 
   private schedule(ms: number): void {
@@ -160,10 +174,11 @@ export class JobScheduler<J extends JobRow> {
 
   /**
    * A job was just queued due now (its transaction has committed): sweep at once, or right after the
-   * sweep in progress (which may have claimed before the commit), instead of at the next poll.
+   * sweep in progress (which may have claimed before the commit), instead of at the next poll. Where
+   * the queue does not run (an `api` process), the process that runs it is woken (JobWakes).
    */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped) return this.remote?.notify();
     if (this.sweeping) this.woken = true;
     else this.schedule(0);
   }

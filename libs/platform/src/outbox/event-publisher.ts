@@ -4,6 +4,7 @@ import { envelope } from '@crm/events';
 import { currentActor, currentTraceparent } from '../auth/context-store';
 import { SERVICE_INFO } from '../tokens';
 import type { ServiceInfo } from '../service-info';
+import { CoalescedWake } from '../db/wakes';
 import { OutboxWriter } from './outbox-writer';
 
 export interface DomainEvent<T = unknown> {
@@ -17,26 +18,6 @@ export interface RelayWake {
   /** True while this process's relay is the one publishing (it held the schema's relay lock at its last sweep). */
   active(): boolean;
   poke(): void;
-}
-
-/** How long a NOTIFY to another process's relay may take before the next commit sends another. */
-const WAKE_TIMEOUT_MS = 5000;
-
-/**
- * Resolves once `notify` has answered or failed, or after `ms` if it hangs: a failed or hung NOTIFY
- * loses nothing (the relay's poll, OUTBOX_POLL_MS, finds the rows) and must not hold back the next.
- */
-function settled(notify: () => Promise<unknown>, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms).unref();
-    void Promise.resolve()
-      .then(notify)
-      .catch(() => undefined)
-      .then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-  });
 }
 
 /** What service code uses to emit events: always through the outbox, in the caller's transaction. */
@@ -58,12 +39,10 @@ export class EventPublisher {
    * transaction of its own). Without it, each emitting transaction carries its own NOTIFY.
    */
   attachRemoteWake(notify: () => Promise<unknown>): void {
-    this.remoteWake = notify;
+    this.remoteWake = new CoalescedWake(notify);
   }
 
-  private remoteWake?: () => Promise<unknown>;
-  private waking?: Promise<void>;
-  private wakeAgain = false;
+  private remoteWake?: CoalescedWake;
 
   /**
    * A transaction that emitted has committed (Tx.afterCommit): its rows are there for the relay. Ours,
@@ -74,16 +53,7 @@ export class EventPublisher {
    */
   committed(): void {
     if (this.relay?.active() || !this.remoteWake) return this.relay?.poke();
-    if (this.waking) {
-      this.wakeAgain = true;
-      return;
-    }
-    this.waking = settled(this.remoteWake, WAKE_TIMEOUT_MS).then(() => {
-      this.waking = undefined;
-      if (!this.wakeAgain) return;
-      this.wakeAgain = false;
-      this.committed();
-    });
+    this.remoteWake.fire();
   }
 
   async emit(m: SqlRunner, tenantId: string, events: DomainEvent[]): Promise<void> {

@@ -1,9 +1,9 @@
-import { Client } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from 'pino';
 import { hasBrokerErrorType, type EventBus, type OutboundMessage } from '../bus/event-bus';
 import type { ServiceMetrics } from '../metrics';
 import { updated } from '../db/sql';
+import { WakeListener } from '../db/wakes';
 import { outboxChannel } from './outbox-writer';
 import { outboxStats, READY_OUTBOX_ROW } from './outbox-stats';
 
@@ -24,6 +24,8 @@ export interface OutboxRelayOptions {
    * 0 deletes each row as it is published, instead of marking it and purging it later.
    */
   retentionHours?: number;
+  /** The process's wake-up listener, shared with its job queues (bootstrap); without it the relay opens its own. */
+  wakes?: WakeListener;
 }
 
 const RETENTION_SWEEP_MS = 60_000;
@@ -116,7 +118,8 @@ export class OutboxRelay {
   private pending = false;
   /** This relay held the schema's relay lock at its last sweep (see active()). */
   private holdsLock = false;
-  private listener?: Client;
+  /** The listener the relay opened itself (no shared one given), closed when it stops. */
+  private ownWakes?: WakeListener;
   private readonly maxBatchBytes: number;
   /** Lowered when the broker refuses a multi-record request as too large (its limit is below ours). */
   private requestBytes: number;
@@ -142,11 +145,8 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.listener = new Client({ connectionString: this.opts.databaseUrl, application_name: `${this.opts.schema}-outbox-listener` });
-    this.listener.on('notification', () => this.poke());
-    this.listener.on('error', (err) => this.log.warn({ err }, 'outbox listener connection error; relying on polling'));
-    await this.listener.connect();
-    await this.listener.query(`LISTEN "${outboxChannel(this.opts.schema)}"`);
+    const wakes = this.opts.wakes ?? (this.ownWakes = new WakeListener(this.opts.databaseUrl, `${this.opts.schema}-outbox-listener`, this.log));
+    await wakes.listen(outboxChannel(this.opts.schema), () => this.poke());
     this.loop = this.run();
   }
 
@@ -354,6 +354,6 @@ export class OutboxRelay {
       clearTimeout(timer);
     }
     flush.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    await this.ownWakes?.close();
   }
 }

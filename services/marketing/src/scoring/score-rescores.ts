@@ -112,11 +112,6 @@ export class ScoreRescores extends JobQueue<JobRow> {
     return (await tx.one<{ n: number }>(`SELECT count(*)::int AS n FROM score_rescores WHERE tenant_id = $1`, [tx.tenantId])).n;
   }
 
-  /** After the queueing transaction committed: start at once rather than at the next poll. */
-  wake(): void {
-    this.jobs.wake();
-  }
-
   /**
    * The tenant's job, unless one is pending besides `running` (the job asking for its next chunk).
    * It acts for whoever queued it, in their request's trace (the score events of a rule change carry
