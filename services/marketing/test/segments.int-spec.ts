@@ -445,6 +445,19 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     expect(activity).toEqual([{ contact_id: survivor.contactId }]);
   });
 
+  it('a behaviour event of a contact whose merges form a cycle fails (to be retried, then dead-lettered) and writes nothing, instead of counting under a merged-away id', async () => {
+    const tenantId = uniqueTenant();
+    const [a, b] = [await contact(tenantId, {}), await contact(tenantId, {})];
+    // A corrupt replica: each merged into the other.
+    await h.sql(`UPDATE "${h.schema}".contact_replica SET merged_into = CASE contact_id WHEN $2::uuid THEN $3::uuid ELSE $2::uuid END WHERE tenant_id = $1 AND contact_id IN ($2, $3)`, [tenantId, a.contactId, b.contactId]);
+    const uow = h.svc.app.get(UnitOfWork);
+    const factsNow = () => h.sql(`SELECT * FROM "${h.schema}".contact_facts WHERE tenant_id = $1 ORDER BY contact_id`, [tenantId]);
+    const before = await factsNow();
+    await expect(uow.run(tenantId, openOf(tenantId, a.contactId))).rejects.toThrow(/merges form a cycle/);
+    expect(await factsNow()).toEqual(before);
+    expect(await h.sql(`SELECT contact_id FROM "${h.schema}".contact_activity WHERE tenant_id = $1`, [tenantId])).toEqual([]);
+  });
+
   it('a merge moves the score an event set: it wins over a row only aggregates made (default 0), and the higher of two set scores is kept', async () => {
     const tenantId = uniqueTenant();
     const uow = h.svc.app.get(UnitOfWork);

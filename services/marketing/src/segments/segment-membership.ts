@@ -12,7 +12,7 @@ import type { Rule } from './rules/rule';
  */
 const ERASED_OR_MERGED = `, (SELECT json_build_object('erased', r.erased_at IS NOT NULL, 'mergedInto', r.merged_into) FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid) AS replica`;
 
-/** Merges followed by activityChanged (the replica re-points earlier merges, so one is the rule; a cycle must not loop). */
+/** Merges followed by activityChanged (the replica re-points earlier merges, so one is the rule; beyond this, a cycle). */
 const MAX_MERGE_HOPS = 5;
 
 /** Why a membership changed, kept in segment_membership_changes.reason. */
@@ -64,7 +64,11 @@ export class SegmentMembership {
   async activityChanged(tx: Tx, contactId: string, hops = 0): Promise<void> {
     const { dynamic, erased, mergedInto } = await this.lockAndDynamic(tx, contactId, { cte: `, aggregates AS (${FactsRepository.AGGREGATES_SQL} RETURNING 1)`, select: ERASED_OR_MERGED });
     if (erased) return this.facts.deleteOfContact(tx, contactId);
-    if (mergedInto && hops < MAX_MERGE_HOPS) {
+    if (mergedInto) {
+      // This many hops is a cycle in the replica (one merge is followed, a few while merges race): under
+      // any of its ids the activity would count for no one, so the event fails — retried, then
+      // dead-lettered, visible — instead of being recorded under a merged-away id in silence.
+      if (hops >= MAX_MERGE_HOPS) throw new Error(`contact ${contactId}: its merges form a cycle (${MAX_MERGE_HOPS} followed); its activity counts for no one until the contact replica is repaired`);
       // Merged while the event waited for this contact's lock: its activity follows the merge's. The
       // survivor's lock is taken while this one is held; only an erasure of the survivor (which locks
       // both, sorted) could wait the other way, a deadlock Postgres breaks and the consumer retries.
