@@ -98,6 +98,10 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     await eventually(async () => pid > 0 && (await h.sql(`SELECT 1 FROM pg_locks WHERE pid = $1 AND locktype = 'advisory' AND NOT granted`, [pid])).length > 0, 10000, `${what} waits for the contact lock`);
     return { pid, done };
   }
+  /** Until contact-facts has handled the event: its inbox row commits with the handler's writes. */
+  function handledFacts(eventId: string, what: string) {
+    return eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.contact-facts' AND event_id = $1`, [eventId])).length > 0, 30000, `${what} handled`);
+  }
   /** An open of the contact as contact-facts handles it from Kafka. */
   function openOf(tenantId: string, contactId: string) {
     const m = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId, channel: 'email' as const, variant: null };
@@ -356,9 +360,7 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     // The same activity again (another event id, the same message): the row exists, nothing more is recounted.
     const again = recordStatements(h.svc.dataSource);
     try {
-      const id = await publish(tenantId, MessageOpenedV1, m.messageId, { ...m, openedAt: ago(1) });
-      // Its inbox row commits with the handler's writes: once it is there, the handler is done.
-      await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.contact-facts' AND event_id = $1`, [id])).length > 0, 30000, 'the second open handled');
+      await handledFacts(await publish(tenantId, MessageOpenedV1, m.messageId, { ...m, openedAt: ago(1) }), 'the second open');
     } finally {
       again.restore();
     }
@@ -638,12 +640,15 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     expect(ofLate.filter((st) => /INSERT INTO contact_facts[\s\S]*FROM segments/.test(st.sql)).map((st) => st.params[1])).toEqual([survivor.contactId]);
     expect(ofLate.filter((st) => /DELETE FROM contact_activity/.test(st.sql))).toEqual([]);
     // Redelivered (another event id, the same message): found under the survivor, not counted again.
-    const again = await publish(tenantId, MessageOpenedV1, lateOfDup.messageId, { ...lateOfDup, openedAt: ago(0) });
-    await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.contact-facts' AND event_id = $1`, [again])).length > 0, 30000, 'the redelivered open handled');
+    await handledFacts(await publish(tenantId, MessageOpenedV1, lateOfDup.messageId, { ...lateOfDup, openedAt: ago(0) }), 'the redelivered open');
     await waitFacts(tenantId, survivor.contactId, 'opened_count = 2');
     const activity = await h.sql(`SELECT contact_id, kind FROM "${h.schema}".contact_activity WHERE tenant_id = $1 ORDER BY occurred_at`, [tenantId]);
     expect(activity).toEqual([{ contact_id: survivor.contactId, kind: 'opened' }, { contact_id: survivor.contactId, kind: 'opened' }]);
     expect(await h.sql(`SELECT 1 FROM "${h.schema}".contact_facts WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, dup.contactId])).toEqual([]);
+    // A score change of the duplicate in flight during the merge writes no row for the merged-away id
+    // (the survivor's score is lead scoring's to set, from the merged points).
+    await handledFacts(await publish(tenantId, LeadScoreChangedV1, dup.contactId, { contactId: dup.contactId, score: 99, previousScore: 30, reason: 'x', changedAt: ago(0) }), 'the late score of the duplicate');
+    expect(await h.sql(`SELECT contact_id, lead_score FROM "${h.schema}".contact_facts WHERE tenant_id = $1`, [tenantId])).toEqual([{ contact_id: survivor.contactId, lead_score: 30 }]);
 
     await h.erase(tenantId, survivor.contactId);
     const nothingLeft = async () => {
@@ -655,8 +660,9 @@ describe('segments: static lists, dynamic rules, incremental membership, behavio
     await nothingLeft();
     // An event in flight when the person was erased (a late open) leaves nothing of them behind either.
     const late = { messageId: randomUUID(), campaignId: randomUUID(), campaignName: 'Spring', contactId: survivor.contactId, channel: 'email' as const, variant: null };
-    const lateId = await publish(tenantId, MessageOpenedV1, late.messageId, { ...late, openedAt: ago(0) });
-    await eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.contact-facts' AND event_id = $1`, [lateId])).length > 0, 30000, 'the late open handled');
+    await handledFacts(await publish(tenantId, MessageOpenedV1, late.messageId, { ...late, openedAt: ago(0) }), 'the late open');
+    // Nor does a late score change.
+    await handledFacts(await publish(tenantId, LeadScoreChangedV1, survivor.contactId, { contactId: survivor.contactId, score: 40, previousScore: 30, reason: 'x', changedAt: ago(0) }), 'the late score');
     await nothingLeft();
     expect(dataOf(await gql(`query($id: ID!) { segment(id: $id) { size } }`, { id: openers.id })).segment.size).toBe(0);
   });

@@ -119,7 +119,8 @@ export class FactsRepository {
   /** The latest score wins (events may arrive out of order). */
   async setLeadScore(tx: Tx, contactId: string, score: number, changedAt: string): Promise<void> {
     await tx.query(
-      `INSERT INTO contact_facts AS cf (tenant_id, contact_id, lead_score, lead_score_at) VALUES ($1, $2, $3, $4::timestamptz)
+      `INSERT INTO contact_facts AS cf (tenant_id, contact_id, lead_score, lead_score_at) SELECT $1, $2, $3, $4::timestamptz
+       WHERE NOT EXISTS (SELECT 1 FROM contact_replica r WHERE r.tenant_id = $1 AND r.contact_id = $2::uuid AND (r.erased_at IS NOT NULL OR r.merged_into IS NOT NULL))
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET lead_score = EXCLUDED.lead_score, lead_score_at = EXCLUDED.lead_score_at, updated_at = now()
        WHERE cf.lead_score_at IS NULL OR cf.lead_score_at <= EXCLUDED.lead_score_at`,
       [tx.tenantId, contactId, score, changedAt],
