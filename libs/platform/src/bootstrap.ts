@@ -155,7 +155,7 @@ export async function startService(def: ServiceDefinition, opts: StartOptions = 
   let auditRetention: AuditRetention | undefined;
   // One LISTEN connection for the NOTIFYs that wake this process's background work: the outbox relay
   // and the job queues (an api process has neither; it only sends them).
-  const wakes = runsBackgroundWork(info) ? new WakeListener(config.DATABASE_URL, `${schema}-wakes`, logger.child({ component: 'wakes' })) : undefined;
+  const wakes = runsBackgroundWork(info) ? new WakeListener(config.DATABASE_URL, `crm-${schema}-wakes`, logger.child({ component: 'wakes' })) : undefined;
   let app: NestExpressApplication | undefined;
   let metricsServer: MetricsServer | undefined;
   const metrics = new ServiceMetrics(def.name);

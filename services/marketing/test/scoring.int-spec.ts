@@ -296,7 +296,17 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     // The job stepped by hand: stopped here, started again at the end.
     await rescores.onModuleDestroy();
     try {
-      const rule = dataOf(await gql(RULE, { i: { name: 'VIP', field: 'tag', value: 'vip', points: 5 } })).createScoringRule;
+      const recorded = recordStatements(h.svc.dataSource);
+      let rule: { id: string };
+      try {
+        rule = dataOf(await gql(RULE, { i: { name: 'VIP', field: 'tag', value: 'vip', points: 5 } })).createScoringRule;
+        await new Promise((r) => setTimeout(r, 500));
+      } finally {
+        recorded.restore();
+      }
+      // Its queue stopped here, the rule change woke the queue of other processes by one NOTIFY; this
+      // process hears it too, and does not answer it with another (nor sweep: stopped).
+      expect(recorded.statements.filter((st) => /pg_notify/.test(st.sql) && st.params[0] === `${h.schema}_jobs`)).toHaveLength(1);
       expect(await pending()).toBe(n);
       expect(await scored()).toBe(0); // nothing rescored in the mutation
       // A VIP merged away after the queueing is not matched again (it would get points back).

@@ -54,7 +54,8 @@ function settled(send: () => Promise<unknown>, ms: number): Promise<void> {
  */
 export class WakeListener {
   private client?: Promise<Client>;
-  private readonly handlers = new Map<string, ((payload: string) => void)[]>();
+  /** Per channel: its LISTEN (every listener of the channel waits for it) and who is woken. */
+  private readonly channels = new Map<string, { listening: Promise<void>; handlers: Set<(payload: string) => void> }>();
 
   constructor(
     private readonly databaseUrl: string,
@@ -62,29 +63,47 @@ export class WakeListener {
     private readonly log: Logger,
   ) {}
 
-  /** Calls `onWake` with the payload of every NOTIFY on `channel` from now on. */
-  async listen(channel: string, onWake: (payload: string) => void): Promise<void> {
-    const client = await (this.client ??= this.connect());
-    const handlers = this.handlers.get(channel);
-    if (handlers) return void handlers.push(onWake);
-    this.handlers.set(channel, [onWake]);
-    await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+  /**
+   * Calls `onWake` with the payload of every NOTIFY on `channel` once the LISTEN is in place (when
+   * this resolves); the function it resolves with stops that.
+   */
+  async listen(channel: string, onWake: (payload: string) => void): Promise<() => void> {
+    let ch = this.channels.get(channel);
+    if (!ch) {
+      const listening = (async () => {
+        const client = await (this.client ??= this.connect());
+        await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+      })();
+      const added = (ch = { listening, handlers: new Set() });
+      this.channels.set(channel, added);
+      // A LISTEN that failed is tried again by the next listener of the channel.
+      listening.catch(() => this.channels.get(channel) === added && this.channels.delete(channel));
+    }
+    await ch.listening;
+    const { handlers } = ch;
+    handlers.add(onWake);
+    return () => handlers.delete(onWake);
   }
 
   private async connect(): Promise<Client> {
     const client = new Client({ connectionString: this.databaseUrl, application_name: this.applicationName });
     client.on('notification', (n) => {
-      for (const onWake of this.handlers.get(n.channel) ?? []) onWake(n.payload ?? '');
+      for (const onWake of this.channels.get(n.channel)?.handlers ?? []) onWake(n.payload ?? '');
     });
     client.on('error', (err) => this.log.warn({ err }, 'wake-up listener connection error; relying on polling'));
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      this.client = undefined; // the next listen connects again
+      throw err;
+    }
     return client;
   }
 
   async close(): Promise<void> {
     const client = await this.client?.catch(() => undefined);
     this.client = undefined;
-    this.handlers.clear();
+    this.channels.clear();
     await client?.end().catch(() => undefined);
   }
 }

@@ -11,8 +11,8 @@ export const jobsChannel = (schema: string) => `${schema}_jobs`;
 export interface JobWake {
   /** A job was queued due now and committed: wake the process running the queue (one NOTIFY in flight at a time). */
   notify(): void;
-  /** In the process running the queue: `onWake` at every such NOTIFY. */
-  listen(onWake: () => void): Promise<void>;
+  /** In the process running the queue: `onWake` at every such NOTIFY from when this resolves; its result stops that. */
+  listen(onWake: () => void): Promise<() => void>;
 }
 
 /**
@@ -40,9 +40,7 @@ export class JobWakes {
     const sent = new CoalescedWake(() => this.ds.query(`SELECT pg_notify($1, $2)`, [channel, table]));
     wake = {
       notify: () => sent.fire(),
-      listen: async (onWake) => {
-        await this.listener?.listen(channel, (payload) => payload === table && onWake());
-      },
+      listen: async (onWake) => (this.listener ? this.listener.listen(channel, (payload) => payload === table && onWake()) : () => undefined),
     };
     this.wakes.set(table, wake);
     return wake;

@@ -123,6 +123,9 @@ export class JobScheduler<J extends JobRow> {
   private readonly backoffMs: (attempts: number) => number;
   /** How another process running this queue is woken (JobQueue attaches it at boot). */
   private remote?: JobWake;
+  /** Stops the wake-ups from other processes (set while started). */
+  private unlisten?: () => void;
+  private starts = 0;
 
   constructor(
     private readonly ds: DataSource,
@@ -149,7 +152,16 @@ export class JobScheduler<J extends JobRow> {
   start(): void {
     this.stopped = false;
     this.schedule(0);
-    this.remote?.listen(() => this.wake()).catch((err: unknown) => this.log.warn({ err, jobs: this.opts.name }, 'job queue not woken by other processes; relying on polling'));
+    const started = ++this.starts;
+    this.remote?.listen(() => this.wakeHere()).then(
+      (unlisten) => {
+        if (this.stopped || started !== this.starts) return unlisten();
+        this.unlisten = unlisten;
+        // A job queued after the first sweep and before the LISTEN was in place woke no one.
+        this.wakeHere();
+      },
+      (err: unknown) => this.log.warn({ err, jobs: this.opts.name }, 'job queue not woken by other processes; relying on polling'),
+    );
   }
 
   private schedule(ms: number): void {
@@ -179,6 +191,12 @@ export class JobScheduler<J extends JobRow> {
    */
   wake(): void {
     if (this.stopped) return this.remote?.notify();
+    this.wakeHere();
+  }
+
+  /** Sweep here, at once or after the sweep in progress; never sends a wake-up (this process's own NOTIFY comes back to it). */
+  private wakeHere(): void {
+    if (this.stopped) return;
     if (this.sweeping) this.woken = true;
     else this.schedule(0);
   }
@@ -252,6 +270,8 @@ export class JobScheduler<J extends JobRow> {
   /** Stops polling and waits for a sweep in progress to finish (its transaction commits or rolls back). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unlisten?.();
+    this.unlisten = undefined;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }

@@ -120,6 +120,7 @@ export class OutboxRelay {
   private holdsLock = false;
   /** The listener the relay opened itself (no shared one given), closed when it stops. */
   private ownWakes?: WakeListener;
+  private unlisten?: () => void;
   private readonly maxBatchBytes: number;
   /** Lowered when the broker refuses a multi-record request as too large (its limit is below ours). */
   private requestBytes: number;
@@ -146,7 +147,7 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     const wakes = this.opts.wakes ?? (this.ownWakes = new WakeListener(this.opts.databaseUrl, `${this.opts.schema}-outbox-listener`, this.log));
-    await wakes.listen(outboxChannel(this.opts.schema), () => this.poke());
+    this.unlisten = await wakes.listen(outboxChannel(this.opts.schema), () => this.poke());
     this.loop = this.run();
   }
 
@@ -354,6 +355,7 @@ export class OutboxRelay {
       clearTimeout(timer);
     }
     flush.catch(() => undefined);
+    this.unlisten?.();
     await this.ownWakes?.close();
   }
 }
