@@ -35,7 +35,7 @@ export async function startMarketing(extraEnv: Record<string, string> = {}) {
     sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
       return adminQuery<T>(query, params);
     },
-    async publishContactEvent(tenantId: string, type: string, subject: string, data: unknown): Promise<void> {
+    async publishContactEvent(tenantId: string, type: string, subject: string, data: unknown): Promise<string> {
       // Shared by concurrent callers: the first one connects it.
       connected ??= (async () => {
         producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -44,6 +44,7 @@ export async function startMarketing(extraEnv: Record<string, string> = {}) {
       })();
       const ev = envelope({ type, subject, data, tenantId, source: 'crm/contacts' });
       await (await connected).send({ topic: `${topicPrefix}crm.contacts.events`, acks: -1, messages: [{ key: subject, value: JSON.stringify(ev) }] });
+      return ev.id;
     },
     /** contact.created on Kafka, then waits until the replica has it. */
     async contact(tenantId: string, over: Partial<ContactSnapshot> = {}): Promise<ContactSnapshot> {

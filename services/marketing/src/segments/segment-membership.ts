@@ -44,8 +44,10 @@ export class SegmentMembership {
     let c: ReachabilityInput | null = applied ?? null;
     if (!c) {
       const [r] = await this.replica.getMany(tx, tx.tenantId, [contactId]);
-      // getMany follows merges: a merged-away id answers its survivor, whose facts are not this row's.
-      c = r && r.contactId === contactId && !r.erasedAt ? r : null;
+      // getMany follows merges: a merged-away id answers its survivor. A late event of a contact merged
+      // away or erased has nothing to derive: its rows went with the merge or the erasure.
+      if (r && (r.contactId !== contactId || r.erasedAt)) return;
+      c = r ?? null;
     }
     // One round trip: the derived columns written (only this consumer writes them), the lock taken, the segments read.
     const q = new SqlParams(tx.tenantId, contactId);
