@@ -4,7 +4,10 @@ import { fromDb, money } from '@crm/shared-kernel';
 import { type Deal, type DealSource, DealStatus, type ForecastCategory, type StageChange } from './deal.types';
 import { teamMemberSql } from '@crm/shared-directory';
 
-export const DEAL_COLUMNS = `*, expected_close_date::text AS ecd`;
+// Named, not `*`: statements that read them are prepared (Tx.prepared), and a column a migration adds
+// must not change a prepared statement's result type.
+export const DEAL_COLUMNS = `id, title, contact_id, company_id, owner_id, amount, currency, pipeline_id, stage_id, status, lost_reason,
+  expected_close_date::text AS ecd, forecast_category, source, notes, closed_at, version, created_by, created_at, updated_at, archived_at`;
 
 /** A deals row as selected with DEAL_COLUMNS. */
 export interface DealRow {
@@ -164,7 +167,7 @@ export class DealRepository {
 
   /** Valid UUIDs only (check with isUuid first). */
   async byIds(tx: Tx, ids: readonly string[]): Promise<Deal[]> {
-    return (await tx.query<DealRow>(`SELECT ${DEAL_COLUMNS} FROM deals WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, [...ids]])).map(toDeal);
+    return (await tx.prepared<DealRow>(`SELECT ${DEAL_COLUMNS} FROM deals WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, [...ids]])).map(toDeal);
   }
 
   /**

@@ -76,7 +76,7 @@ export class OrderRepository {
   }
 
   byIds(tx: Tx, ids: readonly string[]): Promise<OrderRow[]> {
-    return tx.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, ids]);
+    return tx.prepared<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, ids]);
   }
 
   /** One keyset page of the filtered orders, and their count when asked for. */

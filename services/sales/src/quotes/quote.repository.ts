@@ -136,7 +136,7 @@ export class QuoteRepository {
   }
 
   byIds(tx: Tx, ids: readonly string[]): Promise<QuoteRow[]> {
-    return tx.query<QuoteRow>(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, ids]);
+    return tx.prepared<QuoteRow>(`SELECT ${QUOTE_COLUMNS} FROM quotes WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tx.tenantId, ids]);
   }
 
   /** One keyset page of the filtered quotes, and their count when asked for. */
