@@ -117,6 +117,8 @@ function checkManifests(docs: Doc[], modules: string[]) {
     expect(svc.spec.ports).toEqual([{ name: 'http', port, targetPort: 'http' }]);
     const pdb = find(docs, 'PodDisruptionBudget', app)!;
     expect(pdb.apiVersion).toBe('policy/v1');
+    // An unready pod (database or broker down: all of them) never blocks a drain.
+    expect(pdb.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
     expect(podLabels).toEqual(expect.objectContaining(pdb.spec.selector.matchLabels));
     const hpa = find(docs, 'HorizontalPodAutoscaler', app)!;
     expect(hpa.apiVersion).toBe('autoscaling/v2');
