@@ -24,7 +24,7 @@
  * are off on ours (the bench is one user).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Pool } from 'pg';
 import { INTERNAL_CONTEXT_HEADER, signInternalContext, signUserToken, type RequestContext } from '@crm/auth';
 import { freshSchema, recordStatements, serviceTestEnv, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniqueId } from '@crm/testing';
@@ -121,19 +121,7 @@ async function runHive(subgraphs: { name: string; url: string; sdl: string }[]) 
       },
     ],
   });
-  const server = createServer(runtime);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  server.keepAliveTimeout = 65_000;
-  serveCpu();
-  process.on('message', async (m: Msg) => {
-    if (m.kind === 'stop') {
-      server.closeAllConnections();
-      server.close();
-      await (runtime as any).dispose?.();
-      process.exit(0);
-    }
-  });
-  process.send!({ kind: 'ready', url: `http://127.0.0.1:${(server.address() as any).port}/graphql` });
+  await serveChild(createServer(runtime), () => (runtime as any).dispose?.());
 }
 
 // ---------------------------------------------------------------- child: the floor of a gateway's hop
@@ -169,6 +157,11 @@ async function runBare(subgraphs: { name: string; url: string; sdl: string }[]) 
       res.end(JSON.stringify({ errors: [{ message: String(err) }] }));
     }
   });
+  await serveChild(server, () => dispatcher.close());
+}
+
+/** A child's HTTP server on a free port: keep-alive, CPU on request, `dispose` at stop, then ready with its URL. */
+async function serveChild(server: Server, dispose: () => Promise<unknown>) {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   server.keepAliveTimeout = 65_000;
   serveCpu();
@@ -176,7 +169,7 @@ async function runBare(subgraphs: { name: string; url: string; sdl: string }[]) 
     if (m.kind === 'stop') {
       server.closeAllConnections();
       server.close();
-      await dispatcher.close();
+      await dispose();
       process.exit(0);
     }
   });
