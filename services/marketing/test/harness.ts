@@ -46,6 +46,10 @@ export async function startMarketing(extraEnv: Record<string, string> = {}) {
       await (await connected).send({ topic: `${topicPrefix}crm.contacts.events`, acks: -1, messages: [{ key: subject, value: JSON.stringify(ev) }] });
       return ev.id;
     },
+    /** Until the consumer (`marketing.<name>`) has handled the event: its inbox row commits with the handler's writes. */
+    async handled(consumer: string, eventId: string, what: string) {
+      await eventually(async () => (await h.sql(`SELECT 1 FROM "${fresh.schema}".inbox WHERE consumer = $1 AND event_id = $2`, [consumer, eventId])).length > 0, 30000, `${what} handled`);
+    },
     /** contact.created on Kafka, then waits until the replica has it. */
     async contact(tenantId: string, over: Partial<ContactSnapshot> = {}): Promise<ContactSnapshot> {
       const snap: ContactSnapshot = { ...exampleSnapshot, contactId: randomUUID(), ...over };

@@ -23,6 +23,7 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
 
   // Polls its outbox every minute and its rescore queue every hour: what it does sooner, a NOTIFY woke it for.
   const startWorker = () => startService(marketingService, { env: { ...h.env, PROCESS_ROLE: 'worker', OUTBOX_POLL_MS: '60000', SCORE_RESCORE_POLL_MS: '3600000' } });
+  const rescoreJobs = async (tenantId: string) => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".score_rescore_jobs WHERE tenant_id = $1`, [tenantId]))[0].n;
   const storedHits = async (id: string) => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".tracking_hits WHERE message_id = $1`, [id]))[0].n;
   const openCount = async (id: string) => (await h.sql<{ open_count: number }>(`SELECT open_count FROM "${h.schema}".campaign_messages WHERE id = $1`, [id]))[0].open_count;
 
@@ -78,13 +79,25 @@ describe('PROCESS_ROLE: an api process answers requests, a worker process does t
     try {
       const rule = dataOf(await h.client({ tenantId })(`mutation { createScoringRule(input: { name: "Leads", field: "lifecycleStage", value: "LEAD", points: 3 }) { kind } }`)).createScoringRule;
       expect(rule.kind).toBe('ATTRIBUTE');
-      const jobs = async () => (await h.sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${h.schema}".score_rescore_jobs WHERE tenant_id = $1`, [tenantId]))[0].n;
-      await eventually(async () => (await jobs()) === 0, 3000, 'the rescore job run by the worker');
+      await eventually(async () => (await rescoreJobs(tenantId)) === 0, 3000, 'the rescore job run by the worker');
     } finally {
       recorded.restore();
     }
-    // Woken by one NOTIFY on the schema's jobs channel naming the queue, sent after the commit.
+    // The mutation queued the job (no job: nothing to wait for), and woke the worker by one NOTIFY on
+    // the schema's jobs channel naming the queue, sent after the commit.
+    expect(recorded.statements.filter((st) => /INSERT INTO score_rescore_jobs/.test(st.sql))).toHaveLength(1);
     expect(recorded.statements.filter((st) => /pg_notify/.test(st.sql)).map((st) => st.params)).toContainEqual([`${h.schema}_jobs`, 'score_rescore_jobs']);
+  }, 30_000);
+
+  it('the worker listens again after losing its connection (a database restart): a later rule change is still rescored at once', async () => {
+    worker ??= await startWorker();
+    await new Promise((r) => setTimeout(r, 1000));
+    const killed = await h.sql<{ pid: number }>(`SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity WHERE application_name = $1`, [`crm-${h.schema}-wakes`]);
+    expect(killed).toHaveLength(1);
+    const tenantId = uniqueTenant();
+    dataOf(await h.client({ tenantId })(`mutation { createScoringRule(input: { name: "Leads", field: "lifecycleStage", value: "LEAD", points: 3 }) { kind } }`));
+    await eventually(async () => (await rescoreJobs(tenantId)) === 0, 5000, 'the rescore job run by the worker');
+    await eventually(async () => (await h.sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1`, [`crm-${h.schema}-wakes`])).length === 1, 5000, 'the listener connected again');
   }, 30_000);
 
   it('refuses an unknown role, and api or worker without a broker, naming PROCESS_ROLE', () => {

@@ -243,7 +243,7 @@ describe('lead scoring: rules, behaviour events, decay, MQL (real Postgres and K
     const tenantId = uniqueTenant();
     const contactId = randomUUID();
     const lookups = (sts: { sql: string; params: unknown[] }[]) => sts.filter((st) => /SELECT merged_into, erased_at FROM contact_replica/.test(st.sql) && st.params[0] === tenantId).length;
-    const handled = (id: string) => eventually(async () => (await h.sql(`SELECT 1 FROM "${h.schema}".inbox WHERE consumer = 'marketing.lead-scoring' AND event_id = $1`, [id])).length > 0, 30000, 'the open handled');
+    const handled = (id: string) => h.handled('marketing.lead-scoring', id, 'the open');
     // Only a click rule: an open matches none.
     dataOf(await h.client({ tenantId })(RULE, { i: { name: 'Clicked', field: 'linkClicked', points: 5 } }));
     const unscored = recordStatements(h.svc.dataSource);

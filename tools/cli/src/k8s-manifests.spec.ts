@@ -257,6 +257,8 @@ describe('infra/k8s manifests', () => {
       expect(worker.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('worker');
       const selecting = (kind: string) => docs.filter((d) => d.kind === kind && (d.spec.selector?.['app.kubernetes.io/name'] ?? d.spec.selector?.matchLabels?.['app.kubernetes.io/name'] ?? d.spec.scaleTargetRef?.name) === `${m}-worker`).length;
       expect({ services: selecting('Service'), hpas: selecting('HorizontalPodAutoscaler'), pdbs: selecting('PodDisruptionBudget') }).toEqual({ services: 0, hpas: 0, pdbs: 1 });
+      // An unready worker (broker or database down) never blocks a drain either.
+      expect(find(docs, 'PodDisruptionBudget', `${m}-worker`)!.spec.unhealthyPodEvictionPolicy).toBe('AlwaysAllow');
       expect(find(docs, 'Service', m)!.spec.selector).toEqual(api.spec.selector.matchLabels);
       expect(api.spec.replicas).toBeUndefined();
     }

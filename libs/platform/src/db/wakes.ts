@@ -47,15 +47,29 @@ function settled(send: () => Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
+/** Backoff of the listener's reconnection: from this, doubling up to RECONNECT_MAX_MS. */
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+
+/** A listener's handler: the payload of a NOTIFY, or undefined after a reconnection (anything may have been missed). */
+export type OnWake = (payload: string | undefined) => void;
+
 /**
  * The LISTEN side of the wake-ups: one connection per service process that does background work,
  * shared by its outbox relay and its job queues, opened at the first `listen`. A lost connection
- * is logged and not reopened: everything woken here also polls, so a wake-up only saves the wait.
+ * (a database restart, a failover) is reopened with backoff and its channels listened to again;
+ * meanwhile the work woken here is found by its polls, and once back every listener is woken once
+ * for what may have been notified in between.
  */
 export class WakeListener {
   private client?: Promise<Client>;
+  /** The connected client, while it is the one in use. */
+  private connected?: Client;
   /** Per channel: its LISTEN (every listener of the channel waits for it) and who is woken. */
-  private readonly channels = new Map<string, { listening: Promise<void>; handlers: Set<(payload: string) => void> }>();
+  private readonly channels = new Map<string, { listening: Promise<void>; handlers: Set<OnWake> }>();
+  private closed = false;
+  private retryMs = RECONNECT_MIN_MS;
+  private retry?: NodeJS.Timeout;
 
   constructor(
     private readonly databaseUrl: string,
@@ -64,17 +78,17 @@ export class WakeListener {
   ) {}
 
   /**
-   * Calls `onWake` with the payload of every NOTIFY on `channel` once the LISTEN is in place (when
-   * this resolves); the function it resolves with stops that.
+   * Calls `onWake` at every NOTIFY on `channel` once the LISTEN is in place (when this resolves);
+   * the function it resolves with stops that.
    */
-  async listen(channel: string, onWake: (payload: string) => void): Promise<() => void> {
+  async listen(channel: string, onWake: OnWake): Promise<() => void> {
     let ch = this.channels.get(channel);
     if (!ch) {
       const listening = (async () => {
         const client = await (this.client ??= this.connect());
-        await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+        await client.query(listenSql(channel));
       })();
-      const added = (ch = { listening, handlers: new Set() });
+      const added = (ch = { listening, handlers: new Set<OnWake>() });
       this.channels.set(channel, added);
       // A LISTEN that failed is tried again by the next listener of the channel.
       listening.catch(() => this.channels.get(channel) === added && this.channels.delete(channel));
@@ -90,20 +104,62 @@ export class WakeListener {
     client.on('notification', (n) => {
       for (const onWake of this.channels.get(n.channel)?.handlers ?? []) onWake(n.payload ?? '');
     });
-    client.on('error', (err) => this.log.warn({ err }, 'wake-up listener connection error; relying on polling'));
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client));
     try {
       await client.connect();
     } catch (err) {
-      this.client = undefined; // the next listen connects again
+      this.client = undefined; // the next listen, or the next retry, connects again
       throw err;
     }
+    this.connected = client;
     return client;
   }
 
+  /** The connection in use broke: reopened after a pause. */
+  private lost(client: Client, err?: unknown): void {
+    if (this.closed || this.connected !== client) return;
+    this.connected = undefined;
+    this.client = undefined;
+    this.log.warn({ err, retryMs: this.retryMs }, 'wake-up listener connection lost; relying on polling until it is back');
+    client.end().catch(() => undefined);
+    this.reconnectLater();
+  }
+
+  private reconnectLater(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.reconnect();
+    }, this.retryMs);
+    this.retry.unref?.();
+    this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
+  }
+
+  private async reconnect(): Promise<void> {
+    try {
+      const client = await (this.client ??= this.connect());
+      for (const channel of this.channels.keys()) await client.query(listenSql(channel));
+    } catch (err) {
+      this.log.warn({ err }, 'wake-up listener could not reconnect; trying again');
+      if (this.connected) this.lost(this.connected, err);
+      else this.reconnectLater();
+      return;
+    }
+    this.retryMs = RECONNECT_MIN_MS;
+    this.log.info('wake-up listener reconnected');
+    for (const { handlers } of this.channels.values()) for (const onWake of handlers) onWake(undefined);
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
     const client = await this.client?.catch(() => undefined);
     this.client = undefined;
+    this.connected = undefined;
     this.channels.clear();
     await client?.end().catch(() => undefined);
   }
 }
+
+const listenSql = (channel: string) => `LISTEN "${channel.replace(/"/g, '""')}"`;

@@ -40,7 +40,7 @@ export class JobWakes {
     const sent = new CoalescedWake(() => this.ds.query(`SELECT pg_notify($1, $2)`, [channel, table]));
     wake = {
       notify: () => sent.fire(),
-      listen: async (onWake) => (this.listener ? this.listener.listen(channel, (payload) => payload === table && onWake()) : () => undefined),
+      listen: async (onWake) => (this.listener ? this.listener.listen(channel, (payload) => (payload === undefined || payload === table) && onWake()) : () => undefined),
     };
     this.wakes.set(table, wake);
     return wake;

@@ -156,6 +156,7 @@ export class JobScheduler<J extends JobRow> {
     this.remote?.listen(() => this.wakeHere()).then(
       (unlisten) => {
         if (this.stopped || started !== this.starts) return unlisten();
+        this.unlisten?.();
         this.unlisten = unlisten;
         // A job queued after the first sweep and before the LISTEN was in place woke no one.
         this.wakeHere();
