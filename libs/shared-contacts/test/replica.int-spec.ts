@@ -314,6 +314,25 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect(inTx[0]!.contactId).toBe(c.contactId);
   });
 
+  it('a merge applied after its survivor was merged away itself joins the duplicate to the final survivor, and the hook moves its references there', async () => {
+    const [a, b, c] = [snapshot(), snapshot(), snapshot()];
+    const dealId = randomUUID();
+    await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'late')`, [dealId, t1, a.contactId]));
+    const setup = [created(t1, a), created(t1, b), created(t1, c)];
+    await send(...setup);
+    for (const e of setup) await processed(e);
+    // b into c first, then the earlier merge of a into b (another key: no order between them).
+    const later = merged(t1, { ...c, version: 2 }, b.contactId);
+    await send(later);
+    await processed(later);
+    const earlier = merged(t1, { ...b, version: 2 }, a.contactId);
+    await send(earlier);
+    await processed(earlier);
+    expect((await rawRow(t1, a.contactId)).merged_into).toBe(c.contactId);
+    expect((await hookLog('merge', a.contactId)).map((l) => l.other_id)).toEqual([c.contactId]);
+    expect((await sql(`SELECT contact_id FROM deals WHERE id = $1`, [dealId]))[0].contact_id).toBe(c.contactId);
+  });
+
   it('rolls the whole merge back when a merge hook fails, and the stream moves on', async () => {
     const survivor = snapshot();
     const duplicate = snapshot({ contactId: FAILING_DUPLICATE, firstName: 'Kept' });

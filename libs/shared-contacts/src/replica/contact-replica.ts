@@ -236,14 +236,18 @@ export class ContactReplica {
   async applyMerge(tx: Tx, d: EventData<typeof ContactMergedV1>): Promise<void> {
     const tenantId = tx.tenantId;
     await this.applySnapshot(tx, d.survivor);
-    if (d.duplicateId === d.survivorId) return;
+    // Applied after its survivor was merged away itself (the two merges are keyed by their survivors,
+    // so nothing orders them): the duplicate joins the survivor's survivor, and the hooks move its
+    // references there rather than to a merged-away id. Merges keep one hop, so one lookup finds it.
+    const survivorId = (await tx.maybeOne<{ merged_into: string }>(`SELECT merged_into FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND merged_into IS NOT NULL`, [tenantId, d.survivorId]))?.merged_into ?? d.survivorId;
+    if (d.duplicateId === survivorId) return;
     await tx.query(
       `INSERT INTO contact_replica (tenant_id, contact_id, version, display_name, merged_into) VALUES ($1, $2, 0, '${MERGED_DISPLAY_NAME}', $3)
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET merged_into = EXCLUDED.merged_into, ${WIPE(MERGED_DISPLAY_NAME)}`,
-      [tenantId, d.duplicateId, d.survivorId],
+      [tenantId, d.duplicateId, survivorId],
     );
-    await tx.query(`UPDATE contact_replica SET merged_into = $3, updated_at = now() WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.duplicateId, d.survivorId]);
-    await this.hooks.onMerge?.(tx, d.duplicateId, d.survivorId);
+    await tx.query(`UPDATE contact_replica SET merged_into = $3, updated_at = now() WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.duplicateId, survivorId]);
+    await this.hooks.onMerge?.(tx, d.duplicateId, survivorId);
   }
 
   /**
