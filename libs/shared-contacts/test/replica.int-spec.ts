@@ -333,6 +333,26 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect((await sql(`SELECT contact_id FROM deals WHERE id = $1`, [dealId]))[0].contact_id).toBe(c.contactId);
   });
 
+  it('a merge applied after its final survivor was erased erases the duplicate (the same person) instead of moving its references to an erased id', async () => {
+    const [a, b, c] = [snapshot({ firstName: 'Kept?' }), snapshot(), snapshot()];
+    const dealId = randomUUID();
+    await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'personal')`, [dealId, t1, a.contactId]));
+    const setup = [created(t1, a), created(t1, b), created(t1, c)];
+    await send(...setup);
+    for (const e of setup) await processed(e);
+    const later = [merged(t1, { ...c, version: 2 }, b.contactId), erased(t1, c.contactId)];
+    await send(...later);
+    for (const e of later) await processed(e);
+    const earlier = merged(t1, { ...b, version: 2 }, a.contactId);
+    await send(earlier);
+    await processed(earlier);
+    const row = await rawRow(t1, a.contactId);
+    expect(row).toMatchObject({ merged_into: c.contactId, first_name: null, erased_at: expect.any(Date) });
+    expect({ erase: (await hookLog('erase', a.contactId)).length, merge: (await hookLog('merge', a.contactId)).length }).toEqual({ erase: 1, merge: 0 });
+    expect((await sql(`SELECT contact_id, contact_note FROM deals WHERE id = $1`, [dealId]))[0]).toEqual({ contact_id: a.contactId, contact_note: null });
+    expect((await replica.get(ds, t1, a.contactId))!.erasedAt).not.toBeNull();
+  });
+
   it('rolls the whole merge back when a merge hook fails, and the stream moves on', async () => {
     const survivor = snapshot();
     const duplicate = snapshot({ contactId: FAILING_DUPLICATE, firstName: 'Kept' });

@@ -239,15 +239,24 @@ export class ContactReplica {
     // Applied after its survivor was merged away itself (the two merges are keyed by their survivors,
     // so nothing orders them): the duplicate joins the survivor's survivor, and the hooks move its
     // references there rather than to a merged-away id. Merges keep one hop, so one lookup finds it.
-    const survivorId = (await tx.maybeOne<{ merged_into: string }>(`SELECT merged_into FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2 AND merged_into IS NOT NULL`, [tenantId, d.survivorId]))?.merged_into ?? d.survivorId;
+    const survivor = await tx.maybeOne<{ id: string; erased_at: string | null }>(
+      `SELECT coalesce(s.merged_into, s.contact_id) AS id, f.erased_at FROM contact_replica s
+       LEFT JOIN contact_replica f ON f.tenant_id = s.tenant_id AND f.contact_id = coalesce(s.merged_into, s.contact_id)
+       WHERE s.tenant_id = $1 AND s.contact_id = $2`,
+      [tenantId, d.survivorId],
+    );
+    const survivorId = survivor?.id ?? d.survivorId;
     if (d.duplicateId === survivorId) return;
     await tx.query(
       `INSERT INTO contact_replica (tenant_id, contact_id, version, display_name, merged_into) VALUES ($1, $2, 0, '${MERGED_DISPLAY_NAME}', $3)
        ON CONFLICT (tenant_id, contact_id) DO UPDATE SET merged_into = EXCLUDED.merged_into, ${WIPE(MERGED_DISPLAY_NAME)}`,
       [tenantId, d.duplicateId, survivorId],
     );
+    // ...and the survivor's survivor may have been erased meanwhile: the duplicate is the same person,
+    // so it is erased (and with it what was merged into it) instead of moved to an erased id.
+    if (survivor?.erased_at) await this.applyErase(tx, { contactId: d.duplicateId, erasedAt: new Date(survivor.erased_at).toISOString() });
     await tx.query(`UPDATE contact_replica SET merged_into = $3, updated_at = now() WHERE tenant_id = $1 AND merged_into = $2`, [tenantId, d.duplicateId, survivorId]);
-    await this.hooks.onMerge?.(tx, d.duplicateId, survivorId);
+    if (!survivor?.erased_at) await this.hooks.onMerge?.(tx, d.duplicateId, survivorId);
   }
 
   /**
