@@ -156,6 +156,11 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   /** The inbox row is written in the handler's transaction: once it is there, the event is applied. */
   const processed = (e: CloudEvent<unknown>) =>
     eventually(async () => (await sql(`SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2`, [consumerName, e.id])).length > 0, 30000, `${e.type} ${e.id} applied`);
+  /** Sent, then each applied (in the order given). */
+  const delivered = async (...events: CloudEvent<unknown>[]) => {
+    await send(...events);
+    for (const e of events) await processed(e);
+  };
   const rawRow = async (tenantId: string, id: string) => (await sql(`SELECT *, xmin::text AS xmin FROM contact_replica WHERE tenant_id = $1 AND contact_id = $2`, [tenantId, id]))[0];
   const hookLog = (kind: string, contactId: string) => sql(`SELECT *, xmin::text AS xmin FROM hook_log WHERE kind = $1 AND contact_id = $2`, [kind, contactId]);
 
@@ -180,8 +185,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   it('creates a replica row from contact.created', async () => {
     const s = snapshot({ emails: [{ email: 'other@example.com', primary: false }, { email: 'ada@example.com', primary: true }] });
     const e = created(t1, s);
-    await send(e);
-    await processed(e);
+    await delivered(e);
     const c = await replica.get(ds, t1, s.contactId);
     expect(c).toMatchObject({
       tenantId: t1,
@@ -227,8 +231,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect(c).toMatchObject({ version: 3, firstName: 'Augusta', tags: ['vip', 'speaker'] });
 
     const v4 = updated(t1, { ...s, version: 4, firstName: 'Ada', companyName: 'Analytical Engines Ltd', preferredChannels: ['sms', 'email'] }, ['firstName', 'companyName']);
-    await send(v4);
-    await processed(v4);
+    await delivered(v4);
     expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 4, firstName: 'Ada', companyName: 'Analytical Engines Ltd', preferredChannels: ['sms', 'email'] });
   });
 
@@ -261,12 +264,10 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const dealId = randomUUID();
     await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'met at conference')`, [dealId, t1, duplicate.contactId]));
     const setup = [created(t1, survivor), created(t1, duplicate)];
-    await send(...setup);
-    for (const e of setup) await processed(e);
+    await delivered(...setup);
 
     const m = merged(t1, { ...survivor, version: 2, emails: [...survivor.emails, { email: 'ada.dup@example.com', primary: false }] }, duplicate.contactId);
-    await send(m);
-    await processed(m);
+    await delivered(m);
 
     const dup = await rawRow(t1, duplicate.contactId);
     expect(dup.merged_into).toBe(survivor.contactId);
@@ -287,8 +288,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
 
     // A late update of the duplicate (other key, so no ordering with the merge) does not bring it back.
     const late = updated(t1, { ...duplicate, version: 5, firstName: 'Resurrected' });
-    await send(late);
-    await processed(late);
+    await delivered(late);
     expect((await rawRow(t1, duplicate.contactId)).first_name).toBeNull();
     expect((await replica.get(ds, t1, duplicate.contactId))!.contactId).toBe(survivor.contactId);
   });
@@ -296,14 +296,11 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   it('follows merge chains and answers many ids in order with one call (DataLoader shape)', async () => {
     const [a, b, c] = [snapshot(), snapshot(), snapshot()];
     const setup = [created(t1, a), created(t1, b), created(t1, c)];
-    await send(...setup);
-    for (const e of setup) await processed(e);
+    await delivered(...setup);
     const m1 = merged(t1, { ...b, version: 2 }, a.contactId);
-    await send(m1);
-    await processed(m1);
+    await delivered(m1);
     const m2 = merged(t1, { ...c, version: 2 }, b.contactId);
-    await send(m2);
-    await processed(m2);
+    await delivered(m2);
     expect((await rawRow(t1, a.contactId)).merged_into).toBe(c.contactId);
 
     const unknown = randomUUID();
@@ -314,38 +311,29 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect(inTx[0]!.contactId).toBe(c.contactId);
   });
 
-  it('a merge applied after its survivor was merged away itself joins the duplicate to the final survivor, and the hook moves its references there', async () => {
-    const [a, b, c] = [snapshot(), snapshot(), snapshot()];
+  /**
+   * Contacts a (with a deal and its personal note), b and c; `before` applied; then the earlier merge
+   * of a into b, late — merges are keyed by their survivors, so nothing orders them.
+   */
+  async function lateMergeOfA(before: (b: ContactSnapshot, c: ContactSnapshot) => CloudEvent<unknown>[]) {
+    const [a, b, c] = [snapshot({ firstName: 'Kept?' }), snapshot(), snapshot()];
     const dealId = randomUUID();
-    await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'late')`, [dealId, t1, a.contactId]));
-    const setup = [created(t1, a), created(t1, b), created(t1, c)];
-    await send(...setup);
-    for (const e of setup) await processed(e);
-    // b into c first, then the earlier merge of a into b (another key: no order between them).
-    const later = merged(t1, { ...c, version: 2 }, b.contactId);
-    await send(later);
-    await processed(later);
-    const earlier = merged(t1, { ...b, version: 2 }, a.contactId);
-    await send(earlier);
-    await processed(earlier);
+    await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'personal')`, [dealId, t1, a.contactId]));
+    await delivered(created(t1, a), created(t1, b), created(t1, c));
+    await delivered(...before(b, c));
+    await delivered(merged(t1, { ...b, version: 2 }, a.contactId));
+    return { a, c, dealId };
+  }
+
+  it('a merge applied after its survivor was merged away itself joins the duplicate to the final survivor, and the hook moves its references there', async () => {
+    const { a, c, dealId } = await lateMergeOfA((b, c) => [merged(t1, { ...c, version: 2 }, b.contactId)]);
     expect((await rawRow(t1, a.contactId)).merged_into).toBe(c.contactId);
     expect((await hookLog('merge', a.contactId)).map((l) => l.other_id)).toEqual([c.contactId]);
     expect((await sql(`SELECT contact_id FROM deals WHERE id = $1`, [dealId]))[0].contact_id).toBe(c.contactId);
   });
 
   it('a merge applied after its final survivor was erased erases the duplicate (the same person) instead of moving its references to an erased id', async () => {
-    const [a, b, c] = [snapshot({ firstName: 'Kept?' }), snapshot(), snapshot()];
-    const dealId = randomUUID();
-    await inTenantTx(ds, t1, (m) => m.query(`INSERT INTO deals (id, tenant_id, contact_id, contact_note) VALUES ($1, $2, $3, 'personal')`, [dealId, t1, a.contactId]));
-    const setup = [created(t1, a), created(t1, b), created(t1, c)];
-    await send(...setup);
-    for (const e of setup) await processed(e);
-    const later = [merged(t1, { ...c, version: 2 }, b.contactId), erased(t1, c.contactId)];
-    await send(...later);
-    for (const e of later) await processed(e);
-    const earlier = merged(t1, { ...b, version: 2 }, a.contactId);
-    await send(earlier);
-    await processed(earlier);
+    const { a, c, dealId } = await lateMergeOfA((b, c) => [merged(t1, { ...c, version: 2 }, b.contactId), erased(t1, c.contactId)]);
     const row = await rawRow(t1, a.contactId);
     expect(row).toMatchObject({ merged_into: c.contactId, first_name: null, erased_at: expect.any(Date) });
     expect({ erase: (await hookLog('erase', a.contactId)).length, merge: (await hookLog('merge', a.contactId)).length }).toEqual({ erase: 1, merge: 0 });
@@ -357,8 +345,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const survivor = snapshot();
     const duplicate = snapshot({ contactId: FAILING_DUPLICATE, firstName: 'Kept' });
     const setup = [created(t1, survivor), created(t1, duplicate)];
-    await send(...setup);
-    for (const e of setup) await processed(e);
+    await delivered(...setup);
     const bad = merged(t1, { ...survivor, version: 2, firstName: 'Not applied' }, duplicate.contactId);
     const after = updated(t1, { ...survivor, version: 3, firstName: 'After' });
     await send(bad, after);
@@ -372,15 +359,13 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   it('applies a snapshot from before the additive fields, and takes the country from the primary address when not given', async () => {
     const { addresses: _a, socialHandles: _s, country: _c, timeZone: _t, customFields: _f, createdAt: _d, ...old } = snapshot();
     const e = created(t1, old);
-    await send(e);
-    await processed(e);
+    await delivered(e);
     expect(await replica.get(ds, t1, old.contactId)).toMatchObject({ addresses: [], socialHandles: [], country: null, timeZone: null, customFields: {}, contactCreatedAt: null });
 
     const paris = { label: null, line1: '1 rue de Rivoli', line2: null, city: 'Paris', region: null, postalCode: '75001', country: 'FR', primary: true };
     const next = { ...old, version: 2, addresses: [{ ...paris, country: 'BE', primary: false }, paris] };
     const u = updated(t1, next, ['addresses']);
-    await send(u);
-    await processed(u);
+    await delivered(u);
     const c = (await replica.get(ds, t1, old.contactId))!;
     expect(c.country).toBe('FR');
     // Stored primary first, so `addresses[0]` is the primary one.
@@ -438,8 +423,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const survivor = snapshot();
     const duplicate = snapshot();
     const setup = [created(t1, survivor), created(t1, duplicate)];
-    await send(...setup);
-    for (const e of setup) await processed(e);
+    await delivered(...setup);
     const m = merged(t1, { ...survivor, version: 2 }, duplicate.contactId);
     const marker = updated(t1, { ...survivor, version: 3 });
     await send(m, m, marker); // same key: both copies are handled before the marker
@@ -468,8 +452,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     await expect(requireActive(t1, s.contactId)).rejects.toMatchObject(refusal(s.contactId));
 
     const restore = restored(t1, { ...s, version: 3, firstName: 'Augusta' });
-    await send(restore);
-    await processed(restore);
+    await delivered(restore);
     expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 3, firstName: 'Augusta', archivedAt: null });
     expect((await requireActive(t1, s.contactId)).contactId).toBe(s.contactId);
   });
@@ -477,8 +460,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
   it('refuses a merged duplicate whose survivor is archived (the survivor is what would be referenced)', async () => {
     const [survivor, duplicate] = [snapshot(), snapshot()];
     const setup = [created(t1, survivor), created(t1, duplicate)];
-    await send(...setup);
-    for (const e of setup) await processed(e);
+    await delivered(...setup);
     const m = merged(t1, { ...survivor, version: 2 }, duplicate.contactId);
     const archive = archived(t1, survivor.contactId, 3);
     await send(m, archive);
@@ -504,8 +486,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     await send(archiveV5, restoreV3, staleRestore);
     await processed(archiveV5);
     const marker = updated(t1, { ...s, version: 6, firstName: 'Marker' });
-    await send(marker);
-    await processed(marker);
+    await delivered(marker);
     expect(await replica.get(ds, t1, s.contactId)).toMatchObject({ version: 6, firstName: 'Marker', archivedAt: new Date('2026-03-01T09:00:00.000Z') });
     await expect(requireActive(t1, s.contactId)).rejects.toMatchObject(refusal(s.contactId));
 
@@ -538,8 +519,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     const tB = uniqueTenant();
     const s = snapshot();
     const e = created(tA, s);
-    await send(e);
-    await processed(e);
+    await delivered(e);
     expect(await replica.get(ds, tA, s.contactId)).not.toBeNull();
     expect(await replica.get(ds, tB, s.contactId)).toBeNull();
     expect(await replica.exists(ds, tB, s.contactId)).toBe(false);
@@ -550,8 +530,7 @@ describe('contact replica fed by real Kafka into real Postgres', () => {
     expect(n).toBe(0);
     // An erasure for the same contact id in tenant B touches nothing of tenant A.
     const eB = erased(tB, s.contactId);
-    await send(eB);
-    await processed(eB);
+    await delivered(eB);
     expect((await replica.get(ds, tA, s.contactId))!.firstName).toBe('Ada');
   });
 });
